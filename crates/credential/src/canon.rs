@@ -1,0 +1,114 @@
+//! The two canonical forms Data Integrity suites hash.
+//!
+//! - [`rdfc`]: RDF Dataset Canonicalization (RDFC-1.0) of the JSON-LD document,
+//!   serialised as sorted N-Quads. Steps: check the contexts are bundled →
+//!   take the processed top-level context from the cache (processing it once per
+//!   distinct `@context`) → expand the rest of the document with it, rejecting
+//!   undefined terms → label blank nodes → RDF quads → RDFC-1.0 (ssi-rdf) →
+//!   N-Quads.
+//! - [`jcs`]: the JSON Canonicalization Scheme (RFC 8785).
+//!
+//! See: <https://www.w3.org/TR/rdf-canon/>, <https://www.rfc-editor.org/rfc/rfc8785>
+
+use serde_json::Value;
+use ssi::json_ld::{
+    self, Expand as _, RdfQuads as _,
+    expansion::{Action, Options, Policy},
+    syntax::Value as LdValue,
+};
+use ssi::rdf::{LexicalQuad, generator, urdna2015};
+
+use crate::contexts::{BundledLoader, ContextCache, check_contexts};
+use crate::error::Error;
+
+/// Why a document has no canonical form.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CanonError {
+    /// A context is not bundled (see [`crate::contexts`]).
+    #[error(transparent)]
+    Context(Error),
+    /// The document is not valid JSON-LD under its contexts (for example a
+    /// term no context defines: it would not be covered by the signature).
+    #[error("not valid JSON-LD: {0}")]
+    JsonLd(String),
+    /// The document is not valid for JCS (RFC 8785), e.g. a number JCS cannot
+    /// represent.
+    #[error("not representable in JCS: {0}")]
+    Jcs(String),
+}
+
+/// RFC 8785 canonical JSON.
+pub fn jcs(value: &Value) -> Result<String, CanonError> {
+    serde_json_canonicalizer::to_string(value).map_err(|e| CanonError::Jcs(e.to_string()))
+}
+
+/// RDFC-1.0 canonical N-Quads of a compacted JSON-LD document.
+pub async fn rdfc(document: &Value) -> Result<String, CanonError> {
+    check_contexts(document).map_err(CanonError::Context)?;
+    let Value::Object(map) = document else {
+        return Err(CanonError::JsonLd("document is not a JSON object".into()));
+    };
+    let mut body = map.clone();
+    let context = body.remove("@context");
+    let active = match &context {
+        Some(ctx) => {
+            let ctx = LdValue::from_serde_json(ctx.clone());
+            Some(ContextCache::global().get(&ctx).await.map_err(CanonError::JsonLd)?)
+        }
+        None => None,
+    };
+    let input = LdValue::from_serde_json(Value::Object(body));
+    let options = Options {
+        policy: Policy {
+            invalid: Action::Reject,
+            allow_undefined: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let initial = active.map(|a| (*a).clone()).unwrap_or_default();
+    let mut expanded = input
+        .expand_full(&mut (), initial, None, &BundledLoader, options, ())
+        .await
+        .map_err(|e| CanonError::JsonLd(e.to_string()))?;
+    let mut blank = generator::Blank::new();
+    expanded.identify_all(&mut blank);
+    let quads: Vec<LexicalQuad> = expanded
+        .rdf_quads(&mut blank, None)
+        .cloned()
+        .filter_map(lexical)
+        .collect();
+    Ok(urdna2015::normalize(quads.iter().map(LexicalQuad::as_lexical_quad_ref)).into_nquads())
+}
+
+fn lexical(
+    quad: json_ld::rdf::Quad<json_ld::IriBuf, rdf_types::BlankIdBuf, rdf_types::Literal>,
+) -> Option<LexicalQuad> {
+    let rdf_types::Quad(s, p, o, g) = quad;
+    let p = p.into_iri()?;
+    Some(rdf_types::Quad(s, p, o, g))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn undefined_terms_are_rejected() {
+        let doc = json!({
+            "@context": "https://www.w3.org/2018/credentials/v1",
+            "type": "VerifiableCredential",
+            "notATerm": "x"
+        });
+        let err = futures::executor::block_on(rdfc(&doc)).unwrap_err();
+        assert!(matches!(err, CanonError::JsonLd(_)), "{err}");
+    }
+
+    #[test]
+    fn jcs_sorts_keys() {
+        assert_eq!(jcs(&json!({"b": 1, "a": [true, "x"]})).unwrap(), r#"{"a":[true,"x"],"b":1}"#);
+    }
+}

@@ -1,0 +1,368 @@
+//! DIDs, DID documents and the resolver traits the engine verifies through.
+//!
+//! - [`DidResolver`]: DID → [`Resolution`] (document and metadata). The engine
+//!   ships [`OfflineResolver`] for `did:key` and `did:jwk` (through ssi);
+//!   `didam-registry` adds the ledger-backed methods.
+//! - [`MethodResolver`]: verification method id → [`ResolvedMethod`] (key,
+//!   controller, and the proof purposes its controller authorised).
+//!
+//! See: <https://www.w3.org/TR/did-1.0/>, <https://w3c-ccg.github.io/did-method-key/>,
+//! <https://github.com/quartzjer/did-jwk/blob/main/spec.md>
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde_json::{Value, json};
+use ssi::dids::{DID, DIDJWK, DIDKey, DIDMethodResolver as _};
+
+use crate::error::{KeyError, ResolveError};
+use crate::key::{KeyType, PublicKey};
+
+/// What a verification method is authorised for (a DID document's verification
+/// relationships).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ProofPurpose {
+    /// `assertionMethod`: issuing credentials.
+    AssertionMethod,
+    /// `authentication`: proving control, e.g. signing presentations.
+    Authentication,
+    /// `capabilityInvocation`: updating the DID itself.
+    CapabilityInvocation,
+    /// `capabilityDelegation`.
+    CapabilityDelegation,
+    /// `keyAgreement` (never valid for a signature).
+    KeyAgreement,
+}
+
+impl ProofPurpose {
+    /// Every purpose, in a stable order.
+    pub const ALL: [ProofPurpose; 5] = [
+        Self::AssertionMethod,
+        Self::Authentication,
+        Self::CapabilityInvocation,
+        Self::CapabilityDelegation,
+        Self::KeyAgreement,
+    ];
+
+    /// The name used in proofs and DID documents.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::AssertionMethod => "assertionMethod",
+            Self::Authentication => "authentication",
+            Self::CapabilityInvocation => "capabilityInvocation",
+            Self::CapabilityDelegation => "capabilityDelegation",
+            Self::KeyAgreement => "keyAgreement",
+        }
+    }
+}
+
+impl fmt::Display for ProofPurpose {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ProofPurpose {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| format!("unknown proof purpose `{s}`"))
+    }
+}
+
+/// A DID document: a JSON object with a string `id`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DidDocument(Value);
+
+impl DidDocument {
+    /// Checks the minimal shape (`id` is a DID) and wraps the document.
+    pub fn new(document: Value) -> Result<Self, ResolveError> {
+        let invalid = |reason: &str| ResolveError::InvalidDocument {
+            did: document.get("id").and_then(Value::as_str).unwrap_or("?").to_owned(),
+            reason: reason.to_owned(),
+        };
+        let id = document.get("id").and_then(Value::as_str).ok_or_else(|| invalid("no `id`"))?;
+        if !id.starts_with("did:") {
+            return Err(invalid("`id` is not a DID"));
+        }
+        Ok(Self(document))
+    }
+
+    /// The DID the document describes.
+    pub fn id(&self) -> &str {
+        self.0["id"].as_str().unwrap_or_default()
+    }
+
+    /// The document as JSON.
+    pub fn as_json(&self) -> &Value {
+        &self.0
+    }
+
+    /// Unwraps the JSON.
+    pub fn into_json(self) -> Value {
+        self.0
+    }
+
+    fn absolute(&self, id: &str) -> String {
+        if id.starts_with('#') { format!("{}{id}", self.id()) } else { id.to_owned() }
+    }
+
+    /// The verification method with this id (absolute, or relative `#frag`),
+    /// listed in `verificationMethod` or embedded in a relationship.
+    pub fn method(&self, id: &str) -> Option<&Value> {
+        let wanted = self.absolute(id);
+        let listed = self.0.get("verificationMethod").and_then(Value::as_array);
+        let embedded = ProofPurpose::ALL
+            .iter()
+            .filter_map(|p| self.0.get(p.name()).and_then(Value::as_array))
+            .flatten()
+            .filter(|v| v.is_object());
+        listed
+            .into_iter()
+            .flatten()
+            .chain(embedded)
+            .find(|vm| vm.get("id").and_then(Value::as_str).is_some_and(|i| self.absolute(i) == wanted))
+    }
+
+    /// The purposes the document authorises the method for.
+    pub fn purposes_of(&self, id: &str) -> Vec<ProofPurpose> {
+        let wanted = self.absolute(id);
+        ProofPurpose::ALL
+            .into_iter()
+            .filter(|p| {
+                self.0.get(p.name()).and_then(Value::as_array).is_some_and(|entries| {
+                    entries.iter().any(|e| {
+                        let r = e.as_str().or_else(|| e.get("id").and_then(Value::as_str));
+                        r.is_some_and(|r| self.absolute(r) == wanted)
+                    })
+                })
+            })
+            .collect()
+    }
+
+    /// The method with its key and authorised purposes.
+    pub fn resolved_method(&self, id: &str) -> Result<ResolvedMethod, ResolveError> {
+        let vm = self.method(id).ok_or_else(|| ResolveError::UnknownVerificationMethod(id.to_owned()))?;
+        let key = method_public_key(vm)
+            .map_err(|source| ResolveError::BadKey { id: id.to_owned(), source })?;
+        let controller = vm.get("controller").and_then(Value::as_str).unwrap_or(self.id()).to_owned();
+        Ok(ResolvedMethod { id: self.absolute(id), controller, key, purposes: self.purposes_of(id) })
+    }
+}
+
+/// The public key of a verification method object: `publicKeyMultibase`
+/// (Multikey, Ed25519VerificationKey2020), `publicKeyJwk` (JsonWebKey,
+/// JsonWebKey2020) or `publicKeyBase58` (Ed25519VerificationKey2018).
+pub fn method_public_key(vm: &Value) -> Result<PublicKey, KeyError> {
+    if let Some(mb) = vm.get("publicKeyMultibase").and_then(Value::as_str) {
+        // Ed25519VerificationKey2020 keys carry the multicodec prefix too.
+        return PublicKey::from_multikey(mb);
+    }
+    if let Some(jwk) = vm.get("publicKeyJwk") {
+        return PublicKey::from_jwk(jwk);
+    }
+    if let Some(b58) = vm.get("publicKeyBase58").and_then(Value::as_str) {
+        let raw = multibase::Base::Base58Btc.decode(b58).map_err(|_| KeyError::InvalidMultibase)?;
+        return PublicKey::from_bytes(KeyType::Ed25519, &raw);
+    }
+    Err(KeyError::InvalidJwk("verification method has no supported public key member"))
+}
+
+/// A verification method ready for signature checks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResolvedMethod {
+    /// Absolute id of the method.
+    pub id: String,
+    /// Its controller.
+    pub controller: String,
+    /// Its public key.
+    pub key: PublicKey,
+    /// The purposes its controller authorised it for.
+    pub purposes: Vec<ProofPurpose>,
+}
+
+/// The result of resolving a DID.
+/// See: <https://www.w3.org/TR/did-resolution/#did-resolution-result>
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resolution {
+    /// The DID document.
+    pub document: DidDocument,
+    /// `didDocumentMetadata` (`versionId`, `created`, `deactivated`, …).
+    pub document_metadata: Value,
+    /// `contentType` of the document representation.
+    pub content_type: String,
+}
+
+impl Resolution {
+    /// The W3C DID resolution result as JSON.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "@context": "https://w3id.org/did-resolution/v1",
+            "didDocument": self.document.as_json(),
+            "didResolutionMetadata": { "contentType": self.content_type },
+            "didDocumentMetadata": self.document_metadata,
+        })
+    }
+}
+
+/// Resolves DIDs to documents.
+pub trait DidResolver {
+    /// Resolves `did` (a DID, not a DID URL).
+    #[allow(async_fn_in_trait)]
+    async fn resolve(&self, did: &str) -> Result<Resolution, ResolveError>;
+}
+
+/// Resolves verification method ids to keys.
+pub trait MethodResolver {
+    /// Resolves a verification method id (usually a DID URL with a fragment).
+    #[allow(async_fn_in_trait)]
+    async fn resolve_method(&self, id: &str) -> Result<ResolvedMethod, ResolveError>;
+}
+
+/// Resolves a verification method through a [`DidResolver`].
+pub async fn resolve_method_via<R: DidResolver + ?Sized>(
+    resolver: &R,
+    id: &str,
+) -> Result<ResolvedMethod, ResolveError> {
+    let did = id.split_once('#').map_or(id, |(did, _)| did);
+    let did = did.split_once('?').map_or(did, |(did, _)| did);
+    let resolution = resolver.resolve(did).await?;
+    resolution.document.resolved_method(id)
+}
+
+/// `did:key` and `did:jwk`, resolved offline through ssi.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OfflineResolver;
+
+impl OfflineResolver {
+    /// The methods this resolver handles.
+    pub const METHODS: [&'static str; 2] = ["key", "jwk"];
+}
+
+impl DidResolver for OfflineResolver {
+    async fn resolve(&self, did: &str) -> Result<Resolution, ResolveError> {
+        let parsed = DID::new(did).map_err(|_| ResolveError::InvalidDid(did.to_owned()))?;
+        let method = parsed.method_name();
+        let msid = parsed.method_specific_id();
+        let options = ssi::dids::resolution::Options::default();
+        if method == "key" && PublicKey::from_multikey(msid).is_err() {
+            // ssi builds a document for any string; didam requires a key it can use.
+            return Err(ResolveError::InvalidDid(did.to_owned()));
+        }
+        let output = match method {
+            "key" => DIDKey.resolve_method_representation(msid, options).await,
+            "jwk" => DIDJWK.resolve_method_representation(msid, options).await,
+            other => return Err(ResolveError::MethodNotSupported(other.to_owned())),
+        }
+        .map_err(|e| match e {
+            ssi::dids::resolution::Error::NotFound => ResolveError::NotFound(did.to_owned()),
+            _ => ResolveError::InvalidDid(did.to_owned()),
+        })?;
+        let document: Value = serde_json::from_slice(&output.document).map_err(|e| {
+            ResolveError::InvalidDocument { did: did.to_owned(), reason: e.to_string() }
+        })?;
+        Ok(Resolution {
+            document: DidDocument::new(document)?,
+            document_metadata: json!({}),
+            content_type: output
+                .metadata
+                .content_type
+                .unwrap_or_else(|| "application/did+ld+json".to_owned()),
+        })
+    }
+}
+
+impl MethodResolver for OfflineResolver {
+    async fn resolve_method(&self, id: &str) -> Result<ResolvedMethod, ResolveError> {
+        resolve_method_via(self, id).await
+    }
+}
+
+/// The `did:key` of a public key, and the id of its verification method.
+/// See: <https://w3c-ccg.github.io/did-method-key/#format>
+pub fn did_key(key: &PublicKey) -> (String, String) {
+    let mk = key.to_multikey();
+    (format!("did:key:{mk}"), format!("did:key:{mk}#{mk}"))
+}
+
+/// The `did:jwk` of a public key, and the id of its verification method (`#0`).
+pub fn did_jwk(key: &PublicKey) -> (String, String) {
+    use base64::Engine as _;
+    let jwk = crate::canon::jcs(&key.to_jwk()).expect("a JWK is JCS-representable");
+    let did = format!("did:jwk:{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(jwk));
+    let vm = format!("{did}#0");
+    (did, vm)
+}
+
+/// A fixed set of verification methods (for issuers without a DID, such as the
+/// controller documents of test suites), in front of another resolver.
+#[derive(Clone, Debug, Default)]
+pub struct StaticMethods<R> {
+    methods: HashMap<String, ResolvedMethod>,
+    fallback: R,
+}
+
+impl<R> StaticMethods<R> {
+    /// An empty set in front of `fallback`.
+    pub fn new(fallback: R) -> Self {
+        Self { methods: HashMap::new(), fallback }
+    }
+
+    /// Adds a verification method object (`id`, `controller`, key member),
+    /// authorised for `purposes`; it is also found by the key's JWK `kid`.
+    pub fn insert(&mut self, vm: &Value, purposes: &[ProofPurpose]) -> Result<(), ResolveError> {
+        let id = vm.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let key = method_public_key(vm).map_err(|source| ResolveError::BadKey { id: id.clone(), source })?;
+        let controller = vm.get("controller").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let method = ResolvedMethod { id: id.clone(), controller, key, purposes: purposes.to_vec() };
+        if let Some(kid) = vm.pointer("/publicKeyJwk/kid").and_then(Value::as_str) {
+            self.methods.insert(kid.to_owned(), method.clone());
+        }
+        self.methods.insert(id, method);
+        Ok(())
+    }
+}
+
+impl<R: MethodResolver> MethodResolver for StaticMethods<R> {
+    async fn resolve_method(&self, id: &str) -> Result<ResolvedMethod, ResolveError> {
+        match self.methods.get(id) {
+            Some(m) => Ok(m.clone()),
+            None => self.fallback.resolve_method(id).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::key::SecretKey;
+
+    #[test]
+    fn did_key_and_did_jwk_resolve_to_the_same_key() {
+        for key_type in KeyType::ALL {
+            let public = SecretKey::generate(key_type).public_key();
+            for (did, vm) in [did_key(&public), did_jwk(&public)] {
+                let resolved = futures::executor::block_on(OfflineResolver.resolve(&did)).unwrap();
+                assert_eq!(resolved.document.id(), did);
+                let method = resolved.document.resolved_method(&vm).unwrap();
+                assert_eq!(method.key, public, "{did}");
+                assert!(method.purposes.contains(&ProofPurpose::AssertionMethod));
+            }
+        }
+    }
+
+    #[test]
+    fn unsupported_and_invalid_dids_are_typed_errors() {
+        let r = |d: &str| futures::executor::block_on(OfflineResolver.resolve(d));
+        assert!(matches!(r("did:web:example.com"), Err(ResolveError::MethodNotSupported(m)) if m == "web"));
+        assert!(matches!(r("not a did"), Err(ResolveError::InvalidDid(_))));
+        let bad = r("did:key:zzzz");
+        assert!(matches!(bad, Err(ResolveError::InvalidDid(_))), "{bad:?}");
+    }
+}

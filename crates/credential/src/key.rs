@@ -1,0 +1,457 @@
+//! Keys: the one home for signing and signature verification.
+//!
+//! Every signature didam makes or checks goes through [`SecretKey::sign`] and
+//! [`PublicKey::verify`]. Keys travel as Multikey strings
+//! (<https://www.w3.org/TR/cid-1.0/#Multikey>) or as JWKs (RFC 7517).
+//!
+//! | key type | signature | hash inside the signature | multicodec (public / secret) |
+//! |---|---|---|---|
+//! | Ed25519 | EdDSA (RFC 8032) | – | `0xed` / `0x1300` |
+//! | P-256 | ECDSA, RFC 6979 nonces, `r‖s` | SHA-256 | `0x1200` / `0x1306` |
+//! | P-384 | ECDSA, RFC 6979 nonces, `r‖s` | SHA-384 | `0x1201` / `0x1307` |
+//! | secp256k1 | ECDSA, RFC 6979 nonces, low-S `r‖s` | SHA-256 | `0xe7` / `0x1301` |
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use serde_json::{Value, json};
+use zeroize::Zeroizing;
+
+use crate::error::KeyError;
+
+/// The kinds of key didam signs with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyType {
+    /// Ed25519 (EdDSA).
+    Ed25519,
+    /// NIST P-256 (ECDSA with SHA-256).
+    P256,
+    /// NIST P-384 (ECDSA with SHA-384).
+    P384,
+    /// secp256k1 (ECDSA with SHA-256).
+    Secp256k1,
+}
+
+impl KeyType {
+    /// Every key type, in a stable order.
+    pub const ALL: [KeyType; 4] = [Self::Ed25519, Self::P256, Self::P384, Self::Secp256k1];
+
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ed25519 => "ed25519",
+            Self::P256 => "p256",
+            Self::P384 => "p384",
+            Self::Secp256k1 => "secp256k1",
+        }
+    }
+
+    /// The JOSE `alg` for this key type (RFC 7518, RFC 8037, RFC 8812).
+    pub fn jose_alg(self) -> &'static str {
+        match self {
+            Self::Ed25519 => "EdDSA",
+            Self::P256 => "ES256",
+            Self::P384 => "ES384",
+            Self::Secp256k1 => "ES256K",
+        }
+    }
+
+    fn public_codec(self) -> [u8; 2] {
+        match self {
+            Self::Ed25519 => [0xed, 0x01],
+            Self::P256 => [0x80, 0x24],
+            Self::P384 => [0x81, 0x24],
+            Self::Secp256k1 => [0xe7, 0x01],
+        }
+    }
+
+    fn secret_codec(self) -> [u8; 2] {
+        match self {
+            Self::Ed25519 => [0x80, 0x26],
+            Self::P256 => [0x86, 0x26],
+            Self::P384 => [0x87, 0x26],
+            Self::Secp256k1 => [0x81, 0x26],
+        }
+    }
+
+    fn from_public_codec(prefix: [u8; 2]) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.public_codec() == prefix)
+    }
+
+    fn from_secret_codec(prefix: [u8; 2]) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.secret_codec() == prefix)
+    }
+}
+
+impl fmt::Display for KeyType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for KeyType {
+    type Err = KeyError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| KeyError::UnsupportedKeyType(s.to_owned()))
+    }
+}
+
+/// A private signing key. Its memory is wiped when it is dropped; it has no
+/// `Debug` output beyond its type.
+#[derive(Clone)]
+pub struct SecretKey(SecretInner);
+
+#[derive(Clone)]
+enum SecretInner {
+    Ed25519(ed25519_dalek::SigningKey),
+    P256(p256::ecdsa::SigningKey),
+    P384(p384::ecdsa::SigningKey),
+    Secp256k1(k256::ecdsa::SigningKey),
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretKey({}, <redacted>)", self.key_type())
+    }
+}
+
+impl SecretKey {
+    /// A fresh key from the operating system's random number generator.
+    pub fn generate(key_type: KeyType) -> Self {
+        let mut rng = rand_core::OsRng;
+        Self(match key_type {
+            KeyType::Ed25519 => SecretInner::Ed25519(ed25519_dalek::SigningKey::generate(&mut rng)),
+            KeyType::P256 => SecretInner::P256(p256::ecdsa::SigningKey::random(&mut rng)),
+            KeyType::P384 => SecretInner::P384(p384::ecdsa::SigningKey::random(&mut rng)),
+            KeyType::Secp256k1 => SecretInner::Secp256k1(k256::ecdsa::SigningKey::random(&mut rng)),
+        })
+    }
+
+    /// A key from its raw secret bytes (32 bytes; 48 for P-384).
+    pub fn from_bytes(key_type: KeyType, bytes: &[u8]) -> Result<Self, KeyError> {
+        let bad = || KeyError::InvalidSecretKey(key_type);
+        Ok(Self(match key_type {
+            KeyType::Ed25519 => {
+                let seed: &[u8; 32] = bytes.try_into().map_err(|_| bad())?;
+                SecretInner::Ed25519(ed25519_dalek::SigningKey::from_bytes(seed))
+            }
+            KeyType::P256 => {
+                SecretInner::P256(p256::ecdsa::SigningKey::from_slice(bytes).map_err(|_| bad())?)
+            }
+            KeyType::P384 => {
+                SecretInner::P384(p384::ecdsa::SigningKey::from_slice(bytes).map_err(|_| bad())?)
+            }
+            KeyType::Secp256k1 => SecretInner::Secp256k1(
+                k256::ecdsa::SigningKey::from_slice(bytes).map_err(|_| bad())?,
+            ),
+        }))
+    }
+
+    /// A key from a Multikey `secretKeyMultibase` value.
+    pub fn from_multibase(encoded: &str) -> Result<Self, KeyError> {
+        let (_, bytes) = multibase::decode(encoded).map_err(|_| KeyError::InvalidMultibase)?;
+        let bytes = Zeroizing::new(bytes);
+        let (prefix, rest) = split_codec(&bytes)?;
+        let key_type =
+            KeyType::from_secret_codec(prefix).ok_or(KeyError::UnknownMulticodec(prefix))?;
+        Self::from_bytes(key_type, rest)
+    }
+
+    /// The Multikey `secretKeyMultibase` form of this key (base58btc).
+    pub fn to_multibase(&self) -> Zeroizing<String> {
+        let raw = self.to_bytes();
+        let mut buf = Zeroizing::new(Vec::with_capacity(raw.len() + 2));
+        buf.extend_from_slice(&self.key_type().secret_codec());
+        buf.extend_from_slice(&raw);
+        Zeroizing::new(multibase::encode(multibase::Base::Base58Btc, &*buf))
+    }
+
+    /// The raw secret bytes.
+    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(match &self.0 {
+            SecretInner::Ed25519(k) => k.to_bytes().to_vec(),
+            SecretInner::P256(k) => k.to_bytes().to_vec(),
+            SecretInner::P384(k) => k.to_bytes().to_vec(),
+            SecretInner::Secp256k1(k) => k.to_bytes().to_vec(),
+        })
+    }
+
+    /// The type of this key.
+    pub fn key_type(&self) -> KeyType {
+        match &self.0 {
+            SecretInner::Ed25519(_) => KeyType::Ed25519,
+            SecretInner::P256(_) => KeyType::P256,
+            SecretInner::P384(_) => KeyType::P384,
+            SecretInner::Secp256k1(_) => KeyType::Secp256k1,
+        }
+    }
+
+    /// The matching public key.
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey(match &self.0 {
+            SecretInner::Ed25519(k) => PublicInner::Ed25519(k.verifying_key()),
+            SecretInner::P256(k) => PublicInner::P256(*k.verifying_key()),
+            SecretInner::P384(k) => PublicInner::P384(*k.verifying_key()),
+            SecretInner::Secp256k1(k) => PublicInner::Secp256k1(*k.verifying_key()),
+        })
+    }
+
+    /// Signs `message` (see the module table for the algorithm of each key type).
+    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+        use signature::Signer as _;
+        match &self.0 {
+            SecretInner::Ed25519(k) => k.sign(message).to_bytes().to_vec(),
+            SecretInner::P256(k) => {
+                let sig: p256::ecdsa::Signature = k.sign(message);
+                sig.to_bytes().to_vec()
+            }
+            SecretInner::P384(k) => {
+                let sig: p384::ecdsa::Signature = k.sign(message);
+                sig.to_bytes().to_vec()
+            }
+            SecretInner::Secp256k1(k) => {
+                let sig: k256::ecdsa::Signature = k.sign(message);
+                sig.normalize_s().unwrap_or(sig).to_bytes().to_vec()
+            }
+        }
+    }
+
+    /// The private JWK of this key (RFC 7517, with `d`).
+    pub fn to_jwk(&self) -> Zeroizing<String> {
+        let mut jwk = self.public_key().to_jwk();
+        if let Value::Object(map) = &mut jwk {
+            map.insert("d".into(), Value::String(B64URL.encode(&*self.to_bytes())));
+        }
+        Zeroizing::new(jwk.to_string())
+    }
+
+    /// A key from a private JWK (`kty` OKP or EC, with `d`).
+    pub fn from_jwk(jwk: &Value) -> Result<Self, KeyError> {
+        let key_type = jwk_key_type(jwk)?;
+        let d = jwk_field(jwk, "d")?;
+        let secret = Self::from_bytes(key_type, &d)?;
+        if secret.public_key() != PublicKey::from_jwk(jwk)? {
+            return Err(KeyError::InvalidJwk("`d` does not match the public key"));
+        }
+        Ok(secret)
+    }
+}
+
+/// A public verification key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicKey(PublicInner);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum PublicInner {
+    Ed25519(ed25519_dalek::VerifyingKey),
+    P256(p256::ecdsa::VerifyingKey),
+    P384(p384::ecdsa::VerifyingKey),
+    Secp256k1(k256::ecdsa::VerifyingKey),
+}
+
+impl PublicKey {
+    /// A key from its raw bytes: 32 bytes for Ed25519, a SEC1 point (compressed
+    /// or not) for the ECDSA curves.
+    pub fn from_bytes(key_type: KeyType, bytes: &[u8]) -> Result<Self, KeyError> {
+        let bad = || KeyError::InvalidPublicKey(key_type);
+        Ok(Self(match key_type {
+            KeyType::Ed25519 => {
+                let raw: &[u8; 32] = bytes.try_into().map_err(|_| bad())?;
+                PublicInner::Ed25519(
+                    ed25519_dalek::VerifyingKey::from_bytes(raw).map_err(|_| bad())?,
+                )
+            }
+            KeyType::P256 => PublicInner::P256(
+                p256::ecdsa::VerifyingKey::from_sec1_bytes(bytes).map_err(|_| bad())?,
+            ),
+            KeyType::P384 => PublicInner::P384(
+                p384::ecdsa::VerifyingKey::from_sec1_bytes(bytes).map_err(|_| bad())?,
+            ),
+            KeyType::Secp256k1 => PublicInner::Secp256k1(
+                k256::ecdsa::VerifyingKey::from_sec1_bytes(bytes).map_err(|_| bad())?,
+            ),
+        }))
+    }
+
+    /// A key from a Multikey `publicKeyMultibase` value (also the method-specific
+    /// part of a `did:key`).
+    pub fn from_multikey(encoded: &str) -> Result<Self, KeyError> {
+        let (_, bytes) = multibase::decode(encoded).map_err(|_| KeyError::InvalidMultibase)?;
+        let (prefix, rest) = split_codec(&bytes)?;
+        let key_type =
+            KeyType::from_public_codec(prefix).ok_or(KeyError::UnknownMulticodec(prefix))?;
+        Self::from_bytes(key_type, rest)
+    }
+
+    /// The Multikey `publicKeyMultibase` form: base58btc of the multicodec
+    /// prefix and the key (compressed point for the ECDSA curves).
+    pub fn to_multikey(&self) -> String {
+        let mut buf = self.key_type().public_codec().to_vec();
+        buf.extend_from_slice(&self.to_bytes());
+        multibase::encode(multibase::Base::Base58Btc, buf)
+    }
+
+    /// Raw key bytes: 32 bytes for Ed25519, the compressed SEC1 point otherwise.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match &self.0 {
+            PublicInner::Ed25519(k) => k.to_bytes().to_vec(),
+            PublicInner::P256(k) => k.to_encoded_point(true).as_bytes().to_vec(),
+            PublicInner::P384(k) => k.to_encoded_point(true).as_bytes().to_vec(),
+            PublicInner::Secp256k1(k) => k.to_encoded_point(true).as_bytes().to_vec(),
+        }
+    }
+
+    /// The type of this key.
+    pub fn key_type(&self) -> KeyType {
+        match &self.0 {
+            PublicInner::Ed25519(_) => KeyType::Ed25519,
+            PublicInner::P256(_) => KeyType::P256,
+            PublicInner::P384(_) => KeyType::P384,
+            PublicInner::Secp256k1(_) => KeyType::Secp256k1,
+        }
+    }
+
+    /// Checks `signature` over `message`. Accepts only the fixed-size `r‖s`
+    /// form for ECDSA, and for secp256k1 only low-S signatures.
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), KeyError> {
+        use signature::Verifier as _;
+        let ok = match &self.0 {
+            PublicInner::Ed25519(k) => ed25519_dalek::Signature::from_slice(signature)
+                .is_ok_and(|s| k.verify_strict(message, &s).is_ok()),
+            PublicInner::P256(k) => p256::ecdsa::Signature::from_slice(signature)
+                .is_ok_and(|s| k.verify(message, &s).is_ok()),
+            PublicInner::P384(k) => p384::ecdsa::Signature::from_slice(signature)
+                .is_ok_and(|s| k.verify(message, &s).is_ok()),
+            PublicInner::Secp256k1(k) => k256::ecdsa::Signature::from_slice(signature)
+                .is_ok_and(|s| s.normalize_s().is_none() && k.verify(message, &s).is_ok()),
+        };
+        if ok { Ok(()) } else { Err(KeyError::BadSignature) }
+    }
+
+    /// The public JWK of this key (RFC 7517; RFC 8037 for Ed25519).
+    pub fn to_jwk(&self) -> Value {
+        match &self.0 {
+            PublicInner::Ed25519(k) => json!({
+                "kty": "OKP", "crv": "Ed25519", "x": B64URL.encode(k.to_bytes()),
+            }),
+            PublicInner::P256(k) => ec_jwk("P-256", k.to_encoded_point(false).as_bytes()),
+            PublicInner::P384(k) => ec_jwk("P-384", k.to_encoded_point(false).as_bytes()),
+            PublicInner::Secp256k1(k) => ec_jwk("secp256k1", k.to_encoded_point(false).as_bytes()),
+        }
+    }
+
+    /// A key from a public JWK (`kty` OKP or EC). Private members are ignored.
+    pub fn from_jwk(jwk: &Value) -> Result<Self, KeyError> {
+        let key_type = jwk_key_type(jwk)?;
+        let x = jwk_field(jwk, "x")?;
+        if key_type == KeyType::Ed25519 {
+            return Self::from_bytes(key_type, &x);
+        }
+        let y = jwk_field(jwk, "y")?;
+        let mut point = Vec::with_capacity(1 + x.len() + y.len());
+        point.push(0x04);
+        point.extend_from_slice(&x);
+        point.extend_from_slice(&y);
+        Self::from_bytes(key_type, &point)
+    }
+
+    /// The RFC 7638 JWK thumbprint (SHA-256, base64url).
+    pub fn jwk_thumbprint(&self) -> String {
+        use sha2::Digest as _;
+        let jwk = self.to_jwk();
+        // RFC 7638 §3.2: the required members in lexicographic order, no spaces.
+        let canonical = match self.key_type() {
+            KeyType::Ed25519 => format!(
+                r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
+                jwk["x"].as_str().unwrap_or_default()
+            ),
+            _ => format!(
+                r#"{{"crv":"{}","kty":"EC","x":"{}","y":"{}"}}"#,
+                jwk["crv"].as_str().unwrap_or_default(),
+                jwk["x"].as_str().unwrap_or_default(),
+                jwk["y"].as_str().unwrap_or_default()
+            ),
+        };
+        B64URL.encode(sha2::Sha256::digest(canonical.as_bytes()))
+    }
+}
+
+fn ec_jwk(crv: &str, uncompressed: &[u8]) -> Value {
+    let coords = &uncompressed[1..];
+    let (x, y) = coords.split_at(coords.len() / 2);
+    json!({ "kty": "EC", "crv": crv, "x": B64URL.encode(x), "y": B64URL.encode(y) })
+}
+
+fn jwk_key_type(jwk: &Value) -> Result<KeyType, KeyError> {
+    let kty = jwk["kty"].as_str().ok_or(KeyError::InvalidJwk("missing `kty`"))?;
+    let crv = jwk["crv"].as_str().ok_or(KeyError::InvalidJwk("missing `crv`"))?;
+    match (kty, crv) {
+        ("OKP", "Ed25519") => Ok(KeyType::Ed25519),
+        ("EC", "P-256") => Ok(KeyType::P256),
+        ("EC", "P-384") => Ok(KeyType::P384),
+        ("EC", "secp256k1") => Ok(KeyType::Secp256k1),
+        _ => Err(KeyError::UnsupportedKeyType(format!("{kty}/{crv}"))),
+    }
+}
+
+fn jwk_field(jwk: &Value, name: &'static str) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+    let text = jwk[name].as_str().ok_or(KeyError::InvalidJwk(name))?;
+    B64URL.decode(text).map(Zeroizing::new).map_err(|_| KeyError::InvalidJwk(name))
+}
+
+fn split_codec(bytes: &[u8]) -> Result<([u8; 2], &[u8]), KeyError> {
+    match bytes {
+        [a, b, rest @ ..] => Ok(([*a, *b], rest)),
+        _ => Err(KeyError::InvalidMultibase),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn every_key_type_round_trips_and_signs() {
+        for key_type in KeyType::ALL {
+            let secret = SecretKey::generate(key_type);
+            let public = secret.public_key();
+            assert_eq!(PublicKey::from_multikey(&public.to_multikey()).unwrap(), public);
+            assert_eq!(PublicKey::from_jwk(&public.to_jwk()).unwrap(), public);
+            let again = SecretKey::from_multibase(&secret.to_multibase()).unwrap();
+            assert_eq!(again.public_key(), public);
+            let jwk: Value = serde_json::from_str(&secret.to_jwk()).unwrap();
+            assert_eq!(SecretKey::from_jwk(&jwk).unwrap().public_key(), public);
+            let sig = secret.sign(b"message");
+            public.verify(b"message", &sig).unwrap();
+            assert!(public.verify(b"messagf", &sig).is_err());
+        }
+    }
+
+    #[test]
+    fn multikey_prefixes_match_the_did_key_spec() {
+        let prefixes = [
+            (KeyType::Ed25519, "z6Mk"),
+            (KeyType::P256, "zDn"),
+            (KeyType::P384, "z82"),
+            (KeyType::Secp256k1, "zQ3s"),
+        ];
+        for (key_type, prefix) in prefixes {
+            let mk = SecretKey::generate(key_type).public_key().to_multikey();
+            assert!(mk.starts_with(prefix), "{key_type}: {mk}");
+        }
+    }
+
+    #[test]
+    fn debug_output_hides_the_secret() {
+        let secret = SecretKey::generate(KeyType::Ed25519);
+        let shown = format!("{secret:?}");
+        assert_eq!(shown, "SecretKey(ed25519, <redacted>)");
+    }
+}

@@ -1,0 +1,68 @@
+//! The didam credential engine: the one place where credentials are signed and
+//! verified.
+//!
+//! The wallet signs through this crate and the verifier checks through it. It
+//! covers W3C VC Data Model 2.0 and 1.1 credentials and presentations, secured
+//! with Data Integrity proofs ([`Suite`]: `eddsa-rdfc-2022`, `eddsa-jcs-2022`,
+//! `ecdsa-rdfc-2019`, `ecdsa-jcs-2019`, `Ed25519Signature2020`) or as VC-JOSE
+//! compact JWS ([`jose`]), and the offline DID methods `did:key` and `did:jwk`
+//! ([`did`]). JSON-LD contexts are bundled ([`contexts`]); nothing is fetched.
+//!
+//! Which API for which job:
+//!
+//! | job | call |
+//! |---|---|
+//! | make a key | [`SecretKey::generate`] |
+//! | its DID | [`did::did_key`], [`did::did_jwk`] |
+//! | sign a credential | [`proof::add_proof`] with [`ProofOptions`] naming the suite, or [`jose::sign`] |
+//! | verify anything | [`verify::verify_text`] → `Result<`[`Report`]`, `[`Error`]`>` |
+//! | resolve a DID | [`did::DidResolver::resolve`] on [`did::OfflineResolver`] |
+//!
+//! Verification has two levels: `Err(Error)` means the input could not be
+//! checked (unreadable, unknown context, unresolvable DID, unknown suite);
+//! `Ok(report)` means it was checked, and [`Report::is_valid`] tells the
+//! verdict with every check listed.
+//!
+//! ```
+//! use didam_credential::{did, proof, verify, KeyType, ProofOptions, SecretKey, Suite};
+//! use serde_json::json;
+//!
+//! # futures::executor::block_on(async {
+//! let key = SecretKey::generate(KeyType::Ed25519);
+//! let (issuer, method) = did::did_key(&key.public_key());
+//! let credential = json!({
+//!     "@context": ["https://www.w3.org/ns/credentials/v2"],
+//!     "type": ["VerifiableCredential"],
+//!     "issuer": issuer,
+//!     "credentialSubject": { "id": "did:example:alice", "name": "Alice" }
+//! });
+//! let signed = proof::add_proof(&credential, &key, &ProofOptions::assertion(Suite::EddsaJcs2022, method)).await?;
+//!
+//! let report = verify::verify_text(&signed.to_string(), &did::OfflineResolver, &Default::default()).await?;
+//! assert!(report.is_valid());
+//!
+//! let mut tampered = signed.clone();
+//! tampered["credentialSubject"]["name"] = json!("Mallory");
+//! let report = verify::verify_text(&tampered.to_string(), &did::OfflineResolver, &Default::default()).await?;
+//! assert!(!report.is_valid());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+
+pub mod canon;
+pub mod contexts;
+pub mod credential;
+pub mod did;
+mod error;
+pub mod jose;
+pub mod key;
+pub mod proof;
+mod report;
+mod suite;
+pub mod verify;
+
+pub use error::{Error, KeyError, ResolveError};
+pub use key::{KeyType, PublicKey, SecretKey};
+pub use proof::ProofOptions;
+pub use report::{Check, CheckKind, Outcome, Report, Securing};
+pub use suite::{Canonicalization, Suite};

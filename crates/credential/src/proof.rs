@@ -1,0 +1,345 @@
+//! Data Integrity proofs: add a proof to a document, check the proofs on one.
+//!
+//! Signing (W3C VC Data Integrity, "Add Proof", and each suite's "Create Proof"):
+//! 1. build the proof configuration (`type`, `cryptosuite`, `created`,
+//!    `verificationMethod`, `proofPurpose`, `challenge`, `domain`, and the
+//!    document's `@context`);
+//! 2. canonicalize the document without its `proof` and the configuration
+//!    (RDFC-1.0 or JCS, per suite);
+//! 3. hash each (SHA-256; SHA-384 for P-384) and sign `hash(config) ‖ hash(doc)`;
+//! 4. encode the signature as base58btc multibase in `proofValue`.
+//!
+//! Verifying runs the same steps on the received proof and records each check
+//! (purpose, key authorisation, dates, challenge, domain, signature) in the
+//! report. See: <https://www.w3.org/TR/vc-data-integrity/>
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Map, Value};
+
+use crate::canon::{self, CanonError};
+use crate::did::{MethodResolver, ProofPurpose};
+use crate::error::{Error, ResolveError};
+use crate::key::SecretKey;
+use crate::report::{Check, CheckKind};
+use crate::suite::{Canonicalization, Suite};
+
+/// What a new proof says about itself.
+#[derive(Clone, Debug)]
+pub struct ProofOptions {
+    /// The suite, named explicitly.
+    pub suite: Suite,
+    /// The verification method id (a DID URL) of the signing key.
+    pub verification_method: String,
+    /// Why the proof was made.
+    pub proof_purpose: ProofPurpose,
+    /// When; defaults to now, without fractions of a second.
+    pub created: Option<DateTime<Utc>>,
+    /// Verifier's challenge (presentations).
+    pub challenge: Option<String>,
+    /// Verifier's domain (presentations).
+    pub domain: Option<String>,
+}
+
+impl ProofOptions {
+    /// Options for an issuer's assertion proof.
+    pub fn assertion(suite: Suite, verification_method: impl Into<String>) -> Self {
+        Self {
+            suite,
+            verification_method: verification_method.into(),
+            proof_purpose: ProofPurpose::AssertionMethod,
+            created: None,
+            challenge: None,
+            domain: None,
+        }
+    }
+}
+
+/// What a verifier expects of the proofs it checks.
+#[derive(Clone, Debug)]
+pub struct ProofExpectations {
+    /// The purpose the proof must state and its key must be authorised for.
+    pub purpose: ProofPurpose,
+    /// The challenge the proof must carry, if any.
+    pub challenge: Option<String>,
+    /// The domain the proof must carry, if any.
+    pub domain: Option<String>,
+    /// The time proofs are judged at (`created` not in the future, `expires` not
+    /// past), with the allowed clock skew.
+    pub now: DateTime<Utc>,
+    /// Allowed clock skew, in seconds.
+    pub skew_seconds: i64,
+}
+
+/// The canonical form `suite` hashes for `value`.
+pub async fn canonical_form(suite: Suite, value: &Value) -> Result<String, CanonError> {
+    match suite.canonicalization() {
+        Canonicalization::Jcs => canon::jcs(value),
+        Canonicalization::Rdfc => canon::rdfc(value).await,
+    }
+}
+
+/// The bytes a proof signs: `hash(canonical config) ‖ hash(canonical document)`.
+pub async fn hash_data(
+    suite: Suite,
+    key_type: crate::key::KeyType,
+    config: &Value,
+    unsecured: &Value,
+) -> Result<Vec<u8>, CanonError> {
+    let config_c = canonical_form(suite, config).await?;
+    let doc_c = canonical_form(suite, unsecured).await?;
+    let mut out = suite.hash(key_type, config_c.as_bytes());
+    out.extend(suite.hash(key_type, doc_c.as_bytes()));
+    Ok(out)
+}
+
+/// Formats a time as an XSD dateTime in UTC without fractions.
+pub fn xsd_datetime(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Adds a proof to `document` (a JSON object). An existing `proof` becomes a
+/// proof set with the new one appended.
+pub async fn add_proof(document: &Value, key: &SecretKey, options: &ProofOptions) -> Result<Value, Error> {
+    let suite = options.suite;
+    if !suite.accepts(key.key_type()) {
+        return Err(Error::KeyMismatch { suite: suite.name(), key_type: key.key_type() });
+    }
+    let Value::Object(doc) = document else {
+        return Err(Error::Unsignable("the document is not a JSON object"));
+    };
+    let mut unsecured = doc.clone();
+    let existing = unsecured.remove("proof");
+    let mut config = Map::new();
+    config.insert("type".into(), suite.proof_type().into());
+    if let Some(cs) = suite.cryptosuite() {
+        config.insert("cryptosuite".into(), cs.into());
+    }
+    let created = options.created.unwrap_or_else(Utc::now);
+    config.insert("created".into(), xsd_datetime(created).into());
+    config.insert("verificationMethod".into(), options.verification_method.clone().into());
+    config.insert("proofPurpose".into(), options.proof_purpose.name().into());
+    if let Some(c) = &options.challenge {
+        config.insert("challenge".into(), c.clone().into());
+    }
+    if let Some(d) = &options.domain {
+        config.insert("domain".into(), d.clone().into());
+    }
+    if let Some(ctx) = unsecured.get("@context") {
+        config.insert("@context".into(), ctx.clone());
+    }
+    let config = Value::Object(config);
+    let unsecured = Value::Object(unsecured);
+    let data = hash_data(suite, key.key_type(), &config, &unsecured).await.map_err(|e| match e {
+        CanonError::Context(e) => e,
+        other => Error::JsonLd(other.to_string()),
+    })?;
+    let signature = key.sign(&data);
+    let Value::Object(mut proof) = config else { unreachable!("built as an object") };
+    if suite.canonicalization() == Canonicalization::Rdfc {
+        // RDFC proofs inherit the document's context; JCS proofs keep it.
+        proof.remove("@context");
+    }
+    proof.insert("proofValue".into(), multibase::encode(multibase::Base::Base58Btc, signature).into());
+    let Value::Object(mut secured) = unsecured else { unreachable!("built as an object") };
+    let proof = Value::Object(proof);
+    let proof = match existing {
+        None => proof,
+        Some(Value::Array(mut set)) => {
+            set.push(proof);
+            Value::Array(set)
+        }
+        Some(other) => Value::Array(vec![other, proof]),
+    };
+    secured.insert("proof".into(), proof);
+    Ok(Value::Object(secured))
+}
+
+/// The proofs of a secured document (one object or a proof set).
+pub fn proofs_of(document: &Value) -> Vec<&Value> {
+    match document.get("proof") {
+        Some(Value::Array(set)) => set.iter().collect(),
+        Some(one) => vec![one],
+        None => Vec::new(),
+    }
+}
+
+/// Checks every proof on `document`; returns one [`Check`] per property
+/// checked. A document without a proof gets a failed `proof` check.
+pub async fn verify_proofs<R: MethodResolver + ?Sized>(
+    document: &Value,
+    resolver: &R,
+    expect: &ProofExpectations,
+) -> Result<Vec<Check>, Error> {
+    let proofs = proofs_of(document);
+    if proofs.is_empty() {
+        return Ok(vec![Check::failed(CheckKind::Proof, "the document has no proof")]);
+    }
+    let mut unsecured = document.clone();
+    if let Value::Object(map) = &mut unsecured {
+        map.remove("proof");
+    }
+    let mut checks = Vec::new();
+    for proof in proofs {
+        checks.extend(verify_one(&unsecured, proof, resolver, expect).await?);
+    }
+    Ok(checks)
+}
+
+async fn verify_one<R: MethodResolver + ?Sized>(
+    unsecured: &Value,
+    proof: &Value,
+    resolver: &R,
+    expect: &ProofExpectations,
+) -> Result<Vec<Check>, Error> {
+    let suite = Suite::of_proof(proof)?;
+    let mut checks = vec![Check::passed(CheckKind::Proof, format!("suite {suite}"))];
+    let Some(Value::Object(proof)) = Some(proof) else {
+        return Ok(vec![Check::failed(CheckKind::Proof, "the proof is not a JSON object")]);
+    };
+    let text = |name: &str| proof.get(name).and_then(Value::as_str);
+    let (Some(vm_id), Some(purpose), Some(proof_value)) =
+        (text("verificationMethod"), text("proofPurpose"), text("proofValue"))
+    else {
+        checks[0] = Check::failed(
+            CheckKind::Proof,
+            "the proof lacks verificationMethod, proofPurpose or proofValue",
+        );
+        return Ok(checks);
+    };
+
+    // Purpose, challenge, domain, dates: what the proof says of itself.
+    if purpose != expect.purpose.name() {
+        checks.push(Check::failed(
+            CheckKind::ProofPurpose,
+            format!("proof purpose is `{purpose}`, expected `{}`", expect.purpose),
+        ));
+    }
+    checks.extend(expected_value(CheckKind::Challenge, text("challenge"), expect.challenge.as_deref()));
+    checks.extend(expected_value(CheckKind::Domain, text("domain"), expect.domain.as_deref()));
+    checks.extend(proof_dates(proof, expect));
+
+    // The key: resolved, of the suite's type, authorised for the purpose.
+    let method = match resolver.resolve_method(vm_id).await {
+        Ok(m) => m,
+        Err(ResolveError::UnknownVerificationMethod(id)) => {
+            checks.push(Check::failed(
+                CheckKind::KeyAuthorization,
+                format!("verification method `{id}` is not in its controller's document"),
+            ));
+            return Ok(checks);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !method.purposes.contains(&expect.purpose) {
+        checks.push(Check::failed(
+            CheckKind::KeyAuthorization,
+            format!("key `{}` is not authorised for {}", method.id, expect.purpose),
+        ));
+    } else {
+        checks.push(Check::passed(
+            CheckKind::KeyAuthorization,
+            format!("{} authorised for {}", method.id, expect.purpose),
+        ));
+    }
+    let key_type = method.key.key_type();
+    if !suite.accepts(key_type) {
+        checks.push(Check::failed(
+            CheckKind::Signature,
+            format!("{suite} does not use {key_type} keys"),
+        ));
+        return Ok(checks);
+    }
+
+    // The signature over hash(config) ‖ hash(document).
+    let mut config = proof.clone();
+    config.remove("proofValue");
+    let mut unsecured = unsecured.clone();
+    let doc_context = unsecured.get("@context").cloned();
+    match suite.canonicalization() {
+        Canonicalization::Rdfc => {
+            if let Some(ctx) = doc_context {
+                config.insert("@context".into(), ctx);
+            }
+        }
+        Canonicalization::Jcs => {
+            if let Some(proof_ctx) = config.get("@context") {
+                if !context_prefix(doc_context.as_ref(), proof_ctx) {
+                    checks.push(Check::failed(
+                        CheckKind::Signature,
+                        "the proof's @context does not match the document's",
+                    ));
+                    return Ok(checks);
+                }
+                if let Value::Object(map) = &mut unsecured {
+                    map.insert("@context".into(), proof_ctx.clone());
+                }
+            }
+        }
+    }
+    let data = match hash_data(suite, key_type, &Value::Object(config), &unsecured).await {
+        Ok(d) => d,
+        Err(CanonError::Context(e)) => return Err(e),
+        Err(other) => {
+            checks.push(Check::failed(CheckKind::Signature, other.to_string()));
+            return Ok(checks);
+        }
+    };
+    let signature = match multibase::decode(proof_value) {
+        Ok((multibase::Base::Base58Btc, bytes)) => bytes,
+        _ => {
+            checks.push(Check::failed(CheckKind::Signature, "proofValue is not base58btc multibase"));
+            return Ok(checks);
+        }
+    };
+    checks.push(match method.key.verify(&data, &signature) {
+        Ok(()) => Check::passed(CheckKind::Signature, format!("{key_type} signature by {}", method.id)),
+        Err(_) => Check::failed(CheckKind::Signature, format!("the {suite} signature does not verify")),
+    });
+    Ok(checks)
+}
+
+fn expected_value(kind: CheckKind, found: Option<&str>, wanted: Option<&str>) -> Option<Check> {
+    match (wanted, found) {
+        (None, _) => None,
+        (Some(w), Some(f)) if w == f => Some(Check::passed(kind, format!("`{f}`"))),
+        (Some(w), Some(f)) => Some(Check::failed(kind, format!("is `{f}`, expected `{w}`"))),
+        (Some(w), None) => Some(Check::failed(kind, format!("missing, expected `{w}`"))),
+    }
+}
+
+fn proof_dates(proof: &Map<String, Value>, expect: &ProofExpectations) -> Vec<Check> {
+    let skew = chrono::Duration::seconds(expect.skew_seconds);
+    let mut checks = Vec::new();
+    for (name, kind) in [("created", CheckKind::ProofCreated), ("expires", CheckKind::ProofExpires)] {
+        let Some(value) = proof.get(name) else { continue };
+        let Some(t) = value.as_str().and_then(crate::credential::parse_datetime) else {
+            checks.push(Check::failed(kind, format!("`{name}` is not an XSD dateTime")));
+            continue;
+        };
+        let bad = match kind {
+            CheckKind::ProofCreated => t > expect.now + skew,
+            _ => t < expect.now - skew,
+        };
+        checks.push(if bad {
+            Check::failed(kind, format!("{name} {}", xsd_datetime(t)))
+        } else {
+            Check::passed(kind, xsd_datetime(t))
+        });
+    }
+    checks
+}
+
+fn context_prefix(document: Option<&Value>, proof: &Value) -> bool {
+    let as_list = |v: &Value| match v {
+        Value::Array(items) => items.clone(),
+        other => vec![other.clone()],
+    };
+    match document {
+        None => false,
+        Some(doc) => {
+            let doc = as_list(doc);
+            let proof = as_list(proof);
+            doc.len() >= proof.len() && doc.iter().zip(&proof).all(|(a, b)| a == b)
+        }
+    }
+}

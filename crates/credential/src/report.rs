@@ -1,0 +1,177 @@
+//! Verification reports: every check made, with its outcome and why.
+//!
+//! A report is the "checked" level of a verification: the credential was read,
+//! its keys resolved and every check ran. [`Report::is_valid`] holds when no
+//! check failed. Could-not-check situations are [`Error`](crate::Error)s instead.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// What was checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum CheckKind {
+    /// The VC Data Model rules (contexts, types, issuer, subject, dates, ids).
+    DataModel,
+    /// A proof is present and well formed.
+    Proof,
+    /// The proof's purpose matches what the verifier expects.
+    ProofPurpose,
+    /// The key is listed in its controller's document for that purpose.
+    KeyAuthorization,
+    /// The signature verifies.
+    Signature,
+    /// The proof was not created in the future.
+    ProofCreated,
+    /// The proof has not expired.
+    ProofExpires,
+    /// The proof carries the verifier's challenge.
+    Challenge,
+    /// The proof carries the verifier's domain.
+    Domain,
+    /// The credential is valid from a time that has come.
+    ValidFrom,
+    /// The credential has not expired.
+    ValidUntil,
+    /// The securing mechanism's media type and header (JOSE).
+    MediaType,
+    /// The JWT `iss` matches the credential's issuer (JOSE).
+    IssuerClaim,
+    /// A credential inside a presentation verifies.
+    EmbeddedCredential,
+}
+
+impl CheckKind {
+    /// The name in reports and JSON output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::DataModel => "data-model",
+            Self::Proof => "proof",
+            Self::ProofPurpose => "proof-purpose",
+            Self::KeyAuthorization => "key-authorization",
+            Self::Signature => "signature",
+            Self::ProofCreated => "proof-created",
+            Self::ProofExpires => "proof-expires",
+            Self::Challenge => "challenge",
+            Self::Domain => "domain",
+            Self::ValidFrom => "valid-from",
+            Self::ValidUntil => "valid-until",
+            Self::MediaType => "media-type",
+            Self::IssuerClaim => "issuer-claim",
+            Self::EmbeddedCredential => "embedded-credential",
+        }
+    }
+}
+
+/// The outcome of one check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The check passed.
+    Passed,
+    /// The check failed: the input is invalid.
+    Failed,
+    /// The check does not apply to this input.
+    NotApplicable,
+}
+
+/// One check and its outcome.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// What was checked.
+    pub check: CheckKind,
+    /// Its outcome.
+    pub outcome: Outcome,
+    /// Why, in words.
+    pub detail: String,
+}
+
+impl Check {
+    /// A passed check.
+    pub fn passed(check: CheckKind, detail: impl Into<String>) -> Self {
+        Self { check, outcome: Outcome::Passed, detail: detail.into() }
+    }
+
+    /// A failed check.
+    pub fn failed(check: CheckKind, detail: impl Into<String>) -> Self {
+        Self { check, outcome: Outcome::Failed, detail: detail.into() }
+    }
+
+    /// A check that does not apply.
+    pub fn not_applicable(check: CheckKind, detail: impl Into<String>) -> Self {
+        Self { check, outcome: Outcome::NotApplicable, detail: detail.into() }
+    }
+}
+
+/// The securing mechanism of a verified document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Securing {
+    /// Embedded Data Integrity proof(s).
+    DataIntegrity {
+        /// The suite of each proof.
+        suites: Vec<String>,
+    },
+    /// An enveloping JWS (`vc+jwt` or `vp+jwt`).
+    Jose {
+        /// The JOSE `alg`.
+        alg: String,
+    },
+    /// No proof at all.
+    None,
+}
+
+/// The result of a verification that could be carried out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// `true` when no check failed.
+    pub valid: bool,
+    /// `credential` or `presentation`.
+    pub kind: &'static str,
+    /// How the document was secured.
+    pub securing: Securing,
+    /// Every check, in the order made.
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    /// A report from its checks.
+    pub fn new(kind: &'static str, securing: Securing, checks: Vec<Check>) -> Self {
+        let valid = !checks.iter().any(|c| c.outcome == Outcome::Failed);
+        Self { valid, kind, securing, checks }
+    }
+
+    /// Whether every check passed or did not apply.
+    pub fn is_valid(&self) -> bool {
+        self.valid
+    }
+
+    /// The first failed check.
+    pub fn failure(&self) -> Option<&Check> {
+        self.checks.iter().find(|c| c.outcome == Outcome::Failed)
+    }
+
+    /// The checks of one kind.
+    pub fn of(&self, kind: CheckKind) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(move |c| c.check == kind)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verdict = if self.valid { "VALID" } else { "INVALID" };
+        writeln!(f, "{verdict} {}", self.kind)?;
+        for c in &self.checks {
+            let mark = match c.outcome {
+                Outcome::Passed => "ok  ",
+                Outcome::Failed => "FAIL",
+                Outcome::NotApplicable => "n/a ",
+            };
+            writeln!(f, "  {mark} {:<18} {}", c.check.name(), c.detail)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,152 @@
+//! The Data Integrity cryptosuites didam implements, always named explicitly.
+//!
+//! There is no automatic choice of suite: a signer names one, and a verifier
+//! reads the proof's `type` and `cryptosuite` and refuses anything else.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde_json::Value;
+use sha2::Digest as _;
+
+use crate::error::Error;
+use crate::key::KeyType;
+
+/// A Data Integrity proof suite.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Suite {
+    /// `DataIntegrityProof` / `eddsa-rdfc-2022`: Ed25519 over RDFC-1.0.
+    /// See: <https://www.w3.org/TR/vc-di-eddsa/#eddsa-rdfc-2022>
+    EddsaRdfc2022,
+    /// `DataIntegrityProof` / `eddsa-jcs-2022`: Ed25519 over JCS.
+    /// See: <https://www.w3.org/TR/vc-di-eddsa/#eddsa-jcs-2022>
+    EddsaJcs2022,
+    /// `DataIntegrityProof` / `ecdsa-rdfc-2019`: P-256 or P-384 over RDFC-1.0.
+    /// See: <https://www.w3.org/TR/vc-di-ecdsa/#ecdsa-rdfc-2019>
+    EcdsaRdfc2019,
+    /// `DataIntegrityProof` / `ecdsa-jcs-2019`: P-256 or P-384 over JCS.
+    /// See: <https://www.w3.org/TR/vc-di-ecdsa/#ecdsa-jcs-2019>
+    EcdsaJcs2019,
+    /// The legacy `Ed25519Signature2020` proof type (RDFC-1.0, Ed25519).
+    /// See: <https://www.w3.org/TR/vc-di-eddsa/#the-ed25519signature2020-suite>
+    Ed25519Signature2020,
+}
+
+/// How a suite turns a document into bytes to hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Canonicalization {
+    /// RDF Dataset Canonicalization of the JSON-LD document.
+    Rdfc,
+    /// JSON Canonicalization Scheme (RFC 8785).
+    Jcs,
+}
+
+impl Suite {
+    /// Every suite, in a stable order.
+    pub const ALL: [Suite; 5] = [
+        Self::EddsaRdfc2022,
+        Self::EddsaJcs2022,
+        Self::EcdsaRdfc2019,
+        Self::EcdsaJcs2019,
+        Self::Ed25519Signature2020,
+    ];
+
+    /// The suite's name: the `cryptosuite` value, or the proof `type` for the
+    /// legacy suite.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::EddsaRdfc2022 => "eddsa-rdfc-2022",
+            Self::EddsaJcs2022 => "eddsa-jcs-2022",
+            Self::EcdsaRdfc2019 => "ecdsa-rdfc-2019",
+            Self::EcdsaJcs2019 => "ecdsa-jcs-2019",
+            Self::Ed25519Signature2020 => "Ed25519Signature2020",
+        }
+    }
+
+    /// The proof `type`.
+    pub fn proof_type(self) -> &'static str {
+        match self {
+            Self::Ed25519Signature2020 => "Ed25519Signature2020",
+            _ => "DataIntegrityProof",
+        }
+    }
+
+    /// The `cryptosuite` value, when the proof type has one.
+    pub fn cryptosuite(self) -> Option<&'static str> {
+        match self {
+            Self::Ed25519Signature2020 => None,
+            other => Some(other.name()),
+        }
+    }
+
+    /// The canonicalization the suite hashes.
+    pub fn canonicalization(self) -> Canonicalization {
+        match self {
+            Self::EddsaJcs2022 | Self::EcdsaJcs2019 => Canonicalization::Jcs,
+            _ => Canonicalization::Rdfc,
+        }
+    }
+
+    /// Whether the suite signs with keys of this type.
+    pub fn accepts(self, key_type: KeyType) -> bool {
+        match self {
+            Self::EddsaRdfc2022 | Self::EddsaJcs2022 | Self::Ed25519Signature2020 => {
+                key_type == KeyType::Ed25519
+            }
+            Self::EcdsaRdfc2019 | Self::EcdsaJcs2019 => {
+                matches!(key_type, KeyType::P256 | KeyType::P384)
+            }
+        }
+    }
+
+    /// The key type the suite uses by default when creating a key for it.
+    pub fn default_key_type(self) -> KeyType {
+        match self {
+            Self::EcdsaRdfc2019 | Self::EcdsaJcs2019 => KeyType::P256,
+            _ => KeyType::Ed25519,
+        }
+    }
+
+    /// The suite's hash of a canonical form: SHA-384 for ECDSA with P-384,
+    /// SHA-256 otherwise.
+    pub fn hash(self, key_type: KeyType, canonical: &[u8]) -> Vec<u8> {
+        if key_type == KeyType::P384 {
+            sha2::Sha384::digest(canonical).to_vec()
+        } else {
+            sha2::Sha256::digest(canonical).to_vec()
+        }
+    }
+
+    /// The suite a proof object claims, from its `type` and `cryptosuite`.
+    pub fn of_proof(proof: &Value) -> Result<Self, Error> {
+        let proof_type = proof.get("type").and_then(Value::as_str).unwrap_or_default();
+        let cryptosuite = proof.get("cryptosuite").and_then(Value::as_str);
+        match (proof_type, cryptosuite) {
+            ("DataIntegrityProof", Some(cs)) => cs.parse(),
+            ("Ed25519Signature2020", None) => Ok(Self::Ed25519Signature2020),
+            ("DataIntegrityProof", None) => {
+                Err(Error::UnsupportedProof("DataIntegrityProof without a cryptosuite".into()))
+            }
+            (t, None) => Err(Error::UnsupportedProof(format!("proof type `{t}`"))),
+            (t, Some(cs)) => Err(Error::UnsupportedProof(format!("proof type `{t}` with cryptosuite `{cs}`"))),
+        }
+    }
+}
+
+impl fmt::Display for Suite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Suite {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|suite| suite.name() == s)
+            .ok_or_else(|| Error::UnsupportedProof(format!("cryptosuite `{s}`")))
+    }
+}

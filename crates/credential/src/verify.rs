@@ -1,0 +1,210 @@
+//! Verifying a credential or presentation in any format the engine reads.
+//!
+//! Steps: read the input (JSON document, enveloped credential or compact JWS)
+//! → data-model rules → proof(s) or JWS signature, with key resolution and
+//! authorisation → validity period → for a presentation, each credential in it.
+//! Anything that stops the steps is an [`Error`]; everything checked is in the
+//! [`Report`].
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::credential::{self, DocumentKind, Version};
+use crate::did::{MethodResolver, ProofPurpose};
+use crate::error::Error;
+use crate::jose::{self, CompactJws};
+use crate::proof::{self, ProofExpectations};
+use crate::report::{Check, CheckKind, Outcome, Report, Securing};
+use crate::suite::Suite;
+
+/// What the verifier expects.
+#[derive(Clone, Debug, Default)]
+pub struct VerifyOptions {
+    /// The time to judge validity at; now when `None`.
+    pub now: Option<DateTime<Utc>>,
+    /// Allowed clock skew in seconds.
+    pub skew_seconds: i64,
+    /// The challenge a presentation's proof must carry.
+    pub challenge: Option<String>,
+    /// The domain a presentation's proof must carry.
+    pub domain: Option<String>,
+}
+
+/// A document as read from text.
+#[derive(Clone, Debug)]
+pub enum Input {
+    /// A JSON document (possibly an enveloped credential).
+    Json(Value),
+    /// A compact JWS.
+    Jws(String),
+}
+
+impl Input {
+    /// Reads a JSON document or a compact JWS.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let text = text.trim();
+        if text.starts_with('{') {
+            return Ok(Self::Json(serde_json::from_str(text)?));
+        }
+        let is_jws = text.split('.').count() == 3
+            && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        if is_jws {
+            Ok(Self::Jws(text.to_owned()))
+        } else {
+            Err(Error::UnreadableInput("expected a JSON object or a compact JWS"))
+        }
+    }
+}
+
+/// Verifies a credential or presentation given as text.
+pub async fn verify_text<R: MethodResolver + ?Sized>(
+    text: &str,
+    resolver: &R,
+    options: &VerifyOptions,
+) -> Result<Report, Error> {
+    verify(&Input::parse(text)?, resolver, options).await
+}
+
+/// Verifies a parsed credential or presentation.
+pub async fn verify<R: MethodResolver + ?Sized>(
+    input: &Input,
+    resolver: &R,
+    options: &VerifyOptions,
+) -> Result<Report, Error> {
+    match input {
+        Input::Jws(jws) => verify_jws(jws, resolver, options).await,
+        Input::Json(doc) => match jose::unwrap_envelope(doc) {
+            Some(jws) => verify_jws(jws, resolver, options).await,
+            None => verify_data_integrity(doc, resolver, options).await,
+        },
+    }
+}
+
+fn purpose_of(kind: Option<DocumentKind>) -> ProofPurpose {
+    match kind {
+        Some(DocumentKind::Presentation) => ProofPurpose::Authentication,
+        _ => ProofPurpose::AssertionMethod,
+    }
+}
+
+fn expectations(kind: Option<DocumentKind>, options: &VerifyOptions, now: DateTime<Utc>) -> ProofExpectations {
+    let presentation = kind == Some(DocumentKind::Presentation);
+    ProofExpectations {
+        purpose: purpose_of(kind),
+        challenge: options.challenge.clone().filter(|_| presentation),
+        domain: options.domain.clone().filter(|_| presentation),
+        now,
+        skew_seconds: options.skew_seconds,
+    }
+}
+
+async fn verify_data_integrity<R: MethodResolver + ?Sized>(
+    doc: &Value,
+    resolver: &R,
+    options: &VerifyOptions,
+) -> Result<Report, Error> {
+    let now = options.now.unwrap_or_else(Utc::now);
+    let kind = DocumentKind::of(doc);
+    let mut checks = vec![data_model_check(doc).await?];
+    let suites = proof::proofs_of(doc)
+        .into_iter()
+        .map(|p| Suite::of_proof(p).map(|s| s.name().to_owned()))
+        .collect::<Result<Vec<_>, _>>()?;
+    checks.extend(proof::verify_proofs(doc, resolver, &expectations(kind, options, now)).await?);
+    checks.extend(validity_period(doc, now, options.skew_seconds));
+    if kind == Some(DocumentKind::Presentation) {
+        checks.extend(embedded_credentials(doc, resolver, options).await?);
+    }
+    let securing = if suites.is_empty() { Securing::None } else { Securing::DataIntegrity { suites } };
+    Ok(Report::new(kind.unwrap_or(DocumentKind::Credential).name(), securing, checks))
+}
+
+async fn verify_jws<R: MethodResolver + ?Sized>(
+    text: &str,
+    resolver: &R,
+    options: &VerifyOptions,
+) -> Result<Report, Error> {
+    let now = options.now.unwrap_or_else(Utc::now);
+    let jws = CompactJws::parse(text)?;
+    let kind = DocumentKind::of(&jws.payload);
+    let mut checks = vec![data_model_check(&jws.payload).await?];
+    checks.extend(jose::verify(&jws, resolver, purpose_of(kind)).await?);
+    checks.extend(validity_period(&jws.payload, now, options.skew_seconds));
+    if kind == Some(DocumentKind::Presentation) {
+        checks.extend(embedded_credentials(&jws.payload, resolver, options).await?);
+    }
+    let alg = jws.header.get("alg").and_then(Value::as_str).unwrap_or_default().to_owned();
+    Ok(Report::new(kind.unwrap_or(DocumentKind::Credential).name(), Securing::Jose { alg }, checks))
+}
+
+async fn data_model_check(doc: &Value) -> Result<Check, Error> {
+    Ok(match credential::validate(doc).await? {
+        Ok(()) => {
+            let version = match credential::version(doc) {
+                Some(Version::V1) => "VC Data Model 1.1",
+                _ => "VC Data Model 2.0",
+            };
+            Check::passed(CheckKind::DataModel, version)
+        }
+        Err(reasons) => Check::failed(CheckKind::DataModel, reasons.join("; ")),
+    })
+}
+
+/// The validity-period checks (`validFrom`/`validUntil`, or
+/// `issuanceDate`/`expirationDate` in VCDM 1.1) at `now` with `skew` seconds.
+pub fn validity_period(doc: &Value, now: DateTime<Utc>, skew_seconds: i64) -> Vec<Check> {
+    if DocumentKind::of(doc) != Some(DocumentKind::Credential) {
+        return Vec::new();
+    }
+    let skew = chrono::Duration::seconds(skew_seconds);
+    let (from, until) = match credential::version(doc) {
+        Some(Version::V1) => ("issuanceDate", "expirationDate"),
+        _ => ("validFrom", "validUntil"),
+    };
+    let date = |f: &str| doc.get(f).and_then(Value::as_str).and_then(credential::parse_datetime);
+    let stamp = crate::proof::xsd_datetime;
+    let mut checks = Vec::new();
+    checks.push(match date(from) {
+        None => Check::not_applicable(CheckKind::ValidFrom, format!("no {from}")),
+        Some(t) if t > now + skew => Check::failed(CheckKind::ValidFrom, format!("not yet valid: {from} {}", stamp(t))),
+        Some(t) => Check::passed(CheckKind::ValidFrom, stamp(t)),
+    });
+    checks.push(match date(until) {
+        None => Check::not_applicable(CheckKind::ValidUntil, format!("no {until}")),
+        Some(t) if t < now - skew => Check::failed(CheckKind::ValidUntil, format!("expired: {until} {}", stamp(t))),
+        Some(t) => Check::passed(CheckKind::ValidUntil, stamp(t)),
+    });
+    checks
+}
+
+async fn embedded_credentials<R: MethodResolver + ?Sized>(
+    presentation: &Value,
+    resolver: &R,
+    options: &VerifyOptions,
+) -> Result<Vec<Check>, Error> {
+    let list = match presentation.get("verifiableCredential") {
+        None => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items.clone(),
+        Some(one) => vec![one.clone()],
+    };
+    let inner = VerifyOptions { challenge: None, domain: None, ..options.clone() };
+    let mut checks = Vec::new();
+    for (i, vc) in list.into_iter().enumerate() {
+        let report = Box::pin(verify(&Input::Json(vc), resolver, &inner)).await?;
+        checks.push(match report.failure() {
+            None => Check::passed(CheckKind::EmbeddedCredential, format!("credential {i} valid")),
+            Some(f) => Check::failed(
+                CheckKind::EmbeddedCredential,
+                format!("credential {i}: {} {}", f.check.name(), f.detail),
+            ),
+        });
+    }
+    Ok(checks)
+}
+
+impl Report {
+    /// The checks that failed.
+    pub fn failures(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| c.outcome == Outcome::Failed)
+    }
+}

@@ -14,7 +14,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde_json::{Value, json};
-use ssi::dids::{DID, DIDJWK, DIDKey, DIDMethodResolver as _};
+use ssi::dids::DID;
 
 use crate::error::{KeyError, ResolveError};
 use crate::key::{KeyType, PublicKey};
@@ -167,8 +167,22 @@ pub fn method_public_key(vm: &Value) -> Result<PublicKey, KeyError> {
         return PublicKey::from_jwk(jwk);
     }
     if let Some(b58) = vm.get("publicKeyBase58").and_then(Value::as_str) {
+        // Legacy types name the curve: Ed25519VerificationKey2018, P256Key2021,
+        // P384Key2021, EcdsaSecp256k1VerificationKey2019, ...
+        let vm_type = vm.get("type").and_then(Value::as_str).unwrap_or_default();
+        let key_type = if vm_type.contains("P256") || vm_type.contains("Secp256r1") {
+            KeyType::P256
+        } else if vm_type.contains("P384") || vm_type.contains("Secp384r1") {
+            KeyType::P384
+        } else if vm_type.contains("Secp256k1") {
+            KeyType::Secp256k1
+        } else if vm_type.contains("Ed25519") {
+            KeyType::Ed25519
+        } else {
+            return Err(KeyError::UnsupportedKeyType(vm_type.to_owned()));
+        };
         let raw = multibase::Base::Base58Btc.decode(b58).map_err(|_| KeyError::InvalidMultibase)?;
-        return PublicKey::from_bytes(KeyType::Ed25519, &raw);
+        return PublicKey::from_bytes(key_type, &raw);
     }
     Err(KeyError::InvalidJwk("verification method has no supported public key member"))
 }
@@ -235,7 +249,13 @@ pub async fn resolve_method_via<R: DidResolver + ?Sized>(
     resolution.document.resolved_method(id)
 }
 
-/// `did:key` and `did:jwk`, resolved offline through ssi.
+/// `did:key` and `did:jwk`, resolved offline.
+///
+/// The documents are built from the key parsed out of the DID, so a DID whose
+/// key does not decode (or is of a type didam cannot verify with) is refused as
+/// invalid. ssi's DID syntax parser checks the DID itself. (ssi's own did:key
+/// resolver returns a document for any string and knows no P-521, hence the
+/// document is built here.)
 #[derive(Clone, Copy, Debug, Default)]
 pub struct OfflineResolver;
 
@@ -244,35 +264,72 @@ impl OfflineResolver {
     pub const METHODS: [&'static str; 2] = ["key", "jwk"];
 }
 
+const SIGNING_RELATIONSHIPS: [ProofPurpose; 4] = [
+    ProofPurpose::Authentication,
+    ProofPurpose::AssertionMethod,
+    ProofPurpose::CapabilityInvocation,
+    ProofPurpose::CapabilityDelegation,
+];
+
+fn single_key_document(did: &str, context: &str, method: Value) -> Value {
+    let vm_id = method["id"].clone();
+    let mut doc = json!({
+        "@context": ["https://www.w3.org/ns/did/v1", context],
+        "id": did,
+        "verificationMethod": [method],
+    });
+    for purpose in SIGNING_RELATIONSHIPS {
+        doc[purpose.name()] = json!([vm_id]);
+    }
+    doc
+}
+
+fn did_key_document(did: &str, msid: &str) -> Result<Value, ResolveError> {
+    let key = PublicKey::from_multikey(msid).map_err(|_| ResolveError::InvalidDid(did.to_owned()))?;
+    let method = json!({
+        "id": format!("{did}#{msid}"),
+        "type": "Multikey",
+        "controller": did,
+        "publicKeyMultibase": key.to_multikey(),
+    });
+    Ok(single_key_document(did, "https://w3id.org/security/multikey/v1", method))
+}
+
+fn did_jwk_document(did: &str, msid: &str) -> Result<Value, ResolveError> {
+    use base64::Engine as _;
+    let invalid = || ResolveError::InvalidDid(did.to_owned());
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(msid).map_err(|_| invalid())?;
+    let jwk: Value = serde_json::from_slice(&raw).map_err(|_| invalid())?;
+    if jwk.get("d").is_some() {
+        // A private key in a DID: refuse rather than repeat it.
+        return Err(invalid());
+    }
+    PublicKey::from_jwk(&jwk).map_err(|_| invalid())?;
+    if jwk.get("use").and_then(Value::as_str) == Some("enc") {
+        return Err(invalid());
+    }
+    let method = json!({
+        "id": format!("{did}#0"),
+        "type": "JsonWebKey2020",
+        "controller": did,
+        "publicKeyJwk": jwk,
+    });
+    Ok(single_key_document(did, "https://w3id.org/security/suites/jws-2020/v1", method))
+}
+
 impl DidResolver for OfflineResolver {
     async fn resolve(&self, did: &str) -> Result<Resolution, ResolveError> {
         let parsed = DID::new(did).map_err(|_| ResolveError::InvalidDid(did.to_owned()))?;
-        let method = parsed.method_name();
         let msid = parsed.method_specific_id();
-        let options = ssi::dids::resolution::Options::default();
-        if method == "key" && PublicKey::from_multikey(msid).is_err() {
-            // ssi builds a document for any string; didam requires a key it can use.
-            return Err(ResolveError::InvalidDid(did.to_owned()));
-        }
-        let output = match method {
-            "key" => DIDKey.resolve_method_representation(msid, options).await,
-            "jwk" => DIDJWK.resolve_method_representation(msid, options).await,
+        let document = match parsed.method_name() {
+            "key" => did_key_document(did, msid)?,
+            "jwk" => did_jwk_document(did, msid)?,
             other => return Err(ResolveError::MethodNotSupported(other.to_owned())),
-        }
-        .map_err(|e| match e {
-            ssi::dids::resolution::Error::NotFound => ResolveError::NotFound(did.to_owned()),
-            _ => ResolveError::InvalidDid(did.to_owned()),
-        })?;
-        let document: Value = serde_json::from_slice(&output.document).map_err(|e| {
-            ResolveError::InvalidDocument { did: did.to_owned(), reason: e.to_string() }
-        })?;
+        };
         Ok(Resolution {
             document: DidDocument::new(document)?,
             document_metadata: json!({}),
-            content_type: output
-                .metadata
-                .content_type
-                .unwrap_or_else(|| "application/did+ld+json".to_owned()),
+            content_type: "application/did+ld+json".to_owned(),
         })
     }
 }

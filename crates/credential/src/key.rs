@@ -9,6 +9,7 @@
 //! | Ed25519 | EdDSA (RFC 8032) | – | `0xed` / `0x1300` |
 //! | P-256 | ECDSA, RFC 6979 nonces, `r‖s` | SHA-256 | `0x1200` / `0x1306` |
 //! | P-384 | ECDSA, RFC 6979 nonces, `r‖s` | SHA-384 | `0x1201` / `0x1307` |
+//! | P-521 | ECDSA, hedged RFC 6979 nonces, `r‖s` | SHA-512 | `0x1202` / `0x1308` |
 //! | secp256k1 | ECDSA, RFC 6979 nonces, low-S `r‖s` | SHA-256 | `0xe7` / `0x1301` |
 
 use std::fmt;
@@ -30,13 +31,15 @@ pub enum KeyType {
     P256,
     /// NIST P-384 (ECDSA with SHA-384).
     P384,
+    /// NIST P-521 (ECDSA with SHA-512).
+    P521,
     /// secp256k1 (ECDSA with SHA-256).
     Secp256k1,
 }
 
 impl KeyType {
     /// Every key type, in a stable order.
-    pub const ALL: [KeyType; 4] = [Self::Ed25519, Self::P256, Self::P384, Self::Secp256k1];
+    pub const ALL: [KeyType; 5] = [Self::Ed25519, Self::P256, Self::P384, Self::P521, Self::Secp256k1];
 
     /// The name used on the command line and in reports.
     pub fn name(self) -> &'static str {
@@ -44,6 +47,7 @@ impl KeyType {
             Self::Ed25519 => "ed25519",
             Self::P256 => "p256",
             Self::P384 => "p384",
+            Self::P521 => "p521",
             Self::Secp256k1 => "secp256k1",
         }
     }
@@ -54,6 +58,7 @@ impl KeyType {
             Self::Ed25519 => "EdDSA",
             Self::P256 => "ES256",
             Self::P384 => "ES384",
+            Self::P521 => "ES512",
             Self::Secp256k1 => "ES256K",
         }
     }
@@ -63,6 +68,7 @@ impl KeyType {
             Self::Ed25519 => [0xed, 0x01],
             Self::P256 => [0x80, 0x24],
             Self::P384 => [0x81, 0x24],
+            Self::P521 => [0x82, 0x24],
             Self::Secp256k1 => [0xe7, 0x01],
         }
     }
@@ -72,6 +78,7 @@ impl KeyType {
             Self::Ed25519 => [0x80, 0x26],
             Self::P256 => [0x86, 0x26],
             Self::P384 => [0x87, 0x26],
+            Self::P521 => [0x88, 0x26],
             Self::Secp256k1 => [0x81, 0x26],
         }
     }
@@ -112,6 +119,7 @@ enum SecretInner {
     Ed25519(ed25519_dalek::SigningKey),
     P256(p256::ecdsa::SigningKey),
     P384(p384::ecdsa::SigningKey),
+    P521(p521::ecdsa::SigningKey),
     Secp256k1(k256::ecdsa::SigningKey),
 }
 
@@ -129,6 +137,7 @@ impl SecretKey {
             KeyType::Ed25519 => SecretInner::Ed25519(ed25519_dalek::SigningKey::generate(&mut rng)),
             KeyType::P256 => SecretInner::P256(p256::ecdsa::SigningKey::random(&mut rng)),
             KeyType::P384 => SecretInner::P384(p384::ecdsa::SigningKey::random(&mut rng)),
+            KeyType::P521 => SecretInner::P521(p521::ecdsa::SigningKey::random(&mut rng)),
             KeyType::Secp256k1 => SecretInner::Secp256k1(k256::ecdsa::SigningKey::random(&mut rng)),
         })
     }
@@ -146,6 +155,9 @@ impl SecretKey {
             }
             KeyType::P384 => {
                 SecretInner::P384(p384::ecdsa::SigningKey::from_slice(bytes).map_err(|_| bad())?)
+            }
+            KeyType::P521 => {
+                SecretInner::P521(p521::ecdsa::SigningKey::from_slice(bytes).map_err(|_| bad())?)
             }
             KeyType::Secp256k1 => SecretInner::Secp256k1(
                 k256::ecdsa::SigningKey::from_slice(bytes).map_err(|_| bad())?,
@@ -178,6 +190,7 @@ impl SecretKey {
             SecretInner::Ed25519(k) => k.to_bytes().to_vec(),
             SecretInner::P256(k) => k.to_bytes().to_vec(),
             SecretInner::P384(k) => k.to_bytes().to_vec(),
+            SecretInner::P521(k) => k.to_bytes().to_vec(),
             SecretInner::Secp256k1(k) => k.to_bytes().to_vec(),
         })
     }
@@ -188,6 +201,7 @@ impl SecretKey {
             SecretInner::Ed25519(_) => KeyType::Ed25519,
             SecretInner::P256(_) => KeyType::P256,
             SecretInner::P384(_) => KeyType::P384,
+            SecretInner::P521(_) => KeyType::P521,
             SecretInner::Secp256k1(_) => KeyType::Secp256k1,
         }
     }
@@ -198,6 +212,7 @@ impl SecretKey {
             SecretInner::Ed25519(k) => PublicInner::Ed25519(k.verifying_key()),
             SecretInner::P256(k) => PublicInner::P256(*k.verifying_key()),
             SecretInner::P384(k) => PublicInner::P384(*k.verifying_key()),
+            SecretInner::P521(k) => PublicInner::P521(p521::ecdsa::VerifyingKey::from(k)),
             SecretInner::Secp256k1(k) => PublicInner::Secp256k1(*k.verifying_key()),
         })
     }
@@ -213,6 +228,12 @@ impl SecretKey {
             }
             SecretInner::P384(k) => {
                 let sig: p384::ecdsa::Signature = k.sign(message);
+                sig.to_bytes().to_vec()
+            }
+            SecretInner::P521(k) => {
+                use signature::RandomizedSigner as _;
+                // p521 0.13 offers only hedged nonces (RFC 6979 plus OS randomness).
+                let sig: p521::ecdsa::Signature = k.sign_with_rng(&mut rand_core::OsRng, message);
                 sig.to_bytes().to_vec()
             }
             SecretInner::Secp256k1(k) => {
@@ -244,15 +265,30 @@ impl SecretKey {
 }
 
 /// A public verification key.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct PublicKey(PublicInner);
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 enum PublicInner {
     Ed25519(ed25519_dalek::VerifyingKey),
     P256(p256::ecdsa::VerifyingKey),
     P384(p384::ecdsa::VerifyingKey),
+    P521(p521::ecdsa::VerifyingKey),
     Secp256k1(k256::ecdsa::VerifyingKey),
+}
+
+impl PartialEq for PublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.key_type() == other.key_type() && self.to_bytes() == other.to_bytes()
+    }
+}
+
+impl Eq for PublicKey {}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({}, {})", self.key_type(), self.to_multikey())
+    }
 }
 
 impl PublicKey {
@@ -272,6 +308,9 @@ impl PublicKey {
             ),
             KeyType::P384 => PublicInner::P384(
                 p384::ecdsa::VerifyingKey::from_sec1_bytes(bytes).map_err(|_| bad())?,
+            ),
+            KeyType::P521 => PublicInner::P521(
+                p521::ecdsa::VerifyingKey::from_sec1_bytes(bytes).map_err(|_| bad())?,
             ),
             KeyType::Secp256k1 => PublicInner::Secp256k1(
                 k256::ecdsa::VerifyingKey::from_sec1_bytes(bytes).map_err(|_| bad())?,
@@ -303,6 +342,7 @@ impl PublicKey {
             PublicInner::Ed25519(k) => k.to_bytes().to_vec(),
             PublicInner::P256(k) => k.to_encoded_point(true).as_bytes().to_vec(),
             PublicInner::P384(k) => k.to_encoded_point(true).as_bytes().to_vec(),
+            PublicInner::P521(k) => k.to_encoded_point(true).as_bytes().to_vec(),
             PublicInner::Secp256k1(k) => k.to_encoded_point(true).as_bytes().to_vec(),
         }
     }
@@ -313,6 +353,7 @@ impl PublicKey {
             PublicInner::Ed25519(_) => KeyType::Ed25519,
             PublicInner::P256(_) => KeyType::P256,
             PublicInner::P384(_) => KeyType::P384,
+            PublicInner::P521(_) => KeyType::P521,
             PublicInner::Secp256k1(_) => KeyType::Secp256k1,
         }
     }
@@ -328,6 +369,8 @@ impl PublicKey {
                 .is_ok_and(|s| k.verify(message, &s).is_ok()),
             PublicInner::P384(k) => p384::ecdsa::Signature::from_slice(signature)
                 .is_ok_and(|s| k.verify(message, &s).is_ok()),
+            PublicInner::P521(k) => p521::ecdsa::Signature::from_slice(signature)
+                .is_ok_and(|s| k.verify(message, &s).is_ok()),
             PublicInner::Secp256k1(k) => k256::ecdsa::Signature::from_slice(signature)
                 .is_ok_and(|s| s.normalize_s().is_none() && k.verify(message, &s).is_ok()),
         };
@@ -342,6 +385,7 @@ impl PublicKey {
             }),
             PublicInner::P256(k) => ec_jwk("P-256", k.to_encoded_point(false).as_bytes()),
             PublicInner::P384(k) => ec_jwk("P-384", k.to_encoded_point(false).as_bytes()),
+            PublicInner::P521(k) => ec_jwk("P-521", k.to_encoded_point(false).as_bytes()),
             PublicInner::Secp256k1(k) => ec_jwk("secp256k1", k.to_encoded_point(false).as_bytes()),
         }
     }
@@ -395,6 +439,7 @@ fn jwk_key_type(jwk: &Value) -> Result<KeyType, KeyError> {
         ("OKP", "Ed25519") => Ok(KeyType::Ed25519),
         ("EC", "P-256") => Ok(KeyType::P256),
         ("EC", "P-384") => Ok(KeyType::P384),
+        ("EC", "P-521") => Ok(KeyType::P521),
         ("EC", "secp256k1") => Ok(KeyType::Secp256k1),
         _ => Err(KeyError::UnsupportedKeyType(format!("{kty}/{crv}"))),
     }
@@ -440,6 +485,7 @@ mod tests {
             (KeyType::Ed25519, "z6Mk"),
             (KeyType::P256, "zDn"),
             (KeyType::P384, "z82"),
+            (KeyType::P521, "z2J9"),
             (KeyType::Secp256k1, "zQ3s"),
         ];
         for (key_type, prefix) in prefixes {

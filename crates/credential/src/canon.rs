@@ -60,11 +60,7 @@ pub async fn rdfc(document: &Value) -> Result<String, CanonError> {
     };
     let input = LdValue::from_serde_json(Value::Object(body));
     let options = Options {
-        policy: Policy {
-            invalid: Action::Reject,
-            allow_undefined: false,
-            ..Default::default()
-        },
+        policy: Policy { invalid: Action::Reject, allow_undefined: false, ..Default::default() },
         ..Default::default()
     };
     let initial = active.map(|a| (*a).clone()).unwrap_or_default();
@@ -74,11 +70,7 @@ pub async fn rdfc(document: &Value) -> Result<String, CanonError> {
         .map_err(|e| CanonError::JsonLd(e.to_string()))?;
     let mut blank = generator::Blank::new();
     expanded.identify_all(&mut blank);
-    let quads: Vec<LexicalQuad> = expanded
-        .rdf_quads(&mut blank, None)
-        .cloned()
-        .filter_map(lexical)
-        .collect();
+    let quads: Vec<LexicalQuad> = expanded.rdf_quads(&mut blank, None).cloned().filter_map(lexical).collect();
     Ok(urdna2015::normalize(quads.iter().map(LexicalQuad::as_lexical_quad_ref)).into_nquads())
 }
 

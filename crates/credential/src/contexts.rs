@@ -16,26 +16,65 @@ use crate::error::Error;
 pub const BUNDLED: &[(&str, &str)] = &[
     ("https://w3id.org/citizenship/v4rc1", include_str!("../contexts/w3id-org-citizenship-v4rc1.jsonld")),
     ("https://w3id.org/security/bbs/v1", include_str!("../contexts/w3id-org-security-bbs-v1.jsonld")),
-    ("https://w3id.org/security/data-integrity/v1", include_str!("../contexts/w3id-org-security-data-integrity-v1.jsonld")),
-    ("https://w3id.org/security/data-integrity/v2", include_str!("../contexts/w3id-org-security-data-integrity-v2.jsonld")),
+    (
+        "https://w3id.org/security/data-integrity/v1",
+        include_str!("../contexts/w3id-org-security-data-integrity-v1.jsonld"),
+    ),
+    (
+        "https://w3id.org/security/data-integrity/v2",
+        include_str!("../contexts/w3id-org-security-data-integrity-v2.jsonld"),
+    ),
     ("https://w3id.org/security/jwk/v1", include_str!("../contexts/w3id-org-security-jwk-v1.jsonld")),
-    ("https://w3id.org/security/multikey/v1", include_str!("../contexts/w3id-org-security-multikey-v1.jsonld")),
-    ("https://w3id.org/security/suites/ed25519-2018/v1", include_str!("../contexts/w3id-org-security-suites-ed25519-2018-v1.jsonld")),
-    ("https://w3id.org/security/suites/ed25519-2020/v1", include_str!("../contexts/w3id-org-security-suites-ed25519-2020-v1.jsonld")),
-    ("https://w3id.org/security/suites/jws-2020/v1", include_str!("../contexts/w3id-org-security-suites-jws-2020-v1.jsonld")),
-    ("https://w3id.org/security/suites/x25519-2019/v1", include_str!("../contexts/w3id-org-security-suites-x25519-2019-v1.jsonld")),
-    ("https://w3id.org/security/suites/x25519-2020/v1", include_str!("../contexts/w3id-org-security-suites-x25519-2020-v1.jsonld")),
+    (
+        "https://w3id.org/security/multikey/v1",
+        include_str!("../contexts/w3id-org-security-multikey-v1.jsonld"),
+    ),
+    (
+        "https://w3id.org/security/suites/ed25519-2018/v1",
+        include_str!("../contexts/w3id-org-security-suites-ed25519-2018-v1.jsonld"),
+    ),
+    (
+        "https://w3id.org/security/suites/ed25519-2020/v1",
+        include_str!("../contexts/w3id-org-security-suites-ed25519-2020-v1.jsonld"),
+    ),
+    (
+        "https://w3id.org/security/suites/jws-2020/v1",
+        include_str!("../contexts/w3id-org-security-suites-jws-2020-v1.jsonld"),
+    ),
+    (
+        "https://w3id.org/security/suites/x25519-2019/v1",
+        include_str!("../contexts/w3id-org-security-suites-x25519-2019-v1.jsonld"),
+    ),
+    (
+        "https://w3id.org/security/suites/x25519-2020/v1",
+        include_str!("../contexts/w3id-org-security-suites-x25519-2020-v1.jsonld"),
+    ),
     ("https://w3id.org/security/v1", include_str!("../contexts/w3id-org-security-v1.jsonld")),
     ("https://w3id.org/security/v2", include_str!("../contexts/w3id-org-security-v2.jsonld")),
-    ("https://w3id.org/vc/status-list/2021/v1", include_str!("../contexts/w3id-org-vc-status-list-2021-v1.jsonld")),
+    (
+        "https://w3id.org/vc/status-list/2021/v1",
+        include_str!("../contexts/w3id-org-vc-status-list-2021-v1.jsonld"),
+    ),
     ("https://w3id.org/vdl/aamva/v1", include_str!("../contexts/w3id-org-vdl-aamva-v1.jsonld")),
     ("https://w3id.org/vdl/v1", include_str!("../contexts/w3id-org-vdl-v1.jsonld")),
-    ("https://www.w3.org/2018/credentials/examples/v1", include_str!("../contexts/w3-org-2018-credentials-examples-v1.jsonld")),
+    (
+        "https://www.w3.org/2018/credentials/examples/v1",
+        include_str!("../contexts/w3-org-2018-credentials-examples-v1.jsonld"),
+    ),
     ("https://www.w3.org/2018/credentials/v1", include_str!("../contexts/w3-org-2018-credentials-v1.jsonld")),
     ("https://www.w3.org/ns/cid/v1", include_str!("../contexts/w3-org-ns-cid-v1.jsonld")),
-    ("https://www.w3.org/ns/credentials/examples/v2", include_str!("../contexts/w3-org-ns-credentials-examples-v2.jsonld")),
-    ("https://www.w3.org/ns/credentials/status/v1", include_str!("../contexts/w3-org-ns-credentials-status-v1.jsonld")),
-    ("https://www.w3.org/ns/credentials/undefined-terms/v2", include_str!("../contexts/w3-org-ns-credentials-undefined-terms-v2.jsonld")),
+    (
+        "https://www.w3.org/ns/credentials/examples/v2",
+        include_str!("../contexts/w3-org-ns-credentials-examples-v2.jsonld"),
+    ),
+    (
+        "https://www.w3.org/ns/credentials/status/v1",
+        include_str!("../contexts/w3-org-ns-credentials-status-v1.jsonld"),
+    ),
+    (
+        "https://www.w3.org/ns/credentials/undefined-terms/v2",
+        include_str!("../contexts/w3-org-ns-credentials-undefined-terms-v2.jsonld"),
+    ),
     ("https://www.w3.org/ns/credentials/v2", include_str!("../contexts/w3-org-ns-credentials-v2.jsonld")),
     ("https://www.w3.org/ns/did/v1", include_str!("../contexts/w3-org-ns-did-v1.jsonld")),
 ];
@@ -59,7 +98,8 @@ fn parsed() -> &'static HashMap<&'static str, RemoteDocument> {
         BUNDLED
             .iter()
             .map(|(url, text)| {
-                let (doc, _) = <LdValue as json_syntax::Parse>::parse_str(text).expect("bundled contexts are valid JSON");
+                let (doc, _) = <LdValue as json_syntax::Parse>::parse_str(text)
+                    .expect("bundled contexts are valid JSON");
                 let iri = IriBuf::new((*url).to_owned()).expect("bundled context URLs are IRIs");
                 (*url, RemoteDocument::new(Some(iri), None, doc))
             })
@@ -69,10 +109,7 @@ fn parsed() -> &'static HashMap<&'static str, RemoteDocument> {
 
 impl json_ld::Loader for BundledLoader {
     async fn load(&self, url: &json_ld::Iri) -> Result<RemoteDocument<IriBuf>, LoadError> {
-        parsed()
-            .get(url.as_str())
-            .cloned()
-            .ok_or_else(|| LoadError::new(url.to_owned(), NotBundled))
+        parsed().get(url.as_str()).cloned().ok_or_else(|| LoadError::new(url.to_owned(), NotBundled))
     }
 }
 
@@ -152,18 +189,19 @@ impl ContextCache {
         if let Some(hit) = self.map.read().ok().and_then(|m| m.get(&key).cloned()) {
             return Ok(hit);
         }
-        let syntax = <json_ld::syntax::Context as json_ld::syntax::TryFromJson>::try_from_json(context.clone())
-            .map_err(|e| format!("invalid @context: {e}"))?;
+        let syntax =
+            <json_ld::syntax::Context as json_ld::syntax::TryFromJson>::try_from_json(context.clone())
+                .map_err(|e| format!("invalid @context: {e}"))?;
         let processed = syntax
             .process(&mut (), &BundledLoader, None)
             .await
             .map_err(|e| format!("context processing failed: {e}"))?
             .into_processed();
         let processed = Arc::new(processed);
-        if let Ok(mut map) = self.map.write() {
-            if map.len() < Self::MAX {
-                map.insert(key, processed.clone());
-            }
+        if let Ok(mut map) = self.map.write()
+            && map.len() < Self::MAX
+        {
+            map.insert(key, processed.clone());
         }
         Ok(processed)
     }
@@ -196,6 +234,8 @@ mod tests {
             "@context": "https://www.w3.org/ns/credentials/v2",
             "credentialSubject": { "@context": { "x": { "@id": "urn:x", "@context": "https://evil.example/2" } } }
         });
-        assert!(matches!(check_contexts(&doc), Err(Error::UnknownContext { url }) if url == "https://evil.example/2"));
+        assert!(
+            matches!(check_contexts(&doc), Err(Error::UnknownContext { url }) if url == "https://evil.example/2")
+        );
     }
 }

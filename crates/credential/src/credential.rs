@@ -137,9 +137,7 @@ pub fn version(document: &Value) -> Option<Version> {
 pub async fn validate(document: &Value) -> Result<Result<(), Vec<String>>, Error> {
     let mut rules = Rules(Vec::new());
     let Some(version) = version(document) else {
-        return Ok(Err(vec![format!(
-            "`@context` must start with `{V2_CONTEXT}` or `{V1_CONTEXT}`"
-        )]));
+        return Ok(Err(vec![format!("`@context` must start with `{V2_CONTEXT}` or `{V1_CONTEXT}`")]));
     };
     match DocumentKind::of(document) {
         Some(DocumentKind::Credential) => credential_rules(document, version, &mut rules),
@@ -173,11 +171,10 @@ fn credential_rules(doc: &Value, version: Version, rules: &mut Rules) {
     rules.url_or_absent(doc, "id", "the credential's");
     match doc.get("issuer") {
         Some(Value::String(s)) => rules.require(is_url(s), || "`issuer` must be a URL".into()),
-        Some(obj @ Value::Object(_)) => {
-            rules.require(obj.get("id").and_then(Value::as_str).is_some_and(is_url), || {
+        Some(obj @ Value::Object(_)) => rules
+            .require(obj.get("id").and_then(Value::as_str).is_some_and(is_url), || {
                 "`issuer.id` must be a URL".into()
-            })
-        }
+            }),
         _ => rules.0.push("`issuer` is required: a URL or an object with a URL `id`".into()),
     }
     match doc.get("credentialSubject") {
@@ -192,7 +189,8 @@ fn credential_rules(doc: &Value, version: Version, rules: &mut Rules) {
         }
         None => rules.0.push("`credentialSubject` is required".into()),
     }
-    for field in ["credentialStatus", "credentialSchema", "evidence", "refreshService", "termsOfUse", "proof"] {
+    for field in ["credentialStatus", "credentialSchema", "evidence", "refreshService", "termsOfUse", "proof"]
+    {
         rules.typed_objects(doc, field);
     }
     if let Some(schema) = doc.get("credentialSchema") {
@@ -213,7 +211,9 @@ fn credential_rules(doc: &Value, version: Version, rules: &mut Rules) {
     let start = date(from);
     let end = date(until);
     for (field, value) in [(from, start), (until, end)] {
-        rules.require(!matches!(value, Some(None)), || format!("`{field}` is not an XML Schema dateTimeStamp"));
+        rules.require(!matches!(value, Some(None)), || {
+            format!("`{field}` is not an XML Schema dateTimeStamp")
+        });
     }
     if let (Some(Some(s)), Some(Some(e))) = (start, end) {
         rules.require(s <= e, || format!("`{until}` is before `{from}`"));
@@ -234,9 +234,10 @@ fn presentation_rules(doc: &Value, rules: &mut Rules) {
         if !vc.is_object() {
             rules.0.push("each `verifiableCredential` must be an object".into());
         } else if has_type(vc, "EnvelopedVerifiableCredential") {
-            rules.require(vc.get("id").and_then(Value::as_str).is_some_and(|s| s.starts_with("data:")), || {
-                "an EnvelopedVerifiableCredential needs a `data:` URL `id`".into()
-            });
+            rules.require(
+                vc.get("id").and_then(Value::as_str).is_some_and(|s| s.starts_with("data:")),
+                || "an EnvelopedVerifiableCredential needs a `data:` URL `id`".into(),
+            );
         } else if !has_type(vc, "VerifiableCredential") {
             rules.0.push("each `verifiableCredential` must have type VerifiableCredential or EnvelopedVerifiableCredential".into());
         } else {

@@ -68,10 +68,7 @@ impl FromStr for ProofPurpose {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|p| p.name() == s)
-            .ok_or_else(|| format!("unknown proof purpose `{s}`"))
+        Self::ALL.into_iter().find(|p| p.name() == s).ok_or_else(|| format!("unknown proof purpose `{s}`"))
     }
 }
 
@@ -148,8 +145,8 @@ impl DidDocument {
     /// The method with its key and authorised purposes.
     pub fn resolved_method(&self, id: &str) -> Result<ResolvedMethod, ResolveError> {
         let vm = self.method(id).ok_or_else(|| ResolveError::UnknownVerificationMethod(id.to_owned()))?;
-        let key = method_public_key(vm)
-            .map_err(|source| ResolveError::BadKey { id: id.to_owned(), source })?;
+        let key =
+            method_public_key(vm).map_err(|source| ResolveError::BadKey { id: id.to_owned(), source })?;
         let controller = vm.get("controller").and_then(Value::as_str).unwrap_or(self.id()).to_owned();
         Ok(ResolvedMethod { id: self.absolute(id), controller, key, purposes: self.purposes_of(id) })
     }

@@ -41,7 +41,8 @@ impl CompactJws {
         else {
             return Err(Error::UnreadableInput("a compact JWS has three dot-separated parts"));
         };
-        let decode = |part: &str| B64URL.decode(part).map_err(|_| Error::UnreadableInput("JWS part is not base64url"));
+        let decode =
+            |part: &str| B64URL.decode(part).map_err(|_| Error::UnreadableInput("JWS part is not base64url"));
         let header = serde_json::from_slice(&decode(h)?)?;
         let payload = serde_json::from_slice(&decode(p)?)?;
         let signature = decode(s)?;
@@ -57,11 +58,7 @@ pub fn sign(document: &Value, key: &SecretKey, kid: &str, typ: &str) -> Result<S
     }
     let cty = if typ == VP_JWT { "vp" } else { "vc" };
     let header = json!({ "alg": key.key_type().jose_alg(), "kid": kid, "typ": typ, "cty": cty });
-    let input = format!(
-        "{}.{}",
-        B64URL.encode(header.to_string()),
-        B64URL.encode(document.to_string())
-    );
+    let input = format!("{}.{}", B64URL.encode(header.to_string()), B64URL.encode(document.to_string()));
     let signature = key.sign(input.as_bytes());
     Ok(format!("{input}.{}", B64URL.encode(signature)))
 }
@@ -106,7 +103,9 @@ pub async fn verify<R: MethodResolver + ?Sized>(
         let issuer = jws.payload.get("issuer").or_else(|| jws.payload.get("holder"));
         let issuer_id = issuer.and_then(|i| i.as_str().or_else(|| i.get("id").and_then(Value::as_str)));
         checks.push(match issuer_id {
-            Some(id) if id != iss => Check::failed(CheckKind::IssuerClaim, format!("iss `{iss}` differs from issuer `{id}`")),
+            Some(id) if id != iss => {
+                Check::failed(CheckKind::IssuerClaim, format!("iss `{iss}` differs from issuer `{id}`"))
+            }
             _ => Check::passed(CheckKind::IssuerClaim, format!("iss {iss}")),
         });
     }
@@ -121,7 +120,10 @@ pub async fn verify<R: MethodResolver + ?Sized>(
     let method = match resolver.resolve_method(&kid).await {
         Ok(m) => m,
         Err(ResolveError::UnknownVerificationMethod(id)) => {
-            checks.push(Check::failed(CheckKind::KeyAuthorization, format!("`{id}` is not in its controller's document")));
+            checks.push(Check::failed(
+                CheckKind::KeyAuthorization,
+                format!("`{id}` is not in its controller's document"),
+            ));
             return Ok(checks);
         }
         Err(e) => return Err(e.into()),
@@ -129,12 +131,18 @@ pub async fn verify<R: MethodResolver + ?Sized>(
     checks.push(if method.purposes.contains(&purpose) {
         Check::passed(CheckKind::KeyAuthorization, format!("{} authorised for {purpose}", method.id))
     } else {
-        Check::failed(CheckKind::KeyAuthorization, format!("key `{}` is not authorised for {purpose}", method.id))
+        Check::failed(
+            CheckKind::KeyAuthorization,
+            format!("key `{}` is not authorised for {purpose}", method.id),
+        )
     });
     let alg = jws.header.get("alg").and_then(Value::as_str).unwrap_or_default();
     let expected = method.key.key_type().jose_alg();
     if alg != expected {
-        checks.push(Check::failed(CheckKind::Signature, format!("alg `{alg}` does not fit the key ({expected})")));
+        checks.push(Check::failed(
+            CheckKind::Signature,
+            format!("alg `{alg}` does not fit the key ({expected})"),
+        ));
         return Ok(checks);
     }
     checks.push(match method.key.verify(jws.signing_input.as_bytes(), &jws.signature) {

@@ -159,9 +159,9 @@ impl SecretKey {
             KeyType::P521 => {
                 SecretInner::P521(p521::ecdsa::SigningKey::from_slice(bytes).map_err(|_| bad())?)
             }
-            KeyType::Secp256k1 => SecretInner::Secp256k1(
-                k256::ecdsa::SigningKey::from_slice(bytes).map_err(|_| bad())?,
-            ),
+            KeyType::Secp256k1 => {
+                SecretInner::Secp256k1(k256::ecdsa::SigningKey::from_slice(bytes).map_err(|_| bad())?)
+            }
         }))
     }
 
@@ -170,8 +170,7 @@ impl SecretKey {
         let (_, bytes) = multibase::decode(encoded).map_err(|_| KeyError::InvalidMultibase)?;
         let bytes = Zeroizing::new(bytes);
         let (prefix, rest) = split_codec(&bytes)?;
-        let key_type =
-            KeyType::from_secret_codec(prefix).ok_or(KeyError::UnknownMulticodec(prefix))?;
+        let key_type = KeyType::from_secret_codec(prefix).ok_or(KeyError::UnknownMulticodec(prefix))?;
         Self::from_bytes(key_type, rest)
     }
 
@@ -299,22 +298,20 @@ impl PublicKey {
         Ok(Self(match key_type {
             KeyType::Ed25519 => {
                 let raw: &[u8; 32] = bytes.try_into().map_err(|_| bad())?;
-                PublicInner::Ed25519(
-                    ed25519_dalek::VerifyingKey::from_bytes(raw).map_err(|_| bad())?,
-                )
+                PublicInner::Ed25519(ed25519_dalek::VerifyingKey::from_bytes(raw).map_err(|_| bad())?)
             }
-            KeyType::P256 => PublicInner::P256(
-                p256::ecdsa::VerifyingKey::from_sec1_bytes(bytes).map_err(|_| bad())?,
-            ),
-            KeyType::P384 => PublicInner::P384(
-                p384::ecdsa::VerifyingKey::from_sec1_bytes(bytes).map_err(|_| bad())?,
-            ),
-            KeyType::P521 => PublicInner::P521(
-                p521::ecdsa::VerifyingKey::from_sec1_bytes(bytes).map_err(|_| bad())?,
-            ),
-            KeyType::Secp256k1 => PublicInner::Secp256k1(
-                k256::ecdsa::VerifyingKey::from_sec1_bytes(bytes).map_err(|_| bad())?,
-            ),
+            KeyType::P256 => {
+                PublicInner::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(bytes).map_err(|_| bad())?)
+            }
+            KeyType::P384 => {
+                PublicInner::P384(p384::ecdsa::VerifyingKey::from_sec1_bytes(bytes).map_err(|_| bad())?)
+            }
+            KeyType::P521 => {
+                PublicInner::P521(p521::ecdsa::VerifyingKey::from_sec1_bytes(bytes).map_err(|_| bad())?)
+            }
+            KeyType::Secp256k1 => {
+                PublicInner::Secp256k1(k256::ecdsa::VerifyingKey::from_sec1_bytes(bytes).map_err(|_| bad())?)
+            }
         }))
     }
 
@@ -323,8 +320,7 @@ impl PublicKey {
     pub fn from_multikey(encoded: &str) -> Result<Self, KeyError> {
         let (_, bytes) = multibase::decode(encoded).map_err(|_| KeyError::InvalidMultibase)?;
         let (prefix, rest) = split_codec(&bytes)?;
-        let key_type =
-            KeyType::from_public_codec(prefix).ok_or(KeyError::UnknownMulticodec(prefix))?;
+        let key_type = KeyType::from_public_codec(prefix).ok_or(KeyError::UnknownMulticodec(prefix))?;
         Self::from_bytes(key_type, rest)
     }
 
@@ -365,12 +361,15 @@ impl PublicKey {
         let ok = match &self.0 {
             PublicInner::Ed25519(k) => ed25519_dalek::Signature::from_slice(signature)
                 .is_ok_and(|s| k.verify_strict(message, &s).is_ok()),
-            PublicInner::P256(k) => p256::ecdsa::Signature::from_slice(signature)
-                .is_ok_and(|s| k.verify(message, &s).is_ok()),
-            PublicInner::P384(k) => p384::ecdsa::Signature::from_slice(signature)
-                .is_ok_and(|s| k.verify(message, &s).is_ok()),
-            PublicInner::P521(k) => p521::ecdsa::Signature::from_slice(signature)
-                .is_ok_and(|s| k.verify(message, &s).is_ok()),
+            PublicInner::P256(k) => {
+                p256::ecdsa::Signature::from_slice(signature).is_ok_and(|s| k.verify(message, &s).is_ok())
+            }
+            PublicInner::P384(k) => {
+                p384::ecdsa::Signature::from_slice(signature).is_ok_and(|s| k.verify(message, &s).is_ok())
+            }
+            PublicInner::P521(k) => {
+                p521::ecdsa::Signature::from_slice(signature).is_ok_and(|s| k.verify(message, &s).is_ok())
+            }
             PublicInner::Secp256k1(k) => k256::ecdsa::Signature::from_slice(signature)
                 .is_ok_and(|s| s.normalize_s().is_none() && k.verify(message, &s).is_ok()),
         };
@@ -411,10 +410,9 @@ impl PublicKey {
         let jwk = self.to_jwk();
         // RFC 7638 §3.2: the required members in lexicographic order, no spaces.
         let canonical = match self.key_type() {
-            KeyType::Ed25519 => format!(
-                r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
-                jwk["x"].as_str().unwrap_or_default()
-            ),
+            KeyType::Ed25519 => {
+                format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#, jwk["x"].as_str().unwrap_or_default())
+            }
             _ => format!(
                 r#"{{"crv":"{}","kty":"EC","x":"{}","y":"{}"}}"#,
                 jwk["crv"].as_str().unwrap_or_default(),

@@ -200,10 +200,8 @@ async fn verify_one<R: MethodResolver + ?Sized>(
     let (Some(vm_id), Some(purpose), Some(proof_value)) =
         (text("verificationMethod"), text("proofPurpose"), text("proofValue"))
     else {
-        checks[0] = Check::failed(
-            CheckKind::Proof,
-            "the proof lacks verificationMethod, proofPurpose or proofValue",
-        );
+        checks[0] =
+            Check::failed(CheckKind::Proof, "the proof lacks verificationMethod, proofPurpose or proofValue");
         return Ok(checks);
     };
 
@@ -243,10 +241,7 @@ async fn verify_one<R: MethodResolver + ?Sized>(
     }
     let key_type = method.key.key_type();
     if !suite.accepts(key_type) {
-        checks.push(Check::failed(
-            CheckKind::Signature,
-            format!("{suite} does not use {key_type} keys"),
-        ));
+        checks.push(Check::failed(CheckKind::Signature, format!("{suite} does not use {key_type} keys")));
         return Ok(checks);
     }
 

@@ -129,7 +129,9 @@ impl Suite {
                 Err(Error::UnsupportedProof("DataIntegrityProof without a cryptosuite".into()))
             }
             (t, None) => Err(Error::UnsupportedProof(format!("proof type `{t}`"))),
-            (t, Some(cs)) => Err(Error::UnsupportedProof(format!("proof type `{t}` with cryptosuite `{cs}`"))),
+            (t, Some(cs)) => {
+                Err(Error::UnsupportedProof(format!("proof type `{t}` with cryptosuite `{cs}`")))
+            }
         }
     }
 }

@@ -87,7 +87,11 @@ fn purpose_of(kind: Option<DocumentKind>) -> ProofPurpose {
     }
 }
 
-fn expectations(kind: Option<DocumentKind>, options: &VerifyOptions, now: DateTime<Utc>) -> ProofExpectations {
+fn expectations(
+    kind: Option<DocumentKind>,
+    options: &VerifyOptions,
+    now: DateTime<Utc>,
+) -> ProofExpectations {
     let presentation = kind == Some(DocumentKind::Presentation);
     ProofExpectations {
         purpose: purpose_of(kind),
@@ -166,12 +170,16 @@ pub fn validity_period(doc: &Value, now: DateTime<Utc>, skew_seconds: i64) -> Ve
     let mut checks = Vec::new();
     checks.push(match date(from) {
         None => Check::not_applicable(CheckKind::ValidFrom, format!("no {from}")),
-        Some(t) if t > now + skew => Check::failed(CheckKind::ValidFrom, format!("not yet valid: {from} {}", stamp(t))),
+        Some(t) if t > now + skew => {
+            Check::failed(CheckKind::ValidFrom, format!("not yet valid: {from} {}", stamp(t)))
+        }
         Some(t) => Check::passed(CheckKind::ValidFrom, stamp(t)),
     });
     checks.push(match date(until) {
         None => Check::not_applicable(CheckKind::ValidUntil, format!("no {until}")),
-        Some(t) if t < now - skew => Check::failed(CheckKind::ValidUntil, format!("expired: {until} {}", stamp(t))),
+        Some(t) if t < now - skew => {
+            Check::failed(CheckKind::ValidUntil, format!("expired: {until} {}", stamp(t)))
+        }
         Some(t) => Check::passed(CheckKind::ValidUntil, stamp(t)),
     });
     checks

@@ -64,7 +64,12 @@ impl Pipeline {
         let canon_doc = run(proof::canonical_form(self.suite, &self.document)).unwrap();
         assert_eq!(canon_doc.trim(), text(&file("canonDoc", "txt")), "{}: canonical document", self.dir);
         let canon_proof = run(proof::canonical_form(self.suite, &config)).unwrap();
-        assert_eq!(canon_proof.trim(), text(&file("proofCanon", "txt")), "{}: canonical proof config", self.dir);
+        assert_eq!(
+            canon_proof.trim(),
+            text(&file("proofCanon", "txt")),
+            "{}: canonical proof config",
+            self.dir
+        );
         assert_eq!(
             hex::encode(self.suite.hash(kt, canon_doc.as_bytes())),
             text(&file("docHash", "txt")),
@@ -103,10 +108,18 @@ impl Pipeline {
             domain: None,
         };
         let ours = run(proof::add_proof(&self.document, &secret, &options)).unwrap();
-        let report = run(verify::verify(&verify::Input::Json(ours.clone()), &OfflineResolver, &VerifyOptions::default())).unwrap();
+        let report = run(verify::verify(
+            &verify::Input::Json(ours.clone()),
+            &OfflineResolver,
+            &VerifyOptions::default(),
+        ))
+        .unwrap();
         assert!(report.is_valid(), "{}: {report}", self.dir);
         if kt == KeyType::Ed25519 && has_sig {
-            let expected = multibase::encode(multibase::Base::Base58Btc, hex::decode(text(&file("sigHex", "txt"))).unwrap());
+            let expected = multibase::encode(
+                multibase::Base::Base58Btc,
+                hex::decode(text(&file("sigHex", "txt"))).unwrap(),
+            );
             assert_eq!(ours["proof"]["proofValue"], json!(expected));
         }
     }
@@ -121,9 +134,27 @@ fn eddsa_pipelines_reproduce_the_vectors() {
     let unsigned = w3c_json("vc-di-eddsa/TestVectors/unsigned.json");
     let edsig_doc = unsigned_of(&w3c_json("vc-di-eddsa/TestVectors/Ed25519Signature2020/signedEdSig.json"));
     let pipelines = [
-        Pipeline { dir: "vc-di-eddsa/TestVectors/eddsa-rdfc-2022", suffix: "DataInt", suite: Suite::EddsaRdfc2022, key_file: "vc-di-eddsa/TestVectors/keyPair.json", document: unsigned.clone() },
-        Pipeline { dir: "vc-di-eddsa/TestVectors/eddsa-jcs-2022", suffix: "JCS", suite: Suite::EddsaJcs2022, key_file: "vc-di-eddsa/TestVectors/keyPair.json", document: unsigned.clone() },
-        Pipeline { dir: "vc-di-eddsa/TestVectors/Ed25519Signature2020", suffix: "EdSig", suite: Suite::Ed25519Signature2020, key_file: "vc-di-eddsa/TestVectors/keyPair.json", document: edsig_doc },
+        Pipeline {
+            dir: "vc-di-eddsa/TestVectors/eddsa-rdfc-2022",
+            suffix: "DataInt",
+            suite: Suite::EddsaRdfc2022,
+            key_file: "vc-di-eddsa/TestVectors/keyPair.json",
+            document: unsigned.clone(),
+        },
+        Pipeline {
+            dir: "vc-di-eddsa/TestVectors/eddsa-jcs-2022",
+            suffix: "JCS",
+            suite: Suite::EddsaJcs2022,
+            key_file: "vc-di-eddsa/TestVectors/keyPair.json",
+            document: unsigned.clone(),
+        },
+        Pipeline {
+            dir: "vc-di-eddsa/TestVectors/Ed25519Signature2020",
+            suffix: "EdSig",
+            suite: Suite::Ed25519Signature2020,
+            key_file: "vc-di-eddsa/TestVectors/keyPair.json",
+            document: edsig_doc,
+        },
     ];
     pipelines.iter().for_each(Pipeline::check);
     assert_eq!(pipelines.len(), count("vc-di-eddsa pipelines (canonical forms, hashes, signatures)"));
@@ -135,9 +166,27 @@ fn ecdsa_p256_pipelines_reproduce_the_vectors() {
     let employ = w3c_json("vc-di-ecdsa/TestVectors/employmentAuth.json");
     let key = "vc-di-ecdsa/TestVectors/p256KeyPair.json";
     let pipelines = [
-        Pipeline { dir: "vc-di-ecdsa/TestVectors/ecdsa-rdfc-2019-p256", suffix: "ECDSAP256", suite: Suite::EcdsaRdfc2019, key_file: key, document: unsigned.clone() },
-        Pipeline { dir: "vc-di-ecdsa/TestVectors/ecdsa-rdfc-2019-p256/employ", suffix: "ECDSAP256", suite: Suite::EcdsaRdfc2019, key_file: key, document: employ },
-        Pipeline { dir: "vc-di-ecdsa/TestVectors/ecdsa-jcs-2019-p256", suffix: "JCSECDSAP256", suite: Suite::EcdsaJcs2019, key_file: key, document: unsigned },
+        Pipeline {
+            dir: "vc-di-ecdsa/TestVectors/ecdsa-rdfc-2019-p256",
+            suffix: "ECDSAP256",
+            suite: Suite::EcdsaRdfc2019,
+            key_file: key,
+            document: unsigned.clone(),
+        },
+        Pipeline {
+            dir: "vc-di-ecdsa/TestVectors/ecdsa-rdfc-2019-p256/employ",
+            suffix: "ECDSAP256",
+            suite: Suite::EcdsaRdfc2019,
+            key_file: key,
+            document: employ,
+        },
+        Pipeline {
+            dir: "vc-di-ecdsa/TestVectors/ecdsa-jcs-2019-p256",
+            suffix: "JCSECDSAP256",
+            suite: Suite::EcdsaJcs2019,
+            key_file: key,
+            document: unsigned,
+        },
     ];
     pipelines.iter().for_each(Pipeline::check);
     assert_eq!(pipelines.len(), count("vc-di-ecdsa P-256 pipelines (canonical forms, hashes, signatures)"));
@@ -177,7 +226,8 @@ fn signed_vectors_verify_and_every_tampering_fails() {
 
         let mut claim = doc.clone();
         let subject = claim["credentialSubject"].as_object_mut().unwrap();
-        let (name, _) = subject.iter().find(|(k, _)| *k != "id").map(|(k, v)| (k.clone(), v.clone())).unwrap();
+        let (name, _) =
+            subject.iter().find(|(k, _)| *k != "id").map(|(k, v)| (k.clone(), v.clone())).unwrap();
         subject.insert(name, json!("tampered"));
         let report = verify_json(&claim).unwrap();
         assert!(!report.is_valid(), "{path}: a changed claim must fail");
@@ -189,7 +239,10 @@ fn signed_vectors_verify_and_every_tampering_fails() {
         assert!(!report.is_valid(), "{path}: a changed proof byte must fail");
         assert_eq!(report.failure().unwrap().check, CheckKind::Signature);
     }
-    assert_eq!(signed.len(), count("signed Data Integrity credentials (eddsa, ecdsa, Ed25519Signature2020, proof sets)"));
+    assert_eq!(
+        signed.len(),
+        count("signed Data Integrity credentials (eddsa, ecdsa, Ed25519Signature2020, proof sets)")
+    );
 }
 
 fn jose_resolver() -> StaticMethods<OfflineResolver> {
@@ -209,7 +262,11 @@ fn verify_jose(file: &str) -> Result<didam_credential::Report, Error> {
 
 #[test]
 fn vc_jose_credentials_verify() {
-    let good = ["credential-jose-minimal.txt", "credential-issuer-match-signed.txt", "credential-jose-unknown-extensions.txt"];
+    let good = [
+        "credential-jose-minimal.txt",
+        "credential-issuer-match-signed.txt",
+        "credential-jose-unknown-extensions.txt",
+    ];
     for file in good {
         let report = verify_jose(file).unwrap();
         assert!(report.is_valid(), "{file}: {report}");
@@ -258,7 +315,12 @@ fn our_vc_jwt_round_trips_with_eddsa_and_es256() {
 
 fn did_key_vectors(file: &str) -> Vec<(String, Value)> {
     let v = w3c_json(&format!("did-method-key/test-vectors/{file}"));
-    v.as_object().unwrap().iter().filter(|(k, _)| k.starts_with("did:key:")).map(|(k, v)| (k.clone(), v.clone())).collect()
+    v.as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| k.starts_with("did:key:"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 #[test]
@@ -292,7 +354,10 @@ fn did_key_vectors_resolve_to_the_same_key_material() {
     assert!(run(OfflineResolver.resolve(did)).is_err());
     refused += 1;
     assert_eq!(checked, count("did:key vectors (Ed25519, P-256, P-384, P-521)"));
-    assert_eq!(refused, count("did:key vectors of key types didam does not verify with (X25519, BLS12-381, RSA)"));
+    assert_eq!(
+        refused,
+        count("did:key vectors of key types didam does not verify with (X25519, BLS12-381, RSA)")
+    );
 }
 
 fn vcdm2_inputs(suffix: &str) -> Vec<(String, Value)> {
@@ -360,7 +425,9 @@ fn vcdm2_fail_inputs_are_rejected_with_a_reason() {
 
 #[test]
 fn readme_table_matches_the_vectors() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../test-vectors/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../test-vectors/README.md"))
+            .unwrap();
     for (set, n) in SETS {
         let row = format!("| {set} | {n} | {n} |");
         assert!(readme.contains(&row), "test-vectors/README.md lacks the row `{row}`");

@@ -7,9 +7,9 @@ use serde_json::Value;
 
 /// The `shared/` folder beside the repository (or `DIDAM_SHARED`).
 pub fn shared() -> PathBuf {
-    let dir = std::env::var_os("DIDAM_SHARED").map(PathBuf::from).unwrap_or_else(|| {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
-    });
+    let dir = std::env::var_os("DIDAM_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
     assert!(dir.join("w3c-vectors").is_dir(), "W3C vectors not found under {}", dir.display());
     dir
 }

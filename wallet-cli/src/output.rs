@@ -1,0 +1,38 @@
+//! Writing results: standard output (a closed pipe is not an error) and files
+//! (never overwritten without `--force`, written whole or not at all).
+
+use std::io::Write as _;
+use std::path::Path;
+
+use crate::error::CliError;
+
+/// Prints `text` and a newline; a reader that went away is not an error.
+pub(crate) fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+}
+
+/// Prints JSON, indented or on one line.
+pub(crate) fn print_json(value: &serde_json::Value, compact: bool) {
+    let text =
+        if compact { value.to_string() } else { serde_json::to_string_pretty(value).unwrap_or_default() };
+    print(&text);
+}
+
+/// Writes `contents` to `path` through a temporary file and a rename, refusing
+/// to replace an existing file unless `force`.
+pub(crate) fn write_file(path: &Path, contents: &str, force: bool) -> Result<(), CliError> {
+    if path.exists() && !force {
+        return Err(CliError::Exists { path: path.to_owned() });
+    }
+    let write_err = |source| CliError::Write { path: path.to_owned(), source };
+    let tmp = path.with_extension("tmp");
+    let mut file = std::fs::File::create(&tmp).map_err(write_err)?;
+    file.write_all(contents.as_bytes()).map_err(write_err)?;
+    file.sync_all().map_err(write_err)?;
+    std::fs::rename(&tmp, path).map_err(write_err)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(write_err)?;
+    }
+    Ok(())
+}

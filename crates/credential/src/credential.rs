@@ -132,12 +132,12 @@ pub fn version(document: &Value) -> Option<Version> {
     }
 }
 
-/// Checks `document` against the data model. `Ok(Err(reasons))` lists every
-/// violated rule; `Err` means the check could not run (an unknown context).
-pub async fn validate(document: &Value) -> Result<Result<(), Vec<String>>, Error> {
+/// The data-model rules that need no JSON-LD processing; each violated rule is
+/// one reason.
+pub fn check_rules(document: &Value) -> Vec<String> {
     let mut rules = Rules(Vec::new());
     let Some(version) = version(document) else {
-        return Ok(Err(vec![format!("`@context` must start with `{V2_CONTEXT}` or `{V1_CONTEXT}`")]));
+        return vec![format!("`@context` must start with `{V2_CONTEXT}` or `{V1_CONTEXT}`")];
     };
     match DocumentKind::of(document) {
         Some(DocumentKind::Credential) => credential_rules(document, version, &mut rules),
@@ -151,20 +151,28 @@ pub async fn validate(document: &Value) -> Result<Result<(), Vec<String>>, Error
             });
         }
     }
-    if rules.0.is_empty() {
-        // The JSON-LD check covers what proofs sign: the document without
-        // `proof` (each proof is checked by its own suite).
-        let mut unsecured = document.clone();
-        if let Value::Object(map) = &mut unsecured {
-            map.remove("proof");
-        }
-        match canon::rdfc(&unsecured).await {
-            Ok(_) => {}
-            Err(CanonError::Context(e)) => return Err(e),
-            Err(e) => rules.0.push(e.to_string()),
-        }
+    rules.0
+}
+
+/// Checks `document` against the data model: [`check_rules`], then JSON-LD
+/// expansion of the document without its proofs. `Ok(Err(reasons))` lists
+/// what is wrong; `Err` means the check could not run (an unknown context).
+pub async fn validate(document: &Value) -> Result<Result<(), Vec<String>>, Error> {
+    let rules = check_rules(document);
+    if !rules.is_empty() {
+        return Ok(Err(rules));
     }
-    Ok(if rules.0.is_empty() { Ok(()) } else { Err(rules.0) })
+    // The JSON-LD check covers what proofs sign: the document without
+    // `proof` (each proof is checked by its own suite).
+    let mut unsecured = document.clone();
+    if let Value::Object(map) = &mut unsecured {
+        map.remove("proof");
+    }
+    match canon::rdfc(&unsecured).await {
+        Ok(_) => Ok(Ok(())),
+        Err(CanonError::Context(e)) => Err(e),
+        Err(e) => Ok(Err(vec![e.to_string()])),
+    }
 }
 
 fn credential_rules(doc: &Value, version: Version, rules: &mut Rules) {

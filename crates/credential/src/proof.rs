@@ -163,10 +163,58 @@ pub fn proofs_of(document: &Value) -> Vec<&Value> {
     }
 }
 
+/// A secured document with its proofs taken off, and its canonical forms,
+/// each computed at most once however many proofs (and checks) need it.
+#[derive(Debug)]
+pub struct Unsecured {
+    value: Value,
+    rdfc: std::cell::OnceCell<Result<String, String>>,
+    jcs: std::cell::OnceCell<Result<String, String>>,
+}
+
+impl Unsecured {
+    /// `document` without its `proof` member.
+    pub fn new(document: &Value) -> Self {
+        let mut value = document.clone();
+        if let Value::Object(map) = &mut value {
+            map.remove("proof");
+        }
+        Self { value, rdfc: Default::default(), jcs: Default::default() }
+    }
+
+    /// The document without proofs.
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// Its canonical form under `canonicalization`; an unknown context is an
+    /// [`Error`], any other failure a reason.
+    pub async fn canonical(&self, canonicalization: Canonicalization) -> Result<Result<&str, String>, Error> {
+        let cell = match canonicalization {
+            Canonicalization::Rdfc => &self.rdfc,
+            Canonicalization::Jcs => &self.jcs,
+        };
+        if cell.get().is_none() {
+            let computed = match canonicalization {
+                Canonicalization::Rdfc => canon::rdfc(&self.value).await,
+                Canonicalization::Jcs => canon::jcs(&self.value),
+            };
+            let computed = match computed {
+                Ok(text) => Ok(text),
+                Err(CanonError::Context(e)) => return Err(e),
+                Err(other) => Err(other.to_string()),
+            };
+            let _ = cell.set(computed);
+        }
+        Ok(cell.get().expect("set above").as_ref().map(String::as_str).map_err(Clone::clone))
+    }
+}
+
 /// Checks every proof on `document`; returns one [`Check`] per property
 /// checked. A document without a proof gets a failed `proof` check.
 pub async fn verify_proofs<R: MethodResolver + ?Sized>(
     document: &Value,
+    unsecured: &Unsecured,
     resolver: &R,
     expect: &ProofExpectations,
 ) -> Result<Vec<Check>, Error> {
@@ -174,19 +222,15 @@ pub async fn verify_proofs<R: MethodResolver + ?Sized>(
     if proofs.is_empty() {
         return Ok(vec![Check::failed(CheckKind::Proof, "the document has no proof")]);
     }
-    let mut unsecured = document.clone();
-    if let Value::Object(map) = &mut unsecured {
-        map.remove("proof");
-    }
     let mut checks = Vec::new();
     for proof in proofs {
-        checks.extend(verify_one(&unsecured, proof, resolver, expect).await?);
+        checks.extend(verify_one(unsecured, proof, resolver, expect).await?);
     }
     Ok(checks)
 }
 
 async fn verify_one<R: MethodResolver + ?Sized>(
-    unsecured: &Value,
+    unsecured: &Unsecured,
     proof: &Value,
     resolver: &R,
     expect: &ProofExpectations,
@@ -248,37 +292,50 @@ async fn verify_one<R: MethodResolver + ?Sized>(
     // The signature over hash(config) ‖ hash(document).
     let mut config = proof.clone();
     config.remove("proofValue");
-    let mut unsecured = unsecured.clone();
-    let doc_context = unsecured.get("@context").cloned();
+    let doc_context = unsecured.value().get("@context");
+    let mut replaced_context = None;
     match suite.canonicalization() {
         Canonicalization::Rdfc => {
             if let Some(ctx) = doc_context {
-                config.insert("@context".into(), ctx);
+                config.insert("@context".into(), ctx.clone());
             }
         }
         Canonicalization::Jcs => {
             if let Some(proof_ctx) = config.get("@context") {
-                if !context_prefix(doc_context.as_ref(), proof_ctx) {
+                if !context_prefix(doc_context, proof_ctx) {
                     checks.push(Check::failed(
                         CheckKind::Signature,
                         "the proof's @context does not match the document's",
                     ));
                     return Ok(checks);
                 }
-                if let Value::Object(map) = &mut unsecured {
-                    map.insert("@context".into(), proof_ctx.clone());
+                if doc_context != Some(proof_ctx) {
+                    // The proof covers the document under the proof's context list.
+                    let mut value = unsecured.value().clone();
+                    value["@context"] = proof_ctx.clone();
+                    replaced_context = Some(Unsecured::new(&value));
                 }
             }
         }
     }
-    let data = match hash_data(suite, key_type, &Value::Object(config), &unsecured).await {
-        Ok(d) => d,
+    let document = replaced_context.as_ref().unwrap_or(unsecured);
+    let config_c = match canonical_form(suite, &Value::Object(config)).await {
+        Ok(c) => c,
         Err(CanonError::Context(e)) => return Err(e),
         Err(other) => {
-            checks.push(Check::failed(CheckKind::Signature, other.to_string()));
+            checks.push(Check::failed(CheckKind::Signature, format!("proof configuration: {other}")));
             return Ok(checks);
         }
     };
+    let doc_c = match document.canonical(suite.canonicalization()).await? {
+        Ok(c) => c,
+        Err(reason) => {
+            checks.push(Check::failed(CheckKind::Signature, format!("document: {reason}")));
+            return Ok(checks);
+        }
+    };
+    let mut data = suite.hash(key_type, config_c.as_bytes());
+    data.extend(suite.hash(key_type, doc_c.as_bytes()));
     let signature = match multibase::decode(proof_value) {
         Ok((multibase::Base::Base58Btc, bytes)) => bytes,
         _ => {

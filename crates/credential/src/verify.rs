@@ -13,9 +13,9 @@ use crate::credential::{self, DocumentKind, Version};
 use crate::did::{MethodResolver, ProofPurpose};
 use crate::error::Error;
 use crate::jose::{self, CompactJws};
-use crate::proof::{self, ProofExpectations};
+use crate::proof::{self, ProofExpectations, Unsecured};
 use crate::report::{Check, CheckKind, Outcome, Report, Securing};
-use crate::suite::Suite;
+use crate::suite::{Canonicalization, Suite};
 
 /// What the verifier expects.
 #[derive(Clone, Debug, Default)]
@@ -109,17 +109,23 @@ async fn verify_data_integrity<R: MethodResolver + ?Sized>(
 ) -> Result<Report, Error> {
     let now = options.now.unwrap_or_else(Utc::now);
     let kind = DocumentKind::of(doc);
-    let mut checks = vec![data_model_check(doc).await?];
-    let suites = proof::proofs_of(doc)
-        .into_iter()
-        .map(|p| Suite::of_proof(p).map(|s| s.name().to_owned()))
-        .collect::<Result<Vec<_>, _>>()?;
-    checks.extend(proof::verify_proofs(doc, resolver, &expectations(kind, options, now)).await?);
+    let suites = proof::proofs_of(doc).into_iter().map(Suite::of_proof).collect::<Result<Vec<_>, _>>()?;
+    let unsecured = Unsecured::new(doc);
+    // RDFC proofs expand the document as JSON-LD anyway (once, shared with the
+    // data-model check); JCS proofs sign the JSON itself, so expansion is only
+    // done when nothing else would check the document.
+    let expand = suites.is_empty() || suites.iter().any(|s| s.canonicalization() == Canonicalization::Rdfc);
+    let mut checks = vec![data_model_check(doc, expand.then_some(&unsecured)).await?];
+    checks.extend(proof::verify_proofs(doc, &unsecured, resolver, &expectations(kind, options, now)).await?);
     checks.extend(validity_period(doc, now, options.skew_seconds));
     if kind == Some(DocumentKind::Presentation) {
         checks.extend(embedded_credentials(doc, resolver, options).await?);
     }
-    let securing = if suites.is_empty() { Securing::None } else { Securing::DataIntegrity { suites } };
+    let securing = if suites.is_empty() {
+        Securing::None
+    } else {
+        Securing::DataIntegrity { suites: suites.iter().map(|s| s.name().to_owned()).collect() }
+    };
     Ok(Report::new(kind.unwrap_or(DocumentKind::Credential).name(), securing, checks))
 }
 
@@ -131,7 +137,7 @@ async fn verify_jws<R: MethodResolver + ?Sized>(
     let now = options.now.unwrap_or_else(Utc::now);
     let jws = CompactJws::parse(text)?;
     let kind = DocumentKind::of(&jws.payload);
-    let mut checks = vec![data_model_check(&jws.payload).await?];
+    let mut checks = vec![data_model_check(&jws.payload, None).await?];
     checks.extend(jose::verify(&jws, resolver, purpose_of(kind)).await?);
     checks.extend(validity_period(&jws.payload, now, options.skew_seconds));
     if kind == Some(DocumentKind::Presentation) {
@@ -141,16 +147,23 @@ async fn verify_jws<R: MethodResolver + ?Sized>(
     Ok(Report::new(kind.unwrap_or(DocumentKind::Credential).name(), Securing::Jose { alg }, checks))
 }
 
-async fn data_model_check(doc: &Value) -> Result<Check, Error> {
-    Ok(match credential::validate(doc).await? {
-        Ok(()) => {
-            let version = match credential::version(doc) {
-                Some(Version::V1) => "VC Data Model 1.1",
-                _ => "VC Data Model 2.0",
-            };
-            Check::passed(CheckKind::DataModel, version)
-        }
-        Err(reasons) => Check::failed(CheckKind::DataModel, reasons.join("; ")),
+/// The data-model rules, and when `expand` is given, JSON-LD expansion of the
+/// unsecured document (undefined terms, protected-term redefinitions).
+async fn data_model_check(doc: &Value, expand: Option<&Unsecured>) -> Result<Check, Error> {
+    let version = match credential::version(doc) {
+        Some(Version::V1) => "VC Data Model 1.1",
+        _ => "VC Data Model 2.0",
+    };
+    let rules = credential::check_rules(doc);
+    if !rules.is_empty() {
+        return Ok(Check::failed(CheckKind::DataModel, rules.join("; ")));
+    }
+    Ok(match expand {
+        None => Check::passed(CheckKind::DataModel, format!("{version} (JSON, not expanded as JSON-LD)")),
+        Some(unsecured) => match unsecured.canonical(Canonicalization::Rdfc).await? {
+            Ok(_) => Check::passed(CheckKind::DataModel, version),
+            Err(reason) => Check::failed(CheckKind::DataModel, reason),
+        },
     })
 }
 

@@ -114,7 +114,10 @@ mod reference {
         });
         // Our verifier accepts ssi's proof: the two implementations interoperate.
         let verifier = Verifier::new(OfflineResolver);
-        assert!(block_on(verifier.verify_credential(&text)).unwrap().is_valid(), "ssi's proof verifies with didam");
+        assert!(
+            block_on(verifier.verify_credential(&text)).unwrap().is_valid(),
+            "ssi's proof verifies with didam"
+        );
 
         let enveloped = block_on(JoseVc(vc.clone()).sign_into_enveloped(&jwk)).unwrap();
         let jws = enveloped.id.decoded_data().unwrap().into_owned();
@@ -122,7 +125,8 @@ mod reference {
         let jwk_params = VerificationParameters::from_resolver(&jwk);
         c.bench_function("ssi/verify/vc+jwt EdDSA", |b| {
             b.iter(|| {
-                let vc = JoseVc::decode_any(ssi::claims::JwsStr::new(black_box(jws.as_str())).unwrap()).unwrap();
+                let vc =
+                    JoseVc::decode_any(ssi::claims::JwsStr::new(black_box(jws.as_str())).unwrap()).unwrap();
                 assert_eq!(block_on(vc.verify(&jwk_params)).unwrap(), Ok(()));
             })
         });

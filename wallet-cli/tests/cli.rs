@@ -1,0 +1,137 @@
+//! The real `didam` binary, run in temporary folders.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn didam(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_didam")).args(args).output().expect("run didam")
+}
+
+fn didam_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_didam"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn vector(path: &str) -> PathBuf {
+    let shared = std::env::var_os("DIDAM_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
+    shared.join("w3c-vectors").join(path)
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("didam-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const SIGNED: &str = "vc-di-eddsa/TestVectors/eddsa-rdfc-2022/signedDataInt.json";
+
+#[test]
+fn version_and_help() {
+    let out = didam(&["--version"]);
+    assert!(out.status.success());
+    assert!(stdout(&out).starts_with("didam "), "{}", stdout(&out));
+    let out = didam(&["help"]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("Exit codes"));
+    for cmd in [&["vc", "verify", "--help"][..], &["did", "resolve", "--help"], &["tour", "--help"]] {
+        let out = didam(cmd);
+        assert!(out.status.success(), "{cmd:?}");
+        assert!(stdout(&out).contains("Example"), "{cmd:?} help has an example");
+    }
+}
+
+#[test]
+fn unknown_command_is_a_usage_error() {
+    let out = didam(&["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn vc_verify_a_w3c_vector() {
+    let out = didam(&["vc", "verify", vector(SIGNED).to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).starts_with("VALID credential"));
+    let out = didam(&["vc", "verify", "--json", vector(SIGNED).to_str().unwrap()]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["valid"], true);
+    assert_eq!(report["securing"]["suites"][0], "eddsa-rdfc-2022");
+}
+
+#[test]
+fn vc_verify_exit_codes() {
+    let dir = temp_dir("codes");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(vector(SIGNED)).unwrap()).unwrap();
+    doc["credentialSubject"]["alumniOf"] = "Another School".into();
+    let tampered = dir.join("tampered.json");
+    std::fs::write(&tampered, doc.to_string()).unwrap();
+    let out = didam(&["vc", "verify", tampered.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "invalid");
+    assert!(stdout(&out).contains("FAIL signature"));
+
+    let out = didam_stdin(&["vc", "verify", "-"], "not a credential");
+    assert_eq!(out.status.code(), Some(2), "unreadable input");
+    assert!(stderr(&out).contains("hint:"));
+
+    let out = didam(&["vc", "verify", dir.join("missing.json").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "missing file");
+
+    doc["@context"][1] = "https://contexts.example/unknown/v1".into();
+    let out = didam_stdin(&["vc", "verify", "-"], &doc.to_string());
+    assert_eq!(out.status.code(), Some(3), "could not check");
+    assert!(stderr(&out).contains("https://contexts.example/unknown/v1"), "{}", stderr(&out));
+}
+
+#[test]
+fn did_resolve() {
+    let did = "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2";
+    let out = didam(&["did", "resolve", did, "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let result: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(result["didDocument"]["id"], did);
+    assert_eq!(result["didResolutionMetadata"]["contentType"], "application/did+ld+json");
+    assert_eq!(didam(&["did", "resolve", "did:key:zzz"]).status.code(), Some(2));
+    let out = didam(&["did", "resolve", "did:example:123"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("not supported"));
+}
+
+#[test]
+fn tour_issues_verifies_tampers() {
+    let dir = temp_dir("tour");
+    let out_dir = dir.join("out");
+    let out = didam(&["tour", "--out", out_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("3. verify        VALID"), "{text}");
+    assert!(text.contains("5. verify again  INVALID: signature"), "{text}");
+    let verified = didam(&["vc", "verify", out_dir.join("credential.json").to_str().unwrap()]);
+    assert_eq!(verified.status.code(), Some(0));
+    let tampered = didam(&["vc", "verify", out_dir.join("tampered.json").to_str().unwrap()]);
+    assert_eq!(tampered.status.code(), Some(1));
+    // Nothing is overwritten without --force.
+    let again = didam(&["tour", "--out", out_dir.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("--force"));
+    assert!(didam(&["tour", "--out", out_dir.to_str().unwrap(), "--force"]).status.success());
+}

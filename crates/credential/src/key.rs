@@ -298,7 +298,13 @@ impl PublicKey {
         Ok(Self(match key_type {
             KeyType::Ed25519 => {
                 let raw: &[u8; 32] = bytes.try_into().map_err(|_| bad())?;
-                PublicInner::Ed25519(ed25519_dalek::VerifyingKey::from_bytes(raw).map_err(|_| bad())?)
+                let key = ed25519_dalek::VerifyingKey::from_bytes(raw).map_err(|_| bad())?;
+                // A small-order key would verify forged signatures: refuse it here,
+                // once, so verification can use the RFC 8032 check.
+                if key.is_weak() {
+                    return Err(bad());
+                }
+                PublicInner::Ed25519(key)
             }
             KeyType::P256 => {
                 PublicInner::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(bytes).map_err(|_| bad())?)
@@ -354,13 +360,15 @@ impl PublicKey {
         }
     }
 
-    /// Checks `signature` over `message`. Accepts only the fixed-size `r‖s`
-    /// form for ECDSA, and for secp256k1 only low-S signatures.
+    /// Checks `signature` over `message`. Ed25519 per RFC 8032 §5.1.7 (the key
+    /// was checked not to be of small order when decoded); ECDSA accepts only the
+    /// fixed-size `r‖s` form, and for secp256k1 only low-S signatures.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), KeyError> {
         use signature::Verifier as _;
         let ok = match &self.0 {
-            PublicInner::Ed25519(k) => ed25519_dalek::Signature::from_slice(signature)
-                .is_ok_and(|s| k.verify_strict(message, &s).is_ok()),
+            PublicInner::Ed25519(k) => {
+                ed25519_dalek::Signature::from_slice(signature).is_ok_and(|s| k.verify(message, &s).is_ok())
+            }
             PublicInner::P256(k) => {
                 p256::ecdsa::Signature::from_slice(signature).is_ok_and(|s| k.verify(message, &s).is_ok())
             }
@@ -490,6 +498,14 @@ mod tests {
             let mk = SecretKey::generate(key_type).public_key().to_multikey();
             assert!(mk.starts_with(prefix), "{key_type}: {mk}");
         }
+    }
+
+    #[test]
+    fn small_order_ed25519_keys_are_refused() {
+        // The identity point, encoded: order 1.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        assert!(PublicKey::from_bytes(KeyType::Ed25519, &identity).is_err());
     }
 
     #[test]

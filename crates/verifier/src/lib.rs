@@ -30,24 +30,31 @@
 //! # }).unwrap();
 //! ```
 
+mod cache;
+
+pub use cache::MethodCache;
 use chrono::{DateTime, Utc};
 pub use didam_credential::verify::Input;
 use didam_credential::verify::{self, VerifyOptions};
 pub use didam_credential::{Check, CheckKind, Error, Outcome, Report};
 use didam_credential::{credential::DocumentKind, did::MethodResolver};
 
-/// Verifies credentials and presentations through one resolver.
-#[derive(Clone, Debug)]
+/// Verifies credentials and presentations through one resolver (with the keys
+/// of immutable DIDs cached, see [`MethodCache`]).
+#[derive(Debug)]
 pub struct Verifier<R> {
-    resolver: R,
+    resolver: MethodCache<R>,
     skew_seconds: i64,
     now: Option<DateTime<Utc>>,
 }
 
 impl<R: MethodResolver> Verifier<R> {
+    /// Methods of immutable DIDs kept decoded.
+    pub const CACHE_CAPACITY: usize = 4096;
+
     /// A verifier resolving keys through `resolver`, with no clock skew allowed.
     pub fn new(resolver: R) -> Self {
-        Self { resolver, skew_seconds: 0, now: None }
+        Self { resolver: MethodCache::new(resolver, Self::CACHE_CAPACITY), skew_seconds: 0, now: None }
     }
 
     /// Allows `seconds` of clock difference with issuers and holders.
@@ -64,7 +71,7 @@ impl<R: MethodResolver> Verifier<R> {
 
     /// The resolver in use.
     pub fn resolver(&self) -> &R {
-        &self.resolver
+        self.resolver.inner()
     }
 
     fn options(&self, challenge: Option<&str>, domain: Option<&str>) -> VerifyOptions {

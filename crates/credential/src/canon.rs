@@ -58,6 +58,51 @@ pub async fn rdfc(document: &Value) -> Result<String, CanonError> {
         }
         None => None,
     };
+    if let Some(active) = &active
+        && let Some(quads) = crate::expand::quads(&body, crate::expand::root_for(active.clone())).await
+    {
+        return Ok(normalize(&quads));
+    }
+    general(body, active).await
+}
+
+fn normalize(quads: &[LexicalQuad]) -> String {
+    urdna2015::normalize(quads.iter().map(LexicalQuad::as_lexical_quad_ref)).into_nquads()
+}
+
+/// Both paths to the canonical form: the fast walker (`None` when the document
+/// is outside its subset) and json-ld's general expansion. For differential
+/// tests only.
+#[doc(hidden)]
+pub async fn rdfc_both_paths(
+    document: &Value,
+) -> Result<(Option<String>, Result<String, CanonError>), CanonError> {
+    check_contexts(document).map_err(CanonError::Context)?;
+    let Value::Object(map) = document else {
+        return Err(CanonError::JsonLd("document is not a JSON object".into()));
+    };
+    let mut body = map.clone();
+    let context = body.remove("@context");
+    let active = match &context {
+        Some(ctx) => {
+            let ctx = LdValue::from_serde_json(ctx.clone());
+            Some(ContextCache::global().get(&ctx).await.map_err(CanonError::JsonLd)?)
+        }
+        None => None,
+    };
+    let fast = match &active {
+        Some(a) => {
+            crate::expand::quads(&body, crate::expand::root_for(a.clone())).await.map(|q| normalize(&q))
+        }
+        None => None,
+    };
+    Ok((fast, general(body, active).await))
+}
+
+async fn general(
+    body: serde_json::Map<String, Value>,
+    active: Option<std::sync::Arc<crate::contexts::ActiveContext>>,
+) -> Result<String, CanonError> {
     let input = LdValue::from_serde_json(Value::Object(body));
     let options = Options {
         policy: Policy { invalid: Action::Reject, allow_undefined: false, ..Default::default() },
@@ -71,7 +116,7 @@ pub async fn rdfc(document: &Value) -> Result<String, CanonError> {
     let mut blank = generator::Blank::new();
     expanded.identify_all(&mut blank);
     let quads: Vec<LexicalQuad> = expanded.rdf_quads(&mut blank, None).cloned().filter_map(lexical).collect();
-    Ok(urdna2015::normalize(quads.iter().map(LexicalQuad::as_lexical_quad_ref)).into_nquads())
+    Ok(normalize(&quads))
 }
 
 fn lexical(

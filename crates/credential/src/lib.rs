@@ -54,6 +54,7 @@ pub mod contexts;
 pub mod credential;
 pub mod did;
 mod error;
+mod expand;
 pub mod jose;
 pub mod key;
 pub mod proof;

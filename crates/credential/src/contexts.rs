@@ -77,6 +77,8 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ),
     ("https://www.w3.org/ns/credentials/v2", include_str!("../contexts/w3-org-ns-credentials-v2.jsonld")),
     ("https://www.w3.org/ns/did/v1", include_str!("../contexts/w3-org-ns-did-v1.jsonld")),
+    // Imported by the VCDM 1.1 examples context; the copy ssi ships.
+    ("https://www.w3.org/ns/odrl.jsonld", ssi_contexts::ODRL),
 ];
 
 /// Whether `url` is one of the bundled contexts.

@@ -109,6 +109,9 @@ pub async fn add_proof(document: &Value, key: &SecretKey, options: &ProofOptions
     };
     let mut unsecured = doc.clone();
     let existing = unsecured.remove("proof");
+    if suite.canonicalization() == Canonicalization::Rdfc {
+        add_suite_context(&mut unsecured, suite);
+    }
     let mut config = Map::new();
     config.insert("type".into(), suite.proof_type().into());
     if let Some(cs) = suite.cryptosuite() {
@@ -152,6 +155,41 @@ pub async fn add_proof(document: &Value, key: &SecretKey, options: &ProofOptions
     };
     secured.insert("proof".into(), proof);
     Ok(Value::Object(secured))
+}
+
+/// The context that defines a suite's proof terms, unless the document's
+/// contexts already do (credentials v2 includes Data Integrity).
+fn suite_context(suite: Suite) -> &'static str {
+    match suite {
+        Suite::Ed25519Signature2020 => "https://w3id.org/security/suites/ed25519-2020/v1",
+        _ => "https://w3id.org/security/data-integrity/v2",
+    }
+}
+
+/// RDFC proofs are canonicalized under the document's contexts, so those must
+/// define the proof's terms: add the suite's context when none does (as the
+/// Data Integrity "add proof" algorithm allows), e.g. to a VCDM 1.1 credential.
+fn add_suite_context(document: &mut Map<String, Value>, suite: Suite) {
+    let wanted = suite_context(suite);
+    let covered = |ctx: &Value| {
+        let s = ctx.as_str().unwrap_or_default();
+        s == wanted
+            || (suite != Suite::Ed25519Signature2020
+                && (s == crate::credential::V2_CONTEXT || s == "https://w3id.org/security/data-integrity/v1"))
+    };
+    match document.get_mut("@context") {
+        Some(Value::Array(list)) => {
+            if !list.iter().any(covered) {
+                list.push(wanted.into());
+            }
+        }
+        Some(single) => {
+            if !covered(single) {
+                *single = Value::Array(vec![single.clone(), wanted.into()]);
+            }
+        }
+        None => {}
+    }
 }
 
 /// The proofs of a secured document (one object or a proof set).

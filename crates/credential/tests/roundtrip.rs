@@ -1,0 +1,175 @@
+//! Issue and verify with every suite, key type and data-model version; and
+//! presentations with challenge and domain.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::run;
+use didam_credential::did::{self, OfflineResolver, ProofPurpose};
+use didam_credential::proof::{self, ProofOptions};
+use didam_credential::verify::{self, Input, VerifyOptions};
+use didam_credential::{CheckKind, KeyType, Report, SecretKey, Suite};
+use serde_json::{Value, json};
+
+fn credential_v2(issuer: &str) -> Value {
+    json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential", "ExampleDegreeCredential"],
+        "issuer": issuer,
+        "validFrom": "2024-01-01T00:00:00Z",
+        "validUntil": "2099-01-01T00:00:00Z",
+        "credentialSubject": { "id": "did:example:alice", "degree": { "type": "ExampleBachelorDegree", "name": "BSc" } }
+    })
+}
+
+fn credential_v1(issuer: &str) -> Value {
+    json!({
+        "@context": ["https://www.w3.org/2018/credentials/v1", "https://www.w3.org/2018/credentials/examples/v1"],
+        "type": ["VerifiableCredential", "UniversityDegreeCredential"],
+        "issuer": issuer,
+        "issuanceDate": "2024-01-01T00:00:00Z",
+        "credentialSubject": { "id": "did:example:alice", "degree": { "type": "BachelorDegree", "name": "BSc" } }
+    })
+}
+
+fn check(doc: &Value, options: &VerifyOptions) -> Report {
+    run(verify::verify(&Input::Json(doc.clone()), &OfflineResolver, options)).unwrap()
+}
+
+#[test]
+fn every_suite_and_key_type_round_trips_in_both_data_models() {
+    let cases = [
+        (Suite::EddsaRdfc2022, KeyType::Ed25519),
+        (Suite::EddsaJcs2022, KeyType::Ed25519),
+        (Suite::EcdsaRdfc2019, KeyType::P256),
+        (Suite::EcdsaRdfc2019, KeyType::P384),
+        (Suite::EcdsaJcs2019, KeyType::P256),
+        (Suite::EcdsaJcs2019, KeyType::P384),
+        (Suite::Ed25519Signature2020, KeyType::Ed25519),
+    ];
+    for (suite, key_type) in cases {
+        let key = SecretKey::generate(key_type);
+        let (issuer, vm) = did::did_key(&key.public_key());
+        for credential in [credential_v2(&issuer), credential_v1(&issuer)] {
+            let signed =
+                run(proof::add_proof(&credential, &key, &ProofOptions::assertion(suite, &vm))).unwrap();
+            let report = check(&signed, &VerifyOptions::default());
+            assert!(report.is_valid(), "{suite} {key_type}: {report}");
+            let mut tampered = signed.clone();
+            tampered["credentialSubject"]["degree"]["name"] = json!("PhD");
+            let report = check(&tampered, &VerifyOptions::default());
+            assert_eq!(report.failure().map(|c| c.check), Some(CheckKind::Signature), "{suite} {key_type}");
+        }
+    }
+}
+
+#[test]
+fn a_key_of_the_wrong_type_is_refused_for_signing() {
+    let key = SecretKey::generate(KeyType::P256);
+    let (issuer, vm) = did::did_key(&key.public_key());
+    let err = run(proof::add_proof(
+        &credential_v2(&issuer),
+        &key,
+        &ProofOptions::assertion(Suite::EddsaJcs2022, vm),
+    ));
+    assert!(matches!(err, Err(didam_credential::Error::KeyMismatch { .. })));
+}
+
+#[test]
+fn proof_with_another_key_in_the_same_did_is_not_authorised() {
+    // The proof names a method the issuer's DID document does not contain.
+    let key = SecretKey::generate(KeyType::Ed25519);
+    let (issuer, _) = did::did_key(&key.public_key());
+    let vm = format!("{issuer}#not-a-key");
+    let signed = run(proof::add_proof(
+        &credential_v2(&issuer),
+        &key,
+        &ProofOptions::assertion(Suite::EddsaJcs2022, vm),
+    ))
+    .unwrap();
+    let report = check(&signed, &VerifyOptions::default());
+    assert_eq!(report.failure().map(|c| c.check), Some(CheckKind::KeyAuthorization), "{report}");
+}
+
+#[test]
+fn expired_and_not_yet_valid_credentials_are_reported() {
+    let key = SecretKey::generate(KeyType::Ed25519);
+    let (issuer, vm) = did::did_key(&key.public_key());
+    let mut credential = credential_v2(&issuer);
+    credential["validUntil"] = json!("2024-06-01T00:00:00Z");
+    let signed =
+        run(proof::add_proof(&credential, &key, &ProofOptions::assertion(Suite::EddsaRdfc2022, &vm)))
+            .unwrap();
+    let report = check(&signed, &VerifyOptions::default());
+    assert_eq!(report.failure().map(|c| c.check), Some(CheckKind::ValidUntil), "{report}");
+
+    let early = VerifyOptions { now: "2023-06-01T00:00:00Z".parse().ok(), ..Default::default() };
+    let mut fresh = credential_v2(&issuer);
+    fresh["validFrom"] = json!("2024-01-01T00:00:00Z");
+    let signed =
+        run(proof::add_proof(&fresh, &key, &ProofOptions::assertion(Suite::EddsaRdfc2022, &vm))).unwrap();
+    let report = check(&signed, &early);
+    assert!(report.failures().any(|c| c.check == CheckKind::ValidFrom), "{report}");
+}
+
+#[test]
+fn presentations_carry_challenge_and_domain() {
+    let issuer_key = SecretKey::generate(KeyType::Ed25519);
+    let (issuer, issuer_vm) = did::did_key(&issuer_key.public_key());
+    let holder_key = SecretKey::generate(KeyType::P256);
+    let (holder, holder_vm) = did::did_key(&holder_key.public_key());
+    let vc = run(proof::add_proof(
+        &credential_v2(&issuer),
+        &issuer_key,
+        &ProofOptions::assertion(Suite::EddsaRdfc2022, issuer_vm),
+    ))
+    .unwrap();
+    let vp = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": holder,
+        "verifiableCredential": [vc],
+    });
+    for suite in [Suite::EcdsaRdfc2019, Suite::EcdsaJcs2019] {
+        let options = ProofOptions {
+            proof_purpose: ProofPurpose::Authentication,
+            challenge: Some("c-123".into()),
+            domain: Some("verifier.example".into()),
+            ..ProofOptions::assertion(suite, &holder_vm)
+        };
+        let signed = run(proof::add_proof(&vp, &holder_key, &options)).unwrap();
+        let expect = |c: &str, d: &str| VerifyOptions {
+            challenge: Some(c.into()),
+            domain: Some(d.into()),
+            ..Default::default()
+        };
+        let report = check(&signed, &expect("c-123", "verifier.example"));
+        assert!(report.is_valid(), "{suite}: {report}");
+        assert_eq!(report.kind, "presentation");
+        let wrong = check(&signed, &expect("c-999", "verifier.example"));
+        assert!(wrong.failures().any(|c| c.check == CheckKind::Challenge), "{wrong}");
+        let wrong = check(&signed, &expect("c-123", "evil.example"));
+        assert!(wrong.failures().any(|c| c.check == CheckKind::Domain), "{wrong}");
+
+        // A tampered credential inside the presentation is caught.
+        let mut inner = signed.clone();
+        inner["verifiableCredential"][0]["credentialSubject"]["degree"]["name"] = json!("PhD");
+        let report = check(&inner, &expect("c-123", "verifier.example"));
+        assert!(report.failures().any(|c| c.check == CheckKind::EmbeddedCredential), "{report}");
+    }
+    // An assertion proof does not authenticate a presentation.
+    let assertion =
+        run(proof::add_proof(&vp, &holder_key, &ProofOptions::assertion(Suite::EcdsaJcs2019, &holder_vm)))
+            .unwrap();
+    let report = check(&assertion, &VerifyOptions::default());
+    assert!(report.failures().any(|c| c.check == CheckKind::ProofPurpose), "{report}");
+}
+
+#[test]
+fn a_did_jwk_issuer_works_like_did_key() {
+    let key = SecretKey::generate(KeyType::Secp256k1);
+    let (issuer, vm) = did::did_jwk(&key.public_key());
+    let jws = didam_credential::jose::sign(&credential_v2(&issuer), &key, &vm, "vc+jwt").unwrap();
+    let report = run(verify::verify_text(&jws, &OfflineResolver, &VerifyOptions::default())).unwrap();
+    assert!(report.is_valid(), "{report}");
+}

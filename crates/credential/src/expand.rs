@@ -111,9 +111,13 @@ async fn scoped(base: &Arc<Node>, owner: &Arc<Node>, term: &str, scope: Scope) -
         .ok()?
         .into_processed();
     // A scoped context may itself say `@propagate`; the walker only follows the
-    // default behaviour of each kind.
-    let non_propagating = processed.previous_context().is_some();
-    if non_propagating != (scope == Scope::Type) {
+    // default behaviour of each kind: type-scoped contexts do not propagate,
+    // property-scoped ones leave propagation as it was.
+    let expected = match scope {
+        Scope::Type => true,
+        Scope::Property => base.ctx.previous_context().is_some(),
+    };
+    if processed.previous_context().is_some() != expected {
         return None;
     }
     let node = Arc::new(Node { id: next_id(), ctx: Arc::new(processed) });

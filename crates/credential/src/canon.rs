@@ -10,7 +10,9 @@
 //!
 //! See: <https://www.w3.org/TR/rdf-canon/>, <https://www.rfc-editor.org/rfc/rfc8785>
 
-use serde_json::Value;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
 use ssi::json_ld::{
     self, Expand as _, RdfQuads as _,
     expansion::{Action, Options, Policy},
@@ -20,6 +22,7 @@ use ssi::rdf::{LexicalQuad, generator, urdna2015};
 
 use crate::contexts::{BundledLoader, ContextCache, check_contexts};
 use crate::error::Error;
+use crate::expand::Node;
 
 /// Why a document has no canonical form.
 #[derive(Debug, thiserror::Error)]
@@ -43,27 +46,29 @@ pub fn jcs(value: &Value) -> Result<String, CanonError> {
     serde_json_canonicalizer::to_string(value).map_err(|e| CanonError::Jcs(e.to_string()))
 }
 
-/// RDFC-1.0 canonical N-Quads of a compacted JSON-LD document.
-pub async fn rdfc(document: &Value) -> Result<String, CanonError> {
+/// The document without its `@context`, and the processed context.
+async fn prepare(document: &Value) -> Result<(Map<String, Value>, Option<Arc<Node>>), CanonError> {
     check_contexts(document).map_err(CanonError::Context)?;
     let Value::Object(map) = document else {
         return Err(CanonError::JsonLd("document is not a JSON object".into()));
     };
     let mut body = map.clone();
-    let context = body.remove("@context");
-    let active = match &context {
-        Some(ctx) => {
-            let ctx = LdValue::from_serde_json(ctx.clone());
-            Some(ContextCache::global().get(&ctx).await.map_err(CanonError::JsonLd)?)
-        }
+    let root = match body.remove("@context") {
+        Some(ctx) => Some(ContextCache::global().get(&ctx).await.map_err(CanonError::JsonLd)?),
         None => None,
     };
-    if let Some(active) = &active
-        && let Some(quads) = crate::expand::quads(&body, crate::expand::root_for(active.clone())).await
+    Ok((body, root))
+}
+
+/// RDFC-1.0 canonical N-Quads of a compacted JSON-LD document.
+pub async fn rdfc(document: &Value) -> Result<String, CanonError> {
+    let (body, root) = prepare(document).await?;
+    if let Some(root) = &root
+        && let Some(quads) = crate::expand::quads(&body, root.clone()).await
     {
         return Ok(normalize(&quads));
     }
-    general(body, active).await
+    general(body, root).await
 }
 
 fn normalize(quads: &[LexicalQuad]) -> String {
@@ -77,38 +82,21 @@ fn normalize(quads: &[LexicalQuad]) -> String {
 pub async fn rdfc_both_paths(
     document: &Value,
 ) -> Result<(Option<String>, Result<String, CanonError>), CanonError> {
-    check_contexts(document).map_err(CanonError::Context)?;
-    let Value::Object(map) = document else {
-        return Err(CanonError::JsonLd("document is not a JSON object".into()));
-    };
-    let mut body = map.clone();
-    let context = body.remove("@context");
-    let active = match &context {
-        Some(ctx) => {
-            let ctx = LdValue::from_serde_json(ctx.clone());
-            Some(ContextCache::global().get(&ctx).await.map_err(CanonError::JsonLd)?)
-        }
+    let (body, root) = prepare(document).await?;
+    let fast = match &root {
+        Some(root) => crate::expand::quads(&body, root.clone()).await.map(|q| normalize(&q)),
         None => None,
     };
-    let fast = match &active {
-        Some(a) => {
-            crate::expand::quads(&body, crate::expand::root_for(a.clone())).await.map(|q| normalize(&q))
-        }
-        None => None,
-    };
-    Ok((fast, general(body, active).await))
+    Ok((fast, general(body, root).await))
 }
 
-async fn general(
-    body: serde_json::Map<String, Value>,
-    active: Option<std::sync::Arc<crate::contexts::ActiveContext>>,
-) -> Result<String, CanonError> {
+async fn general(body: Map<String, Value>, root: Option<Arc<Node>>) -> Result<String, CanonError> {
     let input = LdValue::from_serde_json(Value::Object(body));
     let options = Options {
         policy: Policy { invalid: Action::Reject, allow_undefined: false, ..Default::default() },
         ..Default::default()
     };
-    let initial = active.map(|a| (*a).clone()).unwrap_or_default();
+    let initial = root.map(|r| r.context().clone()).unwrap_or_default();
     let mut expanded = input
         .expand_full(&mut (), initial, None, &BundledLoader, options, ())
         .await

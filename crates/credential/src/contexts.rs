@@ -174,7 +174,7 @@ pub(crate) type ActiveContext = json_ld::Context<IriBuf, rdf_types::BlankIdBuf>;
 /// it stops inserting, so hostile input cannot grow it without limit.
 #[derive(Default)]
 pub(crate) struct ContextCache {
-    map: RwLock<HashMap<String, Arc<ActiveContext>>>,
+    map: RwLock<HashMap<String, Arc<crate::expand::Node>>>,
 }
 
 impl ContextCache {
@@ -185,27 +185,29 @@ impl ContextCache {
         CACHE.get_or_init(ContextCache::default)
     }
 
-    pub(crate) async fn get(&self, context: &LdValue) -> Result<Arc<ActiveContext>, String> {
+    /// The processed form of a top-level `@context` value.
+    pub(crate) async fn get(&self, context: &serde_json::Value) -> Result<Arc<crate::expand::Node>, String> {
         use json_ld::Process as _;
         let key = context.to_string();
         if let Some(hit) = self.map.read().ok().and_then(|m| m.get(&key).cloned()) {
             return Ok(hit);
         }
-        let syntax =
-            <json_ld::syntax::Context as json_ld::syntax::TryFromJson>::try_from_json(context.clone())
-                .map_err(|e| format!("invalid @context: {e}"))?;
+        let syntax = <json_ld::syntax::Context as json_ld::syntax::TryFromJson>::try_from_json(
+            LdValue::from_serde_json(context.clone()),
+        )
+        .map_err(|e| format!("invalid @context: {e}"))?;
         let processed = syntax
             .process(&mut (), &BundledLoader, None)
             .await
             .map_err(|e| format!("context processing failed: {e}"))?
             .into_processed();
-        let processed = Arc::new(processed);
+        let node = crate::expand::Node::root(Arc::new(processed));
         if let Ok(mut map) = self.map.write()
             && map.len() < Self::MAX
         {
-            map.insert(key, processed.clone());
+            map.insert(key, node.clone());
         }
-        Ok(processed)
+        Ok(node)
     }
 }
 

@@ -47,8 +47,15 @@ pub(crate) struct Node {
 }
 
 impl Node {
+    /// A top-level context (the [`crate::contexts`] cache keeps one per
+    /// distinct `@context`, so its id is stable).
     pub(crate) fn root(ctx: Arc<ActiveContext>) -> Arc<Node> {
         Arc::new(Node { id: next_id(), ctx })
+    }
+
+    /// The processed context.
+    pub(crate) fn context(&self) -> &ActiveContext {
+        &self.ctx
     }
 }
 
@@ -72,25 +79,6 @@ fn memo() -> &'static Mutex<HashMap<MemoKey, Arc<Node>>> {
 }
 
 const MEMO_MAX: usize = 4096;
-
-/// Roots are interned by the top-level context's address so their ids (and so
-/// the memo keys built on them) are stable while the cached context lives.
-pub(crate) fn root_for(ctx: Arc<ActiveContext>) -> Arc<Node> {
-    static ROOTS: OnceLock<Mutex<HashMap<usize, Arc<Node>>>> = OnceLock::new();
-    let roots = ROOTS.get_or_init(Default::default);
-    let addr = Arc::as_ptr(&ctx) as usize;
-    if let Ok(mut map) = roots.lock() {
-        if let Some(node) = map.get(&addr).filter(|n| Arc::ptr_eq(&n.ctx, &ctx)) {
-            return node.clone();
-        }
-        let node = Node::root(ctx);
-        if map.len() < MEMO_MAX {
-            map.insert(addr, node.clone());
-        }
-        return node;
-    }
-    Node::root(ctx)
-}
 
 /// Applies the scoped context of `term`, as defined in `owner`, to `base`.
 async fn scoped(base: &Arc<Node>, owner: &Arc<Node>, term: &str, scope: Scope) -> Option<Arc<Node>> {

@@ -177,18 +177,17 @@ fn add_suite_context(document: &mut Map<String, Value>, suite: Suite) {
             || (suite != Suite::Ed25519Signature2020
                 && (s == crate::credential::V2_CONTEXT || s == "https://w3id.org/security/data-integrity/v1"))
     };
-    match document.get_mut("@context") {
-        Some(Value::Array(list)) => {
-            if !list.iter().any(covered) {
-                list.push(wanted.into());
-            }
-        }
-        Some(single) => {
-            if !covered(single) {
-                *single = Value::Array(vec![single.clone(), wanted.into()]);
-            }
-        }
-        None => {}
+    let Some(context) = document.get_mut("@context") else { return };
+    let already = match &*context {
+        Value::Array(list) => list.iter().any(covered),
+        single => covered(single),
+    };
+    if already {
+        return;
+    }
+    match context {
+        Value::Array(list) => list.push(wanted.into()),
+        single => *single = Value::Array(vec![single.clone(), wanted.into()]),
     }
 }
 

@@ -38,6 +38,11 @@ pub struct ProofOptions {
     pub challenge: Option<String>,
     /// Verifier's domain (presentations).
     pub domain: Option<String>,
+    /// An `id` for the new proof, so later proofs can chain to it.
+    pub id: Option<String>,
+    /// Ids of existing proofs this one chains to (`previousProof`): the new
+    /// proof then also signs them.
+    pub previous_proof: Vec<String>,
 }
 
 impl ProofOptions {
@@ -50,6 +55,8 @@ impl ProofOptions {
             created: None,
             challenge: None,
             domain: None,
+            id: None,
+            previous_proof: Vec::new(),
         }
     }
 }
@@ -112,7 +119,17 @@ pub async fn add_proof(document: &Value, key: &SecretKey, options: &ProofOptions
     if suite.canonicalization() == Canonicalization::Rdfc {
         add_suite_context(&mut unsecured, suite);
     }
+    let all: Vec<&Value> = match &existing {
+        Some(Value::Array(set)) => set.iter().collect(),
+        Some(one) => vec![one],
+        None => Vec::new(),
+    };
+    let matching = matching_proofs(&all, &options.previous_proof)
+        .map_err(|_| Error::Unsignable("`previousProof` names a proof the document does not have"))?;
     let mut config = Map::new();
+    if let Some(id) = &options.id {
+        config.insert("id".into(), id.clone().into());
+    }
     config.insert("type".into(), suite.proof_type().into());
     if let Some(cs) = suite.cryptosuite() {
         config.insert("cryptosuite".into(), cs.into());
@@ -127,15 +144,29 @@ pub async fn add_proof(document: &Value, key: &SecretKey, options: &ProofOptions
     if let Some(d) = &options.domain {
         config.insert("domain".into(), d.clone().into());
     }
+    match options.previous_proof.as_slice() {
+        [] => {}
+        [one] => {
+            config.insert("previousProof".into(), one.clone().into());
+        }
+        many => {
+            config.insert("previousProof".into(), many.to_vec().into());
+        }
+    }
     if let Some(ctx) = unsecured.get("@context") {
         config.insert("@context".into(), ctx.clone());
     }
     let config = Value::Object(config);
+    let mut input = unsecured.clone();
+    if !matching.is_empty() {
+        input.insert("proof".into(), Value::Array(matching));
+    }
     let unsecured = Value::Object(unsecured);
-    let data = hash_data(suite, key.key_type(), &config, &unsecured).await.map_err(|e| match e {
-        CanonError::Context(e) => e,
-        other => Error::JsonLd(other.to_string()),
-    })?;
+    let data =
+        hash_data(suite, key.key_type(), &config, &Value::Object(input)).await.map_err(|e| match e {
+            CanonError::Context(e) => e,
+            other => Error::JsonLd(other.to_string()),
+        })?;
     let signature = key.sign(&data);
     let Value::Object(mut proof) = config else { unreachable!("built as an object") };
     if suite.canonicalization() == Canonicalization::Rdfc {
@@ -191,6 +222,28 @@ fn add_suite_context(document: &mut Map<String, Value>, suite: Suite) {
     }
 }
 
+/// The proofs named by `previousProof` ids, in the order named; `Err` with the
+/// first id no proof has.
+fn matching_proofs(all: &[&Value], ids: &[String]) -> Result<Vec<Value>, String> {
+    ids.iter()
+        .map(|id| {
+            all.iter()
+                .find(|p| p.get("id").and_then(Value::as_str) == Some(id))
+                .map(|p| (*p).clone())
+                .ok_or_else(|| id.clone())
+        })
+        .collect()
+}
+
+fn previous_proof_ids(proof: &Value) -> Option<Vec<String>> {
+    match proof.get("previousProof") {
+        None => Some(Vec::new()),
+        Some(Value::String(id)) => Some(vec![id.clone()]),
+        Some(Value::Array(ids)) => ids.iter().map(|i| i.as_str().map(str::to_owned)).collect(),
+        Some(_) => None,
+    }
+}
+
 /// The proofs of a secured document (one object or a proof set).
 pub fn proofs_of(document: &Value) -> Vec<&Value> {
     match document.get("proof") {
@@ -216,6 +269,11 @@ impl Unsecured {
         if let Value::Object(map) = &mut value {
             map.remove("proof");
         }
+        Self { value, rdfc: Default::default(), jcs: Default::default() }
+    }
+
+    /// A document to hash as it is, `proof` member included (proof chains).
+    fn new_with_proofs(value: Value) -> Self {
         Self { value, rdfc: Default::default(), jcs: Default::default() }
     }
 
@@ -259,9 +317,30 @@ pub async fn verify_proofs<R: MethodResolver + ?Sized>(
     if proofs.is_empty() {
         return Ok(vec![Check::failed(CheckKind::Proof, "the document has no proof")]);
     }
+    // Verify Proof Sets and Chains: a proof with `previousProof` signed the
+    // document with the proofs it names (as a `proof` array).
     let mut checks = Vec::new();
-    for proof in proofs {
-        checks.extend(verify_one(unsecured, proof, resolver, expect).await?);
+    for proof in &proofs {
+        let Some(ids) = previous_proof_ids(proof) else {
+            checks.push(Check::failed(CheckKind::Proof, "`previousProof` is not an id or a list of ids"));
+            continue;
+        };
+        if ids.is_empty() {
+            checks.extend(verify_one(unsecured, proof, resolver, expect).await?);
+            continue;
+        }
+        match matching_proofs(&proofs, &ids) {
+            Err(missing) => checks.push(Check::failed(
+                CheckKind::Proof,
+                format!("`previousProof` names `{missing}`, which the document does not have"),
+            )),
+            Ok(matching) => {
+                let mut chained = unsecured.value().clone();
+                chained["proof"] = Value::Array(matching);
+                let chained = Unsecured::new_with_proofs(chained);
+                checks.extend(verify_one(&chained, proof, resolver, expect).await?);
+            }
+        }
     }
     Ok(checks)
 }
@@ -350,7 +429,7 @@ async fn verify_one<R: MethodResolver + ?Sized>(
                     // The proof covers the document under the proof's context list.
                     let mut value = unsecured.value().clone();
                     value["@context"] = proof_ctx.clone();
-                    replaced_context = Some(Unsecured::new(&value));
+                    replaced_context = Some(Unsecured::new_with_proofs(value));
                 }
             }
         }

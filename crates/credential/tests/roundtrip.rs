@@ -173,3 +173,42 @@ fn a_did_jwk_issuer_works_like_did_key() {
     let report = run(verify::verify_text(&jws, &OfflineResolver, &VerifyOptions::default())).unwrap();
     assert!(report.is_valid(), "{report}");
 }
+
+#[test]
+fn proof_chains_sign_the_proofs_they_name() {
+    let first_key = SecretKey::generate(KeyType::Ed25519);
+    let (issuer, first_vm) = did::did_key(&first_key.public_key());
+    let second_key = SecretKey::generate(KeyType::P256);
+    let (_, second_vm) = did::did_key(&second_key.public_key());
+    for (suite1, suite2) in
+        [(Suite::EddsaRdfc2022, Suite::EcdsaRdfc2019), (Suite::EddsaJcs2022, Suite::EcdsaJcs2019)]
+    {
+        let first =
+            ProofOptions { id: Some("urn:uuid:first".into()), ..ProofOptions::assertion(suite1, &first_vm) };
+        let signed = run(proof::add_proof(&credential_v2(&issuer), &first_key, &first)).unwrap();
+        let second = ProofOptions {
+            previous_proof: vec!["urn:uuid:first".into()],
+            ..ProofOptions::assertion(suite2, &second_vm)
+        };
+        let chained = run(proof::add_proof(&signed, &second_key, &second)).unwrap();
+        assert_eq!(chained["proof"].as_array().unwrap().len(), 2);
+        let report = check(&chained, &VerifyOptions::default());
+        assert!(report.is_valid(), "{suite1}+{suite2}: {report}");
+
+        // Changing the first proof breaks both: the second proof signed it.
+        let mut tampered = chained.clone();
+        tampered["proof"][0]["created"] = json!("2020-01-01T00:00:00Z");
+        let report = check(&tampered, &VerifyOptions::default());
+        assert_eq!(report.failures().filter(|c| c.check == CheckKind::Signature).count(), 2, "{report}");
+
+        // Dropping the first proof leaves a chain with a missing link.
+        let mut dropped = chained.clone();
+        dropped["proof"] = json!([chained["proof"][1].clone()]);
+        let report = check(&dropped, &VerifyOptions::default());
+        assert!(report.failures().any(|c| c.check == CheckKind::Proof), "{report}");
+
+        // A chain to a proof that is not there cannot be signed.
+        let bad = ProofOptions { previous_proof: vec!["urn:uuid:none".into()], ..second.clone() };
+        assert!(run(proof::add_proof(&signed, &second_key, &bad)).is_err());
+    }
+}

@@ -106,6 +106,8 @@ impl Pipeline {
             created: config["created"].as_str().and_then(didam_credential::credential::parse_datetime),
             challenge: None,
             domain: None,
+            id: None,
+            previous_proof: Vec::new(),
         };
         let ours = run(proof::add_proof(&self.document, &secret, &options)).unwrap();
         let report = run(verify::verify(

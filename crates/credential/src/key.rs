@@ -63,6 +63,18 @@ impl KeyType {
         }
     }
 
+    /// The multicodec names of the public and the secret key, as in the
+    /// multicodec table (`ed25519-pub`, `ed25519-priv`, ...).
+    pub fn multicodec_names(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Ed25519 => ("ed25519-pub", "ed25519-priv"),
+            Self::P256 => ("p256-pub", "p256-priv"),
+            Self::P384 => ("p384-pub", "p384-priv"),
+            Self::P521 => ("p521-pub", "p521-priv"),
+            Self::Secp256k1 => ("secp256k1-pub", "secp256k1-priv"),
+        }
+    }
+
     fn public_codec(self) -> [u8; 2] {
         match self {
             Self::Ed25519 => [0xed, 0x01],

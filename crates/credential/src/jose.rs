@@ -88,13 +88,23 @@ pub async fn verify<R: MethodResolver + ?Sized>(
     resolver: &R,
     purpose: ProofPurpose,
 ) -> Result<Vec<Check>, Error> {
+    verify_typed(jws, resolver, purpose, &["vc+jwt", "vp+jwt", "vc-ld+jwt", "vp-ld+jwt"]).await
+}
+
+/// [`verify`], accepting the media types `typs` in the `typ` header.
+pub(crate) async fn verify_typed<R: MethodResolver + ?Sized>(
+    jws: &CompactJws,
+    resolver: &R,
+    purpose: ProofPurpose,
+    typs: &[&str],
+) -> Result<Vec<Check>, Error> {
     let mut checks = Vec::new();
     let typ = jws.header.get("typ").and_then(Value::as_str).unwrap_or_default();
     let typ = typ.strip_prefix("application/").unwrap_or(typ);
-    if matches!(typ, "vc+jwt" | "vp+jwt" | "vc-ld+jwt" | "vp-ld+jwt") {
+    if typs.contains(&typ) {
         checks.push(Check::passed(CheckKind::MediaType, format!("typ {typ}")));
     } else {
-        checks.push(Check::failed(CheckKind::MediaType, format!("typ `{typ}` is not vc+jwt or vp+jwt")));
+        checks.push(Check::failed(CheckKind::MediaType, format!("typ `{typ}` is not {}", typs.join(" or "))));
     }
     if jws.payload.get("vc").is_some() || jws.payload.get("vp").is_some() {
         checks.push(Check::failed(CheckKind::MediaType, "the claims `vc` and `vp` are not allowed"));

@@ -5,7 +5,8 @@
 //! covers W3C VC Data Model 2.0 and 1.1 credentials and presentations, secured
 //! with Data Integrity proofs ([`Suite`]: `eddsa-rdfc-2022`, `eddsa-jcs-2022`,
 //! `ecdsa-rdfc-2019`, `ecdsa-jcs-2019`, `Ed25519Signature2020`) or as VC-JOSE
-//! compact JWS ([`jose`]), and the offline DID methods `did:key` and `did:jwk`
+//! compact JWS ([`jose`]); it also verifies SD-JWT ([`sd_jwt`]) and COSE
+//! ([`cose`]) credentials; and the offline DID methods `did:key` and `did:jwk`
 //! ([`did`]). JSON-LD contexts are bundled ([`contexts`]); nothing is fetched.
 //!
 //! Which API for which job:
@@ -51,6 +52,7 @@
 
 pub mod canon;
 pub mod contexts;
+pub mod cose;
 pub mod credential;
 pub mod did;
 mod error;
@@ -59,6 +61,7 @@ pub mod jose;
 pub mod key;
 pub mod proof;
 mod report;
+pub mod sd_jwt;
 mod suite;
 pub mod verify;
 

@@ -41,6 +41,8 @@ pub enum CheckKind {
     IssuerClaim,
     /// A credential inside a presentation verifies.
     EmbeddedCredential,
+    /// Every SD-JWT disclosure is referenced exactly once and well formed.
+    Disclosures,
 }
 
 impl CheckKind {
@@ -61,6 +63,7 @@ impl CheckKind {
             Self::MediaType => "media-type",
             Self::IssuerClaim => "issuer-claim",
             Self::EmbeddedCredential => "embedded-credential",
+            Self::Disclosures => "disclosures",
         }
     }
 }
@@ -118,6 +121,16 @@ pub enum Securing {
     /// An enveloping JWS (`vc+jwt` or `vp+jwt`).
     Jose {
         /// The JOSE `alg`.
+        alg: String,
+    },
+    /// An SD-JWT (`vc+sd-jwt`).
+    SdJwt {
+        /// The JOSE `alg` of the issuer JWT.
+        alg: String,
+    },
+    /// A COSE_Sign1 (`application/vc+cose`).
+    Cose {
+        /// The algorithm, by its JOSE name.
         alg: String,
     },
     /// No proof at all.

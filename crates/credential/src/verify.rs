@@ -9,12 +9,14 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use crate::cose::{self, CoseCredential};
 use crate::credential::{self, DocumentKind, Version};
 use crate::did::{MethodResolver, ProofPurpose};
 use crate::error::Error;
 use crate::jose::{self, CompactJws};
 use crate::proof::{self, ProofExpectations, Unsecured};
 use crate::report::{Check, CheckKind, Outcome, Report, Securing};
+use crate::sd_jwt::{self, SdJwt};
 use crate::suite::{Canonicalization, Suite};
 
 /// What the verifier expects.
@@ -35,24 +37,37 @@ pub struct VerifyOptions {
 pub enum Input {
     /// A JSON document (possibly an enveloped credential).
     Json(Value),
-    /// A compact JWS.
+    /// A compact JWS (`vc+jwt`, `vp+jwt`).
     Jws(String),
+    /// An SD-JWT (`vc+sd-jwt`).
+    SdJwt(String),
+    /// The base64 of a COSE_Sign1 (`application/vc+cose`).
+    Cose(String),
 }
 
 impl Input {
-    /// Reads a JSON document or a compact JWS.
+    /// Reads a JSON document, a compact JWS, an SD-JWT or a base64 COSE_Sign1.
     pub fn parse(text: &str) -> Result<Self, Error> {
         let text = text.trim();
         if text.starts_with('{') {
             return Ok(Self::Json(serde_json::from_str(text)?));
         }
-        let is_jws = text.split('.').count() == 3
-            && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-        if is_jws {
-            Ok(Self::Jws(text.to_owned()))
-        } else {
-            Err(Error::UnreadableInput("expected a JSON object or a compact JWS"))
+        let base64url = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+        if SdJwt::looks_like(text) {
+            return Ok(Self::SdJwt(text.to_owned()));
         }
+        let parts: Vec<&str> = text.split('.').collect();
+        if parts.len() == 3 && parts.iter().all(|p| base64url(p)) {
+            return Ok(Self::Jws(text.to_owned()));
+        }
+        let base64 = !text.is_empty()
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'));
+        if base64 {
+            return Ok(Self::Cose(text.to_owned()));
+        }
+        Err(Error::UnreadableInput("expected a JSON object, a compact JWS, an SD-JWT or a base64 COSE_Sign1"))
     }
 }
 
@@ -73,11 +88,62 @@ pub async fn verify<R: MethodResolver + ?Sized>(
 ) -> Result<Report, Error> {
     match input {
         Input::Jws(jws) => verify_jws(jws, resolver, options).await,
-        Input::Json(doc) => match jose::unwrap_envelope(doc) {
-            Some(jws) => verify_jws(jws, resolver, options).await,
-            None => verify_data_integrity(doc, resolver, options).await,
-        },
+        Input::SdJwt(text) => verify_sd_jwt(text, resolver, options).await,
+        Input::Cose(text) => verify_cose(text, resolver, options).await,
+        Input::Json(doc) => {
+            if let Some(jws) = jose::unwrap_envelope(doc) {
+                verify_jws(jws, resolver, options).await
+            } else if let Some(text) = doc.get("id").and_then(Value::as_str).and_then(|id| {
+                id.strip_prefix("data:application/vc+sd-jwt,")
+                    .or_else(|| id.strip_prefix("data:application/dc+sd-jwt,"))
+            }) {
+                verify_sd_jwt(text, resolver, options).await
+            } else if let Some(text) = cose::unwrap_envelope(doc) {
+                verify_cose(text, resolver, options).await
+            } else {
+                verify_data_integrity(doc, resolver, options).await
+            }
+        }
     }
+}
+
+async fn verify_sd_jwt<R: MethodResolver + ?Sized>(
+    text: &str,
+    resolver: &R,
+    options: &VerifyOptions,
+) -> Result<Report, Error> {
+    let now = options.now.unwrap_or_else(Utc::now);
+    let sd_jwt = SdJwt::parse(text)?;
+    let kind = DocumentKind::of(&sd_jwt.jwt.payload);
+    let (proof_checks, revealed) = sd_jwt::verify(&sd_jwt, resolver, purpose_of(kind)).await?;
+    let mut checks = Vec::new();
+    match &revealed {
+        Some(credential) => checks.push(data_model_check(credential, None).await?),
+        None => {
+            checks.push(Check::not_applicable(CheckKind::DataModel, "the disclosures could not be revealed"))
+        }
+    }
+    checks.extend(proof_checks);
+    if let Some(credential) = &revealed {
+        checks.extend(validity_period(credential, now, options.skew_seconds));
+    }
+    let alg = sd_jwt.jwt.header.get("alg").and_then(Value::as_str).unwrap_or_default().to_owned();
+    Ok(Report::new(kind.unwrap_or(DocumentKind::Credential).name(), Securing::SdJwt { alg }, checks))
+}
+
+async fn verify_cose<R: MethodResolver + ?Sized>(
+    text: &str,
+    resolver: &R,
+    options: &VerifyOptions,
+) -> Result<Report, Error> {
+    let now = options.now.unwrap_or_else(Utc::now);
+    let cose = CoseCredential::parse_base64(text)?;
+    let kind = DocumentKind::of(&cose.payload);
+    let mut checks = vec![data_model_check(&cose.payload, None).await?];
+    checks.extend(cose::verify(&cose, resolver, purpose_of(kind)).await?);
+    checks.extend(validity_period(&cose.payload, now, options.skew_seconds));
+    let alg = cose.alg().unwrap_or("unsupported").to_owned();
+    Ok(Report::new(kind.unwrap_or(DocumentKind::Credential).name(), Securing::Cose { alg }, checks))
 }
 
 fn purpose_of(kind: Option<DocumentKind>) -> ProofPurpose {

@@ -212,3 +212,32 @@ fn proof_chains_sign_the_proofs_they_name() {
         assert!(run(proof::add_proof(&signed, &second_key, &bad)).is_err());
     }
 }
+
+#[test]
+fn sd_jwt_disclosures_must_match_their_digests() {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    let key = SecretKey::generate(KeyType::P384);
+    let (issuer, vm) = did::did_key(&key.public_key());
+    let disclosure = b64(br#"["salt-1","degreeName","BSc"]"#);
+    let digest = b64(&sha2::Sha256::digest(disclosure.as_bytes()));
+    let mut credential = credential_v2(&issuer);
+    credential["credentialSubject"] = json!({ "id": "did:example:alice", "_sd": [digest] });
+    credential["_sd_alg"] = json!("sha-256");
+    let jwt = didam_credential::jose::sign(&credential, &key, &vm, "vc+sd-jwt").unwrap();
+    let verify =
+        |text: &str| run(verify::verify_text(text, &OfflineResolver, &VerifyOptions::default())).unwrap();
+
+    let report = verify(&format!("{jwt}~{disclosure}~"));
+    assert!(report.is_valid(), "{report}");
+    // Without the disclosure the claim stays hidden, and that is valid.
+    assert!(verify(&format!("{jwt}~")).is_valid());
+    // A disclosure the issuer did not commit to is refused.
+    let forged = b64(br#"["salt-2","degreeName","PhD"]"#);
+    let report = verify(&format!("{jwt}~{forged}~"));
+    assert!(report.failures().any(|c| c.check == CheckKind::Disclosures), "{report}");
+    // The same disclosure twice is refused.
+    let report = verify(&format!("{jwt}~{disclosure}~{disclosure}~"));
+    assert!(report.failures().any(|c| c.check == CheckKind::Disclosures), "{report}");
+}

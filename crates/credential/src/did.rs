@@ -371,6 +371,17 @@ pub fn did_jwk(key: &PublicKey) -> (String, String) {
     (did, vm)
 }
 
+/// Resolves nothing: every method is unknown. Put behind [`StaticMethods`] when
+/// only the listed methods may sign (for example a DID log's update keys).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoFallback;
+
+impl MethodResolver for NoFallback {
+    async fn resolve_method(&self, id: &str) -> Result<ResolvedMethod, ResolveError> {
+        Err(ResolveError::UnknownVerificationMethod(id.to_owned()))
+    }
+}
+
 /// A fixed set of verification methods (for issuers without a DID, such as the
 /// controller documents of test suites), in front of another resolver.
 #[derive(Clone, Debug, Default)]

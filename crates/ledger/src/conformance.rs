@@ -1,0 +1,201 @@
+//! The conformance suite every [`Ledger`] backend must pass.
+//!
+//! Each check runs on a fresh ledger made by the caller's factory and panics
+//! with the failed property. A backend's tests call [`run_all`]:
+//!
+//! ```no_run
+//! # async fn example() {
+//! let dir = std::env::temp_dir().join("didam-ledger-doc");
+//! let mut n = 0;
+//! didam_ledger::conformance::run_all(|| {
+//!     n += 1;
+//!     didam_ledger::EmbeddedLedger::open(&dir.join(format!("{n}.db")), "example.test/ledger").unwrap()
+//! })
+//! .await;
+//! # }
+//! ```
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test suite: a failure is a panic"
+)]
+
+use chrono::{Duration, Utc};
+use didam_credential::{KeyType, SecretKey};
+use serde_json::{Map, Value, json};
+
+use crate::ledger::{Ledger, LedgerError};
+use crate::log::{self, EntryDraft, LogError, Method};
+use crate::merkle;
+use crate::note::{Checkpoint, NoteSigner};
+
+/// A DID under test: its keys and latest entry.
+struct TestDid {
+    keys: Vec<SecretKey>,
+    state: log::DidState,
+}
+
+fn document(did: &str) -> Value {
+    json!({ "@context": ["https://www.w3.org/ns/did/v1"], "id": did })
+}
+
+fn params(update: &SecretKey, next: &SecretKey) -> Map<String, Value> {
+    let mut p = Map::new();
+    p.insert("updateKeys".into(), json!([update.public_key().to_multikey()]));
+    p.insert("nextKeyHashes".into(), json!([log::key_hash(&next.public_key().to_multikey())]));
+    p
+}
+
+async fn create<L: Ledger>(ledger: &L) -> TestDid {
+    let keys: Vec<SecretKey> = (0..4).map(|_| SecretKey::generate(KeyType::Ed25519)).collect();
+    let draft = EntryDraft {
+        parameters: params(&keys[0], &keys[1]),
+        document: document("did:didam:{SCID}"),
+        version_time: Utc::now() - Duration::seconds(60),
+    };
+    let entry = log::create_entry(Method::Didam, draft, &keys[0]).await.unwrap();
+    ledger.append(&entry).await.expect("a valid first entry is accepted");
+    let did = entry["state"]["id"].as_str().unwrap().to_owned();
+    let state = ledger.tip(&did).await.unwrap();
+    TestDid { keys, state }
+}
+
+/// The next entry, rotating to the committed key `keys[k]` and committing to `keys[k + 1]`.
+async fn rotate_entry(did: &TestDid, k: usize, seconds_later: i64) -> Value {
+    let draft = EntryDraft {
+        parameters: params(&did.keys[k], &did.keys[k + 1]),
+        document: document(&did.state.did),
+        version_time: did.state.version_time + Duration::seconds(seconds_later),
+    };
+    log::next_entry(&did.state, draft, &did.keys[k]).await.unwrap()
+}
+
+/// Appends, reads back, and keeps each DID's tip.
+pub async fn appends_and_reads_back<L: Ledger>(ledger: L) {
+    let mut a = create(&ledger).await;
+    let b = create(&ledger).await;
+    let entry = rotate_entry(&a, 1, 1).await;
+    let receipt = ledger.append(&entry).await.unwrap();
+    assert_eq!(receipt.leaf_index, 2, "leaves are numbered in append order");
+    assert!(!receipt.duplicate);
+    a.state = ledger.tip(&a.state.did).await.unwrap();
+    assert_eq!(a.state.version_number, 2);
+    let log_a = ledger.log(&a.state.did).await.unwrap();
+    assert_eq!(log_a.len(), 2);
+    assert_eq!(ledger.log(&b.state.did).await.unwrap().len(), 1);
+    assert_eq!(ledger.leaf(log_a[1].leaf_index).await.unwrap(), log_a[1].line.as_bytes());
+    assert_eq!(ledger.integrate().await.unwrap(), 3);
+    assert!(matches!(ledger.log("did:didam:unknown").await, Err(LedgerError::NotFound(_))));
+}
+
+/// Appending the same entry again returns the first receipt and stores nothing.
+pub async fn append_is_idempotent<L: Ledger>(ledger: L) {
+    let a = create(&ledger).await;
+    let entry = rotate_entry(&a, 1, 1).await;
+    let first = ledger.append(&entry).await.unwrap();
+    let again = ledger.append(&entry).await.unwrap();
+    assert!(again.duplicate);
+    assert_eq!(again.leaf_index, first.leaf_index);
+    assert_eq!(ledger.integrate().await.unwrap(), 2);
+}
+
+/// A second child of one entry (a fork) is refused.
+pub async fn refuses_a_fork<L: Ledger>(ledger: L) {
+    let a = create(&ledger).await;
+    let one = rotate_entry(&a, 1, 1).await;
+    let other = rotate_entry(&a, 1, 2).await;
+    ledger.append(&one).await.unwrap();
+    let err = ledger.append(&other).await.unwrap_err();
+    assert!(matches!(err, LedgerError::Conflict { .. }), "{err}");
+}
+
+/// An entry signed by a key the DID did not commit to is refused.
+pub async fn refuses_an_uncommitted_key<L: Ledger>(ledger: L) {
+    let a = create(&ledger).await;
+    // keys[2] was not committed by entry 1 (it committed keys[1]).
+    let entry = rotate_entry(&a, 2, 1).await;
+    let err = ledger.append(&entry).await.unwrap_err();
+    assert!(matches!(err, LedgerError::Rejected(LogError::InvalidParameters { .. })), "{err}");
+    // The current key alone cannot update either: pre-rotation demands the committed one.
+    let mut draft_params = Map::new();
+    draft_params.insert("updateKeys".into(), json!([a.keys[0].public_key().to_multikey()]));
+    let draft = EntryDraft {
+        parameters: draft_params,
+        document: document(&a.state.did),
+        version_time: a.state.version_time + Duration::seconds(1),
+    };
+    let entry = log::next_entry(&a.state, draft, &a.keys[0]).await.unwrap();
+    assert!(matches!(ledger.append(&entry).await, Err(LedgerError::Rejected(_))));
+}
+
+/// An entry changed after signing is refused.
+pub async fn refuses_an_altered_entry<L: Ledger>(ledger: L) {
+    let a = create(&ledger).await;
+    let mut entry = rotate_entry(&a, 1, 1).await;
+    entry["state"]["alsoKnownAs"] = json!(["https://attacker.example"]);
+    assert!(matches!(ledger.append(&entry).await, Err(LedgerError::Rejected(LogError::InvalidDid { .. }))));
+}
+
+/// Nothing follows a deactivation.
+pub async fn nothing_follows_a_deactivation<L: Ledger>(ledger: L) {
+    let a = create(&ledger).await;
+    let mut p = params(&a.keys[1], &a.keys[2]);
+    p.insert("deactivated".into(), json!(true));
+    let draft = EntryDraft {
+        parameters: p,
+        document: document(&a.state.did),
+        version_time: a.state.version_time + Duration::seconds(1),
+    };
+    let entry = log::next_entry(&a.state, draft, &a.keys[1]).await.unwrap();
+    ledger.append(&entry).await.unwrap();
+    let state = ledger.tip(&a.state.did).await.unwrap();
+    assert!(state.deactivated);
+    let after = TestDid { keys: a.keys, state };
+    let entry = rotate_entry(&after, 2, 1).await;
+    assert!(matches!(ledger.append(&entry).await, Err(LedgerError::Rejected(_))));
+}
+
+/// Checkpoints are signed notes over the tree; every leaf is provably included
+/// and every checkpoint is consistent with the earlier ones.
+pub async fn checkpoints_prove_inclusion_and_consistency<L: Ledger>(ledger: L) {
+    let signer = NoteSigner::new("didam.test/ledger", SecretKey::generate(KeyType::Ed25519)).unwrap();
+    let verifier = signer.verifier();
+    assert!(ledger.latest_checkpoint().await.unwrap().is_none());
+    let mut dids = Vec::new();
+    let mut checkpoints = Vec::new();
+    for round in 0..3 {
+        for _ in 0..=round {
+            dids.push(create(&ledger).await);
+        }
+        let cp = ledger.checkpoint(&signer).await.unwrap();
+        let (opened, _) = Checkpoint::open(cp.note.as_bytes(), &verifier).unwrap();
+        assert_eq!((opened.size, opened.root), (cp.size, cp.root.0));
+        checkpoints.push(cp);
+    }
+    let latest = ledger.latest_checkpoint().await.unwrap().unwrap();
+    assert_eq!(&latest, checkpoints.last().unwrap());
+    // Asking again without new entries returns the same checkpoint.
+    assert_eq!(ledger.checkpoint(&signer).await.unwrap(), latest);
+    for i in 0..latest.size {
+        let leaf = merkle::leaf_hash(&ledger.leaf(i).await.unwrap());
+        let proof = ledger.inclusion_proof(i, latest.size).await.unwrap();
+        merkle::verify_inclusion(&leaf, i, latest.size, &proof, &latest.root).unwrap();
+    }
+    for pair in checkpoints.windows(2) {
+        let proof = ledger.consistency_proof(pair[0].size, pair[1].size).await.unwrap();
+        merkle::verify_consistency(pair[0].size, pair[1].size, &pair[0].root, &pair[1].root, &proof).unwrap();
+    }
+    assert!(ledger.inclusion_proof(0, latest.size + 1).await.is_err(), "no proofs beyond the tree");
+}
+
+/// Runs every check, each on a new ledger from `make`.
+pub async fn run_all<L: Ledger>(mut make: impl FnMut() -> L) {
+    appends_and_reads_back(make()).await;
+    append_is_idempotent(make()).await;
+    refuses_a_fork(make()).await;
+    refuses_an_uncommitted_key(make()).await;
+    refuses_an_altered_entry(make()).await;
+    nothing_follows_a_deactivation(make()).await;
+    checkpoints_prove_inclusion_and_consistency(make()).await;
+}

@@ -1,0 +1,139 @@
+//! The `Ledger` trait every backend implements, and what it returns.
+//!
+//! The trait is shaped for both the embedded file and a distributed engine:
+//! - [`Ledger::append`] is a compare-and-swap on the DID's tip (a second child
+//!   of one entry is refused) and idempotent by entry hash, so a client whose
+//!   reply was lost retries safely;
+//! - sequencing into the Merkle tree ([`Ledger::integrate`]) and checkpoint
+//!   signing ([`Ledger::checkpoint`]) are separate steps, which one sequencer
+//!   runs for the whole ledger;
+//! - every read (logs, leaves, proofs, checkpoints) can be served by any node.
+//!
+//! [`crate::conformance`] holds the tests every backend must pass.
+
+use serde_json::Value;
+
+use crate::log::{DidState, LogError};
+use crate::merkle::{Hash, ProofError};
+use crate::note::{NoteError, NoteSigner};
+
+/// What an accepted append returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Receipt {
+    /// The DID the entry belongs to.
+    pub did: String,
+    /// The entry's `versionId`.
+    pub version_id: String,
+    /// Its leaf index in the ledger's tree.
+    pub leaf_index: u64,
+    /// `true` when the same entry had been appended before (a retry).
+    pub duplicate: bool,
+}
+
+/// One entry of a DID's log as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEntry {
+    /// The entry as JSON text (its JCS form, which is also the leaf's data).
+    pub line: String,
+    /// Its leaf index in the ledger's tree.
+    pub leaf_index: u64,
+}
+
+impl StoredEntry {
+    /// The entry as JSON.
+    pub fn json(&self) -> Result<Value, LedgerError> {
+        serde_json::from_str(&self.line).map_err(|e| LedgerError::Corrupt(format!("stored entry: {e}")))
+    }
+}
+
+/// A checkpoint signed by the ledger.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedCheckpoint {
+    /// Tree size.
+    pub size: u64,
+    /// Root hash.
+    pub root: Hash,
+    /// The C2SP signed note.
+    pub note: String,
+}
+
+/// Why a ledger operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LedgerError {
+    /// The entry does not verify against the DID's current state.
+    #[error("entry refused: {0}")]
+    Rejected(#[from] LogError),
+    /// The entry is not the next one of its DID: another entry already follows
+    /// the tip it builds on (a fork), or it skips ahead.
+    #[error("entry {version_id} of {did} does not follow the current tip {tip}")]
+    Conflict {
+        /// The DID.
+        did: String,
+        /// The refused entry's `versionId`.
+        version_id: String,
+        /// The DID's current tip `versionId`.
+        tip: String,
+    },
+    /// The DID has no log on this ledger.
+    #[error("DID {0} is not on this ledger")]
+    NotFound(String),
+    /// An index, size or range outside the ledger.
+    #[error(transparent)]
+    Proof(#[from] ProofError),
+    /// Signing or reading a checkpoint failed.
+    #[error(transparent)]
+    Note(#[from] NoteError),
+    /// Signing this checkpoint would contradict one already signed.
+    #[error(
+        "refusing to sign a checkpoint of size {size}: inconsistent with the signed checkpoint of size {signed}"
+    )]
+    InconsistentCheckpoint {
+        /// The size asked for.
+        size: u64,
+        /// The latest signed size.
+        signed: u64,
+    },
+    /// Stored data does not check (a tampered or damaged ledger).
+    #[error("ledger data is corrupt: {0}")]
+    Corrupt(String),
+    /// The storage engine failed or cannot be reached.
+    #[error("ledger storage unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// An append-only ledger of DID logs.
+#[allow(async_fn_in_trait)]
+pub trait Ledger {
+    /// Appends a DID log entry after verifying it against its DID's tip.
+    async fn append(&self, entry: &Value) -> Result<Receipt, LedgerError>;
+
+    /// The log of `did`, oldest entry first.
+    async fn log(&self, did: &str) -> Result<Vec<StoredEntry>, LedgerError>;
+
+    /// The verified state of `did` after its latest entry.
+    async fn tip(&self, did: &str) -> Result<DidState, LedgerError>;
+
+    /// The number of leaves integrated into the tree.
+    async fn size(&self) -> Result<u64, LedgerError>;
+
+    /// The data of leaf `index`.
+    async fn leaf(&self, index: u64) -> Result<Vec<u8>, LedgerError>;
+
+    /// Sequencing step: integrates appended entries into the tree; returns
+    /// the tree size.
+    async fn integrate(&self) -> Result<u64, LedgerError>;
+
+    /// Signs a checkpoint of the integrated tree with `signer`. Never signs a
+    /// checkpoint inconsistent with the latest one it signed.
+    async fn checkpoint(&self, signer: &NoteSigner) -> Result<SignedCheckpoint, LedgerError>;
+
+    /// The latest signed checkpoint, if any.
+    async fn latest_checkpoint(&self) -> Result<Option<SignedCheckpoint>, LedgerError>;
+
+    /// Inclusion proof of leaf `index` in the tree of `size` leaves.
+    async fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, LedgerError>;
+
+    /// Consistency proof between tree sizes `old` and `new`.
+    async fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>, LedgerError>;
+}

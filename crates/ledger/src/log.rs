@@ -1,0 +1,501 @@
+//! DID logs in the did:webvh 1.0 structure, and the rule every new entry must
+//! pass: the ledger's append rule and the resolver's replay are this one code.
+//!
+//! A log is a sequence of entries `{versionId, versionTime, parameters, state,
+//! proof}`. Verifying entry *n* against the state after entry *n−1*:
+//! 1. `versionId` is `n-<entryHash>`, where the entry hash is the base58btc
+//!    SHA-256 multihash of the JCS form of the entry without `proof` and with
+//!    `versionId` set to the previous one (the SCID for the first entry);
+//! 2. the first entry names the method and version, and its SCID is the hash of
+//!    the entry with the SCID replaced by `{SCID}`;
+//! 3. `versionTime` is later than the previous one and not in the future;
+//! 4. parameters accumulate; with pre-rotation active (the previous entry
+//!    committed `nextKeyHashes`), the entry must name new `updateKeys`, each the
+//!    pre-image of a committed hash;
+//! 5. the `eddsa-jcs-2022` proof is by one of the authorised update keys: the
+//!    entry's own with pre-rotation (or for the first entry), the previous
+//!    ones otherwise;
+//! 6. the DID document's `id` is the DID, and nothing follows a deactivation.
+//!
+//! See: <https://identity.foundation/didwebvh/v1.0/>
+
+use chrono::{DateTime, Utc};
+use didam_credential::did::{NoFallback, ProofPurpose, StaticMethods};
+use didam_credential::proof::{self, ProofExpectations, Unsecured};
+use didam_credential::{Outcome, PublicKey, Suite, canon, verify::VerifyOptions};
+use serde_json::{Map, Value, json};
+use sha2::Digest as _;
+
+/// The DID methods whose logs this module verifies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Method {
+    /// `did:webvh`, version 1.0.
+    WebVh,
+    /// `did:didam`, version 1.0 (see `specs/did-didam.md`).
+    Didam,
+}
+
+impl Method {
+    /// The `method` parameter value of the first entry.
+    pub fn parameter(self) -> &'static str {
+        match self {
+            Self::WebVh => "did:webvh:1.0",
+            Self::Didam => "did:didam:1.0",
+        }
+    }
+
+    /// The DID prefix.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Self::WebVh => "did:webvh:",
+            Self::Didam => "did:didam:",
+        }
+    }
+}
+
+/// Why a log or entry is refused, by the DID Resolution error it maps to.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LogError {
+    /// The DID, its SCID or an entry's structure or chaining is wrong (`invalidDid`).
+    #[error("entry {entry}: {reason}")]
+    InvalidDid {
+        /// 1-based entry number.
+        entry: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An entry's proof is missing, malformed, or not by an authorised key (`invalidProof`).
+    #[error("entry {entry}: invalid proof: {reason}")]
+    InvalidProof {
+        /// 1-based entry number.
+        entry: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An entry's parameters are invalid (`invalidParameters`).
+    #[error("entry {entry}: invalid parameters: {reason}")]
+    InvalidParameters {
+        /// 1-based entry number.
+        entry: u64,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl LogError {
+    /// The DID Resolution error name.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidDid { .. } => "invalidDid",
+            Self::InvalidProof { .. } => "invalidProof",
+            Self::InvalidParameters { .. } => "invalidParameters",
+        }
+    }
+}
+
+/// The state of a DID after one verified entry.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DidState {
+    /// The DID.
+    pub did: String,
+    /// The self-certifying identifier.
+    pub scid: String,
+    /// The entry's `versionId` (`n-<entryHash>`).
+    pub version_id: String,
+    /// `n`.
+    pub version_number: u64,
+    /// The entry hash.
+    pub entry_hash: String,
+    /// The entry's `versionTime`.
+    pub version_time: DateTime<Utc>,
+    /// `versionTime` of the first entry.
+    pub created: DateTime<Utc>,
+    /// The accumulated parameters.
+    pub parameters: Map<String, Value>,
+    /// The DID document.
+    pub document: Value,
+    /// Whether the DID is deactivated.
+    pub deactivated: bool,
+}
+
+impl DidState {
+    fn strings(&self, name: &str) -> Vec<String> {
+        self.parameters
+            .get(name)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .unwrap_or_default()
+    }
+
+    /// The active update keys (Multikey strings).
+    pub fn update_keys(&self) -> Vec<String> {
+        self.strings("updateKeys")
+    }
+
+    /// The committed hashes of the next update keys.
+    pub fn next_key_hashes(&self) -> Vec<String> {
+        self.strings("nextKeyHashes")
+    }
+}
+
+/// The base58btc SHA-256 multihash of `bytes` (the `Qm…` form did:webvh uses).
+pub fn multihash(bytes: &[u8]) -> String {
+    let mut mh = vec![0x12, 0x20];
+    mh.extend_from_slice(&sha2::Sha256::digest(bytes));
+    multibase::Base::Base58Btc.encode(mh)
+}
+
+/// The pre-rotation commitment to an update key (a Multikey string).
+pub fn key_hash(update_key: &str) -> String {
+    multihash(update_key.as_bytes())
+}
+
+fn jcs(value: &Value) -> Result<String, String> {
+    canon::jcs(value).map_err(|e| e.to_string())
+}
+
+/// The entry hash of `entry` chained to `previous_version_id`.
+pub fn entry_hash(entry: &Value, previous_version_id: &str) -> Result<String, String> {
+    let mut e = entry.clone();
+    let map = e.as_object_mut().ok_or("an entry is a JSON object")?;
+    map.remove("proof");
+    map.insert("versionId".into(), previous_version_id.into());
+    Ok(multihash(jcs(&e)?.as_bytes()))
+}
+
+/// The SCID of a first entry that already contains it (as `scid`).
+pub fn scid_of(first: &Value, scid: &str) -> Result<String, String> {
+    let mut e = first.clone();
+    let map = e.as_object_mut().ok_or("an entry is a JSON object")?;
+    map.remove("proof");
+    map.insert("versionId".into(), "{SCID}".into());
+    let text = serde_json::to_string(&e).map_err(|e| e.to_string())?.replace(scid, "{SCID}");
+    let templated: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    Ok(multihash(jcs(&templated)?.as_bytes()))
+}
+
+/// The SCID of a first entry written with `{SCID}` placeholders.
+pub fn scid_of_template(template: &Value) -> Result<String, String> {
+    let mut e = template.clone();
+    let map = e.as_object_mut().ok_or("an entry is a JSON object")?;
+    map.remove("proof");
+    map.insert("versionId".into(), "{SCID}".into());
+    Ok(multihash(jcs(&e)?.as_bytes()))
+}
+
+/// Verifies `entry` as the successor of `previous` (`None`: the first entry of
+/// `did`'s log) at time `now`, and returns the new state.
+pub async fn verify_entry(
+    method: Method,
+    previous: Option<&DidState>,
+    entry: &Value,
+    now: DateTime<Utc>,
+) -> Result<DidState, LogError> {
+    let n = previous.map_or(1, |p| p.version_number + 1);
+    let bad_did = |reason: String| LogError::InvalidDid { entry: n, reason };
+    let bad_params = |reason: String| LogError::InvalidParameters { entry: n, reason };
+    let obj = entry.as_object().ok_or_else(|| bad_did("an entry is a JSON object".into()))?;
+    for key in obj.keys() {
+        if !matches!(key.as_str(), "versionId" | "versionTime" | "parameters" | "state" | "proof") {
+            return Err(bad_did(format!("unexpected member `{key}`")));
+        }
+    }
+    if previous.is_some_and(|p| p.deactivated) {
+        return Err(bad_did("the DID is deactivated: no entry may follow".into()));
+    }
+
+    // 1. versionId and the hash chain.
+    let version_id =
+        obj.get("versionId").and_then(Value::as_str).ok_or_else(|| bad_did("no versionId".into()))?;
+    let (number, hash) =
+        version_id.split_once('-').ok_or_else(|| bad_did("versionId is not n-hash".into()))?;
+    if number != n.to_string() {
+        return Err(bad_did(format!("versionId number {number}, expected {n}")));
+    }
+    let parameters = obj
+        .get("parameters")
+        .and_then(Value::as_object)
+        .ok_or_else(|| bad_params("no parameters object".into()))?;
+
+    // 2. SCID and method of the first entry.
+    let scid = match previous {
+        Some(p) => {
+            if parameters.contains_key("scid")
+                && parameters.get("scid").and_then(Value::as_str) != Some(&p.scid)
+            {
+                return Err(bad_params("the SCID cannot change".into()));
+            }
+            p.scid.clone()
+        }
+        None => {
+            let method_param = parameters.get("method").and_then(Value::as_str).unwrap_or_default();
+            if method_param != method.parameter() {
+                return Err(bad_did(format!("method `{method_param}`, expected `{}`", method.parameter())));
+            }
+            let scid = parameters
+                .get("scid")
+                .and_then(Value::as_str)
+                .ok_or_else(|| bad_params("the first entry has no scid".into()))?;
+            let computed = scid_of(entry, scid).map_err(bad_did)?;
+            if computed != scid {
+                return Err(bad_did(format!("SCID {scid} does not match the first entry ({computed})")));
+            }
+            scid.to_owned()
+        }
+    };
+    let previous_version = previous.map_or(scid.as_str(), |p| p.version_id.as_str());
+    let computed = entry_hash(entry, previous_version).map_err(bad_did)?;
+    if computed != hash {
+        return Err(bad_did(format!("entry hash {hash} does not match the entry ({computed})")));
+    }
+
+    // 3. versionTime.
+    let version_time = obj
+        .get("versionTime")
+        .and_then(Value::as_str)
+        .and_then(didam_credential::credential::parse_datetime)
+        .ok_or_else(|| bad_did("versionTime is not a UTC date-time".into()))?;
+    if version_time > now {
+        return Err(bad_did("versionTime is in the future".into()));
+    }
+    if previous.is_some_and(|p| version_time <= p.version_time) {
+        return Err(bad_did("versionTime is not later than the previous entry's".into()));
+    }
+
+    // 4. Parameters, pre-rotation.
+    let mut accumulated = previous.map(|p| p.parameters.clone()).unwrap_or_default();
+    for (k, v) in parameters {
+        accumulated.insert(k.clone(), v.clone());
+    }
+    validate_parameters(&accumulated).map_err(bad_params)?;
+    let own_keys = string_list(parameters.get("updateKeys"));
+    let committed = previous.map(DidState::next_key_hashes).unwrap_or_default();
+    let authorised = match previous {
+        None => own_keys.clone().ok_or_else(|| bad_params("the first entry has no updateKeys".into()))?,
+        Some(_) if !committed.is_empty() => {
+            let keys = own_keys.clone().filter(|k| !k.is_empty()).ok_or_else(|| {
+                bad_params("pre-rotation is active: the entry must name its new updateKeys".into())
+            })?;
+            if let Some(k) = keys.iter().find(|k| !committed.contains(&key_hash(k))) {
+                return Err(bad_params(format!("update key {k} was not committed in nextKeyHashes")));
+            }
+            keys
+        }
+        Some(p) => p.update_keys(),
+    };
+
+    // 5. The proof.
+    verify_proof(n, entry, &authorised, now).await?;
+
+    // 6. The document.
+    let document = obj.get("state").cloned().ok_or_else(|| bad_did("no state".into()))?;
+    let did =
+        document.get("id").and_then(Value::as_str).ok_or_else(|| bad_did("the state has no id".into()))?;
+    if !did.starts_with(method.prefix()) || !did.contains(&scid) {
+        return Err(bad_did(format!(
+            "the document id {did} is not a {} DID with SCID {scid}",
+            method.prefix()
+        )));
+    }
+    if let Some(p) = previous
+        && p.did != did
+        && accumulated.get("portable").and_then(Value::as_bool) != Some(true)
+    {
+        return Err(bad_did("the DID changed but the DID is not portable".into()));
+    }
+    let deactivated = accumulated.get("deactivated").and_then(Value::as_bool).unwrap_or(false);
+    Ok(DidState {
+        did: did.to_owned(),
+        scid,
+        version_id: version_id.to_owned(),
+        version_number: n,
+        entry_hash: computed,
+        version_time,
+        created: previous.map_or(version_time, |p| p.created),
+        parameters: accumulated,
+        document,
+        deactivated,
+    })
+}
+
+fn string_list(value: Option<&Value>) -> Option<Vec<String>> {
+    value?.as_array()?.iter().map(|v| v.as_str().map(str::to_owned)).collect()
+}
+
+fn validate_parameters(p: &Map<String, Value>) -> Result<(), String> {
+    for (name, value) in p {
+        match name.as_str() {
+            "method" | "scid" => {
+                value.as_str().ok_or(format!("`{name}` is not a string"))?;
+            }
+            "updateKeys" | "nextKeyHashes" => {
+                let list = string_list(Some(value)).ok_or(format!("`{name}` is not a list of strings"))?;
+                if name == "updateKeys" {
+                    for k in &list {
+                        PublicKey::from_multikey(k).map_err(|e| format!("update key {k}: {e}"))?;
+                    }
+                }
+            }
+            "portable" | "deactivated" => {
+                value.as_bool().ok_or(format!("`{name}` is not a boolean"))?;
+            }
+            "ttl" => {
+                value.as_u64().ok_or("`ttl` is not a non-negative integer")?;
+            }
+            "watchers" => {
+                string_list(Some(value)).ok_or("`watchers` is not a list of strings")?;
+            }
+            "witness" => validate_witness(value)?,
+            other => return Err(format!("unknown parameter `{other}`")),
+        }
+    }
+    Ok(())
+}
+
+fn validate_witness(value: &Value) -> Result<(), String> {
+    let w = value.as_object().ok_or("`witness` is not an object")?;
+    if w.is_empty() {
+        return Ok(());
+    }
+    let threshold =
+        w.get("threshold").and_then(Value::as_u64).ok_or("witness threshold is not an integer")?;
+    let witnesses = w.get("witnesses").and_then(Value::as_array).ok_or("no witness list")?;
+    let mut ids = std::collections::HashSet::new();
+    for wit in witnesses {
+        let id = wit.get("id").and_then(Value::as_str).ok_or("a witness has no id")?;
+        if !ids.insert(id) {
+            return Err(format!("witness {id} is listed twice"));
+        }
+    }
+    if threshold == 0 || threshold > witnesses.len() as u64 {
+        return Err(format!("witness threshold {threshold} of {} witnesses", witnesses.len()));
+    }
+    Ok(())
+}
+
+async fn verify_proof(
+    n: u64,
+    entry: &Value,
+    authorised: &[String],
+    now: DateTime<Utc>,
+) -> Result<(), LogError> {
+    let bad = |reason: String| LogError::InvalidProof { entry: n, reason };
+    let proofs = proof::proofs_of(entry);
+    if proofs.is_empty() {
+        return Err(bad("the entry has no proof".into()));
+    }
+    for p in &proofs {
+        if Suite::of_proof(p).ok() != Some(Suite::EddsaJcs2022) {
+            return Err(bad("entries are signed with eddsa-jcs-2022".into()));
+        }
+    }
+    let mut keys = StaticMethods::new(NoFallback);
+    for k in authorised {
+        let vm = json!({ "id": format!("did:key:{k}#{k}"), "controller": format!("did:key:{k}"), "publicKeyMultibase": k });
+        keys.insert(&vm, &[ProofPurpose::AssertionMethod]).map_err(|e| bad(e.to_string()))?;
+    }
+    let expect = ProofExpectations {
+        purpose: ProofPurpose::AssertionMethod,
+        challenge: None,
+        domain: None,
+        now,
+        skew_seconds: VerifyOptions::default().skew_seconds,
+    };
+    let checks = proof::verify_proofs(entry, &Unsecured::new(entry), &keys, &expect)
+        .await
+        .map_err(|e| bad(e.to_string()))?;
+    match checks.iter().find(|c| c.outcome == Outcome::Failed) {
+        Some(failed) => Err(bad(format!("{}: {}", failed.check.name(), failed.detail))),
+        None => Ok(()),
+    }
+}
+
+/// Verifies a whole log (JSON Lines) and returns the state after each entry.
+pub async fn verify_log(method: Method, jsonl: &str, now: DateTime<Utc>) -> Result<Vec<DidState>, LogError> {
+    let mut states: Vec<DidState> = Vec::new();
+    for (i, line) in jsonl.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+        let entry: Value = serde_json::from_str(line)
+            .map_err(|e| LogError::InvalidDid { entry: i as u64 + 1, reason: format!("not JSON: {e}") })?;
+        let state = verify_entry(method, states.last(), &entry, now).await?;
+        states.push(state);
+    }
+    if states.is_empty() {
+        return Err(LogError::InvalidDid { entry: 1, reason: "the log is empty".into() });
+    }
+    Ok(states)
+}
+
+/// What a new entry says: parameters that change, and the new DID document.
+#[derive(Clone, Debug)]
+pub struct EntryDraft {
+    /// Parameters to set (for the first entry: all of them except `method`
+    /// and `scid`, which are filled in).
+    pub parameters: Map<String, Value>,
+    /// The DID document; in a first entry, write the SCID as `{SCID}`.
+    pub document: Value,
+    /// The entry's `versionTime`.
+    pub version_time: DateTime<Utc>,
+}
+
+/// Signs `entry` with `update_key` (`eddsa-jcs-2022`, did:key method) and
+/// returns it with its proof as a one-element proof array.
+async fn sign_entry(mut entry: Value, update_key: &didam_credential::SecretKey) -> Result<Value, String> {
+    let mk = update_key.public_key().to_multikey();
+    let options = proof::ProofOptions {
+        created: Some(
+            entry["versionTime"]
+                .as_str()
+                .and_then(didam_credential::credential::parse_datetime)
+                .ok_or("no versionTime")?,
+        ),
+        ..proof::ProofOptions::assertion(Suite::EddsaJcs2022, format!("did:key:{mk}#{mk}"))
+    };
+    let signed = proof::add_proof(&entry, update_key, &options).await.map_err(|e| e.to_string())?;
+    entry["proof"] = Value::Array(vec![signed["proof"].clone()]);
+    Ok(entry)
+}
+
+/// The first entry of a new DID log: fills in `method` and the SCID, chains
+/// and signs it with `update_key` (which must be in `updateKeys`).
+pub async fn create_entry(
+    method: Method,
+    draft: EntryDraft,
+    update_key: &didam_credential::SecretKey,
+) -> Result<Value, String> {
+    let mut parameters = draft.parameters;
+    parameters.insert("method".into(), method.parameter().into());
+    parameters.insert("scid".into(), "{SCID}".into());
+    let template = json!({
+        "versionId": "{SCID}",
+        "versionTime": proof::xsd_datetime(draft.version_time),
+        "parameters": parameters,
+        "state": draft.document,
+    });
+    let scid = scid_of_template(&template)?;
+    let text = serde_json::to_string(&template).map_err(|e| e.to_string())?.replace("{SCID}", &scid);
+    let mut entry: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let hash = entry_hash(&entry, &scid)?;
+    entry["versionId"] = format!("1-{hash}").into();
+    sign_entry(entry, update_key).await
+}
+
+/// The entry that follows `previous`, signed with `update_key` (an active
+/// update key, or with pre-rotation a newly revealed one named in
+/// `draft.parameters["updateKeys"]`).
+pub async fn next_entry(
+    previous: &DidState,
+    draft: EntryDraft,
+    update_key: &didam_credential::SecretKey,
+) -> Result<Value, String> {
+    let mut entry = json!({
+        "versionId": previous.version_id,
+        "versionTime": proof::xsd_datetime(draft.version_time),
+        "parameters": draft.parameters,
+        "state": draft.document,
+    });
+    let hash = entry_hash(&entry, &previous.version_id)?;
+    entry["versionId"] = format!("{}-{hash}", previous.version_number + 1).into();
+    sign_entry(entry, update_key).await
+}

@@ -1,0 +1,387 @@
+//! The embedded ledger: one SQLite file (bundled SQLite through rusqlite).
+//!
+//! WAL journal with `synchronous=FULL`, so an append is durable when it
+//! returns, and several processes may open the same file (writers take the
+//! write lock with `BEGIN IMMEDIATE`; readers never block). An append:
+//! 1. reads the DID's tip and verifies the entry against it (no lock held);
+//! 2. in one transaction: checks the tip is still the one verified against
+//!    (compare-and-swap), stores the entry as the next leaf, stores the new tip
+//!    state and the tree nodes the leaf completes.
+//!
+//! A crash at any point leaves the old or the new state, never neither.
+//!
+//! Schema: `entries(leaf_index, did, version_number, entry_hash, line)`,
+//! `dids(did, state)`, `nodes(level, idx, hash)`, `checkpoints(size, root,
+//! note)`, `meta(key, value)`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::Utc;
+use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
+use serde_json::Value;
+
+use crate::ledger::{Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry};
+use crate::log::{self, DidState, Method};
+use crate::merkle::{self, Hash, NodeReader, TreeError};
+use crate::note::{Checkpoint, NoteSigner};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS entries (
+    leaf_index INTEGER PRIMARY KEY,
+    did TEXT NOT NULL,
+    version_number INTEGER NOT NULL,
+    entry_hash TEXT NOT NULL UNIQUE,
+    line TEXT NOT NULL,
+    UNIQUE (did, version_number)
+);
+CREATE TABLE IF NOT EXISTS dids (did TEXT PRIMARY KEY, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS nodes (
+    level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+";
+
+/// The ledger in one SQLite file.
+#[derive(Debug)]
+pub struct EmbeddedLedger {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+    origin: String,
+    method: Method,
+}
+
+fn storage(e: impl std::fmt::Display) -> LedgerError {
+    LedgerError::Unavailable(e.to_string())
+}
+
+fn tree<E: std::fmt::Display>(e: TreeError<E>) -> LedgerError {
+    match e {
+        TreeError::Proof(p) => LedgerError::Proof(p),
+        TreeError::Store(s) => LedgerError::Corrupt(s.to_string()),
+    }
+}
+
+/// Tree nodes read from the database.
+struct Nodes<'a>(&'a Connection);
+
+/// A tree node the database lacks.
+#[derive(Debug, thiserror::Error)]
+#[error("tree node ({level}, {index}) is missing or unreadable")]
+struct MissingNode {
+    level: u8,
+    index: u64,
+}
+
+impl NodeReader for Nodes<'_> {
+    type Error = MissingNode;
+
+    fn node(&self, level: u8, index: u64) -> Result<Hash, MissingNode> {
+        let missing = || MissingNode { level, index };
+        let idx = i64::try_from(index).map_err(|_| missing())?;
+        let bytes: Vec<u8> = self
+            .0
+            .query_row("SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2", params![level, idx], |r| {
+                r.get(0)
+            })
+            .map_err(|_| missing())?;
+        Ok(Hash(bytes.try_into().map_err(|_| missing())?))
+    }
+}
+
+fn to_i64(n: u64) -> Result<i64, LedgerError> {
+    i64::try_from(n).map_err(|_| LedgerError::Corrupt(format!("{n} is out of range")))
+}
+
+impl EmbeddedLedger {
+    /// Opens (creating if needed) the ledger file at `path`. `origin` names the
+    /// ledger in its checkpoints.
+    pub fn open(path: &Path, origin: &str) -> Result<Self, LedgerError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(storage)?;
+        }
+        let conn = Connection::open(path).map_err(storage)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(storage)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(storage)?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(storage)?;
+        conn.execute_batch(SCHEMA).map_err(storage)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+            path: path.to_owned(),
+            origin: origin.to_owned(),
+            method: Method::Didam,
+        })
+    }
+
+    /// Verifies entries as `method` logs (default: `did:didam`).
+    pub fn with_method(mut self, method: Method) -> Self {
+        self.method = method;
+        self
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The origin line of this ledger's checkpoints.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, LedgerError>,
+    ) -> Result<T, LedgerError> {
+        let mut conn =
+            self.conn.lock().map_err(|_| LedgerError::Unavailable("connection lock poisoned".into()))?;
+        f(&mut conn)
+    }
+
+    fn read_tip(&self, did: &str) -> Result<Option<DidState>, LedgerError> {
+        self.with_conn(|c| {
+            let state: Option<String> = c
+                .query_row("SELECT state FROM dids WHERE did = ?1", [did], |r| r.get(0))
+                .optional()
+                .map_err(storage)?;
+            state
+                .map(|s| {
+                    serde_json::from_str(&s).map_err(|e| LedgerError::Corrupt(format!("tip of {did}: {e}")))
+                })
+                .transpose()
+        })
+    }
+
+    fn integrated(c: &Connection) -> Result<u64, LedgerError> {
+        let v: Option<String> = c
+            .query_row("SELECT value FROM meta WHERE key = 'integrated'", [], |r| r.get(0))
+            .optional()
+            .map_err(storage)?;
+        v.map_or(Ok(0), |v| v.parse().map_err(|_| LedgerError::Corrupt("integrated size".into())))
+    }
+
+    /// Integrates leaves `integrated..count` into the tree, inside `c`'s transaction.
+    fn integrate_in(c: &Connection) -> Result<u64, LedgerError> {
+        let mut size = Self::integrated(c)?;
+        let count: i64 = c.query_row("SELECT COUNT(*) FROM entries", [], |r| r.get(0)).map_err(storage)?;
+        let count = u64::try_from(count).map_err(|_| LedgerError::Corrupt("entry count".into()))?;
+        while size < count {
+            let line: String = c
+                .query_row("SELECT line FROM entries WHERE leaf_index = ?1", [to_i64(size)?], |r| r.get(0))
+                .map_err(|_| LedgerError::Corrupt(format!("leaf {size} is missing")))?;
+            let nodes = merkle::nodes_completed_by(&Nodes(c), size, merkle::leaf_hash(line.as_bytes()))
+                .map_err(tree)?;
+            for (level, idx, hash) in nodes {
+                c.execute(
+                    "INSERT OR REPLACE INTO nodes (level, idx, hash) VALUES (?1, ?2, ?3)",
+                    params![level, to_i64(idx)?, hash.as_bytes().to_vec()],
+                )
+                .map_err(storage)?;
+            }
+            size += 1;
+        }
+        c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('integrated', ?1)", [size.to_string()])
+            .map_err(storage)?;
+        Ok(size)
+    }
+}
+
+fn entry_did(entry: &Value) -> Result<String, LedgerError> {
+    entry.pointer("/state/id").and_then(Value::as_str).map(str::to_owned).ok_or_else(|| {
+        log::LogError::InvalidDid { entry: 0, reason: "the entry's state has no id".into() }.into()
+    })
+}
+
+fn version_number(entry: &Value) -> Option<u64> {
+    entry.get("versionId")?.as_str()?.split_once('-')?.0.parse().ok()
+}
+
+impl Ledger for EmbeddedLedger {
+    async fn append(&self, entry: &Value) -> Result<Receipt, LedgerError> {
+        let did = entry_did(entry)?;
+        let version_id = entry.get("versionId").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let line = didam_credential::canon::jcs(entry).map_err(|e| LedgerError::Corrupt(e.to_string()))?;
+
+        // A retry of an accepted entry returns the same receipt.
+        let claimed_hash = version_id.split_once('-').map(|(_, h)| h.to_owned()).unwrap_or_default();
+        let existing = self.with_conn(|c| {
+            c.query_row("SELECT leaf_index, line FROM entries WHERE entry_hash = ?1", [&claimed_hash], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })
+            .optional()
+            .map_err(storage)
+        })?;
+        if let Some((leaf, stored)) = existing
+            && stored == line
+        {
+            return Ok(Receipt { did, version_id, leaf_index: leaf as u64, duplicate: true });
+        }
+
+        let tip = self.read_tip(&did)?;
+        let expected = tip.as_ref().map_or(1, |t| t.version_number + 1);
+        if version_number(entry) != Some(expected) {
+            return Err(match &tip {
+                Some(t) => LedgerError::Conflict { did, version_id, tip: t.version_id.clone() },
+                None => LedgerError::NotFound(did),
+            });
+        }
+        let state = log::verify_entry(self.method, tip.as_ref(), entry, Utc::now()).await?;
+        let state_json = serde_json::to_string(&state).map_err(|e| LedgerError::Corrupt(e.to_string()))?;
+
+        self.with_conn(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
+            // Compare-and-swap: the tip must still be the one verified against.
+            let current: Option<String> =
+                tx.query_row("SELECT state FROM dids WHERE did = ?1", [&did], |r| r.get(0)).optional().map_err(storage)?;
+            let current_version = current
+                .as_deref()
+                .map(serde_json::from_str::<DidState>)
+                .transpose()
+                .map_err(|e| LedgerError::Corrupt(e.to_string()))?
+                .map(|s| s.version_id);
+            if current_version != tip.as_ref().map(|t| t.version_id.clone()) {
+                return Err(LedgerError::Conflict {
+                    did: did.clone(),
+                    version_id: version_id.clone(),
+                    tip: current_version.unwrap_or_default(),
+                });
+            }
+            let leaf: i64 =
+                tx.query_row("SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM entries", [], |r| r.get(0)).map_err(storage)?;
+            tx.execute(
+                "INSERT INTO entries (leaf_index, did, version_number, entry_hash, line) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![leaf, did, to_i64(state.version_number)?, state.entry_hash, line],
+            )
+            .map_err(storage)?;
+            tx.execute("INSERT OR REPLACE INTO dids (did, state) VALUES (?1, ?2)", params![did, state_json])
+                .map_err(storage)?;
+            Self::integrate_in(&tx)?;
+            tx.commit().map_err(storage)?;
+            Ok(Receipt { did: did.clone(), version_id: version_id.clone(), leaf_index: leaf as u64, duplicate: false })
+        })
+    }
+
+    async fn log(&self, did: &str) -> Result<Vec<StoredEntry>, LedgerError> {
+        let entries = self.with_conn(|c| {
+            let mut stmt = c
+                .prepare("SELECT line, leaf_index FROM entries WHERE did = ?1 ORDER BY version_number")
+                .map_err(storage)?;
+            let rows = stmt
+                .query_map([did], |r| {
+                    Ok(StoredEntry { line: r.get(0)?, leaf_index: r.get::<_, i64>(1)? as u64 })
+                })
+                .map_err(storage)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(storage)
+        })?;
+        if entries.is_empty() {
+            return Err(LedgerError::NotFound(did.to_owned()));
+        }
+        Ok(entries)
+    }
+
+    async fn tip(&self, did: &str) -> Result<DidState, LedgerError> {
+        self.read_tip(did)?.ok_or_else(|| LedgerError::NotFound(did.to_owned()))
+    }
+
+    async fn size(&self) -> Result<u64, LedgerError> {
+        self.with_conn(|c| Self::integrated(c))
+    }
+
+    async fn leaf(&self, index: u64) -> Result<Vec<u8>, LedgerError> {
+        self.with_conn(|c| {
+            let line: Option<String> = c
+                .query_row("SELECT line FROM entries WHERE leaf_index = ?1", [to_i64(index)?], |r| r.get(0))
+                .optional()
+                .map_err(storage)?;
+            line.map(String::into_bytes).ok_or(LedgerError::Proof(merkle::ProofError::IndexOutOfRange {
+                index,
+                size: Self::integrated(c)?,
+            }))
+        })
+    }
+
+    async fn integrate(&self) -> Result<u64, LedgerError> {
+        self.with_conn(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
+            let size = Self::integrate_in(&tx)?;
+            tx.commit().map_err(storage)?;
+            Ok(size)
+        })
+    }
+
+    async fn checkpoint(&self, signer: &NoteSigner) -> Result<SignedCheckpoint, LedgerError> {
+        self.with_conn(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
+            let size = Self::integrate_in(&tx)?;
+            let root = merkle::root(&Nodes(&tx), size).map_err(tree)?;
+            let latest: Option<(i64, Vec<u8>, String)> = tx
+                .query_row("SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()
+                .map_err(storage)?;
+            if let Some((signed, signed_root, note)) = latest {
+                let signed = signed as u64;
+                // The tree must still contain what was signed, unchanged.
+                let ours = if signed <= size {
+                    Some(merkle::root(&Nodes(&tx), signed).map_err(tree)?)
+                } else {
+                    None
+                };
+                if ours.map(|r| r.as_bytes().to_vec()) != Some(signed_root) {
+                    return Err(LedgerError::InconsistentCheckpoint { size, signed });
+                }
+                if signed == size {
+                    return Ok(SignedCheckpoint { size, root, note });
+                }
+            }
+            let checkpoint =
+                Checkpoint { origin: self.origin.clone(), size, root: root.0, extensions: Vec::new() };
+            let note = checkpoint.sign(signer)?;
+            tx.execute(
+                "INSERT INTO checkpoints (size, root, note) VALUES (?1, ?2, ?3)",
+                params![to_i64(size)?, root.as_bytes().to_vec(), note],
+            )
+            .map_err(storage)?;
+            tx.commit().map_err(storage)?;
+            Ok(SignedCheckpoint { size, root, note })
+        })
+    }
+
+    async fn latest_checkpoint(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
+        self.with_conn(|c| {
+            let row: Option<(i64, Vec<u8>, String)> = c
+                .query_row("SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()
+                .map_err(storage)?;
+            row.map(|(size, root, note)| {
+                let root = Hash(root.try_into().map_err(|_| LedgerError::Corrupt("checkpoint root".into()))?);
+                Ok(SignedCheckpoint { size: size as u64, root, note })
+            })
+            .transpose()
+        })
+    }
+
+    async fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, LedgerError> {
+        self.with_conn(|c| {
+            let integrated = Self::integrated(c)?;
+            if size > integrated {
+                return Err(merkle::ProofError::IndexOutOfRange { index: size, size: integrated }.into());
+            }
+            merkle::inclusion_proof(&Nodes(c), index, size).map_err(tree)
+        })
+    }
+
+    async fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>, LedgerError> {
+        self.with_conn(|c| {
+            let integrated = Self::integrated(c)?;
+            if new > integrated {
+                return Err(merkle::ProofError::IndexOutOfRange { index: new, size: integrated }.into());
+            }
+            merkle::consistency_proof(&Nodes(c), old, new).map_err(tree)
+        })
+    }
+}

@@ -41,6 +41,7 @@
 //! ```
 
 pub mod conformance;
+pub mod file;
 mod ledger;
 pub mod log;
 pub mod merkle;

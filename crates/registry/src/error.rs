@@ -1,0 +1,60 @@
+//! Errors of the registry, with the DID Resolution error each maps to.
+
+use didam_ledger::LedgerError;
+use didam_ledger::log::LogError;
+
+/// Why a registry operation or a resolution failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The string is not a `did:didam` DID.
+    #[error("`{0}` is not a did:didam DID")]
+    InvalidDid(String),
+    /// The ledger has no checkpointed log for the DID.
+    #[error("{0} was not found on the ledger")]
+    NotFound(String),
+    /// The DID's log does not verify.
+    #[error("the log of {did} does not verify: {source}")]
+    Log {
+        /// The DID.
+        did: String,
+        /// Why.
+        source: LogError,
+    },
+    /// The ledger's proofs do not hold: a bad checkpoint signature, a failed
+    /// inclusion or consistency proof, a rollback or a split view.
+    #[error("the ledger's proofs do not hold: {0}")]
+    InvalidLedgerProof(String),
+    /// Resolution options that cannot be honoured.
+    #[error("invalid resolution options: {0}")]
+    InvalidOptions(String),
+    /// The ledger refused the operation or failed.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// The local checkpoint store could not be read or written.
+    #[error("checkpoint store {path}: {source}")]
+    Store {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Building an entry failed.
+    #[error("cannot build the entry: {0}")]
+    Build(String),
+}
+
+impl Error {
+    /// The W3C DID Resolution error name.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidDid(_) => "invalidDid",
+            Self::NotFound(_) => "notFound",
+            Self::Log { source, .. } => source.code(),
+            Self::InvalidLedgerProof(_) => "invalidLedgerProof",
+            Self::InvalidOptions(_) => "invalidOptions",
+            Self::Ledger(LedgerError::NotFound(_)) => "notFound",
+            Self::Ledger(_) | Self::Store { .. } | Self::Build(_) => "internalError",
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! The `did:didam` method on a didam ledger, and DID resolution that checks the
+//! ledger's proofs.
+//!
+//! - [`method`]: DID syntax and the operations (`create`, `update`, `rotate`,
+//!   `deactivate`) that write a DID's log through any [`didam_ledger::Ledger`]:
+//!   the embedded file, or a remote ledger behind the same trait;
+//! - [`resolve()`]: checkpoint signature → consistency with the checkpoints
+//!   this client kept ([`CheckpointStore`]) → inclusion proof → log replay.
+//!
+//! ```
+//! use didam_credential::{KeyType, SecretKey};
+//! use didam_ledger::{EmbeddedLedger, Ledger, note::NoteSigner};
+//! use didam_registry::{method, resolve, CheckpointStore, ResolveOptions};
+//!
+//! # futures::executor::block_on(async {
+//! let dir = std::env::temp_dir().join(format!("didam-registry-doc-{}", std::process::id()));
+//! let ledger = EmbeddedLedger::open(&dir.join("ledger.db"), "example.test/ledger")?;
+//! let ledger_key = NoteSigner::new("example.test/ledger", SecretKey::generate(KeyType::Ed25519))?;
+//!
+//! let (update, next, signing) = (SecretKey::generate(KeyType::Ed25519), SecretKey::generate(KeyType::Ed25519), SecretKey::generate(KeyType::Ed25519));
+//! let document = method::document_with_keys("did:didam:{SCID}", &[signing.public_key()]);
+//! let (did, _) = method::create(&ledger, &update, &next.public_key(), document, chrono::Utc::now()).await?;
+//! ledger.checkpoint(&ledger_key).await?;
+//!
+//! let store = CheckpointStore::new(dir.join("checkpoints"));
+//! let resolved = resolve(&ledger, &ledger_key.verifier(), &store, did.as_str(), &ResolveOptions::default()).await?;
+//! assert_eq!(resolved.state.did, did.as_str());
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+
+mod checkpoints;
+mod error;
+pub mod method;
+mod resolve;
+
+pub use checkpoints::CheckpointStore;
+pub use error::Error;
+pub use method::DidamDid;
+pub use resolve::{ResolveOptions, Resolved, resolve};

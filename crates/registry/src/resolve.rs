@@ -1,0 +1,172 @@
+//! Resolving `did:didam` with full verification of the ledger's proofs.
+//!
+//! Steps (`specs/did-didam.md`, resolution):
+//! 1. parse the DID;
+//! 2. fetch the ledger's latest checkpoint and check its signature;
+//! 3. check it is consistent with the newest checkpoint this client stored
+//!    (no rollback, no fork), then store it;
+//! 4. fetch the DID's log; keep the entries the checkpoint covers;
+//! 5. check the inclusion proof of the latest of them under the checkpoint;
+//! 6. replay the log (hash chain, SCID, proofs, pre-rotation);
+//! 7. select the version asked for (`versionId` or `versionTime`).
+
+use chrono::{DateTime, Utc};
+use didam_credential::did::{DidDocument, Resolution};
+use didam_ledger::log::{self, DidState, Method};
+use didam_ledger::merkle::{self, Hash};
+use didam_ledger::note::{Checkpoint, NoteVerifier};
+use didam_ledger::{Ledger, LedgerError};
+use serde_json::{Value, json};
+
+use crate::checkpoints::CheckpointStore;
+use crate::error::Error;
+use crate::method::DidamDid;
+
+/// Which version of the DID to resolve.
+#[derive(Clone, Debug, Default)]
+pub struct ResolveOptions {
+    /// The `versionId` to return.
+    pub version_id: Option<String>,
+    /// Return the version current at this time.
+    pub version_time: Option<DateTime<Utc>>,
+}
+
+/// A verified resolution.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    /// The selected version.
+    pub state: DidState,
+    /// The latest version (for metadata).
+    pub latest: DidState,
+    /// Every verified version, oldest first.
+    pub history: Vec<DidState>,
+    /// The checkpoint the log was proven under.
+    pub checkpoint: Checkpoint,
+}
+
+impl Resolved {
+    /// The W3C DID resolution result.
+    pub fn resolution(&self) -> Result<Resolution, Error> {
+        let stamp = didam_credential::proof::xsd_datetime;
+        let mut metadata = json!({
+            "created": stamp(self.state.created),
+            "updated": stamp(self.state.version_time),
+            "versionId": self.state.version_id,
+            "versionTime": stamp(self.state.version_time),
+        });
+        if self.latest.deactivated {
+            metadata["deactivated"] = json!(true);
+        }
+        if let Some(next) = self.history.iter().find(|s| s.version_number == self.state.version_number + 1) {
+            metadata["nextUpdate"] = json!(stamp(next.version_time));
+            metadata["nextVersionId"] = json!(next.version_id);
+        }
+        let document = DidDocument::new(self.state.document.clone())
+            .map_err(|e| Error::InvalidLedgerProof(e.to_string()))?;
+        Ok(Resolution {
+            document,
+            document_metadata: metadata,
+            content_type: "application/did+ld+json".into(),
+        })
+    }
+}
+
+/// Resolves `did` through `ledger`, trusting checkpoints signed by
+/// `ledger_key` and consistent with those in `store`.
+pub async fn resolve<L: Ledger>(
+    ledger: &L,
+    ledger_key: &NoteVerifier,
+    store: &CheckpointStore,
+    did: &str,
+    options: &ResolveOptions,
+) -> Result<Resolved, Error> {
+    if options.version_id.is_some() && options.version_time.is_some() {
+        return Err(Error::InvalidOptions("versionId and versionTime are mutually exclusive".into()));
+    }
+    let did = DidamDid::parse(did)?;
+
+    // 2. The checkpoint and its signature.
+    let signed = ledger.latest_checkpoint().await?.ok_or_else(|| Error::NotFound(did.to_string()))?;
+    let (checkpoint, _) = Checkpoint::open(signed.note.as_bytes(), ledger_key)
+        .map_err(|e| Error::InvalidLedgerProof(format!("checkpoint: {e}")))?;
+    if checkpoint.origin != ledger_key.name() {
+        return Err(Error::InvalidLedgerProof(format!("checkpoint origin `{}`", checkpoint.origin)));
+    }
+    let root = Hash(checkpoint.root);
+
+    // 3. Consistency with what this client saw before.
+    if let Some(seen) = store.newest(ledger_key)? {
+        if seen.size > checkpoint.size {
+            return Err(Error::InvalidLedgerProof(format!(
+                "rollback: the ledger shows size {} after this client saw size {}",
+                checkpoint.size, seen.size
+            )));
+        }
+        let proof = ledger.consistency_proof(seen.size, checkpoint.size).await.map_err(proof_error)?;
+        merkle::verify_consistency(seen.size, checkpoint.size, &Hash(seen.root), &root, &proof).map_err(
+            |e| {
+                Error::InvalidLedgerProof(format!(
+                    "split view: checkpoint {} is not consistent with the stored checkpoint {}: {e}",
+                    checkpoint.size, seen.size
+                ))
+            },
+        )?;
+    }
+    store.save(ledger_key, &signed.note)?;
+
+    // 4–5. The log, as far as the checkpoint covers it, and its inclusion.
+    let entries = match ledger.log(did.as_str()).await {
+        Ok(e) => e,
+        Err(LedgerError::NotFound(_)) => return Err(Error::NotFound(did.to_string())),
+        Err(e) => return Err(e.into()),
+    };
+    let covered: Vec<_> = entries.into_iter().take_while(|e| e.leaf_index < checkpoint.size).collect();
+    let last = covered.last().ok_or_else(|| Error::NotFound(did.to_string()))?;
+    let proof = ledger.inclusion_proof(last.leaf_index, checkpoint.size).await.map_err(proof_error)?;
+    merkle::verify_inclusion(
+        &merkle::leaf_hash(last.line.as_bytes()),
+        last.leaf_index,
+        checkpoint.size,
+        &proof,
+        &root,
+    )
+    .map_err(|e| Error::InvalidLedgerProof(format!("inclusion of leaf {}: {e}", last.leaf_index)))?;
+
+    // 6. Replay.
+    let mut history: Vec<DidState> = Vec::with_capacity(covered.len());
+    for stored in &covered {
+        let entry: Value = stored.json()?;
+        let state = log::verify_entry(Method::Didam, history.last(), &entry, Utc::now())
+            .await
+            .map_err(|source| Error::Log { did: did.to_string(), source })?;
+        history.push(state);
+    }
+    let latest = history.last().cloned().ok_or_else(|| Error::NotFound(did.to_string()))?;
+    if latest.did != did.as_str() {
+        return Err(Error::InvalidLedgerProof(format!("the ledger served the log of {}", latest.did)));
+    }
+
+    // 7. Version selection.
+    let state = match (&options.version_id, options.version_time) {
+        (Some(id), _) => history
+            .iter()
+            .find(|s| &s.version_id == id)
+            .cloned()
+            .ok_or_else(|| Error::NotFound(format!("{did} version {id}")))?,
+        (None, Some(t)) => history
+            .iter()
+            .rev()
+            .find(|s| s.version_time <= t)
+            .cloned()
+            .ok_or_else(|| Error::NotFound(format!("{did} at {t}")))?,
+        (None, None) => latest.clone(),
+    };
+    Ok(Resolved { state, latest, history, checkpoint })
+}
+
+fn proof_error(e: LedgerError) -> Error {
+    match e {
+        LedgerError::Proof(p) => Error::InvalidLedgerProof(p.to_string()),
+        other => other.into(),
+    }
+}

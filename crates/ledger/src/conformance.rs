@@ -187,6 +187,19 @@ pub async fn checkpoints_prove_inclusion_and_consistency<L: Ledger>(ledger: L) {
         merkle::verify_consistency(pair[0].size, pair[1].size, &pair[0].root, &pair[1].root, &proof).unwrap();
     }
     assert!(ledger.inclusion_proof(0, latest.size + 1).await.is_err(), "no proofs beyond the tree");
+    // The checkpoint commits to every DID's latest entry.
+    let (checkpoint, _) = Checkpoint::open(latest.note.as_bytes(), &verifier).unwrap();
+    let (count, tips_root) =
+        crate::ledger::parse_tips_extension(&checkpoint.extensions).expect("a tips commitment");
+    assert_eq!(count, dids.len() as u64);
+    for did in &dids {
+        let tip = ledger.tip_proof(&did.state.did, latest.size).await.unwrap();
+        let last = ledger.log(&did.state.did).await.unwrap().pop().unwrap();
+        assert_eq!(tip.record.leaf_index, last.leaf_index);
+        assert_eq!(tip.record.entry_hash, did.state.entry_hash);
+        let leaf = merkle::leaf_hash(&tip.record.leaf_data());
+        merkle::verify_inclusion(&leaf, tip.position, tip.count, &tip.proof, &tips_root).unwrap();
+    }
 }
 
 /// Runs every check, each on a new ledger from `make`.

@@ -57,6 +57,57 @@ pub struct SignedCheckpoint {
     pub note: String,
 }
 
+/// A DID's latest entry, as a checkpoint commits to it.
+///
+/// Each checkpoint carries, as the extension line `didam-tips <count> <root>`,
+/// the root of an RFC 9162 tree over the records of every DID in the tree,
+/// sorted by DID. A resolver checks that the log it was served ends at the
+/// recorded entry, so a ledger cannot withhold a DID's latest entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TipRecord {
+    /// The DID.
+    pub did: String,
+    /// Leaf index of its latest entry.
+    pub leaf_index: u64,
+    /// Entry hash of its latest entry.
+    pub entry_hash: String,
+}
+
+impl TipRecord {
+    /// The record's leaf data in the tips tree.
+    pub fn leaf_data(&self) -> Vec<u8> {
+        format!("{}\n{}\n{}\n", self.did, self.leaf_index, self.entry_hash).into_bytes()
+    }
+}
+
+/// A DID's tip record with its inclusion proof in a checkpoint's tips tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TipProof {
+    /// The record.
+    pub record: TipRecord,
+    /// Its position in the tips tree.
+    pub position: u64,
+    /// The number of records in the tips tree.
+    pub count: u64,
+    /// The inclusion proof.
+    pub proof: Vec<Hash>,
+}
+
+/// The checkpoint extension line committing to a tips tree.
+pub fn tips_extension(count: u64, root: &Hash) -> String {
+    format!("didam-tips {count} {}", root.to_base64())
+}
+
+/// The tips tree a checkpoint commits to, from its extension lines.
+pub fn parse_tips_extension(extensions: &[String]) -> Option<(u64, Hash)> {
+    extensions.iter().find_map(|line| {
+        let mut parts = line.strip_prefix("didam-tips ")?.split(' ');
+        let count = parts.next()?.parse().ok()?;
+        let root = Hash::from_base64(parts.next()?).ok()?;
+        parts.next().is_none().then_some((count, root))
+    })
+}
+
 /// Why a ledger operation failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -136,4 +187,8 @@ pub trait Ledger {
 
     /// Consistency proof between tree sizes `old` and `new`.
     async fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>, LedgerError>;
+
+    /// `did`'s tip record and its proof in the tips tree of the checkpoint of
+    /// `size` leaves (the latest checkpoint).
+    async fn tip_proof(&self, did: &str, size: u64) -> Result<TipProof, LedgerError>;
 }

@@ -48,5 +48,8 @@ pub mod merkle;
 pub mod note;
 mod sqlite;
 
-pub use ledger::{Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry};
+pub use ledger::{
+    Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof, TipRecord, parse_tips_extension,
+    tips_extension,
+};
 pub use sqlite::EmbeddedLedger;

@@ -41,6 +41,13 @@ CREATE TABLE IF NOT EXISTS nodes (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tips (
+    position INTEGER PRIMARY KEY, did TEXT NOT NULL UNIQUE, leaf_index INTEGER NOT NULL, entry_hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tips_nodes (
+    level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS entries_by_did ON entries (did, leaf_index);
 ";
 
 /// The ledger in one SQLite file.
@@ -63,8 +70,8 @@ fn tree<E: std::fmt::Display>(e: TreeError<E>) -> LedgerError {
     }
 }
 
-/// Tree nodes read from the database.
-struct Nodes<'a>(&'a Connection);
+/// Tree nodes read from the database (`nodes`, or `tips_nodes` for the tips tree).
+struct Nodes<'a>(&'a Connection, &'static str);
 
 /// A tree node the database lacks.
 #[derive(Debug, thiserror::Error)]
@@ -82,9 +89,11 @@ impl NodeReader for Nodes<'_> {
         let idx = i64::try_from(index).map_err(|_| missing())?;
         let bytes: Vec<u8> = self
             .0
-            .query_row("SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2", params![level, idx], |r| {
-                r.get(0)
-            })
+            .query_row(
+                &format!("SELECT hash FROM {} WHERE level = ?1 AND idx = ?2", self.1),
+                params![level, idx],
+                |r| r.get(0),
+            )
             .map_err(|_| missing())?;
         Ok(Hash(bytes.try_into().map_err(|_| missing())?))
     }
@@ -170,8 +179,9 @@ impl EmbeddedLedger {
             let line: String = c
                 .query_row("SELECT line FROM entries WHERE leaf_index = ?1", [to_i64(size)?], |r| r.get(0))
                 .map_err(|_| LedgerError::Corrupt(format!("leaf {size} is missing")))?;
-            let nodes = merkle::nodes_completed_by(&Nodes(c), size, merkle::leaf_hash(line.as_bytes()))
-                .map_err(tree)?;
+            let nodes =
+                merkle::nodes_completed_by(&Nodes(c, "nodes"), size, merkle::leaf_hash(line.as_bytes()))
+                    .map_err(tree)?;
             for (level, idx, hash) in nodes {
                 c.execute(
                     "INSERT OR REPLACE INTO nodes (level, idx, hash) VALUES (?1, ?2, ?3)",
@@ -184,6 +194,53 @@ impl EmbeddedLedger {
         c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('integrated', ?1)", [size.to_string()])
             .map_err(storage)?;
         Ok(size)
+    }
+}
+
+impl EmbeddedLedger {
+    /// Rebuilds the tips tree for a checkpoint of `size` leaves: one record per
+    /// DID, sorted by DID, with its latest entry below `size`.
+    fn rebuild_tips(c: &Connection, size: u64) -> Result<(u64, Hash), LedgerError> {
+        c.execute_batch("DELETE FROM tips; DELETE FROM tips_nodes;").map_err(storage)?;
+        let mut stmt = c
+            .prepare(
+                "SELECT did, MAX(leaf_index), entry_hash FROM entries WHERE leaf_index < ?1 GROUP BY did ORDER BY did",
+            )
+            .map_err(storage)?;
+        let records = stmt
+            .query_map([to_i64(size)?], |r| {
+                Ok(crate::ledger::TipRecord {
+                    did: r.get(0)?,
+                    leaf_index: r.get::<_, i64>(1)? as u64,
+                    entry_hash: r.get(2)?,
+                })
+            })
+            .map_err(storage)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(storage)?;
+        let mut count = 0u64;
+        for record in &records {
+            c.execute(
+                "INSERT INTO tips (position, did, leaf_index, entry_hash) VALUES (?1, ?2, ?3, ?4)",
+                params![to_i64(count)?, record.did, to_i64(record.leaf_index)?, record.entry_hash],
+            )
+            .map_err(storage)?;
+            let leaf = merkle::leaf_hash(&record.leaf_data());
+            for (level, idx, hash) in
+                merkle::nodes_completed_by(&Nodes(c, "tips_nodes"), count, leaf).map_err(tree)?
+            {
+                c.execute(
+                    "INSERT OR REPLACE INTO tips_nodes (level, idx, hash) VALUES (?1, ?2, ?3)",
+                    params![level, to_i64(idx)?, hash.as_bytes().to_vec()],
+                )
+                .map_err(storage)?;
+            }
+            count += 1;
+        }
+        let root = merkle::root(&Nodes(c, "tips_nodes"), count).map_err(tree)?;
+        c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('tips_size', ?1)", [size.to_string()])
+            .map_err(storage)?;
+        Ok((count, root))
     }
 }
 
@@ -314,7 +371,7 @@ impl Ledger for EmbeddedLedger {
         self.with_conn(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
             let size = Self::integrate_in(&tx)?;
-            let root = merkle::root(&Nodes(&tx), size).map_err(tree)?;
+            let root = merkle::root(&Nodes(&tx, "nodes"), size).map_err(tree)?;
             let latest: Option<(i64, Vec<u8>, String)> = tx
                 .query_row("SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1", [], |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -325,7 +382,7 @@ impl Ledger for EmbeddedLedger {
                 let signed = signed as u64;
                 // The tree must still contain what was signed, unchanged.
                 let ours = if signed <= size {
-                    Some(merkle::root(&Nodes(&tx), signed).map_err(tree)?)
+                    Some(merkle::root(&Nodes(&tx, "nodes"), signed).map_err(tree)?)
                 } else {
                     None
                 };
@@ -336,8 +393,13 @@ impl Ledger for EmbeddedLedger {
                     return Ok(SignedCheckpoint { size, root, note });
                 }
             }
-            let checkpoint =
-                Checkpoint { origin: self.origin.clone(), size, root: root.0, extensions: Vec::new() };
+            let (count, tips_root) = Self::rebuild_tips(&tx, size)?;
+            let checkpoint = Checkpoint {
+                origin: self.origin.clone(),
+                size,
+                root: root.0,
+                extensions: vec![crate::ledger::tips_extension(count, &tips_root)],
+            };
             let note = checkpoint.sign(signer)?;
             tx.execute(
                 "INSERT INTO checkpoints (size, root, note) VALUES (?1, ?2, ?3)",
@@ -371,7 +433,35 @@ impl Ledger for EmbeddedLedger {
             if size > integrated {
                 return Err(merkle::ProofError::IndexOutOfRange { index: size, size: integrated }.into());
             }
-            merkle::inclusion_proof(&Nodes(c), index, size).map_err(tree)
+            merkle::inclusion_proof(&Nodes(c, "nodes"), index, size).map_err(tree)
+        })
+    }
+
+    async fn tip_proof(&self, did: &str, size: u64) -> Result<crate::ledger::TipProof, LedgerError> {
+        self.with_conn(|c| {
+            let tips_size: Option<String> = c
+                .query_row("SELECT value FROM meta WHERE key = 'tips_size'", [], |r| r.get(0))
+                .optional()
+                .map_err(storage)?;
+            if tips_size.as_deref() != Some(size.to_string().as_str()) {
+                return Err(LedgerError::Unavailable(format!(
+                    "no tips tree for a checkpoint of size {size}"
+                )));
+            }
+            let row: Option<(i64, i64, String)> = c
+                .query_row("SELECT position, leaf_index, entry_hash FROM tips WHERE did = ?1", [did], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()
+                .map_err(storage)?;
+            let (position, leaf_index, entry_hash) =
+                row.ok_or_else(|| LedgerError::NotFound(did.to_owned()))?;
+            let count: i64 = c.query_row("SELECT COUNT(*) FROM tips", [], |r| r.get(0)).map_err(storage)?;
+            let (position, count) = (position as u64, count as u64);
+            let proof = merkle::inclusion_proof(&Nodes(c, "tips_nodes"), position, count).map_err(tree)?;
+            let record =
+                crate::ledger::TipRecord { did: did.to_owned(), leaf_index: leaf_index as u64, entry_hash };
+            Ok(crate::ledger::TipProof { record, position, count, proof })
         })
     }
 
@@ -381,7 +471,7 @@ impl Ledger for EmbeddedLedger {
             if new > integrated {
                 return Err(merkle::ProofError::IndexOutOfRange { index: new, size: integrated }.into());
             }
-            merkle::consistency_proof(&Nodes(c), old, new).map_err(tree)
+            merkle::consistency_proof(&Nodes(c, "nodes"), old, new).map_err(tree)
         })
     }
 }

@@ -6,7 +6,8 @@
 //! 3. check it is consistent with the newest checkpoint this client stored
 //!    (no rollback, no fork), then store it;
 //! 4. fetch the DID's log; keep the entries the checkpoint covers;
-//! 5. check the inclusion proof of the latest of them under the checkpoint;
+//! 5. check the inclusion proof of the latest of them under the checkpoint,
+//!    and that the checkpoint's tips tree names it as the DID's latest entry;
 //! 6. replay the log (hash chain, SCID, proofs, pre-rotation);
 //! 7. select the version asked for (`versionId` or `versionTime`).
 
@@ -132,6 +133,29 @@ pub async fn resolve<L: Ledger>(
     )
     .map_err(|e| Error::InvalidLedgerProof(format!("inclusion of leaf {}: {e}", last.leaf_index)))?;
 
+    // The checkpoint's tips tree says which entry is the DID's latest: a
+    // withheld entry shows as a mismatch.
+    let (count, tips_root) = didam_ledger::parse_tips_extension(&checkpoint.extensions)
+        .ok_or_else(|| Error::InvalidLedgerProof("the checkpoint carries no DID tips commitment".into()))?;
+    let tip = ledger.tip_proof(did.as_str(), checkpoint.size).await.map_err(proof_error)?;
+    if tip.count != count || tip.record.did != did.as_str() {
+        return Err(Error::InvalidLedgerProof("the tip proof is for another tree or DID".into()));
+    }
+    merkle::verify_inclusion(
+        &merkle::leaf_hash(&tip.record.leaf_data()),
+        tip.position,
+        count,
+        &tip.proof,
+        &tips_root,
+    )
+    .map_err(|e| Error::InvalidLedgerProof(format!("tip record: {e}")))?;
+    if tip.record.leaf_index != last.leaf_index {
+        return Err(Error::InvalidLedgerProof(format!(
+            "truncated log: the checkpoint commits to leaf {} as the latest entry, the ledger served up to leaf {}",
+            tip.record.leaf_index, last.leaf_index
+        )));
+    }
+
     // 6. Replay.
     let mut history: Vec<DidState> = Vec::with_capacity(covered.len());
     for stored in &covered {
@@ -142,6 +166,11 @@ pub async fn resolve<L: Ledger>(
         history.push(state);
     }
     let latest = history.last().cloned().ok_or_else(|| Error::NotFound(did.to_string()))?;
+    if latest.entry_hash != tip.record.entry_hash {
+        return Err(Error::InvalidLedgerProof(
+            "the latest entry is not the one the checkpoint commits to".into(),
+        ));
+    }
     if latest.did != did.as_str() {
         return Err(Error::InvalidLedgerProof(format!("the ledger served the log of {}", latest.did)));
     }

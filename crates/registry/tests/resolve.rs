@@ -9,7 +9,9 @@ use didam_credential::{KeyType, SecretKey};
 use didam_ledger::log::{self, DidState, EntryDraft, Method};
 use didam_ledger::merkle::{self, Hash, MemoryTree};
 use didam_ledger::note::{Checkpoint, NoteSigner};
-use didam_ledger::{EmbeddedLedger, Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry};
+use didam_ledger::{
+    EmbeddedLedger, Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof, TipRecord,
+};
 use didam_registry::{CheckpointStore, Error, ResolveOptions, method, resolve};
 use futures::executor::block_on;
 use serde_json::{Value, json};
@@ -194,8 +196,14 @@ impl Ledger for RogueLedger {
     }
     async fn latest_checkpoint(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
         let tree = self.tree();
-        let cp =
-            Checkpoint { origin: ORIGIN.into(), size: tree.size(), root: tree.root().0, extensions: vec![] };
+        let (records, tips) = self.tips();
+        let extension = didam_ledger::tips_extension(records.len() as u64, &tips.root());
+        let cp = Checkpoint {
+            origin: ORIGIN.into(),
+            size: tree.size(),
+            root: tree.root().0,
+            extensions: vec![extension],
+        };
         Ok(Some(SignedCheckpoint { size: cp.size, root: Hash(cp.root), note: cp.sign(&self.signer)? }))
     }
     async fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, LedgerError> {
@@ -203,6 +211,38 @@ impl Ledger for RogueLedger {
     }
     async fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>, LedgerError> {
         Ok(self.tree().consistency_proof(old, new)?)
+    }
+    async fn tip_proof(&self, did: &str, _size: u64) -> Result<TipProof, LedgerError> {
+        let (records, tips) = self.tips();
+        let position =
+            records.iter().position(|r| r.did == did).ok_or_else(|| LedgerError::NotFound(did.into()))?;
+        let proof = tips.inclusion_proof(position as u64, tips.size())?;
+        Ok(TipProof {
+            record: records[position].clone(),
+            position: position as u64,
+            count: tips.size(),
+            proof,
+        })
+    }
+}
+
+impl RogueLedger {
+    /// The tips tree over everything stored: the rogue commits honestly to
+    /// the tips, whatever it serves afterwards.
+    fn tips(&self) -> (Vec<TipRecord>, MemoryTree) {
+        let mut latest = std::collections::BTreeMap::new();
+        for (i, (did, line)) in self.leaves.lock().unwrap().iter().enumerate() {
+            let entry: Value = serde_json::from_str(line).unwrap();
+            let hash = entry["versionId"].as_str().unwrap().split_once('-').unwrap().1.to_owned();
+            latest
+                .insert(did.clone(), TipRecord { did: did.clone(), leaf_index: i as u64, entry_hash: hash });
+        }
+        let records: Vec<TipRecord> = latest.into_values().collect();
+        let mut tree = MemoryTree::new();
+        for r in &records {
+            tree.push(&r.leaf_data());
+        }
+        (records, tree)
     }
 }
 
@@ -275,6 +315,14 @@ fn a_rogue_ledger_is_caught() {
         rogue.push(&next(&f, 1, 2, 1).await);
         let err = resolve_from(&rogue, &CheckpointStore::new(dir.join("c")), &f.state.did).await.unwrap_err();
         assert_eq!(err.code(), "invalidDid", "altered entry: {err}");
+
+        // A truncated log: the latest entry withheld though the checkpoint covers it.
+        let rogue = RogueLedger::new(signer());
+        rogue.push(&f.first);
+        let hidden = rogue.push(&next(&f, 1, 2, 1).await);
+        *rogue.hidden.lock().unwrap() = Some(hidden as usize);
+        let err = resolve_from(&rogue, &CheckpointStore::new(dir.join("t")), &f.state.did).await.unwrap_err();
+        assert!(err.to_string().contains("truncated log"), "{err}");
 
         // A checkpoint signed by another key.
         let rogue = RogueLedger::new(signer());

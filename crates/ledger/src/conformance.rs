@@ -100,6 +100,25 @@ pub async fn append_is_idempotent<L: Ledger>(ledger: L) {
     assert_eq!(ledger.integrate().await.unwrap(), 2);
 }
 
+/// A batch: entries may build on earlier ones of the batch; each has its own outcome.
+pub async fn appends_a_batch<L: Ledger>(ledger: L) {
+    let a = create(&ledger).await;
+    let keys: Vec<SecretKey> = (0..2).map(|_| SecretKey::generate(KeyType::Ed25519)).collect();
+    let draft = EntryDraft {
+        parameters: params(&keys[0], &keys[1]),
+        document: document("did:didam:{SCID}"),
+        version_time: Utc::now() - Duration::seconds(30),
+    };
+    let fresh = log::create_entry(Method::Didam, draft, &keys[0]).await.unwrap();
+    let second = rotate_entry(&a, 1, 1).await;
+    let fork = rotate_entry(&a, 1, 2).await;
+    let results = ledger.append_all(&[fresh.clone(), second.clone(), fork, second]).await;
+    assert!(results[0].is_ok() && results[1].is_ok(), "{results:?}");
+    assert!(matches!(results[2], Err(LedgerError::Conflict { .. })), "{:?}", results[2]);
+    assert!(results[3].as_ref().is_ok_and(|r| r.leaf_index == results[1].as_ref().unwrap().leaf_index));
+    assert_eq!(ledger.integrate().await.unwrap(), 3);
+}
+
 /// A second child of one entry (a fork) is refused.
 pub async fn refuses_a_fork<L: Ledger>(ledger: L) {
     let a = create(&ledger).await;
@@ -206,6 +225,7 @@ pub async fn checkpoints_prove_inclusion_and_consistency<L: Ledger>(ledger: L) {
 pub async fn run_all<L: Ledger>(mut make: impl FnMut() -> L) {
     appends_and_reads_back(make()).await;
     append_is_idempotent(make()).await;
+    appends_a_batch(make()).await;
     refuses_a_fork(make()).await;
     refuses_an_uncommitted_key(make()).await;
     refuses_an_altered_entry(make()).await;

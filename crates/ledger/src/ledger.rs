@@ -159,6 +159,17 @@ pub trait Ledger {
     /// Appends a DID log entry after verifying it against its DID's tip.
     async fn append(&self, entry: &Value) -> Result<Receipt, LedgerError>;
 
+    /// Appends several entries, each with its own outcome, in order (an entry
+    /// may build on an earlier one of the same call). Backends may commit them
+    /// together (group commit); the default appends one by one.
+    async fn append_all(&self, entries: &[Value]) -> Vec<Result<Receipt, LedgerError>> {
+        let mut out = Vec::with_capacity(entries.len());
+        for entry in entries {
+            out.push(self.append(entry).await);
+        }
+        out
+    }
+
     /// The log of `did`, oldest entry first.
     async fn log(&self, did: &str) -> Result<Vec<StoredEntry>, LedgerError>;
 

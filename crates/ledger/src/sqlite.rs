@@ -14,6 +14,7 @@
 //! `dids(did, state)`, `nodes(level, idx, hash)`, `checkpoints(size, root,
 //! note)`, `meta(key, value)`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -197,7 +198,117 @@ impl EmbeddedLedger {
     }
 }
 
+/// An entry checked and ready to store.
+enum Prepared {
+    Duplicate(Receipt),
+    /// The same entry as the one at this index of the batch.
+    SameAs(usize),
+    New {
+        did: String,
+        version_id: String,
+        line: String,
+        state: Box<DidState>,
+        expected_tip: Option<String>,
+    },
+}
+
 impl EmbeddedLedger {
+    /// Verifies `entry` against its DID's tip (from `overlay` when the batch
+    /// already holds an entry of that DID). Takes no lock.
+    async fn prepare(
+        &self,
+        entry: &Value,
+        overlay: &HashMap<String, DidState>,
+    ) -> Result<Prepared, LedgerError> {
+        let did = entry_did(entry)?;
+        let version_id = entry.get("versionId").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let line = didam_credential::canon::jcs(entry).map_err(|e| LedgerError::Corrupt(e.to_string()))?;
+
+        // A retry of an accepted entry returns the same receipt.
+        let claimed_hash = version_id.split_once('-').map(|(_, h)| h.to_owned()).unwrap_or_default();
+        let existing = self.with_conn(|c| {
+            c.query_row("SELECT leaf_index, line FROM entries WHERE entry_hash = ?1", [&claimed_hash], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })
+            .optional()
+            .map_err(storage)
+        })?;
+        if let Some((leaf, stored)) = existing
+            && stored == line
+        {
+            return Ok(Prepared::Duplicate(Receipt {
+                did,
+                version_id,
+                leaf_index: leaf as u64,
+                duplicate: true,
+            }));
+        }
+
+        let tip = match overlay.get(&did) {
+            Some(state) => Some(state.clone()),
+            None => self.read_tip(&did)?,
+        };
+        let expected = tip.as_ref().map_or(1, |t| t.version_number + 1);
+        if version_number(entry) != Some(expected) {
+            return Err(match &tip {
+                Some(t) => LedgerError::Conflict { did, version_id, tip: t.version_id.clone() },
+                None => LedgerError::NotFound(did),
+            });
+        }
+        let state = log::verify_entry(self.method, tip.as_ref(), entry, Utc::now()).await?;
+        Ok(Prepared::New {
+            did,
+            version_id,
+            line,
+            state: Box::new(state),
+            expected_tip: tip.map(|t| t.version_id),
+        })
+    }
+
+    /// Stores a prepared entry inside `tx` after the compare-and-swap on its
+    /// DID's tip (`tips` tracks tips changed earlier in the same transaction).
+    fn store(
+        tx: &Connection,
+        tips: &mut HashMap<String, Option<String>>,
+        did: String,
+        version_id: String,
+        line: String,
+        state: DidState,
+        expected_tip: Option<String>,
+    ) -> Result<Receipt, LedgerError> {
+        let current = match tips.get(&did) {
+            Some(tip) => tip.clone(),
+            None => {
+                let stored: Option<String> = tx
+                    .query_row("SELECT state FROM dids WHERE did = ?1", [&did], |r| r.get(0))
+                    .optional()
+                    .map_err(storage)?;
+                stored
+                    .as_deref()
+                    .map(serde_json::from_str::<DidState>)
+                    .transpose()
+                    .map_err(|e| LedgerError::Corrupt(e.to_string()))?
+                    .map(|s| s.version_id)
+            }
+        };
+        if current != expected_tip {
+            return Err(LedgerError::Conflict { did, version_id, tip: current.unwrap_or_default() });
+        }
+        let state_json = serde_json::to_string(&state).map_err(|e| LedgerError::Corrupt(e.to_string()))?;
+        let leaf: i64 = tx
+            .query_row("SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM entries", [], |r| r.get(0))
+            .map_err(storage)?;
+        tx.execute(
+            "INSERT INTO entries (leaf_index, did, version_number, entry_hash, line) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![leaf, did, to_i64(state.version_number)?, state.entry_hash, line],
+        )
+        .map_err(storage)?;
+        tx.execute("INSERT OR REPLACE INTO dids (did, state) VALUES (?1, ?2)", params![did, state_json])
+            .map_err(storage)?;
+        tips.insert(did.clone(), Some(state.version_id.clone()));
+        Ok(Receipt { did, version_id, leaf_index: leaf as u64, duplicate: false })
+    }
+
     /// Rebuilds the tips tree for a checkpoint of `size` leaves: one record per
     /// DID, sorted by DID, with its latest entry below `size`.
     fn rebuild_tips(c: &Connection, size: u64) -> Result<(u64, Hash), LedgerError> {
@@ -256,67 +367,62 @@ fn version_number(entry: &Value) -> Option<u64> {
 
 impl Ledger for EmbeddedLedger {
     async fn append(&self, entry: &Value) -> Result<Receipt, LedgerError> {
-        let did = entry_did(entry)?;
-        let version_id = entry.get("versionId").and_then(Value::as_str).unwrap_or_default().to_owned();
-        let line = didam_credential::canon::jcs(entry).map_err(|e| LedgerError::Corrupt(e.to_string()))?;
+        self.append_all(std::slice::from_ref(entry))
+            .await
+            .pop()
+            .unwrap_or_else(|| Err(LedgerError::Corrupt("an append of one entry returned nothing".into())))
+    }
 
-        // A retry of an accepted entry returns the same receipt.
-        let claimed_hash = version_id.split_once('-').map(|(_, h)| h.to_owned()).unwrap_or_default();
-        let existing = self.with_conn(|c| {
-            c.query_row("SELECT leaf_index, line FROM entries WHERE entry_hash = ?1", [&claimed_hash], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-            })
-            .optional()
-            .map_err(storage)
-        })?;
-        if let Some((leaf, stored)) = existing
-            && stored == line
-        {
-            return Ok(Receipt { did, version_id, leaf_index: leaf as u64, duplicate: true });
+    /// Group commit: every entry is verified (in order, later entries of a DID
+    /// against the earlier ones of the batch), then all accepted entries are
+    /// stored in one transaction, with one fsync.
+    async fn append_all(&self, entries: &[Value]) -> Vec<Result<Receipt, LedgerError>> {
+        let mut overlay: HashMap<String, DidState> = HashMap::new();
+        let mut in_batch: HashMap<String, usize> = HashMap::new();
+        let mut results: Vec<Result<Prepared, LedgerError>> = Vec::with_capacity(entries.len());
+        for (i, entry) in entries.iter().enumerate() {
+            let line = didam_credential::canon::jcs(entry).unwrap_or_default();
+            if let Some(&first) = in_batch.get(&line) {
+                results.push(Ok(Prepared::SameAs(first)));
+                continue;
+            }
+            in_batch.insert(line, i);
+            let prepared = self.prepare(entry, &overlay).await;
+            if let Ok(Prepared::New { did, state, .. }) = &prepared {
+                overlay.insert(did.clone(), (**state).clone());
+            }
+            results.push(prepared);
         }
-
-        let tip = self.read_tip(&did)?;
-        let expected = tip.as_ref().map_or(1, |t| t.version_number + 1);
-        if version_number(entry) != Some(expected) {
-            return Err(match &tip {
-                Some(t) => LedgerError::Conflict { did, version_id, tip: t.version_id.clone() },
-                None => LedgerError::NotFound(did),
-            });
-        }
-        let state = log::verify_entry(self.method, tip.as_ref(), entry, Utc::now()).await?;
-        let state_json = serde_json::to_string(&state).map_err(|e| LedgerError::Corrupt(e.to_string()))?;
-
-        self.with_conn(|c| {
+        let committed = self.with_conn(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
-            // Compare-and-swap: the tip must still be the one verified against.
-            let current: Option<String> =
-                tx.query_row("SELECT state FROM dids WHERE did = ?1", [&did], |r| r.get(0)).optional().map_err(storage)?;
-            let current_version = current
-                .as_deref()
-                .map(serde_json::from_str::<DidState>)
-                .transpose()
-                .map_err(|e| LedgerError::Corrupt(e.to_string()))?
-                .map(|s| s.version_id);
-            if current_version != tip.as_ref().map(|t| t.version_id.clone()) {
-                return Err(LedgerError::Conflict {
-                    did: did.clone(),
-                    version_id: version_id.clone(),
-                    tip: current_version.unwrap_or_default(),
+            let mut tips: HashMap<String, Option<String>> = HashMap::new();
+            let mut out: Vec<Result<Receipt, LedgerError>> = Vec::with_capacity(results.len());
+            for prepared in results {
+                out.push(match prepared {
+                    Err(e) => Err(e),
+                    Ok(Prepared::Duplicate(receipt)) => Ok(receipt),
+                    Ok(Prepared::SameAs(first)) => match &out[first] {
+                        Ok(receipt) => Ok(Receipt { duplicate: true, ..receipt.clone() }),
+                        Err(e) => Err(LedgerError::Unavailable(format!(
+                            "the same entry earlier in the batch failed: {e}"
+                        ))),
+                    },
+                    Ok(Prepared::New { did, version_id, line, state, expected_tip }) => {
+                        Self::store(&tx, &mut tips, did, version_id, line, *state, expected_tip)
+                    }
                 });
             }
-            let leaf: i64 =
-                tx.query_row("SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM entries", [], |r| r.get(0)).map_err(storage)?;
-            tx.execute(
-                "INSERT INTO entries (leaf_index, did, version_number, entry_hash, line) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![leaf, did, to_i64(state.version_number)?, state.entry_hash, line],
-            )
-            .map_err(storage)?;
-            tx.execute("INSERT OR REPLACE INTO dids (did, state) VALUES (?1, ?2)", params![did, state_json])
-                .map_err(storage)?;
             Self::integrate_in(&tx)?;
             tx.commit().map_err(storage)?;
-            Ok(Receipt { did: did.clone(), version_id: version_id.clone(), leaf_index: leaf as u64, duplicate: false })
-        })
+            Ok(out)
+        });
+        match committed {
+            Ok(out) => out,
+            Err(e) => {
+                let message = e.to_string();
+                entries.iter().map(|_| Err(LedgerError::Unavailable(message.clone()))).collect()
+            }
+        }
     }
 
     async fn log(&self, did: &str) -> Result<Vec<StoredEntry>, LedgerError> {

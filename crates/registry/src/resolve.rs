@@ -96,7 +96,8 @@ pub async fn resolve<L: Ledger>(
     let root = Hash(checkpoint.root);
 
     // 3. Consistency with what this client saw before.
-    if let Some(seen) = store.newest(ledger_key)? {
+    let seen = store.newest(ledger_key)?;
+    if let Some(seen) = &seen {
         if seen.size > checkpoint.size {
             return Err(Error::InvalidLedgerProof(format!(
                 "rollback: the ledger shows size {} after this client saw size {}",
@@ -113,7 +114,9 @@ pub async fn resolve<L: Ledger>(
             },
         )?;
     }
-    store.save(ledger_key, &signed.note)?;
+    if seen.as_ref().is_none_or(|s| s.size < checkpoint.size) {
+        store.save(ledger_key, &signed.note)?;
+    }
 
     // 4–5. The log, as far as the checkpoint covers it, and its inclusion.
     let entries = match ledger.log(did.as_str()).await {

@@ -64,6 +64,10 @@ fn storage(e: impl std::fmt::Display) -> LedgerError {
     LedgerError::Unavailable(e.to_string())
 }
 
+fn tree_error<E: std::fmt::Display>(e: TreeError<E>) -> LedgerError {
+    tree(e)
+}
+
 fn tree<E: std::fmt::Display>(e: TreeError<E>) -> LedgerError {
     match e {
         TreeError::Proof(p) => LedgerError::Proof(p),
@@ -138,6 +142,64 @@ impl EmbeddedLedger {
     /// The origin line of this ledger's checkpoints.
     pub fn origin(&self) -> &str {
         &self.origin
+    }
+
+    /// Checks the whole file: recomputes the tree from every leaf and compares
+    /// it with the stored nodes and every signed checkpoint's root, and
+    /// replays every DID's log from its first entry. Returns the number of
+    /// leaves and DIDs checked.
+    pub async fn verify_all(&self) -> Result<(u64, u64), LedgerError> {
+        let (lines, checkpoints) = self.with_conn(|c| {
+            let mut stmt = c
+                .prepare("SELECT leaf_index, did, line FROM entries ORDER BY leaf_index")
+                .map_err(storage)?;
+            let lines = stmt
+                .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+                .map_err(storage)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(storage)?;
+            let mut stmt = c.prepare("SELECT size, root FROM checkpoints ORDER BY size").map_err(storage)?;
+            let checkpoints = stmt
+                .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
+                .map_err(storage)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(storage)?;
+            Ok((lines, checkpoints))
+        })?;
+        let mut tree = merkle::MemoryTree::new();
+        let mut states: HashMap<String, DidState> = HashMap::new();
+        for (index, did, line) in &lines {
+            if *index as u64 != tree.size() {
+                return Err(LedgerError::Corrupt(format!("leaf {} is missing", tree.size())));
+            }
+            tree.push(line.as_bytes());
+            let entry: Value =
+                serde_json::from_str(line).map_err(|e| LedgerError::Corrupt(format!("leaf {index}: {e}")))?;
+            if entry_did(&entry)? != *did {
+                return Err(LedgerError::Corrupt(format!("leaf {index} is filed under another DID")));
+            }
+            let state = log::verify_entry(self.method, states.get(did), &entry, Utc::now())
+                .await
+                .map_err(|e| LedgerError::Corrupt(format!("leaf {index} ({did}): {e}")))?;
+            states.insert(did.clone(), state);
+        }
+        let stored_root =
+            self.with_conn(|c| merkle::root(&Nodes(c, "nodes"), tree.size()).map_err(tree_error))?;
+        if stored_root != tree.root() {
+            return Err(LedgerError::Corrupt("the stored tree differs from the leaves".into()));
+        }
+        for (size, root) in checkpoints {
+            let size = size as u64;
+            let recomputed = merkle::root(&tree, size).map_err(|_| {
+                LedgerError::Corrupt(format!("checkpoint of size {size} is beyond the leaves"))
+            })?;
+            if recomputed.as_bytes()[..] != root[..] {
+                return Err(LedgerError::Corrupt(format!(
+                    "the leaves do not match the signed checkpoint of size {size}"
+                )));
+            }
+        }
+        Ok((tree.size(), states.len() as u64))
     }
 
     fn with_conn<T>(

@@ -270,12 +270,16 @@ pub async fn verify_entry(
         accumulated.insert(k.clone(), v.clone());
     }
     validate_parameters(&accumulated).map_err(bad_params)?;
+    // did:didam makes pre-rotation mandatory: every entry but a deactivation
+    // commits, in its own parameters, to the next update key.
     let deactivating = accumulated.get("deactivated").and_then(Value::as_bool) == Some(true);
     if method == Method::Didam
         && !deactivating
-        && string_list(accumulated.get("nextKeyHashes")).is_none_or(|h| h.is_empty())
+        && string_list(parameters.get("nextKeyHashes")).is_none_or(|h| h.is_empty())
     {
-        return Err(bad_params("did:didam requires pre-rotation: commit to nextKeyHashes".into()));
+        return Err(bad_params(
+            "did:didam requires pre-rotation: each entry commits to nextKeyHashes".into(),
+        ));
     }
     let own_keys = string_list(parameters.get("updateKeys"));
     let committed = previous.map(DidState::next_key_hashes).unwrap_or_default();

@@ -92,13 +92,15 @@ impl NodeReader for Nodes<'_> {
     fn node(&self, level: u8, index: u64) -> Result<Hash, MissingNode> {
         let missing = || MissingNode { level, index };
         let idx = i64::try_from(index).map_err(|_| missing())?;
+        let sql = if self.1 == "tips_nodes" {
+            "SELECT hash FROM tips_nodes WHERE level = ?1 AND idx = ?2"
+        } else {
+            "SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2"
+        };
         let bytes: Vec<u8> = self
             .0
-            .query_row(
-                &format!("SELECT hash FROM {} WHERE level = ?1 AND idx = ?2", self.1),
-                params![level, idx],
-                |r| r.get(0),
-            )
+            .prepare_cached(sql)
+            .and_then(|mut stmt| stmt.query_row(params![level, idx], |r| r.get(0)))
             .map_err(|_| missing())?;
         Ok(Hash(bytes.try_into().map_err(|_| missing())?))
     }
@@ -413,6 +415,8 @@ impl EmbeddedLedger {
         let root = merkle::root(&Nodes(c, "tips_nodes"), count).map_err(tree)?;
         c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('tips_size', ?1)", [size.to_string()])
             .map_err(storage)?;
+        c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('tips_count', ?1)", [count.to_string()])
+            .map_err(storage)?;
         Ok((count, root))
     }
 }
@@ -624,7 +628,10 @@ impl Ledger for EmbeddedLedger {
                 .map_err(storage)?;
             let (position, leaf_index, entry_hash) =
                 row.ok_or_else(|| LedgerError::NotFound(did.to_owned()))?;
-            let count: i64 = c.query_row("SELECT COUNT(*) FROM tips", [], |r| r.get(0)).map_err(storage)?;
+            let count: String = c
+                .query_row("SELECT value FROM meta WHERE key = 'tips_count'", [], |r| r.get(0))
+                .map_err(storage)?;
+            let count: i64 = count.parse().map_err(|_| LedgerError::Corrupt("tips count".into()))?;
             let (position, count) = (position as u64, count as u64);
             let proof = merkle::inclusion_proof(&Nodes(c, "tips_nodes"), position, count).map_err(tree)?;
             let record =

@@ -148,6 +148,21 @@ pub async fn refuses_an_uncommitted_key<L: Ledger>(ledger: L) {
     assert!(matches!(ledger.append(&entry).await, Err(LedgerError::Rejected(_))));
 }
 
+/// Pre-rotation is mandatory: an entry that does not commit to a next key is refused.
+pub async fn refuses_an_entry_without_a_commitment<L: Ledger>(ledger: L) {
+    let a = create(&ledger).await;
+    let mut p = Map::new();
+    p.insert("updateKeys".into(), json!([a.keys[1].public_key().to_multikey()]));
+    let draft = EntryDraft {
+        parameters: p,
+        document: document(&a.state.did),
+        version_time: a.state.version_time + Duration::seconds(1),
+    };
+    let entry = log::next_entry(&a.state, draft, &a.keys[1]).await.unwrap();
+    let err = ledger.append(&entry).await.unwrap_err();
+    assert!(matches!(err, LedgerError::Rejected(LogError::InvalidParameters { .. })), "{err}");
+}
+
 /// An entry changed after signing is refused.
 pub async fn refuses_an_altered_entry<L: Ledger>(ledger: L) {
     let a = create(&ledger).await;
@@ -228,6 +243,7 @@ pub async fn run_all<L: Ledger>(mut make: impl FnMut() -> L) {
     appends_a_batch(make()).await;
     refuses_a_fork(make()).await;
     refuses_an_uncommitted_key(make()).await;
+    refuses_an_entry_without_a_commitment(make()).await;
     refuses_an_altered_entry(make()).await;
     nothing_follows_a_deactivation(make()).await;
     checkpoints_prove_inclusion_and_consistency(make()).await;

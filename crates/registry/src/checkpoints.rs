@@ -2,23 +2,54 @@
 //! that a ledger cannot roll back or fork what the client already accepted.
 //! See: `specs/did-didam.md` (resolution, consistency with stored checkpoints).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-use didam_ledger::note::{Checkpoint, NoteVerifier};
+use didam_ledger::note::{Checkpoint, NoteError, NoteVerifier};
 use sha2::Digest as _;
 
 use crate::error::Error;
 
 /// A folder of checkpoints, one file per ledger origin.
-#[derive(Clone, Debug)]
+///
+/// Notes already verified in this process are remembered (by their exact
+/// bytes), so a busy resolver does not re-check the same signature.
+#[derive(Debug, Default)]
 pub struct CheckpointStore {
     dir: PathBuf,
+    verified: Mutex<HashMap<Vec<u8>, Checkpoint>>,
+}
+
+impl Clone for CheckpointStore {
+    fn clone(&self) -> Self {
+        Self::new(self.dir.clone())
+    }
 }
 
 impl CheckpointStore {
+    const REMEMBERED: usize = 64;
+
     /// Checkpoints kept in `dir`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
+        Self { dir: dir.into(), verified: Mutex::new(HashMap::new()) }
+    }
+
+    /// Opens a checkpoint note signed by `verifier`, from memory when these
+    /// exact bytes were verified before.
+    pub fn open(&self, note: &[u8], verifier: &NoteVerifier) -> Result<Checkpoint, NoteError> {
+        let key = [verifier.to_vkey().as_bytes(), b"\n", note].concat();
+        if let Some(cp) = self.verified.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(cp);
+        }
+        let (cp, _) = Checkpoint::open(note, verifier)?;
+        if let Ok(mut m) = self.verified.lock() {
+            if m.len() >= Self::REMEMBERED {
+                m.clear();
+            }
+            m.insert(key, cp.clone());
+        }
+        Ok(cp)
     }
 
     /// The folder.
@@ -37,8 +68,9 @@ impl CheckpointStore {
     pub fn newest(&self, verifier: &NoteVerifier) -> Result<Option<Checkpoint>, Error> {
         let path = self.file(verifier.name());
         match std::fs::read(&path) {
-            Ok(note) => Checkpoint::open(&note, verifier)
-                .map(|(cp, _)| Some(cp))
+            Ok(note) => self
+                .open(&note, verifier)
+                .map(Some)
                 .map_err(|e| Error::InvalidLedgerProof(format!("stored checkpoint {}: {e}", path.display()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(Error::Store { path, source }),

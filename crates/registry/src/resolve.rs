@@ -88,7 +88,8 @@ pub async fn resolve<L: Ledger>(
 
     // 2. The checkpoint and its signature.
     let signed = ledger.latest_checkpoint().await?.ok_or_else(|| Error::NotFound(did.to_string()))?;
-    let (checkpoint, _) = Checkpoint::open(signed.note.as_bytes(), ledger_key)
+    let checkpoint = store
+        .open(signed.note.as_bytes(), ledger_key)
         .map_err(|e| Error::InvalidLedgerProof(format!("checkpoint: {e}")))?;
     if checkpoint.origin != ledger_key.name() {
         return Err(Error::InvalidLedgerProof(format!("checkpoint origin `{}`", checkpoint.origin)));

@@ -19,20 +19,12 @@ pub(crate) fn print_json(value: &serde_json::Value, compact: bool) {
     print(&text);
 }
 
-/// Writes `contents` to `path` through a temporary file and a rename, refusing
-/// to replace an existing file unless `force`.
+/// Writes `contents` to `path` atomically and durably (the project's one
+/// helper for that), refusing to replace an existing file unless `force`.
 pub(crate) fn write_file(path: &Path, contents: &str, force: bool) -> Result<(), CliError> {
     if path.exists() && !force {
         return Err(CliError::Exists { path: path.to_owned() });
     }
-    let write_err = |source| CliError::Write { path: path.to_owned(), source };
-    let tmp = path.with_extension("tmp");
-    let mut file = std::fs::File::create(&tmp).map_err(write_err)?;
-    file.write_all(contents.as_bytes()).map_err(write_err)?;
-    file.sync_all().map_err(write_err)?;
-    std::fs::rename(&tmp, path).map_err(write_err)?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(write_err)?;
-    }
-    Ok(())
+    didam_ledger::file::write_atomic(path, contents.as_bytes())
+        .map_err(|source| CliError::Write { path: path.to_owned(), source })
 }

@@ -14,7 +14,7 @@ use coset::{
 use serde_json::Value;
 
 use crate::did::{MethodResolver, ProofPurpose};
-use crate::error::{Error, ResolveError};
+use crate::error::Error;
 use crate::key::KeyType;
 use crate::report::{Check, CheckKind};
 
@@ -99,25 +99,9 @@ pub async fn verify<R: MethodResolver + ?Sized>(
         checks.push(Check::failed(CheckKind::Signature, "the COSE header names no `kid`"));
         return Ok(checks);
     }
-    let method = match resolver.resolve_method(&kid).await {
-        Ok(m) => m,
-        Err(ResolveError::UnknownVerificationMethod(id)) => {
-            checks.push(Check::failed(
-                CheckKind::KeyAuthorization,
-                format!("`{id}` is not in its controller's document"),
-            ));
-            return Ok(checks);
-        }
-        Err(e) => return Err(e.into()),
+    let Some(method) = crate::did::authorised_method(resolver, &kid, purpose, &mut checks).await? else {
+        return Ok(checks);
     };
-    checks.push(if method.purposes.contains(&purpose) {
-        Check::passed(CheckKind::KeyAuthorization, format!("{} authorised for {purpose}", method.id))
-    } else {
-        Check::failed(
-            CheckKind::KeyAuthorization,
-            format!("key `{}` is not authorised for {purpose}", method.id),
-        )
-    });
     let key_type: KeyType = method.key.key_type();
     let Some(alg) = cose.alg().filter(|a| *a == key_type.jose_alg()) else {
         checks.push(Check::failed(

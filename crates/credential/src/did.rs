@@ -235,6 +235,39 @@ pub trait MethodResolver {
     async fn resolve_method(&self, id: &str) -> Result<ResolvedMethod, ResolveError>;
 }
 
+/// Resolves the key that made a proof and records the `key-authorization`
+/// check: `Ok(None)` (with a failed check) when the method is not in its
+/// controller's document, `Err` when resolution itself failed. The check fails,
+/// but the method is still returned, when it is not authorised for `purpose`.
+pub(crate) async fn authorised_method<R: MethodResolver + ?Sized>(
+    resolver: &R,
+    id: &str,
+    purpose: ProofPurpose,
+    checks: &mut Vec<crate::report::Check>,
+) -> Result<Option<ResolvedMethod>, ResolveError> {
+    use crate::report::{Check, CheckKind};
+    let method = match resolver.resolve_method(id).await {
+        Ok(m) => m,
+        Err(ResolveError::UnknownVerificationMethod(id)) => {
+            checks.push(Check::failed(
+                CheckKind::KeyAuthorization,
+                format!("verification method `{id}` is not in its controller's document"),
+            ));
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    checks.push(if method.purposes.contains(&purpose) {
+        Check::passed(CheckKind::KeyAuthorization, format!("{} authorised for {purpose}", method.id))
+    } else {
+        Check::failed(
+            CheckKind::KeyAuthorization,
+            format!("key `{}` is not authorised for {purpose}", method.id),
+        )
+    });
+    Ok(Some(method))
+}
+
 /// Resolves a verification method through a [`DidResolver`].
 pub async fn resolve_method_via<R: DidResolver + ?Sized>(
     resolver: &R,

@@ -12,7 +12,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use serde_json::{Value, json};
 
 use crate::did::{MethodResolver, ProofPurpose};
-use crate::error::{Error, ResolveError};
+use crate::error::Error;
 use crate::key::SecretKey;
 use crate::report::{Check, CheckKind};
 
@@ -127,25 +127,9 @@ pub(crate) async fn verify_typed<R: MethodResolver + ?Sized>(
         (true, Some(iss)) => format!("{iss}{kid}"),
         _ => kid.to_owned(),
     };
-    let method = match resolver.resolve_method(&kid).await {
-        Ok(m) => m,
-        Err(ResolveError::UnknownVerificationMethod(id)) => {
-            checks.push(Check::failed(
-                CheckKind::KeyAuthorization,
-                format!("`{id}` is not in its controller's document"),
-            ));
-            return Ok(checks);
-        }
-        Err(e) => return Err(e.into()),
+    let Some(method) = crate::did::authorised_method(resolver, &kid, purpose, &mut checks).await? else {
+        return Ok(checks);
     };
-    checks.push(if method.purposes.contains(&purpose) {
-        Check::passed(CheckKind::KeyAuthorization, format!("{} authorised for {purpose}", method.id))
-    } else {
-        Check::failed(
-            CheckKind::KeyAuthorization,
-            format!("key `{}` is not authorised for {purpose}", method.id),
-        )
-    });
     let alg = jws.header.get("alg").and_then(Value::as_str).unwrap_or_default();
     let expected = method.key.key_type().jose_alg();
     if alg != expected {

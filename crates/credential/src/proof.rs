@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 
 use crate::canon::{self, CanonError};
 use crate::did::{MethodResolver, ProofPurpose};
-use crate::error::{Error, ResolveError};
+use crate::error::Error;
 use crate::key::SecretKey;
 use crate::report::{Check, CheckKind};
 use crate::suite::{Canonicalization, Suite};
@@ -377,28 +377,10 @@ async fn verify_one<R: MethodResolver + ?Sized>(
     checks.extend(proof_dates(proof, expect));
 
     // The key: resolved, of the suite's type, authorised for the purpose.
-    let method = match resolver.resolve_method(vm_id).await {
-        Ok(m) => m,
-        Err(ResolveError::UnknownVerificationMethod(id)) => {
-            checks.push(Check::failed(
-                CheckKind::KeyAuthorization,
-                format!("verification method `{id}` is not in its controller's document"),
-            ));
-            return Ok(checks);
-        }
-        Err(e) => return Err(e.into()),
+    let Some(method) = crate::did::authorised_method(resolver, vm_id, expect.purpose, &mut checks).await?
+    else {
+        return Ok(checks);
     };
-    if !method.purposes.contains(&expect.purpose) {
-        checks.push(Check::failed(
-            CheckKind::KeyAuthorization,
-            format!("key `{}` is not authorised for {}", method.id, expect.purpose),
-        ));
-    } else {
-        checks.push(Check::passed(
-            CheckKind::KeyAuthorization,
-            format!("{} authorised for {}", method.id, expect.purpose),
-        ));
-    }
     let key_type = method.key.key_type();
     if !suite.accepts(key_type) {
         checks.push(Check::failed(CheckKind::Signature, format!("{suite} does not use {key_type} keys")));

@@ -64,10 +64,6 @@ fn storage(e: impl std::fmt::Display) -> LedgerError {
     LedgerError::Unavailable(e.to_string())
 }
 
-fn tree_error<E: std::fmt::Display>(e: TreeError<E>) -> LedgerError {
-    tree(e)
-}
-
 fn tree<E: std::fmt::Display>(e: TreeError<E>) -> LedgerError {
     match e {
         TreeError::Proof(p) => LedgerError::Proof(p),
@@ -168,13 +164,13 @@ impl EmbeddedLedger {
                 .map_err(storage)?;
             Ok((lines, checkpoints))
         })?;
-        let mut tree = merkle::MemoryTree::new();
+        let mut rebuilt = merkle::MemoryTree::new();
         let mut states: HashMap<String, DidState> = HashMap::new();
         for (index, did, line) in &lines {
-            if *index as u64 != tree.size() {
-                return Err(LedgerError::Corrupt(format!("leaf {} is missing", tree.size())));
+            if *index as u64 != rebuilt.size() {
+                return Err(LedgerError::Corrupt(format!("leaf {} is missing", rebuilt.size())));
             }
-            tree.push(line.as_bytes());
+            rebuilt.push(line.as_bytes());
             let entry: Value =
                 serde_json::from_str(line).map_err(|e| LedgerError::Corrupt(format!("leaf {index}: {e}")))?;
             if entry_did(&entry)? != *did {
@@ -186,13 +182,13 @@ impl EmbeddedLedger {
             states.insert(did.clone(), state);
         }
         let stored_root =
-            self.with_conn(|c| merkle::root(&Nodes(c, "nodes"), tree.size()).map_err(tree_error))?;
-        if stored_root != tree.root() {
+            self.with_conn(|c| merkle::root(&Nodes(c, "nodes"), rebuilt.size()).map_err(tree))?;
+        if stored_root != rebuilt.root() {
             return Err(LedgerError::Corrupt("the stored tree differs from the leaves".into()));
         }
         for (size, root) in checkpoints {
             let size = size as u64;
-            let recomputed = merkle::root(&tree, size).map_err(|_| {
+            let recomputed = merkle::root(&rebuilt, size).map_err(|_| {
                 LedgerError::Corrupt(format!("checkpoint of size {size} is beyond the leaves"))
             })?;
             if recomputed.as_bytes()[..] != root[..] {
@@ -201,7 +197,7 @@ impl EmbeddedLedger {
                 )));
             }
         }
-        Ok((tree.size(), states.len() as u64))
+        Ok((rebuilt.size(), states.len() as u64))
     }
 
     fn with_conn<T>(
@@ -227,12 +223,41 @@ impl EmbeddedLedger {
         })
     }
 
-    fn integrated(c: &Connection) -> Result<u64, LedgerError> {
+    /// A number kept in `meta`.
+    fn meta(c: &Connection, key: &str) -> Result<Option<u64>, LedgerError> {
         let v: Option<String> = c
-            .query_row("SELECT value FROM meta WHERE key = 'integrated'", [], |r| r.get(0))
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()
             .map_err(storage)?;
-        v.map_or(Ok(0), |v| v.parse().map_err(|_| LedgerError::Corrupt("integrated size".into())))
+        v.map(|v| v.parse().map_err(|_| LedgerError::Corrupt(format!("meta `{key}`")))).transpose()
+    }
+
+    fn set_meta(c: &Connection, key: &str, value: u64) -> Result<(), LedgerError> {
+        c.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+            params![key, value.to_string()],
+        )
+        .map_err(storage)?;
+        Ok(())
+    }
+
+    fn integrated(c: &Connection) -> Result<u64, LedgerError> {
+        Ok(Self::meta(c, "integrated")?.unwrap_or(0))
+    }
+
+    /// The latest signed checkpoint.
+    fn latest_signed(c: &Connection) -> Result<Option<SignedCheckpoint>, LedgerError> {
+        let row: Option<(i64, Vec<u8>, String)> = c
+            .query_row("SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()
+            .map_err(storage)?;
+        row.map(|(size, root, note)| {
+            let root = Hash(root.try_into().map_err(|_| LedgerError::Corrupt("checkpoint root".into()))?);
+            Ok(SignedCheckpoint { size: size as u64, root, note })
+        })
+        .transpose()
     }
 
     /// Integrates leaves `integrated..count` into the tree, inside `c`'s transaction.
@@ -256,8 +281,7 @@ impl EmbeddedLedger {
             }
             size += 1;
         }
-        c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('integrated', ?1)", [size.to_string()])
-            .map_err(storage)?;
+        Self::set_meta(c, "integrated", size)?;
         Ok(size)
     }
 }
@@ -413,10 +437,8 @@ impl EmbeddedLedger {
             count += 1;
         }
         let root = merkle::root(&Nodes(c, "tips_nodes"), count).map_err(tree)?;
-        c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('tips_size', ?1)", [size.to_string()])
-            .map_err(storage)?;
-        c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('tips_count', ?1)", [count.to_string()])
-            .map_err(storage)?;
+        Self::set_meta(c, "tips_size", size)?;
+        Self::set_meta(c, "tips_count", count)?;
         Ok((count, root))
     }
 }
@@ -544,25 +566,18 @@ impl Ledger for EmbeddedLedger {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
             let size = Self::integrate_in(&tx)?;
             let root = merkle::root(&Nodes(&tx, "nodes"), size).map_err(tree)?;
-            let latest: Option<(i64, Vec<u8>, String)> = tx
-                .query_row("SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })
-                .optional()
-                .map_err(storage)?;
-            if let Some((signed, signed_root, note)) = latest {
-                let signed = signed as u64;
+            if let Some(latest) = Self::latest_signed(&tx)? {
                 // The tree must still contain what was signed, unchanged.
-                let ours = if signed <= size {
-                    Some(merkle::root(&Nodes(&tx, "nodes"), signed).map_err(tree)?)
+                let ours = if latest.size <= size {
+                    Some(merkle::root(&Nodes(&tx, "nodes"), latest.size).map_err(tree)?)
                 } else {
                     None
                 };
-                if ours.map(|r| r.as_bytes().to_vec()) != Some(signed_root) {
-                    return Err(LedgerError::InconsistentCheckpoint { size, signed });
+                if ours != Some(latest.root) {
+                    return Err(LedgerError::InconsistentCheckpoint { size, signed: latest.size });
                 }
-                if signed == size {
-                    return Ok(SignedCheckpoint { size, root, note });
+                if latest.size == size {
+                    return Ok(latest);
                 }
             }
             let (count, tips_root) = Self::rebuild_tips(&tx, size)?;
@@ -584,19 +599,7 @@ impl Ledger for EmbeddedLedger {
     }
 
     async fn latest_checkpoint(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
-        self.with_conn(|c| {
-            let row: Option<(i64, Vec<u8>, String)> = c
-                .query_row("SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })
-                .optional()
-                .map_err(storage)?;
-            row.map(|(size, root, note)| {
-                let root = Hash(root.try_into().map_err(|_| LedgerError::Corrupt("checkpoint root".into()))?);
-                Ok(SignedCheckpoint { size: size as u64, root, note })
-            })
-            .transpose()
-        })
+        self.with_conn(|c| Self::latest_signed(c))
     }
 
     async fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, LedgerError> {
@@ -611,11 +614,7 @@ impl Ledger for EmbeddedLedger {
 
     async fn tip_proof(&self, did: &str, size: u64) -> Result<crate::ledger::TipProof, LedgerError> {
         self.with_conn(|c| {
-            let tips_size: Option<String> = c
-                .query_row("SELECT value FROM meta WHERE key = 'tips_size'", [], |r| r.get(0))
-                .optional()
-                .map_err(storage)?;
-            if tips_size.as_deref() != Some(size.to_string().as_str()) {
+            if Self::meta(c, "tips_size")? != Some(size) {
                 return Err(LedgerError::Unavailable(format!(
                     "no tips tree for a checkpoint of size {size}"
                 )));
@@ -628,11 +627,9 @@ impl Ledger for EmbeddedLedger {
                 .map_err(storage)?;
             let (position, leaf_index, entry_hash) =
                 row.ok_or_else(|| LedgerError::NotFound(did.to_owned()))?;
-            let count: String = c
-                .query_row("SELECT value FROM meta WHERE key = 'tips_count'", [], |r| r.get(0))
-                .map_err(storage)?;
-            let count: i64 = count.parse().map_err(|_| LedgerError::Corrupt("tips count".into()))?;
-            let (position, count) = (position as u64, count as u64);
+            let count =
+                Self::meta(c, "tips_count")?.ok_or_else(|| LedgerError::Corrupt("tips count".into()))?;
+            let position = position as u64;
             let proof = merkle::inclusion_proof(&Nodes(c, "tips_nodes"), position, count).map_err(tree)?;
             let record =
                 crate::ledger::TipRecord { did: did.to_owned(), leaf_index: leaf_index as u64, entry_hash };

@@ -216,6 +216,21 @@ impl NoteSigner {
         Ok(signer)
     }
 
+    /// Go's signer key string, the inverse of [`NoteSigner::from_key_string`].
+    /// It is the secret itself: zeroized on drop, never to be logged.
+    pub fn to_key_string(&self) -> zeroize::Zeroizing<String> {
+        let seed = self.key.to_bytes();
+        let mut raw = zeroize::Zeroizing::new(Vec::with_capacity(33));
+        raw.push(ALG_ED25519);
+        raw.extend_from_slice(&seed);
+        zeroize::Zeroizing::new(format!(
+            "{SIGNER_KEY_PREFIX}{}+{:08x}+{}",
+            self.name,
+            self.key_id,
+            B64.encode(&*raw)
+        ))
+    }
+
     /// The key name.
     pub fn name(&self) -> &str {
         &self.name
@@ -632,6 +647,15 @@ mod tests {
         // signed-note "Verifier keys" example: example.com/foo+530d903a+AekyeRrm...
         let encoded = B64.decode("AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k").unwrap();
         assert_eq!(key_id("example.com/foo", &encoded), 0x530d_903a);
+    }
+
+    #[test]
+    fn key_string_round_trips() {
+        let s = signer("example.com/log");
+        let text = s.to_key_string();
+        assert!(text.starts_with("PRIVATE+KEY+example.com/log+"));
+        let back = NoteSigner::from_key_string(&text).unwrap();
+        assert_eq!(back.verifier(), s.verifier());
     }
 
     #[test]

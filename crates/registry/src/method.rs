@@ -78,14 +78,21 @@ fn parameters(update: &PublicKey, next: Option<&PublicKey>) -> Map<String, Value
 }
 
 /// A DID document for a new DID: its id (`did:didam:{SCID}` until the SCID is
-/// known) and verification methods for `keys`, each authorised for
-/// authentication and assertion.
+/// known) and verification methods for `keys` (fragments `#key-1`, `#key-2`,
+/// ...), each authorised for authentication and assertion.
 pub fn document_with_keys(did: &str, keys: &[PublicKey]) -> Value {
+    let named: Vec<(String, PublicKey)> =
+        keys.iter().enumerate().map(|(i, k)| (format!("key-{}", i + 1), k.clone())).collect();
+    document_with_methods(did, &named)
+}
+
+/// A DID document with one `Multikey` verification method per
+/// `(fragment, key)`, each authorised for authentication and assertion.
+pub fn document_with_methods(did: &str, keys: &[(String, PublicKey)]) -> Value {
     let methods: Vec<Value> = keys
         .iter()
-        .enumerate()
-        .map(|(i, k)| {
-            json!({ "id": format!("{did}#key-{}", i + 1), "type": "Multikey", "controller": did, "publicKeyMultibase": k.to_multikey() })
+        .map(|(fragment, k)| {
+            json!({ "id": format!("{did}#{fragment}"), "type": "Multikey", "controller": did, "publicKeyMultibase": k.to_multikey() })
         })
         .collect();
     let ids: Vec<Value> = methods.iter().map(|m| m["id"].clone()).collect();
@@ -108,14 +115,28 @@ pub async fn create<L: Ledger>(
     document: Value,
     time: DateTime<Utc>,
 ) -> Result<(DidamDid, Receipt), Error> {
+    let (_, entry) = create_entry(update_key, next_key, document, time).await?;
+    let receipt = ledger.append(&entry).await?;
+    Ok((DidamDid::parse(&receipt.did)?, receipt))
+}
+
+/// Builds (without appending) the first entry of a new DID; returns the DID
+/// and the entry. Wallets store the entry before they submit it, so an
+/// operation survives a crash between signing and the ledger's reply.
+pub async fn create_entry(
+    update_key: &SecretKey,
+    next_key: &PublicKey,
+    document: Value,
+    time: DateTime<Utc>,
+) -> Result<(DidamDid, Value), Error> {
     let draft = EntryDraft {
         parameters: parameters(&update_key.public_key(), Some(next_key)),
         document,
         version_time: time,
     };
     let entry = log::create_entry(Method::Didam, draft, update_key).await.map_err(Error::Build)?;
-    let receipt = ledger.append(&entry).await?;
-    Ok((DidamDid::parse(&receipt.did)?, receipt))
+    let did = entry.pointer("/state/id").and_then(Value::as_str).unwrap_or_default();
+    Ok((DidamDid::parse(did)?, entry))
 }
 
 /// Updates a DID (new document, or the same one to rotate only): reveals the
@@ -163,6 +184,21 @@ async fn append_next<L: Ledger>(
     deactivate: bool,
     time: DateTime<Utc>,
 ) -> Result<Receipt, Error> {
+    let entry = next_entry(tip, key, next, document, deactivate, time).await?;
+    Ok(ledger.append(&entry).await?)
+}
+
+/// Builds (without appending) the entry that follows `tip`: signed with the
+/// committed `key`, committing to `next` (none when deactivating), with a new
+/// `document` or the tip's, and `deactivated: true` when `deactivate`.
+pub async fn next_entry(
+    tip: &DidState,
+    key: &SecretKey,
+    next: Option<&PublicKey>,
+    document: Option<Value>,
+    deactivate: bool,
+    time: DateTime<Utc>,
+) -> Result<Value, Error> {
     let mut params = parameters(&key.public_key(), next);
     if deactivate {
         params.insert("deactivated".into(), json!(true));
@@ -172,8 +208,7 @@ async fn append_next<L: Ledger>(
         document: document.unwrap_or_else(|| tip.document.clone()),
         version_time: time.max(tip.version_time + chrono::Duration::seconds(1)),
     };
-    let entry = log::next_entry(tip, draft, key).await.map_err(Error::Build)?;
-    Ok(ledger.append(&entry).await?)
+    log::next_entry(tip, draft, key).await.map_err(Error::Build)
 }
 
 #[cfg(test)]

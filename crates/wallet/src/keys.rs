@@ -1,0 +1,135 @@
+//! The key hierarchy.
+//!
+//! - **Wallet Root Secret** (WRS, 32 random bytes, hot, wrapped at rest):
+//!   record keys, the store MAC key, the backup identity and every signing
+//!   key derive from it with HKDF-SHA256, so the WRS alone rebuilds them.
+//! - **Rotation Root Secret** (RRS, 32 random bytes, cold, never stored in the
+//!   wallet): the DID update keys and their pre-rotation commitments derive
+//!   from it. A thief of the unlocked wallet can sign until the holder
+//!   rotates, but cannot rotate, update or deactivate the DID.
+//!
+//! Derivation: `HKDF-SHA256(ikm = root, salt = "didam-wallet/v1", info)`, with
+//! `info` one of the labels in `specs/wallet-format.md` (`record-key`,
+//! `store-mac`, `backup-x25519`, `rrs-check`, `sign/<alg>/<index>/<try>/<block>`,
+//! `update/<slot>/<n>/<try>/<block>`). An ECDSA candidate outside the curve order is
+//! skipped by bumping `<try>` (probability about 2^-32 for P-256 and 2^-128
+//! for secp256k1).
+
+use didam_credential::{KeyType, SecretKey};
+use hkdf::Hkdf;
+use rand_core::{OsRng, RngCore as _};
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use crate::WalletError;
+
+const SALT: &[u8] = b"didam-wallet/v1";
+
+/// A 32-byte root secret (either root). Zeroized on drop; no `Debug` output
+/// of its value.
+#[derive(Clone)]
+pub struct RootSecret(Zeroizing<[u8; 32]>);
+
+impl std::fmt::Debug for RootSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RootSecret(..)")
+    }
+}
+
+impl RootSecret {
+    /// A fresh secret from the operating system's CSPRNG.
+    pub fn generate() -> Self {
+        let mut s = Zeroizing::new([0u8; 32]);
+        OsRng.fill_bytes(s.as_mut());
+        Self(s)
+    }
+
+    /// A secret from its 32 bytes (as recovered from shares).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, WalletError> {
+        let arr: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| WalletError::Invalid(format!("a root secret is 32 bytes, not {}", bytes.len())))?;
+        Ok(Self(Zeroizing::new(arr)))
+    }
+
+    /// The secret's bytes (to split into shares).
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// 32 bytes derived for `info`.
+    pub fn derive(&self, info: &str) -> Zeroizing<[u8; 32]> {
+        let mut out = Zeroizing::new([0u8; 32]);
+        // 32 bytes is far below HKDF-SHA256's 8160-byte limit: cannot fail.
+        let _ = Hkdf::<Sha256>::new(Some(SALT), self.0.as_ref()).expand(info.as_bytes(), out.as_mut());
+        out
+    }
+
+    /// The signing key of `key_type` at `index` (WRS).
+    pub fn signing_key(&self, key_type: KeyType, index: u32) -> Result<SecretKey, WalletError> {
+        derive_key(self, key_type, &format!("sign/{}/{index}", key_type.name()))
+    }
+
+    /// The Ed25519 update key number `n` of the DID in `slot` (RRS).
+    pub fn update_key(&self, slot: u32, n: u32) -> Result<SecretKey, WalletError> {
+        derive_key(self, KeyType::Ed25519, &format!("update/{slot}/{n}"))
+    }
+
+    /// A public check value that tells whether a rotation secret is this
+    /// wallet's without revealing anything about it (kept in the wallet).
+    pub fn check_value(&self) -> String {
+        let v = self.derive("rrs-check");
+        hex(&v[..16])
+    }
+}
+
+fn derive_key(root: &RootSecret, key_type: KeyType, label: &str) -> Result<SecretKey, WalletError> {
+    for attempt in 0..16u32 {
+        let len = match key_type {
+            KeyType::P384 => 48,
+            KeyType::P521 => 66,
+            _ => 32,
+        };
+        let mut bytes = Zeroizing::new(Vec::with_capacity(96));
+        for block in 0..3 {
+            bytes.extend_from_slice(&root.derive(&format!("{label}/{attempt}/{block}"))[..]);
+        }
+        bytes.truncate(len);
+        if key_type == KeyType::P521 {
+            // A 521-bit scalar: the top byte holds one bit.
+            if let Some(b) = bytes.first_mut() {
+                *b &= 0x01;
+            }
+        }
+        if let Ok(key) = SecretKey::from_bytes(key_type, &bytes) {
+            return Ok(key);
+        }
+    }
+    Err(WalletError::Invalid(format!("no valid {} key derives from {label}", key_type.name())))
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn derivation_is_deterministic_and_separated() {
+        let root = RootSecret::from_bytes(&[7; 32]).unwrap();
+        let again = RootSecret::from_bytes(&[7; 32]).unwrap();
+        for kt in [KeyType::Ed25519, KeyType::P256, KeyType::Secp256k1, KeyType::P384, KeyType::P521] {
+            let a = root.signing_key(kt, 0).unwrap().public_key().to_multikey();
+            assert_eq!(a, again.signing_key(kt, 0).unwrap().public_key().to_multikey());
+            assert_ne!(a, root.signing_key(kt, 1).unwrap().public_key().to_multikey());
+        }
+        let u = root.update_key(0, 0).unwrap().public_key().to_multikey();
+        assert_ne!(u, root.update_key(0, 1).unwrap().public_key().to_multikey());
+        assert_ne!(u, root.update_key(1, 0).unwrap().public_key().to_multikey());
+        assert_ne!(u, root.signing_key(KeyType::Ed25519, 0).unwrap().public_key().to_multikey());
+        assert_eq!(format!("{root:?}"), "RootSecret(..)");
+    }
+}

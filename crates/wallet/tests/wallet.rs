@@ -1,0 +1,402 @@
+//! The wallet on a real SQLite file and a real embedded ledger: DIDs, shares,
+//! backups and recovery, leak recovery, tamper detection.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+use didam_credential::{KeyType, SecretKey, Suite};
+use didam_ledger::note::NoteSigner;
+use didam_ledger::{EmbeddedLedger, Ledger as _};
+use didam_registry::{CheckpointStore, ResolveOptions, resolve};
+use didam_verifier::Verifier;
+use didam_wallet::slip39::{self, GroupSpec};
+use didam_wallet::{DidStatus, InitOptions, KdfParams, RootSecret, Wallet, WalletError};
+use rusqlite::Connection;
+use serde_json::{Value, json};
+
+const PASS: &[u8] = b"correct horse battery staple";
+
+fn fast() -> InitOptions {
+    InitOptions { kdf: Some(KdfParams::FLOOR) }
+}
+
+struct Env {
+    dir: PathBuf,
+    ledger: EmbeddedLedger,
+    signer: NoteSigner,
+}
+
+impl Env {
+    fn new(name: &str) -> Env {
+        let dir = std::env::temp_dir().join(format!("didam-wallet-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let ledger = EmbeddedLedger::open(&dir.join("ledger.db"), "test.example/ledger").unwrap();
+        let signer = NoteSigner::new("test.example/ledger", SecretKey::generate(KeyType::Ed25519)).unwrap();
+        Env { dir, ledger, signer }
+    }
+
+    fn wallet_dir(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    async fn resolve(&self, did: &str) -> Value {
+        self.ledger.checkpoint(&self.signer).await.unwrap();
+        let store = CheckpointStore::new(self.dir.join("checkpoints"));
+        let r = resolve(&self.ledger, &self.signer.verifier(), &store, did, &ResolveOptions::default())
+            .await
+            .unwrap();
+        r.state.document
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A verifier that resolves did:didam through the test ledger's proofs.
+struct LedgerMethods<'a>(&'a Env);
+
+impl didam_credential::did::DidResolver for LedgerMethods<'_> {
+    async fn resolve(
+        &self,
+        did: &str,
+    ) -> Result<didam_credential::did::Resolution, didam_credential::ResolveError> {
+        self.0.ledger.checkpoint(&self.0.signer).await.unwrap();
+        let store = CheckpointStore::new(self.0.dir.join("checkpoints"));
+        let r = resolve(&self.0.ledger, &self.0.signer.verifier(), &store, did, &ResolveOptions::default())
+            .await
+            .unwrap();
+        Ok(r.resolution().unwrap())
+    }
+}
+
+impl didam_credential::did::MethodResolver for LedgerMethods<'_> {
+    async fn resolve_method(
+        &self,
+        id: &str,
+    ) -> Result<didam_credential::did::ResolvedMethod, didam_credential::ResolveError> {
+        didam_credential::did::resolve_method_via(self, id).await
+    }
+}
+
+fn credential(subject: &str) -> Value {
+    json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential", "ExampleDegreeCredential"],
+        "validFrom": "2025-01-01T00:00:00Z",
+        "credentialSubject": { "id": subject, "degree": "BSc" }
+    })
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    futures::executor::block_on(f)
+}
+
+#[test]
+fn dids_live_on_the_ledger_and_rotate_with_the_cold_secret() {
+    let env = Env::new("lifecycle");
+    let (wallet, rrs) = Wallet::init(&env.wallet_dir("w"), PASS, &fast()).unwrap();
+    let record =
+        block_on(wallet.create_did(&env.ledger, "ledger.db", &rrs, &[KeyType::Ed25519, KeyType::P256]))
+            .unwrap();
+    assert_eq!(record.status, DidStatus::Active);
+    let doc = block_on(env.resolve(&record.did));
+    assert_eq!(doc["verificationMethod"].as_array().unwrap().len(), 2);
+
+    // Rotation needs the rotation secret: another one is refused.
+    let other = RootSecret::generate();
+    assert!(matches!(
+        block_on(wallet.rotate_did(&env.ledger, &other, &record.did)),
+        Err(WalletError::WrongRotationSecret)
+    ));
+    let rotated = block_on(wallet.rotate_did(&env.ledger, &rrs, &record.did)).unwrap();
+    assert_eq!(rotated.update_n, 1);
+    let services = vec![json!({"id": "#hub", "type": "LinkedDomains", "endpoint": "https://example.com"})];
+    block_on(wallet.update_did(&env.ledger, &rrs, &record.did, None, Some(services))).unwrap();
+    let doc = block_on(env.resolve(&record.did));
+    assert_eq!(doc["service"][0]["endpoint"], "https://example.com");
+    assert_eq!(env.ledger.log(&record.did).await_log().len(), 3);
+
+    block_on(wallet.deactivate_did(&env.ledger, &rrs, &record.did)).unwrap();
+    assert_eq!(wallet.did(&record.did).unwrap().status, DidStatus::Deactivated);
+    assert!(block_on(wallet.rotate_did(&env.ledger, &rrs, &record.did)).is_err());
+}
+
+trait AwaitLog {
+    fn await_log(self) -> Vec<didam_ledger::StoredEntry>;
+}
+
+impl<F: std::future::Future<Output = Result<Vec<didam_ledger::StoredEntry>, didam_ledger::LedgerError>>>
+    AwaitLog for F
+{
+    fn await_log(self) -> Vec<didam_ledger::StoredEntry> {
+        block_on(self).unwrap()
+    }
+}
+
+#[test]
+fn issue_present_and_verify_against_the_ledger() {
+    let env = Env::new("issue");
+    let (issuer, irrs) = Wallet::init(&env.wallet_dir("issuer"), PASS, &fast()).unwrap();
+    let (holder, hrrs) = Wallet::init(&env.wallet_dir("holder"), PASS, &fast()).unwrap();
+    let i = block_on(issuer.create_did(&env.ledger, "l", &irrs, &[KeyType::Ed25519])).unwrap();
+    let h = block_on(holder.create_did(&env.ledger, "l", &hrrs, &[KeyType::Ed25519])).unwrap();
+    let vc = block_on(issuer.issue(&credential(&h.did), &i.did, Suite::EddsaRdfc2022)).unwrap();
+    assert_eq!(issuer.issued().unwrap().len(), 1);
+    let id = holder.store_credential(&vc).unwrap();
+    assert_eq!(holder.credential(&id).unwrap(), vc);
+    assert_eq!(holder.credentials().unwrap().len(), 1);
+
+    let vp = block_on(holder.present(
+        &h.did,
+        std::slice::from_ref(&vc),
+        Some("c-123"),
+        Some("example.org"),
+        Suite::EddsaJcs2022,
+    ))
+    .unwrap();
+    let verifier = Verifier::new(LedgerMethods(&env));
+    let report = block_on(verifier.verify_credential(&vc.to_string())).unwrap();
+    assert!(report.is_valid(), "{report}");
+    let report =
+        block_on(verifier.verify_presentation(&vp.to_string(), Some("c-123"), Some("example.org"))).unwrap();
+    assert!(report.is_valid(), "{report}");
+    let report =
+        block_on(verifier.verify_presentation(&vp.to_string(), Some("other"), Some("example.org"))).unwrap();
+    assert!(!report.is_valid());
+
+    holder.delete_credential(&id).unwrap();
+    assert!(holder.credentials().unwrap().is_empty());
+}
+
+fn shares_of(secret: &RootSecret) -> Vec<String> {
+    let groups = slip39::split(
+        secret.as_bytes(),
+        b"",
+        1,
+        &[GroupSpec { threshold: 2, count: 3 }],
+        0,
+        &mut rand_core::OsRng,
+    )
+    .unwrap();
+    groups[0].iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn recovery_on_a_fresh_machine_from_shares_and_the_newest_backup() {
+    let env = Env::new("recover");
+    let dir = env.wallet_dir("w");
+    let (wallet, rrs) = Wallet::init(&dir, PASS, &fast()).unwrap();
+    let record =
+        block_on(wallet.create_did(&env.ledger, "l", &rrs, &[KeyType::Ed25519, KeyType::Secp256k1])).unwrap();
+    wallet.store_credential(&credential("did:example:x")).unwrap();
+    let shares = shares_of(wallet.root());
+    // Key operations back up by themselves; other changes when asked.
+    let auto = Wallet::newest_backup(&dir).unwrap();
+    let backup = wallet.backup().unwrap();
+    assert!(backup > auto);
+    let keys_before = wallet.keys().unwrap();
+    drop(wallet);
+
+    // The machine is lost: only two shares and the backup file remain.
+    let fresh = env.wallet_dir("fresh");
+    let root = RootSecret::from_bytes(&slip39::combine(&shares[1..], b"").unwrap()).unwrap();
+    let restored =
+        Wallet::restore(&fresh, &root, &backup, b"new passphrase", Some(KdfParams::FLOOR), false).unwrap();
+    assert_eq!(restored.dids().unwrap()[0].did, record.did);
+    assert_eq!(restored.keys().unwrap(), keys_before);
+    for k in &keys_before {
+        assert_eq!(restored.signing_key(&k.id).unwrap().public_key().to_multikey(), k.id, "identical keys");
+    }
+    assert_eq!(restored.credentials().unwrap().len(), 1);
+    // The restored wallet keeps working with the same rotation secret.
+    block_on(restored.rotate_did(&env.ledger, &rrs, &record.did)).unwrap();
+    assert!(Wallet::open(&fresh, b"new passphrase").is_ok());
+
+    // An older backup does not replace a newer state without force.
+    let err = Wallet::restore(&fresh, &root, &backup, PASS, Some(KdfParams::FLOOR), false).unwrap_err();
+    assert!(matches!(err, WalletError::StaleBackup { .. }), "{err}");
+    // A passphrase-only backup carries the root.
+    let pfile = env.dir.join("p.age");
+    restored.backup_to(&pfile, Some(b"backup pass")).unwrap();
+    let again = Wallet::restore_with_passphrase(
+        &env.wallet_dir("third"),
+        &pfile,
+        b"backup pass",
+        PASS,
+        Some(KdfParams::FLOOR),
+        false,
+    )
+    .unwrap();
+    assert_eq!(again.dids().unwrap()[0].did, record.did);
+}
+
+#[test]
+fn a_thief_with_the_old_wallet_and_passphrase_gets_nothing_after_compromise() {
+    let env = Env::new("leak");
+    let dir = env.wallet_dir("w");
+    let (mut wallet, rrs) = Wallet::init(&dir, PASS, &fast()).unwrap();
+    let me = block_on(wallet.create_did(&env.ledger, "l", &rrs, &[KeyType::Ed25519])).unwrap();
+    let old_vc =
+        block_on(wallet.issue(&credential("did:example:bob"), &me.did, Suite::EddsaJcs2022)).unwrap();
+
+    // The thief copies the wallet file and learns the passphrase.
+    let stolen = env.wallet_dir("stolen");
+    std::fs::create_dir_all(&stolen).unwrap();
+    copy_db(&dir, &stolen);
+    let thief = Wallet::open(&stolen, PASS).unwrap();
+
+    let report =
+        block_on(wallet.compromise(&env.ledger, &rrs, &me.did, PASS, Some(KdfParams::FLOOR))).unwrap();
+    assert_eq!(report.leaked_keys, me.keys);
+    assert_eq!(report.to_revoke.len(), 1);
+    assert_eq!(report.rotated.len(), 1);
+    // The wallet never signs with the leaked key again.
+    assert!(matches!(wallet.signing_key(&me.keys[0]), Err(WalletError::Compromised(_))));
+    let now = wallet.did(&me.did).unwrap();
+    assert_ne!(now.keys, me.keys);
+
+    let verifier = Verifier::new(LedgerMethods(&env));
+    // The thief signs a new credential with the leaked key: it does not verify.
+    let forged =
+        block_on(thief.issue(&credential("did:example:mallory"), &me.did, Suite::EddsaJcs2022)).unwrap();
+    let report_forged = block_on(verifier.verify_credential(&forged.to_string()));
+    assert!(report_forged.map(|r| !r.is_valid()).unwrap_or(true));
+    let report_old = block_on(verifier.verify_credential(&old_vc.to_string()));
+    assert!(report_old.map(|r| !r.is_valid()).unwrap_or(true), "the leaked key is out of the document");
+    // The thief cannot update the DID: the update keys derive from the cold secret.
+    let guess = RootSecret::generate();
+    assert!(block_on(thief.rotate_did(&env.ledger, &guess, &me.did)).is_err());
+    // Without the rotation secret the thief's best try is signing with keys it has.
+    let tip = block_on(env.ledger.tip(&me.did)).unwrap();
+    let leaked = thief.signing_key(&me.keys[0]).unwrap();
+    let next = SecretKey::generate(KeyType::Ed25519).public_key();
+    let entry = block_on(didam_registry::method::next_entry(
+        &tip,
+        &leaked,
+        Some(&next),
+        None,
+        false,
+        chrono::Utc::now(),
+    ))
+    .unwrap();
+    assert!(block_on(env.ledger.append(&entry)).is_err(), "the ledger refuses an uncommitted key");
+
+    // The owner's new key signs credentials that verify.
+    let fresh_vc =
+        block_on(wallet.issue(&credential("did:example:bob"), &me.did, Suite::EddsaJcs2022)).unwrap();
+    assert!(block_on(verifier.verify_credential(&fresh_vc.to_string())).unwrap().is_valid());
+    // The old passphrase still opens the re-keyed wallet; the old root does not.
+    let reopened = Wallet::open(&dir, PASS).unwrap();
+    assert_ne!(reopened.root().as_bytes(), thief.root().as_bytes());
+}
+
+fn copy_db(from: &Path, to: &Path) {
+    // A consistent copy of a WAL database: SQLite's own backup.
+    let src = Connection::open(from.join("wallet.db")).unwrap();
+    src.execute("VACUUM INTO ?1", [to.join("wallet.db").to_str().unwrap()]).unwrap();
+}
+
+fn tamper(dir: &Path, sql: &str) {
+    let conn = Connection::open(dir.join("wallet.db")).unwrap();
+    conn.execute_batch(sql).unwrap();
+}
+
+#[test]
+fn flipped_swapped_deleted_and_rolled_back_records_are_detected() {
+    let env = Env::new("tamper");
+    let dir = env.wallet_dir("w");
+    let (wallet, rrs) = Wallet::init(&dir, PASS, &fast()).unwrap();
+    block_on(wallet.create_did(&env.ledger, "l", &rrs, &[KeyType::Ed25519])).unwrap();
+    wallet.store_credential(&json!({"id": "urn:a", "n": 1})).unwrap();
+    wallet.store_credential(&json!({"id": "urn:b", "n": 2})).unwrap();
+    let snapshot = env.wallet_dir("snapshot");
+    std::fs::create_dir_all(&snapshot).unwrap();
+    copy_db(&dir, &snapshot);
+    wallet.store_credential(&json!({"id": "urn:a", "n": 3})).unwrap();
+    let root = wallet.root().clone();
+    let good = wallet.backup().unwrap();
+    drop(wallet);
+
+    let cases: Vec<(&str, String)> = vec![
+        ("flip a byte", "UPDATE records SET sealed = CAST(substr(sealed, 1, 30) || X'00' || substr(sealed, 32) AS BLOB) WHERE id = 'urn:b'".into()),
+        (
+            "swap two records",
+            "UPDATE records SET id = 'tmp' WHERE id = 'urn:a'; UPDATE records SET id = 'urn:a' WHERE id = 'urn:b';
+             UPDATE records SET id = 'urn:b' WHERE id = 'tmp';"
+                .into(),
+        ),
+        ("delete a row", "DELETE FROM records WHERE id = 'urn:b'".into()),
+        ("bump a version", "UPDATE records SET version = version + 1 WHERE id = 'urn:b'".into()),
+    ];
+    for (what, sql) in cases {
+        let case_dir = env.wallet_dir(&format!("case-{}", what.replace(' ', "-")));
+        std::fs::create_dir_all(&case_dir).unwrap();
+        copy_db(&dir, &case_dir);
+        tamper(&case_dir, &sql);
+        let err = Wallet::open(&case_dir, PASS).unwrap_err();
+        assert!(matches!(err, WalletError::Tampered(_)), "{what}: {err}");
+        assert!(err.to_string().contains("restored from a backup"), "{what}: {err}");
+        // Restoring from the backup repairs it.
+        let fixed = Wallet::restore(&case_dir, &root, &good, PASS, Some(KdfParams::FLOOR), false).unwrap();
+        assert_eq!(fixed.credential("urn:a").unwrap()["n"], 3, "{what}");
+    }
+
+    // Roll one row back to its older sealed value (from the snapshot).
+    let case_dir = env.wallet_dir("case-rollback");
+    std::fs::create_dir_all(&case_dir).unwrap();
+    copy_db(&dir, &case_dir);
+    let conn = Connection::open(case_dir.join("wallet.db")).unwrap();
+    conn.execute("ATTACH ?1 AS old", [snapshot.join("wallet.db").to_str().unwrap()]).unwrap();
+    conn.execute_batch(
+        "UPDATE records SET version = (SELECT version FROM old.records o WHERE o.kind = records.kind AND o.id = records.id),
+                            sealed = (SELECT sealed FROM old.records o WHERE o.kind = records.kind AND o.id = records.id)
+         WHERE id = 'urn:a'; DETACH old;",
+    )
+    .unwrap();
+    drop(conn);
+    assert!(matches!(Wallet::open(&case_dir, PASS), Err(WalletError::Tampered(_))));
+
+    // A wrong passphrase is its own error.
+    assert!(matches!(Wallet::open(&dir, b"wrong"), Err(WalletError::WrongPassphrase)));
+    // Hostile KDF parameters are refused before any work.
+    let case_dir = env.wallet_dir("case-kdf");
+    std::fs::create_dir_all(&case_dir).unwrap();
+    copy_db(&dir, &case_dir);
+    tamper(&case_dir, r#"UPDATE wallet SET kdf = '{"m_kib":4294967295,"t":4294967295,"p":255}'"#);
+    assert!(matches!(Wallet::open(&case_dir, PASS), Err(WalletError::KdfParameters(_))));
+}
+
+#[test]
+fn passphrase_change_rewraps_only_the_root() {
+    let env = Env::new("passwd");
+    let dir = env.wallet_dir("w");
+    let (wallet, _) = Wallet::init(&dir, PASS, &fast()).unwrap();
+    wallet.store_credential(&json!({"id": "urn:a"})).unwrap();
+    let before: Vec<(String, Vec<u8>)> = Connection::open(dir.join("wallet.db"))
+        .unwrap()
+        .prepare("SELECT id, sealed FROM records ORDER BY kind, id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    wallet.change_passphrase(b"new one", Some(KdfParams::FLOOR)).unwrap();
+    let after: Vec<(String, Vec<u8>)> = Connection::open(dir.join("wallet.db"))
+        .unwrap()
+        .prepare("SELECT id, sealed FROM records ORDER BY kind, id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(before, after);
+    assert!(matches!(Wallet::open(&dir, PASS), Err(WalletError::WrongPassphrase)));
+    assert!(Wallet::open(&dir, b"new one").is_ok());
+    // The folder is private.
+    use std::os::unix::fs::PermissionsExt as _;
+    assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+}

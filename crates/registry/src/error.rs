@@ -42,6 +42,31 @@ pub enum Error {
     /// Building an entry failed.
     #[error("cannot build the entry: {0}")]
     Build(String),
+    /// No resolver here handles this DID method.
+    #[error("DID method `{0}` is not supported here")]
+    MethodNotSupported(String),
+    /// A valid request this resolver does not implement (DID URL
+    /// dereferencing, versions of a method without history, fetching from a
+    /// refused host).
+    #[error("not supported: {0}")]
+    FeatureNotSupported(String),
+    /// The DID document the method produced is not a valid DID document.
+    #[error("invalid DID document for {did}: {reason}")]
+    InvalidDocument {
+        /// The DID.
+        did: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Fetching a DID document or log over HTTPS failed (network, status,
+    /// size limit).
+    #[error("fetching {url} failed: {reason}")]
+    Fetch {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -54,7 +79,10 @@ impl Error {
             Self::InvalidLedgerProof(_) => "invalidLedgerProof",
             Self::InvalidOptions(_) => "invalidOptions",
             Self::Ledger(LedgerError::NotFound(_)) => "notFound",
-            Self::Ledger(_) | Self::Store { .. } | Self::Build(_) => "internalError",
+            Self::MethodNotSupported(_) => "methodNotSupported",
+            Self::FeatureNotSupported(_) => "featureNotSupported",
+            Self::InvalidDocument { .. } => "invalidDidDocument",
+            Self::Ledger(_) | Self::Store { .. } | Self::Build(_) | Self::Fetch { .. } => "internalError",
         }
     }
 }

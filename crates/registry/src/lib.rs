@@ -5,7 +5,12 @@
 //!   `deactivate`) that write a DID's log through any [`didam_ledger::Ledger`]:
 //!   the embedded file, or a remote ledger behind the same trait;
 //! - [`resolve()`]: checkpoint signature → consistency with the checkpoints
-//!   this client kept ([`CheckpointStore`]) → inclusion proof → log replay.
+//!   this client kept ([`CheckpointStore`]) → inclusion proof → log replay;
+//! - [`Resolver`] ([`any`]): every supported method behind one call, for the
+//!   front ends;
+//! - with the `net` feature: `HttpLedger` (module `http`), the ledger of a
+//!   remote `didam-resolver` daemon behind the same [`didam_ledger::Ledger`]
+//!   trait, and `did:web`/`did:webvh` over HTTPS (module `web`).
 //!
 //! ```
 //! use didam_credential::{KeyType, SecretKey};
@@ -30,12 +35,20 @@
 //! # }).unwrap();
 //! ```
 
+pub mod any;
 mod checkpoints;
 mod error;
+#[cfg(feature = "net")]
+pub mod http;
 pub mod method;
 mod resolve;
+#[cfg(feature = "net")]
+pub mod web;
 
+pub use any::{Did, DidUrl, Resolver};
 pub use checkpoints::CheckpointStore;
 pub use error::Error;
+#[cfg(feature = "net")]
+pub use http::HttpLedger;
 pub use method::DidamDid;
 pub use resolve::{ResolveOptions, Resolved, resolve};

@@ -1,0 +1,316 @@
+//! One resolver for every DID method didam supports, for the front ends (the
+//! daemon and the CLI) to share.
+//!
+//! Steps of [`Resolver::resolve`]:
+//! 1. check the DID syntax ([`Did::parse`]; DID URLs are split by
+//!    [`DidUrl::parse`] first, and dereferencing is left to the caller);
+//! 2. dispatch on the method: `did:key` and `did:jwk` offline
+//!    ([`OfflineResolver`]); `did:didam` through the ledger with its proofs
+//!    verified ([`crate::resolve()`]); `did:web` and `did:webvh` over HTTPS
+//!    ([`crate::web`], with the `net` feature);
+//! 3. select the version asked for, where the method keeps a history.
+//!
+//! See: <https://www.w3.org/TR/did-resolution/#resolving>
+
+use didam_credential::ResolveError;
+use didam_credential::did::{DidDocument, DidResolver as _, OfflineResolver, Resolution};
+use didam_ledger::Ledger;
+use didam_ledger::log::DidState;
+use didam_ledger::note::NoteVerifier;
+use serde_json::json;
+
+use crate::checkpoints::CheckpointStore;
+use crate::error::Error;
+use crate::resolve::{ResolveOptions, resolve};
+
+/// A DID, checked against the DID Syntax.
+/// See: <https://www.w3.org/TR/did-1.0/#did-syntax>
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Did {
+    did: String,
+    method_len: usize,
+}
+
+impl Did {
+    /// Parses `did:<method>:<method-specific-id>`.
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        let invalid = || Error::InvalidDid(s.to_owned());
+        let rest = s.strip_prefix("did:").ok_or_else(invalid)?;
+        let (method, msid) = rest.split_once(':').ok_or_else(invalid)?;
+        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
+            return Err(invalid());
+        }
+        if msid.is_empty() || msid.ends_with(':') || !valid_idchars(msid) {
+            return Err(invalid());
+        }
+        Ok(Self { did: s.to_owned(), method_len: method.len() })
+    }
+
+    /// The DID string.
+    pub fn as_str(&self) -> &str {
+        &self.did
+    }
+
+    /// The method name (`key`, `didam`, …).
+    pub fn method(&self) -> &str {
+        &self.did[4..4 + self.method_len]
+    }
+}
+
+impl std::fmt::Display for Did {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.did)
+    }
+}
+
+/// `idchar` and `:` (DID Core: ALPHA / DIGIT / "." / "-" / "_" / pct-encoded).
+fn valid_idchars(msid: &str) -> bool {
+    let bytes = msid.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3);
+                if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                    return false;
+                }
+                i += 3;
+            }
+            b if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':') => i += 1,
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// A DID URL split into its DID and the parts that call for dereferencing.
+/// See: <https://www.w3.org/TR/did-1.0/#did-url-syntax>
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DidUrl {
+    /// The DID.
+    pub did: Did,
+    /// The path (with its leading `/`), if any.
+    pub path: Option<String>,
+    /// The query (without `?`), if any.
+    pub query: Option<String>,
+    /// The fragment (without `#`), if any.
+    pub fragment: Option<String>,
+}
+
+impl DidUrl {
+    /// Splits `s` at the first `/`, `?` or `#` and parses the DID before it.
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        let (rest, fragment) = match s.split_once('#') {
+            Some((r, f)) => (r, Some(f.to_owned())),
+            None => (s, None),
+        };
+        let (rest, query) = match rest.split_once('?') {
+            Some((r, q)) => (r, Some(q.to_owned())),
+            None => (rest, None),
+        };
+        let (did, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], Some(rest[i..].to_owned())),
+            None => (rest, None),
+        };
+        let did = Did::parse(did).map_err(|_| Error::InvalidDid(s.to_owned()))?;
+        Ok(Self { did, path, query, fragment })
+    }
+
+    /// Whether this is a plain DID (nothing to dereference).
+    pub fn is_did(&self) -> bool {
+        self.path.is_none() && self.query.is_none() && self.fragment.is_none()
+    }
+}
+
+/// A ledger for `did:didam`, with the key its checkpoints must be signed by
+/// and the client's store of checkpoints seen.
+#[derive(Debug)]
+struct LedgerSource<L> {
+    ledger: L,
+    key: NoteVerifier,
+    store: CheckpointStore,
+}
+
+/// Resolves DIDs of every method didam supports (see the module doc).
+#[derive(Debug)]
+pub struct Resolver<L> {
+    ledger: Option<LedgerSource<L>>,
+    #[cfg(feature = "net")]
+    web: Option<crate::web::WebFetcher>,
+}
+
+impl<L> Default for Resolver<L> {
+    fn default() -> Self {
+        Self {
+            ledger: None,
+            #[cfg(feature = "net")]
+            web: None,
+        }
+    }
+}
+
+impl<L: Ledger> Resolver<L> {
+    /// Every method this code can resolve, when configured for it.
+    pub const METHODS: [&'static str; 5] = ["key", "jwk", "didam", "web", "webvh"];
+
+    /// A resolver of the offline methods (`did:key`, `did:jwk`) only.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Resolves `did:didam` through `ledger`, trusting checkpoints signed by
+    /// `key` and consistent with those in `store`.
+    pub fn with_ledger(mut self, ledger: L, key: NoteVerifier, store: CheckpointStore) -> Self {
+        self.ledger = Some(LedgerSource { ledger, key, store });
+        self
+    }
+
+    /// Resolves `did:web` and `did:webvh` with `fetcher`.
+    #[cfg(feature = "net")]
+    pub fn with_web(mut self, fetcher: crate::web::WebFetcher) -> Self {
+        self.web = Some(fetcher);
+        self
+    }
+
+    /// The methods this resolver is configured for.
+    pub fn methods(&self) -> Vec<&'static str> {
+        Self::METHODS.into_iter().filter(|m| self.supports(m)).collect()
+    }
+
+    /// Whether `method` is resolvable here.
+    pub fn supports(&self, method: &str) -> bool {
+        match method {
+            "key" | "jwk" => true,
+            "didam" => self.ledger.is_some(),
+            #[cfg(feature = "net")]
+            "web" | "webvh" => self.web.is_some(),
+            _ => false,
+        }
+    }
+
+    /// Resolves `did` (a DID, not a DID URL) with `options`.
+    pub async fn resolve(&self, did: &Did, options: &ResolveOptions) -> Result<Resolution, Error> {
+        if options.version_id.is_some() && options.version_time.is_some() {
+            return Err(Error::InvalidOptions("versionId and versionTime are mutually exclusive".into()));
+        }
+        let method = did.method();
+        if !self.supports(method) {
+            return Err(Error::MethodNotSupported(method.to_owned()));
+        }
+        let versioned = options.version_id.is_some() || options.version_time.is_some();
+        match method {
+            "key" | "jwk" => {
+                if versioned {
+                    return Err(Error::FeatureNotSupported(format!("did:{method} DIDs have no versions")));
+                }
+                OfflineResolver.resolve(did.as_str()).await.map_err(from_resolve_error)
+            }
+            "didam" => {
+                let source = self.ledger.as_ref().ok_or_else(|| Error::MethodNotSupported(method.into()))?;
+                let resolved =
+                    resolve(&source.ledger, &source.key, &source.store, did.as_str(), options).await?;
+                resolved.resolution()
+            }
+            #[cfg(feature = "net")]
+            "web" => {
+                if versioned {
+                    return Err(Error::FeatureNotSupported("did:web DIDs have no versions".into()));
+                }
+                let web = self.web.as_ref().ok_or_else(|| Error::MethodNotSupported(method.into()))?;
+                web.resolve_web(did.as_str()).await
+            }
+            #[cfg(feature = "net")]
+            "webvh" => {
+                let web = self.web.as_ref().ok_or_else(|| Error::MethodNotSupported(method.into()))?;
+                let history = web.webvh_history(did.as_str()).await?;
+                history_resolution(did.as_str(), &history, options)
+            }
+            other => Err(Error::MethodNotSupported(other.to_owned())),
+        }
+    }
+}
+
+/// The resolution of a verified history (oldest first) at the version
+/// `options` select: the same metadata as [`crate::Resolved::resolution`].
+pub fn history_resolution(
+    did: &str,
+    history: &[DidState],
+    options: &ResolveOptions,
+) -> Result<Resolution, Error> {
+    let latest = history.last().ok_or_else(|| Error::NotFound(did.to_owned()))?;
+    let state = match (&options.version_id, options.version_time) {
+        (Some(id), _) => history
+            .iter()
+            .find(|s| &s.version_id == id)
+            .ok_or_else(|| Error::NotFound(format!("{did} version {id}")))?,
+        (None, Some(t)) => history
+            .iter()
+            .rev()
+            .find(|s| s.version_time <= t)
+            .ok_or_else(|| Error::NotFound(format!("{did} at {t}")))?,
+        (None, None) => latest,
+    };
+    let stamp = didam_credential::proof::xsd_datetime;
+    let mut metadata = json!({
+        "created": stamp(state.created),
+        "updated": stamp(state.version_time),
+        "versionId": state.version_id,
+        "versionTime": stamp(state.version_time),
+    });
+    if latest.deactivated {
+        metadata["deactivated"] = json!(true);
+    }
+    if let Some(next) = history.iter().find(|s| s.version_number == state.version_number + 1) {
+        metadata["nextUpdate"] = json!(stamp(next.version_time));
+        metadata["nextVersionId"] = json!(next.version_id);
+    }
+    let document = DidDocument::new(state.document.clone())
+        .map_err(|e| Error::InvalidDocument { did: did.to_owned(), reason: e.to_string() })?;
+    Ok(Resolution { document, document_metadata: metadata, content_type: "application/did+ld+json".into() })
+}
+
+fn from_resolve_error(e: ResolveError) -> Error {
+    match e {
+        ResolveError::InvalidDid(did) => Error::InvalidDid(did),
+        ResolveError::MethodNotSupported(m) => Error::MethodNotSupported(m),
+        ResolveError::NotFound(did) => Error::NotFound(did),
+        ResolveError::InvalidDocument { did, reason } => Error::InvalidDocument { did, reason },
+        other => Error::InvalidDocument { did: String::new(), reason: other.to_string() },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn did_syntax() {
+        let did = Did::parse("did:example:123:abc%20x").unwrap();
+        assert_eq!(did.method(), "example");
+        for bad in [
+            "",
+            "not-a-did",
+            "did:example",
+            "did:example:",
+            "did:Ex:1",
+            "did::1",
+            "did:e:a:",
+            "did:e:a%2",
+            "did:e:a b",
+        ] {
+            assert!(matches!(Did::parse(bad), Err(Error::InvalidDid(_))), "{bad}");
+        }
+    }
+
+    #[test]
+    fn did_urls_split() {
+        let url = DidUrl::parse("did:example:1/path?service=x#frag").unwrap();
+        assert_eq!(url.did.as_str(), "did:example:1");
+        assert_eq!(url.path.as_deref(), Some("/path"));
+        assert_eq!(url.query.as_deref(), Some("service=x"));
+        assert_eq!(url.fragment.as_deref(), Some("frag"));
+        assert!(DidUrl::parse("did:example:1").unwrap().is_did());
+        assert!(DidUrl::parse("did:example/x").is_err());
+    }
+}

@@ -1,0 +1,71 @@
+//! The router: every route with its OpenAPI annotation (the document is
+//! built from the same list, so the two cannot drift apart), then the
+//! middleware: request tracking, time limit, body limit, rate limit.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::middleware;
+use tower_http::timeout::TimeoutLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::config::Config;
+use crate::state::AppState;
+use crate::{ledger_api, ops, resolution};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "didam-resolver",
+        description = "W3C DID Resolution HTTP binding, and the ledger API of the didam registry"
+    ),
+    tags(
+        (name = "DID Resolution", description = "https://www.w3.org/TR/did-resolution/#bindings-https"),
+        (name = "Ledger", description = "The ledger for remote registry clients (didam_registry::HttpLedger)"),
+        (name = "Operations", description = "Health, metrics, this document"),
+    )
+)]
+struct ApiDoc;
+
+/// The routes and their OpenAPI document.
+fn routes() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(resolution::get_identifier, resolution::post_identifier))
+        .routes(routes!(resolution::post_identifiers))
+        .routes(routes!(resolution::methods))
+        .routes(routes!(ledger_api::submit))
+        .routes(routes!(ledger_api::log))
+        .routes(routes!(ledger_api::tip))
+        .routes(routes!(ledger_api::tip_proof))
+        .routes(routes!(ledger_api::size))
+        .routes(routes!(ledger_api::leaf))
+        .routes(routes!(ledger_api::inclusion))
+        .routes(routes!(ledger_api::consistency))
+        .routes(routes!(ledger_api::checkpoint))
+        .routes(routes!(ledger_api::key))
+        .routes(routes!(ops::health))
+        .routes(routes!(ops::metrics))
+        .routes(routes!(ops::openapi))
+}
+
+/// The OpenAPI 3.1 document of [`app`]'s routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().split_for_parts().1
+}
+
+/// The daemon's router over `state`.
+pub fn app(state: Arc<AppState>, config: &Config) -> Router {
+    let (router, api) = routes().split_for_parts();
+    let _ = state.openapi.set(api.to_json().unwrap_or_else(|_| "{}".to_owned()));
+    router
+        .fallback(ops::not_found)
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), ops::rate_limit))
+        .layer(DefaultBodyLimit::max(config.body_limit))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout()))
+        .layer(middleware::from_fn(ops::track))
+        .with_state(state)
+}

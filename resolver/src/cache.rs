@@ -1,0 +1,135 @@
+//! The resolution cache: in memory, bounded, with a lifetime per method and a
+//! short one for NOT_FOUND answers. Concurrent lookups of one DID share one
+//! resolution (moka's `try_get_with`). Other errors are not cached.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use didam_credential::did::Resolution;
+use didam_registry::{Did, Error, ResolveOptions, Resolver};
+use moka::Expiry;
+use moka::future::Cache;
+
+use crate::config::CacheConfig;
+use crate::shared::SharedLedger;
+
+/// A cached outcome: a resolution, or the detail of a NOT_FOUND.
+#[derive(Clone, Debug)]
+enum Cached {
+    Found(Arc<Resolution>),
+    NotFound(Arc<str>),
+}
+
+/// Lifetimes by method and outcome.
+#[derive(Clone, Debug)]
+struct Lifetimes(CacheConfig);
+
+impl Lifetimes {
+    fn of(&self, key: &str, value: &Cached) -> Duration {
+        let c = &self.0;
+        let secs = match value {
+            Cached::NotFound(_) => c.not_found_ttl_secs,
+            Cached::Found(_) if key.starts_with("did:key:") || key.starts_with("did:jwk:") => {
+                c.offline_ttl_secs
+            }
+            Cached::Found(_) if key.starts_with("did:didam:") => c.didam_ttl_secs,
+            Cached::Found(_) => c.web_ttl_secs,
+        };
+        Duration::from_secs(secs)
+    }
+}
+
+impl Expiry<String, Cached> for Lifetimes {
+    fn expire_after_create(&self, key: &String, value: &Cached, _now: Instant) -> Option<Duration> {
+        Some(self.of(key, value))
+    }
+
+    fn expire_after_update(
+        &self,
+        key: &String,
+        value: &Cached,
+        _now: Instant,
+        _current: Option<Duration>,
+    ) -> Option<Duration> {
+        Some(self.of(key, value))
+    }
+}
+
+/// Runs one resolution on a blocking thread: the method code (log replay,
+/// proof checks) is CPU work with futures that are not `Send`.
+async fn run_resolution(
+    resolver: &Arc<Resolver<SharedLedger>>,
+    did: &Did,
+    options: &ResolveOptions,
+) -> Result<Resolution, Error> {
+    let (resolver, did, options) = (Arc::clone(resolver), did.clone(), options.clone());
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || handle.block_on(resolver.resolve(&did, &options)))
+        .await
+        .unwrap_or_else(|e| Err(Error::Build(format!("the resolution task failed: {e}"))))
+}
+
+/// The cache (see the module doc).
+#[derive(Clone, Debug)]
+pub struct ResolutionCache {
+    cache: Cache<String, Cached>,
+}
+
+impl ResolutionCache {
+    /// A cache configured by `config`.
+    pub fn new(config: &CacheConfig) -> Self {
+        let cache =
+            Cache::builder().max_capacity(config.capacity).expire_after(Lifetimes(config.clone())).build();
+        Self { cache }
+    }
+
+    /// Resolves `did` through the cache; `no_cache` skips the lookup (the
+    /// fresh answer replaces the cached one).
+    pub async fn resolve(
+        &self,
+        resolver: &Arc<Resolver<SharedLedger>>,
+        did: &Did,
+        options: &ResolveOptions,
+        no_cache: bool,
+    ) -> Result<Resolution, Arc<Error>> {
+        let key = format!(
+            "{did}\n{}\n{}",
+            options.version_id.as_deref().unwrap_or_default(),
+            options.version_time.map(|t| t.to_rfc3339()).unwrap_or_default()
+        );
+        let fresh = async {
+            match run_resolution(resolver, did, options).await {
+                Ok(r) => Ok(Cached::Found(Arc::new(r))),
+                Err(Error::NotFound(detail)) => Ok(Cached::NotFound(detail.into())),
+                Err(e) => Err(e),
+            }
+        };
+        let outcome = if no_cache {
+            metrics::counter!("didam_cache_bypass_total").increment(1);
+            let value = fresh.await.map_err(Arc::new)?;
+            self.cache.insert(key, value.clone()).await;
+            value
+        } else {
+            let missed = AtomicBool::new(false);
+            let value = self
+                .cache
+                .try_get_with(key, async {
+                    missed.store(true, Ordering::Relaxed);
+                    fresh.await
+                })
+                .await?;
+            let name = if missed.load(Ordering::Relaxed) {
+                "didam_cache_misses_total"
+            } else {
+                "didam_cache_hits_total"
+            };
+            metrics::counter!(name).increment(1);
+            value
+        };
+        match outcome {
+            Cached::Found(r) => Ok((*r).clone()),
+            Cached::NotFound(detail) => Err(Arc::new(Error::NotFound(detail.to_string()))),
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! Command-line types (clap derive only; no I/O). Every serve flag has an
+//! environment variable `DIDAM_RESOLVER_<FLAG>` and a key of the same name in
+//! the `--config` TOML file; flags win over the environment, which wins over
+//! the file.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// The didam resolver daemon: DID resolution and the ledger API over HTTP.
+#[derive(Debug, Parser)]
+#[command(name = "didam-resolver", version, about)]
+pub struct Cli {
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Serve options.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Make a checkpoint key file: a new Ed25519 note key, encrypted with a
+    /// passphrase (age, scrypt). Prints the verifier key to publish.
+    Keygen(KeygenArgs),
+}
+
+/// `keygen` options.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// The ledger's origin (its checkpoints' first line and key name).
+    #[arg(long)]
+    pub origin: String,
+    /// The key file to write; an existing file is never overwritten.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// A file holding the passphrase (its first line).
+    #[arg(long)]
+    pub passphrase_file: PathBuf,
+}
+
+/// Serve options (all optional here: defaults come from [`crate::Config`]).
+#[derive(Debug, Default, Args)]
+pub struct ServeArgs {
+    /// A TOML file with the same keys as these flags (`listen = "…"`).
+    #[arg(long, env = "DIDAM_RESOLVER_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "DIDAM_RESOLVER_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// The embedded ledger file [default: DATA_DIR/ledger.db].
+    #[arg(long, env = "DIDAM_RESOLVER_LEDGER")]
+    pub ledger: Option<PathBuf>,
+    /// Folder for the daemon's state (checkpoint store) [default: the user's data dir].
+    #[arg(long, env = "DIDAM_RESOLVER_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The ledger's origin when no checkpoint key names it.
+    #[arg(long, env = "DIDAM_RESOLVER_ORIGIN")]
+    pub origin: Option<String>,
+    /// The checkpoint key file (made by `keygen`). Without it the daemon
+    /// signs no checkpoints.
+    #[arg(long, env = "DIDAM_RESOLVER_CHECKPOINT_KEY")]
+    pub checkpoint_key: Option<PathBuf>,
+    /// A file holding the checkpoint key's passphrase.
+    #[arg(long, env = "DIDAM_RESOLVER_CHECKPOINT_KEY_PASSPHRASE_FILE")]
+    pub checkpoint_key_passphrase_file: Option<PathBuf>,
+    /// How often the sequencer checks for new entries to sign, in ms.
+    #[arg(long, env = "DIDAM_RESOLVER_CHECKPOINT_INTERVAL_MS")]
+    pub checkpoint_interval_ms: Option<u64>,
+    /// Requests per second allowed per client IP (0: no rate limit).
+    #[arg(long, env = "DIDAM_RESOLVER_RATE_LIMIT")]
+    pub rate_limit: Option<f64>,
+    /// Burst size of the per-client rate limit.
+    #[arg(long, env = "DIDAM_RESOLVER_RATE_LIMIT_BURST")]
+    pub rate_limit_burst: Option<u32>,
+    /// Largest request body, in bytes.
+    #[arg(long, env = "DIDAM_RESOLVER_BODY_LIMIT")]
+    pub body_limit: Option<usize>,
+    /// Time limit of a request, in ms.
+    #[arg(long, env = "DIDAM_RESOLVER_REQUEST_TIMEOUT_MS")]
+    pub request_timeout_ms: Option<u64>,
+    /// Log format: `json` or `text`.
+    #[arg(long, env = "DIDAM_RESOLVER_LOG_FORMAT")]
+    pub log_format: Option<String>,
+}

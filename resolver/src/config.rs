@@ -1,0 +1,195 @@
+//! The daemon's configuration: defaults, then the TOML file, then the
+//! environment and flags (see [`crate::cli`]).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::cli::ServeArgs;
+use crate::error::StartError;
+
+/// Everything the daemon needs to start. Every field has a default, so an
+/// empty file (or none) starts a daemon on the embedded ledger.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+#[non_exhaustive]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Folder for the daemon's state: the checkpoint store, and the ledger
+    /// unless `ledger` says otherwise.
+    pub data_dir: PathBuf,
+    /// The embedded ledger file (default: `<data-dir>/ledger.db`).
+    pub ledger: Option<PathBuf>,
+    /// The ledger's origin when there is no checkpoint key.
+    pub origin: String,
+    /// The checkpoint key file (see `didam-resolver keygen`).
+    pub checkpoint_key: Option<PathBuf>,
+    /// The file with the checkpoint key's passphrase.
+    pub checkpoint_key_passphrase_file: Option<PathBuf>,
+    /// Sequencer period, in ms.
+    pub checkpoint_interval_ms: u64,
+    /// Requests per second per client IP; 0 turns the rate limit off.
+    pub rate_limit: f64,
+    /// Burst of the rate limit.
+    pub rate_limit_burst: u32,
+    /// Largest request body, in bytes.
+    pub body_limit: usize,
+    /// Time limit of a request, in ms.
+    pub request_timeout_ms: u64,
+    /// `json` or `text`.
+    pub log_format: String,
+    /// The resolution cache.
+    pub cache: CacheConfig,
+    /// Fetching `did:web` and `did:webvh`.
+    pub web: WebConfig,
+}
+
+/// Cache sizes and lifetimes, per method.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+#[non_exhaustive]
+pub struct CacheConfig {
+    /// Most results kept.
+    pub capacity: u64,
+    /// Lifetime of `did:key` and `did:jwk` results, in seconds.
+    pub offline_ttl_secs: u64,
+    /// Lifetime of `did:didam` results, in seconds.
+    pub didam_ttl_secs: u64,
+    /// Lifetime of `did:web` and `did:webvh` results, in seconds.
+    pub web_ttl_secs: u64,
+    /// Lifetime of a NOT_FOUND answer, in seconds.
+    pub not_found_ttl_secs: u64,
+}
+
+/// Limits of HTTPS fetches.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+#[non_exhaustive]
+pub struct WebConfig {
+    /// Connect timeout, in ms.
+    pub connect_timeout_ms: u64,
+    /// Total timeout, in ms.
+    pub timeout_ms: u64,
+    /// Largest document or log, in bytes.
+    pub max_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let data_dir = directories::ProjectDirs::from("", "", "didam")
+            .map(|d| d.data_dir().to_owned())
+            .unwrap_or_else(|| PathBuf::from(".didam"));
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir,
+            ledger: None,
+            origin: "didam.local/ledger".into(),
+            checkpoint_key: None,
+            checkpoint_key_passphrase_file: None,
+            checkpoint_interval_ms: 200,
+            rate_limit: 50.0,
+            rate_limit_burst: 100,
+            body_limit: 256 * 1024,
+            request_timeout_ms: 15_000,
+            log_format: "json".into(),
+            cache: CacheConfig::default(),
+            web: WebConfig::default(),
+        }
+    }
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self {
+            capacity: 10_000,
+            offline_ttl_secs: 24 * 3600,
+            didam_ttl_secs: 5,
+            web_ttl_secs: 300,
+            not_found_ttl_secs: 2,
+        }
+    }
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self { connect_timeout_ms: 3_000, timeout_ms: 10_000, max_bytes: 1024 * 1024 }
+    }
+}
+
+impl Config {
+    /// Reads a TOML file.
+    pub fn from_file(path: &Path) -> Result<Self, StartError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| StartError::Read { path: path.to_owned(), source })?;
+        toml::from_str(&text).map_err(|e| StartError::Config { path: path.to_owned(), reason: e.to_string() })
+    }
+
+    /// The file named by `args` (if any), overridden by `args`.
+    pub fn load(args: &ServeArgs) -> Result<Self, StartError> {
+        let mut config = match &args.config {
+            Some(path) => Self::from_file(path)?,
+            None => Self::default(),
+        };
+        config.apply(args);
+        Ok(config)
+    }
+
+    fn apply(&mut self, a: &ServeArgs) {
+        fn set<T: Clone>(field: &mut T, value: &Option<T>) {
+            if let Some(v) = value {
+                *field = v.clone();
+            }
+        }
+        set(&mut self.listen, &a.listen);
+        set(&mut self.data_dir, &a.data_dir);
+        set(&mut self.origin, &a.origin);
+        set(&mut self.checkpoint_interval_ms, &a.checkpoint_interval_ms);
+        set(&mut self.rate_limit, &a.rate_limit);
+        set(&mut self.rate_limit_burst, &a.rate_limit_burst);
+        set(&mut self.body_limit, &a.body_limit);
+        set(&mut self.request_timeout_ms, &a.request_timeout_ms);
+        set(&mut self.log_format, &a.log_format);
+        if a.ledger.is_some() {
+            self.ledger.clone_from(&a.ledger);
+        }
+        if a.checkpoint_key.is_some() {
+            self.checkpoint_key.clone_from(&a.checkpoint_key);
+        }
+        if a.checkpoint_key_passphrase_file.is_some() {
+            self.checkpoint_key_passphrase_file.clone_from(&a.checkpoint_key_passphrase_file);
+        }
+    }
+
+    /// The ledger file.
+    pub fn ledger_path(&self) -> PathBuf {
+        self.ledger.clone().unwrap_or_else(|| self.data_dir.join("ledger.db"))
+    }
+
+    /// The request time limit.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn file_then_flags() {
+        let config: Config =
+            toml::from_str("listen = \"127.0.0.1:9000\"\nrate-limit = 0.0\n[cache]\ndidam-ttl-secs = 1\n")
+                .unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.cache.didam_ttl_secs, 1);
+        let mut config = config;
+        config.apply(&ServeArgs { listen: Some("127.0.0.1:0".parse().unwrap()), ..ServeArgs::default() });
+        assert_eq!(config.listen.port(), 0);
+        assert_eq!(config.rate_limit, 0.0);
+        assert!(toml::from_str::<Config>("lisen = \"x\"").is_err(), "unknown keys are errors");
+    }
+}

@@ -1,0 +1,72 @@
+//! Why the daemon (or `keygen`) could not start. Each message says what
+//! failed and, where there is one, what to do next.
+
+use std::path::PathBuf;
+
+/// A failure before serving.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The configuration file is invalid.
+    #[error("invalid configuration file {path}: {reason}")]
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A checkpoint key was given without a passphrase file.
+    #[error(
+        "--checkpoint-key needs --checkpoint-key-passphrase-file (the passphrase is never read from argv)"
+    )]
+    NoPassphrase,
+    /// The passphrase file is empty.
+    #[error("the passphrase file {0} is empty")]
+    EmptyPassphrase(PathBuf),
+    /// The key file did not decrypt or does not hold a note key.
+    #[error("cannot open the checkpoint key {path}: {reason}")]
+    Key {
+        /// The key file.
+        path: PathBuf,
+        /// Why (never the key or passphrase).
+        reason: String,
+    },
+    /// `keygen` refuses to overwrite.
+    #[error("{0} exists: refusing to overwrite a key file (choose another --out)")]
+    Exists(PathBuf),
+    /// Writing a file failed.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The ledger could not be opened.
+    #[error("cannot open the ledger {path}: {source}")]
+    Ledger {
+        /// The ledger file.
+        path: PathBuf,
+        /// Why.
+        source: didam_ledger::LedgerError,
+    },
+    /// The listening socket could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Another start-up step failed.
+    #[error("{0}")]
+    Setup(String),
+}

@@ -1,0 +1,265 @@
+//! The ledger API (`/ledger/v1/…`) for remote registry clients such as
+//! [`didam_registry::HttpLedger`]. The shapes and the error mapping live in
+//! [`didam_registry::http`], shared with the client.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use didam_ledger::{Ledger as _, LedgerError};
+use didam_registry::http::{
+    LedgerProblem, LogBody, LogEntryBody, ProofBody, ReceiptBody, SizeBody, TipProofBody, problem,
+};
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::IntoParams;
+
+use crate::state::AppState;
+
+/// A ledger API error answer: the problem object, with its status.
+#[derive(Debug)]
+pub struct ApiError(pub LedgerProblem);
+
+impl From<LedgerError> for ApiError {
+    fn from(e: LedgerError) -> Self {
+        let p = LedgerProblem::from_error(&e);
+        if p.status >= 500 {
+            tracing::warn!(error = %e, "ledger error");
+        }
+        Self(p)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, Json(self.0)).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        response
+    }
+}
+
+fn text(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}
+
+fn no_checkpoint(detail: &str) -> ApiError {
+    ApiError(LedgerProblem::new(problem::NO_CHECKPOINT, 404, "No checkpoint", detail))
+}
+
+/// Submits a DID log entry. Idempotent: re-submitting an accepted entry
+/// returns its receipt with `duplicate: true` (200).
+#[utoipa::path(
+    post,
+    path = "/ledger/v1/entries",
+    tag = "Ledger",
+    request_body(content = Object, description = "A DID log entry (did:webvh 1.0 structure)", content_type = "application/json"),
+    responses(
+        (status = 201, description = "Appended", body = ReceiptBody),
+        (status = 200, description = "Already appended (a retry)", body = ReceiptBody),
+        (status = 400, description = "Not a JSON entry", content_type = "application/problem+json", body = LedgerProblem),
+        (status = 404, description = "A later entry of a DID the ledger does not hold", content_type = "application/problem+json", body = LedgerProblem),
+        (status = 409, description = "Does not follow the DID's tip", content_type = "application/problem+json", body = LedgerProblem),
+        (status = 422, description = "Does not verify", content_type = "application/problem+json", body = LedgerProblem),
+        (status = 503, description = "Storage unavailable; retry", content_type = "application/problem+json", body = LedgerProblem),
+    )
+)]
+pub async fn submit(
+    State(state): State<Arc<AppState>>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let entry: Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError(LedgerProblem::new(problem::BAD_REQUEST, 400, "Not a JSON entry", e.to_string()))
+    })?;
+    let receipt = state.ledger.append(&entry).await?;
+    let status = if receipt.duplicate { StatusCode::OK } else { StatusCode::CREATED };
+    if !receipt.duplicate {
+        state.appended.notify_one();
+    }
+    Ok((status, Json(ReceiptBody::from(receipt))).into_response())
+}
+
+/// A DID's log, oldest entry first (including entries not yet checkpointed).
+#[utoipa::path(
+    get,
+    path = "/ledger/v1/dids/{did}/log",
+    tag = "Ledger",
+    params(("did" = String, Path, description = "The DID")),
+    responses(
+        (status = 200, body = LogBody),
+        (status = 404, content_type = "application/problem+json", body = LedgerProblem),
+    )
+)]
+pub async fn log(
+    State(state): State<Arc<AppState>>,
+    Path(did): Path<String>,
+) -> Result<Json<LogBody>, ApiError> {
+    let entries = state.ledger.log(&did).await?;
+    let entries =
+        entries.into_iter().map(|e| LogEntryBody { line: e.line, leaf_index: e.leaf_index }).collect();
+    Ok(Json(LogBody { did, entries }))
+}
+
+/// A DID's verified state after its latest entry (the ledger's `DidState`:
+/// `did`, `scid`, `version_id`, `version_number`, `entry_hash`,
+/// `version_time`, `created`, `parameters`, `document`, `deactivated`).
+#[utoipa::path(
+    get,
+    path = "/ledger/v1/dids/{did}/tip",
+    tag = "Ledger",
+    params(("did" = String, Path, description = "The DID")),
+    responses(
+        (status = 200, body = Object),
+        (status = 404, content_type = "application/problem+json", body = LedgerProblem),
+    )
+)]
+pub async fn tip(State(state): State<Arc<AppState>>, Path(did): Path<String>) -> Result<Response, ApiError> {
+    let tip = state.ledger.tip(&did).await?;
+    Ok(Json(tip).into_response())
+}
+
+/// A tree size.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SizeQuery {
+    /// The checkpoint's tree size (default: the latest checkpoint).
+    pub size: Option<u64>,
+}
+
+/// A DID's record in a checkpoint's tips tree, with its inclusion proof.
+#[utoipa::path(
+    get,
+    path = "/ledger/v1/dids/{did}/tip-proof",
+    tag = "Ledger",
+    params(("did" = String, Path, description = "The DID"), SizeQuery),
+    responses(
+        (status = 200, body = TipProofBody),
+        (status = 404, content_type = "application/problem+json", body = LedgerProblem),
+    )
+)]
+pub async fn tip_proof(
+    State(state): State<Arc<AppState>>,
+    Path(did): Path<String>,
+    Query(q): Query<SizeQuery>,
+) -> Result<Json<TipProofBody>, ApiError> {
+    let size = match q.size {
+        Some(size) => size,
+        None => {
+            state.ledger.latest_checkpoint().await?.ok_or_else(|| no_checkpoint("no checkpoint yet"))?.size
+        }
+    };
+    Ok(Json(state.ledger.tip_proof(&did, size).await?.into()))
+}
+
+/// The number of leaves in the tree.
+#[utoipa::path(get, path = "/ledger/v1/size", tag = "Ledger", responses((status = 200, body = SizeBody)))]
+pub async fn size(State(state): State<Arc<AppState>>) -> Result<Json<SizeBody>, ApiError> {
+    Ok(Json(SizeBody { size: state.ledger.size().await? }))
+}
+
+/// A leaf's data (the entry's JCS bytes).
+#[utoipa::path(
+    get,
+    path = "/ledger/v1/leaves/{index}",
+    tag = "Ledger",
+    params(("index" = u64, Path, description = "Leaf index")),
+    responses(
+        (status = 200, content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 400, content_type = "application/problem+json", body = LedgerProblem),
+    )
+)]
+pub async fn leaf(State(state): State<Arc<AppState>>, Path(index): Path<u64>) -> Result<Response, ApiError> {
+    let data = state.ledger.leaf(index).await?;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], data).into_response())
+}
+
+/// Parameters of an inclusion proof.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InclusionQuery {
+    /// Leaf index.
+    pub index: u64,
+    /// Tree size.
+    pub size: u64,
+}
+
+/// An RFC 9162 inclusion proof.
+#[utoipa::path(
+    get,
+    path = "/ledger/v1/proofs/inclusion",
+    tag = "Ledger",
+    params(InclusionQuery),
+    responses(
+        (status = 200, body = ProofBody),
+        (status = 400, content_type = "application/problem+json", body = LedgerProblem),
+    )
+)]
+pub async fn inclusion(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<InclusionQuery>,
+) -> Result<Json<ProofBody>, ApiError> {
+    Ok(Json(ProofBody::new(&state.ledger.inclusion_proof(q.index, q.size).await?)))
+}
+
+/// Parameters of a consistency proof.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConsistencyQuery {
+    /// Old tree size.
+    pub old: u64,
+    /// New tree size.
+    pub new: u64,
+}
+
+/// An RFC 9162 consistency proof.
+#[utoipa::path(
+    get,
+    path = "/ledger/v1/proofs/consistency",
+    tag = "Ledger",
+    params(ConsistencyQuery),
+    responses(
+        (status = 200, body = ProofBody),
+        (status = 400, content_type = "application/problem+json", body = LedgerProblem),
+    )
+)]
+pub async fn consistency(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<ConsistencyQuery>,
+) -> Result<Json<ProofBody>, ApiError> {
+    Ok(Json(ProofBody::new(&state.ledger.consistency_proof(q.old, q.new).await?)))
+}
+
+/// The latest checkpoint: a C2SP signed note.
+#[utoipa::path(
+    get,
+    path = "/ledger/v1/checkpoint",
+    tag = "Ledger",
+    responses(
+        (status = 200, content_type = "text/plain", body = String),
+        (status = 404, content_type = "application/problem+json", body = LedgerProblem),
+    )
+)]
+pub async fn checkpoint(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+    let latest = state.ledger.latest_checkpoint().await?.ok_or_else(|| no_checkpoint("no checkpoint yet"))?;
+    Ok(text(latest.note))
+}
+
+/// The checkpoint verifier key (`<origin>+<key id>+<key>`), for clients to pin.
+#[utoipa::path(
+    get,
+    path = "/ledger/v1/key",
+    tag = "Ledger",
+    responses(
+        (status = 200, content_type = "text/plain", body = String),
+        (status = 404, description = "The daemon signs no checkpoints", content_type = "application/problem+json", body = LedgerProblem),
+    )
+)]
+pub async fn key(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+    let verifier =
+        state.verifier.as_ref().ok_or_else(|| no_checkpoint("this daemon has no checkpoint key"))?;
+    Ok(text(verifier.to_vkey()))
+}

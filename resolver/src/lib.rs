@@ -1,0 +1,46 @@
+//! `didam-resolver`: the didam daemon. A thin HTTP front end over the
+//! libraries:
+//!
+//! - the W3C DID Resolution HTTP binding (`/1.0/identifiers/{did}`) for
+//!   `did:key`, `did:jwk`, `did:didam`, `did:web` and `did:webvh`, through
+//!   [`didam_registry::Resolver`] and a cache ([`cache`]);
+//! - the ledger API (`/ledger/v1/…`) that [`didam_registry::HttpLedger`]
+//!   clients use, with a sequencer that signs checkpoints ([`sequencer`]);
+//! - operations: `/health`, `/metrics`, `/openapi.json`, rate limit, body and
+//!   time limits, graceful shutdown.
+//!
+//! Which piece for which job: [`Config`] (defaults, TOML file, flags),
+//! [`build_state`] then [`app`] for the router, [`serve`] to run it all.
+//!
+//! ```
+//! use didam_resolver::{Config, app, build_state};
+//!
+//! let mut config = Config::default();
+//! config.data_dir = std::env::temp_dir().join(format!("didam-resolver-doc-{}", std::process::id()));
+//! let state = build_state(&config, None, None)?;
+//! let router: axum::Router = app(state, &config);
+//! # drop(router);
+//! # std::fs::remove_dir_all(&config.data_dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod app;
+pub mod cache;
+pub mod cli;
+pub mod config;
+mod error;
+pub mod keyfile;
+pub mod ledger_api;
+pub mod ops;
+pub mod problem;
+pub mod rate;
+pub mod resolution;
+pub mod sequencer;
+mod server;
+pub mod shared;
+pub mod state;
+
+pub use app::{app, openapi};
+pub use config::Config;
+pub use error::StartError;
+pub use server::{build_state, install_metrics, load_signer, serve};

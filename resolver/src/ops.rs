@@ -1,0 +1,135 @@
+//! Operations: health, Prometheus metrics, the OpenAPI document, and the
+//! middleware that counts, logs and rate-limits requests.
+//!
+//! Logs name the route template (`/1.0/identifiers/{did}`), never the path:
+//! which DIDs people resolve is not recorded.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use didam_ledger::Ledger as _;
+use serde_json::{Value, json};
+
+use crate::problem;
+use crate::state::AppState;
+
+/// Liveness and whether the daemon signs checkpoints.
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "Operations",
+    responses((status = 200, description = "`{\"status\": \"ok\", \"checkpointing\": bool, \"ledgerSize\": n}`", body = Object))
+)]
+pub async fn health(State(state): State<Arc<AppState>>) -> Response {
+    match state.ledger.size().await {
+        Ok(size) => Json(json!({
+            "status": "ok",
+            "checkpointing": state.verifier.is_some(),
+            "ledgerSize": size,
+        }))
+        .into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health: ledger unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "ledger unavailable" }))).into_response()
+        }
+    }
+}
+
+/// Prometheus metrics (text exposition format).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "Operations",
+    responses((status = 200, content_type = "text/plain", body = String))
+)]
+pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    if let Ok(size) = state.ledger.size().await {
+        metrics::gauge!("didam_ledger_size").set(size as f64);
+    }
+    let Some(handle) = &state.metrics else {
+        return (StatusCode::NOT_FOUND, "metrics are not enabled").into_response();
+    };
+    handle.run_upkeep();
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle.render()).into_response()
+}
+
+/// This OpenAPI 3.1 document.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "Operations",
+    responses((status = 200, content_type = "application/json", body = Object))
+)]
+pub async fn openapi(State(state): State<Arc<AppState>>) -> Response {
+    let doc = state.openapi.get().cloned().unwrap_or_else(|| "{}".to_owned());
+    ([(header::CONTENT_TYPE, "application/json")], doc).into_response()
+}
+
+/// Counts and times each request by route template and status, and logs it
+/// without its path.
+pub async fn track(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().as_str().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16().to_string();
+    let labels = [("route", route.clone()), ("method", method.clone()), ("status", status.clone())];
+    metrics::counter!("didam_http_requests_total", &labels).increment(1);
+    metrics::histogram!("didam_http_request_duration_seconds", &labels[..2]).record(elapsed.as_secs_f64());
+    tracing::info!(%method, %route, %status, latency_ms = elapsed.as_millis() as u64, "request");
+    response
+}
+
+/// Refuses a client past its rate with 429 and a problem object.
+pub async fn rate_limit(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let Some(limiter) = &state.rate else {
+        return next.run(request).await;
+    };
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    match peer.map(|ip| limiter.check(ip)) {
+        Some(Err(wait)) => {
+            metrics::counter!("didam_rate_limited_total").increment(1);
+            let mut response = problem::plain(
+                StatusCode::TOO_MANY_REQUESTS,
+                "urn:didam:problem:rate-limited",
+                "Too many requests",
+                "this client sent more requests than the daemon's rate limit allows; retry later",
+            );
+            if let Ok(v) = HeaderValue::from_str(&wait.max(1).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            response
+        }
+        _ => next.run(request).await,
+    }
+}
+
+/// The answer for routes that do not exist.
+pub async fn not_found() -> Response {
+    problem::plain(StatusCode::NOT_FOUND, "about:blank", "Not Found", "no such route")
+}
+
+/// The OpenAPI document's paths with their methods, sorted (for tests and
+/// tools that check the document against the routes).
+pub fn documented_routes(doc: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            for method in item.as_object().into_iter().flat_map(|m| m.keys()) {
+                out.push((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    out.sort();
+    out
+}

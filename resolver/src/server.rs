@@ -1,0 +1,157 @@
+//! Starting and stopping the daemon.
+//!
+//! Steps of [`serve`]:
+//! 1. open the checkpoint key (if configured) and the embedded ledger, named
+//!    by the key's origin;
+//! 2. build the shared state (resolver, cache, rate limit, metrics);
+//! 3. bind, and print `listening on http://ADDR` (the bound address) on stdout;
+//! 4. run the sequencer (with a key) and serve until SIGTERM or SIGINT;
+//!    in-flight requests finish, then the sequencer signs a last checkpoint.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use didam_ledger::EmbeddedLedger;
+use didam_ledger::note::NoteSigner;
+use didam_registry::web::{WebFetcher, WebLimits};
+use didam_registry::{CheckpointStore, Resolver};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tokio::sync::{Notify, watch};
+
+use crate::cache::ResolutionCache;
+use crate::config::Config;
+use crate::error::StartError;
+use crate::rate::RateLimiter;
+use crate::shared::SharedLedger;
+use crate::state::AppState;
+use crate::{app, keyfile, sequencer};
+
+/// Opens the configured checkpoint key, if any.
+pub fn load_signer(config: &Config) -> Result<Option<NoteSigner>, StartError> {
+    let Some(key) = &config.checkpoint_key else {
+        return Ok(None);
+    };
+    let pass_file = config.checkpoint_key_passphrase_file.as_ref().ok_or(StartError::NoPassphrase)?;
+    let passphrase = keyfile::read_passphrase(pass_file)?;
+    keyfile::open(key, passphrase).map(Some)
+}
+
+/// Builds the shared state: the ledger at the configured path (named by
+/// `signer`'s origin when there is one), the resolver of every method (of
+/// `did:didam` only with a key to verify checkpoints against), the cache and
+/// the rate limit.
+pub fn build_state(
+    config: &Config,
+    signer: Option<&NoteSigner>,
+    metrics: Option<PrometheusHandle>,
+) -> Result<Arc<AppState>, StartError> {
+    let path = config.ledger_path();
+    let origin = signer.map_or(config.origin.as_str(), NoteSigner::name);
+    let ledger = EmbeddedLedger::open(&path, origin).map_err(|source| StartError::Ledger { path, source })?;
+    let ledger = SharedLedger::new(ledger);
+    let web = WebFetcher::new(&WebLimits {
+        connect_timeout: Duration::from_millis(config.web.connect_timeout_ms),
+        timeout: Duration::from_millis(config.web.timeout_ms),
+        max_bytes: config.web.max_bytes,
+    })
+    .map_err(|e| StartError::Setup(e.to_string()))?;
+    let mut resolver = Resolver::new().with_web(web);
+    let verifier = signer.map(NoteSigner::verifier);
+    if let Some(verifier) = &verifier {
+        let store = CheckpointStore::new(config.data_dir.join("checkpoints"));
+        resolver = resolver.with_ledger(ledger.clone(), verifier.clone(), store);
+    }
+    Ok(Arc::new(AppState {
+        resolver: Arc::new(resolver),
+        ledger,
+        verifier,
+        cache: ResolutionCache::new(&config.cache),
+        rate: RateLimiter::new(config.rate_limit, config.rate_limit_burst),
+        metrics,
+        appended: Arc::new(Notify::new()),
+        openapi: OnceLock::new(),
+    }))
+}
+
+/// Installs the process-wide Prometheus recorder.
+pub fn install_metrics() -> Result<PrometheusHandle, StartError> {
+    const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
+    PrometheusBuilder::new()
+        .set_buckets(&BUCKETS)
+        .and_then(PrometheusBuilder::install_recorder)
+        .map_err(|e| StartError::Setup(format!("metrics: {e}")))
+}
+
+/// Resolves when SIGTERM or SIGINT arrives.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// Runs the daemon until SIGTERM or SIGINT (see the module doc).
+pub async fn serve(config: Config) -> Result<(), StartError> {
+    let signer = load_signer(&config)?.map(Arc::new);
+    let metrics = install_metrics()?;
+    let state = build_state(&config, signer.as_deref(), Some(metrics))?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Bind { addr: config.listen, source })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.listen, source })?;
+
+    let (stop, stopped) = watch::channel(false);
+    let sequencer = match &signer {
+        Some(signer) => {
+            tracing::info!(origin = signer.name(), vkey = %signer.verifier(), "checkpoint signing is on");
+            let period = Duration::from_millis(config.checkpoint_interval_ms.max(10));
+            Some(tokio::spawn(sequencer::run(
+                state.ledger.clone(),
+                Arc::clone(signer),
+                period,
+                Arc::clone(&state.appended),
+                stopped,
+            )))
+        }
+        None => {
+            tracing::warn!(
+                "no --checkpoint-key: serving reads and accepting appends, but signing no checkpoints \
+                 (did:didam resolution is off)"
+            );
+            None
+        }
+    };
+    tracing::info!(%addr, ledger = %config.ledger_path().display(), "listening");
+    {
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "listening on http://{addr}");
+        let _ = out.flush();
+    }
+
+    let router = app::app(Arc::clone(&state), &config);
+    let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    let _ = stop.send(true);
+    if let Some(task) = sequencer {
+        let _ = task.await;
+    }
+    served.map_err(|e| StartError::Setup(format!("server: {e}")))
+}

@@ -1,0 +1,33 @@
+//! What the handlers share.
+
+use std::sync::{Arc, OnceLock};
+
+use didam_ledger::note::NoteVerifier;
+use didam_registry::Resolver;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::sync::Notify;
+
+use crate::cache::ResolutionCache;
+use crate::rate::RateLimiter;
+use crate::shared::SharedLedger;
+
+/// The daemon's shared state.
+#[derive(Debug)]
+pub struct AppState {
+    /// Resolves every supported method.
+    pub resolver: Arc<Resolver<SharedLedger>>,
+    /// The ledger the daemon serves.
+    pub ledger: SharedLedger,
+    /// The checkpoint verifier key, when the daemon signs checkpoints.
+    pub verifier: Option<NoteVerifier>,
+    /// The resolution cache.
+    pub cache: ResolutionCache,
+    /// The per-client rate limit (`None`: off).
+    pub rate: Option<RateLimiter>,
+    /// The Prometheus recorder, when installed.
+    pub metrics: Option<PrometheusHandle>,
+    /// Woken after each new append (the sequencer listens).
+    pub appended: Arc<Notify>,
+    /// The OpenAPI document, set when the router is built.
+    pub openapi: OnceLock<String>,
+}

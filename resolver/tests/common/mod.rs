@@ -1,0 +1,195 @@
+//! Starts the real `didam-resolver` binary in a temp dir, with its own
+//! ledger and checkpoint key, and stops it when dropped.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_didam-resolver");
+pub const ORIGIN: &str = "didam.test/ledger";
+pub const DID_KEY: &str = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK";
+
+/// One checkpoint key per test binary (scrypt makes keygen take a second).
+pub fn shared_key() -> &'static (PathBuf, PathBuf) {
+    static KEY: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
+    KEY.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+            "resolver-key-{}-{}",
+            std::process::id(),
+            unique()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (key, pass) = (dir.join("checkpoint.age"), dir.join("passphrase"));
+        std::fs::write(&pass, "a test passphrase\n").unwrap();
+        let out = Command::new(BIN)
+            .args(["keygen", "--origin", ORIGIN, "--out"])
+            .arg(&key)
+            .arg("--passphrase-file")
+            .arg(&pass)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "keygen: {}", String::from_utf8_lossy(&out.stderr));
+        let vkey = String::from_utf8(out.stdout).unwrap();
+        assert!(vkey.starts_with(&format!("{ORIGIN}+")), "keygen prints the verifier key: {vkey}");
+        (key, pass)
+    })
+}
+
+fn unique() -> usize {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "resolver-{name}-{}-{}",
+        std::process::id(),
+        unique()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A running daemon; killed (if still running) when dropped.
+pub struct Daemon {
+    child: Child,
+    pub base: String,
+    pub dir: PathBuf,
+}
+
+impl Daemon {
+    /// Starts a daemon with a checkpoint key, no rate limit, and `extra` flags.
+    pub fn start(name: &str, extra: &[&str]) -> Self {
+        let (key, pass) = shared_key();
+        let dir = temp_dir(name);
+        let mut args: Vec<String> = vec![
+            "--listen".into(),
+            "127.0.0.1:0".into(),
+            "--data-dir".into(),
+            dir.join("data").display().to_string(),
+            "--checkpoint-key".into(),
+            key.display().to_string(),
+            "--checkpoint-key-passphrase-file".into(),
+            pass.display().to_string(),
+            "--checkpoint-interval-ms".into(),
+            "50".into(),
+        ];
+        if !extra.contains(&"--rate-limit") {
+            args.extend(["--rate-limit".into(), "0".into()]);
+        }
+        args.extend(extra.iter().map(|s| s.to_string()));
+        Self::spawn(dir, &args)
+    }
+
+    /// Starts the binary with exactly `args`.
+    pub fn spawn(dir: PathBuf, args: &[String]) -> Self {
+        let stderr = std::fs::File::create(dir.join("stderr.log")).unwrap();
+        let mut child = Command::new(BIN)
+            .args(args)
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(stderr))
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
+        let Some(base) = line.trim().strip_prefix("listening on ") else {
+            let _ = child.kill();
+            let log = std::fs::read_to_string(dir.join("stderr.log")).unwrap_or_default();
+            panic!("the daemon did not start: stdout {line:?}, stderr {log}");
+        };
+        Self { base: base.to_owned(), child, dir }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("stderr.log")).unwrap_or_default()
+    }
+
+    /// Sends SIGTERM.
+    pub fn terminate(&self) {
+        let status = Command::new("kill").args(["-TERM", &self.pid().to_string()]).status().unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for the process to exit, up to `limit`.
+    pub fn wait(&mut self, limit: Duration) -> ExitStatus {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the daemon did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn ledger_path(&self) -> PathBuf {
+        self.dir.join("data").join("ledger.db")
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Polls `check` until it returns `Some`, up to `limit`.
+pub async fn poll<T, F: AsyncFnMut() -> Option<T>>(limit: Duration, mut check: F) -> T {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "condition not met in {limit:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap()
+}
+
+/// Percent-encodes a DID for the path (all but unreserved characters).
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+pub fn is_problem(content_type: Option<&reqwest::header::HeaderValue>) -> bool {
+    content_type.and_then(|v| v.to_str().ok()) == Some("application/problem+json")
+}
+
+pub fn exists(p: &Path) -> bool {
+    p.exists()
+}

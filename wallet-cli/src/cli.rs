@@ -8,11 +8,35 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "didam", version, about, long_about = None, propagate_version = true)]
 #[command(
-    after_help = "Exit codes: 0 success or valid, 1 invalid, 2 usage error or unreadable input, 3 could not check."
+    after_help = "Exit codes: 0 success or valid, 1 invalid, 2 usage error or unreadable input, 3 could not check or could not complete."
 )]
 pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: Global,
     #[command(subcommand)]
     pub(crate) command: Command,
+}
+
+/// Options every command understands. Secrets never come from the command
+/// line: passphrases and shares are read from files or a terminal prompt.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct Global {
+    /// The wallet folder [default: the platform data directory's `wallet`].
+    #[arg(long, global = true, env = "DIDAM_WALLET")]
+    pub(crate) wallet: Option<PathBuf>,
+    /// The ledger: an embedded ledger file, or the URL of a didam-resolver
+    /// daemon [default: the platform data directory's `ledger.db`].
+    #[arg(long, global = true, env = "DIDAM_LEDGER")]
+    pub(crate) ledger: Option<String>,
+    /// Read the wallet passphrase from this file (first line) instead of a
+    /// terminal prompt.
+    #[arg(long, global = true, env = "DIDAM_PASSPHRASE_FILE")]
+    pub(crate) passphrase_file: Option<PathBuf>,
+    /// Files holding SLIP-39 shares of the rotation secret (one share per
+    /// line; several files may be given). Needed to create, update, rotate or
+    /// deactivate a DID; prompted for on a terminal when absent.
+    #[arg(long = "rotation-shares", global = true, env = "DIDAM_ROTATION_SHARES", value_delimiter = ',')]
+    pub(crate) rotation_shares: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -23,6 +47,30 @@ pub(crate) enum Command {
     /// Decentralized identifiers.
     #[command(subcommand)]
     Did(DidCommand),
+    /// The holder wallet: create, back up, restore, check.
+    #[command(subcommand)]
+    Wallet(WalletCommand),
+    /// The ledger: sign a checkpoint, verify everything.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+    /// SLIP-39 shares.
+    #[command(subcommand)]
+    Shares(SharesCommand),
+    /// Presentations.
+    #[command(subcommand)]
+    Vp(VpCommand),
+    /// Rebuild a wallet on a fresh machine from k shares of its root and its
+    /// newest backup.
+    #[command(
+        after_help = "Example:\n  didam recover --wallet ./restored --shares share-1.txt,share-2.txt --backup backup-0000000012.age"
+    )]
+    Recover(RecoverArgs),
+    /// After a key leak: stop using every key of the wallet, re-key the
+    /// wallet, rotate its DIDs with the rotation secret, list what to revoke.
+    #[command(
+        after_help = "Example:\n  didam compromise --did did:didam:Qm... --rotation-shares rot-1.txt,rot-2.txt --shares-out ./new-shares"
+    )]
+    Compromise(CompromiseArgs),
     /// Walk through the main job end to end: create a did:key, issue a
     /// credential, verify it, tamper with it, verify again.
     #[command(after_help = "Example:\n  didam tour --out ./tour\n  didam vc verify ./tour/credential.json")]
@@ -38,6 +86,233 @@ pub(crate) enum VcCommand {
 Exit codes: 0 valid, 1 invalid, 2 usage error or unreadable input, 3 could not check (unknown context, unresolvable DID, unsupported proof)."
     )]
     Verify(VerifyArgs),
+    /// Issue a credential as one of the wallet's DIDs (sets `issuer`, signs).
+    #[command(
+        after_help = "Example:\n  didam vc issue unsigned.json --issuer did:didam:Qm... --out credential.json"
+    )]
+    Issue(IssueArgs),
+    /// Store a received credential in the wallet (sealed).
+    #[command(after_help = "Example:\n  didam vc store credential.json")]
+    Store(FileArg),
+    /// List the stored credentials.
+    #[command(after_help = "Example:\n  didam vc list --json")]
+    List(JsonArg),
+    /// Print a stored credential.
+    #[command(after_help = "Example:\n  didam vc show urn:uuid:...")]
+    Show(IdArg),
+    /// Delete a stored credential.
+    #[command(after_help = "Example:\n  didam vc delete urn:uuid:...")]
+    Delete(IdArg),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct IssueArgs {
+    /// The unsigned credential (JSON), or `-` for standard input.
+    pub(crate) file: PathBuf,
+    /// The issuer: a DID of this wallet.
+    #[arg(long)]
+    pub(crate) issuer: String,
+    /// The proof suite.
+    #[arg(long, default_value = "eddsa-rdfc-2022")]
+    pub(crate) suite: String,
+    /// Write the credential here instead of standard output.
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// Overwrite `--out`.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct FileArg {
+    /// The file, or `-` for standard input.
+    pub(crate) file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct JsonArg {
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct IdArg {
+    /// The record id.
+    pub(crate) id: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum VpCommand {
+    /// Present stored or given credentials as one of the wallet's DIDs, with
+    /// the verifier's challenge and domain.
+    #[command(
+        after_help = "Example:\n  didam vp create --holder did:didam:Qm... --challenge 8b2f --domain verifier.example credential.json"
+    )]
+    Create(PresentArgs),
+    /// Verify a presentation (same as `didam vc verify` with a challenge and domain).
+    #[command(
+        after_help = "Example:\n  didam vp verify presentation.json --challenge 8b2f --domain verifier.example"
+    )]
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PresentArgs {
+    /// Credential files to include.
+    pub(crate) files: Vec<PathBuf>,
+    /// The holder: a DID of this wallet.
+    #[arg(long)]
+    pub(crate) holder: String,
+    /// The verifier's challenge.
+    #[arg(long)]
+    pub(crate) challenge: Option<String>,
+    /// The verifier's domain.
+    #[arg(long)]
+    pub(crate) domain: Option<String>,
+    /// The proof suite.
+    #[arg(long, default_value = "eddsa-rdfc-2022")]
+    pub(crate) suite: String,
+    /// Write the presentation here instead of standard output.
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// Overwrite `--out`.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum WalletCommand {
+    /// Create a wallet. Writes SLIP-39 shares of the wallet root and of the
+    /// rotation secret to `--shares-out`, one file per share: keep them
+    /// apart, offline. The rotation secret is never stored in the wallet.
+    #[command(after_help = "Example:\n  didam wallet init --shares-out ./shares --threshold 2 --shares 3")]
+    Init(InitArgs),
+    /// Check the wallet: MAC, every record, key derivations.
+    #[command(after_help = "Example:\n  didam wallet check")]
+    Check(JsonArg),
+    /// Write a backup (age format) of the wallet now.
+    #[command(after_help = "Example:\n  didam wallet backup --out ./wallet-backup.age")]
+    Backup(BackupArgs),
+    /// Restore the wallet from a backup and shares of its root; refuses a
+    /// backup older than the wallet unless --force.
+    #[command(
+        after_help = "Example:\n  didam wallet restore --shares share-1.txt,share-2.txt --backup backup.age"
+    )]
+    Restore(RecoverArgs),
+    /// Change the passphrase (re-wraps only the root).
+    #[command(after_help = "Example:\n  didam wallet passwd --new-passphrase-file new.txt")]
+    Passwd(PasswdArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    /// Folder to write the share files to.
+    #[arg(long)]
+    pub(crate) shares_out: PathBuf,
+    /// Shares needed to recover.
+    #[arg(long, default_value_t = 2)]
+    pub(crate) threshold: u8,
+    /// Shares to make.
+    #[arg(long = "shares", default_value_t = 3)]
+    pub(crate) count: u8,
+    /// Key-derivation cost: `calibrate` (about 0.5 s here) or `floor`
+    /// (m=64 MiB, t=3: the minimum didam accepts).
+    #[arg(long, default_value = "calibrate")]
+    pub(crate) kdf: String,
+    /// Read the new passphrase from this file instead of a prompt.
+    #[arg(long)]
+    pub(crate) new_passphrase_file: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BackupArgs {
+    /// Where to write the backup [default: the wallet's `backups` folder].
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RecoverArgs {
+    /// Files with shares of the wallet root (one per line; comma-separated list).
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub(crate) shares: Vec<PathBuf>,
+    /// The backup file.
+    #[arg(long)]
+    pub(crate) backup: PathBuf,
+    /// Read the new passphrase from this file instead of a prompt.
+    #[arg(long)]
+    pub(crate) new_passphrase_file: Option<PathBuf>,
+    /// Restore even a backup older than the wallet's state.
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Key-derivation cost of the rebuilt wallet: `calibrate` or `floor`.
+    #[arg(long, default_value = "calibrate")]
+    pub(crate) kdf: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PasswdArgs {
+    /// Read the new passphrase from this file instead of a prompt.
+    #[arg(long)]
+    pub(crate) new_passphrase_file: Option<PathBuf>,
+    /// Key-derivation cost: `calibrate` or `floor`.
+    #[arg(long, default_value = "calibrate")]
+    pub(crate) kdf: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompromiseArgs {
+    /// The DID whose keys leaked (every DID of the wallet is rotated: its
+    /// keys all derive from the one wallet root).
+    #[arg(long)]
+    pub(crate) did: String,
+    /// Folder for the shares of the new wallet root.
+    #[arg(long)]
+    pub(crate) shares_out: PathBuf,
+    /// Shares needed to recover.
+    #[arg(long, default_value_t = 2)]
+    pub(crate) threshold: u8,
+    /// Shares to make.
+    #[arg(long = "shares", default_value_t = 3)]
+    pub(crate) count: u8,
+    /// Key-derivation cost: `calibrate` or `floor`.
+    #[arg(long, default_value = "calibrate")]
+    pub(crate) kdf: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum LedgerCommand {
+    /// Sign a checkpoint of the embedded ledger with this wallet's operator
+    /// key (the first wallet to sign becomes the ledger's operator).
+    #[command(after_help = "Example:\n  didam ledger checkpoint")]
+    Checkpoint(JsonArg),
+    /// Recompute the whole tree and check every DID log of the embedded ledger.
+    #[command(after_help = "Example:\n  didam ledger verify")]
+    Verify(JsonArg),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SharesCommand {
+    /// Check shares (words, checksum, padding) without reconstructing anything.
+    #[command(after_help = "Example:\n  didam shares verify ./shares/wallet-share-1.txt")]
+    Verify(SharesVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SharesVerifyArgs {
+    /// Share files (one share per line).
+    #[arg(required = true)]
+    pub(crate) files: Vec<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -61,12 +336,74 @@ pub(crate) struct VerifyArgs {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum DidCommand {
-    /// Resolve a DID and print the W3C DID resolution result (did:key, did:jwk).
+    /// Create a DID on the ledger (did:didam), with pre-rotation from the
+    /// rotation secret.
+    #[command(
+        after_help = "Example:\n  didam did create --method didam --rotation-shares rot-1.txt,rot-2.txt"
+    )]
+    Create(CreateArgs),
+    /// Update a DID: new signing keys and/or services (rotates the update key too).
+    #[command(
+        after_help = "Example:\n  didam did update did:didam:Qm... --new-keys ed25519 --service hub=LinkedDomains=https://example.com"
+    )]
+    Update(UpdateArgs),
+    /// Rotate a DID's update key: reveal the committed key, commit the next.
+    #[command(after_help = "Example:\n  didam did rotate did:didam:Qm...")]
+    Rotate(DidArg),
+    /// Deactivate a DID for good.
+    #[command(after_help = "Example:\n  didam did deactivate did:didam:Qm...")]
+    Deactivate(DidArg),
+    /// List the wallet's DIDs.
+    #[command(after_help = "Example:\n  didam did list --json")]
+    List(JsonArg),
+    /// Submit DID operations written to the wallet but not confirmed by the
+    /// ledger (after a crash or a network failure).
+    #[command(after_help = "Example:\n  didam did reconcile")]
+    Reconcile(JsonArg),
+    /// Resolve a DID and print the W3C DID resolution result (did:key,
+    /// did:jwk, and did:didam with the ledger's proofs checked).
     #[command(
         after_help = "Example:\n  didam did resolve did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2\n\n\
 Exit codes: 0 resolved, 2 not a valid DID, 3 could not resolve (unsupported method, not found)."
     )]
     Resolve(ResolveArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CreateArgs {
+    /// The DID method (only `didam` writes to a ledger).
+    #[arg(long, default_value = "didam")]
+    pub(crate) method: String,
+    /// Signing key types (comma-separated): ed25519, p256, secp256k1, p384.
+    #[arg(long, value_delimiter = ',', default_value = "ed25519")]
+    pub(crate) key_type: Vec<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UpdateArgs {
+    /// The DID.
+    pub(crate) did: String,
+    /// Replace the signing keys with new ones of these types (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) new_keys: Vec<String>,
+    /// Set the services: `id=type=endpoint` (repeatable).
+    #[arg(long)]
+    pub(crate) service: Vec<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DidArg {
+    /// The DID.
+    pub(crate) did: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -15,10 +15,16 @@ pub(crate) enum CliError {
     Unreadable(didam_credential::Error),
     #[error("could not check: {0}")]
     CouldNotCheck(didam_credential::Error),
-    #[error("could not resolve: {0}")]
-    Resolve(didam_credential::ResolveError),
     #[error("the tour failed at step `{step}`: {detail}")]
     Tour { step: &'static str, detail: String },
+    #[error("{0}")]
+    Input(String),
+    #[error(transparent)]
+    Wallet(#[from] didam_wallet::WalletError),
+    #[error(transparent)]
+    Ledger(#[from] didam_ledger::LedgerError),
+    #[error(transparent)]
+    Registry(#[from] didam_registry::Error),
 }
 
 /// Exit codes, identical for every command.
@@ -41,10 +47,29 @@ impl CliError {
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
             Self::Read { .. } | Self::Exists { .. } | Self::Unreadable(_) => exit::USAGE,
-            Self::Resolve(didam_credential::ResolveError::InvalidDid(_)) => exit::USAGE,
-            Self::Write { .. } | Self::CouldNotCheck(_) | Self::Resolve(_) | Self::Tour { .. } => {
-                exit::COULD_NOT_CHECK
+            Self::Input(_) => exit::USAGE,
+            Self::Wallet(e) => {
+                use didam_wallet::WalletError as W;
+                match e {
+                    W::WrongPassphrase
+                    | W::NotFound(_)
+                    | W::Exists(_)
+                    | W::Invalid(_)
+                    | W::StaleBackup { .. }
+                    | W::Shares(_)
+                    | W::WrongRotationSecret
+                    | W::NoSuchRecord { .. }
+                    | W::DidState(_)
+                    | W::Io { .. } => exit::USAGE,
+                    _ => exit::COULD_NOT_CHECK,
+                }
             }
+            Self::Registry(didam_registry::Error::InvalidDid(_)) => exit::USAGE,
+            Self::Write { .. }
+            | Self::CouldNotCheck(_)
+            | Self::Tour { .. }
+            | Self::Ledger(_)
+            | Self::Registry(_) => exit::COULD_NOT_CHECK,
         }
     }
 
@@ -57,10 +82,33 @@ impl CliError {
             Self::CouldNotCheck(didam_credential::Error::UnknownContext { .. }) => Some(
                 "didam loads only its bundled JSON-LD contexts; see `crates/credential/contexts/README.md`",
             ),
-            Self::CouldNotCheck(_) | Self::Resolve(_) => {
+            Self::CouldNotCheck(_) => {
                 Some("didam resolves did:key and did:jwk offline; other methods need a resolver")
             }
-            Self::Write { .. } | Self::Tour { .. } => None,
+            Self::Wallet(didam_wallet::WalletError::WrongPassphrase) => Some(
+                "check the passphrase file (first line), or restore from shares with `didam wallet restore`",
+            ),
+            Self::Wallet(didam_wallet::WalletError::NotFound(_)) => {
+                Some("create one with `didam wallet init`, or point --wallet at an existing wallet folder")
+            }
+            Self::Wallet(didam_wallet::WalletError::Tampered(_)) => {
+                Some("restore it: `didam wallet restore --shares ... --backup <newest backup>`")
+            }
+            Self::Wallet(
+                didam_wallet::WalletError::WrongRotationSecret | didam_wallet::WalletError::Shares(_),
+            ) => Some("give the share files of this wallet's rotation secret with --rotation-shares"),
+            Self::Wallet(didam_wallet::WalletError::StaleBackup { .. }) => {
+                Some("use the newest backup, or pass --force")
+            }
+            Self::Ledger(didam_ledger::LedgerError::Unavailable(_)) => Some(
+                "the operation is kept in the wallet: run `didam did reconcile` when the ledger is reachable",
+            ),
+            Self::Write { .. }
+            | Self::Tour { .. }
+            | Self::Input(_)
+            | Self::Wallet(_)
+            | Self::Ledger(_)
+            | Self::Registry(_) => None,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod context;
 mod error;
 mod output;
 
@@ -19,7 +20,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match commands::run(cli.command) {
+    match commands::run(&cli.global, cli.command) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");

@@ -28,3 +28,25 @@ pub(crate) fn write_file(path: &Path, contents: &str, force: bool) -> Result<(),
     didam_ledger::file::write_atomic(path, contents.as_bytes())
         .map_err(|source| CliError::Write { path: path.to_owned(), source })
 }
+
+/// A spinner on a terminal's standard error for slow steps (key derivation,
+/// ledger verification, backup, recovery); nothing when piped.
+pub(crate) struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    pub(crate) fn start(message: &'static str) -> Self {
+        use std::io::IsTerminal as _;
+        if !std::io::stderr().is_terminal() {
+            return Self(None);
+        }
+        let bar = indicatif::ProgressBar::new_spinner().with_message(message);
+        bar.enable_steady_tick(std::time::Duration::from_millis(100));
+        Self(Some(bar))
+    }
+
+    pub(crate) fn finish(self) {
+        if let Some(bar) = self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}

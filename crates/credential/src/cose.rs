@@ -64,6 +64,11 @@ impl CoseCredential {
         }
     }
 
+    /// The `kid` of the protected header (the verification method id), if any.
+    pub fn kid(&self) -> Option<String> {
+        String::from_utf8(self.sign1.protected.header.key_id.clone()).ok().filter(|k| !k.is_empty())
+    }
+
     fn typ(&self) -> Option<String> {
         self.sign1.protected.header.rest.iter().find_map(|(label, value)| match label {
             Label::Int(16) => value.as_text().map(str::to_owned),

@@ -116,6 +116,16 @@ pub enum Error {
     /// JSON-LD processing failed while signing.
     #[error("JSON-LD processing failed: {0}")]
     JsonLd(String),
+    /// A credential's status could not be checked: its status list could not
+    /// be retrieved or uses a feature the verifier does not implement. (A
+    /// status list that was read and found bad is a failed check instead.)
+    #[error("the status list `{url}` could not be checked: {source}")]
+    Status {
+        /// The status list credential's URL.
+        url: String,
+        /// Why (the status source's own error).
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 impl Error {

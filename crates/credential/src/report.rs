@@ -43,6 +43,26 @@ pub enum CheckKind {
     EmbeddedCredential,
     /// Every SD-JWT disclosure is referenced exactly once and well formed.
     Disclosures,
+    /// The credential's proof was made with a key of its issuer (the
+    /// verification method is a DID URL of the issuer's DID).
+    IssuerKey,
+    /// A presentation is signed by its holder, who is the subject of each
+    /// credential in it (or a holder the verification policy accepts).
+    HolderBinding,
+    /// The issuer is trusted by the verification policy (for the credential's type).
+    IssuerTrust,
+    /// The credential is not older than the verification policy allows.
+    CredentialAge,
+    /// The suite or format securing the document is one the policy accepts.
+    AcceptedSuite,
+    /// The credential's status (revoked, suspended) read from its status list.
+    Status,
+    /// The status list credential verifies and matches the status entry.
+    StatusList,
+    /// The status list was issued by the credential's issuer.
+    StatusListIssuer,
+    /// The status list is within its validity period and recent enough.
+    StatusListFreshness,
 }
 
 impl CheckKind {
@@ -64,6 +84,15 @@ impl CheckKind {
             Self::IssuerClaim => "issuer-claim",
             Self::EmbeddedCredential => "embedded-credential",
             Self::Disclosures => "disclosures",
+            Self::IssuerKey => "issuer-key",
+            Self::HolderBinding => "holder-binding",
+            Self::IssuerTrust => "issuer-trust",
+            Self::CredentialAge => "credential-age",
+            Self::AcceptedSuite => "accepted-suite",
+            Self::Status => "status",
+            Self::StatusList => "status-list",
+            Self::StatusListIssuer => "status-list-issuer",
+            Self::StatusListFreshness => "status-list-freshness",
         }
     }
 }

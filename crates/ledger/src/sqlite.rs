@@ -126,6 +126,39 @@ impl EmbeddedLedger {
         })
     }
 
+    /// The note verifier key (`vkey`) of this ledger's operator, the one
+    /// key whose checkpoints resolvers of this file accept, if recorded.
+    pub fn operator(&self) -> Result<Option<String>, LedgerError> {
+        self.with_conn(|c| {
+            c.query_row("SELECT value FROM meta WHERE key = 'operator_vkey'", [], |r| r.get(0))
+                .optional()
+                .map_err(storage)
+        })
+    }
+
+    /// Records the operator's verifier key on first use; refuses to replace
+    /// a different one (a ledger has one operator).
+    pub fn set_operator(&self, vkey: &str) -> Result<(), LedgerError> {
+        self.with_conn(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
+            let current: Option<String> = tx
+                .query_row("SELECT value FROM meta WHERE key = 'operator_vkey'", [], |r| r.get(0))
+                .optional()
+                .map_err(storage)?;
+            match current {
+                Some(v) if v == vkey => return Ok(()),
+                Some(v) => {
+                    return Err(LedgerError::Corrupt(format!("this ledger's operator is {v}, not {vkey}")));
+                }
+                None => {
+                    tx.execute("INSERT INTO meta (key, value) VALUES ('operator_vkey', ?1)", [vkey])
+                        .map_err(storage)?;
+                }
+            }
+            tx.commit().map_err(storage)
+        })
+    }
+
     /// Verifies entries as `method` logs (default: `did:didam`).
     pub fn with_method(mut self, method: Method) -> Self {
         self.method = method;

@@ -279,6 +279,26 @@ fn from_resolve_error(e: ResolveError) -> Error {
     }
 }
 
+/// Verifiers resolve the keys of proofs through the same resolver: the
+/// latest version of each DID, with the ledger's proofs checked.
+impl<L: Ledger> didam_credential::did::DidResolver for Resolver<L> {
+    async fn resolve(&self, did: &str) -> Result<Resolution, ResolveError> {
+        let parsed = Did::parse(did).map_err(|_| ResolveError::InvalidDid(did.to_owned()))?;
+        Resolver::resolve(self, &parsed, &ResolveOptions::default()).await.map_err(|e| match e {
+            Error::InvalidDid(d) => ResolveError::InvalidDid(d),
+            Error::MethodNotSupported(m) => ResolveError::MethodNotSupported(m),
+            Error::NotFound(d) => ResolveError::NotFound(d),
+            other => ResolveError::InvalidDocument { did: did.to_owned(), reason: other.to_string() },
+        })
+    }
+}
+
+impl<L: Ledger> didam_credential::did::MethodResolver for Resolver<L> {
+    async fn resolve_method(&self, id: &str) -> Result<didam_credential::did::ResolvedMethod, ResolveError> {
+        didam_credential::did::resolve_method_via(self, id).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

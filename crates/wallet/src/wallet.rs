@@ -658,12 +658,8 @@ impl Wallet {
     /// The checkpoint signing key this wallet holds for ledger `origin`,
     /// made on first use (a random key stored sealed: it survives re-keys).
     pub fn ledger_signer(&self, origin: &str) -> Result<NoteSigner, WalletError> {
-        if let Some(b) = self.store.get(LEDGER_KEY, origin)? {
-            let s = std::str::from_utf8(&b).map_err(|_| WalletError::Tampered("ledger key record".into()))?;
-            let s: Zeroizing<String> = Zeroizing::new(
-                serde_json::from_str(s).map_err(|_| WalletError::Tampered("ledger key record".into()))?,
-            );
-            return NoteSigner::from_key_string(&s).map_err(|e| WalletError::Invalid(e.to_string()));
+        if let Some(signer) = self.existing_ledger_signer(origin)? {
+            return Ok(signer);
         }
         let key = SecretKey::generate(KeyType::Ed25519);
         let signer = NoteSigner::new(origin, key).map_err(|e| WalletError::Invalid(e.to_string()))?;
@@ -671,6 +667,15 @@ impl Wallet {
         self.store.update(|tx| tx.put(LEDGER_KEY, origin, &to_json(&*text)?))?;
         self.backup()?;
         Ok(signer)
+    }
+
+    /// The checkpoint signing key for ledger `origin`, if this wallet holds one.
+    pub fn existing_ledger_signer(&self, origin: &str) -> Result<Option<NoteSigner>, WalletError> {
+        let Some(b) = self.store.get(LEDGER_KEY, origin)? else { return Ok(None) };
+        let text: Zeroizing<String> = Zeroizing::new(
+            serde_json::from_slice(&b).map_err(|_| WalletError::Tampered("ledger key record".into()))?,
+        );
+        NoteSigner::from_key_string(&text).map(Some).map_err(|e| WalletError::Invalid(e.to_string()))
     }
 
     // ---- credentials ----

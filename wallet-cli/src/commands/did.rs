@@ -1,14 +1,178 @@
 //! `didam did …`
 
-use didam_credential::did::{DidResolver as _, OfflineResolver};
+use didam_registry::{Did, ResolveOptions, Resolver};
+use didam_wallet::{DidRecord, Reconciled};
+use serde_json::{Value, json};
 
-use crate::cli::ResolveArgs;
+use crate::cli::{CreateArgs, DidArg, Global, JsonArg, ResolveArgs, UpdateArgs};
+use crate::context::{self, AnyLedger};
 use crate::error::{CliError, exit};
 use crate::output;
 
-pub(crate) fn resolve(args: &ResolveArgs) -> Result<u8, CliError> {
-    let resolution =
-        futures::executor::block_on(OfflineResolver.resolve(&args.did)).map_err(CliError::Resolve)?;
+fn report(record: &DidRecord, checkpointed: bool, json: bool, what: &str) {
+    if json {
+        output::print_json(
+            &json!({ "did": record.did, "versionId": record.version_id, "status": record.status, "keys": record.keys, "checkpointed": checkpointed }),
+            false,
+        );
+    } else {
+        output::print(&format!(
+            "{what} {} ({})",
+            record.did,
+            record.version_id.as_deref().unwrap_or("pending")
+        ));
+        if !checkpointed {
+            output::print(
+                "the ledger's operator has not signed a checkpoint covering it yet (`didam ledger checkpoint`)",
+            );
+        }
+    }
+}
+
+pub(crate) fn create(g: &Global, args: &CreateArgs) -> Result<u8, CliError> {
+    if args.method != "didam" {
+        return Err(CliError::Input(format!(
+            "--method {}: only `didam` writes to a ledger (did:key and did:jwk need no creation)",
+            args.method
+        )));
+    }
+    let types = context::key_types(&args.key_type)?;
+    let wallet = context::open_wallet(g)?;
+    let rrs = context::rotation_secret(g)?;
+    let (ledger, location) = AnyLedger::open(g)?;
+    let (record, checkpointed) = context::block_on(async {
+        let record = wallet.create_did(&ledger, &location, &rrs, &types).await?;
+        let checkpointed = ledger.checkpoint_as(&wallet).await?;
+        Ok::<_, CliError>((record, checkpointed))
+    })??;
+    report(&record, checkpointed, args.json, "created");
+    Ok(exit::OK)
+}
+
+fn services(specs: &[String]) -> Result<Option<Vec<Value>>, CliError> {
+    if specs.is_empty() {
+        return Ok(None);
+    }
+    specs
+        .iter()
+        .map(|s| {
+            let parts: Vec<&str> = s.splitn(3, '=').collect();
+            match parts.as_slice() {
+                [id, kind, endpoint] if !id.is_empty() && !kind.is_empty() && !endpoint.is_empty() => {
+                    Ok(json!({ "id": format!("#{id}"), "type": kind, "serviceEndpoint": endpoint }))
+                }
+                _ => Err(CliError::Input(format!("--service `{s}`: expected id=type=endpoint"))),
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+pub(crate) fn update(g: &Global, args: &UpdateArgs) -> Result<u8, CliError> {
+    let types = if args.new_keys.is_empty() { None } else { Some(context::key_types(&args.new_keys)?) };
+    let services = services(&args.service)?;
+    if types.is_none() && services.is_none() {
+        return Err(CliError::Input("nothing to update: give --new-keys and/or --service".into()));
+    }
+    let wallet = context::open_wallet(g)?;
+    let rrs = context::rotation_secret(g)?;
+    let (ledger, _) = AnyLedger::open(g)?;
+    let (record, checkpointed) = context::block_on(async {
+        let record = wallet.update_did(&ledger, &rrs, &args.did, types.as_deref(), services).await?;
+        let checkpointed = ledger.checkpoint_as(&wallet).await?;
+        Ok::<_, CliError>((record, checkpointed))
+    })??;
+    report(&record, checkpointed, args.json, "updated");
+    Ok(exit::OK)
+}
+
+pub(crate) fn rotate(g: &Global, args: &DidArg, deactivate: bool) -> Result<u8, CliError> {
+    let wallet = context::open_wallet(g)?;
+    let rrs = context::rotation_secret(g)?;
+    let (ledger, _) = AnyLedger::open(g)?;
+    let (record, checkpointed) = context::block_on(async {
+        let record = if deactivate {
+            wallet.deactivate_did(&ledger, &rrs, &args.did).await?
+        } else {
+            wallet.rotate_did(&ledger, &rrs, &args.did).await?
+        };
+        let checkpointed = ledger.checkpoint_as(&wallet).await?;
+        Ok::<_, CliError>((record, checkpointed))
+    })??;
+    report(&record, checkpointed, args.json, if deactivate { "deactivated" } else { "rotated" });
+    Ok(exit::OK)
+}
+
+pub(crate) fn list(g: &Global, args: &JsonArg) -> Result<u8, CliError> {
+    let wallet = context::open_wallet(g)?;
+    let dids = wallet.dids()?;
+    if args.json {
+        output::print_json(&serde_json::to_value(&dids).unwrap_or_default(), false);
+    } else if dids.is_empty() {
+        output::print("no DIDs yet: `didam did create`");
+    } else {
+        for d in dids {
+            output::print(&format!("{}  {:?}  {} keys  {}", d.did, d.status, d.keys.len(), d.ledger));
+        }
+    }
+    Ok(exit::OK)
+}
+
+pub(crate) fn reconcile(g: &Global, args: &JsonArg) -> Result<u8, CliError> {
+    let wallet = context::open_wallet(g)?;
+    let (ledger, _) = AnyLedger::open(g)?;
+    let outcomes = context::block_on(async {
+        let outcomes = wallet.reconcile(&ledger).await?;
+        ledger.checkpoint_as(&wallet).await?;
+        Ok::<_, CliError>(outcomes)
+    })??;
+    let lines: Vec<Value> = outcomes
+        .iter()
+        .map(|o| match o {
+            Reconciled::Confirmed(did) => json!({ "did": did, "outcome": "confirmed" }),
+            Reconciled::Dropped { did, reason } => {
+                json!({ "did": did, "outcome": "dropped", "reason": reason })
+            }
+            Reconciled::StillPending { did, reason } => {
+                json!({ "did": did, "outcome": "pending", "reason": reason })
+            }
+        })
+        .collect();
+    if args.json {
+        output::print_json(&json!(lines), false);
+    } else if lines.is_empty() {
+        output::print("nothing pending");
+    } else {
+        for l in &lines {
+            output::print(&format!(
+                "{}: {} {}",
+                l["did"].as_str().unwrap_or_default(),
+                l["outcome"].as_str().unwrap_or_default(),
+                l["reason"].as_str().unwrap_or_default()
+            ));
+        }
+    }
+    let pending = outcomes.iter().any(|o| matches!(o, Reconciled::StillPending { .. }));
+    Ok(if pending { exit::COULD_NOT_CHECK } else { exit::OK })
+}
+
+/// A resolver for every method; did:didam through the configured ledger
+/// with its operator key pinned.
+pub(crate) fn resolver(g: &Global, did: &str) -> Result<Resolver<AnyLedger>, CliError> {
+    let resolver = Resolver::new();
+    if !did.starts_with("did:didam:") {
+        return Ok(resolver);
+    }
+    let (ledger, location) = AnyLedger::open(g)?;
+    let store = context::checkpoint_store(&location)?;
+    let key = context::block_on(ledger.verifier(store.dir()))??;
+    Ok(resolver.with_ledger(ledger, key, store))
+}
+
+pub(crate) fn resolve(g: &Global, args: &ResolveArgs) -> Result<u8, CliError> {
+    let did = Did::parse(&args.did)?;
+    let resolver = resolver(g, &args.did)?;
+    let resolution = context::block_on(resolver.resolve(&did, &ResolveOptions::default()))??;
     output::print_json(&resolution.to_json(), args.json);
     Ok(exit::OK)
 }

@@ -2,10 +2,12 @@
 
 use std::io::Read as _;
 
-use didam_credential::did::OfflineResolver;
+use didam_credential::Suite;
 use didam_verifier::{Input, Verifier};
+use serde_json::{Value, json};
 
-use crate::cli::VerifyArgs;
+use crate::cli::{FileArg, Global, IdArg, IssueArgs, JsonArg, PresentArgs, VerifyArgs};
+use crate::context;
 use crate::error::{CliError, exit};
 use crate::output;
 
@@ -21,16 +23,23 @@ pub(crate) fn read_input(path: &std::path::Path) -> Result<String, CliError> {
     }
 }
 
-pub(crate) fn verify(args: &VerifyArgs) -> Result<u8, CliError> {
+/// The DIDs a document's proofs name, for the resolver to set up.
+fn mentions_didam(text: &str) -> bool {
+    text.contains("did:didam:")
+}
+
+pub(crate) fn verify(g: &Global, args: &VerifyArgs) -> Result<u8, CliError> {
     let text = read_input(&args.file)?;
     let input = Input::parse(&text).map_err(CliError::from_engine)?;
-    let verifier = Verifier::new(OfflineResolver).with_clock_skew(args.clock_skew);
-    let report = futures::executor::block_on(async {
+    let resolver =
+        crate::commands::did::resolver(g, if mentions_didam(&text) { "did:didam:" } else { "did:key:" })?;
+    let verifier = Verifier::new(resolver).with_clock_skew(args.clock_skew);
+    let report = context::block_on(async {
         match (&args.challenge, &args.domain) {
             (None, None) => verifier.verify(&input).await,
             (c, d) => verifier.verify_presentation(text.trim(), c.as_deref(), d.as_deref()).await,
         }
-    })
+    })?
     .map_err(CliError::from_engine)?;
     if args.json {
         output::print_json(&serde_json::to_value(&report).unwrap_or_default(), false);
@@ -38,4 +47,99 @@ pub(crate) fn verify(args: &VerifyArgs) -> Result<u8, CliError> {
         output::print(report.to_string().trim_end());
     }
     Ok(if report.is_valid() { exit::OK } else { exit::INVALID })
+}
+
+pub(crate) fn suite(name: &str) -> Result<Suite, CliError> {
+    match name {
+        "eddsa-rdfc-2022" => Ok(Suite::EddsaRdfc2022),
+        "eddsa-jcs-2022" => Ok(Suite::EddsaJcs2022),
+        "ecdsa-rdfc-2019" => Ok(Suite::EcdsaRdfc2019),
+        "ecdsa-jcs-2019" => Ok(Suite::EcdsaJcs2019),
+        other => Err(CliError::Input(format!(
+            "unknown suite `{other}` (eddsa-rdfc-2022, eddsa-jcs-2022, ecdsa-rdfc-2019, ecdsa-jcs-2019)"
+        ))),
+    }
+}
+
+fn parse_json(path: &std::path::Path) -> Result<Value, CliError> {
+    let text = read_input(path)?;
+    serde_json::from_str(&text).map_err(|e| CliError::Input(format!("{}: not JSON: {e}", path.display())))
+}
+
+fn emit(value: &Value, out: Option<&std::path::Path>, force: bool) -> Result<(), CliError> {
+    match out {
+        Some(path) => {
+            output::write_file(path, &serde_json::to_string_pretty(value).unwrap_or_default(), force)
+        }
+        None => {
+            output::print_json(value, false);
+            Ok(())
+        }
+    }
+}
+
+pub(crate) fn issue(g: &Global, args: &IssueArgs) -> Result<u8, CliError> {
+    let suite = suite(&args.suite)?;
+    let credential = parse_json(&args.file)?;
+    let wallet = context::open_wallet(g)?;
+    let signed = context::block_on(wallet.issue(&credential, &args.issuer, suite))??;
+    emit(&signed, args.out.as_deref(), args.force)?;
+    Ok(exit::OK)
+}
+
+pub(crate) fn store(g: &Global, args: &FileArg) -> Result<u8, CliError> {
+    let credential = parse_json(&args.file)?;
+    let wallet = context::open_wallet(g)?;
+    let id = wallet.store_credential(&credential)?;
+    output::print(&format!("stored {id}"));
+    Ok(exit::OK)
+}
+
+pub(crate) fn list(g: &Global, args: &JsonArg) -> Result<u8, CliError> {
+    let wallet = context::open_wallet(g)?;
+    let rows: Vec<Value> = wallet
+        .credentials()?
+        .into_iter()
+        .map(|(id, c)| json!({ "id": id, "type": c.get("type"), "issuer": c.get("issuer") }))
+        .collect();
+    if args.json {
+        output::print_json(&json!(rows), false);
+    } else if rows.is_empty() {
+        output::print("no credentials stored");
+    } else {
+        for r in rows {
+            let issuer =
+                r["issuer"].as_str().or_else(|| r["issuer"]["id"].as_str()).unwrap_or("?").to_owned();
+            output::print(&format!("{}  issuer {issuer}", r["id"].as_str().unwrap_or_default()));
+        }
+    }
+    Ok(exit::OK)
+}
+
+pub(crate) fn show(g: &Global, args: &IdArg) -> Result<u8, CliError> {
+    let wallet = context::open_wallet(g)?;
+    output::print_json(&wallet.credential(&args.id)?, false);
+    Ok(exit::OK)
+}
+
+pub(crate) fn delete(g: &Global, args: &IdArg) -> Result<u8, CliError> {
+    let wallet = context::open_wallet(g)?;
+    wallet.delete_credential(&args.id)?;
+    output::print(&format!("deleted {}", args.id));
+    Ok(exit::OK)
+}
+
+pub(crate) fn present(g: &Global, args: &PresentArgs) -> Result<u8, CliError> {
+    let suite = suite(&args.suite)?;
+    let credentials = args.files.iter().map(|f| parse_json(f)).collect::<Result<Vec<_>, _>>()?;
+    let wallet = context::open_wallet(g)?;
+    let vp = context::block_on(wallet.present(
+        &args.holder,
+        &credentials,
+        args.challenge.as_deref(),
+        args.domain.as_deref(),
+        suite,
+    ))??;
+    emit(&vp, args.out.as_deref(), args.force)?;
+    Ok(exit::OK)
 }

@@ -1,0 +1,179 @@
+//! The policy checks that need no network: accepted suites, issuer trust,
+//! credential age, challenge and domain of enveloped presentations, and holder
+//! binding. Each returns the [`Check`]s to add to the report.
+
+use chrono::{DateTime, Utc};
+use didam_credential::credential::parse_datetime;
+use didam_credential::{Check, CheckKind};
+use serde_json::Value;
+
+use crate::content::{Content, controller_of};
+use crate::policy::{Format, Policy, Trust};
+
+/// The suites or formats securing `content` are accepted.
+pub(crate) fn accepted_suite(policy: &Policy, content: &Content) -> Check {
+    let kind = CheckKind::AcceptedSuite;
+    let names = || content.formats.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ");
+    if policy.accepted_suites.is_none() {
+        return Check::not_applicable(kind, "the policy accepts every suite");
+    }
+    if content.formats.is_empty() {
+        return Check::failed(kind, "the document is not secured");
+    }
+    match content.formats.iter().find(|f| !policy.accepts(**f)) {
+        Some(refused) => Check::failed(kind, format!("{refused} is not accepted by the policy")),
+        None => Check::passed(kind, names()),
+    }
+}
+
+/// The credential was signed with a key of its issuer: each proof's
+/// verification method (or the JWS/COSE `kid`) is a DID URL of the issuer's
+/// DID. The engine checks that the key is authorised in its own DID document,
+/// not whose document that is.
+pub(crate) fn issuer_key(content: &Content) -> Check {
+    let kind = CheckKind::IssuerKey;
+    let Some(issuer) = content.issuer() else {
+        return Check::failed(kind, "the credential names no issuer");
+    };
+    if content.signers.is_empty() {
+        return Check::not_applicable(kind, "no proof names its key");
+    }
+    match content.signers.iter().find(|m| controller_of(m) != issuer) {
+        Some(other) => Check::failed(kind, format!("signed with {other}, not a key of the issuer {issuer}")),
+        None => Check::passed(kind, format!("signed with a key of the issuer {issuer}")),
+    }
+}
+
+/// The credential's issuer is trusted for one of its types.
+pub(crate) fn issuer_trust(policy: &Policy, content: &Content) -> Check {
+    let kind = CheckKind::IssuerTrust;
+    let Some(issuer) = content.issuer() else {
+        return Check::failed(kind, "the credential names no issuer");
+    };
+    let types = content.types();
+    match policy.trust(issuer, &types) {
+        Trust::Unrestricted => Check::not_applicable(kind, "the policy does not restrict issuers"),
+        Trust::Trusted(why) => Check::passed(kind, format!("{issuer} {why}")),
+        Trust::Untrusted => Check::failed(kind, format!("{issuer} is not trusted for {}", types.join(", "))),
+    }
+}
+
+/// When the credential was issued: `validFrom` (`issuanceDate`), else the JWT
+/// `iat`, else its earliest proof's `created`.
+fn issued(content: &Content) -> Option<(DateTime<Utc>, &'static str)> {
+    let doc = &content.document;
+    let date = |field: &str| doc.get(field).and_then(Value::as_str).and_then(parse_datetime);
+    if let Some(t) = date("validFrom") {
+        return Some((t, "validFrom"));
+    }
+    if let Some(t) = date("issuanceDate") {
+        return Some((t, "issuanceDate"));
+    }
+    if let Some(t) = doc.get("iat").and_then(Value::as_i64).and_then(|s| DateTime::from_timestamp(s, 0)) {
+        return Some((t, "iat"));
+    }
+    content.proof_created().filter_map(parse_datetime).min().map(|t| (t, "proof created"))
+}
+
+/// The credential is not older than the policy allows.
+pub(crate) fn credential_age(policy: &Policy, content: &Content, now: DateTime<Utc>) -> Check {
+    let kind = CheckKind::CredentialAge;
+    let Some(max) = policy.max_credential_age else {
+        return Check::not_applicable(kind, "the policy sets no maximum credential age");
+    };
+    let Some((issued, field)) = issued(content) else {
+        return Check::failed(kind, "the credential states no issuance time to judge its age by");
+    };
+    let stamp = didam_credential::proof::xsd_datetime(issued);
+    if now - issued > max.to_chrono() + policy.clock_skew.to_chrono() {
+        Check::failed(kind, format!("issued {stamp} ({field}), older than the maximum age {max}"))
+    } else {
+        Check::passed(kind, format!("issued {stamp} ({field}), within {max}"))
+    }
+}
+
+/// Challenge and domain of a presentation whose securing the engine does not
+/// check them for: a `vp+jwt` carries them as `nonce` and `aud`; anything else
+/// that was asked for and is not in the report fails.
+pub(crate) fn challenge_and_domain(
+    content: &Content,
+    reported: &[Check],
+    challenge: Option<&str>,
+    domain: Option<&str>,
+) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let jose = content.formats.contains(&Format::Jose);
+    for (kind, wanted, claim) in
+        [(CheckKind::Challenge, challenge, "nonce"), (CheckKind::Domain, domain, "aud")]
+    {
+        let Some(wanted) = wanted else { continue };
+        if reported.iter().any(|c| c.check == kind) {
+            continue;
+        }
+        let found: Vec<&str> = match content.document.get(claim) {
+            Some(Value::String(s)) if jose => vec![s.as_str()],
+            Some(Value::Array(items)) if jose => items.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        checks.push(if found.contains(&wanted) {
+            Check::passed(kind, format!("`{wanted}` ({claim})"))
+        } else if found.is_empty() {
+            Check::failed(kind, format!("missing, expected `{wanted}`"))
+        } else {
+            Check::failed(kind, format!("is `{}`, expected `{wanted}`", found.join(", ")))
+        });
+    }
+    checks
+}
+
+/// The presentation is signed by its holder. Returns the check and the holder
+/// it establishes (the declared one, or the signer when none is declared).
+pub(crate) fn holder_signed(presentation: &Content) -> (Check, Option<String>) {
+    let kind = CheckKind::HolderBinding;
+    let mut signers: Vec<&str> = presentation.signers.iter().map(|m| controller_of(m)).collect();
+    signers.sort_unstable();
+    signers.dedup();
+    let declared = presentation.holder();
+    let check = match (declared, signers.as_slice()) {
+        (_, []) => Check::failed(kind, "no proof of the presentation names its signer"),
+        (Some(holder), signers) if signers.iter().all(|s| *s == holder) => {
+            Check::passed(kind, format!("signed by the holder {holder}"))
+        }
+        (Some(holder), signers) => {
+            Check::failed(kind, format!("signed by {}, not by the holder {holder}", signers.join(", ")))
+        }
+        (None, [one]) => Check::passed(kind, format!("no `holder`; signed by {one}, taken as the holder")),
+        (None, many) => Check::failed(kind, format!("no `holder`, and several signers: {}", many.join(", "))),
+    };
+    let holder = declared.map(str::to_owned).or_else(|| match signers.as_slice() {
+        [one] => Some((*one).to_owned()),
+        _ => None,
+    });
+    (check, holder)
+}
+
+/// The holder is the subject of the credential (unless the policy accepts
+/// other holders).
+pub(crate) fn subject_is_holder(policy: &Policy, holder: Option<&str>, credential: &Content) -> Check {
+    let kind = CheckKind::HolderBinding;
+    if !policy.holder_must_be_subject {
+        return Check::not_applicable(kind, "the policy accepts holders who are not the subject");
+    }
+    let subjects = credential.subject_ids();
+    match holder {
+        None => Check::failed(kind, "the presentation has no holder to bind the subject to"),
+        Some(h) if subjects.contains(&h) => Check::passed(kind, format!("the holder {h} is the subject")),
+        Some(_) if subjects.is_empty() => {
+            Check::failed(kind, "the subject has no id, so it cannot be the holder")
+        }
+        Some(h) => Check::failed(kind, format!("the subject is {}, not the holder {h}", subjects.join(", "))),
+    }
+}
+
+/// `check` about the `index`-th credential of a presentation.
+pub(crate) fn about_credential(index: Option<usize>, mut check: Check) -> Check {
+    if let Some(i) = index {
+        check.detail = format!("credential {i}: {}", check.detail);
+    }
+    check
+}

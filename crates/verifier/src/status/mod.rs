@@ -1,0 +1,39 @@
+//! W3C Bitstring Status List v1.0: revocation and suspension of credentials.
+//!
+//! | job | type |
+//! |---|---|
+//! | the bits and their `encodedList` form | [`StatusList`] |
+//! | an issuer's list: allocate, revoke, suspend, reinstate, publish | [`StatusListIssuer`] |
+//! | random index allocation alone | [`IndexAllocator`] |
+//! | where a verifier gets lists from | [`StatusSource`], [`StaticStatusSource`] |
+//!
+//! A verifier checks status through [`Verifier::with_status_source`](crate::Verifier::with_status_source).
+//! For each `BitstringStatusListEntry` of a credential (the spec's "Validate
+//! Algorithm", §3.2), one status list fetch per verification and URL:
+//! 1. fetch the `statusListCredential` from the [`StatusSource`];
+//! 2. verify it as a credential with the same resolver and clock
+//!    (`status-list`): its proof, made with a key of its issuer, that it is a
+//!    `BitstringStatusListCredential` with the entry's `statusPurpose` and the
+//!    fetched URL as `id`, and that its `encodedList` decodes;
+//! 3. its issuer is the credential's issuer (`status-list-issuer`);
+//! 4. it is fresh: within `validFrom`/`validUntil`, and no older than the
+//!    policy's `max_status_age` (`status-list-freshness`);
+//! 5. read the bit at `statusListIndex` (`status`): set means revoked or
+//!    suspended.
+//!
+//! Entries of other types, and the `message` and `refresh` purposes, do not
+//! bear on validity and are reported as not applicable. A revocation or
+//! suspension entry with a `statusSize` other than 1, or a list the source
+//! cannot provide, makes the credential's status uncheckable: an
+//! [`Error::Status`](didam_credential::Error::Status).
+//!
+//! See: <https://www.w3.org/TR/vc-bitstring-status-list/>
+
+pub(crate) mod check;
+mod issuer;
+mod list;
+mod source;
+
+pub use issuer::{IndexAllocator, StatusListIssuer};
+pub use list::{StatusList, StatusPurpose};
+pub use source::{NoStatusSource, StaticStatusSource, StatusSource};

@@ -1,0 +1,285 @@
+//! The [`Verifier`]: the engine's verification, then the policy.
+//!
+//! Steps for a credential: the engine's checks (data model, proofs or JWS,
+//! key authorisation, validity period with the policy's clock skew) → the key
+//! is the issuer's → accepted suite → issuer trust → credential age → each status entry (status list
+//! fetched, verified, issuer, freshness, bit).
+//!
+//! Steps for a presentation: the engine's checks (including challenge and
+//! domain for Data Integrity proofs, and each embedded credential's proofs) →
+//! challenge and domain for other securing (`nonce`/`aud` of a `vp+jwt`) →
+//! accepted suite → holder binding (signed by the holder) → for each
+//! credential: the holder is its subject, then the credential steps above
+//! after the engine's.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use didam_credential::credential::DocumentKind;
+use didam_credential::did::MethodResolver;
+use didam_credential::verify::{self, Input, VerifyOptions};
+use didam_credential::{Check, CheckKind, Error, Report};
+
+use crate::cache::MethodCache;
+use crate::checks::{self, about_credential};
+use crate::content::Content;
+use crate::policy::{HumanDuration, Policy};
+use crate::status::check::{Entry, FetchedList, entries};
+use crate::status::{NoStatusSource, StatusSource};
+
+/// Verifies credentials and presentations through one resolver (with the keys
+/// of immutable DIDs cached, see [`MethodCache`]), under a [`Policy`], with
+/// status lists from a [`StatusSource`] (none by default: status entries are
+/// then reported as not checked, and fail when the policy requires a status).
+#[derive(Debug)]
+pub struct Verifier<R, S = NoStatusSource> {
+    resolver: MethodCache<R>,
+    status: Option<S>,
+    policy: Policy,
+    now: Option<DateTime<Utc>>,
+}
+
+/// Status lists fetched during one verification, by URL.
+type Lists = HashMap<String, FetchedList>;
+
+impl<R: MethodResolver> Verifier<R> {
+    /// Methods of immutable DIDs kept decoded.
+    pub const CACHE_CAPACITY: usize = 4096;
+
+    /// A verifier resolving keys through `resolver`, with the default
+    /// [`Policy`] and no status source.
+    pub fn new(resolver: R) -> Self {
+        Self {
+            resolver: MethodCache::new(resolver, Self::CACHE_CAPACITY),
+            status: None,
+            policy: Policy::default(),
+            now: None,
+        }
+    }
+}
+
+impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
+    /// Checks status entries with lists from `source`.
+    pub fn with_status_source<T: StatusSource>(self, source: T) -> Verifier<R, T> {
+        Verifier { resolver: self.resolver, status: Some(source), policy: self.policy, now: self.now }
+    }
+
+    /// Verifies under `policy`.
+    pub fn with_policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Allows `seconds` of clock difference with issuers and holders (sets the
+    /// policy's `clock_skew`; negative values count as zero).
+    pub fn with_clock_skew(mut self, seconds: i64) -> Self {
+        self.policy.clock_skew = HumanDuration::from_secs(u64::try_from(seconds).unwrap_or(0));
+        self
+    }
+
+    /// Judges validity at a fixed time instead of now.
+    pub fn at(mut self, now: DateTime<Utc>) -> Self {
+        self.now = Some(now);
+        self
+    }
+
+    /// The resolver in use.
+    pub fn resolver(&self) -> &R {
+        self.resolver.inner()
+    }
+
+    /// The policy in use.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The status source, if any.
+    pub fn status_source(&self) -> Option<&S> {
+        self.status.as_ref()
+    }
+
+    fn options(&self, now: DateTime<Utc>, challenge: Option<&str>, domain: Option<&str>) -> VerifyOptions {
+        VerifyOptions {
+            now: Some(now),
+            skew_seconds: self.policy.clock_skew.to_chrono().num_seconds(),
+            challenge: challenge.map(str::to_owned),
+            domain: domain.map(str::to_owned),
+        }
+    }
+
+    /// Verifies a credential given as text (JSON, enveloped, JWS, SD-JWT or
+    /// COSE).
+    pub async fn verify_credential(&self, text: &str) -> Result<Report, Error> {
+        let input = Input::parse(text)?;
+        self.run(&input, Some(DocumentKind::Credential), None, None).await
+    }
+
+    /// Verifies a presentation, which must carry `challenge` and `domain`
+    /// when they are given, be signed by its holder, and hold credentials that
+    /// each pass the credential steps.
+    pub async fn verify_presentation(
+        &self,
+        text: &str,
+        challenge: Option<&str>,
+        domain: Option<&str>,
+    ) -> Result<Report, Error> {
+        let input = Input::parse(text)?;
+        self.run(&input, Some(DocumentKind::Presentation), challenge, domain).await
+    }
+
+    /// Verifies whatever the input is (credential or presentation; no
+    /// challenge or domain is expected).
+    pub async fn verify(&self, input: &Input) -> Result<Report, Error> {
+        self.run(input, None, None, None).await
+    }
+
+    async fn run(
+        &self,
+        input: &Input,
+        expected: Option<DocumentKind>,
+        challenge: Option<&str>,
+        domain: Option<&str>,
+    ) -> Result<Report, Error> {
+        let now = self.now.unwrap_or_else(Utc::now);
+        let report = verify::verify(input, &self.resolver, &self.options(now, challenge, domain)).await?;
+        let mut checks = report.checks;
+        if let Some(kind) = expected.filter(|k| k.name() != report.kind) {
+            checks.insert(
+                0,
+                Check::failed(
+                    CheckKind::DataModel,
+                    format!("expected a {}, got a {}", kind.name(), report.kind),
+                ),
+            );
+        }
+        let content = Content::of(input)?;
+        let mut lists = Lists::new();
+        if report.kind == DocumentKind::Presentation.name() {
+            let extra =
+                self.presentation_checks(&content, &checks, challenge, domain, now, &mut lists).await?;
+            checks.extend(extra);
+        } else {
+            checks.extend(self.credential_checks(&content, None, now, &mut lists).await?);
+        }
+        Ok(Report::new(report.kind, report.securing, checks))
+    }
+
+    async fn presentation_checks(
+        &self,
+        presentation: &Content,
+        reported: &[Check],
+        challenge: Option<&str>,
+        domain: Option<&str>,
+        now: DateTime<Utc>,
+        lists: &mut Lists,
+    ) -> Result<Vec<Check>, Error> {
+        let mut checks = checks::challenge_and_domain(presentation, reported, challenge, domain);
+        checks.push(checks::accepted_suite(&self.policy, presentation));
+        let (signed, holder) = checks::holder_signed(presentation);
+        checks.push(signed);
+        for (i, vc) in presentation.credentials().into_iter().enumerate() {
+            let credential = Content::of(&Input::Json(vc.clone()))?;
+            let bound = checks::subject_is_holder(&self.policy, holder.as_deref(), &credential);
+            checks.push(about_credential(Some(i), bound));
+            checks.extend(self.credential_checks(&credential, Some(i), now, lists).await?);
+        }
+        Ok(checks)
+    }
+
+    /// The policy and status checks of one credential (the `index`-th of a
+    /// presentation, or a credential on its own).
+    async fn credential_checks(
+        &self,
+        credential: &Content,
+        index: Option<usize>,
+        now: DateTime<Utc>,
+        lists: &mut Lists,
+    ) -> Result<Vec<Check>, Error> {
+        let mut checks = vec![
+            checks::issuer_key(credential),
+            checks::accepted_suite(&self.policy, credential),
+            checks::issuer_trust(&self.policy, credential),
+            checks::credential_age(&self.policy, credential, now),
+        ];
+        checks.extend(self.status_checks(credential, now, lists).await?);
+        Ok(checks.into_iter().map(|c| about_credential(index, c)).collect())
+    }
+
+    async fn status_checks(
+        &self,
+        credential: &Content,
+        now: DateTime<Utc>,
+        lists: &mut Lists,
+    ) -> Result<Vec<Check>, Error> {
+        let required = self.policy.require_status;
+        let unchecked = |why: String| {
+            if required {
+                Check::failed(CheckKind::Status, format!("{why}, and the policy requires a status"))
+            } else {
+                Check::not_applicable(CheckKind::Status, why)
+            }
+        };
+        let entries = entries(&credential.document);
+        if entries.is_empty() {
+            return Ok(vec![unchecked("no credentialStatus".into())]);
+        }
+        let mut checks = Vec::new();
+        let mut checked = false;
+        for entry in entries {
+            let (url, purpose, index) = match entry {
+                Entry::Bitstring { url, purpose, index } => (url, purpose, index),
+                Entry::Ignored(why) => {
+                    checks.push(Check::not_applicable(CheckKind::Status, why));
+                    continue;
+                }
+                Entry::Malformed(why) => {
+                    checks.push(Check::failed(CheckKind::Status, why));
+                    checked = true;
+                    continue;
+                }
+                Entry::Unsupported { url, error } => return Err(Error::Status { url, source: error.into() }),
+            };
+            let Some(source) = &self.status else {
+                checks.push(unchecked(format!("{purpose} not checked: no status source is configured")));
+                continue;
+            };
+            if !lists.contains_key(&url) {
+                let fetched = self.fetch_list(source, &url, now).await?;
+                lists.insert(url.clone(), fetched);
+            }
+            let list = &lists[&url];
+            let list_checks = [
+                list.check(&url, purpose),
+                list.issuer_check(credential.issuer()),
+                list.freshness_check(&self.policy, now),
+            ];
+            let usable = list_checks.iter().all(|c| c.outcome != didam_credential::Outcome::Failed);
+            checks.extend(list_checks);
+            checks.push(if usable {
+                list.bit_check(&url, purpose, index)
+            } else {
+                Check::not_applicable(
+                    CheckKind::Status,
+                    format!("{purpose} not read: the status list failed its checks"),
+                )
+            });
+            checked = true;
+        }
+        if !checked && required {
+            checks.push(Check::failed(
+                CheckKind::Status,
+                "no status entry could be checked, and the policy requires a status",
+            ));
+        }
+        Ok(checks)
+    }
+
+    /// Fetches the status list at `url` and verifies it as a credential, with
+    /// the same resolver and clock but no policy or status of its own.
+    async fn fetch_list(&self, source: &S, url: &str, now: DateTime<Utc>) -> Result<FetchedList, Error> {
+        let input =
+            source.fetch(url).await.map_err(|e| Error::Status { url: url.to_owned(), source: e.into() })?;
+        let report = verify::verify(&input, &self.resolver, &self.options(now, None, None)).await?;
+        Ok(FetchedList::new(Content::of(&input)?, report))
+    }
+}

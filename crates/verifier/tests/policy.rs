@@ -1,0 +1,110 @@
+//! Policy files: TOML and JSON read to the same policy, unknown keys and bad
+//! values are refused.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::path::PathBuf;
+
+use didam_credential::Suite;
+use didam_verifier::policy::{Format, HumanDuration};
+use didam_verifier::{Policy, PolicyError};
+
+const ISSUER: &str = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK";
+
+const TOML: &str = r#"
+trusted_issuers = ["did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"]
+accepted_suites = ["eddsa-rdfc-2022", "ecdsa-rdfc-2019", "vc+jwt"]
+require_status = true
+max_credential_age = "365d"
+max_status_age = "1d"
+clock_skew = "2m"
+holder_must_be_subject = false
+
+[trusted_issuers_by_type]
+ExampleDegreeCredential = ["did:web:university.example"]
+"#;
+
+const JSON: &str = r#"{
+  "trusted_issuers": ["did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"],
+  "trusted_issuers_by_type": { "ExampleDegreeCredential": ["did:web:university.example"] },
+  "accepted_suites": ["eddsa-rdfc-2022", "ecdsa-rdfc-2019", "vc+jwt"],
+  "require_status": true,
+  "max_credential_age": "365d",
+  "max_status_age": "1d",
+  "clock_skew": "2m",
+  "holder_must_be_subject": false
+}"#;
+
+fn temp_file(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("didam-verifier-policy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn toml_and_json_read_to_the_same_policy() {
+    let policy = Policy::from_toml_str(TOML).unwrap();
+    assert_eq!(policy, Policy::from_json_str(JSON).unwrap());
+    assert_eq!(policy.trusted_issuers.as_deref(), Some(&[ISSUER.to_owned()][..]));
+    assert_eq!(policy.trusted_issuers_by_type["ExampleDegreeCredential"], ["did:web:university.example"]);
+    assert_eq!(
+        policy.accepted_suites,
+        Some(vec![
+            Format::DataIntegrity(Suite::EddsaRdfc2022),
+            Format::DataIntegrity(Suite::EcdsaRdfc2019),
+            Format::Jose
+        ])
+    );
+    assert!(policy.require_status);
+    assert_eq!(policy.max_credential_age, Some(HumanDuration::from_secs(365 * 86_400)));
+    assert_eq!(policy.max_status_age, Some(HumanDuration::from_secs(86_400)));
+    assert_eq!(policy.clock_skew.as_secs(), 120);
+    assert!(!policy.holder_must_be_subject);
+    // It writes back to the same TOML.
+    let again = Policy::from_toml_str(&toml::to_string(&policy).unwrap()).unwrap();
+    assert_eq!(again, policy);
+}
+
+#[test]
+fn an_empty_policy_is_the_default() {
+    assert_eq!(Policy::from_toml_str("").unwrap(), Policy::default());
+    assert_eq!(Policy::from_json_str("{}").unwrap(), Policy::default());
+    assert!(Policy::default().holder_must_be_subject);
+    assert!(!Policy::default().restricts_issuers());
+}
+
+#[test]
+fn a_typo_key_is_refused() {
+    let err = Policy::from_toml_str("trusted_issuer = [\"did:example:a\"]").unwrap_err();
+    assert!(matches!(err, PolicyError::Toml(_)), "{err}");
+    assert!(err.to_string().contains("trusted_issuer"), "{err}");
+    let err = Policy::from_json_str(r#"{"require_satus": true}"#).unwrap_err();
+    assert!(matches!(err, PolicyError::Json(_)), "{err}");
+    assert!(err.to_string().contains("require_satus"), "{err}");
+}
+
+#[test]
+fn bad_values_are_refused() {
+    let err = Policy::from_toml_str("accepted_suites = [\"eddsa-2022\"]").unwrap_err();
+    assert!(err.to_string().contains("unknown suite or format `eddsa-2022`"), "{err}");
+    let err = Policy::from_toml_str("max_credential_age = \"30 days\"").unwrap_err();
+    assert!(err.to_string().contains("is not a duration"), "{err}");
+    let err = Policy::from_toml_str("max_credential_age = 30").unwrap_err();
+    assert!(matches!(err, PolicyError::Toml(_)), "{err}");
+    let err = Policy::from_json_str(r#"{"trusted_issuers": ["not an issuer"]}"#).unwrap_err();
+    assert!(matches!(err, PolicyError::InvalidIssuer(ref i) if i == "not an issuer"), "{err}");
+}
+
+#[test]
+fn files_are_read_by_extension_or_content() {
+    let expected = Policy::from_toml_str(TOML).unwrap();
+    assert_eq!(Policy::from_file(temp_file("policy.toml", TOML)).unwrap(), expected);
+    assert_eq!(Policy::from_file(temp_file("policy.json", JSON)).unwrap(), expected);
+    assert_eq!(Policy::from_file(temp_file("policy-json", JSON)).unwrap(), expected);
+    assert_eq!(Policy::from_file(temp_file("policy-toml", TOML)).unwrap(), expected);
+    // The extension wins: JSON in a .toml file is TOML that does not parse.
+    assert!(matches!(Policy::from_file(temp_file("wrong.toml", JSON)), Err(PolicyError::Toml(_))));
+    let missing = Policy::from_file("/nonexistent/didam/policy.toml").unwrap_err();
+    assert!(matches!(missing, PolicyError::Read { .. }), "{missing}");
+}

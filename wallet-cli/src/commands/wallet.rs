@@ -1,0 +1,255 @@
+//! `didam wallet …`, `didam recover`, `didam compromise`, `didam shares …`
+
+use std::path::Path;
+
+use didam_wallet::slip39::{self, GroupSpec, Share};
+use didam_wallet::{InitOptions, RootSecret, Wallet};
+use serde_json::json;
+
+use crate::cli::{
+    BackupArgs, CompromiseArgs, Global, InitArgs, JsonArg, PasswdArgs, RecoverArgs, SharesVerifyArgs,
+};
+use crate::context::{self, AnyLedger};
+use crate::error::{CliError, exit};
+use crate::output::{self, Progress};
+
+/// Splits `secret` into `count` shares (threshold `threshold`) and writes each
+/// to its own file `<prefix>-share-<i>.txt` (mode 0600) in `dir`. One share
+/// alone reveals nothing about the secret.
+fn write_shares(
+    dir: &Path,
+    prefix: &str,
+    secret: &RootSecret,
+    threshold: u8,
+    count: u8,
+) -> Result<Vec<String>, CliError> {
+    let groups =
+        slip39::split(secret.as_bytes(), b"", 1, &[GroupSpec { threshold, count }], 1, &mut rand_core::OsRng)
+            .map_err(|e| CliError::Input(format!("shares: {e}")))?;
+    let mut paths = Vec::new();
+    for (i, share) in groups.iter().flatten().enumerate() {
+        let path = dir.join(format!("{prefix}-share-{}.txt", i + 1));
+        if path.exists() {
+            return Err(CliError::Exists { path });
+        }
+        didam_ledger::file::write_atomic(&path, format!("{}\n", share.as_str()).as_bytes())
+            .map_err(|source| CliError::Write { path: path.clone(), source })?;
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|source| CliError::Write { path: path.clone(), source })?;
+        paths.push(path.display().to_string());
+    }
+    Ok(paths)
+}
+
+fn check_share_params(threshold: u8, count: u8) -> Result<(), CliError> {
+    if threshold == 0 || threshold > count || count > 16 || (threshold == 1 && count != 1) {
+        return Err(CliError::Input(format!(
+            "--threshold {threshold} of --shares {count}: need 1 ≤ threshold ≤ shares ≤ 16 (and 1-of-1 only)"
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn init(g: &Global, args: &InitArgs) -> Result<u8, CliError> {
+    check_share_params(args.threshold, args.count)?;
+    let dir = context::wallet_dir(g)?;
+    if didam_wallet::db_path(&dir).exists() {
+        return Err(CliError::Wallet(didam_wallet::WalletError::Exists(dir.display().to_string())));
+    }
+    std::fs::create_dir_all(&args.shares_out)
+        .map_err(|source| CliError::Write { path: args.shares_out.clone(), source })?;
+    let pass = context::secret(
+        args.new_passphrase_file.as_deref().or(g.passphrase_file.as_deref()),
+        "new wallet passphrase: ",
+        true,
+    )?;
+    let progress = Progress::start("calibrating key derivation and creating the wallet");
+    let created = Wallet::init(&dir, &pass, &InitOptions { kdf: context::kdf(&args.kdf)? });
+    progress.finish();
+    let (wallet, rrs) = created?;
+    let wallet_shares = write_shares(&args.shares_out, "wallet", wallet.root(), args.threshold, args.count)?;
+    let rotation_shares = write_shares(&args.shares_out, "rotation", &rrs, args.threshold, args.count)?;
+    let backup = didam_wallet::Wallet::newest_backup(&dir).map(|p| p.display().to_string());
+    if args.json {
+        output::print_json(
+            &json!({ "wallet": dir, "walletShares": wallet_shares, "rotationShares": rotation_shares, "backup": backup, "threshold": args.threshold }),
+            false,
+        );
+    } else {
+        output::print(&format!("wallet created: {}", dir.display()));
+        output::print(&format!(
+            "wallet root shares ({} of {} recover it): {}",
+            args.threshold,
+            args.count,
+            wallet_shares.join(", ")
+        ));
+        output::print(&format!(
+            "rotation secret shares (not stored in the wallet): {}",
+            rotation_shares.join(", ")
+        ));
+        output::print("keep each share in a different place, offline; then delete these files");
+    }
+    Ok(exit::OK)
+}
+
+pub(crate) fn check(g: &Global, args: &JsonArg) -> Result<u8, CliError> {
+    let wallet = context::open_wallet(g)?;
+    wallet.store().verify()?;
+    for k in wallet.keys()?.iter().filter(|k| !k.compromised) {
+        wallet.signing_key(&k.id)?;
+    }
+    let generation = wallet.store().generation()?;
+    if args.json {
+        output::print_json(
+            &json!({ "ok": true, "generation": generation, "dids": wallet.dids()?.len(), "keys": wallet.keys()?.len() }),
+            false,
+        );
+    } else {
+        output::print(&format!(
+            "wallet ok: MAC and every record check, generation {generation}, {} DIDs, {} keys",
+            wallet.dids()?.len(),
+            wallet.keys()?.len()
+        ));
+    }
+    Ok(exit::OK)
+}
+
+pub(crate) fn backup(g: &Global, args: &BackupArgs) -> Result<u8, CliError> {
+    let wallet = context::open_wallet(g)?;
+    let progress = Progress::start("writing and re-reading the backup");
+    let path = match &args.out {
+        Some(p) => wallet.backup_to(p, None).map(|()| p.clone()),
+        None => wallet.backup(),
+    };
+    progress.finish();
+    output::print(&format!("backup written and read back: {}", path?.display()));
+    Ok(exit::OK)
+}
+
+pub(crate) fn restore(g: &Global, args: &RecoverArgs) -> Result<u8, CliError> {
+    let dir = context::wallet_dir(g)?;
+    let root = context::combine_shares(&args.shares, "wallet")?;
+    let pass = context::secret(
+        args.new_passphrase_file.as_deref().or(g.passphrase_file.as_deref()),
+        "new wallet passphrase: ",
+        true,
+    )?;
+    let progress = Progress::start("restoring the wallet");
+    let restored = Wallet::restore(&dir, &root, &args.backup, &pass, context::kdf(&args.kdf)?, args.force);
+    progress.finish();
+    let wallet = restored?;
+    output::print(&format!(
+        "wallet restored in {}: {} DIDs, {} keys, {} credentials",
+        dir.display(),
+        wallet.dids()?.len(),
+        wallet.keys()?.len(),
+        wallet.credentials()?.len()
+    ));
+    if !wallet.pending()?.is_empty() {
+        output::print("operations were waiting for the ledger: run `didam did reconcile`");
+    }
+    Ok(exit::OK)
+}
+
+pub(crate) fn passwd(g: &Global, args: &PasswdArgs) -> Result<u8, CliError> {
+    let wallet = context::open_wallet(g)?;
+    let new = context::secret(args.new_passphrase_file.as_deref(), "new wallet passphrase: ", true)?;
+    wallet.change_passphrase(&new, context::kdf(&args.kdf)?)?;
+    output::print("passphrase changed (only the root's wrapping changed)");
+    Ok(exit::OK)
+}
+
+pub(crate) fn compromise(g: &Global, args: &CompromiseArgs) -> Result<u8, CliError> {
+    check_share_params(args.threshold, args.count)?;
+    std::fs::create_dir_all(&args.shares_out)
+        .map_err(|source| CliError::Write { path: args.shares_out.clone(), source })?;
+    let mut wallet = context::open_wallet(g)?;
+    let rrs = context::rotation_secret(g)?;
+    let (ledger, _) = AnyLedger::open(g)?;
+    let pass = context::secret(g.passphrase_file.as_deref(), "wallet passphrase (kept): ", false)?;
+    let kdf = context::kdf(&args.kdf)?;
+    let report = context::block_on(async {
+        let report = wallet.compromise(&ledger, &rrs, &args.did, &pass, kdf).await?;
+        ledger.checkpoint_as(&wallet).await?;
+        Ok::<_, CliError>(report)
+    })??;
+    let shares = write_shares(&args.shares_out, "wallet", &report.new_root, args.threshold, args.count)?;
+    let revoke: Vec<_> = report
+        .to_revoke
+        .iter()
+        .map(|i| json!({ "id": i.id, "issuer": i.issuer, "status": i.status }))
+        .collect();
+    if args.json {
+        output::print_json(
+            &json!({ "leakedKeys": report.leaked_keys, "rotated": report.rotated, "revoke": revoke, "walletShares": shares }),
+            false,
+        );
+    } else {
+        output::print(&format!("keys marked compromised: {}", report.leaked_keys.len()));
+        for (did, version) in &report.rotated {
+            output::print(&format!("rotated {did} to new keys ({version})"));
+        }
+        output::print(&format!(
+            "credentials the leaked keys signed (revoke them): {}",
+            report.to_revoke.len()
+        ));
+        for i in &report.to_revoke {
+            output::print(&format!("  {}", i.id));
+        }
+        output::print(&format!(
+            "new wallet root shares: {}; the old shares and backups are void",
+            shares.join(", ")
+        ));
+    }
+    Ok(exit::OK)
+}
+
+pub(crate) fn shares_verify(args: &SharesVerifyArgs) -> Result<u8, CliError> {
+    let mut results = Vec::new();
+    let mut all_ok = true;
+    for path in &args.files {
+        let text = zeroize::Zeroizing::new(
+            std::fs::read_to_string(path).map_err(|source| CliError::Read { path: path.clone(), source })?,
+        );
+        for (n, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+            let outcome = match Share::parse(line) {
+                Ok(s) => json!({
+                    "file": path, "line": n + 1, "valid": true, "identifier": s.identifier(),
+                    "group": s.group_index() + 1, "groupThreshold": s.group_threshold(), "groupCount": s.group_count(),
+                    "member": s.member_index() + 1, "memberThreshold": s.member_threshold(),
+                }),
+                Err(e) => {
+                    all_ok = false;
+                    json!({ "file": path, "line": n + 1, "valid": false, "error": e.to_string() })
+                }
+            };
+            results.push(outcome);
+        }
+    }
+    if args.json {
+        output::print_json(&json!(results), false);
+    } else {
+        for r in &results {
+            if r["valid"] == true {
+                output::print(&format!(
+                    "{} line {}: valid share {} of set {} (member {}, {} needed)",
+                    r["file"].as_str().unwrap_or_default(),
+                    r["line"],
+                    r["member"],
+                    r["identifier"],
+                    r["member"],
+                    r["memberThreshold"]
+                ));
+            } else {
+                output::print(&format!(
+                    "{} line {}: INVALID: {}",
+                    r["file"].as_str().unwrap_or_default(),
+                    r["line"],
+                    r["error"].as_str().unwrap_or_default()
+                ));
+            }
+        }
+    }
+    Ok(if all_ok { exit::OK } else { exit::INVALID })
+}

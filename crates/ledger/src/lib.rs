@@ -41,12 +41,14 @@
 //! ```
 
 pub mod conformance;
+pub mod cosign;
 pub mod file;
 mod ledger;
 pub mod log;
 pub mod merkle;
 pub mod note;
 mod sqlite;
+pub mod witness;
 
 pub use ledger::{
     Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof, TipRecord, parse_tips_extension,

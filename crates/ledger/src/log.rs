@@ -17,6 +17,11 @@
 //!    ones otherwise;
 //! 6. the DID document's `id` is the DID, and nothing follows a deactivation.
 //!
+//! A whole log ([`verify_log_with_witnesses`]) then passes the witness check
+//! of [`crate::witness`]: each entry whose `witness` rule is on needs its
+//! threshold of approvals in `did-witness.json`. [`verify_log`] is the same
+//! without a witness file, so it refuses any log that needs witnesses.
+//!
 //! See: <https://identity.foundation/didwebvh/v1.0/>
 
 use chrono::{DateTime, Utc};
@@ -25,6 +30,8 @@ use didam_credential::proof::{self, ProofExpectations, Unsecured};
 use didam_credential::{Outcome, PublicKey, Suite, canon, verify::VerifyOptions};
 use serde_json::{Map, Value, json};
 use sha2::Digest as _;
+
+use crate::witness::{self, WitnessError, WitnessRule};
 
 /// The DID methods whose logs this module verifies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,13 +89,16 @@ pub enum LogError {
         /// What is wrong.
         reason: String,
     },
+    /// The witness approvals of the log do not hold (`invalidDid`).
+    #[error("witnesses: {0}")]
+    Witness(#[from] WitnessError),
 }
 
 impl LogError {
     /// The DID Resolution error name.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::InvalidDid { .. } => "invalidDid",
+            Self::InvalidDid { .. } | Self::Witness(_) => "invalidDid",
             Self::InvalidProof { .. } => "invalidProof",
             Self::InvalidParameters { .. } => "invalidParameters",
         }
@@ -358,30 +368,11 @@ fn validate_parameters(p: &Map<String, Value>) -> Result<(), String> {
             "watchers" => {
                 string_list(Some(value)).ok_or("`watchers` is not a list of strings")?;
             }
-            "witness" => validate_witness(value)?,
+            "witness" => {
+                WitnessRule::from_parameter(value)?;
+            }
             other => return Err(format!("unknown parameter `{other}`")),
         }
-    }
-    Ok(())
-}
-
-fn validate_witness(value: &Value) -> Result<(), String> {
-    let w = value.as_object().ok_or("`witness` is not an object")?;
-    if w.is_empty() {
-        return Ok(());
-    }
-    let threshold =
-        w.get("threshold").and_then(Value::as_u64).ok_or("witness threshold is not an integer")?;
-    let witnesses = w.get("witnesses").and_then(Value::as_array).ok_or("no witness list")?;
-    let mut ids = std::collections::HashSet::new();
-    for wit in witnesses {
-        let id = wit.get("id").and_then(Value::as_str).ok_or("a witness has no id")?;
-        if !ids.insert(id) {
-            return Err(format!("witness {id} is listed twice"));
-        }
-    }
-    if threshold == 0 || threshold > witnesses.len() as u64 {
-        return Err(format!("witness threshold {threshold} of {} witnesses", witnesses.len()));
     }
     Ok(())
 }
@@ -392,20 +383,31 @@ async fn verify_proof(
     authorised: &[String],
     now: DateTime<Utc>,
 ) -> Result<(), LogError> {
-    let bad = |reason: String| LogError::InvalidProof { entry: n, reason };
-    let proofs = proof::proofs_of(entry);
+    verify_signed(entry, authorised, now).await.map_err(|reason| LogError::InvalidProof { entry: n, reason })
+}
+
+/// Checks the proofs on `document`: each is `eddsa-jcs-2022`, for
+/// `assertionMethod`, and verifies with one of `keys` (Multikey strings, as
+/// `did:key:<key>#<key>` methods). Log entries and witness approvals both go
+/// through here.
+pub(crate) async fn verify_signed(
+    document: &Value,
+    keys: &[String],
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    let proofs = proof::proofs_of(document);
     if proofs.is_empty() {
-        return Err(bad("the entry has no proof".into()));
+        return Err("there is no proof".into());
     }
     for p in &proofs {
         if Suite::of_proof(p).ok() != Some(Suite::EddsaJcs2022) {
-            return Err(bad("entries are signed with eddsa-jcs-2022".into()));
+            return Err("did:webvh proofs are eddsa-jcs-2022".into());
         }
     }
-    let mut keys = StaticMethods::new(NoFallback);
-    for k in authorised {
+    let mut methods = StaticMethods::new(NoFallback);
+    for k in keys {
         let vm = json!({ "id": format!("did:key:{k}#{k}"), "controller": format!("did:key:{k}"), "publicKeyMultibase": k });
-        keys.insert(&vm, &[ProofPurpose::AssertionMethod]).map_err(|e| bad(e.to_string()))?;
+        methods.insert(&vm, &[ProofPurpose::AssertionMethod]).map_err(|e| e.to_string())?;
     }
     let expect = ProofExpectations {
         purpose: ProofPurpose::AssertionMethod,
@@ -414,17 +416,33 @@ async fn verify_proof(
         now,
         skew_seconds: VerifyOptions::default().skew_seconds,
     };
-    let checks = proof::verify_proofs(entry, &Unsecured::new(entry), &keys, &expect)
+    let checks = proof::verify_proofs(document, &Unsecured::new(document), &methods, &expect)
         .await
-        .map_err(|e| bad(e.to_string()))?;
+        .map_err(|e| e.to_string())?;
     match checks.iter().find(|c| c.outcome == Outcome::Failed) {
-        Some(failed) => Err(bad(format!("{}: {}", failed.check.name(), failed.detail))),
+        Some(failed) => Err(format!("{}: {}", failed.check.name(), failed.detail)),
         None => Ok(()),
     }
 }
 
-/// Verifies a whole log (JSON Lines) and returns the state after each entry.
+/// Verifies a whole log (JSON Lines) that needs no witnesses, and returns the
+/// state after each entry. A log whose `witness` parameter is on fails with
+/// [`WitnessError::NoWitnessFile`]: use [`verify_log_with_witnesses`].
 pub async fn verify_log(method: Method, jsonl: &str, now: DateTime<Utc>) -> Result<Vec<DidState>, LogError> {
+    verify_log_with_witnesses(method, jsonl, None, now).await
+}
+
+/// Verifies a whole log (JSON Lines) and its witness proofs (the parsed
+/// `did-witness.json`, `None` if the DID publishes none), and returns the
+/// state after each entry.
+///
+/// See: <https://identity.foundation/didwebvh/v1.0/#verifying-witness-proofs-during-resolution>
+pub async fn verify_log_with_witnesses(
+    method: Method,
+    jsonl: &str,
+    witness_file: Option<&Value>,
+    now: DateTime<Utc>,
+) -> Result<Vec<DidState>, LogError> {
     let mut states: Vec<DidState> = Vec::new();
     for (i, line) in jsonl.lines().filter(|l| !l.trim().is_empty()).enumerate() {
         let entry: Value = serde_json::from_str(line)
@@ -435,6 +453,7 @@ pub async fn verify_log(method: Method, jsonl: &str, now: DateTime<Utc>) -> Resu
     if states.is_empty() {
         return Err(LogError::InvalidDid { entry: 1, reason: "the log is empty".into() });
     }
+    witness::verify(&states, witness_file, now).await?;
     Ok(states)
 }
 

@@ -143,6 +143,14 @@ pub enum NoteError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// Fewer witnesses cosigned the note than the policy requires.
+    #[error("the checkpoint is cosigned by {have} of the configured witnesses; {need} are required")]
+    TooFewCosignatures {
+        /// Valid cosignatures by configured witnesses.
+        have: usize,
+        /// The threshold.
+        need: usize,
+    },
 }
 
 fn malformed(reason: &'static str) -> NoteError {
@@ -510,6 +518,33 @@ pub fn open(note: &[u8], verifiers: &[NoteVerifier]) -> Result<Note, NoteError> 
         return Err(NoteError::Unverified { note: Box::new(opened) });
     }
     Ok(opened)
+}
+
+/// Adds `signer`'s signature to a signed note (a witness cosigning a
+/// checkpoint): the text is unchanged, one signature line is appended. The
+/// existing signatures are kept as they are; a note already signed by this
+/// key is returned unchanged.
+pub fn cosign(note: &[u8], signer: &NoteSigner) -> Result<String, NoteError> {
+    let opened = match open(note, &[signer.verifier()]) {
+        Ok(_) => return String::from_utf8(note.to_vec()).map_err(|_| malformed("not valid UTF-8")),
+        Err(NoteError::Unverified { note }) => note,
+        Err(e) => return Err(e),
+    };
+    let text = std::str::from_utf8(note).map_err(|_| malformed("not valid UTF-8"))?;
+    let line = sign(&opened.text, &[signer])?;
+    let added =
+        line.rsplit_once("\n\n").map(|(_, sig)| sig).ok_or(malformed("signing produced no signature"))?;
+    Ok(format!("{text}{added}"))
+}
+
+/// The number of distinct `witnesses` whose signatures on `note` verify.
+/// A signature by a witness key that does not verify is an error.
+pub fn cosigners(note: &[u8], witnesses: &[NoteVerifier]) -> Result<usize, NoteError> {
+    match open(note, witnesses) {
+        Ok(n) => Ok(n.verified.len()),
+        Err(NoteError::Unverified { .. }) => Ok(0),
+        Err(e) => Err(e),
+    }
 }
 
 /// Parses `— <name> <base64(key ID || signature)>` (without the newline).

@@ -126,6 +126,38 @@ impl EmbeddedLedger {
         })
     }
 
+    /// Stores witness cosignatures: `note` must be a stored checkpoint's
+    /// note with the same text and every signature it had, plus others.
+    pub fn add_cosignatures(&self, note: &str) -> Result<(), LedgerError> {
+        let text = note.rsplit_once("\n\n").map(|(t, _)| format!("{t}\n")).unwrap_or_default();
+        let checkpoint = Checkpoint::parse(&text)?;
+        self.with_conn(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
+            let stored: Option<String> = tx
+                .query_row("SELECT note FROM checkpoints WHERE size = ?1", [to_i64(checkpoint.size)?], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(storage)?;
+            let stored = stored
+                .ok_or_else(|| LedgerError::NotFound(format!("checkpoint of size {}", checkpoint.size)))?;
+            let keeps_all = stored.rsplit_once("\n\n").is_some_and(|(t, sigs)| {
+                format!("{t}\n") == text && sigs.lines().all(|l| note.lines().any(|m| m == l))
+            });
+            if !keeps_all {
+                return Err(LedgerError::Corrupt(
+                    "the cosigned note does not extend the stored checkpoint".into(),
+                ));
+            }
+            tx.execute(
+                "UPDATE checkpoints SET note = ?1 WHERE size = ?2",
+                params![note, to_i64(checkpoint.size)?],
+            )
+            .map_err(storage)?;
+            tx.commit().map_err(storage)
+        })
+    }
+
     /// The note verifier key (`vkey`) of this ledger's operator, the one
     /// key whose checkpoints resolvers of this file accept, if recorded.
     pub fn operator(&self) -> Result<Option<String>, LedgerError> {

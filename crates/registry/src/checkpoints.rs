@@ -19,11 +19,13 @@ use crate::error::Error;
 pub struct CheckpointStore {
     dir: PathBuf,
     verified: Mutex<HashMap<Vec<u8>, Checkpoint>>,
+    witnesses: Vec<NoteVerifier>,
+    threshold: usize,
 }
 
 impl Clone for CheckpointStore {
     fn clone(&self) -> Self {
-        Self::new(self.dir.clone())
+        Self::new(self.dir.clone()).with_witnesses(self.witnesses.clone(), self.threshold)
     }
 }
 
@@ -32,7 +34,15 @@ impl CheckpointStore {
 
     /// Checkpoints kept in `dir`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into(), verified: Mutex::new(HashMap::new()) }
+        Self { dir: dir.into(), verified: Mutex::new(HashMap::new()), witnesses: Vec::new(), threshold: 0 }
+    }
+
+    /// Accepts only checkpoints cosigned by at least `threshold` of
+    /// `witnesses` (see `didam_ledger::cosign`).
+    pub fn with_witnesses(mut self, witnesses: Vec<NoteVerifier>, threshold: usize) -> Self {
+        self.witnesses = witnesses;
+        self.threshold = threshold;
+        self
     }
 
     /// Opens a checkpoint note signed by `verifier`, from memory when these
@@ -43,6 +53,12 @@ impl CheckpointStore {
             return Ok(cp);
         }
         let (cp, _) = Checkpoint::open(note, verifier)?;
+        if self.threshold > 0 {
+            let have = didam_ledger::note::cosigners(note, &self.witnesses)?;
+            if have < self.threshold {
+                return Err(NoteError::TooFewCosignatures { have, need: self.threshold });
+            }
+        }
         if let Ok(mut m) = self.verified.lock() {
             if m.len() >= Self::REMEMBERED {
                 m.clear();

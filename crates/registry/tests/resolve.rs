@@ -373,3 +373,64 @@ fn leaf_hashes_cover_exact_entry_bytes() {
     let leaf = |v: &Value| merkle::leaf_hash(didam_credential::canon::jcs(v).unwrap().as_bytes());
     assert_eq!(leaf(&a), leaf(&b));
 }
+
+#[test]
+fn witnesses_cosign_checkpoints_and_resolvers_require_them() {
+    use didam_ledger::cosign::CheckpointWitness;
+    let dir = temp_dir("witnesses");
+    let ledger = EmbeddedLedger::open(&dir.join("ledger.db"), ORIGIN).unwrap();
+    let ledger_key = signer();
+    let witness = |name: &str| {
+        CheckpointWitness::new(
+            NoteSigner::new(name, SecretKey::generate(KeyType::Ed25519)).unwrap(),
+            ledger_key.verifier(),
+            dir.join(format!("{name}.state")),
+        )
+    };
+    let (w1, w2, w3) = (witness("w1.example"), witness("w2.example"), witness("w3.example"));
+    let store = CheckpointStore::new(dir.join("checkpoints"))
+        .with_witnesses(vec![w1.verifier(), w2.verifier(), w3.verifier()], 2);
+    let k = keys(3);
+    block_on(async {
+        let doc = method::document_with_keys("did:didam:{SCID}", &[k[2].public_key()]);
+        let (did, _) = method::create(&ledger, &k[0], &k[1].public_key(), doc, Utc::now()).await.unwrap();
+        ledger.checkpoint(&ledger_key).await.unwrap();
+        let (vkey, options) = (ledger_key.verifier(), ResolveOptions::default());
+        let resolve_now = || resolve(&ledger, &vkey, &store, did.as_str(), &options);
+
+        // Signed by the ledger only: refused.
+        let err = resolve_now().await.unwrap_err();
+        assert!(err.to_string().contains("0 of the configured witnesses"), "{err}");
+        // One cosignature is not enough; two are.
+        let one = w1.cosign(&ledger).await.unwrap();
+        ledger.add_cosignatures(&one).unwrap();
+        let err = resolve_now().await.unwrap_err();
+        assert!(err.to_string().contains("1 of the configured witnesses"), "{err}");
+        let two = w2.cosign(&ledger).await.unwrap();
+        ledger.add_cosignatures(&two).unwrap();
+        assert_eq!(resolve_now().await.unwrap().state.did, did.as_str());
+
+        // A cosignature by a key that is not the witness's does not count,
+        // and a forged witness signature is an error.
+        let forged = two.replace("— w2.example ", "— w3.example ");
+        assert!(ledger.add_cosignatures(&forged).is_err(), "cosignatures must extend the stored note");
+
+        // A witness never cosigns a checkpoint inconsistent with the last it
+        // cosigned: a second ledger with the same key and a different history.
+        let rogue = EmbeddedLedger::open(&dir.join("rogue.db"), ORIGIN).unwrap();
+        let doc = method::document_with_keys("did:didam:{SCID}", &[k[1].public_key()]);
+        method::create(&rogue, &k[2], &k[0].public_key(), doc, Utc::now()).await.unwrap();
+        method::create(
+            &rogue,
+            &k[1],
+            &k[0].public_key(),
+            method::document_with_keys("did:didam:{SCID}", &[k[0].public_key()]),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        rogue.checkpoint(&ledger_key).await.unwrap();
+        let refused = w1.cosign(&rogue).await.unwrap_err();
+        assert!(matches!(refused, LedgerError::InconsistentCheckpoint { .. }), "{refused}");
+    });
+}

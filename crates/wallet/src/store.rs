@@ -105,12 +105,22 @@ impl Keys {
             .map_err(|_| tampered())
     }
 
-    fn mac(&self, conn: &Connection, generation: u64) -> Result<[u8; 32], WalletError> {
+    fn mac(
+        &self,
+        conn: &Connection,
+        generation: u64,
+        root_row: &RootRow<'_>,
+    ) -> Result<[u8; 32], WalletError> {
         let mut mac = <Hmac<Sha256> as hmac::Mac>::new_from_slice(self.mac.as_ref())
             .map_err(|_| WalletError::Storage("MAC key".into()))?;
         mac.update(b"didam-wallet/v1/mac");
         mac.update(&self.wallet_id);
         mac.update(&generation.to_be_bytes());
+        let mut row = Vec::new();
+        lp(&mut row, root_row.kdf.as_bytes());
+        lp(&mut row, root_row.salt);
+        lp(&mut row, root_row.wrapped);
+        mac.update(&row);
         let mut stmt =
             conn.prepare_cached("SELECT kind, id, version, sealed FROM records ORDER BY kind, id")?;
         let mut rows = stmt.query([])?;
@@ -128,6 +138,20 @@ impl Keys {
             mac.update(&buf);
         }
         Ok(mac.finalize().into_bytes().into())
+    }
+}
+
+/// The wallet row's root wrapping, covered by the MAC so an older wrapping
+/// (an old passphrase) cannot be put back.
+struct RootRow<'a> {
+    kdf: &'a str,
+    salt: &'a [u8],
+    wrapped: &'a [u8],
+}
+
+impl Header {
+    fn root_row(&self) -> RootRow<'_> {
+        RootRow { kdf: &self.kdf, salt: &self.salt, wrapped: &self.wrapped_root }
     }
 }
 
@@ -327,7 +351,7 @@ impl Store {
         conn.execute_batch(SCHEMA)?;
         let keys = Keys::new(wallet_id, root);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mac = keys.mac(&tx, 0)?;
+        let mac = keys.mac(&tx, 0, &RootRow { kdf: &kdf_text, salt: &salt, wrapped: &wrapped })?;
         tx.execute(
             "INSERT INTO wallet (singleton, id, format, kdf, salt, wrapped_root, generation, mac)
              VALUES (1, ?1, ?2, ?3, ?4, ?5, 0, ?6)",
@@ -474,7 +498,7 @@ impl Store {
         let generation = h.generation + 1;
         let mut t = Tx { tx, keys: &self.keys, generation };
         let value = f(&mut t)?;
-        let mac = self.keys.mac(&t.tx, generation)?;
+        let mac = self.keys.mac(&t.tx, generation, &h.root_row())?;
         t.tx.execute(
             "UPDATE wallet SET generation = ?1, mac = ?2 WHERE singleton = 1",
             params![generation as i64, &mac[..]],
@@ -496,21 +520,25 @@ impl Store {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let h = header(&tx)?.ok_or_else(|| WalletError::Tampered("the wallet row is missing".into()))?;
         check_mac(&tx, &self.keys, &h)?;
+        let mac =
+            self.keys.mac(&tx, h.generation, &RootRow { kdf: &kdf_text, salt: &salt, wrapped: &wrapped })?;
         tx.execute(
-            "UPDATE wallet SET kdf = ?1, salt = ?2, wrapped_root = ?3 WHERE singleton = 1",
-            params![kdf_text, &salt[..], wrapped],
+            "UPDATE wallet SET kdf = ?1, salt = ?2, wrapped_root = ?3, mac = ?4 WHERE singleton = 1",
+            params![kdf_text, &salt[..], wrapped, &mac[..]],
         )?;
         tx.commit()?;
         Ok(())
     }
 
     /// Re-keys: every record re-sealed under keys from `new_root`, the root
-    /// re-wrapped under `passphrase`, a new MAC; one transaction.
+    /// re-wrapped under `passphrase`, a new MAC; one transaction. `updates`
+    /// (kind, id, new plaintext) replace records in the same transaction.
     pub fn rekey(
         &mut self,
         new_root: &RootSecret,
         passphrase: &[u8],
         params: &KdfParams,
+        updates: &[(&str, &str, &[u8])],
     ) -> Result<u64, WalletError> {
         let new_keys = Keys::new(self.keys.wallet_id, new_root);
         let (kdf_text, salt, wrapped) = wrap_root(new_root, passphrase, params, &self.keys.wallet_id)?;
@@ -526,13 +554,18 @@ impl Store {
                 .collect::<Result<_, _>>()?;
             for (kind, id, v, sealed) in rows {
                 let plain = self.keys.open(&kind, &id, v as u64, &sealed)?;
+                let plain = match updates.iter().find(|(k, i, _)| *k == kind && *i == id) {
+                    Some((_, _, new)) => Zeroizing::new(new.to_vec()),
+                    None => plain,
+                };
                 let resealed = new_keys.seal(&kind, &id, generation, &plain)?;
                 tx.execute(
                     "UPDATE records SET version = ?1, sealed = ?2 WHERE kind = ?3 AND id = ?4",
                     params![generation as i64, resealed, kind, id],
                 )?;
             }
-            let mac = new_keys.mac(&tx, generation)?;
+            let mac =
+                new_keys.mac(&tx, generation, &RootRow { kdf: &kdf_text, salt: &salt, wrapped: &wrapped })?;
             tx.execute(
                 "UPDATE wallet SET kdf = ?1, salt = ?2, wrapped_root = ?3, generation = ?4, mac = ?5 WHERE singleton = 1",
                 params![kdf_text, &salt[..], wrapped, generation as i64, &mac[..]],
@@ -584,7 +617,7 @@ impl Store {
                 params![r.kind, r.id, generation as i64, sealed],
             )?;
         }
-        let mac = self.keys.mac(&tx, generation)?;
+        let mac = self.keys.mac(&tx, generation, &h.root_row())?;
         tx.execute(
             "UPDATE wallet SET generation = ?1, mac = ?2 WHERE singleton = 1",
             params![generation as i64, &mac[..]],
@@ -595,7 +628,7 @@ impl Store {
 }
 
 fn check_mac(conn: &Connection, keys: &Keys, h: &Header) -> Result<(), WalletError> {
-    let expected = keys.mac(conn, h.generation)?;
+    let expected = keys.mac(conn, h.generation, &h.root_row())?;
     // Constant time: no early exit on the first differing byte.
     let diff = expected.iter().zip(h.mac.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b));
     if h.mac.len() != expected.len() || diff != 0 {

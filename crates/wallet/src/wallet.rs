@@ -643,12 +643,17 @@ impl Wallet {
                         if create && !matches!(held, Ok(true)) {
                             tx.delete(DID, &did)?;
                         } else if matches!(held, Ok(true)) {
-                            tx.put(DID, &did, &to_json(&op.then)?)?;
+                            let mut then = op.then.clone();
+                            then.version_id = Some(version_id.clone());
+                            tx.put(DID, &did, &to_json(&then)?)?;
                         }
                         tx.delete(PENDING, &did)
                     })?;
                 }
             }
+        }
+        if !out.is_empty() {
+            self.backup()?;
         }
         Ok(out)
     }
@@ -941,37 +946,69 @@ impl Wallet {
         passphrase: &[u8],
         kdf: Option<KdfParams>,
     ) -> Result<CompromiseReport, WalletError> {
+        let new_root = self.compromise_rekey(rrs, did, passphrase, kdf)?;
+        let (rotated, to_revoke) = self.compromise_rotate(ledger, rrs, did).await?;
+        let leaked_keys = self.keys()?.into_iter().filter(|k| k.compromised).map(|k| k.id).collect();
+        Ok(CompromiseReport { leaked_keys, rotated, to_revoke, new_root })
+    }
+
+    /// Steps 1 and 2 of [`Wallet::compromise`], in one transaction: every
+    /// current key marked compromised, a new epoch, every record re-sealed
+    /// under a new root wrapped by `passphrase`. A crash leaves the old
+    /// wallet or the re-keyed one. Returns the new root (split it now).
+    pub fn compromise_rekey(
+        &mut self,
+        rrs: &RootSecret,
+        did: &str,
+        passphrase: &[u8],
+        kdf: Option<KdfParams>,
+    ) -> Result<RootSecret, WalletError> {
         self.check_rrs(rrs)?;
         self.did(did)?;
-        let keys = self.keys()?;
-        let leaked: Vec<String> = keys.iter().filter(|k| !k.compromised).map(|k| k.id.clone()).collect();
-        // 1. Mark the keys and move to a new epoch, in one write.
-        self.store.update(|tx| {
-            for k in &keys {
-                let mut k = k.clone();
-                k.compromised = true;
-                tx.put(KEY, &k.id, &to_json(&k)?)?;
-            }
-            let b = tx
-                .get(META, "wallet")?
-                .ok_or_else(|| WalletError::Tampered("the meta record is missing".into()))?;
-            let mut meta: Meta = from_json(META, "wallet", &b)?;
-            meta.epoch += 1;
-            meta.next_key.clear();
-            tx.put(META, "wallet", &to_json(&meta)?)
-        })?;
-        // 2. Re-key.
-        let new_root = RootSecret::generate();
         let params = match kdf {
             Some(p) => p,
             None => KdfParams::calibrate(std::time::Duration::from_millis(500))?,
         };
-        self.store.rekey(&new_root, passphrase, &params)?;
+        let mut meta = self.meta()?;
+        meta.epoch += 1;
+        meta.next_key.clear();
+        let meta_json = to_json(&meta)?;
+        let marked = self
+            .keys()?
+            .into_iter()
+            .map(|mut k| {
+                k.compromised = true;
+                Ok((k.id.clone(), to_json(&k)?))
+            })
+            .collect::<Result<Vec<_>, WalletError>>()?;
+        let mut updates: Vec<(&str, &str, &[u8])> =
+            marked.iter().map(|(id, b)| (KEY, id.as_str(), &b[..])).collect();
+        updates.push((META, "wallet", &meta_json));
+        let new_root = RootSecret::generate();
+        self.store.rekey(&new_root, passphrase, &params, &updates)?;
         self.root = new_root.clone();
         self.backup()?;
-        // 3. Rotate every active DID to keys of the new root.
-        let mut dids: Vec<DidRecord> =
-            self.dids()?.into_iter().filter(|d| d.status == DidStatus::Active).collect();
+        Ok(new_root)
+    }
+
+    /// Steps 3 and 4 of [`Wallet::compromise`] (run again after a failure:
+    /// DIDs already rotated to the current keys are skipped): every active
+    /// DID still listing a compromised key, `did` first, rotated to new keys
+    /// of the current root; and what the compromised keys signed.
+    pub async fn compromise_rotate<L: Ledger>(
+        &self,
+        ledger: &L,
+        rrs: &RootSecret,
+        did: &str,
+    ) -> Result<(Vec<(String, String)>, Vec<IssuedRecord>), WalletError> {
+        self.check_rrs(rrs)?;
+        let compromised: Vec<String> =
+            self.keys()?.into_iter().filter(|k| k.compromised).map(|k| k.id).collect();
+        let mut dids: Vec<DidRecord> = self
+            .dids()?
+            .into_iter()
+            .filter(|d| d.status == DidStatus::Active && d.keys.iter().any(|k| compromised.contains(k)))
+            .collect();
         dids.sort_by_key(|d| d.did != did);
         let mut rotated = Vec::new();
         for d in dids {
@@ -992,9 +1029,8 @@ impl Wallet {
                 .await?;
             rotated.push((record.did.clone(), record.version_id.clone().unwrap_or_default()));
         }
-        // 4. What the leaked keys signed.
-        let to_revoke = self.issued()?.into_iter().filter(|i| leaked.contains(&i.key)).collect();
-        Ok(CompromiseReport { leaked_keys: leaked, rotated, to_revoke, new_root })
+        let to_revoke = self.issued()?.into_iter().filter(|i| compromised.contains(&i.key)).collect();
+        Ok((rotated, to_revoke))
     }
 }
 

@@ -169,12 +169,16 @@ pub(crate) fn compromise(g: &Global, args: &CompromiseArgs) -> Result<u8, CliErr
     let (ledger, _) = AnyLedger::open(g)?;
     let pass = context::secret(g.passphrase_file.as_deref(), "wallet passphrase (kept): ", false)?;
     let kdf = context::kdf(&args.kdf)?;
-    let report = context::block_on(async {
-        let report = wallet.compromise(&ledger, &rrs, &args.did, &pass, kdf).await?;
+    // Re-key first and write the new shares at once: the old ones are void.
+    let new_root = wallet.compromise_rekey(&rrs, &args.did, &pass, kdf)?;
+    let shares = write_shares(&args.shares_out, "wallet", &new_root, args.threshold, args.count)?;
+    let (rotated, to_revoke) = context::block_on(async {
+        let done = wallet.compromise_rotate(&ledger, &rrs, &args.did).await?;
         ledger.checkpoint_as(&wallet).await?;
-        Ok::<_, CliError>(report)
+        Ok::<_, CliError>(done)
     })??;
-    let shares = write_shares(&args.shares_out, "wallet", &report.new_root, args.threshold, args.count)?;
+    let leaked: Vec<String> = wallet.keys()?.into_iter().filter(|k| k.compromised).map(|k| k.id).collect();
+    let report = didam_wallet::CompromiseReport { leaked_keys: leaked, rotated, to_revoke, new_root };
     let revoke: Vec<_> = report
         .to_revoke
         .iter()

@@ -329,9 +329,14 @@ pub(crate) struct VerifyArgs {
     /// Domain a presentation's proof must carry.
     #[arg(long)]
     pub(crate) domain: Option<String>,
-    /// Allowed clock difference with the issuer, in seconds.
-    #[arg(long, default_value_t = 0)]
-    pub(crate) clock_skew: i64,
+    /// Allowed clock difference with the issuer, in seconds (overrides the
+    /// policy's `clock_skew`).
+    #[arg(long)]
+    pub(crate) clock_skew: Option<i64>,
+    /// A verification policy (TOML or JSON): trusted issuers, accepted
+    /// suites, required status, maximum credential age.
+    #[arg(long)]
+    pub(crate) policy: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -152,6 +152,31 @@ fn issuer_and_holder_on_the_embedded_ledger_then_a_leak() {
     );
     assert_eq!(code(&replay), 1, "a replayed presentation is invalid: {}", text(&replay.stdout));
 
+    // A policy that trusts another issuer refuses the credential.
+    std::fs::write(
+        h.path("policy.toml"),
+        "trusted_issuers = [\"did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2\"]\n",
+    )
+    .unwrap();
+    let out = h.run(
+        "holder",
+        &["vc", "verify", vc_path.to_str().unwrap(), "--policy", h.path("policy.toml").to_str().unwrap()],
+    );
+    assert_eq!(code(&out), 1, "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("FAIL issuer-trust"), "{}", text(&out.stdout));
+    std::fs::write(h.path("policy.toml"), format!("trusted_issuers = [\"{issuer}\"]\n")).unwrap();
+    let out = h.run(
+        "holder",
+        &["vc", "verify", vc_path.to_str().unwrap(), "--policy", h.path("policy.toml").to_str().unwrap()],
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out.stdout));
+    std::fs::write(h.path("policy.toml"), "trusted_isuers = []\n").unwrap();
+    let out = h.run(
+        "holder",
+        &["vc", "verify", vc_path.to_str().unwrap(), "--policy", h.path("policy.toml").to_str().unwrap()],
+    );
+    assert_eq!(code(&out), 2, "a typo in a policy is refused: {}", text(&out.stderr));
+
     // Update and rotate.
     h.ok("holder", &["did", "update", &holder, "--service", "hub=LinkedDomains=https://holder.example"]);
     h.ok("holder", &["did", "rotate", &holder]);

@@ -33,7 +33,15 @@ pub(crate) fn verify(g: &Global, args: &VerifyArgs) -> Result<u8, CliError> {
     let input = Input::parse(&text).map_err(CliError::from_engine)?;
     let resolver =
         crate::commands::did::resolver(g, if mentions_didam(&text) { "did:didam:" } else { "did:key:" })?;
-    let verifier = Verifier::new(resolver).with_clock_skew(args.clock_skew);
+    let mut verifier = Verifier::new(resolver);
+    if let Some(path) = &args.policy {
+        let policy = didam_verifier::Policy::from_file(path)
+            .map_err(|e| CliError::Input(format!("policy {}: {e}", path.display())))?;
+        verifier = verifier.with_policy(policy);
+    }
+    if let Some(skew) = args.clock_skew {
+        verifier = verifier.with_clock_skew(skew);
+    }
     let report = context::block_on(async {
         match (&args.challenge, &args.domain) {
             (None, None) => verifier.verify(&input).await,

@@ -210,7 +210,7 @@ fn named_up_to(states: &[DidState]) -> Result<Vec<Vec<String>>, LogError> {
     Ok(out)
 }
 
-/// Verifies one witness proof on `version_id` (published, as entry `n`), and
+/// Verifies one witness proof on the published `version_id` by one of `named`, and
 /// returns its signer's DID.
 async fn verify_approval(
     version_id: &str,

@@ -268,7 +268,18 @@ impl WebFetcher {
             did: did.to_owned(),
             reason: "the log is not UTF-8".into(),
         })?;
-        let history = log::verify_log(Method::WebVh, &text, Utc::now())
+        // The witness file sits beside the log (did:webvh 1.0, "Witnesses");
+        // a DID without witnesses has none.
+        let witness_url = url.replace("did.jsonl", "did-witness.json");
+        let witnesses: Option<Value> = match self.fetch(did, &witness_url).await {
+            Ok(bytes) => Some(serde_json::from_slice(&bytes).map_err(|e| Error::InvalidDocument {
+                did: did.to_owned(),
+                reason: format!("did-witness.json is not JSON: {e}"),
+            })?),
+            Err(Error::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        let history = log::verify_log_with_witnesses(Method::WebVh, &text, witnesses.as_ref(), Utc::now())
             .await
             .map_err(|source| Error::Log { did: did.to_owned(), source })?;
         if history.last().is_some_and(|s| s.did != did) {

@@ -1,30 +1,30 @@
 //! The router: every route with its OpenAPI annotation (the document is
 //! built from the same list, so the two cannot drift apart), then the
-//! middleware: request tracking, time limit, body limit, rate limit.
+//! middleware: request tracking, time limit (a 503 problem object), body
+//! limit, rate limit.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
 use axum::middleware;
-use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::config::Config;
 use crate::state::AppState;
-use crate::{ledger_api, ops, resolution};
+use crate::{ledger_api, ops, resolution, vc_api};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "didam-resolver",
-        description = "W3C DID Resolution HTTP binding, and the ledger API of the didam registry"
+        description = "W3C DID Resolution HTTP binding, the W3C CCG VC API (verify, issue), and the ledger API of the didam registry"
     ),
     tags(
         (name = "DID Resolution", description = "https://www.w3.org/TR/did-resolution/#bindings-https"),
+        (name = "VC API", description = "https://w3c-ccg.github.io/vc-api/"),
         (name = "Ledger", description = "The ledger for remote registry clients (didam_registry::HttpLedger)"),
         (name = "Operations", description = "Health, metrics, this document"),
     )
@@ -37,6 +37,9 @@ fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(resolution::get_identifier, resolution::post_identifier))
         .routes(routes!(resolution::post_identifiers))
         .routes(routes!(resolution::methods))
+        .routes(routes!(vc_api::verify_credential))
+        .routes(routes!(vc_api::verify_presentation))
+        .routes(routes!(vc_api::issue_credential))
         .routes(routes!(ledger_api::submit))
         .routes(routes!(ledger_api::log))
         .routes(routes!(ledger_api::tip))
@@ -65,7 +68,7 @@ pub fn app(state: Arc<AppState>, config: &Config) -> Router {
         .fallback(ops::not_found)
         .layer(middleware::from_fn_with_state(Arc::clone(&state), ops::rate_limit))
         .layer(DefaultBodyLimit::max(config.body_limit))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout()))
+        .layer(middleware::from_fn_with_state(config.request_timeout(), ops::time_limit))
         .layer(middleware::from_fn(ops::track))
         .with_state(state)
 }

@@ -82,6 +82,16 @@ pub struct ServeArgs {
     /// Time limit of a request, in ms.
     #[arg(long, env = "DIDAM_RESOLVER_REQUEST_TIMEOUT_MS")]
     pub request_timeout_ms: Option<u64>,
+    /// A didam wallet folder: turns on `POST /credentials/issue`, signing as
+    /// `--issuer-did` with the wallet's keys.
+    #[arg(long, env = "DIDAM_RESOLVER_ISSUER_WALLET")]
+    pub issuer_wallet: Option<PathBuf>,
+    /// A file holding the issuer wallet's passphrase (its first line).
+    #[arg(long, env = "DIDAM_RESOLVER_ISSUER_PASSPHRASE_FILE")]
+    pub issuer_passphrase_file: Option<PathBuf>,
+    /// The DID (of the issuer wallet) credentials are issued as.
+    #[arg(long, env = "DIDAM_RESOLVER_ISSUER_DID")]
+    pub issuer_did: Option<String>,
     /// Log format: `json` or `text`.
     #[arg(long, env = "DIDAM_RESOLVER_LOG_FORMAT")]
     pub log_format: Option<String>,

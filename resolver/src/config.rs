@@ -41,6 +41,12 @@ pub struct Config {
     pub request_timeout_ms: u64,
     /// `json` or `text`.
     pub log_format: String,
+    /// The issuer wallet's folder (turns on `POST /credentials/issue`).
+    pub issuer_wallet: Option<PathBuf>,
+    /// The file with the issuer wallet's passphrase.
+    pub issuer_passphrase_file: Option<PathBuf>,
+    /// The DID of the issuer wallet to issue as.
+    pub issuer_did: Option<String>,
     /// The resolution cache.
     pub cache: CacheConfig,
     /// Fetching `did:web` and `did:webvh`.
@@ -95,6 +101,9 @@ impl Default for Config {
             body_limit: 256 * 1024,
             request_timeout_ms: 15_000,
             log_format: "json".into(),
+            issuer_wallet: None,
+            issuer_passphrase_file: None,
+            issuer_did: None,
             cache: CacheConfig::default(),
             web: WebConfig::default(),
         }
@@ -152,6 +161,17 @@ impl Config {
         set(&mut self.body_limit, &a.body_limit);
         set(&mut self.request_timeout_ms, &a.request_timeout_ms);
         set(&mut self.log_format, &a.log_format);
+        for (field, value) in [
+            (&mut self.issuer_wallet, &a.issuer_wallet),
+            (&mut self.issuer_passphrase_file, &a.issuer_passphrase_file),
+        ] {
+            if value.is_some() {
+                field.clone_from(value);
+            }
+        }
+        if a.issuer_did.is_some() {
+            self.issuer_did.clone_from(&a.issuer_did);
+        }
         if a.ledger.is_some() {
             self.ledger.clone_from(&a.ledger);
         }

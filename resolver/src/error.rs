@@ -66,6 +66,20 @@ pub enum StartError {
         /// Why.
         source: std::io::Error,
     },
+    /// An issuer wallet was given without a passphrase file.
+    #[error("--issuer-wallet needs --issuer-passphrase-file (the passphrase is never read from argv)")]
+    NoIssuerPassphrase,
+    /// An issuer wallet was given without the DID to issue as.
+    #[error("--issuer-wallet needs --issuer-did (the wallet's DID to issue credentials as)")]
+    NoIssuerDid,
+    /// The issuer wallet did not open, or does not hold the issuer DID.
+    #[error("cannot use the issuer wallet {path}: {source}")]
+    Wallet {
+        /// The wallet's folder.
+        path: PathBuf,
+        /// Why (never the passphrase).
+        source: didam_wallet::WalletError,
+    },
     /// Another start-up step failed.
     #[error("{0}")]
     Setup(String),

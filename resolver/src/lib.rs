@@ -6,6 +6,10 @@
 //!   [`didam_registry::Resolver`] and a cache ([`cache`]);
 //! - the ledger API (`/ledger/v1/…`) that [`didam_registry::HttpLedger`]
 //!   clients use, with a sequencer that signs checkpoints ([`sequencer`]);
+//! - the W3C CCG VC API ([`vc_api`]): `POST /credentials/verify` and
+//!   `POST /presentations/verify` through [`didam_verifier::Verifier`] with
+//!   keys resolved by the daemon itself ([`methods`]), and `POST
+//!   /credentials/issue` with an issuer wallet ([`issuer`]);
 //! - operations: `/health`, `/metrics`, `/openapi.json`, rate limit, body and
 //!   time limits, graceful shutdown.
 //!
@@ -29,8 +33,12 @@ pub mod cache;
 pub mod cli;
 pub mod config;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
+pub mod issuer;
 pub mod keyfile;
 pub mod ledger_api;
+pub mod methods;
 pub mod ops;
 pub mod problem;
 pub mod rate;
@@ -39,6 +47,7 @@ pub mod sequencer;
 mod server;
 pub mod shared;
 pub mod state;
+pub mod vc_api;
 
 pub use app::{app, openapi};
 pub use config::Config;

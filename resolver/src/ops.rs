@@ -6,7 +6,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
@@ -111,6 +111,23 @@ pub async fn rate_limit(State(state): State<Arc<AppState>>, request: Request, ne
             response
         }
         _ => next.run(request).await,
+    }
+}
+
+/// Answers 503 with a problem object when the request is not answered within
+/// `limit` (the handler is dropped).
+pub async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            metrics::counter!("didam_timeouts_total").increment(1);
+            problem::plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "urn:didam:problem:timeout",
+                "Request timed out",
+                &format!("the request was not answered within {} ms; retry later", limit.as_millis()),
+            )
+        }
     }
 }
 

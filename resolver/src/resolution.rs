@@ -22,7 +22,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use didam_credential::did::Resolution;
-use didam_registry::{DidUrl, ResolveOptions};
+use didam_registry::{Did, DidUrl, ResolveOptions};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use utoipa::{IntoParams, ToSchema};
@@ -34,9 +34,9 @@ use crate::state::AppState;
 pub const DID_RESOLUTION: &str = "application/did-resolution";
 const PREFIX: &str = "/1.0/identifiers/";
 
-/// What the client asked for.
+/// The representation the client asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Representation {
+pub enum Representation {
     /// The DID resolution result.
     Result,
     /// The DID document alone, with this media type.
@@ -214,30 +214,91 @@ fn did_of_path(uri: &Uri) -> Result<String, Problem> {
     }
 }
 
-async fn answer(
-    state: &AppState,
-    headers: &HeaderMap,
-    did_url: &str,
-    mut options: RawOptions,
-) -> Result<Response, Problem> {
-    let representation = negotiate(headers)?;
-    let url = DidUrl::parse(did_url).map_err(|e| Problem::from_error(&e))?;
-    if url.path.is_some() || url.fragment.is_some() {
-        return Err(Problem::new(
-            ProblemType::FeatureNotSupported,
-            "DID URL dereferencing (paths and fragments) is not supported; resolve the DID",
-        ));
+/// A resolution request, parsed and checked: what to resolve, with which
+/// options, in which representation. The handlers build one from the request
+/// (path, query, `Accept`, body), then resolve it.
+#[derive(Clone, Debug)]
+pub struct ResolutionRequest {
+    /// The DID to resolve.
+    pub did: Did,
+    /// `versionId` or `versionTime`.
+    pub options: ResolveOptions,
+    /// `noCache=true`: bypass the cache.
+    pub no_cache: bool,
+    /// What to answer with.
+    pub representation: Representation,
+}
+
+impl ResolutionRequest {
+    /// The request of `GET /1.0/identifiers/{did}`: the DID from the path,
+    /// options from the query string.
+    pub fn from_get(uri: &Uri, headers: &HeaderMap) -> Result<Self, Problem> {
+        let query: HashMap<&str, String> = uri
+            .query()
+            .unwrap_or_default()
+            .split('&')
+            .filter_map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                Some((name, percent_decode(&value.replace('+', " "))?))
+            })
+            .collect();
+        let options = RawOptions {
+            version_id: query.get("versionId").cloned(),
+            version_time: query.get("versionTime").cloned(),
+            no_cache: query.get("noCache").cloned(),
+        };
+        Self::new(headers, &did_of_path(uri)?, options)
     }
-    if let Some(query) = &url.query {
-        options.merge_did_url_query(query)?;
+
+    /// The request of `POST /1.0/identifiers/{did}`: the DID from the path,
+    /// options from the body (a JSON object; empty means none).
+    pub fn from_post(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Self, Problem> {
+        let did = did_of_path(uri)?;
+        let options = if body.is_empty() {
+            RawOptions::default()
+        } else {
+            let map = serde_json::from_slice::<Map<String, Value>>(body)
+                .map_err(|e| invalid_options(format!("the body is not a JSON object of options: {e}")))?;
+            RawOptions::from_map(&map)?
+        };
+        Self::new(headers, &did, options)
     }
-    let (options, no_cache) = options.check()?;
-    let resolution = state
-        .cache
-        .resolve(&state.resolver, &url.did, &options, no_cache)
-        .await
-        .map_err(|e| Problem::from_error(&e))?;
-    Ok(respond(&resolution, representation))
+
+    /// The request of `POST /1.0/identifiers`: `{"did": …, "options": {…}}`.
+    pub fn from_body(headers: &HeaderMap, body: &[u8]) -> Result<Self, Problem> {
+        let request = serde_json::from_slice::<ResolveRequest>(body).map_err(|e| {
+            Problem::new(ProblemType::InvalidDid, format!("expected {{\"did\": …, \"options\": {{…}}}}: {e}"))
+        })?;
+        let options = RawOptions::from_map(&request.options)?;
+        Self::new(headers, &request.did, options)
+    }
+
+    fn new(headers: &HeaderMap, did_url: &str, mut options: RawOptions) -> Result<Self, Problem> {
+        let representation = negotiate(headers)?;
+        let url = DidUrl::parse(did_url).map_err(|e| Problem::from_error(&e))?;
+        if url.path.is_some() || url.fragment.is_some() {
+            return Err(Problem::new(
+                ProblemType::FeatureNotSupported,
+                "DID URL dereferencing (paths and fragments) is not supported; resolve the DID",
+            ));
+        }
+        if let Some(query) = &url.query {
+            options.merge_did_url_query(query)?;
+        }
+        let (options, no_cache) = options.check()?;
+        Ok(Self { did: url.did, options, no_cache, representation })
+    }
+}
+
+async fn answer(state: &AppState, request: Result<ResolutionRequest, Problem>) -> Response {
+    let request = match request {
+        Ok(r) => r,
+        Err(p) => return p.into_response(),
+    };
+    match state.cache.resolve(&state.resolver, &request.did, &request.options, request.no_cache).await {
+        Ok(resolution) => respond(&resolution, request.representation),
+        Err(e) => Problem::from_error(&e).into_response(),
+    }
 }
 
 fn respond(resolution: &Resolution, representation: Representation) -> Response {
@@ -250,10 +311,6 @@ fn respond(resolution: &Resolution, representation: Representation) -> Response 
     let mut response = (status, Json(body)).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
-}
-
-fn into_response(r: Result<Response, Problem>) -> Response {
-    r.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// Resolves a DID.
@@ -277,24 +334,7 @@ fn into_response(r: Result<Response, Problem>) -> Response {
     )
 )]
 pub async fn get_identifier(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap) -> Response {
-    let query: HashMap<&str, String> = uri
-        .query()
-        .unwrap_or_default()
-        .split('&')
-        .filter_map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            Some((name, percent_decode(&value.replace('+', " "))?))
-        })
-        .collect();
-    let options = RawOptions {
-        version_id: query.get("versionId").cloned(),
-        version_time: query.get("versionTime").cloned(),
-        no_cache: query.get("noCache").cloned(),
-    };
-    into_response(match did_of_path(&uri) {
-        Ok(did) => answer(&state, &headers, &did, options).await,
-        Err(p) => Err(p),
-    })
+    answer(&state, ResolutionRequest::from_get(&uri, &headers)).await
 }
 
 /// Resolves a DID, options in the body (a JSON object of resolution options).
@@ -315,17 +355,7 @@ pub async fn post_identifier(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let options = if body.is_empty() {
-        Ok(RawOptions::default())
-    } else {
-        serde_json::from_slice::<Map<String, Value>>(&body)
-            .map_err(|e| invalid_options(format!("the body is not a JSON object of options: {e}")))
-            .and_then(|m| RawOptions::from_map(&m))
-    };
-    into_response(match (did_of_path(&uri), options) {
-        (Ok(did), Ok(options)) => answer(&state, &headers, &did, options).await,
-        (Err(p), _) | (_, Err(p)) => Err(p),
-    })
+    answer(&state, ResolutionRequest::from_post(&uri, &headers, &body)).await
 }
 
 /// Resolves the DID named in the body.
@@ -344,16 +374,7 @@ pub async fn post_identifiers(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let request = serde_json::from_slice::<ResolveRequest>(&body).map_err(|e| {
-        Problem::new(ProblemType::InvalidDid, format!("expected {{\"did\": …, \"options\": {{…}}}}: {e}"))
-    });
-    into_response(match request {
-        Ok(r) => match RawOptions::from_map(&r.options) {
-            Ok(options) => answer(&state, &headers, &r.did, options).await,
-            Err(p) => Err(p),
-        },
-        Err(p) => Err(p),
-    })
+    answer(&state, ResolutionRequest::from_body(&headers, &body)).await
 }
 
 /// The DID methods this daemon resolves.

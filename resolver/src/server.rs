@@ -16,12 +16,15 @@ use didam_ledger::EmbeddedLedger;
 use didam_ledger::note::NoteSigner;
 use didam_registry::web::{WebFetcher, WebLimits};
 use didam_registry::{CheckpointStore, Resolver};
+use didam_verifier::Verifier;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tokio::sync::{Notify, watch};
 
 use crate::cache::ResolutionCache;
 use crate::config::Config;
 use crate::error::StartError;
+use crate::issuer::Issuer;
+use crate::methods::DaemonMethods;
 use crate::rate::RateLimiter;
 use crate::shared::SharedLedger;
 use crate::state::AppState;
@@ -39,8 +42,8 @@ pub fn load_signer(config: &Config) -> Result<Option<NoteSigner>, StartError> {
 
 /// Builds the shared state: the ledger at the configured path (named by
 /// `signer`'s origin when there is one), the resolver of every method (of
-/// `did:didam` only with a key to verify checkpoints against), the cache and
-/// the rate limit.
+/// `did:didam` only with a key to verify checkpoints against), the cache, the
+/// rate limit, the VC API's verifier and the issuer wallet (when configured).
 pub fn build_state(
     config: &Config,
     signer: Option<&NoteSigner>,
@@ -62,14 +65,19 @@ pub fn build_state(
         let store = CheckpointStore::new(config.data_dir.join("checkpoints"));
         resolver = resolver.with_ledger(ledger.clone(), verifier.clone(), store);
     }
+    let resolver = Arc::new(resolver);
+    let cache = ResolutionCache::new(&config.cache);
+    let credentials = Verifier::new(DaemonMethods::new(Arc::clone(&resolver), cache.clone()));
     Ok(Arc::new(AppState {
-        resolver: Arc::new(resolver),
+        resolver,
         ledger,
         verifier,
-        cache: ResolutionCache::new(&config.cache),
+        cache,
         rate: RateLimiter::new(config.rate_limit, config.rate_limit_burst),
         metrics,
         appended: Arc::new(Notify::new()),
+        credentials,
+        issuer: Issuer::load(config)?,
         openapi: OnceLock::new(),
     }))
 }
@@ -137,6 +145,9 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
             None
         }
     };
+    if let Some(issuer) = &state.issuer {
+        tracing::info!(did = issuer.did(), "issuing credentials: POST /credentials/issue is on");
+    }
     tracing::info!(%addr, ledger = %config.ledger_path().display(), "listening");
     {
         use std::io::Write as _;

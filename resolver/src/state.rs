@@ -7,7 +7,11 @@ use didam_registry::Resolver;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::sync::Notify;
 
+use didam_verifier::Verifier;
+
 use crate::cache::ResolutionCache;
+use crate::issuer::Issuer;
+use crate::methods::DaemonMethods;
 use crate::rate::RateLimiter;
 use crate::shared::SharedLedger;
 
@@ -28,6 +32,11 @@ pub struct AppState {
     pub metrics: Option<PrometheusHandle>,
     /// Woken after each new append (the sequencer listens).
     pub appended: Arc<Notify>,
+    /// Verifies credentials and presentations for the VC API, resolving keys
+    /// through [`Self::resolver`].
+    pub credentials: Verifier<DaemonMethods>,
+    /// The issuer wallet of `POST /credentials/issue`, when configured.
+    pub issuer: Option<Issuer>,
     /// The OpenAPI document, set when the router is built.
     pub openapi: OnceLock<String>,
 }

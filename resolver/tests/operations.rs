@@ -42,6 +42,9 @@ async fn the_openapi_document_matches_the_routes() {
         ("POST", "/1.0/identifiers/{did}"),
         ("POST", "/1.0/identifiers"),
         ("GET", "/1.0/methods"),
+        ("POST", "/credentials/verify"),
+        ("POST", "/presentations/verify"),
+        ("POST", "/credentials/issue"),
         ("POST", "/ledger/v1/entries"),
         ("GET", "/ledger/v1/dids/{did}/log"),
         ("GET", "/ledger/v1/dids/{did}/tip"),
@@ -101,6 +104,26 @@ fn sigterm_lets_an_in_flight_request_finish() {
     let status = d.wait(Duration::from_secs(20));
     assert!(status.success(), "exit status {status:?}");
     assert!(std::net::TcpStream::connect(&addr).is_err(), "no longer listening");
+}
+
+#[test]
+fn a_request_over_the_time_limit_gets_a_503_problem_object() {
+    let d = Daemon::start("timeout", &["--request-timeout-ms", "300"]);
+    let addr = d.base.strip_prefix("http://").unwrap().to_owned();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    // Half a body: the handler waits for the rest past the time limit.
+    stream
+        .write_all(b"POST /ledger/v1/entries HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{")
+        .unwrap();
+    stream.flush().unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer:?}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+    let body: Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["status"], 503);
+    assert_eq!(body["type"], "urn:didam:problem:timeout");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,0 +1,207 @@
+//! Load benchmark of the real daemon over loopback: starts the
+//! `didam-resolver` binary (of the same profile), creates a did:didam DID
+//! through its ledger API, then drives `GET /1.0/identifiers/{did}` with
+//! concurrent HTTP clients and prints throughput, p50 and p99 latency for
+//! did:key and did:didam, cached and uncached (`noCache=true`), and the
+//! daemon's peak RSS (`VmHWM`).
+//!
+//! Bounded: each workload stops after its request count or its time cap,
+//! whichever comes first, and the daemon is killed at the end.
+//!
+//! ```text
+//! cargo bench -p didam-resolver --bench load
+//! LOAD_CLIENTS=32 LOAD_REQUESTS=50000 LOAD_SECONDS=20 cargo bench -p didam-resolver --bench load
+//! ```
+//!
+//! The load generator runs on the same machine, so it takes part of the CPU
+//! the daemon would otherwise have: the numbers are a floor.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use didam_credential::{KeyType, SecretKey};
+use didam_ledger::Ledger as _;
+use didam_registry::{HttpLedger, method};
+
+const BIN: &str = env!("CARGO_BIN_EXE_didam-resolver");
+const ORIGIN: &str = "bench.test/ledger";
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// The daemon, killed when dropped.
+struct Daemon {
+    child: Child,
+    base: String,
+}
+
+impl Daemon {
+    fn start(dir: &Path) -> Self {
+        let (key, pass) = (dir.join("checkpoint.age"), dir.join("passphrase"));
+        std::fs::write(&pass, "bench passphrase\n").unwrap();
+        let out = Command::new(BIN)
+            .args(["keygen", "--origin", ORIGIN, "--out"])
+            .arg(&key)
+            .arg("--passphrase-file")
+            .arg(&pass)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "keygen: {}", String::from_utf8_lossy(&out.stderr));
+        let mut child = Command::new(BIN)
+            .args(["--listen", "127.0.0.1:0", "--rate-limit", "0", "--checkpoint-interval-ms", "50"])
+            .arg("--data-dir")
+            .arg(dir.join("data"))
+            .arg("--checkpoint-key")
+            .arg(&key)
+            .arg("--checkpoint-key-passphrase-file")
+            .arg(&pass)
+            // One log line per request would measure the terminal, not the daemon.
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let base = line.trim().strip_prefix("listening on ").expect("the daemon started").to_owned();
+        Self { child, base }
+    }
+
+    /// Peak resident set size, in KiB.
+    fn peak_rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What one workload measured.
+struct Outcome {
+    requests: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl Outcome {
+    fn percentile(&self, p: f64) -> Duration {
+        let i = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
+        self.latencies.get(i).copied().unwrap_or_default()
+    }
+}
+
+/// `count` GETs of `url` (or fewer, when `cap` passes first) from `clients`
+/// concurrent connections; every answer must be a 200.
+async fn drive(url: &str, clients: usize, count: usize, cap: Duration) -> Outcome {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let deadline = started + cap;
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (url, next) = (url.to_owned(), Arc::clone(&next));
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+            let mut latencies = Vec::new();
+            while next.fetch_add(1, Ordering::Relaxed) < count && Instant::now() < deadline {
+                let t = Instant::now();
+                let response = client.get(&url).send().await.unwrap();
+                assert_eq!(response.status(), reqwest::StatusCode::OK, "{url}");
+                response.bytes().await.unwrap();
+                latencies.push(t.elapsed());
+            }
+            latencies
+        }));
+    }
+    let mut latencies = Vec::new();
+    for t in tasks {
+        latencies.extend(t.await.unwrap());
+    }
+    let elapsed = started.elapsed();
+    latencies.sort_unstable();
+    Outcome { requests: latencies.len(), elapsed, latencies }
+}
+
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("didam-load-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Creates a did:didam DID through the daemon and waits for its checkpoint.
+async fn didam_did(base: &str) -> String {
+    let ledger = HttpLedger::new(base).unwrap();
+    let (update, next, signing) = (
+        SecretKey::generate(KeyType::Ed25519),
+        SecretKey::generate(KeyType::Ed25519),
+        SecretKey::generate(KeyType::Ed25519),
+    );
+    let doc = method::document_with_keys("did:didam:{SCID}", &[signing.public_key()]);
+    let (did, receipt) =
+        method::create(&ledger, &update, &next.public_key(), doc, chrono::Utc::now()).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while ledger.latest_checkpoint().await.unwrap().is_none_or(|c| c.size <= receipt.leaf_index) {
+        assert!(Instant::now() < deadline, "no checkpoint");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    did.as_str().to_owned()
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` runs it too:
+    // then only a smoke run.
+    let smoke = !std::env::args().any(|a| a == "--bench");
+    let clients = env_or("LOAD_CLIENTS", 16);
+    let requests = env_or("LOAD_REQUESTS", if smoke { 200 } else { 40_000 });
+    let uncached = env_or("LOAD_UNCACHED_REQUESTS", if smoke { 100 } else { 10_000 });
+    let cap = Duration::from_secs(env_or("LOAD_SECONDS", if smoke { 5 } else { 15 }) as u64);
+
+    let dir = temp_dir();
+    let daemon = Daemon::start(&dir);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let key = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK";
+    let didam = runtime.block_on(didam_did(&daemon.base));
+    let url = |did: &str, query: &str| format!("{}/1.0/identifiers/{did}{query}", daemon.base);
+    let workloads = [
+        ("did:key   cached", url(key, ""), requests),
+        ("did:key   noCache", url(key, "?noCache=true"), uncached),
+        ("did:didam cached", url(&didam, ""), requests),
+        ("did:didam noCache", url(&didam, "?noCache=true"), uncached),
+    ];
+    println!("didam-resolver load: {clients} clients, loopback, cap {}s per workload", cap.as_secs());
+    println!(
+        "{:<18} {:>9} {:>8} {:>12} {:>9} {:>9}",
+        "workload", "requests", "secs", "req/s", "p50 ms", "p99 ms"
+    );
+    for (name, url, count) in &workloads {
+        // Warm the cache and the connections.
+        runtime.block_on(drive(url, clients, clients * 4, cap));
+        let o = runtime.block_on(drive(url, clients, *count, cap));
+        println!(
+            "{name:<18} {:>9} {:>8.2} {:>12.0} {:>9.3} {:>9.3}",
+            o.requests,
+            o.elapsed.as_secs_f64(),
+            o.requests as f64 / o.elapsed.as_secs_f64(),
+            o.percentile(0.50).as_secs_f64() * 1e3,
+            o.percentile(0.99).as_secs_f64() * 1e3,
+        );
+    }
+    println!("daemon peak RSS (VmHWM): {:.1} MiB", daemon.peak_rss_kib() as f64 / 1024.0);
+    drop(daemon);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,82 @@
+//! Entry points of the fuzz targets (`fuzz/`), shared with the regression
+//! tests that replay their findings (`tests/fuzz_regressions.rs`). Each
+//! function must not panic on any input; where a parser accepts the input,
+//! it asserts what must then hold.
+//!
+//! Not a stable API: hidden from the docs, for `fuzz/` and the tests only.
+
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
+use chrono::{TimeZone as _, Utc};
+use didam_ledger::log::{Method, verify_entry, verify_log};
+use didam_registry::{Did, DidUrl};
+
+use crate::resolution::ResolutionRequest;
+
+/// `Did::parse`: an accepted DID round-trips and names its method.
+pub fn did(data: &str) {
+    if let Ok(did) = Did::parse(data) {
+        assert_eq!(did.as_str(), data);
+        assert!(data.starts_with(&format!("did:{}:", did.method())));
+        assert_eq!(Did::parse(did.as_str()).ok(), Some(did));
+    }
+}
+
+/// `DidUrl::parse`: an accepted DID URL is its DID, then its path, query and
+/// fragment.
+pub fn did_url(data: &str) {
+    if let Ok(url) = DidUrl::parse(data) {
+        let mut again = url.did.as_str().to_owned();
+        if let Some(p) = &url.path {
+            again.push_str(p);
+        }
+        if let Some(q) = &url.query {
+            again.push('?');
+            again.push_str(q);
+        }
+        if let Some(f) = &url.fragment {
+            again.push('#');
+            again.push_str(f);
+        }
+        assert_eq!(again, data);
+        assert_eq!(url.is_did(), url.did.as_str() == data);
+    }
+}
+
+/// The resolution request parsers (GET and POST with the DID in the path,
+/// POST with the DID in the body). Input: `<path and query>\n<Accept>\n<body>`.
+pub fn resolution_request(data: &[u8]) {
+    let mut parts = data.splitn(3, |b| *b == b'\n');
+    let target = parts.next().unwrap_or_default();
+    let accept = parts.next();
+    let body = parts.next().unwrap_or_default();
+    let mut headers = HeaderMap::new();
+    if let Some(value) = accept.and_then(|a| HeaderValue::from_bytes(a).ok()) {
+        headers.insert(header::ACCEPT, value);
+    }
+    let mut path = b"/1.0/identifiers/".to_vec();
+    path.extend_from_slice(target);
+    if let Ok(uri) = Uri::try_from(path) {
+        for request in
+            [ResolutionRequest::from_get(&uri, &headers), ResolutionRequest::from_post(&uri, &headers, body)]
+                .into_iter()
+                .flatten()
+        {
+            assert!(request.options.version_id.is_none() || request.options.version_time.is_none());
+        }
+    }
+    let _ = ResolutionRequest::from_body(&headers, body);
+}
+
+/// Ledger entries: each line (up to 4) verified as a first entry, then the
+/// whole input as a JSON Lines log, for both methods.
+pub fn ledger_entry(data: &str) {
+    let now = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).single().expect("a valid date");
+    for method in [Method::Didam, Method::WebVh] {
+        for line in data.lines().take(4) {
+            if let Ok(entry) = serde_json::from_str::<serde_json::Value>(line) {
+                let _ = futures::executor::block_on(verify_entry(method, None, &entry, now));
+            }
+        }
+        let _ = futures::executor::block_on(verify_log(method, data, now));
+    }
+}

@@ -1,0 +1,70 @@
+//! Verification methods for the VC API, resolved through the daemon's own
+//! [`Resolver`] (every method it is configured for: `did:key`, `did:jwk`,
+//! `did:didam`, `did:web`, `did:webvh`).
+//!
+//! Steps of [`DaemonMethods::resolve_method`]:
+//! 1. take the DID out of the verification method id (a DID URL);
+//! 2. resolve it through the resolution cache, except `did:didam`, which is
+//!    always resolved afresh from the local ledger: a key rotated out must stop
+//!    verifying as soon as its rotation is checkpointed, not when the cache
+//!    entry expires (the cache is refreshed on the way);
+//! 3. refuse a deactivated DID, then find the method and the purposes its
+//!    document authorises it for.
+
+use std::sync::Arc;
+
+use didam_credential::ResolveError;
+use didam_credential::did::{MethodResolver, ResolvedMethod};
+use didam_registry::{DidUrl, Error, ResolveOptions, Resolver};
+use serde_json::Value;
+
+use crate::cache::ResolutionCache;
+use crate::shared::SharedLedger;
+
+/// Resolves verification methods through the daemon's resolver and cache.
+#[derive(Clone, Debug)]
+pub struct DaemonMethods {
+    resolver: Arc<Resolver<SharedLedger>>,
+    cache: ResolutionCache,
+}
+
+impl DaemonMethods {
+    /// Methods resolved by `resolver`, through `cache`.
+    pub fn new(resolver: Arc<Resolver<SharedLedger>>, cache: ResolutionCache) -> Self {
+        Self { resolver, cache }
+    }
+}
+
+/// The engine's error for a registry error about `did`.
+fn resolve_error(did: &str, e: &Error) -> ResolveError {
+    match e {
+        Error::InvalidDid(d) => ResolveError::InvalidDid(d.clone()),
+        Error::NotFound(_) | Error::Ledger(didam_ledger::LedgerError::NotFound(_)) => {
+            ResolveError::NotFound(did.to_owned())
+        }
+        Error::MethodNotSupported(m) => ResolveError::MethodNotSupported(m.clone()),
+        Error::InvalidDocument { did, reason } => {
+            ResolveError::InvalidDocument { did: did.clone(), reason: reason.clone() }
+        }
+        other => {
+            tracing::warn!(error = %other, "resolving a verification method failed");
+            ResolveError::Internal { did: did.to_owned(), reason: "the resolver failed; see its log".into() }
+        }
+    }
+}
+
+impl MethodResolver for DaemonMethods {
+    async fn resolve_method(&self, id: &str) -> Result<ResolvedMethod, ResolveError> {
+        let url = DidUrl::parse(id).map_err(|_| ResolveError::InvalidDid(id.to_owned()))?;
+        let fresh = url.did.method() == "didam";
+        let resolution = self
+            .cache
+            .resolve(&self.resolver, &url.did, &ResolveOptions::default(), fresh)
+            .await
+            .map_err(|e| resolve_error(url.did.as_str(), &e))?;
+        if resolution.document_metadata.get("deactivated") == Some(&Value::Bool(true)) {
+            return Err(ResolveError::Deactivated(url.did.as_str().to_owned()));
+        }
+        resolution.document.resolved_method(id)
+    }
+}

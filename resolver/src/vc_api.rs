@@ -1,0 +1,415 @@
+//! The W3C CCG VC API: `POST /credentials/verify`, `POST
+//! /presentations/verify` and, with an issuer wallet, `POST
+//! /credentials/issue`.
+//!
+//! Steps of a verification:
+//! 1. read the body (`{verifiableCredential, options}` or
+//!    `{verifiablePresentation, options: {challenge, domain}}`): malformed
+//!    input is a 400 problem object;
+//! 2. verify with [`didam_verifier::Verifier`] (its default policy), keys
+//!    resolved through the daemon's own resolver ([`DaemonMethods`]);
+//! 3. answer `{verified, checks, warnings, errors, report}`: 200 only when
+//!    verified, 422 when a check failed or the input could not be checked
+//!    because of what it says (unknown DID, context, suite), 502 when a
+//!    resolution failed on our side. A client that reads only the status
+//!    cannot mistake a failure for a success.
+//!
+//! See: <https://w3c-ccg.github.io/vc-api/>
+//!
+//! [`DaemonMethods`]: crate::methods::DaemonMethods
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use didam_credential::{CheckKind, Error, Outcome, Report, ResolveError, Suite};
+use didam_wallet::WalletError;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
+
+use crate::problem;
+use crate::state::AppState;
+
+const INVALID_REQUEST: &str = "urn:didam:problem:vc-api:invalid-request";
+
+/// A 400 answer: the request is not what the endpoint reads.
+fn bad_request(detail: impl AsRef<str>) -> Response {
+    problem::plain(StatusCode::BAD_REQUEST, INVALID_REQUEST, "Invalid request", detail.as_ref())
+}
+
+/// Parses a JSON body, or says why it is not `shape` (for a 400).
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8], shape: &str) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| format!("expected {shape}: {e}"))
+}
+
+/// The body of `POST /credentials/verify`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VerifyCredentialRequest {
+    /// The credential: a JSON-LD object with embedded proofs, or a string
+    /// (`vc+jwt`, SD-JWT, enveloped).
+    #[schema(value_type = Object)]
+    pub verifiable_credential: Value,
+    /// Verification options (none are needed for a credential; any given are
+    /// ignored and named in `warnings`).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub options: Map<String, Value>,
+}
+
+/// The body of `POST /presentations/verify`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VerifyPresentationRequest {
+    /// The presentation (object or string).
+    #[schema(value_type = Object)]
+    pub verifiable_presentation: Value,
+    /// `challenge` and `domain` (strings) the presentation's proof must
+    /// carry; other options are ignored and named in `warnings`.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub options: Map<String, Value>,
+}
+
+/// The body of `POST /credentials/issue`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueRequest {
+    /// The credential to sign (VC 1.1 or 2.0); `issuer`, when present, must
+    /// be the daemon's issuer DID.
+    #[schema(value_type = Object)]
+    pub credential: Value,
+    /// Proof options.
+    #[serde(default)]
+    pub options: IssueOptions,
+}
+
+/// Proof options of an issue request.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IssueOptions {
+    /// `DataIntegrityProof` (the only proof type issued), or a cryptosuite name.
+    #[serde(rename = "type")]
+    pub proof_type: Option<String>,
+    /// `eddsa-rdfc-2022` (default), `eddsa-jcs-2022`, `ecdsa-rdfc-2019` or
+    /// `ecdsa-jcs-2019`.
+    pub cryptosuite: Option<String>,
+    /// Same as `cryptosuite`.
+    pub suite: Option<String>,
+    /// Accepted and ignored (the credential's own `id` is kept).
+    pub credential_id: Option<String>,
+}
+
+/// The suites `POST /credentials/issue` signs with.
+const ISSUE_SUITES: [Suite; 4] =
+    [Suite::EddsaRdfc2022, Suite::EddsaJcs2022, Suite::EcdsaRdfc2019, Suite::EcdsaJcs2019];
+
+impl IssueOptions {
+    /// The suite asked for (default `eddsa-rdfc-2022`).
+    fn suite(&self) -> Result<Suite, String> {
+        let named = |s: &str| ISSUE_SUITES.into_iter().find(|suite| suite.name() == s);
+        let from_type = match self.proof_type.as_deref() {
+            None | Some("DataIntegrityProof") => None,
+            Some(t) => Some(named(t).ok_or_else(|| {
+                format!("options.type `{t}` is not issued here; use DataIntegrityProof with a cryptosuite")
+            })?),
+        };
+        let mut chosen = from_type;
+        for name in [&self.cryptosuite, &self.suite].into_iter().flatten() {
+            let suite = named(name).ok_or_else(|| {
+                let known: Vec<_> = ISSUE_SUITES.iter().map(|s| s.name()).collect();
+                format!("cryptosuite `{name}` is not one of {}", known.join(", "))
+            })?;
+            if chosen.is_some_and(|c| c != suite) {
+                return Err("options name two different cryptosuites".into());
+            }
+            chosen = Some(suite);
+        }
+        Ok(chosen.unwrap_or(Suite::EddsaRdfc2022))
+    }
+}
+
+/// What is being verified.
+enum Subject {
+    Credential,
+    Presentation { challenge: Option<String>, domain: Option<String> },
+}
+
+/// A warning for each option in `options` other than `known`.
+fn ignored_options(options: &Map<String, Value>, known: &[&str]) -> Vec<Value> {
+    options
+        .keys()
+        .filter(|k| !known.contains(&k.as_str()))
+        .map(|k| {
+            json!({
+                "type": "urn:didam:problem:vc-api:option-ignored",
+                "title": "Option ignored",
+                "detail": format!("option `{k}` is not supported here and was ignored"),
+            })
+        })
+        .collect()
+}
+
+/// The string option `name`, if present.
+fn string_option(options: &Map<String, Value>, name: &str) -> Result<Option<String>, String> {
+    match options.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(format!("options.{name} must be a string, not {other}")),
+    }
+}
+
+/// The text the verifier reads: a string as is, anything else as JSON.
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The problem type of a failed check (VC Data Model 2.0 and Data Integrity
+/// error types where one fits).
+fn check_type(kind: CheckKind) -> String {
+    let security = |name: &str| format!("https://w3id.org/security#{name}");
+    let vcdm = |name: &str| format!("https://www.w3.org/TR/vc-data-model#{name}");
+    match kind {
+        CheckKind::Proof => security("MALFORMED_PROOF_ERROR"),
+        CheckKind::Signature
+        | CheckKind::KeyAuthorization
+        | CheckKind::ProofPurpose
+        | CheckKind::IssuerKey => security("PROOF_VERIFICATION_ERROR"),
+        CheckKind::Challenge => security("INVALID_CHALLENGE_ERROR"),
+        CheckKind::Domain => security("INVALID_DOMAIN_ERROR"),
+        CheckKind::ProofCreated | CheckKind::ProofExpires | CheckKind::ValidFrom | CheckKind::ValidUntil => {
+            vcdm("RANGE_ERROR")
+        }
+        CheckKind::DataModel => vcdm("MALFORMED_VALUE_ERROR"),
+        other => format!("urn:didam:problem:check:{}", other.name()),
+    }
+}
+
+/// The VC API answer of a report: 200 when valid, 422 otherwise.
+fn report_response(report: &Report, warnings: Vec<Value>) -> Response {
+    let mut passed: Vec<&str> = Vec::new();
+    for c in report.checks.iter().filter(|c| c.outcome == Outcome::Passed) {
+        if !passed.contains(&c.check.name()) {
+            passed.push(c.check.name());
+        }
+    }
+    let errors: Vec<Value> = report
+        .checks
+        .iter()
+        .filter(|c| c.outcome == Outcome::Failed)
+        .map(|c| json!({ "type": check_type(c.check), "title": c.check.name(), "detail": c.detail }))
+        .collect();
+    let status = if report.is_valid() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let body = json!({
+        "verified": report.is_valid(),
+        "checks": passed,
+        "warnings": warnings,
+        "errors": errors,
+        "report": report,
+    });
+    (status, Json(body)).into_response()
+}
+
+/// The answer when the input could not be checked.
+fn error_response(e: &Error, warnings: Vec<Value>) -> Response {
+    let (status, problem_type) = match e {
+        Error::Json(_) | Error::UnreadableInput(_) => {
+            return bad_request(format!("the document cannot be read: {e}"));
+        }
+        Error::Resolve(ResolveError::Internal { .. }) => {
+            (StatusCode::BAD_GATEWAY, "urn:didam:problem:vc-api:resolution-failed")
+        }
+        Error::Resolve(_) => (StatusCode::UNPROCESSABLE_ENTITY, "urn:didam:problem:vc-api:unresolvable-key"),
+        Error::UnknownContext { .. } | Error::JsonLd(_) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "https://www.w3.org/TR/vc-data-model#PARSING_ERROR")
+        }
+        _ => (StatusCode::UNPROCESSABLE_ENTITY, "urn:didam:problem:vc-api:cannot-verify"),
+    };
+    let error = json!({ "type": problem_type, "title": "Cannot verify", "detail": e.to_string() });
+    let body = json!({ "verified": false, "checks": [], "warnings": warnings, "errors": [error] });
+    (status, Json(body)).into_response()
+}
+
+/// Verifies on a blocking thread (the engine's futures are not `Send`, and
+/// resolution blocks on the ledger), keys resolved through the daemon.
+async fn verify(state: &Arc<AppState>, text: String, subject: Subject, warnings: Vec<Value>) -> Response {
+    let state = Arc::clone(state);
+    let handle = tokio::runtime::Handle::current();
+    let outcome = tokio::task::spawn_blocking(move || {
+        handle.block_on(async {
+            let verifier = &state.credentials;
+            match subject {
+                Subject::Credential => verifier.verify_credential(&text).await,
+                Subject::Presentation { challenge, domain } => {
+                    verifier.verify_presentation(&text, challenge.as_deref(), domain.as_deref()).await
+                }
+            }
+        })
+    })
+    .await;
+    match outcome {
+        Ok(Ok(report)) => report_response(&report, warnings),
+        Ok(Err(e)) => error_response(&e, warnings),
+        Err(e) => {
+            tracing::error!(error = %e, "the verification task failed");
+            problem::plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "about:blank",
+                "Internal error",
+                "the verification failed; see the daemon's log",
+            )
+        }
+    }
+}
+
+/// Verifies a credential.
+#[utoipa::path(
+    post,
+    path = "/credentials/verify",
+    tag = "VC API",
+    request_body(content = VerifyCredentialRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Verified: `{verified: true, checks, warnings, errors: [], report}`", body = Object),
+        (status = 400, description = "Malformed request or credential", content_type = "application/problem+json", body = Object),
+        (status = 422, description = "Not verified: `{verified: false, errors: [{type, title, detail}], …}`", body = Object),
+        (status = 502, description = "A DID could not be resolved on the daemon's side", body = Object),
+    )
+)]
+pub async fn verify_credential(State(state): State<Arc<AppState>>, body: axum::body::Bytes) -> Response {
+    let request: VerifyCredentialRequest =
+        match parse(&body, "{\"verifiableCredential\": …, \"options\": {…}}") {
+            Ok(r) => r,
+            Err(detail) => return bad_request(detail),
+        };
+    let warnings = ignored_options(&request.options, &[]);
+    verify(&state, text_of(&request.verifiable_credential), Subject::Credential, warnings).await
+}
+
+/// Verifies a presentation, with the challenge and domain its proof must carry.
+#[utoipa::path(
+    post,
+    path = "/presentations/verify",
+    tag = "VC API",
+    request_body(content = VerifyPresentationRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Verified (the presentation and every credential in it)", body = Object),
+        (status = 400, description = "Malformed request or presentation", content_type = "application/problem+json", body = Object),
+        (status = 422, description = "Not verified (wrong challenge or domain, a failed credential, …)", body = Object),
+        (status = 502, description = "A DID could not be resolved on the daemon's side", body = Object),
+    )
+)]
+pub async fn verify_presentation(State(state): State<Arc<AppState>>, body: axum::body::Bytes) -> Response {
+    let shape = "{\"verifiablePresentation\": …, \"options\": {\"challenge\": …, \"domain\": …}}";
+    let request: VerifyPresentationRequest = match parse(&body, shape) {
+        Ok(r) => r,
+        Err(detail) => return bad_request(detail),
+    };
+    let options = &request.options;
+    let (challenge, domain) = match (string_option(options, "challenge"), string_option(options, "domain")) {
+        (Ok(c), Ok(d)) => (c, d),
+        (Err(detail), _) | (_, Err(detail)) => return bad_request(detail),
+    };
+    let warnings = ignored_options(options, &["challenge", "domain"]);
+    let text = text_of(&request.verifiable_presentation);
+    verify(&state, text, Subject::Presentation { challenge, domain }, warnings).await
+}
+
+/// The issuer named by a credential (`issuer` or `issuer.id`), if any.
+fn named_issuer(credential: &Value) -> Option<&str> {
+    let issuer = credential.get("issuer")?;
+    issuer.as_str().or_else(|| issuer.get("id").and_then(Value::as_str))
+}
+
+fn issue_error(e: &WalletError) -> Response {
+    match e {
+        WalletError::Credential(_) | WalletError::Invalid(_) | WalletError::Key(_) => {
+            bad_request(format!("cannot issue this credential: {e}"))
+        }
+        other => {
+            tracing::error!(error = %other, "issuing failed");
+            problem::plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "about:blank",
+                "Internal error",
+                "the issuer wallet failed; see the daemon's log",
+            )
+        }
+    }
+}
+
+/// Issues a credential as the daemon's issuer DID.
+#[utoipa::path(
+    post,
+    path = "/credentials/issue",
+    tag = "VC API",
+    request_body(content = IssueRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "`{\"verifiableCredential\": {…}}`", body = Object),
+        (status = 400, description = "Malformed request, unsupported options, or a credential that cannot be signed (undefined terms, another issuer)", content_type = "application/problem+json", body = Object),
+        (status = 501, description = "The daemon was started without an issuer wallet", content_type = "application/problem+json", body = Object),
+    )
+)]
+pub async fn issue_credential(State(state): State<Arc<AppState>>, body: axum::body::Bytes) -> Response {
+    let Some(issuer) = &state.issuer else {
+        return problem::plain(
+            StatusCode::NOT_IMPLEMENTED,
+            "urn:didam:problem:vc-api:no-issuer",
+            "Issuing is off",
+            "this daemon has no issuer wallet; start it with --issuer-wallet, --issuer-passphrase-file and --issuer-did",
+        );
+    };
+    let request: IssueRequest = match parse(&body, "{\"credential\": {…}, \"options\": {…}}") {
+        Ok(r) => r,
+        Err(detail) => return bad_request(detail),
+    };
+    let suite = match request.options.suite() {
+        Ok(s) => s,
+        Err(detail) => return bad_request(detail),
+    };
+    if !request.credential.is_object() {
+        return bad_request("`credential` must be a JSON object");
+    }
+    if let Some(named) = named_issuer(&request.credential).filter(|n| *n != issuer.did()) {
+        return bad_request(format!(
+            "the credential names the issuer `{named}`; this daemon issues as {}",
+            issuer.did()
+        ));
+    }
+    match issuer.issue(request.credential, suite).await {
+        Ok(signed) => (StatusCode::CREATED, Json(json!({ "verifiableCredential": signed }))).into_response(),
+        Err(e) => issue_error(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn options(v: Value) -> IssueOptions {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn issue_suites() {
+        assert_eq!(options(json!({})).suite().unwrap(), Suite::EddsaRdfc2022);
+        assert_eq!(options(json!({"cryptosuite": "ecdsa-jcs-2019"})).suite().unwrap(), Suite::EcdsaJcs2019);
+        assert_eq!(options(json!({"type": "eddsa-jcs-2022"})).suite().unwrap(), Suite::EddsaJcs2022);
+        assert_eq!(
+            options(json!({"type": "DataIntegrityProof", "suite": "ecdsa-rdfc-2019"})).suite().unwrap(),
+            Suite::EcdsaRdfc2019
+        );
+        assert!(options(json!({"type": "Ed25519Signature2020"})).suite().is_err());
+        assert!(options(json!({"cryptosuite": "bbs-2023"})).suite().is_err());
+        assert!(
+            options(json!({"cryptosuite": "eddsa-jcs-2022", "suite": "ecdsa-jcs-2019"})).suite().is_err()
+        );
+        assert!(serde_json::from_value::<IssueOptions>(json!({"proofPurpose": "x"})).is_err());
+    }
+}

@@ -400,3 +400,34 @@ fn passphrase_change_rewraps_only_the_root() {
     use std::os::unix::fs::PermissionsExt as _;
     assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
 }
+
+#[test]
+fn two_users_of_one_wallet_write_at_the_same_time() {
+    // The CLI and the daemon each hold their own connection to one wallet.
+    let env = Env::new("shared");
+    let dir = env.wallet_dir("w");
+    let (wallet, rrs) = Wallet::init(&dir, PASS, &fast()).unwrap();
+    let root = wallet.root().clone();
+    drop(wallet);
+    let writers: Vec<_> = (0..2)
+        .map(|w| {
+            let (dir, root) = (dir.clone(), root.clone());
+            std::thread::spawn(move || {
+                let wallet = Wallet::open_with_root(&dir, &root).unwrap();
+                for i in 0..40 {
+                    wallet.store_credential(&json!({"id": format!("urn:w{w}:{i}")})).unwrap();
+                }
+            })
+        })
+        .collect();
+    // Meanwhile a third user creates a DID.
+    let third = Wallet::open(&dir, PASS).unwrap();
+    let did = block_on(third.create_did(&env.ledger, "l", &rrs, &[KeyType::Ed25519])).unwrap();
+    for w in writers {
+        w.join().unwrap();
+    }
+    let wallet = Wallet::open(&dir, PASS).unwrap();
+    wallet.store().verify().unwrap();
+    assert_eq!(wallet.credentials().unwrap().len(), 80);
+    assert_eq!(wallet.dids().unwrap()[0].did, did.did);
+}

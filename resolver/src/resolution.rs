@@ -207,7 +207,9 @@ fn percent_decode(s: &str) -> Option<String> {
 /// (`did%3A…`), as is otherwise (a DID's own `%XX` escapes stay).
 fn did_of_path(uri: &Uri) -> Result<String, Problem> {
     let raw = uri.path().strip_prefix(PREFIX).unwrap_or_default();
-    if raw.len() >= 6 && raw[..6].eq_ignore_ascii_case("did%3a") {
+    // `get`, not `[..6]`: the path may hold non-ASCII bytes (found by fuzzing,
+    // tests/fuzz_regressions/resolution_request/non_ascii_path).
+    if raw.get(..6).is_some_and(|prefix| prefix.eq_ignore_ascii_case("did%3a")) {
         percent_decode(raw).ok_or_else(|| Problem::new(ProblemType::InvalidDid, "malformed URL encoding"))
     } else {
         Ok(raw.to_owned())
@@ -418,6 +420,8 @@ mod tests {
         assert_eq!(did_of_path(&uri).unwrap(), "did:web:example.com%3A8443");
         let uri: Uri = "/1.0/identifiers/did:web:example.com%3A8443".parse().unwrap();
         assert_eq!(did_of_path(&uri).unwrap(), "did:web:example.com%3A8443");
+        let uri = Uri::try_from(b"/1.0/identifiers/diidZ\xdf\x91o".as_slice()).unwrap();
+        assert_eq!(did_of_path(&uri).unwrap(), "diidZ\u{7d1}o", "no panic on a non-ASCII path");
     }
 
     #[test]

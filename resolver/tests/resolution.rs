@@ -137,3 +137,25 @@ async fn did_web_refuses_non_public_hosts() {
     let (_, _, methods) = get(&d, "/1.0/methods", None).await;
     assert_eq!(methods, json!(["key", "jwk", "didam", "web", "webvh"]));
 }
+
+/// Found by fuzzing (`tests/fuzz_regressions/resolution_request/non_ascii_path`):
+/// a path with a multi-byte character across byte 6 made the handler panic
+/// and the connection close without an answer.
+#[test]
+fn a_non_ascii_path_is_an_invalid_did_not_a_panic() {
+    use std::io::{Read as _, Write as _};
+    let d = Daemon::start("non-ascii", &[]);
+    let mut stream = std::net::TcpStream::connect(d.base.strip_prefix("http://").unwrap()).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    stream
+        .write_all(
+            b"GET /1.0/identifiers/diidZ\xdf\x91oCions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer:?}");
+    assert!(answer.contains("INVALID_DID"), "{answer}");
+    assert!(!d.log().contains("panicked"), "{}", d.log());
+}

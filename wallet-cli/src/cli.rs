@@ -205,8 +205,9 @@ pub(crate) enum WalletCommand {
     Passwd(PasswdArgs),
 }
 
+/// Where and how to split a new root secret into SLIP-39 shares.
 #[derive(Debug, Args)]
-pub(crate) struct InitArgs {
+pub(crate) struct SharesOut {
     /// Folder to write the share files to.
     #[arg(long)]
     pub(crate) shares_out: PathBuf,
@@ -216,6 +217,12 @@ pub(crate) struct InitArgs {
     /// Shares to make.
     #[arg(long = "shares", default_value_t = 3)]
     pub(crate) count: u8,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    #[command(flatten)]
+    pub(crate) shares: SharesOut,
     /// Key-derivation cost: `calibrate` (about 0.5 s here) or `floor`
     /// (m=64 MiB, t=3: the minimum didam accepts).
     #[arg(long, default_value = "calibrate")]
@@ -270,15 +277,8 @@ pub(crate) struct CompromiseArgs {
     /// keys all derive from the one wallet root).
     #[arg(long)]
     pub(crate) did: String,
-    /// Folder for the shares of the new wallet root.
-    #[arg(long)]
-    pub(crate) shares_out: PathBuf,
-    /// Shares needed to recover.
-    #[arg(long, default_value_t = 2)]
-    pub(crate) threshold: u8,
-    /// Shares to make.
-    #[arg(long = "shares", default_value_t = 3)]
-    pub(crate) count: u8,
+    #[command(flatten)]
+    pub(crate) shares: SharesOut,
     /// Key-derivation cost: `calibrate` or `floor`.
     #[arg(long, default_value = "calibrate")]
     pub(crate) kdf: String,

@@ -45,6 +45,18 @@ impl KdfParams {
         Ok(())
     }
 
+    /// `params` checked against the bounds, or calibrated to about 0.5 s here
+    /// when `None`.
+    pub fn or_calibrated(params: Option<KdfParams>) -> Result<KdfParams, WalletError> {
+        match params {
+            Some(p) => {
+                p.check()?;
+                Ok(p)
+            }
+            None => Self::calibrate(Duration::from_millis(500)),
+        }
+    }
+
     /// Calibrates on this machine: memory first (up to 256 MiB), then passes,
     /// until one derivation takes at least `target` (≥ the floor always).
     pub fn calibrate(target: Duration) -> Result<KdfParams, WalletError> {

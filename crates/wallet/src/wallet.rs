@@ -248,13 +248,7 @@ impl Wallet {
         passphrase: &[u8],
         options: &InitOptions,
     ) -> Result<(Wallet, RootSecret), WalletError> {
-        let params = match options.kdf {
-            Some(p) => {
-                p.check()?;
-                p
-            }
-            None => KdfParams::calibrate(std::time::Duration::from_millis(500))?,
-        };
+        let params = KdfParams::or_calibrated(options.kdf)?;
         let path = db_path(dir);
         if path.exists() {
             return Err(WalletError::Exists(dir.display().to_string()));
@@ -311,10 +305,7 @@ impl Wallet {
 
     /// Changes the passphrase: only the root's wrapping changes.
     pub fn change_passphrase(&self, new: &[u8], kdf: Option<KdfParams>) -> Result<(), WalletError> {
-        let params = match kdf {
-            Some(p) => p,
-            None => KdfParams::calibrate(std::time::Duration::from_millis(500))?,
-        };
+        let params = KdfParams::or_calibrated(kdf)?;
         self.store.change_passphrase(&self.root, new, &params)
     }
 
@@ -903,18 +894,12 @@ impl Wallet {
                 return Err(WalletError::StaleBackup { backup: contents.generation, wallet: current });
             }
             store.replace_all(contents.generation, &contents.records)?;
-            let params = match kdf {
-                Some(p) => p,
-                None => KdfParams::calibrate(std::time::Duration::from_millis(500))?,
-            };
+            let params = KdfParams::or_calibrated(kdf)?;
             store.change_passphrase(root, passphrase, &params)?;
             store
         } else {
             make_private_dir(dir)?;
-            let params = match kdf {
-                Some(p) => p,
-                None => KdfParams::calibrate(std::time::Duration::from_millis(500))?,
-            };
+            let params = KdfParams::or_calibrated(kdf)?;
             let store = Store::create_with_id(&path, passphrase, &params, root, &contents.wallet_id)?;
             store.replace_all(contents.generation, &contents.records)?;
             store
@@ -965,10 +950,7 @@ impl Wallet {
     ) -> Result<RootSecret, WalletError> {
         self.check_rrs(rrs)?;
         self.did(did)?;
-        let params = match kdf {
-            Some(p) => p,
-            None => KdfParams::calibrate(std::time::Duration::from_millis(500))?,
-        };
+        let params = KdfParams::or_calibrated(kdf)?;
         let mut meta = self.meta()?;
         meta.epoch += 1;
         meta.next_key.clear();

@@ -52,13 +52,13 @@ fn check_share_params(threshold: u8, count: u8) -> Result<(), CliError> {
 }
 
 pub(crate) fn init(g: &Global, args: &InitArgs) -> Result<u8, CliError> {
-    check_share_params(args.threshold, args.count)?;
+    check_share_params(args.shares.threshold, args.shares.count)?;
     let dir = context::wallet_dir(g)?;
     if didam_wallet::db_path(&dir).exists() {
         return Err(CliError::Wallet(didam_wallet::WalletError::Exists(dir.display().to_string())));
     }
-    std::fs::create_dir_all(&args.shares_out)
-        .map_err(|source| CliError::Write { path: args.shares_out.clone(), source })?;
+    std::fs::create_dir_all(&args.shares.shares_out)
+        .map_err(|source| CliError::Write { path: args.shares.shares_out.clone(), source })?;
     let pass = context::secret(
         args.new_passphrase_file.as_deref().or(g.passphrase_file.as_deref()),
         "new wallet passphrase: ",
@@ -68,20 +68,27 @@ pub(crate) fn init(g: &Global, args: &InitArgs) -> Result<u8, CliError> {
     let created = Wallet::init(&dir, &pass, &InitOptions { kdf: context::kdf(&args.kdf)? });
     progress.finish();
     let (wallet, rrs) = created?;
-    let wallet_shares = write_shares(&args.shares_out, "wallet", wallet.root(), args.threshold, args.count)?;
-    let rotation_shares = write_shares(&args.shares_out, "rotation", &rrs, args.threshold, args.count)?;
+    let wallet_shares = write_shares(
+        &args.shares.shares_out,
+        "wallet",
+        wallet.root(),
+        args.shares.threshold,
+        args.shares.count,
+    )?;
+    let rotation_shares =
+        write_shares(&args.shares.shares_out, "rotation", &rrs, args.shares.threshold, args.shares.count)?;
     let backup = didam_wallet::Wallet::newest_backup(&dir).map(|p| p.display().to_string());
     if args.json {
         output::print_json(
-            &json!({ "wallet": dir, "walletShares": wallet_shares, "rotationShares": rotation_shares, "backup": backup, "threshold": args.threshold }),
+            &json!({ "wallet": dir, "walletShares": wallet_shares, "rotationShares": rotation_shares, "backup": backup, "threshold": args.shares.threshold }),
             false,
         );
     } else {
         output::print(&format!("wallet created: {}", dir.display()));
         output::print(&format!(
             "wallet root shares ({} of {} recover it): {}",
-            args.threshold,
-            args.count,
+            args.shares.threshold,
+            args.shares.count,
             wallet_shares.join(", ")
         ));
         output::print(&format!(
@@ -161,9 +168,9 @@ pub(crate) fn passwd(g: &Global, args: &PasswdArgs) -> Result<u8, CliError> {
 }
 
 pub(crate) fn compromise(g: &Global, args: &CompromiseArgs) -> Result<u8, CliError> {
-    check_share_params(args.threshold, args.count)?;
-    std::fs::create_dir_all(&args.shares_out)
-        .map_err(|source| CliError::Write { path: args.shares_out.clone(), source })?;
+    check_share_params(args.shares.threshold, args.shares.count)?;
+    std::fs::create_dir_all(&args.shares.shares_out)
+        .map_err(|source| CliError::Write { path: args.shares.shares_out.clone(), source })?;
     let mut wallet = context::open_wallet(g)?;
     let rrs = context::rotation_secret(g)?;
     let (ledger, _) = AnyLedger::open(g)?;
@@ -171,7 +178,8 @@ pub(crate) fn compromise(g: &Global, args: &CompromiseArgs) -> Result<u8, CliErr
     let kdf = context::kdf(&args.kdf)?;
     // Re-key first and write the new shares at once: the old ones are void.
     let new_root = wallet.compromise_rekey(&rrs, &args.did, &pass, kdf)?;
-    let shares = write_shares(&args.shares_out, "wallet", &new_root, args.threshold, args.count)?;
+    let shares =
+        write_shares(&args.shares.shares_out, "wallet", &new_root, args.shares.threshold, args.shares.count)?;
     let (rotated, to_revoke) = context::block_on(async {
         let done = wallet.compromise_rotate(&ledger, &rrs, &args.did).await?;
         ledger.checkpoint_as(&wallet).await?;

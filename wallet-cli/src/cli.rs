@@ -7,9 +7,8 @@ use clap::{Args, Parser, Subcommand};
 /// didam: decentralized identifiers and verifiable credentials.
 #[derive(Debug, Parser)]
 #[command(name = "didam", version, about, long_about = None, propagate_version = true)]
-#[command(
-    after_help = "Exit codes: 0 success or valid, 1 invalid, 2 usage error or unreadable input, 3 could not check or could not complete."
-)]
+#[command(after_help = "Example:\n  didam tour\n  didam vc verify credential.json\n\n\
+Exit codes (every command): 0 success or valid, 1 invalid, 2 usage error or unreadable input, 3 could not check or could not complete.")]
 pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) global: Global,
@@ -37,27 +36,50 @@ pub(crate) struct Global {
     /// deactivate a DID; prompted for on a terminal when absent.
     #[arg(long = "rotation-shares", global = true, env = "DIDAM_ROTATION_SHARES", value_delimiter = ',')]
     pub(crate) rotation_shares: Vec<PathBuf>,
+    /// A didam-resolver daemon (URL) asked to resolve did:web and did:webvh
+    /// [default: resolve them directly].
+    #[arg(long, global = true, env = "DIDAM_RESOLVER")]
+    pub(crate) resolver: Option<String>,
+    /// The config file [default: the platform config directory's
+    /// `config.toml`, e.g. ~/.config/didam/config.toml].
+    #[arg(long, global = true, env = "DIDAM_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
+    /// Where each setting came from (filled in after parsing).
+    #[arg(skip)]
+    pub(crate) provenance: crate::config::Provenance,
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Verifiable credentials.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  didam vc verify credential.json\n  didam vc issue unsigned.json --issuer did:didam:Qm... --out credential.json"
+    )]
     Vc(VcCommand),
     /// Decentralized identifiers.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  didam did create --method didam\n  didam did resolve did:didam:Qm..."
+    )]
     Did(DidCommand),
     /// The holder wallet: create, back up, restore, check.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  didam wallet init --shares-out ./shares\n  didam wallet check"
+    )]
     Wallet(WalletCommand),
     /// The ledger: sign a checkpoint, verify everything.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "Example:\n  didam ledger checkpoint\n  didam ledger verify --json")]
     Ledger(LedgerCommand),
     /// SLIP-39 shares.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "Example:\n  didam shares verify ./shares/wallet-share-1.txt")]
     Shares(SharesCommand),
     /// Presentations.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  didam vp create --holder did:didam:Qm... --challenge 8b2f credential.json\n  didam vp verify presentation.json --challenge 8b2f"
+    )]
     Vp(VpCommand),
     /// Rebuild a wallet on a fresh machine from k shares of its root and its
     /// newest backup.
@@ -75,6 +97,43 @@ pub(crate) enum Command {
     /// credential, verify it, tamper with it, verify again.
     #[command(after_help = "Example:\n  didam tour --out ./tour\n  didam vc verify ./tour/credential.json")]
     Tour(TourArgs),
+    /// Settings: where the wallet, the ledger and the resolver are.
+    #[command(subcommand, after_help = "Example:\n  didam config show")]
+    Config(ConfigCommand),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Example:\n  didam completions bash > ~/.local/share/bash-completion/completions/didam\n  didam completions zsh > ~/.zfunc/_didam"
+    )]
+    Completions(CompletionsArgs),
+    /// Write man pages (one per command) to a folder.
+    #[command(after_help = "Example:\n  didam man --out ~/.local/share/man/man1")]
+    Man(ManArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConfigCommand {
+    /// Print every setting, its value and where it came from (flag,
+    /// environment, config file or default).
+    #[command(
+        after_help = "Example:\n  didam config show\n  DIDAM_LEDGER=http://127.0.0.1:8080 didam config show --json"
+    )]
+    Show(JsonArg),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    pub(crate) shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// The folder to write `didam.1`, `didam-vc.1`, `didam-vc-verify.1`, ... to.
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+    /// Overwrite pages already in the folder.
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -19,6 +19,10 @@ pub(crate) enum CliError {
     Tour { step: &'static str, detail: String },
     #[error("{0}")]
     Input(String),
+    #[error("{url}: {detail}")]
+    Remote { url: String, detail: String },
+    #[error("config file {path}: {detail}")]
+    Config { path: PathBuf, detail: String },
     #[error(transparent)]
     Wallet(#[from] didam_wallet::WalletError),
     #[error(transparent)]
@@ -47,7 +51,7 @@ impl CliError {
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
             Self::Read { .. } | Self::Exists { .. } | Self::Unreadable(_) => exit::USAGE,
-            Self::Input(_) => exit::USAGE,
+            Self::Input(_) | Self::Config { .. } => exit::USAGE,
             Self::Wallet(e) => {
                 use didam_wallet::WalletError as W;
                 match e {
@@ -66,6 +70,7 @@ impl CliError {
             }
             Self::Registry(didam_registry::Error::InvalidDid(_)) => exit::USAGE,
             Self::Write { .. }
+            | Self::Remote { .. }
             | Self::CouldNotCheck(_)
             | Self::Tour { .. }
             | Self::Ledger(_)
@@ -77,6 +82,12 @@ impl CliError {
     pub(crate) fn hint(&self) -> Option<&'static str> {
         match self {
             Self::Read { .. } => Some("check the path, or pass `-` to read standard input"),
+            Self::Remote { .. } => {
+                Some("check that the daemon runs and the URL (--resolver, DIDAM_RESOLVER or the config file)")
+            }
+            Self::Config { .. } => Some(
+                "the config file takes wallet, ledger, resolver and passphrase_file; see `didam config show`",
+            ),
             Self::Exists { .. } => Some("choose another folder, or pass --force to overwrite"),
             Self::Unreadable(_) => Some("give a JSON credential or presentation, or a compact vc+jwt"),
             Self::CouldNotCheck(didam_credential::Error::UnknownContext { .. }) => Some(

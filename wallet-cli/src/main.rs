@@ -3,24 +3,26 @@
 
 mod cli;
 mod commands;
+mod config;
 mod context;
 mod error;
 mod output;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
+use clap::{CommandFactory as _, FromArgMatches as _};
 
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = cli::Cli::command().try_get_matches().and_then(|m| Ok((cli::Cli::from_arg_matches(&m)?, m)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             let code = if e.use_stderr() { error::exit::USAGE } else { error::exit::OK };
             let _ = e.print();
             return ExitCode::from(code);
         }
     };
-    match commands::run(&cli.global, cli.command) {
+    match config::apply(&matches, cli.global).and_then(|global| commands::run(&global, cli.command)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");

@@ -157,9 +157,10 @@ pub(crate) fn reconcile(g: &Global, args: &JsonArg) -> Result<u8, CliError> {
 }
 
 /// A resolver for every method; did:didam through the configured ledger
-/// with its operator key pinned.
+/// with its operator key pinned, did:web and did:webvh fetched directly.
 pub(crate) fn resolver(g: &Global, did: &str) -> Result<Resolver<AnyLedger>, CliError> {
-    let resolver = Resolver::new();
+    let web = didam_registry::web::WebFetcher::new(&didam_registry::web::WebLimits::default())?;
+    let resolver = Resolver::new().with_web(web);
     if !did.starts_with("did:didam:") {
         return Ok(resolver);
     }
@@ -171,8 +172,67 @@ pub(crate) fn resolver(g: &Global, did: &str) -> Result<Resolver<AnyLedger>, Cli
 
 pub(crate) fn resolve(g: &Global, args: &ResolveArgs) -> Result<u8, CliError> {
     let did = Did::parse(&args.did)?;
+    if let Some(url) = &g.resolver
+        && matches!(did.method(), "web" | "webvh")
+    {
+        let result = context::block_on(remote_resolve(url, did.as_str()))??;
+        output::print_json(&result, args.json);
+        return Ok(exit::OK);
+    }
     let resolver = resolver(g, &args.did)?;
     let resolution = context::block_on(resolver.resolve(&did, &ResolveOptions::default()))??;
     output::print_json(&resolution.to_json(), args.json);
     Ok(exit::OK)
+}
+
+/// Asks a didam-resolver daemon (the W3C DID Resolution HTTP binding) for
+/// the resolution result of `did`.
+async fn remote_resolve(base: &str, did: &str) -> Result<Value, CliError> {
+    let limits = didam_registry::web::WebLimits::default();
+    let client = reqwest::Client::builder()
+        .connect_timeout(limits.connect_timeout)
+        .timeout(limits.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| CliError::Input(format!("cannot start an HTTP client: {e}")))?;
+    let url = format!("{}/1.0/identifiers/{did}", base.trim_end_matches('/'));
+    let unreachable = |e: reqwest::Error| {
+        let mut detail = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            detail = format!("{detail}: {s}");
+            source = s.source();
+        }
+        CliError::Remote { url: url.clone(), detail }
+    };
+    let mut response = client
+        .get(&url)
+        .header(reqwest::header::ACCEPT, "application/did-resolution")
+        .send()
+        .await
+        .map_err(unreachable)?;
+    let status = response.status();
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+        body.extend_from_slice(&chunk);
+        if body.len() > limits.max_bytes {
+            return Err(CliError::Remote {
+                url,
+                detail: format!("answer larger than {} bytes", limits.max_bytes),
+            });
+        }
+    }
+    let value: Value = serde_json::from_slice(&body)
+        .map_err(|e| CliError::Remote { url: url.clone(), detail: format!("{status}, not JSON: {e}") })?;
+    if status.is_success() {
+        return Ok(value);
+    }
+    let title = value["title"].as_str().or(value["type"].as_str()).unwrap_or("error");
+    let detail = value["detail"].as_str().unwrap_or_default();
+    let message = format!("the resolver answered {status}: {title}: {detail}");
+    Err(if status == reqwest::StatusCode::BAD_REQUEST {
+        CliError::Input(message)
+    } else {
+        CliError::Remote { url, detail: message }
+    })
 }

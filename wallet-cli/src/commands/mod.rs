@@ -2,12 +2,14 @@
 
 mod did;
 mod ledger;
+mod meta;
 mod tour;
 mod vc;
 mod wallet;
 
 use crate::cli::{
-    Command, DidCommand, Global, LedgerCommand, SharesCommand, VcCommand, VpCommand, WalletCommand,
+    Command, ConfigCommand, DidCommand, Global, LedgerCommand, SharesCommand, VcCommand, VpCommand,
+    WalletCommand,
 };
 use crate::error::CliError;
 
@@ -39,5 +41,8 @@ pub(crate) fn run(global: &Global, command: Command) -> Result<u8, CliError> {
         Command::Compromise(args) => wallet::compromise(global, &args),
         Command::Shares(SharesCommand::Verify(args)) => wallet::shares_verify(&args),
         Command::Tour(args) => tour::run(&args),
+        Command::Config(ConfigCommand::Show(args)) => meta::show(global, &args),
+        Command::Completions(args) => meta::completions(&args),
+        Command::Man(args) => meta::man(&args),
     }
 }

@@ -296,9 +296,13 @@ pub(crate) struct InitArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct BackupArgs {
-    /// Where to write the backup [default: the wallet's `backups` folder].
+    /// Where to write the backup [default: the wallet's `backups` folder];
+    /// an existing file is never replaced.
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -318,6 +322,9 @@ pub(crate) struct RecoverArgs {
     /// Key-derivation cost of the rebuilt wallet: `calibrate` or `floor`.
     #[arg(long, default_value = "calibrate")]
     pub(crate) kdf: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]

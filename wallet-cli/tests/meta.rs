@@ -205,3 +205,41 @@ fn man_pages_cover_every_command_render_cleanly_and_show_an_example() {
     let forced = didam(&h, &["man", "--out", dir.to_str().unwrap(), "--force"], &[]);
     assert!(forced.status.success());
 }
+
+#[test]
+fn progress_shows_on_a_terminal_and_stays_quiet_when_piped() {
+    let h = home("progress");
+    std::fs::write(h.join("pass.txt"), "correct horse battery staple\n").unwrap();
+    let bin = env!("CARGO_BIN_EXE_didam");
+    let init = |wallet: &str| {
+        format!(
+            "{bin} --wallet {w} wallet init --kdf floor --shares-out {s} --new-passphrase-file {p}",
+            w = h.join(wallet).display(),
+            s = h.join(format!("{wallet}-shares")).display(),
+            p = h.join("pass.txt").display()
+        )
+    };
+    // Piped: standard error stays empty.
+    let piped = Command::new("sh").arg("-c").arg(init("piped")).env("HOME", &h).output().unwrap();
+    assert!(piped.status.success(), "{}", text(&piped.stderr));
+    assert!(piped.stderr.is_empty(), "{}", text(&piped.stderr));
+    // On a terminal (script(1) gives the command a pseudo-terminal): a spinner.
+    let tty = Command::new("script")
+        .args(["-qec", &init("tty"), "/dev/null"])
+        .env("HOME", &h)
+        .output()
+        .expect("run script (package bsdutils)");
+    assert!(tty.status.success(), "{}", text(&tty.stdout));
+    assert!(text(&tty.stdout).contains("creating the wallet"), "{}", text(&tty.stdout));
+    // Unlocking (key derivation) and a backup, on a terminal.
+    let backup = format!(
+        "{bin} --wallet {w} --passphrase-file {p} wallet backup --out {o}",
+        w = h.join("tty").display(),
+        p = h.join("pass.txt").display(),
+        o = h.join("b.age").display()
+    );
+    let tty = Command::new("script").args(["-qec", &backup, "/dev/null"]).env("HOME", &h).output().unwrap();
+    let shown = text(&tty.stdout);
+    assert!(tty.status.success(), "{shown}");
+    assert!(shown.contains("unlocking the wallet") && shown.contains("backup"), "{shown}");
+}

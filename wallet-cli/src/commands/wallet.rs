@@ -130,7 +130,12 @@ pub(crate) fn backup(g: &Global, args: &BackupArgs) -> Result<u8, CliError> {
         None => wallet.backup(),
     };
     progress.finish();
-    output::print(&format!("backup written and read back: {}", path?.display()));
+    let path = path?;
+    if args.json {
+        output::print_json(&json!({ "backup": path, "read_back": true }), false);
+    } else {
+        output::print(&format!("backup written and read back: {}", path.display()));
+    }
     Ok(exit::OK)
 }
 
@@ -146,14 +151,20 @@ pub(crate) fn restore(g: &Global, args: &RecoverArgs) -> Result<u8, CliError> {
     let restored = Wallet::restore(&dir, &root, &args.backup, &pass, context::kdf(&args.kdf)?, args.force);
     progress.finish();
     let wallet = restored?;
+    let (dids, keys, credentials) = (wallet.dids()?.len(), wallet.keys()?.len(), wallet.credentials()?.len());
+    let pending = wallet.pending()?.len();
+    if args.json {
+        output::print_json(
+            &json!({ "wallet": dir, "dids": dids, "keys": keys, "credentials": credentials, "pending": pending }),
+            false,
+        );
+        return Ok(exit::OK);
+    }
     output::print(&format!(
-        "wallet restored in {}: {} DIDs, {} keys, {} credentials",
-        dir.display(),
-        wallet.dids()?.len(),
-        wallet.keys()?.len(),
-        wallet.credentials()?.len()
+        "wallet restored in {}: {dids} DIDs, {keys} keys, {credentials} credentials",
+        dir.display()
     ));
-    if !wallet.pending()?.is_empty() {
+    if pending > 0 {
         output::print("operations were waiting for the ledger: run `didam did reconcile`");
     }
     Ok(exit::OK)
@@ -177,14 +188,20 @@ pub(crate) fn compromise(g: &Global, args: &CompromiseArgs) -> Result<u8, CliErr
     let pass = context::secret(g.passphrase_file.as_deref(), "wallet passphrase (kept): ", false)?;
     let kdf = context::kdf(&args.kdf)?;
     // Re-key first and write the new shares at once: the old ones are void.
-    let new_root = wallet.compromise_rekey(&rrs, &args.did, &pass, kdf)?;
+    let progress = Progress::start("re-keying the wallet");
+    let new_root = wallet.compromise_rekey(&rrs, &args.did, &pass, kdf);
+    progress.finish();
+    let new_root = new_root?;
     let shares =
         write_shares(&args.shares.shares_out, "wallet", &new_root, args.shares.threshold, args.shares.count)?;
-    let (rotated, to_revoke) = context::block_on(async {
+    let progress = Progress::start("rotating the wallet's DIDs on the ledger");
+    let done = context::block_on(async {
         let done = wallet.compromise_rotate(&ledger, &rrs, &args.did).await?;
         ledger.checkpoint_as(&wallet).await?;
         Ok::<_, CliError>(done)
-    })??;
+    });
+    progress.finish();
+    let (rotated, to_revoke) = done??;
     let leaked: Vec<String> = wallet.keys()?.into_iter().filter(|k| k.compromised).map(|k| k.id).collect();
     let report = didam_wallet::CompromiseReport { leaked_keys: leaked, rotated, to_revoke, new_root };
     let revoke: Vec<_> = report

@@ -114,6 +114,15 @@ impl CliError {
             Self::Ledger(didam_ledger::LedgerError::Unavailable(_)) => Some(
                 "the operation is kept in the wallet: run `didam did reconcile` when the ledger is reachable",
             ),
+            Self::Registry(didam_registry::Error::MethodNotSupported(_)) => {
+                Some("didam resolves did:key, did:jwk, did:web, did:webvh and did:didam")
+            }
+            Self::Registry(didam_registry::Error::NotFound(_)) => Some(
+                "a new DID resolves once a checkpoint covers it: `didam ledger checkpoint` on an embedded ledger, or wait for the daemon's",
+            ),
+            Self::Registry(didam_registry::Error::InvalidDid(_)) => {
+                Some("a DID looks like did:key:z6Mk..., did:web:example.com or did:didam:Qm...")
+            }
             Self::Write { .. }
             | Self::Tour { .. }
             | Self::Input(_)

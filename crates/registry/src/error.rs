@@ -7,8 +7,8 @@ use didam_ledger::log::LogError;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The string is not a `did:didam` DID.
-    #[error("`{0}` is not a did:didam DID")]
+    /// The string is not a valid DID (of its method, when didam knows it).
+    #[error("`{0}` is not a valid DID")]
     InvalidDid(String),
     /// The ledger has no checkpointed log for the DID.
     #[error("{0} was not found on the ledger")]

@@ -29,6 +29,36 @@ pub(crate) fn write_file(path: &Path, contents: &str, force: bool) -> Result<(),
         .map_err(|source| CliError::Write { path: path.to_owned(), source })
 }
 
+/// Writes a secret (a share) to a new file `path`, readable by its owner
+/// only from the moment it exists: a temporary file created with mode 0600 is
+/// written and synced, then linked to `path` (which fails if `path` exists:
+/// nothing is overwritten), then the folder is synced. A crash leaves no
+/// file at `path` or the whole one.
+pub(crate) fn write_secret(path: &Path, contents: &[u8]) -> Result<(), CliError> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let fail = |source| CliError::Write { path: path.to_owned(), source };
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("secret");
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        std::fs::hard_link(&tmp, path)?;
+        std::fs::remove_file(&tmp)?;
+        std::fs::File::open(dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && path.exists() => {
+            Err(CliError::Exists { path: path.to_owned() })
+        }
+        other => other.map_err(fail),
+    }
+}
+
 /// A spinner on a terminal's standard error for slow steps (key derivation,
 /// ledger verification, backup, recovery); nothing when piped.
 pub(crate) struct Progress(Option<indicatif::ProgressBar>);

@@ -41,8 +41,8 @@ fn settings_come_from_flag_then_environment_then_config_file_then_default() {
     let h = home("precedence");
     // No config file: platform defaults under the home folder.
     let s = settings(&h, &[], &[]);
-    assert_eq!(s["config_file"]["path"], h.join(".config/didam/config.toml").display().to_string());
-    assert_eq!(s["config_file"]["exists"], false);
+    assert_eq!(s["configFile"]["path"], h.join(".config/didam/config.toml").display().to_string());
+    assert_eq!(s["configFile"]["exists"], false);
     assert_eq!(s["settings"]["wallet"]["value"], h.join(".local/share/didam/wallet").display().to_string());
     assert_eq!(s["settings"]["wallet"]["source"], "default");
     assert_eq!(
@@ -59,7 +59,7 @@ fn settings_come_from_flag_then_environment_then_config_file_then_default() {
     )
     .unwrap();
     let s = settings(&h, &[], &[]);
-    assert_eq!(s["config_file"]["exists"], true);
+    assert_eq!(s["configFile"]["exists"], true);
     assert_eq!(s["settings"]["wallet"]["value"], h.join(".config/didam/w").display().to_string());
     assert_eq!(s["settings"]["wallet"]["source"], "config file");
     assert_eq!(s["settings"]["ledger"]["value"], "http://127.0.0.1:8080");
@@ -81,7 +81,7 @@ fn settings_come_from_flag_then_environment_then_config_file_then_default() {
     assert_eq!(s["settings"]["ledger"]["value"], h.join("ledger.db").display().to_string());
     assert_eq!(s["settings"]["wallet"]["source"], "default");
     let s = settings(&h, &[], &[("DIDAM_CONFIG", other.to_str().unwrap())]);
-    assert_eq!(s["config_file"]["path"], other.display().to_string());
+    assert_eq!(s["configFile"]["path"], other.display().to_string());
 
     // The plain text form says the same.
     let out = didam(&h, &["config", "show"], &[("DIDAM_WALLET", "/from/env")]);

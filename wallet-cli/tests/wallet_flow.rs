@@ -370,3 +370,50 @@ fn rusqlite_free_tamper(db: &Path) -> bool {
     std::fs::write(db, bytes).unwrap();
     true
 }
+
+#[test]
+fn share_files_are_never_overwritten_and_are_private_from_the_start() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let h = Home::new("share-files");
+    // A shares folder already holding a share: init refuses before creating
+    // anything (a rotation secret whose shares cannot be written is lost).
+    let out_dir = h.path("w-shares");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    std::fs::write(out_dir.join("rotation-share-2.txt"), "keep me\n").unwrap();
+    let out = h.run("w", &["wallet", "init", "--kdf", "floor", "--shares-out", out_dir.to_str().unwrap()]);
+    assert_eq!(code(&out), 2, "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("rotation-share-2.txt already exists"), "{}", text(&out.stderr));
+    assert!(!h.path("w/wallet.db").exists(), "no wallet without its shares");
+    assert_eq!(std::fs::read_to_string(out_dir.join("rotation-share-2.txt")).unwrap(), "keep me\n");
+    std::fs::remove_file(out_dir.join("rotation-share-2.txt")).unwrap();
+
+    h.init("w");
+    for name in ["wallet-share-1.txt", "rotation-share-3.txt"] {
+        let mode = std::fs::metadata(out_dir.join(name)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{name}");
+    }
+    let did = h.json("w", &["did", "create", "--json"])["did"].as_str().unwrap().to_owned();
+    let before = h.json("w", &["wallet", "check", "--json"]);
+    // compromise into the same folder: refused before the wallet is re-keyed.
+    let out = h.run(
+        "w",
+        &["compromise", "--did", &did, "--kdf", "floor", "--shares-out", out_dir.to_str().unwrap()],
+    );
+    assert_eq!(code(&out), 2, "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("wallet-share-1.txt already exists"), "{}", text(&out.stderr));
+    let after = h.json("w", &["wallet", "check", "--json"]);
+    assert_eq!(before, after, "nothing changed");
+    // The old shares still open it.
+    let restored = h.path("restored");
+    let shares = format!(
+        "{},{}",
+        out_dir.join("wallet-share-1.txt").display(),
+        out_dir.join("wallet-share-2.txt").display()
+    );
+    let backup = std::fs::read_dir(h.path("w/backups")).unwrap().map(|e| e.unwrap().path()).max().unwrap();
+    h.ok(
+        "restored",
+        &["recover", "--kdf", "floor", "--shares", &shares, "--backup", backup.to_str().unwrap(), "--json"],
+    );
+    assert!(restored.join("wallet.db").exists());
+}

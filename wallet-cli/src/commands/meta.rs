@@ -35,9 +35,9 @@ pub(crate) fn show(g: &Global, args: &JsonArg) -> Result<u8, CliError> {
             settings.insert((*name).into(), json!({ "value": value, "source": source.name() }));
         }
         let out = json!({
-            "config_file": file.map(|(path, exists)| json!({ "path": path, "exists": exists })).unwrap_or(Value::Null),
-            "config_dir": crate::config::config_dir(),
-            "data_dir": data,
+            "configFile": file.map(|(path, exists)| json!({ "path": path, "exists": exists })).unwrap_or(Value::Null),
+            "configDir": crate::config::config_dir(),
+            "dataDir": data,
             "settings": settings,
         });
         output::print_json(&out, false);

@@ -1,6 +1,6 @@
 //! `didam wallet …`, `didam recover`, `didam compromise`, `didam shares …`
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use didam_wallet::slip39::{self, GroupSpec, Share};
 use didam_wallet::{InitOptions, RootSecret, Wallet};
@@ -16,6 +16,24 @@ use crate::output::{self, Progress};
 /// Splits `secret` into `count` shares (threshold `threshold`) and writes each
 /// to its own file `<prefix>-share-<i>.txt` (mode 0600) in `dir`. One share
 /// alone reveals nothing about the secret.
+fn share_path(dir: &Path, prefix: &str, i: usize) -> PathBuf {
+    dir.join(format!("{prefix}-share-{i}.txt"))
+}
+
+/// Refuses before anything changes when a share file would be overwritten:
+/// a secret whose shares cannot be written is a secret lost.
+fn check_shares_free(out: &crate::cli::SharesOut, prefixes: &[&str]) -> Result<(), CliError> {
+    for prefix in prefixes {
+        for i in 1..=usize::from(out.count) {
+            let path = share_path(&out.shares_out, prefix, i);
+            if path.exists() {
+                return Err(CliError::Exists { path });
+            }
+        }
+    }
+    Ok(())
+}
+
 fn write_shares(
     dir: &Path,
     prefix: &str,
@@ -28,15 +46,9 @@ fn write_shares(
             .map_err(|e| CliError::Input(format!("shares: {e}")))?;
     let mut paths = Vec::new();
     for (i, share) in groups.iter().flatten().enumerate() {
-        let path = dir.join(format!("{prefix}-share-{}.txt", i + 1));
-        if path.exists() {
-            return Err(CliError::Exists { path });
-        }
-        didam_ledger::file::write_atomic(&path, format!("{}\n", share.as_str()).as_bytes())
-            .map_err(|source| CliError::Write { path: path.clone(), source })?;
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|source| CliError::Write { path: path.clone(), source })?;
+        let path = share_path(dir, prefix, i + 1);
+        let line = zeroize::Zeroizing::new(format!("{}\n", share.as_str()));
+        output::write_secret(&path, line.as_bytes())?;
         paths.push(path.display().to_string());
     }
     Ok(paths)
@@ -59,6 +71,7 @@ pub(crate) fn init(g: &Global, args: &InitArgs) -> Result<u8, CliError> {
     }
     std::fs::create_dir_all(&args.shares.shares_out)
         .map_err(|source| CliError::Write { path: args.shares.shares_out.clone(), source })?;
+    check_shares_free(&args.shares, &["wallet", "rotation"])?;
     let pass = context::secret(
         args.new_passphrase_file.as_deref().or(g.passphrase_file.as_deref()),
         "new wallet passphrase: ",
@@ -68,15 +81,27 @@ pub(crate) fn init(g: &Global, args: &InitArgs) -> Result<u8, CliError> {
     let created = Wallet::init(&dir, &pass, &InitOptions { kdf: context::kdf(&args.kdf)? });
     progress.finish();
     let (wallet, rrs) = created?;
-    let wallet_shares = write_shares(
-        &args.shares.shares_out,
-        "wallet",
-        wallet.root(),
-        args.shares.threshold,
-        args.shares.count,
-    )?;
-    let rotation_shares =
-        write_shares(&args.shares.shares_out, "rotation", &rrs, args.shares.threshold, args.shares.count)?;
+    let shares = |prefix, secret| {
+        write_shares(&args.shares.shares_out, prefix, secret, args.shares.threshold, args.shares.count)
+    };
+    let written = shares("wallet", wallet.root()).and_then(|w| Ok((w, shares("rotation", &rrs)?)));
+    let (wallet_shares, rotation_shares) = match written {
+        Ok(written) => written,
+        Err(e) => {
+            // The rotation secret exists nowhere else: without its shares
+            // the new wallet is useless. Remove it (it holds nothing yet)
+            // so that `wallet init` can simply be run again.
+            drop(wallet);
+            let db = didam_wallet::db_path(&dir);
+            for suffix in ["", "-wal", "-shm"] {
+                let mut file = db.clone().into_os_string();
+                file.push(suffix);
+                let _ = std::fs::remove_file(file);
+            }
+            let _ = std::fs::remove_dir_all(dir.join("backups"));
+            return Err(e);
+        }
+    };
     let backup = didam_wallet::Wallet::newest_backup(&dir).map(|p| p.display().to_string());
     if args.json {
         output::print_json(
@@ -132,7 +157,7 @@ pub(crate) fn backup(g: &Global, args: &BackupArgs) -> Result<u8, CliError> {
     progress.finish();
     let path = path?;
     if args.json {
-        output::print_json(&json!({ "backup": path, "read_back": true }), false);
+        output::print_json(&json!({ "backup": path, "readBack": true }), false);
     } else {
         output::print(&format!("backup written and read back: {}", path.display()));
     }
@@ -182,6 +207,7 @@ pub(crate) fn compromise(g: &Global, args: &CompromiseArgs) -> Result<u8, CliErr
     check_share_params(args.shares.threshold, args.shares.count)?;
     std::fs::create_dir_all(&args.shares.shares_out)
         .map_err(|source| CliError::Write { path: args.shares.shares_out.clone(), source })?;
+    check_shares_free(&args.shares, &["wallet"])?;
     let mut wallet = context::open_wallet(g)?;
     let rrs = context::rotation_secret(g)?;
     let (ledger, _) = AnyLedger::open(g)?;

@@ -237,7 +237,12 @@ pub(crate) fn compromise(g: &Global, args: &CompromiseArgs) -> Result<u8, CliErr
         .collect();
     if args.json {
         output::print_json(
-            &json!({ "leakedKeys": report.leaked_keys, "rotated": report.rotated, "revoke": revoke, "walletShares": shares }),
+            &json!({
+                "leakedKeys": report.leaked_keys,
+                "rotated": report.rotated.iter().map(|(did, version)| json!({ "did": did, "versionId": version })).collect::<Vec<_>>(),
+                "revoke": revoke,
+                "walletShares": shares,
+            }),
             false,
         );
     } else {

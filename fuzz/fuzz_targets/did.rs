@@ -1,4 +1,4 @@
-//! See [`didam_resolver::fuzzing::did`].
+//! See [`didam_fuzz::fuzzing::did`].
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &str| didam_resolver::fuzzing::did(data));
+libfuzzer_sys::fuzz_target!(|data: &str| didam_fuzz::fuzzing::did(data));

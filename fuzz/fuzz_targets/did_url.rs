@@ -1,4 +1,4 @@
-//! See [`didam_resolver::fuzzing::did_url`].
+//! See [`didam_fuzz::fuzzing::did_url`].
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &str| didam_resolver::fuzzing::did_url(data));
+libfuzzer_sys::fuzz_target!(|data: &str| didam_fuzz::fuzzing::did_url(data));

@@ -1,4 +1,4 @@
-//! See [`didam_resolver::fuzzing::ledger_entry`].
+//! See [`didam_fuzz::fuzzing::ledger_entry`].
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &str| didam_resolver::fuzzing::ledger_entry(data));
+libfuzzer_sys::fuzz_target!(|data: &str| didam_fuzz::fuzzing::ledger_entry(data));

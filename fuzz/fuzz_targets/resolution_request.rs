@@ -1,4 +1,4 @@
-//! See [`didam_resolver::fuzzing::resolution_request`].
+//! See [`didam_fuzz::fuzzing::resolution_request`].
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| didam_resolver::fuzzing::resolution_request(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| didam_fuzz::fuzzing::resolution_request(data));

@@ -16,6 +16,15 @@
 //!
 //! The load generator runs on the same machine, so it takes part of the CPU
 //! the daemon would otherwise have: the numbers are a floor.
+//!
+//! Every feature is on, as in production: the cache, Prometheus metrics, the
+//! rate limit (at 1,000,000/s per client, so that it is checked on every
+//! request but refuses none) and one JSON log line per request (to a file).
+//!
+//! `LOAD_WRK=1` (what `scripts/bench-resolver` runs) measures the cached
+//! workloads with `wrk -t2 -c32 -d10s --latency` instead, like the reference
+//! numbers of other resolvers, then keeps wrk on did:key for
+//! `LOAD_MEMORY_SECONDS` (default 60) and samples the daemon's RSS every 5 s.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::io::{BufRead as _, BufReader};
@@ -55,17 +64,18 @@ impl Daemon {
             .unwrap();
         assert!(out.status.success(), "keygen: {}", String::from_utf8_lossy(&out.stderr));
         let mut child = Command::new(BIN)
-            .args(["--listen", "127.0.0.1:0", "--rate-limit", "0", "--checkpoint-interval-ms", "50"])
+            .args(["--listen", "127.0.0.1:0", "--checkpoint-interval-ms", "50"])
             .arg("--data-dir")
             .arg(dir.join("data"))
             .arg("--checkpoint-key")
             .arg(&key)
             .arg("--checkpoint-key-passphrase-file")
             .arg(&pass)
-            // One log line per request would measure the terminal, not the daemon.
-            .env("RUST_LOG", "warn")
+            .args(["--rate-limit", "1000000", "--rate-limit-burst", "1000000"])
+            // The request log goes to a file, as it would to a log collector.
+            .env_remove("RUST_LOG")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("daemon.log")).unwrap())
             .spawn()
             .unwrap();
         let mut line = String::new();
@@ -164,6 +174,41 @@ async fn didam_did(base: &str) -> String {
     did.as_str().to_owned()
 }
 
+/// Runs `wrk` (from Debian's package) with `args`; its report.
+fn wrk(args: &[&str]) -> String {
+    let out = Command::new("wrk").args(args).output().expect("wrk is installed (scripts/bench-resolver)");
+    assert!(out.status.success(), "wrk: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The cached workloads under `wrk -t2 -c32 -d10s`, then memory under a
+/// long did:key run.
+fn with_wrk(daemon: &Daemon, runtime: &tokio::runtime::Runtime, workloads: &[(&str, String)]) {
+    for (name, url) in workloads {
+        runtime.block_on(drive(url, 4, 100, Duration::from_secs(10)));
+        let report = wrk(&["-t2", "-c32", "-d10s", "--latency", url]);
+        println!("== {name}, cached: wrk -t2 -c32 -d10s --latency\n{report}");
+        println!("daemon RSS after: {:.1} MiB\n", daemon.memory_mib("VmRSS"));
+    }
+    let seconds = env_or("LOAD_MEMORY_SECONDS", 60);
+    println!("== memory: wrk -t2 -c32 -d{seconds}s on did:key, RSS every 5 s");
+    let duration = format!("-d{seconds}s");
+    let url = workloads[0].1.clone();
+    let load = std::thread::spawn(move || wrk(&["-t2", "-c32", &duration, &url]));
+    let mut samples = Vec::new();
+    while !load.is_finished() {
+        std::thread::sleep(Duration::from_secs(5));
+        samples.push(format!("{:.1}", daemon.memory_mib("VmRSS")));
+    }
+    let report = load.join().expect("wrk ran");
+    let rate = report.lines().find(|l| l.starts_with("Requests/sec")).unwrap_or_default();
+    println!("RSS MiB: {}\n{rate}", samples.join(" "));
+    println!(
+        "peak since start (VmHWM, includes the scrypt key decryption): {:.1} MiB",
+        daemon.memory_mib("VmHWM")
+    );
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` runs it too:
     // then only a smoke run.
@@ -184,6 +229,12 @@ fn main() {
     );
     let didam = runtime.block_on(didam_did(&daemon.base));
     let url = |did: &str, query: &str| format!("{}/1.0/identifiers/{did}{query}", daemon.base);
+    if std::env::var_os("LOAD_WRK").is_some() {
+        with_wrk(&daemon, &runtime, &[("did:key", url(key, "")), ("did:didam", url(&didam, ""))]);
+        drop(daemon);
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
     let workloads = [
         ("did:key   cached", url(key, ""), requests),
         ("did:key   noCache", url(key, "?noCache=true"), uncached),

@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use crate::config::Config;
 use crate::state::AppState;
-use crate::{ledger_api, ops, resolution, vc_api};
+use crate::{ledger_api, ops, resolution, status_files, vc_api};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -40,6 +40,7 @@ fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(vc_api::verify_credential))
         .routes(routes!(vc_api::verify_presentation))
         .routes(routes!(vc_api::issue_credential))
+        .routes(routes!(status_files::get_status))
         .routes(routes!(ledger_api::submit))
         .routes(routes!(ledger_api::log))
         .routes(routes!(ledger_api::tip))
@@ -64,7 +65,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn app(state: Arc<AppState>, config: &Config) -> Router {
     let (router, api) = routes().split_for_parts();
     let _ = state.openapi.set(api.to_json().unwrap_or_else(|_| "{}".to_owned()));
+    let vc = Arc::new(vc_api::VcVerifier::new(&state, config));
+    let files = status_files::StatusFiles { dir: config.status_dir.clone() };
     router
+        .layer(axum::Extension(vc))
+        .layer(axum::Extension(files))
         .fallback(ops::not_found)
         .layer(middleware::from_fn_with_state(Arc::clone(&state), ops::rate_limit))
         .layer(DefaultBodyLimit::max(config.body_limit))

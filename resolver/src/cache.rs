@@ -1,23 +1,65 @@
 //! The resolution cache: in memory, bounded, with a lifetime per method and a
 //! short one for NOT_FOUND answers. Concurrent lookups of one DID share one
 //! resolution (moka's `try_get_with`). Other errors are not cached.
+//!
+//! An entry keeps its HTTP answers serialized ([`Resolved`]): a hit is an
+//! `Arc` clone and a `Bytes` clone, with no JSON built or serialized.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
 use didam_credential::did::Resolution;
 use didam_registry::{Did, Error, ResolveOptions, Resolver};
 use moka::Expiry;
 use moka::future::Cache;
+use serde_json::Value;
 
 use crate::config::CacheConfig;
 use crate::shared::SharedLedger;
 
+/// A resolution, with its two HTTP representations serialized on first use
+/// and kept.
+#[derive(Debug)]
+pub struct Resolved {
+    resolution: Resolution,
+    deactivated: bool,
+    result: OnceLock<Bytes>,
+    document: OnceLock<Bytes>,
+}
+
+impl Resolved {
+    fn new(resolution: Resolution) -> Self {
+        let deactivated = resolution.document_metadata.get("deactivated") == Some(&Value::Bool(true));
+        Self { resolution, deactivated, result: OnceLock::new(), document: OnceLock::new() }
+    }
+
+    /// The resolution.
+    pub fn resolution(&self) -> &Resolution {
+        &self.resolution
+    }
+
+    /// Whether the DID is deactivated (`deactivated: true` metadata).
+    pub fn deactivated(&self) -> bool {
+        self.deactivated
+    }
+
+    /// The DID resolution result as JSON text (serialized once).
+    pub fn result_json(&self) -> Bytes {
+        self.result.get_or_init(|| Bytes::from(self.resolution.to_json().to_string())).clone()
+    }
+
+    /// The DID document alone as JSON text (serialized once).
+    pub fn document_json(&self) -> Bytes {
+        self.document.get_or_init(|| Bytes::from(self.resolution.document.as_json().to_string())).clone()
+    }
+}
+
 /// A cached outcome: a resolution, or the detail of a NOT_FOUND.
 #[derive(Clone, Debug)]
 enum Cached {
-    Found(Arc<Resolution>),
+    Found(Arc<Resolved>),
     NotFound(Arc<str>),
 }
 
@@ -92,7 +134,7 @@ impl ResolutionCache {
         did: &Did,
         options: &ResolveOptions,
         no_cache: bool,
-    ) -> Result<Resolution, Arc<Error>> {
+    ) -> Result<Arc<Resolved>, Arc<Error>> {
         let key = format!(
             "{did}\n{}\n{}",
             options.version_id.as_deref().unwrap_or_default(),
@@ -100,7 +142,7 @@ impl ResolutionCache {
         );
         let fresh = async {
             match run_resolution(resolver, did, options).await {
-                Ok(r) => Ok(Cached::Found(Arc::new(r))),
+                Ok(r) => Ok(Cached::Found(Arc::new(Resolved::new(r)))),
                 Err(Error::NotFound(detail)) => Ok(Cached::NotFound(detail.into())),
                 Err(e) => Err(e),
             }
@@ -128,7 +170,7 @@ impl ResolutionCache {
             value
         };
         match outcome {
-            Cached::Found(r) => Ok((*r).clone()),
+            Cached::Found(r) => Ok(r),
             Cached::NotFound(detail) => Err(Arc::new(Error::NotFound(detail.to_string()))),
         }
     }

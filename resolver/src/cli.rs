@@ -51,9 +51,23 @@ pub struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long, env = "DIDAM_RESOLVER_LISTEN")]
     pub listen: Option<SocketAddr>,
-    /// The embedded ledger file [default: DATA_DIR/ledger.db].
+    /// The ledger: an embedded ledger file [default: DATA_DIR/ledger.db], or
+    /// an etcd cluster `etcd://HOST:PORT,HOST:PORT,…` (`etcds://` for TLS;
+    /// needs a daemon built with the `etcd` feature).
     #[arg(long, env = "DIDAM_RESOLVER_LEDGER")]
     pub ledger: Option<PathBuf>,
+    /// The prefix of the ledger's keys in etcd [default: didam/].
+    #[arg(long, env = "DIDAM_RESOLVER_ETCD_PREFIX")]
+    pub etcd_prefix: Option<String>,
+    /// The CA certificate (PEM) of the etcd members, for `etcds://`.
+    #[arg(long, env = "DIDAM_RESOLVER_ETCD_CA")]
+    pub etcd_ca: Option<PathBuf>,
+    /// This daemon's client certificate (PEM) for etcd's client-cert auth.
+    #[arg(long, env = "DIDAM_RESOLVER_ETCD_CERT")]
+    pub etcd_cert: Option<PathBuf>,
+    /// The private key (PEM) of `--etcd-cert`.
+    #[arg(long, env = "DIDAM_RESOLVER_ETCD_KEY")]
+    pub etcd_key: Option<PathBuf>,
     /// Folder for the daemon's state (checkpoint store) [default: the user's data dir].
     #[arg(long, env = "DIDAM_RESOLVER_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
@@ -92,6 +106,18 @@ pub struct ServeArgs {
     /// The DID (of the issuer wallet) credentials are issued as.
     #[arg(long, env = "DIDAM_RESOLVER_ISSUER_DID")]
     pub issuer_did: Option<String>,
+    /// A folder of status list credentials to serve at `GET /status/{name}`
+    /// (written by `didam vc issue --status --status-dir` and `didam vc revoke`).
+    #[arg(long, env = "DIDAM_RESOLVER_STATUS_DIR")]
+    pub status_dir: Option<PathBuf>,
+    /// The verification policy (TOML or JSON) of `POST /credentials/verify`
+    /// and `POST /presentations/verify` [default: the verifier's default].
+    #[arg(long, env = "DIDAM_RESOLVER_POLICY")]
+    pub policy: Option<PathBuf>,
+    /// Let the VC API fetch status lists from loopback addresses (plain HTTP
+    /// allowed): local setups and tests only.
+    #[arg(long, env = "DIDAM_RESOLVER_STATUS_ALLOW_LOOPBACK")]
+    pub status_allow_loopback: bool,
     /// Log format: `json` or `text`.
     #[arg(long, env = "DIDAM_RESOLVER_LOG_FORMAT")]
     pub log_format: Option<String>,

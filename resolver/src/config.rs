@@ -21,8 +21,17 @@ pub struct Config {
     /// Folder for the daemon's state: the checkpoint store, and the ledger
     /// unless `ledger` says otherwise.
     pub data_dir: PathBuf,
-    /// The embedded ledger file (default: `<data-dir>/ledger.db`).
+    /// The embedded ledger file (default: `<data-dir>/ledger.db`), or an
+    /// etcd cluster `etcd://HOST:PORT,…` (`etcds://` for TLS).
     pub ledger: Option<PathBuf>,
+    /// The prefix of the ledger's keys in etcd.
+    pub etcd_prefix: String,
+    /// The CA certificate (PEM) of the etcd members (`etcds://`).
+    pub etcd_ca: Option<PathBuf>,
+    /// The client certificate (PEM) for etcd.
+    pub etcd_cert: Option<PathBuf>,
+    /// The client certificate's private key (PEM).
+    pub etcd_key: Option<PathBuf>,
     /// The ledger's origin when there is no checkpoint key.
     pub origin: String,
     /// The checkpoint key file (see `didam-resolver keygen`).
@@ -47,6 +56,17 @@ pub struct Config {
     pub issuer_passphrase_file: Option<PathBuf>,
     /// The DID of the issuer wallet to issue as.
     pub issuer_did: Option<String>,
+    /// A folder of status list credentials served at `GET /status/{name}`
+    /// (issuers without a ledger DID).
+    pub status_dir: Option<PathBuf>,
+    /// The verification policy file (TOML or JSON) of the VC API.
+    pub policy: Option<PathBuf>,
+    /// The VC API fetches status lists from loopback addresses (HTTP or
+    /// HTTPS), e.g. this daemon's own `/status/`: for local setups and tests.
+    pub status_allow_loopback: bool,
+    /// The policy read from `policy` by [`Config::load`].
+    #[serde(skip)]
+    pub vc_policy: Option<didam_verifier::Policy>,
     /// The resolution cache.
     pub cache: CacheConfig,
     /// Fetching `did:web` and `did:webvh`.
@@ -92,6 +112,10 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir,
             ledger: None,
+            etcd_prefix: "didam/".into(),
+            etcd_ca: None,
+            etcd_cert: None,
+            etcd_key: None,
             origin: "didam.local/ledger".into(),
             checkpoint_key: None,
             checkpoint_key_passphrase_file: None,
@@ -104,6 +128,10 @@ impl Default for Config {
             issuer_wallet: None,
             issuer_passphrase_file: None,
             issuer_did: None,
+            status_dir: None,
+            policy: None,
+            status_allow_loopback: false,
+            vc_policy: None,
             cache: CacheConfig::default(),
             web: WebConfig::default(),
         }
@@ -143,6 +171,7 @@ impl Config {
             None => Self::default(),
         };
         config.apply(args);
+        config.load_policy()?;
         Ok(config)
     }
 
@@ -155,6 +184,16 @@ impl Config {
         set(&mut self.listen, &a.listen);
         set(&mut self.data_dir, &a.data_dir);
         set(&mut self.origin, &a.origin);
+        set(&mut self.etcd_prefix, &a.etcd_prefix);
+        for (field, value) in [
+            (&mut self.etcd_ca, &a.etcd_ca),
+            (&mut self.etcd_cert, &a.etcd_cert),
+            (&mut self.etcd_key, &a.etcd_key),
+        ] {
+            if value.is_some() {
+                field.clone_from(value);
+            }
+        }
         set(&mut self.checkpoint_interval_ms, &a.checkpoint_interval_ms);
         set(&mut self.rate_limit, &a.rate_limit);
         set(&mut self.rate_limit_burst, &a.rate_limit_burst);
@@ -172,6 +211,14 @@ impl Config {
         if a.issuer_did.is_some() {
             self.issuer_did.clone_from(&a.issuer_did);
         }
+        for (field, value) in [(&mut self.status_dir, &a.status_dir), (&mut self.policy, &a.policy)] {
+            if value.is_some() {
+                field.clone_from(value);
+            }
+        }
+        if a.status_allow_loopback {
+            self.status_allow_loopback = true;
+        }
         if a.ledger.is_some() {
             self.ledger.clone_from(&a.ledger);
         }
@@ -183,9 +230,27 @@ impl Config {
         }
     }
 
+    /// The etcd ledger URL (`etcd://…` or `etcds://…`), when the ledger is
+    /// an etcd cluster rather than a file.
+    pub fn etcd_url(&self) -> Option<&str> {
+        let ledger = self.ledger.as_deref()?.to_str()?;
+        (ledger.starts_with("etcd://") || ledger.starts_with("etcds://")).then_some(ledger)
+    }
+
     /// The ledger file.
     pub fn ledger_path(&self) -> PathBuf {
         self.ledger.clone().unwrap_or_else(|| self.data_dir.join("ledger.db"))
+    }
+
+    /// Reads the VC API's policy file (if any) into [`Self::vc_policy`]: a
+    /// policy that does not load stops the daemon at start.
+    pub fn load_policy(&mut self) -> Result<(), StartError> {
+        if let Some(path) = &self.policy {
+            let policy = didam_verifier::Policy::from_file(path)
+                .map_err(|e| StartError::Config { path: path.clone(), reason: e.to_string() })?;
+            self.vc_policy = Some(policy);
+        }
+        Ok(())
     }
 
     /// The request time limit.

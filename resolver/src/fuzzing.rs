@@ -4,13 +4,18 @@
 //! it asserts what must then hold.
 //!
 //! Not a stable API: hidden from the docs, for `fuzz/` and the tests only.
+//! `fuzz/` compiles this file, [`crate::request`] and [`crate::problem`]
+//! into its own small crate (see `fuzz/src/lib.rs`), without the rest of the
+//! daemon: the code fuzzed is the daemon's, the build is a fraction of it.
+//! So this file uses only `crate::request`, `crate::problem` and the
+//! libraries.
 
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use chrono::{TimeZone as _, Utc};
 use didam_ledger::log::{Method, verify_entry, verify_log};
 use didam_registry::{Did, DidUrl};
 
-use crate::resolution::ResolutionRequest;
+use crate::request::ResolutionRequest;
 
 /// `Did::parse`: an accepted DID round-trips and names its method.
 pub fn did(data: &str) {

@@ -13,9 +13,21 @@ use didam_ledger::note::NoteSigner;
 
 use crate::error::StartError;
 
-/// The largest scrypt work factor accepted when decrypting (log2 N): a hostile
-/// key file cannot make the daemon spin for minutes.
-const MAX_WORK_FACTOR: u8 = 22;
+/// The scrypt work factor (log2 N) of the key files `keygen` writes: N = 2^17
+/// with age's r = 8, p = 1 is OWASP's minimum for scrypt, and costs 128 MiB
+/// and about half a second once, at start. age records it in the file (the
+/// scrypt stanza), so opening reads it from there. Left to age, the work
+/// factor is calibrated to take a second on the machine that makes the key
+/// (2^18 or 2^19 here, depending on the load): up to 512 MiB, which made the
+/// daemon's peak memory 518 MiB.
+/// See: <https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html#scrypt>
+pub const WORK_FACTOR: u8 = 17;
+
+/// The largest scrypt work factor accepted when decrypting (log2 N; memory is
+/// 2^N KiB): key files made by earlier versions (age's calibrated factor, up
+/// to 2^20) still open, and a hostile key file cannot make the daemon take
+/// more than 1 GiB or spin for minutes.
+const MAX_WORK_FACTOR: u8 = 20;
 
 /// Reads the passphrase: the file's first line, without its line ending.
 pub fn read_passphrase(path: &Path) -> Result<SecretString, StartError> {
@@ -36,7 +48,8 @@ pub fn generate(origin: &str, out: &Path, passphrase: SecretString) -> Result<No
     }
     let signer = NoteSigner::new(origin, SecretKey::generate(KeyType::Ed25519))
         .map_err(|e| StartError::Setup(format!("origin `{origin}`: {e}")))?;
-    let recipient = age::scrypt::Recipient::new(passphrase);
+    let mut recipient = age::scrypt::Recipient::new(passphrase);
+    recipient.set_work_factor(WORK_FACTOR);
     let key_string = signer.to_key_string();
     let sealed = age::encrypt(&recipient, key_string.as_bytes())
         .map_err(|e| StartError::Setup(format!("encrypting the key: {e}")))?;
@@ -95,6 +108,11 @@ mod tests {
         let wrong = open(&path, SecretString::from("wrong".to_owned()));
         assert!(matches!(wrong, Err(StartError::Key { .. })));
         assert_eq!(opened.name(), "example.test/ledger");
+        // The work factor is the one chosen, recorded in the scrypt stanza.
+        let header = std::fs::read(&path).unwrap();
+        let header = String::from_utf8_lossy(&header[..200.min(header.len())]).into_owned();
+        let stanza = header.lines().find(|l| l.starts_with("-> scrypt ")).unwrap();
+        assert_eq!(stanza.rsplit(' ').next(), Some(WORK_FACTOR.to_string().as_str()), "{stanza}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

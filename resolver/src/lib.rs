@@ -42,14 +42,16 @@ pub mod methods;
 pub mod ops;
 pub mod problem;
 pub mod rate;
+pub mod request;
 pub mod resolution;
 pub mod sequencer;
 mod server;
 pub mod shared;
 pub mod state;
+pub mod status_files;
 pub mod vc_api;
 
 pub use app::{app, openapi};
 pub use config::Config;
 pub use error::StartError;
-pub use server::{build_state, install_metrics, load_signer, serve};
+pub use server::{build_state, build_state_on, install_metrics, load_signer, open_ledger, serve};

@@ -16,7 +16,6 @@ use std::sync::Arc;
 use didam_credential::ResolveError;
 use didam_credential::did::{MethodResolver, ResolvedMethod};
 use didam_registry::{DidUrl, Error, ResolveOptions, Resolver};
-use serde_json::Value;
 
 use crate::cache::ResolutionCache;
 use crate::shared::SharedLedger;
@@ -57,14 +56,14 @@ impl MethodResolver for DaemonMethods {
     async fn resolve_method(&self, id: &str) -> Result<ResolvedMethod, ResolveError> {
         let url = DidUrl::parse(id).map_err(|_| ResolveError::InvalidDid(id.to_owned()))?;
         let fresh = url.did.method() == "didam";
-        let resolution = self
+        let resolved = self
             .cache
             .resolve(&self.resolver, &url.did, &ResolveOptions::default(), fresh)
             .await
             .map_err(|e| resolve_error(url.did.as_str(), &e))?;
-        if resolution.document_metadata.get("deactivated") == Some(&Value::Bool(true)) {
+        if resolved.deactivated() {
             return Err(ResolveError::Deactivated(url.did.as_str().to_owned()));
         }
-        resolution.document.resolved_method(id)
+        resolved.resolution().document.resolved_method(id)
     }
 }

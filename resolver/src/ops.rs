@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use didam_ledger::Ledger as _;
@@ -72,22 +72,58 @@ pub async fn openapi(State(state): State<Arc<AppState>>) -> Response {
 }
 
 /// Counts and times each request by route template and status, and logs it
-/// without its path.
+/// without its path. On every request: labels are borrowed static strings
+/// where they can be (method, common statuses) and one shared `Arc<str>`
+/// for the route.
 pub async fn track(request: Request, next: Next) -> Response {
-    let route = request
+    let route: Arc<str> = request
         .extensions()
         .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = request.method().as_str().to_owned();
+        .map_or_else(|| Arc::from("unmatched"), |p| Arc::from(p.as_str()));
+    let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
     let elapsed = started.elapsed();
-    let status = response.status().as_u16().to_string();
-    let labels = [("route", route.clone()), ("method", method.clone()), ("status", status.clone())];
-    metrics::counter!("didam_http_requests_total", &labels).increment(1);
-    metrics::histogram!("didam_http_request_duration_seconds", &labels[..2]).record(elapsed.as_secs_f64());
-    tracing::info!(%method, %route, %status, latency_ms = elapsed.as_millis() as u64, "request");
+    let status = status_label(response.status());
+    let route_label = || metrics::SharedString::from(Arc::clone(&route));
+    metrics::counter!("didam_http_requests_total", "route" => route_label(), "method" => method, "status" => status.clone())
+        .increment(1);
+    metrics::histogram!("didam_http_request_duration_seconds", "route" => route_label(), "method" => method)
+        .record(elapsed.as_secs_f64());
+    tracing::info!(%method, route = &*route, %status, latency_ms = elapsed.as_millis() as u64, "request");
     response
+}
+
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::HEAD => "HEAD",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::PATCH => "PATCH",
+        _ => "other",
+    }
+}
+
+fn status_label(status: StatusCode) -> metrics::SharedString {
+    let common = match status.as_u16() {
+        200 => "200",
+        201 => "201",
+        400 => "400",
+        404 => "404",
+        406 => "406",
+        410 => "410",
+        413 => "413",
+        422 => "422",
+        429 => "429",
+        500 => "500",
+        501 => "501",
+        503 => "503",
+        _ => return metrics::SharedString::from(status.as_u16().to_string()),
+    };
+    metrics::SharedString::const_str(common)
 }
 
 /// Refuses a client past its rate with 429 and a problem object.

@@ -1,11 +1,12 @@
 //! Starting and stopping the daemon.
 //!
 //! Steps of [`serve`]:
-//! 1. open the checkpoint key (if configured) and the embedded ledger, named
-//!    by the key's origin;
+//! 1. open the checkpoint key (if configured) and the ledger (embedded file
+//!    or etcd cluster), named by the key's origin;
 //! 2. build the shared state (resolver, cache, rate limit, metrics);
 //! 3. bind, and print `listening on http://ADDR` (the bound address) on stdout;
-//! 4. run the sequencer (with a key) and serve until SIGTERM or SIGINT;
+//! 4. run the sequencer (with a key; on etcd only while this daemon holds
+//!    the sequencer lease) and serve until SIGTERM or SIGINT;
 //!    in-flight requests finish, then the sequencer signs a last checkpoint.
 
 use std::net::SocketAddr;
@@ -40,19 +41,89 @@ pub fn load_signer(config: &Config) -> Result<Option<NoteSigner>, StartError> {
     keyfile::open(key, passphrase).map(Some)
 }
 
-/// Builds the shared state: the ledger at the configured path (named by
-/// `signer`'s origin when there is one), the resolver of every method (of
-/// `did:didam` only with a key to verify checkpoints against), the cache, the
-/// rate limit, the VC API's verifier and the issuer wallet (when configured).
+/// Builds the shared state on the embedded ledger at the configured path
+/// (see [`build_state_on`]). An etcd ledger needs [`open_ledger`] (async).
 pub fn build_state(
     config: &Config,
     signer: Option<&NoteSigner>,
     metrics: Option<PrometheusHandle>,
 ) -> Result<Arc<AppState>, StartError> {
+    if let Some(url) = config.etcd_url() {
+        return Err(StartError::Setup(format!("{url}: open an etcd ledger with open_ledger (async)")));
+    }
     let path = config.ledger_path();
     let origin = signer.map_or(config.origin.as_str(), NoteSigner::name);
     let ledger = EmbeddedLedger::open(&path, origin).map_err(|source| StartError::Ledger { path, source })?;
-    let ledger = SharedLedger::new(ledger);
+    build_state_on(config, signer, metrics, SharedLedger::new(ledger))
+}
+
+/// Opens the configured ledger, named by `signer`'s origin when there is
+/// one: the embedded file, or the etcd cluster of an `etcd://` URL (whose
+/// operator key it records, or checks, when `signer` is given).
+pub async fn open_ledger(config: &Config, signer: Option<&NoteSigner>) -> Result<SharedLedger, StartError> {
+    let origin = signer.map_or(config.origin.as_str(), NoteSigner::name);
+    let Some(url) = config.etcd_url() else {
+        let path = config.ledger_path();
+        let ledger =
+            EmbeddedLedger::open(&path, origin).map_err(|source| StartError::Ledger { path, source })?;
+        return Ok(SharedLedger::new(ledger));
+    };
+    open_etcd(config, url, origin, signer).await
+}
+
+#[cfg(feature = "etcd")]
+async fn open_etcd(
+    config: &Config,
+    url: &str,
+    origin: &str,
+    signer: Option<&NoteSigner>,
+) -> Result<SharedLedger, StartError> {
+    use didam_ledger::etcd::EtcdTls;
+    let ledger_error = |source| StartError::Ledger { path: url.into(), source };
+    let mut etcd = didam_ledger::EtcdConfig::from_url(url, origin)
+        .map_err(ledger_error)?
+        .with_prefix(&config.etcd_prefix);
+    let read = |path: &std::path::Path| {
+        std::fs::read(path).map_err(|source| StartError::Read { path: path.to_owned(), source })
+    };
+    if let Some(ca) = &config.etcd_ca {
+        let identity = match (&config.etcd_cert, &config.etcd_key) {
+            (Some(cert), Some(key)) => Some((read(cert)?, read(key)?)),
+            (None, None) => None,
+            _ => return Err(StartError::Setup("--etcd-cert and --etcd-key go together".into())),
+        };
+        etcd = etcd.with_tls(EtcdTls { ca_pem: read(ca)?, identity });
+    } else if url.starts_with("etcds://") {
+        return Err(StartError::Setup(format!("{url} needs --etcd-ca (the CA of the etcd members)")));
+    }
+    let ledger = didam_ledger::EtcdLedger::connect(&etcd).await.map_err(ledger_error)?;
+    if let Some(signer) = signer {
+        ledger.set_operator(&signer.verifier().to_vkey()).await.map_err(ledger_error)?;
+    }
+    Ok(SharedLedger::etcd(ledger))
+}
+
+#[cfg(not(feature = "etcd"))]
+async fn open_etcd(
+    _config: &Config,
+    url: &str,
+    _origin: &str,
+    _signer: Option<&NoteSigner>,
+) -> Result<SharedLedger, StartError> {
+    Err(StartError::Setup(format!(
+        "{url}: this didam-resolver was built without the `etcd` feature (cargo build --features etcd)"
+    )))
+}
+
+/// Builds the shared state on `ledger`: the resolver of every method (of
+/// `did:didam` only with a key to verify checkpoints against), the cache, the
+/// rate limit, the VC API's verifier and the issuer wallet (when configured).
+pub fn build_state_on(
+    config: &Config,
+    signer: Option<&NoteSigner>,
+    metrics: Option<PrometheusHandle>,
+    ledger: SharedLedger,
+) -> Result<Arc<AppState>, StartError> {
     let web = WebFetcher::new(&WebLimits {
         connect_timeout: Duration::from_millis(config.web.connect_timeout_ms),
         timeout: Duration::from_millis(config.web.timeout_ms),
@@ -118,7 +189,19 @@ async fn shutdown_signal() {
 pub async fn serve(config: Config) -> Result<(), StartError> {
     let signer = load_signer(&config)?.map(Arc::new);
     let metrics = install_metrics()?;
-    let state = build_state(&config, signer.as_deref(), Some(metrics))?;
+    // Histograms keep their samples until upkeep folds them into buckets:
+    // without it the daemon's memory grows with every request between
+    // scrapes. Fold them every few seconds.
+    let upkeep = metrics.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            every.tick().await;
+            upkeep.run_upkeep();
+        }
+    });
+    let ledger = open_ledger(&config, signer.as_deref()).await?;
+    let state = build_state_on(&config, signer.as_deref(), Some(metrics), ledger)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| StartError::Bind { addr: config.listen, source })?;
@@ -148,7 +231,10 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     if let Some(issuer) = &state.issuer {
         tracing::info!(did = issuer.did(), "issuing credentials: POST /credentials/issue is on");
     }
-    tracing::info!(%addr, ledger = %config.ledger_path().display(), "listening");
+    match config.etcd_url() {
+        Some(url) => tracing::info!(%addr, ledger = url, "listening"),
+        None => tracing::info!(%addr, ledger = %config.ledger_path().display(), "listening"),
+    }
     {
         use std::io::Write as _;
         let mut out = std::io::stdout().lock();

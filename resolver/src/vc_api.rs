@@ -6,8 +6,13 @@
 //! 1. read the body (`{verifiableCredential, options}` or
 //!    `{verifiablePresentation, options: {challenge, domain}}`): malformed
 //!    input is a 400 problem object;
-//! 2. verify with [`didam_verifier::Verifier`] (its default policy), keys
-//!    resolved through the daemon's own resolver ([`DaemonMethods`]);
+//! 2. verify with [`didam_verifier::Verifier`] ([`VcVerifier`]: the policy of
+//!    `--policy`, else the default one), keys resolved through the daemon's
+//!    own resolver ([`DaemonMethods`]), status lists dereferenced by DID URL
+//!    from the ledger (proofs checked, never cached: a revocation counts once
+//!    checkpointed) or fetched over HTTPS (loopback only with
+//!    `--status-allow-loopback`; cached up to 60 s, within their `ttl` and
+//!    `validUntil`);
 //! 3. answer `{verified, checks, warnings, errors, report}`: 200 only when
 //!    verified, 422 when a check failed or the input could not be checked
 //!    because of what it says (unknown DID, context, suite), 502 when a
@@ -19,19 +24,74 @@
 //! [`DaemonMethods`]: crate::methods::DaemonMethods
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use didam_credential::{CheckKind, Error, Outcome, Report, ResolveError, Suite};
+use didam_registry::web::WebLimits;
+use didam_verifier::Verifier;
+use didam_verifier::status::{CachedStatusSource, HttpStatusSource, LedgerStatusSource};
 use didam_wallet::WalletError;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
+use crate::config::Config;
+use crate::methods::DaemonMethods;
 use crate::problem;
+use crate::shared::SharedLedger;
 use crate::state::AppState;
+
+/// Status lists of the VC API: from the ledger by DID URL (never cached),
+/// else over HTTPS (cached).
+type DaemonStatus = LedgerStatusSource<SharedLedger, CachedStatusSource<HttpStatusSource>>;
+
+/// The VC API's verifier: the daemon's resolver for keys and status lists,
+/// the configured policy (an axum extension set by [`crate::app()`]).
+#[derive(Debug)]
+pub struct VcVerifier {
+    verifier: Verifier<DaemonMethods, DaemonStatus>,
+}
+
+impl VcVerifier {
+    /// Status lists kept.
+    const STATUS_CACHE: usize = 1024;
+    /// Longest a list is kept (less when its `ttl` or `validUntil` says so).
+    const STATUS_TTL: Duration = Duration::from_secs(60);
+
+    /// The verifier of `state`'s resolver under `config`'s policy.
+    pub fn new(state: &AppState, config: &Config) -> Self {
+        let limits = WebLimits {
+            connect_timeout: Duration::from_millis(config.web.connect_timeout_ms),
+            timeout: Duration::from_millis(config.web.timeout_ms),
+            max_bytes: config.web.max_bytes,
+        };
+        let http = HttpStatusSource::new(&limits)
+            .and_then(|h| if config.status_allow_loopback { h.allow_loopback(&limits) } else { Ok(h) });
+        let http = match http {
+            Ok(h) => Some(CachedStatusSource::new(h, Self::STATUS_CACHE, Self::STATUS_TTL)),
+            Err(e) => {
+                tracing::error!(error = %e, "no HTTPS status lists: the HTTP client cannot be built");
+                None
+            }
+        };
+        let source = LedgerStatusSource::new(Arc::clone(&state.resolver), http);
+        let methods = DaemonMethods::new(Arc::clone(&state.resolver), state.cache.clone());
+        let mut verifier = Verifier::new(methods).with_status_source(source);
+        if let Some(policy) = &config.vc_policy {
+            verifier = verifier.with_policy(policy.clone());
+        }
+        Self { verifier }
+    }
+
+    /// The verifier.
+    pub fn verifier(&self) -> &Verifier<DaemonMethods, DaemonStatus> {
+        &self.verifier
+    }
+}
 
 const INVALID_REQUEST: &str = "urn:didam:problem:vc-api:invalid-request";
 
@@ -238,12 +298,12 @@ fn error_response(e: &Error, warnings: Vec<Value>) -> Response {
 
 /// Verifies on a blocking thread (the engine's futures are not `Send`, and
 /// resolution blocks on the ledger), keys resolved through the daemon.
-async fn verify(state: &Arc<AppState>, text: String, subject: Subject, warnings: Vec<Value>) -> Response {
-    let state = Arc::clone(state);
+async fn verify(vc: &Arc<VcVerifier>, text: String, subject: Subject, warnings: Vec<Value>) -> Response {
+    let vc = Arc::clone(vc);
     let handle = tokio::runtime::Handle::current();
     let outcome = tokio::task::spawn_blocking(move || {
         handle.block_on(async {
-            let verifier = &state.credentials;
+            let verifier = vc.verifier();
             match subject {
                 Subject::Credential => verifier.verify_credential(&text).await,
                 Subject::Presentation { challenge, domain } => {
@@ -281,14 +341,18 @@ async fn verify(state: &Arc<AppState>, text: String, subject: Subject, warnings:
         (status = 502, description = "A DID could not be resolved on the daemon's side", body = Object),
     )
 )]
-pub async fn verify_credential(State(state): State<Arc<AppState>>, body: axum::body::Bytes) -> Response {
+pub async fn verify_credential(
+    State(_state): State<Arc<AppState>>,
+    Extension(vc): Extension<Arc<VcVerifier>>,
+    body: axum::body::Bytes,
+) -> Response {
     let request: VerifyCredentialRequest =
         match parse(&body, "{\"verifiableCredential\": …, \"options\": {…}}") {
             Ok(r) => r,
             Err(detail) => return bad_request(detail),
         };
     let warnings = ignored_options(&request.options, &[]);
-    verify(&state, text_of(&request.verifiable_credential), Subject::Credential, warnings).await
+    verify(&vc, text_of(&request.verifiable_credential), Subject::Credential, warnings).await
 }
 
 /// Verifies a presentation, with the challenge and domain its proof must carry.
@@ -304,7 +368,11 @@ pub async fn verify_credential(State(state): State<Arc<AppState>>, body: axum::b
         (status = 502, description = "A DID could not be resolved on the daemon's side", body = Object),
     )
 )]
-pub async fn verify_presentation(State(state): State<Arc<AppState>>, body: axum::body::Bytes) -> Response {
+pub async fn verify_presentation(
+    State(_state): State<Arc<AppState>>,
+    Extension(vc): Extension<Arc<VcVerifier>>,
+    body: axum::body::Bytes,
+) -> Response {
     let shape = "{\"verifiablePresentation\": …, \"options\": {\"challenge\": …, \"domain\": …}}";
     let request: VerifyPresentationRequest = match parse(&body, shape) {
         Ok(r) => r,
@@ -317,7 +385,7 @@ pub async fn verify_presentation(State(state): State<Arc<AppState>>, body: axum:
     };
     let warnings = ignored_options(options, &["challenge", "domain"]);
     let text = text_of(&request.verifiable_presentation);
-    verify(&state, text, Subject::Presentation { challenge, domain }, warnings).await
+    verify(&vc, text, Subject::Presentation { challenge, domain }, warnings).await
 }
 
 /// The issuer named by a credential (`issuer` or `issuer.id`), if any.

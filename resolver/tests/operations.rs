@@ -45,6 +45,7 @@ async fn the_openapi_document_matches_the_routes() {
         ("POST", "/credentials/verify"),
         ("POST", "/presentations/verify"),
         ("POST", "/credentials/issue"),
+        ("GET", "/status/{name}"),
         ("POST", "/ledger/v1/entries"),
         ("GET", "/ledger/v1/dids/{did}/log"),
         ("GET", "/ledger/v1/dids/{did}/tip"),
@@ -68,7 +69,7 @@ async fn the_openapi_document_matches_the_routes() {
     // Every documented route is served by a handler (the router's fallback
     // answers "no such route"); an undocumented one is not.
     for (method, path) in &documented {
-        let path = path.replace("{did}", DID_KEY).replace("{index}", "0");
+        let path = path.replace("{did}", DID_KEY).replace("{index}", "0").replace("{name}", "list.json");
         let request = match method.as_str() {
             "GET" => client().get(d.url(&path)),
             _ => client().post(d.url(&path)).body("{}"),

@@ -159,3 +159,160 @@ fn a_non_ascii_path_is_an_invalid_did_not_a_panic() {
     assert!(answer.contains("INVALID_DID"), "{answer}");
     assert!(!d.log().contains("panicked"), "{}", d.log());
 }
+
+/// A local HTTPS site with its own CA: `openssl s_server -WWW` serving the
+/// files of a folder on a loopback port. Stopped when dropped.
+struct HttpsSite {
+    child: std::process::Child,
+    port: u16,
+    ca_pem: Vec<u8>,
+    root: std::path::PathBuf,
+}
+
+impl HttpsSite {
+    fn start(dir: &std::path::Path) -> Self {
+        use std::io::BufRead as _;
+        use std::process::{Command, Stdio};
+        let openssl = |args: &[&str]| {
+            let out =
+                Command::new("openssl").args(args).current_dir(dir).output().expect("openssl is installed");
+            assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        let p256 = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+        openssl(
+            &[
+                &["req", "-x509"],
+                &p256[..],
+                &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=didam test CA"],
+            ]
+            .concat(),
+        );
+        openssl(
+            &[&["req"], &p256[..], &["-keyout", "site.key", "-out", "site.csr", "-subj", "/CN=localhost"]]
+                .concat(),
+        );
+        std::fs::write(dir.join("ext"), "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n")
+            .unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "site.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "site.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext",
+        ]);
+        let root = dir.join("site");
+        std::fs::create_dir_all(&root).unwrap();
+        let mut child = Command::new("openssl")
+            .args([
+                "s_server",
+                "-WWW",
+                "-accept",
+                "127.0.0.1:0",
+                "-cert",
+                "../site.pem",
+                "-key",
+                "../site.key",
+            ])
+            .current_dir(&root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openssl s_server starts");
+        // `ACCEPT 127.0.0.1:<port>` once it listens; the rest of its output
+        // is drained so that it never blocks on a full pipe.
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let port = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|l| l.strip_prefix("ACCEPT 127.0.0.1:").and_then(|p| p.trim().parse().ok()))
+            .expect("openssl s_server prints the port it listens on");
+        std::thread::spawn(move || lines.for_each(drop));
+        Self { child, port, ca_pem: std::fs::read(dir.join("ca.pem")).unwrap(), root }
+    }
+
+    /// `did:web:localhost%3A<port>:<path>`, serving `document` as its did.json.
+    fn publish(&self, path: &str, document: impl FnOnce(&str) -> String) -> String {
+        let did = format!("did:web:localhost%3A{}:{path}", self.port);
+        std::fs::create_dir_all(self.root.join(path)).unwrap();
+        std::fs::write(self.root.join(path).join("did.json"), document(&did)).unwrap();
+        did
+    }
+}
+
+impl Drop for HttpsSite {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// INVALID_DID_DOCUMENT: a `did:web` document that is not JSON, or whose `id`
+/// is another DID. The daemon refuses loopback hosts (see above), so this
+/// test assembles the daemon's state and router in-process (`build_state`,
+/// `app`), with the one change a test needs: a fetcher that may reach
+/// loopback and trusts the local site's CA
+/// (`WebFetcher::allow_loopback_with_ca`). Resolution, cache and error
+/// mapping are the daemon's own. (INTERNAL_ERROR is tested in `didam.rs`:
+/// a corrupt ledger row.)
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invalid_did_web_document_is_invalid_did_document() {
+    use didam_registry::Resolver;
+    use didam_registry::web::{WebFetcher, WebLimits};
+    use std::sync::Arc;
+
+    let dir = common::temp_dir("invalid-document");
+    let site = HttpsSite::start(&dir);
+    let valid = site.publish("valid", |did| json!({ "id": did }).to_string());
+    let other_id = site.publish("other-id", |_| json!({ "id": "did:web:example.com" }).to_string());
+    let not_json = site.publish("not-json", |_| "<html>not a DID document</html>".to_owned());
+    let no_id = site.publish("no-id", |_| json!({ "verificationMethod": [] }).to_string());
+
+    let mut config = didam_resolver::Config::default();
+    config.data_dir = dir.join("data");
+    config.rate_limit = 0.0;
+    let state = didam_resolver::build_state(&config, None, None).unwrap();
+    let Ok(mut state) = Arc::try_unwrap(state) else { panic!("the state is not shared yet") };
+    let limits = WebLimits::default();
+    let fetcher =
+        WebFetcher::new(&limits).unwrap().allow_loopback_with_ca(&limits, Some(&site.ca_pem)).unwrap();
+    state.resolver = Arc::new(Resolver::new().with_web(fetcher));
+    let router = didam_resolver::app(Arc::new(state), &config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
+    });
+
+    let resolve = |did: String| {
+        let url = format!("{base}/1.0/identifiers/{}", encode(&did));
+        async move {
+            let response = client().get(url).send().await.unwrap();
+            let status = response.status();
+            let is_problem = is_problem(response.headers().get("content-type"));
+            (status, is_problem, response.json::<Value>().await.unwrap())
+        }
+    };
+    // The site is reachable and trusted: a valid document resolves.
+    let (status, _, body) = resolve(valid.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["didDocument"]["id"], json!(valid));
+    for (did, reason) in [(other_id, "is not the DID"), (not_json, "not JSON"), (no_id, "is not the DID")] {
+        let (status, problem, body) = resolve(did.clone()).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{did}: {body}");
+        assert!(problem, "{did}: an application/problem+json answer");
+        assert_eq!(error_type(&body), "INVALID_DID_DOCUMENT", "{did}");
+        assert_eq!(body["didDocument"], Value::Null);
+        assert!(body["detail"].as_str().unwrap().contains(reason), "{did}: {body}");
+    }
+}

@@ -93,9 +93,13 @@ pub(crate) enum Command {
         after_help = "Example:\n  didam compromise --did did:didam:Qm... --rotation-shares rot-1.txt,rot-2.txt --shares-out ./new-shares"
     )]
     Compromise(CompromiseArgs),
-    /// Walk through the main job end to end: create a did:key, issue a
-    /// credential, verify it, tamper with it, verify again.
-    #[command(after_help = "Example:\n  didam tour --out ./tour\n  didam vc verify ./tour/credential.json")]
+    /// Walk through the X.1403 flow on a fresh embedded ledger: issuer and
+    /// holder DIDs, a credential with a status entry, a presentation
+    /// verified against the ledger's proofs, a leaked key rotated away, the
+    /// credential revoked.
+    #[command(
+        after_help = "Example:\n  didam tour\n  didam tour --out ./tour && didam --ledger ./tour/ledger.db vc verify ./tour/credential.json"
+    )]
     Tour(TourArgs),
     /// Settings: where the wallet, the ledger and the resolver are.
     #[command(subcommand, after_help = "Example:\n  didam config show")]
@@ -146,10 +150,32 @@ Exit codes: 0 valid, 1 invalid, 2 usage error or unreadable input, 3 could not c
     )]
     Verify(VerifyArgs),
     /// Issue a credential as one of the wallet's DIDs (sets `issuer`, signs).
+    /// With `--status`, adds a revocation (and with `--suspension` a
+    /// suspension) entry at a random index of the issuer's status list,
+    /// publishing the list on first use: on the ledger for a did:didam issuer,
+    /// as a file in `--status-dir` (served at `--status-url`) otherwise.
     #[command(
-        after_help = "Example:\n  didam vc issue unsigned.json --issuer did:didam:Qm... --out credential.json"
+        after_help = "Example:\n  didam vc issue unsigned.json --issuer did:didam:Qm... --out credential.json\n  \
+didam vc issue unsigned.json --issuer did:didam:Qm... --status --suspension --out credential.json\n  \
+didam vc issue unsigned.json --issuer did:key:z6Mk... --status --status-dir ./status --status-url https://issuer.example/status\n\n\
+Exit codes: 0 issued, 2 usage error (unknown issuer, bad input, file exists), 3 the ledger or the list could not be published."
     )]
     Issue(IssueArgs),
+    /// Revoke a credential this wallet issued with `--status` (final):
+    /// sets its bit, re-signs and re-publishes the revocation list.
+    #[command(
+        after_help = "Example:\n  didam vc revoke urn:uuid:...\n  didam vc revoke credential.json --json\n\n\
+Exit codes: 0 done, 2 usage error (not issued here, no such entry, already final), 3 the list could not be published."
+    )]
+    Revoke(StatusArgs),
+    /// Suspend a credential this wallet issued with `--status --suspension`.
+    #[command(after_help = "Example:\n  didam vc suspend urn:uuid:...\n\n\
+Exit codes: 0 done, 2 usage error, 3 the list could not be published.")]
+    Suspend(StatusArgs),
+    /// Lift the suspension of a credential this wallet issued.
+    #[command(after_help = "Example:\n  didam vc reinstate urn:uuid:...\n\n\
+Exit codes: 0 done, 2 usage error (revocation is final), 3 the list could not be published.")]
+    Reinstate(StatusArgs),
     /// Store a received credential in the wallet (sealed).
     #[command(after_help = "Example:\n  didam vc store credential.json")]
     Store(FileArg),
@@ -180,6 +206,29 @@ pub(crate) struct IssueArgs {
     /// Overwrite `--out`.
     #[arg(long)]
     pub(crate) force: bool,
+    /// Add a revocation status entry (Bitstring Status List).
+    #[arg(long)]
+    pub(crate) status: bool,
+    /// With `--status`: also a suspension entry.
+    #[arg(long, requires = "status")]
+    pub(crate) suspension: bool,
+    /// For issuers without a ledger DID: the folder the lists are written to
+    /// (a daemon serves it with `didam-resolver --status-dir`).
+    #[arg(long, requires = "status_url")]
+    pub(crate) status_dir: Option<PathBuf>,
+    /// The URL `--status-dir` is served at (e.g. `https://issuer.example/status`).
+    #[arg(long, requires = "status_dir")]
+    pub(crate) status_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    /// The credential: its id (as `didam vc list`/`issue` show it) or a file
+    /// holding it.
+    pub(crate) credential: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -442,7 +491,8 @@ Exit codes: 0 resolved, 2 not a valid DID, 3 could not resolve (unsupported meth
 
 #[derive(Debug, Args)]
 pub(crate) struct CreateArgs {
-    /// The DID method (only `didam` writes to a ledger).
+    /// The DID method: `didam` (on the ledger) or `key` (a did:key of the
+    /// first key type, kept in the wallet; no ledger, never rotated).
     #[arg(long, default_value = "didam")]
     pub(crate) method: String,
     /// Signing key types (comma-separated): ed25519, p256, secp256k1, p384.
@@ -488,10 +538,11 @@ pub(crate) struct ResolveArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct TourArgs {
-    /// Also write the issued and the tampered credential to this folder.
+    /// Work in this folder and keep it (wallets, ledger, credential,
+    /// presentations) [default: a temporary folder, removed at the end].
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
-    /// Overwrite files already in the `--out` folder.
+    /// Empty the `--out` folder first when it is not empty.
     #[arg(long)]
     pub(crate) force: bool,
     /// Print the tour's outcome as JSON.

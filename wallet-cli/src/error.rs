@@ -93,9 +93,15 @@ impl CliError {
             Self::CouldNotCheck(didam_credential::Error::UnknownContext { .. }) => Some(
                 "didam loads only its bundled JSON-LD contexts; see `crates/credential/contexts/README.md`",
             ),
-            Self::CouldNotCheck(_) => {
-                Some("didam resolves did:key and did:jwk offline; other methods need a resolver")
-            }
+            Self::CouldNotCheck(didam_credential::Error::UnsupportedProof(_)) => Some(
+                "didam checks eddsa-rdfc-2022, eddsa-jcs-2022, ecdsa-rdfc-2019, ecdsa-jcs-2019, Ed25519Signature2020 and vc+jwt",
+            ),
+            Self::CouldNotCheck(didam_credential::Error::Status { .. }) => Some(
+                "the status list must be reachable: check the network, the ledger (--ledger) or the daemon",
+            ),
+            Self::CouldNotCheck(_) => Some(
+                "did:didam resolves through --ledger; did:web and did:webvh need the network or --resolver",
+            ),
             Self::Wallet(didam_wallet::WalletError::WrongPassphrase) => Some(
                 "check the passphrase file (first line), or restore from shares with `didam wallet restore`",
             ),

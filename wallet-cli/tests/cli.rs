@@ -122,21 +122,45 @@ fn did_resolve() {
 }
 
 #[test]
-fn tour_issues_verifies_tampers() {
+fn tour_runs_the_x1403_flow() {
     let dir = temp_dir("tour");
     let out_dir = dir.join("out");
-    let out = didam(&["tour", "--out", out_dir.to_str().unwrap()]);
+    let home = dir.join("home");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_didam")).args(args).env("HOME", &home).output().unwrap()
+    };
+    let out = run(&["tour", "--out", out_dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("3. verify        VALID"), "{text}");
-    assert!(text.contains("5. verify again  INVALID: signature"), "{text}");
-    let verified = didam(&["vc", "verify", out_dir.join("credential.json").to_str().unwrap()]);
-    assert_eq!(verified.status.code(), Some(0));
-    let tampered = didam(&["vc", "verify", out_dir.join("tampered.json").to_str().unwrap()]);
-    assert_eq!(tampered.status.code(), Some(1));
+    assert!(text.contains(" 5. verify          VALID"), "{text}");
+    assert!(text.contains(" 7. leaked key      INVALID: key-authorization"), "{text}");
+    assert!(text.contains(" 8. new key         VALID"), "{text}");
+    assert!(text.contains("10. verify again    INVALID: status"), "{text}");
+    // What it kept verifies on its own through the tour's ledger: the
+    // credential is revoked, the thief's presentation fails.
+    let ledger = out_dir.join("ledger.db");
+    let verify = |file: &str, extra: &[&str]| {
+        let mut args = vec!["--ledger", ledger.to_str().unwrap(), "vp", "verify"];
+        let path = out_dir.join(file);
+        args.push(path.to_str().unwrap());
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let revoked = verify("credential.json", &[]);
+    assert_eq!(revoked.status.code(), Some(1), "{}{}", stdout(&revoked), stderr(&revoked));
+    assert!(stdout(&revoked).contains("FAIL status"), "{}", stdout(&revoked));
+    let forged =
+        verify("forged.json", &["--challenge", "tour-challenge-7f3a", "--domain", "verifier.example"]);
+    assert_eq!(forged.status.code(), Some(1), "{}{}", stdout(&forged), stderr(&forged));
     // Nothing is overwritten without --force.
-    let again = didam(&["tour", "--out", out_dir.to_str().unwrap()]);
+    let again = run(&["tour", "--out", out_dir.to_str().unwrap()]);
     assert_eq!(again.status.code(), Some(2));
     assert!(stderr(&again).contains("--force"));
-    assert!(didam(&["tour", "--out", out_dir.to_str().unwrap(), "--force"]).status.success());
+    assert!(run(&["tour", "--out", out_dir.to_str().unwrap(), "--force"]).status.success());
+    // The JSON form says the same.
+    let json: serde_json::Value = serde_json::from_slice(&run(&["tour", "--json"]).stdout).unwrap();
+    assert_eq!(json["ok"], true);
+    assert_eq!(json["verify"]["valid"], true);
+    assert_eq!(json["leakedKey"]["valid"], false);
+    assert_eq!(json["afterRevocation"]["valid"], false);
 }

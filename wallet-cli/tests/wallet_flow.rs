@@ -3,82 +3,14 @@
 //! documented error paths.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-struct Home {
-    dir: PathBuf,
-}
+mod common;
 
-impl Home {
-    fn new(name: &str) -> Home {
-        let dir = std::env::temp_dir().join(format!("didam-flow-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("pass.txt"), "correct horse battery staple\n").unwrap();
-        Home { dir }
-    }
-
-    fn path(&self, p: &str) -> PathBuf {
-        self.dir.join(p)
-    }
-
-    /// Runs didam with the wallet `wallet`, the shared ledger and an isolated home.
-    fn run(&self, wallet: &str, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_didam"))
-            .args(args)
-            .env("HOME", &self.dir)
-            .env("XDG_DATA_HOME", self.dir.join("data"))
-            .env("DIDAM_WALLET", self.dir.join(wallet))
-            .env("DIDAM_LEDGER", self.dir.join("ledger.db"))
-            .env("DIDAM_PASSPHRASE_FILE", self.dir.join("pass.txt"))
-            .env(
-                "DIDAM_ROTATION_SHARES",
-                format!(
-                    "{},{}",
-                    self.dir.join(format!("{wallet}-shares/rotation-share-1.txt")).display(),
-                    self.dir.join(format!("{wallet}-shares/rotation-share-3.txt")).display()
-                ),
-            )
-            .output()
-            .expect("run didam")
-    }
-
-    fn ok(&self, wallet: &str, args: &[&str]) -> String {
-        let out = self.run(wallet, args);
-        assert!(out.status.success(), "didam {args:?}: {}{}", text(&out.stdout), text(&out.stderr));
-        text(&out.stdout)
-    }
-
-    fn json(&self, wallet: &str, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(wallet, args)).unwrap()
-    }
-
-    fn init(&self, wallet: &str) {
-        let shares = self.path(&format!("{wallet}-shares"));
-        let out = self.json(
-            wallet,
-            &["wallet", "init", "--kdf", "floor", "--shares-out", shares.to_str().unwrap(), "--json"],
-        );
-        assert_eq!(out["walletShares"].as_array().unwrap().len(), 3);
-    }
-}
-
-impl Drop for Home {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
+use common::{Home, code, text};
 
 #[test]
 fn issuer_and_holder_on_the_embedded_ledger_then_a_leak() {

@@ -3,8 +3,10 @@
 //! An append-only log whose leaves are DID log entries ([`log`], the did:webvh
 //! 1.0 structure), hashed into an RFC 9162 Merkle tree ([`merkle`]), with
 //! checkpoints published as C2SP signed notes ([`note`]). Backends implement
-//! [`Ledger`]; [`EmbeddedLedger`] keeps everything in one SQLite file, and
-//! [`conformance`] is the suite every backend passes.
+//! [`Ledger`]; [`EmbeddedLedger`] keeps everything in one SQLite file,
+//! `EtcdLedger` (cargo feature `etcd`, module `etcd`) keeps it in an etcd
+//! cluster served by several daemons, and [`conformance`] is the suite every
+//! backend passes.
 //!
 //! ```
 //! use didam_credential::{KeyType, SecretKey};
@@ -42,6 +44,8 @@
 
 pub mod conformance;
 pub mod cosign;
+#[cfg(feature = "etcd")]
+pub mod etcd;
 pub mod file;
 mod ledger;
 pub mod log;
@@ -50,6 +54,8 @@ pub mod note;
 mod sqlite;
 pub mod witness;
 
+#[cfg(feature = "etcd")]
+pub use etcd::{EtcdConfig, EtcdLedger};
 pub use ledger::{
     Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof, TipRecord, parse_tips_extension,
     tips_extension,

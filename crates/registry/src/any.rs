@@ -230,6 +230,19 @@ impl<L: Ledger> Resolver<L> {
     }
 }
 
+impl<L: Ledger> Resolver<L> {
+    /// Dereferences a resource DID URL of a `did:didam` DID
+    /// (`<DID>/resources/<resource SCID>`, see [`crate::resource`]): the
+    /// resource log proven by the ledger like a DID, its content verified with
+    /// the parent DID's current keys, resolved through this resolver.
+    /// See: <https://www.w3.org/TR/did-resolution/#dereferencing>
+    pub async fn dereference(&self, url: &str) -> Result<crate::resource::Dereferenced, Error> {
+        let url = crate::resource::ResourceUrl::parse(url)?;
+        let source = self.ledger.as_ref().ok_or_else(|| Error::MethodNotSupported("didam".into()))?;
+        crate::resource::dereference(&source.ledger, &source.key, &source.store, self, &url).await
+    }
+}
+
 /// The resolution of a verified history (oldest first) at the version
 /// `options` select: the same metadata as [`crate::Resolved::resolution`].
 pub fn history_resolution(

@@ -58,8 +58,35 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
-    /// Fetching a DID document or log over HTTPS failed (network, status,
-    /// size limit).
+    /// The response was larger than the fetcher accepts.
+    #[error("the response from {url} exceeds {limit} bytes")]
+    TooLarge {
+        /// The URL.
+        url: String,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The request did not complete in time.
+    #[error("fetching {url} timed out")]
+    Timeout {
+        /// The URL.
+        url: String,
+    },
+    /// A DID URL that does not name a resource this resolver dereferences
+    /// (see `specs/did-didam.md`, resources).
+    #[error("`{0}` is not a resource DID URL")]
+    InvalidDidUrl(String),
+    /// A resource version whose content its parent DID did not authorise (not
+    /// signed by a key of the parent's current document, another issuer,
+    /// another id), or a resource log that is not a resource of that parent.
+    #[error("resource {url} is refused: {reason}")]
+    InvalidResource {
+        /// The DID URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// Fetching a DID document or log over HTTPS failed (network, status).
     #[error("fetching {url} failed: {reason}")]
     Fetch {
         /// The URL.
@@ -82,7 +109,14 @@ impl Error {
             Self::MethodNotSupported(_) => "methodNotSupported",
             Self::FeatureNotSupported(_) => "featureNotSupported",
             Self::InvalidDocument { .. } => "invalidDidDocument",
-            Self::Ledger(_) | Self::Store { .. } | Self::Build(_) | Self::Fetch { .. } => "internalError",
+            Self::InvalidDidUrl(_) => "invalidDidUrl",
+            Self::InvalidResource { .. } => "invalidResource",
+            Self::Ledger(_)
+            | Self::Store { .. }
+            | Self::Build(_)
+            | Self::Fetch { .. }
+            | Self::TooLarge { .. }
+            | Self::Timeout { .. } => "internalError",
         }
     }
 }

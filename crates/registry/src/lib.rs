@@ -7,7 +7,9 @@
 //! - [`resolve()`]: checkpoint signature → consistency with the checkpoints
 //!   this client kept ([`CheckpointStore`]) → inclusion proof → log replay;
 //! - [`Resolver`] ([`any`]): every supported method behind one call, for the
-//!   front ends;
+//!   front ends, and [`Resolver::dereference`] of resource DID URLs;
+//! - [`resource`]: resources of a DID on the ledger (status lists): publish
+//!   and dereference with the ledger's proofs;
 //! - with the `net` feature: `HttpLedger` (module `http`), the ledger of a
 //!   remote `didam-resolver` daemon behind the same [`didam_ledger::Ledger`]
 //!   trait, and `did:web`/`did:webvh` over HTTPS (module `web`).
@@ -42,6 +44,7 @@ mod error;
 pub mod http;
 pub mod method;
 mod resolve;
+pub mod resource;
 #[cfg(feature = "net")]
 pub mod web;
 
@@ -52,3 +55,4 @@ pub use error::Error;
 pub use http::HttpLedger;
 pub use method::DidamDid;
 pub use resolve::{ResolveOptions, Resolved, resolve};
+pub use resource::{Dereferenced, ResourceUrl};

@@ -174,11 +174,23 @@ impl Default for WebLimits {
     }
 }
 
-/// Fetches and resolves `did:web` and `did:webvh` DIDs (see the module doc).
+/// Fetches and resolves `did:web` and `did:webvh` DIDs (see the module doc),
+/// and fetches other documents (status lists) by URL under the same policy.
 #[derive(Clone, Debug)]
 pub struct WebFetcher {
     client: reqwest::Client,
+    /// Plain-HTTP client for loopback addresses, when allowed.
+    loopback: Option<reqwest::Client>,
     max_bytes: usize,
+}
+
+/// Whether `host` (a URL's host) names this machine: `localhost`, a
+/// `.localhost` name, or a loopback IP literal.
+pub fn is_loopback_host(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 impl WebFetcher {
@@ -193,7 +205,51 @@ impl WebFetcher {
             .user_agent(concat!("didam/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::Fetch { url: String::new(), reason: e.to_string() })?;
-        Ok(Self { client, max_bytes: limits.max_bytes })
+        Ok(Self { client, loopback: None, max_bytes: limits.max_bytes })
+    }
+
+    /// Also fetches from loopback addresses (`127.0.0.0/8`, `::1`,
+    /// `localhost`), over plain HTTP or HTTPS, with the same limits: for
+    /// local daemons and tests. Other private addresses stay refused. DID
+    /// resolution never needs this; a status list source on the user's own
+    /// machine may.
+    pub fn allow_loopback(self, limits: &WebLimits) -> Result<Self, Error> {
+        self.allow_loopback_with_ca(limits, None)
+    }
+
+    /// [`Self::allow_loopback`], with HTTPS to loopback addresses also
+    /// trusting the CA certificate `ca_pem` (PEM): a local HTTPS server with
+    /// its own CA, as in the resolver's `did:web` tests. Public addresses are
+    /// still checked against the public roots only.
+    pub fn allow_loopback_with_ca(
+        mut self,
+        limits: &WebLimits,
+        ca_pem: Option<&[u8]>,
+    ) -> Result<Self, Error> {
+        let setup = |e: reqwest::Error| Error::Fetch { url: String::new(), reason: e.to_string() };
+        let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(limits.connect_timeout)
+            .timeout(limits.timeout)
+            .no_proxy()
+            .user_agent(concat!("didam/", env!("CARGO_PKG_VERSION")));
+        if let Some(pem) = ca_pem {
+            builder = builder.add_root_certificate(reqwest::Certificate::from_pem(pem).map_err(setup)?);
+        }
+        self.loopback = Some(builder.build().map_err(setup)?);
+        Ok(self)
+    }
+
+    /// The largest body read, in bytes.
+    pub fn max_bytes(&self) -> usize {
+        self.max_bytes
+    }
+
+    /// Fetches a document at `url` (HTTPS to a public address, or a loopback
+    /// address when [`Self::allow_loopback`] was called); a missing resource is
+    /// [`Error::NotFound`] for the URL.
+    pub async fn fetch_url(&self, url: &str) -> Result<Vec<u8>, Error> {
+        self.fetch(url, url).await
     }
 
     /// Fetches `url` (from [`did_web_url`] or [`did_webvh_url`]); a missing
@@ -209,12 +265,25 @@ impl WebFetcher {
         };
         let host = parsed.host_str().ok_or_else(|| fail("no host".into()))?;
         let bare = host.trim_start_matches('[').trim_end_matches(']');
-        let refused_ip = bare.parse::<IpAddr>().is_ok_and(|ip| !is_public_ip(ip));
-        if refused_ip || host == "localhost" || host.ends_with(".localhost") {
-            return Err(refused(host));
-        }
-        let mut response = self.client.get(parsed).send().await.map_err(|e| match find_refusal(&e) {
+        let client = match &self.loopback {
+            Some(loopback) if is_loopback_host(host) => {
+                if !matches!(parsed.scheme(), "http" | "https") {
+                    return Err(fail(format!("scheme `{}` is not fetched", parsed.scheme())));
+                }
+                loopback
+            }
+            _ => {
+                let refused_ip = bare.parse::<IpAddr>().is_ok_and(|ip| !is_public_ip(ip));
+                if refused_ip || host == "localhost" || host.ends_with(".localhost") {
+                    return Err(refused(host));
+                }
+                &self.client
+            }
+        };
+        let timeout = || Error::Timeout { url: url.to_owned() };
+        let mut response = client.get(parsed).send().await.map_err(|e| match find_refusal(&e) {
             Some(host) => refused(&host),
+            None if e.is_timeout() => timeout(),
             None => fail(describe(&e)),
         })?;
         let status = response.status();
@@ -227,12 +296,14 @@ impl WebFetcher {
         if !status.is_success() {
             return Err(fail(format!("HTTP {status}")));
         }
-        let too_large = || fail(format!("the response exceeds {} bytes", self.max_bytes));
+        let too_large = || Error::TooLarge { url: url.to_owned(), limit: self.max_bytes };
         if response.content_length().is_some_and(|n| n > self.max_bytes as u64) {
             return Err(too_large());
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| fail(describe(&e)))? {
+        while let Some(chunk) =
+            response.chunk().await.map_err(|e| if e.is_timeout() { timeout() } else { fail(describe(&e)) })?
+        {
             if body.len() + chunk.len() > self.max_bytes {
                 return Err(too_large());
             }

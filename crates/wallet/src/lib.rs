@@ -11,7 +11,9 @@
 //! - [`slip39`]: k-of-n shares (with groups) of either root;
 //! - [`backup`]: age-format backups, made after every key change;
 //! - [`Wallet`]: DIDs on a ledger (durable before public), credentials,
-//!   issuing, presenting, restore and the compromise procedure.
+//!   issuing, presenting, restore and the compromise procedure;
+//! - [`status`]: the status lists of what it issues (revoke, suspend,
+//!   reinstate), published on the ledger or as files a daemon serves.
 //!
 //! ```
 //! use didam_credential::KeyType;
@@ -39,6 +41,7 @@ mod error;
 pub mod kdf;
 pub mod keys;
 pub mod slip39;
+pub mod status;
 pub mod store;
 mod wallet;
 

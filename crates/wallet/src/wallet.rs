@@ -24,7 +24,7 @@ const KEY: &str = "key";
 const DID: &str = "did";
 const PENDING: &str = "pending";
 const CREDENTIAL: &str = "credential";
-const ISSUED: &str = "issued";
+pub(crate) const ISSUED: &str = "issued";
 const LEDGER_KEY: &str = "ledger-key";
 
 /// Where passphrases come from: the library never prompts; front ends
@@ -213,11 +213,15 @@ impl std::fmt::Debug for Wallet {
     }
 }
 
-fn to_json<T: Serialize>(v: &T) -> Result<Zeroizing<Vec<u8>>, WalletError> {
+pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<Zeroizing<Vec<u8>>, WalletError> {
     serde_json::to_vec(v).map(Zeroizing::new).map_err(|e| WalletError::Storage(e.to_string()))
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(kind: &str, id: &str, b: &[u8]) -> Result<T, WalletError> {
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    kind: &str,
+    id: &str,
+    b: &[u8],
+) -> Result<T, WalletError> {
     serde_json::from_slice(b).map_err(|_| WalletError::Tampered(format!("record {kind}/{id} is malformed")))
 }
 
@@ -232,7 +236,7 @@ pub fn db_path(dir: &Path) -> PathBuf {
     dir.join("wallet.db")
 }
 
-fn suite_key_type(suite: Suite) -> KeyType {
+pub(crate) fn suite_key_type(suite: Suite) -> KeyType {
     match suite {
         Suite::EcdsaRdfc2019 | Suite::EcdsaJcs2019 => KeyType::P256,
         _ => KeyType::Ed25519,
@@ -450,6 +454,38 @@ impl Wallet {
             tx.put(PENDING, &record.did, &to_json(&op)?)
         })?;
         self.submit(ledger, op).await
+    }
+
+    /// Makes a `did:key` DID from a new signing key of `key_type`: an issuer
+    /// or holder identity that needs no ledger (and can never be rotated; its
+    /// status lists are published as files, see [`crate::status`]).
+    pub fn create_did_key(&self, key_type: KeyType) -> Result<DidRecord, WalletError> {
+        let (slot, keys, epoch) = self.allocate_keys(&[key_type])?;
+        let (index, key) = keys.into_iter().next().ok_or_else(|| WalletError::Invalid("no key".into()))?;
+        let (did, _) = didam_credential::did::did_key(&key);
+        let record = DidRecord {
+            did: did.clone(),
+            slot,
+            update_n: 0,
+            keys: vec![key.to_multikey()],
+            ledger: String::new(),
+            status: DidStatus::Active,
+            version_id: None,
+        };
+        let key_record = KeyRecord {
+            id: key.to_multikey(),
+            index,
+            epoch,
+            did: Some(did.clone()),
+            created: Utc::now(),
+            compromised: false,
+        };
+        self.store.update(|tx| {
+            tx.put(KEY, &key_record.id, &to_json(&key_record)?)?;
+            tx.put(DID, &did, &to_json(&record)?)
+        })?;
+        self.backup()?;
+        Ok(record)
     }
 
     async fn submit<L: Ledger>(&self, ledger: &L, op: PendingOp) -> Result<DidRecord, WalletError> {
@@ -712,7 +748,11 @@ impl Wallet {
         Ok(())
     }
 
-    fn key_for(&self, did: &str, key_type: KeyType) -> Result<(DidRecord, String, SecretKey), WalletError> {
+    pub(crate) fn key_for(
+        &self,
+        did: &str,
+        key_type: KeyType,
+    ) -> Result<(DidRecord, String, SecretKey), WalletError> {
         let record = self.did(did)?;
         if record.status != DidStatus::Active {
             return Err(WalletError::DidState(format!("{did} is not active")));
@@ -1016,7 +1056,7 @@ impl Wallet {
     }
 }
 
-fn content_id(v: &Value) -> String {
+pub(crate) fn content_id(v: &Value) -> String {
     use sha2::{Digest as _, Sha256};
     let canonical = serde_json_canonicalizer::to_vec(v).unwrap_or_default();
     format!("urn:sha256:{}", hex(&Sha256::digest(&canonical)))

@@ -22,14 +22,31 @@ fn report(record: &DidRecord, checkpointed: bool, json: bool, what: &str) {
             record.version_id.as_deref().unwrap_or("pending")
         ));
         if !checkpointed {
-            output::print(
-                "the ledger's operator has not signed a checkpoint covering it yet (`didam ledger checkpoint`)",
+            // A notice, not data: on standard error, so that scripts can
+            // take the DID from standard output.
+            eprintln!(
+                "note: it resolves once the ledger's operator signs a checkpoint covering it (`didam ledger checkpoint`)"
             );
         }
     }
 }
 
 pub(crate) fn create(g: &Global, args: &CreateArgs) -> Result<u8, CliError> {
+    if args.method == "key" {
+        let key_type = *context::key_types(&args.key_type)?
+            .first()
+            .ok_or_else(|| CliError::Input("--key-type: a did:key needs one key type".into()))?;
+        let record = context::open_wallet(g)?.create_did_key(key_type)?;
+        if args.json {
+            output::print_json(
+                &json!({ "did": record.did, "status": record.status, "keys": record.keys }),
+                false,
+            );
+        } else {
+            output::print(&format!("created {}", record.did));
+        }
+        return Ok(exit::OK);
+    }
     if args.method != "didam" {
         return Err(CliError::Input(format!(
             "--method {}: only `didam` writes to a ledger (did:key and did:jwk need no creation)",
@@ -45,6 +62,7 @@ pub(crate) fn create(g: &Global, args: &CreateArgs) -> Result<u8, CliError> {
         let checkpointed = ledger.checkpoint_as(&wallet).await?;
         Ok::<_, CliError>((record, checkpointed))
     })??;
+    let checkpointed = checkpointed && covered(g, &ledger, &record)?;
     report(&record, checkpointed, args.json, "created");
     Ok(exit::OK)
 }
@@ -68,6 +86,34 @@ fn services(specs: &[String]) -> Result<Option<Vec<Value>>, CliError> {
         .map(Some)
 }
 
+/// Whether the ledger's latest checkpoint covers `record`'s new entry. An
+/// embedded ledger's operator signs at once (this is then true); a daemon's
+/// sequencer signs within its interval: wait for it (up to 15 s), so that
+/// the DID resolves, with this version, anywhere once the command returns.
+fn covered(g: &Global, ledger: &AnyLedger, record: &DidRecord) -> Result<bool, CliError> {
+    let AnyLedger::Remote(_) = ledger else { return Ok(true) };
+    let Some(version) = record.version_id.as_deref() else { return Ok(false) };
+    let resolver = resolver(g, &record.did)?;
+    let did = Did::parse(&record.did)?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let progress = output::Progress::start("waiting for the ledger's next checkpoint");
+    let covered = context::block_on(async {
+        loop {
+            if let Ok(r) = resolver.resolve(&did, &ResolveOptions::default()).await
+                && r.to_json()["didDocumentMetadata"]["versionId"] == version
+            {
+                return true;
+            }
+            if std::time::Instant::now() > deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    });
+    progress.finish();
+    covered
+}
+
 pub(crate) fn update(g: &Global, args: &UpdateArgs) -> Result<u8, CliError> {
     let types = if args.new_keys.is_empty() { None } else { Some(context::key_types(&args.new_keys)?) };
     let services = services(&args.service)?;
@@ -82,6 +128,7 @@ pub(crate) fn update(g: &Global, args: &UpdateArgs) -> Result<u8, CliError> {
         let checkpointed = ledger.checkpoint_as(&wallet).await?;
         Ok::<_, CliError>((record, checkpointed))
     })??;
+    let checkpointed = checkpointed && covered(g, &ledger, &record)?;
     report(&record, checkpointed, args.json, "updated");
     Ok(exit::OK)
 }
@@ -99,6 +146,7 @@ pub(crate) fn rotate(g: &Global, args: &DidArg, deactivate: bool) -> Result<u8, 
         let checkpointed = ledger.checkpoint_as(&wallet).await?;
         Ok::<_, CliError>((record, checkpointed))
     })??;
+    let checkpointed = checkpointed && (deactivate || covered(g, &ledger, &record)?);
     report(&record, checkpointed, args.json, if deactivate { "deactivated" } else { "rotated" });
     Ok(exit::OK)
 }

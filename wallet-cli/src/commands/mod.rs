@@ -12,11 +12,15 @@ use crate::cli::{
     WalletCommand,
 };
 use crate::error::CliError;
+use didam_wallet::status::StatusAction;
 
 pub(crate) fn run(global: &Global, command: Command) -> Result<u8, CliError> {
     match command {
         Command::Vc(VcCommand::Verify(args)) => vc::verify(global, &args),
         Command::Vc(VcCommand::Issue(args)) => vc::issue(global, &args),
+        Command::Vc(VcCommand::Revoke(args)) => vc::set_status(global, &args, StatusAction::Revoke),
+        Command::Vc(VcCommand::Suspend(args)) => vc::set_status(global, &args, StatusAction::Suspend),
+        Command::Vc(VcCommand::Reinstate(args)) => vc::set_status(global, &args, StatusAction::Reinstate),
         Command::Vc(VcCommand::Store(args)) => vc::store(global, &args),
         Command::Vc(VcCommand::List(args)) => vc::list(global, &args),
         Command::Vc(VcCommand::Show(args)) => vc::show(global, &args),

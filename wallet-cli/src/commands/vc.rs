@@ -2,12 +2,19 @@
 
 use std::io::Read as _;
 
+use std::sync::Arc;
+
 use didam_credential::Suite;
+use didam_registry::Resolver;
+use didam_verifier::status::{
+    CachedStatusSource, HttpStatusSource, LedgerStatusSource, SharedResolver, StatusPurpose,
+};
 use didam_verifier::{Input, Verifier};
+use didam_wallet::status::{StatusAction, StatusDirectory};
 use serde_json::{Value, json};
 
-use crate::cli::{FileArg, Global, IdArg, IssueArgs, JsonArg, PresentArgs, VerifyArgs};
-use crate::context;
+use crate::cli::{FileArg, Global, IdArg, IssueArgs, JsonArg, PresentArgs, StatusArgs, VerifyArgs};
+use crate::context::{self, AnyLedger};
 use crate::error::{CliError, exit};
 use crate::output;
 
@@ -31,9 +38,12 @@ fn mentions_didam(text: &str) -> bool {
 pub(crate) fn verify(g: &Global, args: &VerifyArgs) -> Result<u8, CliError> {
     let text = read_input(&args.file)?;
     let input = Input::parse(&text).map_err(CliError::from_engine)?;
-    let resolver =
-        crate::commands::did::resolver(g, if mentions_didam(&text) { "did:didam:" } else { "did:key:" })?;
-    let mut verifier = Verifier::new(resolver);
+    let resolver = Arc::new(crate::commands::did::resolver(
+        g,
+        if mentions_didam(&text) { "did:didam:" } else { "did:key:" },
+    )?);
+    let mut verifier =
+        Verifier::new(SharedResolver(Arc::clone(&resolver))).with_status_source(status_source(resolver)?);
     if let Some(path) = &args.policy {
         let policy = didam_verifier::Policy::from_file(path)
             .map_err(|e| CliError::Input(format!("policy {}: {e}", path.display())))?;
@@ -55,6 +65,20 @@ pub(crate) fn verify(g: &Global, args: &VerifyArgs) -> Result<u8, CliError> {
         output::print(report.to_string().trim_end());
     }
     Ok(if report.is_valid() { exit::OK } else { exit::INVALID })
+}
+
+/// Status lists: by DID URL through `resolver` (the ledger's proofs checked),
+/// else over HTTPS (or HTTP to this machine, for a local daemon), each
+/// fetched once per run.
+fn status_source(
+    resolver: Arc<Resolver<AnyLedger>>,
+) -> Result<LedgerStatusSource<AnyLedger, CachedStatusSource<HttpStatusSource>>, CliError> {
+    let limits = HttpStatusSource::default_limits();
+    let http = HttpStatusSource::new(&limits)
+        .and_then(|h| h.allow_loopback(&limits))
+        .map_err(|e| CliError::Input(format!("status source: {e}")))?;
+    let http = CachedStatusSource::new(http, 64, std::time::Duration::from_secs(300));
+    Ok(LedgerStatusSource::new(resolver, Some(http)))
 }
 
 pub(crate) fn suite(name: &str) -> Result<Suite, CliError> {
@@ -89,9 +113,74 @@ fn emit(value: &Value, out: Option<&std::path::Path>, force: bool) -> Result<(),
 pub(crate) fn issue(g: &Global, args: &IssueArgs) -> Result<u8, CliError> {
     let suite = suite(&args.suite)?;
     let credential = parse_json(&args.file)?;
+    if let Some(out) = args.out.as_deref().filter(|p| p.exists() && !args.force) {
+        // Refuse before an index is allocated or a list published.
+        return Err(CliError::Exists { path: out.to_owned() });
+    }
     let wallet = context::open_wallet(g)?;
-    let signed = context::block_on(wallet.issue(&credential, &args.issuer, suite))??;
+    let signed = if args.status {
+        let mut purposes = vec![StatusPurpose::Revocation];
+        if args.suspension {
+            purposes.push(StatusPurpose::Suspension);
+        }
+        let directory = match (&args.status_dir, &args.status_url) {
+            (Some(dir), Some(url)) => Some(StatusDirectory { dir: dir.clone(), base_url: url.clone() }),
+            _ => None,
+        };
+        let ledger = if args.issuer.starts_with("did:didam:") { Some(AnyLedger::open(g)?.0) } else { None };
+        context::block_on(async {
+            let signed = wallet
+                .issue_with_status(
+                    ledger.as_ref(),
+                    directory.as_ref(),
+                    &credential,
+                    &args.issuer,
+                    suite,
+                    &purposes,
+                )
+                .await?;
+            if let Some(ledger) = &ledger {
+                ledger.checkpoint_as(&wallet).await?;
+            }
+            Ok::<_, CliError>(signed)
+        })??
+    } else {
+        context::block_on(wallet.issue(&credential, &args.issuer, suite))??
+    };
     emit(&signed, args.out.as_deref(), args.force)?;
+    Ok(exit::OK)
+}
+
+/// `didam vc revoke|suspend|reinstate`.
+pub(crate) fn set_status(g: &Global, args: &StatusArgs, action: StatusAction) -> Result<u8, CliError> {
+    let path = std::path::Path::new(&args.credential);
+    let credential = if path.is_file() { read_input(path)? } else { args.credential.clone() };
+    let wallet = context::open_wallet(g)?;
+    let on_ledger = wallet.status_lists()?.iter().any(|l| l.list.url().starts_with("did:"));
+    let ledger = if on_ledger { Some(AnyLedger::open(g)?.0) } else { None };
+    let changes = context::block_on(async {
+        let changes = wallet.set_status(ledger.as_ref(), &credential, action).await?;
+        if let Some(ledger) = &ledger {
+            ledger.checkpoint_as(&wallet).await?;
+        }
+        Ok::<_, CliError>(changes)
+    })??;
+    if args.json {
+        output::print_json(&serde_json::to_value(&changes).unwrap_or_default(), false);
+    } else {
+        let done = match action {
+            StatusAction::Revoke => "revoked",
+            StatusAction::Suspend => "suspended",
+            StatusAction::Reinstate => "reinstated",
+            _ => "changed",
+        };
+        for c in &changes {
+            output::print(&format!(
+                "{done} {} (index {} of {}); list published: {}",
+                c.credential, c.index, c.list, c.published
+            ));
+        }
+    }
     Ok(exit::OK)
 }
 

@@ -6,6 +6,9 @@
 //! | an issuer's list: allocate, revoke, suspend, reinstate, publish | [`StatusListIssuer`] |
 //! | random index allocation alone | [`IndexAllocator`] |
 //! | where a verifier gets lists from | [`StatusSource`], [`StaticStatusSource`] |
+//! | lists over HTTPS (feature `net`) | `HttpStatusSource` |
+//! | lists on the ledger by DID URL, else HTTPS (feature `net`) | `LedgerStatusSource` |
+//! | a bounded cache honouring `validUntil` and `ttl` | [`CachedStatusSource`] |
 //!
 //! A verifier checks status through [`Verifier::with_status_source`](crate::Verifier::with_status_source).
 //! For each `BitstringStatusListEntry` of a credential (the spec's "Validate
@@ -29,11 +32,17 @@
 //!
 //! See: <https://www.w3.org/TR/vc-bitstring-status-list/>
 
+mod cache;
 pub(crate) mod check;
 mod issuer;
 mod list;
+#[cfg(feature = "net")]
+mod net;
 mod source;
 
+pub use cache::CachedStatusSource;
 pub use issuer::{IndexAllocator, StatusListIssuer};
 pub use list::{StatusList, StatusPurpose};
+#[cfg(feature = "net")]
+pub use net::{HttpStatusSource, LedgerStatusSource, SharedResolver};
 pub use source::{NoStatusSource, StaticStatusSource, StatusSource};

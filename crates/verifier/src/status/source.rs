@@ -6,9 +6,9 @@
 //! never needs to be trusted.
 //!
 //! This crate ships [`StaticStatusSource`] (a map from URL to credential: the
-//! tests, and the CLI for lists in local files). A network source lives with
-//! its front end (the resolver daemon, which already has an HTTP client and a
-//! ledger): it implements [`StatusSource::fetch`] with
+//! tests, and the CLI for lists in local files) and, with the `net` feature,
+//! `HttpStatusSource` and `LedgerStatusSource` (module `net`), which implement
+//! [`StatusSource::fetch`] with
 //! - HTTPS only (plain HTTP for loopback addresses at most) and no redirects to
 //!   another scheme;
 //! - a connect and a total timeout ([`FetchError::Timeout`]);
@@ -17,10 +17,11 @@
 //!   compresses to well under a kilobyte when mostly clear, so 1 MiB is ample;
 //! - `application/vc`/JSON bodies as [`Input::Json`], `application/vc+jwt` as
 //!   [`Input::Jws`] (or simply [`Input::parse`] of the body);
-//! - optionally a cache that honours the list's `ttl` and `validUntil`.
+//! - optionally a cache that honours the list's `ttl` and `validUntil`
+//!   ([`super::CachedStatusSource`]).
 //!
-//! Lists published on the didam ledger can be served by the same source by
-//! URL, without a network round trip.
+//! Lists published on the didam ledger are dereferenced by DID URL through
+//! the registry's resolver, with the ledger's proofs checked.
 
 use std::collections::HashMap;
 

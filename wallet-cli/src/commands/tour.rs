@@ -185,15 +185,7 @@ async fn tour(work: &Workdir, args: &TourArgs) -> Result<u8, CliError> {
 
     // 4. The holder stores it and presents it.
     holder.store_credential(&credential)?;
-    let presentation = holder
-        .present(
-            &holder_did,
-            std::slice::from_ref(&credential),
-            Some(CHALLENGE),
-            Some(DOMAIN),
-            Suite::EddsaJcs2022,
-        )
-        .await?;
+    let presentation = present(&holder, &holder_did, &credential).await?;
     say(format!(" 4. present         signed by the holder for challenge {CHALLENGE}, domain {DOMAIN}"));
 
     // 5. The verifier: DIDs and the status list proven by the ledger.
@@ -231,28 +223,12 @@ async fn tour(work: &Workdir, args: &TourArgs) -> Result<u8, CliError> {
     ));
 
     // 7. The thief presents with the leaked key.
-    let forged = thief
-        .present(
-            &holder_did,
-            std::slice::from_ref(&credential),
-            Some(CHALLENGE),
-            Some(DOMAIN),
-            Suite::EddsaJcs2022,
-        )
-        .await?;
+    let forged = present(&thief, &holder_did, &credential).await?;
     let stolen = verifier.verify(&forged).await?;
     say(format!(" 7. leaked key      {}", summary(&stolen)));
 
     // 8. The holder presents with the new key.
-    let fresh = holder
-        .present(
-            &holder_did,
-            std::slice::from_ref(&credential),
-            Some(CHALLENGE),
-            Some(DOMAIN),
-            Suite::EddsaJcs2022,
-        )
-        .await?;
+    let fresh = present(&holder, &holder_did, &credential).await?;
     let renewed = verifier.verify(&fresh).await?;
     say(format!(" 8. new key         {}", summary(&renewed)));
 
@@ -296,6 +272,12 @@ async fn tour(work: &Workdir, args: &TourArgs) -> Result<u8, CliError> {
         );
     }
     Ok(if worked { exit::OK } else { exit::INVALID })
+}
+
+/// A presentation of `credential` by `holder` for the tour's verifier.
+async fn present(wallet: &Wallet, holder: &str, credential: &Value) -> Result<Value, CliError> {
+    let credentials = std::slice::from_ref(credential);
+    Ok(wallet.present(holder, credentials, Some(CHALLENGE), Some(DOMAIN), Suite::EddsaJcs2022).await?)
 }
 
 fn pretty(value: &Value) -> String {

@@ -75,6 +75,10 @@ impl Ledger for SharedLedger {
         dispatch!(self, l => l.log(did))
     }
 
+    async fn log_at(&self, did: &str, size: u64) -> Result<Vec<StoredEntry>, LedgerError> {
+        dispatch!(self, l => l.log_at(did, size))
+    }
+
     async fn tip(&self, did: &str) -> Result<DidState, LedgerError> {
         dispatch!(self, l => l.tip(did))
     }
@@ -97,6 +101,10 @@ impl Ledger for SharedLedger {
 
     async fn latest_checkpoint(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
         dispatch!(self, l => l.latest_checkpoint())
+    }
+
+    async fn latest_checkpoint_now(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
+        dispatch!(self, l => l.latest_checkpoint_now())
     }
 
     async fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, LedgerError> {

@@ -236,6 +236,38 @@ pub async fn checkpoints_prove_inclusion_and_consistency<L: Ledger>(ledger: L) {
     }
 }
 
+/// The log below a checkpoint's size is the log's prefix that the
+/// checkpoint covers, at every size signed (older sizes asked after newer
+/// ones too); a DID the checkpoint does not cover is not found; the latest
+/// checkpoint is the one just signed.
+pub async fn logs_below_a_checkpoint<L: Ledger>(ledger: L) {
+    let signer = NoteSigner::new("didam.test/ledger", SecretKey::generate(KeyType::Ed25519)).unwrap();
+    let mut a = create(&ledger).await;
+    let first = ledger.checkpoint(&signer).await.unwrap();
+    assert_eq!(ledger.latest_checkpoint().await.unwrap().as_ref(), Some(&first));
+    let entry = rotate_entry(&a, 1, 1).await;
+    ledger.append(&entry).await.unwrap();
+    a.state = ledger.tip(&a.state.did).await.unwrap();
+    let b = create(&ledger).await;
+    let second = ledger.checkpoint(&signer).await.unwrap();
+    assert_eq!(ledger.latest_checkpoint().await.unwrap().as_ref(), Some(&second));
+    assert_eq!(ledger.latest_checkpoint_now().await.unwrap().as_ref(), Some(&second));
+    let entry = rotate_entry(&a, 2, 2).await;
+    ledger.append(&entry).await.unwrap();
+    let full = ledger.log(&a.state.did).await.unwrap();
+    assert_eq!(full.len(), 3);
+    for size in [second.size, first.size, second.size] {
+        let below: Vec<_> = full.iter().filter(|e| e.leaf_index < size).cloned().collect();
+        assert_eq!(ledger.log_at(&a.state.did, size).await.unwrap(), below, "the log below {size}");
+    }
+    assert_eq!(
+        ledger.log_at(&b.state.did, second.size).await.unwrap(),
+        ledger.log(&b.state.did).await.unwrap()
+    );
+    assert!(matches!(ledger.log_at(&b.state.did, first.size).await, Err(LedgerError::NotFound(_))));
+    assert!(matches!(ledger.log_at("did:didam:nobody", second.size).await, Err(LedgerError::NotFound(_))));
+}
+
 /// Runs every check, each on a new ledger from `make`.
 pub async fn run_all<L: Ledger>(mut make: impl FnMut() -> L) {
     appends_and_reads_back(make()).await;
@@ -247,4 +279,5 @@ pub async fn run_all<L: Ledger>(mut make: impl FnMut() -> L) {
     refuses_an_altered_entry(make()).await;
     nothing_follows_a_deactivation(make()).await;
     checkpoints_prove_inclusion_and_consistency(make()).await;
+    logs_below_a_checkpoint(make()).await;
 }

@@ -173,6 +173,19 @@ pub trait Ledger {
     /// The log of `did`, oldest entry first.
     async fn log(&self, did: &str) -> Result<Vec<StoredEntry>, LedgerError>;
 
+    /// The entries of `did`'s log among the tree's first `size` leaves (what
+    /// a checkpoint of `size` covers), oldest first; `NotFound` when there
+    /// are none. A backend that indexes logs per tree size answers without
+    /// reading the DID's whole log; the default filters [`Self::log`].
+    async fn log_at(&self, did: &str, size: u64) -> Result<Vec<StoredEntry>, LedgerError> {
+        let covered: Vec<StoredEntry> =
+            self.log(did).await?.into_iter().take_while(|e| e.leaf_index < size).collect();
+        if covered.is_empty() {
+            return Err(LedgerError::NotFound(did.to_owned()));
+        }
+        Ok(covered)
+    }
+
     /// The verified state of `did` after its latest entry.
     async fn tip(&self, did: &str) -> Result<DidState, LedgerError>;
 
@@ -190,8 +203,17 @@ pub trait Ledger {
     /// checkpoint inconsistent with the latest one it signed.
     async fn checkpoint(&self, signer: &NoteSigner) -> Result<SignedCheckpoint, LedgerError>;
 
-    /// The latest signed checkpoint, if any.
+    /// The latest signed checkpoint, if any. A replicated backend may serve
+    /// a copy that its store keeps current by notification, a moment behind
+    /// the store (see [`Self::latest_checkpoint_now`]).
     async fn latest_checkpoint(&self) -> Result<Option<SignedCheckpoint>, LedgerError>;
+
+    /// The latest signed checkpoint as the store has it at the time of the
+    /// call (read past any copy [`Self::latest_checkpoint`] serves). The
+    /// default is `latest_checkpoint`.
+    async fn latest_checkpoint_now(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
+        self.latest_checkpoint().await
+    }
 
     /// Inclusion proof of leaf `index` in the tree of `size` leaves.
     async fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, LedgerError>;

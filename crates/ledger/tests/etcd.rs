@@ -12,6 +12,7 @@ use cluster::Cluster;
 use didam_credential::{KeyType, SecretKey};
 use didam_ledger::etcd::EtcdConnection;
 use didam_ledger::log::{self, EntryDraft, Method};
+use didam_ledger::note::NoteSigner;
 use didam_ledger::{EtcdConfig, EtcdLedger, Ledger as _, LedgerError, conformance};
 use serde_json::{Value, json};
 
@@ -109,4 +110,55 @@ async fn count_copies(ledger: &EtcdLedger, size: u64, line: &[u8]) -> usize {
         }
     }
     n
+}
+
+/// What a resolution of `did` at `size` reads: the latest checkpoint, the
+/// log below it, the last entry's inclusion and the DID's tip record.
+async fn resolve_reads(ledger: &EtcdLedger, did: &str) -> u64 {
+    let latest = ledger.latest_checkpoint().await.unwrap().expect("a checkpoint");
+    let log = ledger.log_at(did, latest.size).await.unwrap();
+    let last = log.last().unwrap();
+    ledger.inclusion_proof(last.leaf_index, latest.size).await.unwrap();
+    let tip = ledger.tip_proof(did, latest.size).await.unwrap();
+    assert_eq!(tip.record.leaf_index, last.leaf_index);
+    latest.size
+}
+
+/// Waits until `ledger` serves a latest checkpoint of `size`.
+async fn wait_for_checkpoint(ledger: &EtcdLedger, size: u64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while ledger.latest_checkpoint().await.unwrap().is_none_or(|c| c.size != size) {
+        assert!(std::time::Instant::now() < deadline, "the checkpoint of size {size} never showed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A daemon that did not write a checkpoint learns of it from its watch, and
+/// a warm resolution sends etcd no request at all; a later checkpoint
+/// reaches it the same way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resolving_a_checkpointed_did_sends_etcd_no_request() {
+    let cluster = Cluster::start("watch");
+    let config = EtcdConfig::from_url(&cluster.ledger_url(), ORIGIN).unwrap();
+    let (writer, reader) =
+        (EtcdLedger::connect(&config).await.unwrap(), EtcdLedger::connect(&config).await.unwrap());
+    let signer = NoteSigner::new(ORIGIN, SecretKey::generate(KeyType::Ed25519)).unwrap();
+    let entry = new_entry().await;
+    let did = entry["state"]["id"].as_str().unwrap();
+    writer.append(&entry).await.unwrap();
+    let first = writer.checkpoint(&signer).await.unwrap();
+    wait_for_checkpoint(&reader, first.size).await;
+    assert_eq!(resolve_reads(&reader, did).await, first.size);
+
+    let before = cluster.kv_requests();
+    for _ in 0..50 {
+        resolve_reads(&reader, did).await;
+    }
+    let sent = cluster.kv_requests() - before;
+    assert_eq!(sent, 0, "50 warm resolutions sent {sent} requests to etcd");
+
+    writer.append(&new_entry().await).await.unwrap();
+    let second = writer.checkpoint(&signer).await.unwrap();
+    wait_for_checkpoint(&reader, second.size).await;
+    assert_eq!(resolve_reads(&reader, did).await, second.size);
 }

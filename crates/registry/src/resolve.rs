@@ -16,7 +16,7 @@ use didam_credential::did::{DidDocument, Resolution};
 use didam_ledger::log::{self, DidState, Method};
 use didam_ledger::merkle::{self, Hash};
 use didam_ledger::note::{Checkpoint, NoteVerifier};
-use didam_ledger::{Ledger, LedgerError};
+use didam_ledger::{Ledger, LedgerError, SignedCheckpoint};
 use serde_json::{Value, json};
 
 use crate::checkpoints::CheckpointStore;
@@ -86,8 +86,33 @@ pub async fn resolve<L: Ledger>(
     }
     let did = DidamDid::parse(did)?;
 
-    // 2. The checkpoint and its signature.
-    let signed = ledger.latest_checkpoint().await?.ok_or_else(|| Error::NotFound(did.to_string()))?;
+    // 2. The checkpoint. A replicated ledger may serve one a moment old:
+    // before saying "not found", ask its store for the latest once more.
+    let signed = ledger.latest_checkpoint().await?;
+    let seen_size = signed.as_ref().map_or(0, |s| s.size);
+    let result = match signed {
+        Some(signed) => resolve_at(ledger, ledger_key, store, &did, options, signed).await,
+        None => Err(Error::NotFound(did.to_string())),
+    };
+    if !matches!(result, Err(Error::NotFound(_))) {
+        return result;
+    }
+    match ledger.latest_checkpoint_now().await? {
+        Some(now) if now.size > seen_size => resolve_at(ledger, ledger_key, store, &did, options, now).await,
+        _ => result,
+    }
+}
+
+/// Resolves `did` at the checkpoint `signed` (steps 2–7).
+async fn resolve_at<L: Ledger>(
+    ledger: &L,
+    ledger_key: &NoteVerifier,
+    store: &CheckpointStore,
+    did: &DidamDid,
+    options: &ResolveOptions,
+    signed: SignedCheckpoint,
+) -> Result<Resolved, Error> {
+    // 2. The checkpoint's signature.
     let checkpoint = store
         .open(signed.note.as_bytes(), ledger_key)
         .map_err(|e| Error::InvalidLedgerProof(format!("checkpoint: {e}")))?;
@@ -120,12 +145,11 @@ pub async fn resolve<L: Ledger>(
     }
 
     // 4–5. The log, as far as the checkpoint covers it, and its inclusion.
-    let entries = match ledger.log(did.as_str()).await {
+    let covered = match ledger.log_at(did.as_str(), checkpoint.size).await {
         Ok(e) => e,
         Err(LedgerError::NotFound(_)) => return Err(Error::NotFound(did.to_string())),
         Err(e) => return Err(e.into()),
     };
-    let covered: Vec<_> = entries.into_iter().take_while(|e| e.leaf_index < checkpoint.size).collect();
     let last = covered.last().ok_or_else(|| Error::NotFound(did.to_string()))?;
     let proof = ledger.inclusion_proof(last.leaf_index, checkpoint.size).await.map_err(proof_error)?;
     merkle::verify_inclusion(

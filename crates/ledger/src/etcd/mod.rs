@@ -26,6 +26,7 @@ mod election;
 mod keys;
 mod members;
 mod tree;
+mod watch;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,6 +43,7 @@ use self::commit::{Committer, NewEntry, Outcome, parse_u64, unchanged};
 use self::keys::{Keys, prefix_end};
 use self::members::Members;
 use self::tree::{NodeMap, Pass, Recorder, TipsTree};
+use self::watch::Watched;
 use crate::ledger::{Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof};
 use crate::log::{self, DidState, Method};
 use crate::merkle::{self, Hash, ProofError, TreeError};
@@ -142,6 +144,9 @@ impl EtcdConfig {
 pub struct EtcdConnection {
     members: Arc<Members>,
     timeout: Duration,
+    endpoints: Vec<String>,
+    /// Options for watches: no request time limit (a watch lasts).
+    watch_options: ConnectOptions,
 }
 
 impl std::fmt::Debug for EtcdConnection {
@@ -155,7 +160,6 @@ impl EtcdConnection {
     pub async fn connect(config: &EtcdConfig) -> Result<Self, LedgerError> {
         let mut options = ConnectOptions::new()
             .with_connect_timeout(config.request_timeout)
-            .with_timeout(config.request_timeout)
             .with_keep_alive(Duration::from_secs(5), config.request_timeout);
         if let Some(tls) = &config.tls {
             let mut tls_options = TlsOptions::new().ca_certificate(Certificate::from_pem(&tls.ca_pem));
@@ -164,15 +168,33 @@ impl EtcdConnection {
             }
             options = options.with_tls(tls_options);
         }
-        let members = Members::connect(&config.endpoints, options).await.map_err(unavailable)?;
-        Ok(Self { members: Arc::new(members), timeout: config.request_timeout })
+        let members =
+            Members::connect(&config.endpoints, options.clone().with_timeout(config.request_timeout))
+                .await
+                .map_err(unavailable)?;
+        Ok(Self {
+            members: Arc::new(members),
+            timeout: config.request_timeout,
+            endpoints: config.endpoints.clone(),
+            watch_options: options,
+        })
     }
 
     /// The ledger of `config`'s prefix and origin on this connection. Needs
-    /// a tokio runtime (it starts the commit task).
+    /// a tokio runtime (it starts the commit task and the checkpoint watch).
     pub fn ledger(&self, config: &EtcdConfig) -> EtcdLedger {
         let keys = Keys::new(&config.prefix);
+        let watched = Arc::new(Watched::default());
+        let watch = watch::spawn(
+            Arc::clone(&watched),
+            self.endpoints.clone(),
+            self.watch_options.clone(),
+            keys.latest_checkpoint(),
+            EtcdLedger::parse_checkpoint,
+        );
         EtcdLedger {
+            watched,
+            watch,
             members: Arc::clone(&self.members),
             committer: Committer::spawn(Arc::clone(&self.members), keys.clone(), self.timeout),
             keys,
@@ -203,6 +225,15 @@ pub struct EtcdLedger {
     cache: StdMutex<Cache>,
     /// The tips tree of the latest size asked for.
     tips: tokio::sync::Mutex<TipsTree>,
+    /// The latest checkpoint, kept current by a watch.
+    watched: Arc<Watched>,
+    watch: tokio::task::AbortHandle,
+}
+
+impl Drop for EtcdLedger {
+    fn drop(&mut self) {
+        self.watch.abort();
+    }
 }
 
 impl std::fmt::Debug for EtcdLedger {
@@ -673,6 +704,13 @@ impl EtcdLedger {
             return Err(corrupt(format!("leaves {}..{size} are not all stored", tips.size)));
         }
         let first = tips.size;
+        if let Ok(mut cache) = self.cache.lock() {
+            for (i, kv) in leaves.iter().enumerate() {
+                if let Ok(line) = std::str::from_utf8(kv.value()) {
+                    cache.add_leaf(first + i as u64, line);
+                }
+            }
+        }
         for (i, kv) in leaves.iter().enumerate() {
             let entry: Value = serde_json::from_slice(kv.value())
                 .map_err(|e| corrupt(format!("leaf {}: {e}", first + i as u64)))?;
@@ -687,6 +725,32 @@ impl EtcdLedger {
         }
         tips.set_size(size);
         Ok(())
+    }
+
+    /// Brings `tips` to `size` (a size the tree has).
+    async fn tips_at(&self, tips: &mut TipsTree, size: u64) -> Result<(), LedgerError> {
+        if tips.size != size {
+            if let Err(LedgerError::Proof(_)) = self.check_size(size).await {
+                return Err(LedgerError::Unavailable(format!(
+                    "no tips tree for a checkpoint of size {size}"
+                )));
+            }
+            self.advance_tips(tips, size).await?;
+        }
+        Ok(())
+    }
+
+    /// `did`'s entries at `leaves`, read from the cache or etcd.
+    async fn entries(&self, did: &str, leaves: Vec<u64>) -> Result<Vec<StoredEntry>, LedgerError> {
+        let lines = self.read_leaves(&leaves, Read::Available).await?;
+        leaves
+            .into_iter()
+            .zip(lines)
+            .map(|(leaf_index, line)| {
+                let line = line.ok_or_else(|| corrupt(format!("leaf {leaf_index} of {did} is missing")))?;
+                Ok(StoredEntry { line, leaf_index })
+            })
+            .collect()
     }
 
     fn parse_checkpoint(note: &[u8]) -> Result<SignedCheckpoint, LedgerError> {
@@ -733,7 +797,9 @@ impl EtcdLedger {
                 TxnOp::put(self.keys.latest_checkpoint(), note.as_bytes(), None),
             ]);
             if self.txn(txn).await?.succeeded() {
-                return Ok(SignedCheckpoint { size, root, note });
+                let signed = SignedCheckpoint { size, root, note };
+                self.watched.advance(signed.clone());
+                return Ok(signed);
             }
             self.check_fence(fence).await?;
         }
@@ -811,15 +877,23 @@ impl Ledger for EtcdLedger {
         }
         let leaves: Vec<u64> =
             index.iter().map(|kv| parse_u64(kv.value()).map_err(corrupt)).collect::<Result<_, _>>()?;
-        let lines = self.read_leaves(&leaves, Read::Available).await?;
-        leaves
-            .into_iter()
-            .zip(lines)
-            .map(|(leaf_index, line)| {
-                let line = line.ok_or_else(|| corrupt(format!("leaf {leaf_index} of {did} is missing")))?;
-                Ok(StoredEntry { line, leaf_index })
-            })
-            .collect()
+        self.entries(did, leaves).await
+    }
+
+    async fn log_at(&self, did: &str, size: u64) -> Result<Vec<StoredEntry>, LedgerError> {
+        let leaves: Vec<u64> = {
+            let mut tips = self.tips.lock().await;
+            // A larger tips tree holds the log below `size` too (a DID's
+            // leaves only grow): no need to go back.
+            if tips.size < size {
+                self.tips_at(&mut tips, size).await?;
+            }
+            tips.leaves(did).unwrap_or_default().iter().copied().take_while(|&i| i < size).collect()
+        };
+        if leaves.is_empty() {
+            return Err(LedgerError::NotFound(did.to_owned()));
+        }
+        self.entries(did, leaves).await
     }
 
     async fn tip(&self, did: &str) -> Result<DidState, LedgerError> {
@@ -850,6 +924,13 @@ impl Ledger for EtcdLedger {
     }
 
     async fn latest_checkpoint(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
+        match self.watched.get() {
+            Some(latest) => Ok(latest),
+            None => self.latest_checkpoint_now().await,
+        }
+    }
+
+    async fn latest_checkpoint_now(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
         let kv = self.get(&self.keys.latest_checkpoint(), Read::Available).await?;
         kv.map(|kv| Self::parse_checkpoint(kv.value())).transpose()
     }
@@ -866,14 +947,7 @@ impl Ledger for EtcdLedger {
 
     async fn tip_proof(&self, did: &str, size: u64) -> Result<TipProof, LedgerError> {
         let mut tips = self.tips.lock().await;
-        if tips.size != size {
-            if let Err(LedgerError::Proof(_)) = self.check_size(size).await {
-                return Err(LedgerError::Unavailable(format!(
-                    "no tips tree for a checkpoint of size {size}"
-                )));
-            }
-            self.advance_tips(&mut tips, size).await?;
-        }
+        self.tips_at(&mut tips, size).await?;
         match tips.proof(did) {
             Some(proof) => Ok(proof?),
             None => Err(LedgerError::NotFound(did.to_owned())),

@@ -73,13 +73,15 @@ pub(crate) fn frontier(size: u64) -> Vec<(u8, u64)> {
     (0..64u8).filter(|l| size >> l & 1 == 1).map(|l| (l, (size >> l) - 1)).collect()
 }
 
-/// The tips tree of one tree size: every DID's latest entry below it.
+/// The tips tree of one tree size: every DID's latest entry below it, and
+/// the leaf indices of each DID's log (so a log below that size needs no
+/// index read).
 #[derive(Debug, Default)]
 pub(crate) struct TipsTree {
     /// The tree size it covers.
     pub(crate) size: u64,
-    /// DID → (leaf index, entry hash) of its latest entry.
-    records: BTreeMap<String, (u64, String)>,
+    /// DID → its leaf indices, oldest first, and its latest entry's hash.
+    records: BTreeMap<String, (Vec<u64>, String)>,
     /// Sorted DIDs (positions) and the tree over their records, built on demand.
     built: Option<(Vec<String>, MemoryTree)>,
 }
@@ -87,7 +89,9 @@ pub(crate) struct TipsTree {
 impl TipsTree {
     /// Takes in leaf `index` of DID `did` with `entry_hash`.
     pub(crate) fn push(&mut self, index: u64, did: String, entry_hash: String) {
-        self.records.insert(did, (index, entry_hash));
+        let record = self.records.entry(did).or_default();
+        record.0.push(index);
+        record.1 = entry_hash;
         self.size = index + 1;
         self.built = None;
     }
@@ -101,9 +105,9 @@ impl TipsTree {
         self.built.get_or_insert_with(|| {
             let mut tree = MemoryTree::new();
             let mut dids = Vec::with_capacity(self.records.len());
-            for (did, (leaf_index, entry_hash)) in &self.records {
-                let record =
-                    TipRecord { did: did.clone(), leaf_index: *leaf_index, entry_hash: entry_hash.clone() };
+            for (did, (leaves, entry_hash)) in &self.records {
+                let leaf_index = leaves.last().copied().unwrap_or_default();
+                let record = TipRecord { did: did.clone(), leaf_index, entry_hash: entry_hash.clone() };
                 tree.push(&record.leaf_data());
                 dids.push(did.clone());
             }
@@ -119,7 +123,8 @@ impl TipsTree {
 
     /// `did`'s record with its inclusion proof, if the DID is in the tree.
     pub(crate) fn proof(&mut self, did: &str) -> Option<Result<TipProof, merkle::ProofError>> {
-        let (leaf_index, entry_hash) = self.records.get(did).cloned()?;
+        let (leaves, entry_hash) = self.records.get(did)?;
+        let (leaf_index, entry_hash) = (leaves.last().copied().unwrap_or_default(), entry_hash.clone());
         let (dids, tree) = self.build();
         let position = dids.binary_search_by(|d| d.as_str().cmp(did)).ok()? as u64;
         let count = tree.size();
@@ -129,6 +134,11 @@ impl TipsTree {
             count,
             proof,
         }))
+    }
+
+    /// The leaf indices of `did`'s entries below [`Self::size`], oldest first.
+    pub(crate) fn leaves(&self, did: &str) -> Option<&[u64]> {
+        self.records.get(did).map(|(leaves, _)| leaves.as_slice())
     }
 }
 

@@ -134,18 +134,37 @@ impl Cluster {
         self.spawn(i);
     }
 
-    /// Whether member `i` answers `/health` with a leader.
-    pub fn healthy(&self, i: usize) -> bool {
-        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.members[i].client_port)) else {
-            return false;
-        };
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-        if stream.write_all(b"GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").is_err() {
-            return false;
-        }
+    /// Member `i`'s answer to `GET path` on its client port (`None`: no answer).
+    fn http_get(&self, i: usize, path: &str) -> Option<String> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.members[i].client_port)).ok()?;
+        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        stream.write_all(format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").as_bytes()).ok()?;
         let mut body = String::new();
         let _ = stream.read_to_string(&mut body);
-        body.contains("\"health\":\"true\"")
+        Some(body)
+    }
+
+    /// Whether member `i` answers `/health` with a leader.
+    pub fn healthy(&self, i: usize) -> bool {
+        self.http_get(i, "/health").is_some_and(|body| body.contains("\"health\":\"true\""))
+    }
+
+    /// The key-value requests (range, put, txn, …) all members have been
+    /// sent so far, from their metrics.
+    pub fn kv_requests(&self) -> u64 {
+        let counted = |line: &str| {
+            line.starts_with("grpc_server_started_total{")
+                && line.contains("grpc_service=\"etcdserverpb.KV\"")
+        };
+        (0..self.members.len())
+            .filter_map(|i| self.http_get(i, "/metrics"))
+            .flat_map(|body| {
+                body.lines()
+                    .filter(|l| counted(l))
+                    .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+                    .collect::<Vec<_>>()
+            })
+            .sum::<f64>() as u64
     }
 
     /// Waits until the members `which` are healthy.

@@ -21,198 +21,61 @@
 #[path = "../../crates/ledger/tests/cluster/mod.rs"]
 mod cluster;
 
-use std::io::{BufRead as _, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use didam_credential::{KeyType, SecretKey};
+use cluster::{Cluster, new_entry};
+use common::daemon::Daemon;
+use common::{Client, Outcome, checkpointed, didam_did, env_or, gets};
 use didam_ledger::Ledger as _;
-use didam_ledger::log::{self, EntryDraft, Method};
-use didam_registry::{HttpLedger, method};
-use serde_json::{Value, json};
+use didam_registry::HttpLedger;
+use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_didam-resolver");
-const ORIGIN: &str = "bench.test/ledger";
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-/// A daemon, killed when dropped.
-struct Daemon {
-    child: Child,
-    base: String,
-}
-
-impl Daemon {
-    fn start(dir: &Path, key: &Path, pass: &Path, ledger: Option<&str>) -> Self {
-        let mut command = Command::new(BIN);
-        command
-            .args(["--listen", "127.0.0.1:0", "--rate-limit", "0", "--checkpoint-interval-ms", "200"])
-            .arg("--data-dir")
-            .arg(dir)
-            .arg("--checkpoint-key")
-            .arg(key)
-            .arg("--checkpoint-key-passphrase-file")
-            .arg(pass)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(
-                std::fs::File::create(dir.with_extension("log")).map_or_else(|_| Stdio::null(), Stdio::from),
-            );
-        if let Some(ledger) = ledger {
-            command.args(["--ledger", ledger]);
-        }
-        let mut child = command.spawn().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let Some(base) = line.trim().strip_prefix("listening on ") else {
-            let _ = child.kill();
-            panic!("the daemon did not start: {line:?}");
-        };
-        Self { base: base.to_owned(), child }
+/// A daemon on the etcd ledger at `ledger` (`None`: the embedded ledger).
+fn start_daemon(name: &str, ledger: Option<&str>) -> Daemon {
+    let mut extra = vec!["--checkpoint-interval-ms", "200"];
+    if let Some(url) = ledger {
+        extra.extend(["--ledger", url]);
     }
+    Daemon::start_logging(name, &extra, Some("warn"))
 }
 
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Appends of new DIDs through one daemon; none may be a duplicate.
+struct Append {
+    ledger: HttpLedger,
+    entries: Arc<Vec<Value>>,
 }
 
-/// Latencies of one workload.
-struct Outcome {
-    elapsed: Duration,
-    latencies: Vec<Duration>,
-}
-
-impl Outcome {
-    fn new(elapsed: Duration, mut latencies: Vec<Duration>) -> Self {
-        latencies.sort_unstable();
-        Self { elapsed, latencies }
+impl Client for Append {
+    async fn call(&mut self, i: usize) {
+        let receipt = self.ledger.append(&self.entries[i]).await.unwrap();
+        assert!(!receipt.duplicate);
     }
-
-    fn percentile(&self, p: f64) -> Duration {
-        let i = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
-        self.latencies.get(i).copied().unwrap_or_default()
-    }
-
-    fn print(&self, name: &str) {
-        println!(
-            "{name:<34} {:>7} {:>7.2} {:>9.0} {:>8.2} {:>8.2}",
-            self.latencies.len(),
-            self.elapsed.as_secs_f64(),
-            self.latencies.len() as f64 / self.elapsed.as_secs_f64(),
-            self.percentile(0.50).as_secs_f64() * 1e3,
-            self.percentile(0.99).as_secs_f64() * 1e3,
-        );
-    }
-}
-
-async fn new_entry() -> Value {
-    let (key, next) = (SecretKey::generate(KeyType::Ed25519), SecretKey::generate(KeyType::Ed25519));
-    let mut parameters = serde_json::Map::new();
-    parameters.insert("updateKeys".into(), json!([key.public_key().to_multikey()]));
-    parameters.insert("nextKeyHashes".into(), json!([log::key_hash(&next.public_key().to_multikey())]));
-    let draft = EntryDraft {
-        parameters,
-        document: json!({ "@context": ["https://www.w3.org/ns/did/v1"], "id": "did:didam:{SCID}" }),
-        version_time: chrono::Utc::now() - chrono::Duration::seconds(10),
-    };
-    log::create_entry(Method::Didam, draft, &key).await.unwrap()
 }
 
 /// Appends `entries` through `bases` (client i uses daemon i % 2) from
 /// `clients` concurrent clients, until done or `cap`.
 async fn appends(bases: &[String], entries: Vec<Value>, clients: usize, cap: Duration) -> Outcome {
     let entries = Arc::new(entries);
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let deadline = started + cap;
-    let mut tasks = Vec::new();
-    for c in 0..clients {
-        let ledger = HttpLedger::new(&bases[c % bases.len()]).unwrap();
-        let (entries, next) = (Arc::clone(&entries), Arc::clone(&next));
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= entries.len() || Instant::now() >= deadline {
-                    return latencies;
-                }
-                let t = Instant::now();
-                let receipt = ledger.append(&entries[i]).await.unwrap();
-                assert!(!receipt.duplicate);
-                latencies.push(t.elapsed());
-            }
-        }));
-    }
-    let mut latencies = Vec::new();
-    for t in tasks {
-        latencies.extend(t.await.unwrap());
-    }
-    Outcome::new(started.elapsed(), latencies)
+    common::run(clients, entries.len(), cap, |c| Append {
+        ledger: HttpLedger::new(&bases[c % bases.len()]).unwrap(),
+        entries: Arc::clone(&entries),
+    })
+    .await
 }
 
-/// `count` GETs of `url` (or fewer, when `cap` passes first); every answer a 200.
-async fn gets(url: &str, clients: usize, count: usize, cap: Duration) -> Outcome {
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let deadline = started + cap;
-    let mut tasks = Vec::new();
-    for _ in 0..clients {
-        let (url, next) = (url.to_owned(), Arc::clone(&next));
-        tasks.push(tokio::spawn(async move {
-            let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
-            let mut latencies = Vec::new();
-            while next.fetch_add(1, Ordering::Relaxed) < count && Instant::now() < deadline {
-                let t = Instant::now();
-                let response = client.get(&url).send().await.unwrap();
-                let status = response.status();
-                let body = response.bytes().await.unwrap();
-                assert_eq!(status, reqwest::StatusCode::OK, "{url}: {}", String::from_utf8_lossy(&body));
-                latencies.push(t.elapsed());
-            }
-            latencies
-        }));
-    }
-    let mut latencies = Vec::new();
-    for t in tasks {
-        latencies.extend(t.await.unwrap());
-    }
-    Outcome::new(started.elapsed(), latencies)
-}
-
-/// Creates a did:didam DID through `base` and waits until `reader` serves a
-/// checkpoint covering it.
-async fn didam_did(base: &str, reader: &str) -> String {
-    let ledger = HttpLedger::new(base).unwrap();
-    let (update, next, signing) = (
-        SecretKey::generate(KeyType::Ed25519),
-        SecretKey::generate(KeyType::Ed25519),
-        SecretKey::generate(KeyType::Ed25519),
+/// One row of the table.
+fn print_row(name: &str, o: &Outcome) {
+    println!(
+        "{name:<34} {:>7} {:>7.2} {:>9.0} {:>8.2} {:>8.2}",
+        o.count(),
+        o.elapsed.as_secs_f64(),
+        o.per_second(),
+        o.percentile_ms(0.50),
+        o.percentile_ms(0.99),
     );
-    let doc = method::document_with_keys("did:didam:{SCID}", &[signing.public_key()]);
-    let (did, receipt) =
-        method::create(&ledger, &update, &next.public_key(), doc, chrono::Utc::now()).await.unwrap();
-    let reader = HttpLedger::new(reader).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while reader.latest_checkpoint().await.unwrap().is_none_or(|c| c.size <= receipt.leaf_index) {
-        assert!(Instant::now() < deadline, "no checkpoint");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    did.as_str().to_owned()
-}
-
-fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("didam-etcd-load-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn main() {
@@ -222,23 +85,11 @@ fn main() {
     let resolves = env_or("LOAD_RESOLVES", if smoke { 100 } else { 5000 });
     let cap = Duration::from_secs(env_or("LOAD_SECONDS", if smoke { 10 } else { 20 }) as u64);
 
-    let dir = temp_dir();
-    let (key, pass) = (dir.join("checkpoint.age"), dir.join("passphrase"));
-    std::fs::write(&pass, "bench passphrase\n").unwrap();
-    let out = Command::new(BIN)
-        .args(["keygen", "--origin", ORIGIN, "--out"])
-        .arg(&key)
-        .arg("--passphrase-file")
-        .arg(&pass)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "keygen: {}", String::from_utf8_lossy(&out.stderr));
-
-    let cluster = cluster::Cluster::start("bench");
+    let cluster = Cluster::start("bench");
     let url = cluster.ledger_url();
-    let d1 = Daemon::start(&dir.join("d1"), &key, &pass, Some(&url));
-    let d2 = Daemon::start(&dir.join("d2"), &key, &pass, Some(&url));
-    let embedded = Daemon::start(&dir.join("embedded"), &key, &pass, None);
+    let d1 = start_daemon("etcd-load-d1", Some(&url));
+    let d2 = start_daemon("etcd-load-d2", Some(&url));
+    let embedded = start_daemon("etcd-load-embedded", None);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
 
     // Entries are made before the clock starts: signing is the client's work.
@@ -266,26 +117,21 @@ fn main() {
     );
     runtime.block_on(appends(&bases, warm, clients, cap));
     let outcome = runtime.block_on(appends(&bases, entries, clients, cap));
-    outcome.print("append (new DID), both daemons");
+    print_row("append (new DID), both daemons", &outcome);
     // Resolve with the tree checkpointed (the sequencer integrates behind the
     // appends); how long it lags is a figure of its own.
-    let appended = (warm_count + outcome.latencies.len()) as u64;
+    let appended = (warm_count + outcome.count()) as u64;
     let caught_up = Instant::now();
-    runtime.block_on(async {
-        let reader = HttpLedger::new(&d2.base).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(300);
-        while reader.latest_checkpoint().await.unwrap().is_none_or(|c| c.size < appended) {
-            assert!(Instant::now() < deadline, "the sequencer did not catch up");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    });
+    let reader = HttpLedger::new(&d2.base).unwrap();
+    runtime.block_on(checkpointed(&reader, appended, Duration::from_secs(300)));
     println!(
         "checkpoint covering all {appended} entries after {:.2} s more",
         caught_up.elapsed().as_secs_f64()
     );
 
-    let on_etcd = runtime.block_on(didam_did(&d1.base, &d2.base));
-    let on_file = runtime.block_on(didam_did(&embedded.base, &embedded.base));
+    let limit = Duration::from_secs(60);
+    let on_etcd = runtime.block_on(didam_did(&d1.base, &d2.base, limit));
+    let on_file = runtime.block_on(didam_did(&embedded.base, &embedded.base, limit));
     let resolve = |base: &str, did: &str| format!("{base}/1.0/identifiers/{did}?noCache=true");
     for (name, url) in [
         ("resolve noCache, etcd, daemon 2", resolve(&d2.base, &on_etcd)),
@@ -296,8 +142,7 @@ fn main() {
         // `didam_ledger::file::write_atomic`, whose temp name is per process).
         runtime.block_on(gets(&url, 1, 1, cap));
         runtime.block_on(gets(&url, clients, clients * 4, cap));
-        runtime.block_on(gets(&url, clients, resolves, cap)).print(name);
+        print_row(name, &runtime.block_on(gets(&url, clients, resolves, cap)));
     }
     drop((d1, d2, embedded, cluster));
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -14,34 +14,18 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
-use cluster::Cluster;
+use cluster::{Cluster, new_entry};
 use common::{Daemon, client, encode, poll};
-use didam_credential::{KeyType, SecretKey};
-use didam_ledger::log::{self, EntryDraft, Method};
+use didam_credential::KeyType;
 use didam_ledger::note::{Checkpoint, NoteVerifier};
 use didam_ledger::{Ledger as _, LedgerError, SignedCheckpoint, merkle};
 use didam_registry::{CheckpointStore, HttpLedger, ResolveOptions, resolve};
 use didam_wallet::{InitOptions, KdfParams, Wallet};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 fn start_daemon(name: &str, cluster: &Cluster) -> Daemon {
     Daemon::start(name, &["--ledger", &cluster.ledger_url()])
-}
-
-/// A first did:didam entry of a new DID.
-async fn new_entry() -> Value {
-    let (key, next) = (SecretKey::generate(KeyType::Ed25519), SecretKey::generate(KeyType::Ed25519));
-    let mut parameters = serde_json::Map::new();
-    parameters.insert("updateKeys".into(), json!([key.public_key().to_multikey()]));
-    parameters.insert("nextKeyHashes".into(), json!([log::key_hash(&next.public_key().to_multikey())]));
-    let draft = EntryDraft {
-        parameters,
-        document: json!({ "@context": ["https://www.w3.org/ns/did/v1"], "id": "did:didam:{SCID}" }),
-        version_time: Utc::now() - chrono::Duration::seconds(10),
-    };
-    log::create_entry(Method::Didam, draft, &key).await.unwrap()
 }
 
 fn did_of(entry: &Value) -> String {

@@ -12,7 +12,7 @@ use chrono::Utc;
 use common::{Daemon, client, temp_dir};
 use didam_credential::did::OfflineResolver;
 use didam_credential::{CheckKind, KeyType, ProofOptions, Suite, proof};
-use didam_ledger::EmbeddedLedger;
+use didam_ledger::{EmbeddedLedger, Ledger};
 use didam_registry::web::WebLimits;
 use didam_verifier::status::{HttpStatusSource, StatusListIssuer, StatusPurpose, StatusSource};
 use didam_verifier::{FetchError, Policy, Verifier};
@@ -52,6 +52,30 @@ fn issuer_wallet(name: &str) -> (Wallet, String, std::path::PathBuf) {
     (wallet, did, dir)
 }
 
+/// Issues the example credential for did:example:alice with a revocation
+/// entry, its list on `ledger` or in `directory`; the credential and the
+/// list's URL.
+async fn issue_revocable<L: Ledger>(
+    wallet: &Wallet,
+    ledger: Option<&L>,
+    directory: Option<&StatusDirectory>,
+    issuer: &str,
+) -> (Value, String) {
+    let signed = wallet
+        .issue_with_status(
+            ledger,
+            directory,
+            &unsigned("did:example:alice"),
+            issuer,
+            Suite::EddsaJcs2022,
+            &[StatusPurpose::Revocation],
+        )
+        .await
+        .unwrap();
+    let url = signed["credentialStatus"]["statusListCredential"].as_str().unwrap().to_owned();
+    (signed, url)
+}
+
 /// The status list file `url` names in the served folder.
 fn file_of(url: &str) -> String {
     url.rsplit('/').next().unwrap().to_owned()
@@ -76,18 +100,7 @@ async fn a_did_key_issuers_list_is_served_by_the_daemon_and_revocation_fails_ver
         ],
     );
     let target = StatusDirectory { dir: status_dir.clone(), base_url: d.url("/status") };
-    let signed = wallet
-        .issue_with_status::<EmbeddedLedger>(
-            None,
-            Some(&target),
-            &unsigned("did:example:alice"),
-            &issuer,
-            Suite::EddsaJcs2022,
-            &[StatusPurpose::Revocation],
-        )
-        .await
-        .unwrap();
-    let url = signed["credentialStatus"]["statusListCredential"].as_str().unwrap().to_owned();
+    let (signed, url) = issue_revocable::<EmbeddedLedger>(&wallet, None, Some(&target), &issuer).await;
     assert!(url.starts_with(&d.url("/status/revocation-")), "{url}");
 
     // The daemon serves the file with its media type and caching headers.
@@ -224,18 +237,7 @@ async fn the_vc_api_checks_a_did_didam_issuers_list_on_the_ledger() {
     let options = InitOptions { kdf: Some(KdfParams::FLOOR) };
     let (wallet, rrs) = Wallet::init(&dir.join("wallet"), b"a test passphrase", &options).unwrap();
     let issuer = wallet.create_did(&ledger, &d.base, &rrs, &[KeyType::Ed25519]).await.unwrap().did;
-    let signed = wallet
-        .issue_with_status(
-            Some(&ledger),
-            None,
-            &unsigned("did:example:alice"),
-            &issuer,
-            Suite::EddsaJcs2022,
-            &[StatusPurpose::Revocation],
-        )
-        .await
-        .unwrap();
-    let url = signed["credentialStatus"]["statusListCredential"].as_str().unwrap().to_owned();
+    let (signed, url) = issue_revocable(&wallet, Some(&ledger), None, &issuer).await;
     assert!(url.starts_with(&format!("{issuer}/resources/")), "{url}");
 
     let body = json!({ "verifiableCredential": signed });

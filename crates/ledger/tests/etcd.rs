@@ -7,29 +7,14 @@ mod cluster;
 
 use std::time::Duration;
 
-use chrono::Utc;
-use cluster::Cluster;
+use cluster::{Cluster, new_entry};
 use didam_credential::{KeyType, SecretKey};
 use didam_ledger::etcd::EtcdConnection;
-use didam_ledger::log::{self, EntryDraft, Method};
 use didam_ledger::note::NoteSigner;
 use didam_ledger::{EtcdConfig, EtcdLedger, Ledger as _, LedgerError, conformance};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const ORIGIN: &str = "didam.test/ledger";
-
-async fn new_entry() -> Value {
-    let (key, next) = (SecretKey::generate(KeyType::Ed25519), SecretKey::generate(KeyType::Ed25519));
-    let mut parameters = serde_json::Map::new();
-    parameters.insert("updateKeys".into(), json!([key.public_key().to_multikey()]));
-    parameters.insert("nextKeyHashes".into(), json!([log::key_hash(&next.public_key().to_multikey())]));
-    let draft = EntryDraft {
-        parameters,
-        document: json!({ "@context": ["https://www.w3.org/ns/did/v1"], "id": "did:didam:{SCID}" }),
-        version_time: Utc::now() - chrono::Duration::seconds(10),
-    };
-    log::create_entry(Method::Didam, draft, &key).await.unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn etcd_ledger_passes_the_conformance_suite() {

@@ -1,5 +1,8 @@
 //! Starts the real `didam-resolver` binary in a temp dir, with its own
 //! ledger and checkpoint key, and stops it when dropped.
+//!
+//! The load benchmarks include this file too (through `#[path]` from
+//! resolver/benches/common/mod.rs).
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead as _, BufReader};
@@ -63,8 +66,15 @@ pub struct Daemon {
 }
 
 impl Daemon {
-    /// Starts a daemon with a checkpoint key, no rate limit, and `extra` flags.
+    /// Starts a daemon with a checkpoint key and `extra` flags; no rate limit
+    /// and a checkpoint every 50 ms unless `extra` says otherwise.
     pub fn start(name: &str, extra: &[&str]) -> Self {
+        Self::start_logging(name, extra, None)
+    }
+
+    /// As [`Daemon::start`], with `RUST_LOG` set to `filter` (`None`: unset,
+    /// so the daemon logs every request).
+    pub fn start_logging(name: &str, extra: &[&str], filter: Option<&str>) -> Self {
         let (key, pass) = shared_key();
         let dir = temp_dir(name);
         let mut args: Vec<String> = vec![
@@ -76,26 +86,30 @@ impl Daemon {
             key.display().to_string(),
             "--checkpoint-key-passphrase-file".into(),
             pass.display().to_string(),
-            "--checkpoint-interval-ms".into(),
-            "50".into(),
         ];
-        if !extra.contains(&"--rate-limit") {
-            args.extend(["--rate-limit".into(), "0".into()]);
+        for (flag, default) in [("--checkpoint-interval-ms", "50"), ("--rate-limit", "0")] {
+            if !extra.contains(&flag) {
+                args.extend([flag.into(), default.into()]);
+            }
         }
         args.extend(extra.iter().map(|s| s.to_string()));
-        Self::spawn(dir, &args)
+        Self::spawn_logging(dir, &args, filter)
     }
 
     /// Starts the binary with exactly `args`.
     pub fn spawn(dir: PathBuf, args: &[String]) -> Self {
+        Self::spawn_logging(dir, args, None)
+    }
+
+    fn spawn_logging(dir: PathBuf, args: &[String], filter: Option<&str>) -> Self {
         let stderr = std::fs::File::create(dir.join("stderr.log")).unwrap();
-        let mut child = Command::new(BIN)
-            .args(args)
-            .env_remove("RUST_LOG")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(stderr))
-            .spawn()
-            .unwrap();
+        let mut command = Command::new(BIN);
+        match filter {
+            Some(filter) => command.env("RUST_LOG", filter),
+            None => command.env_remove("RUST_LOG"),
+        };
+        let mut child =
+            command.args(args).stdout(Stdio::piped()).stderr(Stdio::from(stderr)).spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {

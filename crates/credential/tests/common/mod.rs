@@ -1,4 +1,5 @@
-//! Shared helpers of the engine's integration tests.
+//! Shared helpers of the engine's integration tests; the verifier's tests
+//! include this file too (through `#[path]`).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
 use std::path::{Path, PathBuf};

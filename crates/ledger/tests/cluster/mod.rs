@@ -1,8 +1,9 @@
 //! A real three-member etcd cluster on loopback ports for tests: its own
-//! temp folder, every member stopped when the cluster is dropped.
+//! temp folder, every member stopped when the cluster is dropped; and the
+//! entries (new DIDs) appended to it.
 //!
-//! Shared by crates/ledger/tests/etcd.rs and resolver/tests/etcd_cluster.rs
-//! (through `#[path]`). Needs the `etcd` binary (Debian `etcd-server`;
+//! Shared by crates/ledger/tests/etcd.rs, resolver/tests/etcd_cluster.rs and
+//! resolver/benches/etcd_load.rs (through `#[path]`). Needs the `etcd` binary (Debian `etcd-server`;
 //! scripts/test installs it) and fails, never skips, without it.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -12,6 +13,10 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+use didam_credential::{KeyType, SecretKey};
+use didam_ledger::log::{self, EntryDraft, Method};
+use serde_json::{Value, json};
 
 /// The etcd binary: `$DIDAM_ETCD_BIN` or `etcd` on the PATH.
 pub fn etcd_bin() -> String {
@@ -219,4 +224,18 @@ impl Drop for Cluster {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// A first did:didam entry of a new DID.
+pub async fn new_entry() -> Value {
+    let (key, next) = (SecretKey::generate(KeyType::Ed25519), SecretKey::generate(KeyType::Ed25519));
+    let mut parameters = serde_json::Map::new();
+    parameters.insert("updateKeys".into(), json!([key.public_key().to_multikey()]));
+    parameters.insert("nextKeyHashes".into(), json!([log::key_hash(&next.public_key().to_multikey())]));
+    let draft = EntryDraft {
+        parameters,
+        document: json!({ "@context": ["https://www.w3.org/ns/did/v1"], "id": "did:didam:{SCID}" }),
+        version_time: chrono::Utc::now() - chrono::Duration::seconds(10),
+    };
+    log::create_entry(Method::Didam, draft, &key).await.unwrap()
 }

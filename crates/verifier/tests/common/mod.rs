@@ -3,8 +3,6 @@
 //! lists.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
-use std::path::{Path, PathBuf};
-
 use chrono::{DateTime, Duration, Utc};
 use didam_credential::did::{self, OfflineResolver, ProofPurpose};
 use didam_credential::proof::{self, ProofOptions};
@@ -13,19 +11,11 @@ use didam_verifier::status::{StaticStatusSource, StatusListIssuer, StatusPurpose
 use didam_verifier::{CheckKind, Outcome, Policy, Verifier};
 use serde_json::{Value, json};
 
-/// The `shared/` folder beside the repository (or `DIDAM_SHARED`).
-pub fn shared() -> PathBuf {
-    let dir = std::env::var_os("DIDAM_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    assert!(dir.join("w3c-vectors").is_dir(), "W3C vectors not found under {}", dir.display());
-    dir
-}
-
-/// Runs a future to completion.
-pub fn run<F: std::future::Future>(f: F) -> F::Output {
-    futures::executor::block_on(f)
-}
+// The vector folder and `run`, as the credential crate's tests have them.
+#[path = "../../../credential/tests/common/mod.rs"]
+mod vectors;
+#[allow(unused_imports)] // Not every test binary uses both.
+pub use vectors::{run, shared};
 
 /// The fixed time the tests judge validity at.
 pub fn now() -> DateTime<Utc> {

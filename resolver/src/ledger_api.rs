@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use didam_ledger::{Ledger as _, LedgerError};
+use didam_ledger::{Ledger as _, LedgerError, SignedCheckpoint};
 use didam_registry::http::{
     LedgerProblem, LogBody, LogEntryBody, ProofBody, ReceiptBody, SizeBody, TipProofBody, problem,
 };
@@ -49,6 +49,11 @@ fn text(body: String) -> Response {
 
 fn no_checkpoint(detail: &str) -> ApiError {
     ApiError(LedgerProblem::new(problem::NO_CHECKPOINT, 404, "No checkpoint", detail))
+}
+
+/// The latest checkpoint; a 404 problem while the ledger has none.
+async fn latest_checkpoint(state: &AppState) -> Result<SignedCheckpoint, ApiError> {
+    state.ledger.latest_checkpoint().await?.ok_or_else(|| no_checkpoint("no checkpoint yet"))
 }
 
 /// Submits a DID log entry. Idempotent: re-submitting an accepted entry
@@ -148,9 +153,7 @@ pub async fn tip_proof(
 ) -> Result<Json<TipProofBody>, ApiError> {
     let size = match q.size {
         Some(size) => size,
-        None => {
-            state.ledger.latest_checkpoint().await?.ok_or_else(|| no_checkpoint("no checkpoint yet"))?.size
-        }
+        None => latest_checkpoint(&state).await?.size,
     };
     Ok(Json(state.ledger.tip_proof(&did, size).await?.into()))
 }
@@ -244,8 +247,7 @@ pub async fn consistency(
     )
 )]
 pub async fn checkpoint(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
-    let latest = state.ledger.latest_checkpoint().await?.ok_or_else(|| no_checkpoint("no checkpoint yet"))?;
-    Ok(text(latest.note))
+    Ok(text(latest_checkpoint(&state).await?.note))
 }
 
 /// The checkpoint verifier key (`<origin>+<key id>+<key>`), for clients to pin.

@@ -100,6 +100,11 @@ fn bad_request(detail: impl AsRef<str>) -> Response {
     problem::plain(StatusCode::BAD_REQUEST, INVALID_REQUEST, "Invalid request", detail.as_ref())
 }
 
+/// A 500 answer: our fault, logged by the caller.
+fn internal_error(detail: &str) -> Response {
+    problem::plain(StatusCode::INTERNAL_SERVER_ERROR, "about:blank", "Internal error", detail)
+}
+
 /// Parses a JSON body, or says why it is not `shape` (for a 400).
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8], shape: &str) -> Result<T, String> {
     serde_json::from_slice(body).map_err(|e| format!("expected {shape}: {e}"))
@@ -318,12 +323,7 @@ async fn verify(vc: &Arc<VcVerifier>, text: String, subject: Subject, warnings: 
         Ok(Err(e)) => error_response(&e, warnings),
         Err(e) => {
             tracing::error!(error = %e, "the verification task failed");
-            problem::plain(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "about:blank",
-                "Internal error",
-                "the verification failed; see the daemon's log",
-            )
+            internal_error("the verification failed; see the daemon's log")
         }
     }
 }
@@ -401,12 +401,7 @@ fn issue_error(e: &WalletError) -> Response {
         }
         other => {
             tracing::error!(error = %other, "issuing failed");
-            problem::plain(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "about:blank",
-                "Internal error",
-                "the issuer wallet failed; see the daemon's log",
-            )
+            internal_error("the issuer wallet failed; see the daemon's log")
         }
     }
 }

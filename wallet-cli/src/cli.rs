@@ -226,9 +226,8 @@ pub(crate) struct StatusArgs {
     /// The credential: its id (as `didam vc list`/`issue` show it) or a file
     /// holding it.
     pub(crate) credential: String,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) print: JsonArg,
 }
 
 #[derive(Debug, Args)]
@@ -237,6 +236,7 @@ pub(crate) struct FileArg {
     pub(crate) file: PathBuf,
 }
 
+// `--json`, alone or flattened into a command's other options.
 #[derive(Debug, Args)]
 pub(crate) struct JsonArg {
     /// Print JSON.
@@ -338,9 +338,8 @@ pub(crate) struct InitArgs {
     /// Read the new passphrase from this file instead of a prompt.
     #[arg(long)]
     pub(crate) new_passphrase_file: Option<PathBuf>,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) print: JsonArg,
 }
 
 #[derive(Debug, Args)]
@@ -349,9 +348,8 @@ pub(crate) struct BackupArgs {
     /// an existing file is never replaced.
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) print: JsonArg,
 }
 
 #[derive(Debug, Args)]
@@ -371,9 +369,8 @@ pub(crate) struct RecoverArgs {
     /// Key-derivation cost of the rebuilt wallet: `calibrate` or `floor`.
     #[arg(long, default_value = "calibrate")]
     pub(crate) kdf: String,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) print: JsonArg,
 }
 
 #[derive(Debug, Args)]
@@ -397,9 +394,8 @@ pub(crate) struct CompromiseArgs {
     /// Key-derivation cost: `calibrate` or `floor`.
     #[arg(long, default_value = "calibrate")]
     pub(crate) kdf: String,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) print: JsonArg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -425,9 +421,8 @@ pub(crate) struct SharesVerifyArgs {
     /// Share files (one share per line).
     #[arg(required = true)]
     pub(crate) files: Vec<PathBuf>,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) print: JsonArg,
 }
 
 #[derive(Debug, Args)]
@@ -498,9 +493,8 @@ pub(crate) struct CreateArgs {
     /// Signing key types (comma-separated): ed25519, p256, secp256k1, p384.
     #[arg(long, value_delimiter = ',', default_value = "ed25519")]
     pub(crate) key_type: Vec<String>,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) print: JsonArg,
 }
 
 #[derive(Debug, Args)]
@@ -513,18 +507,16 @@ pub(crate) struct UpdateArgs {
     /// Set the services: `id=type=endpoint` (repeatable).
     #[arg(long)]
     pub(crate) service: Vec<String>,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) print: JsonArg,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct DidArg {
     /// The DID.
     pub(crate) did: String,
-    /// Print JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) print: JsonArg,
 }
 
 #[derive(Debug, Args)]

@@ -75,22 +75,7 @@ fn a_did_didam_issuer_revokes_suspends_and_reinstates_through_the_ledger() {
     assert_eq!(outcome(&report, "status"), "ok", "{report}");
     assert_eq!(outcome(&report, "status-list-issuer"), "ok", "{report}");
     let vp = h.p("vp.json");
-    h.ok(
-        "holder",
-        &[
-            "vp",
-            "create",
-            "--holder",
-            &holder,
-            "--challenge",
-            "c-1",
-            "--domain",
-            "v.example",
-            &vc,
-            "--out",
-            &vp,
-        ],
-    );
+    h.present("holder", &holder, "c-1", "v.example", &vc, &vp);
     let vp_verify = ["vp", "verify", vp.as_str(), "--challenge", "c-1", "--domain", "v.example"];
     assert_eq!(verify(&h, &vp_verify).0, 0);
 

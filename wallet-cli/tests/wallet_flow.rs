@@ -56,57 +56,30 @@ fn issuer_and_holder_on_the_embedded_ledger_then_a_leak() {
     h.ok("holder", &["vc", "store", vc_path.to_str().unwrap()]);
     let listed = h.json("holder", &["vc", "list", "--json"]);
     assert_eq!(listed[0]["id"], "urn:uuid:0b1d4a3c-1111-4c1e-9a2f-000000000001");
-    let vp_path = h.path("vp.json");
-    h.ok(
-        "holder",
-        &[
-            "vp",
-            "create",
-            "--holder",
-            &holder,
-            "--challenge",
-            "c-42",
-            "--domain",
-            "verifier.example",
-            vc_path.to_str().unwrap(),
-            "--out",
-            vp_path.to_str().unwrap(),
-        ],
-    );
-    let good = h.run(
-        "holder",
-        &["vp", "verify", vp_path.to_str().unwrap(), "--challenge", "c-42", "--domain", "verifier.example"],
-    );
+    let vc = vc_path.to_str().unwrap();
+    let vp = h.p("vp.json");
+    h.present("holder", &holder, "c-42", "verifier.example", vc, &vp);
+    let good = h.verify_presentation("holder", &vp, "c-42", "verifier.example");
     assert_eq!(code(&good), 0, "{}", text(&good.stdout));
-    let replay = h.run(
-        "holder",
-        &["vp", "verify", vp_path.to_str().unwrap(), "--challenge", "other", "--domain", "verifier.example"],
-    );
+    let replay = h.verify_presentation("holder", &vp, "other", "verifier.example");
     assert_eq!(code(&replay), 1, "a replayed presentation is invalid: {}", text(&replay.stdout));
 
     // A policy that trusts another issuer refuses the credential.
+    let policy = h.p("policy.toml");
+    let verify_with_policy = || h.run("holder", &["vc", "verify", vc, "--policy", &policy]);
     std::fs::write(
-        h.path("policy.toml"),
+        &policy,
         "trusted_issuers = [\"did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2\"]\n",
     )
     .unwrap();
-    let out = h.run(
-        "holder",
-        &["vc", "verify", vc_path.to_str().unwrap(), "--policy", h.path("policy.toml").to_str().unwrap()],
-    );
+    let out = verify_with_policy();
     assert_eq!(code(&out), 1, "{}", text(&out.stdout));
     assert!(text(&out.stdout).contains("FAIL issuer-trust"), "{}", text(&out.stdout));
-    std::fs::write(h.path("policy.toml"), format!("trusted_issuers = [\"{issuer}\"]\n")).unwrap();
-    let out = h.run(
-        "holder",
-        &["vc", "verify", vc_path.to_str().unwrap(), "--policy", h.path("policy.toml").to_str().unwrap()],
-    );
+    std::fs::write(&policy, format!("trusted_issuers = [\"{issuer}\"]\n")).unwrap();
+    let out = verify_with_policy();
     assert_eq!(code(&out), 0, "{}", text(&out.stdout));
-    std::fs::write(h.path("policy.toml"), "trusted_isuers = []\n").unwrap();
-    let out = h.run(
-        "holder",
-        &["vc", "verify", vc_path.to_str().unwrap(), "--policy", h.path("policy.toml").to_str().unwrap()],
-    );
+    std::fs::write(&policy, "trusted_isuers = []\n").unwrap();
+    let out = verify_with_policy();
     assert_eq!(code(&out), 2, "a typo in a policy is refused: {}", text(&out.stderr));
 
     // Update and rotate.
@@ -136,54 +109,18 @@ fn issuer_and_holder_on_the_embedded_ledger_then_a_leak() {
     assert_eq!(report["rotated"].as_array().unwrap().len(), 1);
     h.ok("issuer", &["ledger", "checkpoint"]);
     // The old key's new signatures fail: the thief presents again.
-    let stolen_vp = h.path("stolen-vp.json");
-    h.ok(
-        "thief",
-        &[
-            "vp",
-            "create",
-            "--holder",
-            &holder,
-            "--challenge",
-            "c-43",
-            "--domain",
-            "verifier.example",
-            vc_path.to_str().unwrap(),
-            "--out",
-            stolen_vp.to_str().unwrap(),
-        ],
-    );
-    let out = h.run(
-        "holder",
-        &["vp", "verify", stolen_vp.to_str().unwrap(), "--challenge", "c-43", "--domain", "verifier.example"],
-    );
+    let stolen_vp = h.p("stolen-vp.json");
+    h.present("thief", &holder, "c-43", "verifier.example", vc, &stolen_vp);
+    let out = h.verify_presentation("holder", &stolen_vp, "c-43", "verifier.example");
     assert_ne!(code(&out), 0, "a presentation by the leaked key fails: {}", text(&out.stdout));
     // The thief cannot rotate: the rotation secret is not in the wallet (and
     // the thief's shares are not the owner's).
     let out = h.run("thief", &["did", "rotate", &holder]);
     assert_eq!(code(&out), 2, "{}", text(&out.stderr));
     // The owner presents with the new key.
-    let new_vp = h.path("new-vp.json");
-    h.ok(
-        "holder",
-        &[
-            "vp",
-            "create",
-            "--holder",
-            &holder,
-            "--challenge",
-            "c-44",
-            "--domain",
-            "verifier.example",
-            vc_path.to_str().unwrap(),
-            "--out",
-            new_vp.to_str().unwrap(),
-        ],
-    );
-    let out = h.run(
-        "holder",
-        &["vp", "verify", new_vp.to_str().unwrap(), "--challenge", "c-44", "--domain", "verifier.example"],
-    );
+    let new_vp = h.p("new-vp.json");
+    h.present("holder", &holder, "c-44", "verifier.example", vc, &new_vp);
+    let out = h.verify_presentation("holder", &new_vp, "c-44", "verifier.example");
     assert_eq!(code(&out), 0, "{}", text(&out.stdout));
 
     // The whole ledger verifies.

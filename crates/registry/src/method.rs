@@ -150,7 +150,8 @@ pub async fn update<L: Ledger>(
     time: DateTime<Utc>,
 ) -> Result<Receipt, Error> {
     let tip = ledger.tip(did.as_str()).await?;
-    append_next(ledger, &tip, revealed_key, Some(next_key), document, false, time).await
+    let entry = next_entry(&tip, revealed_key, Some(next_key), document, false, time).await?;
+    Ok(ledger.append(&entry).await?)
 }
 
 /// Rotates the update key: [`update`] keeping the document.
@@ -172,19 +173,7 @@ pub async fn deactivate<L: Ledger>(
     time: DateTime<Utc>,
 ) -> Result<Receipt, Error> {
     let tip = ledger.tip(did.as_str()).await?;
-    append_next(ledger, &tip, revealed_key, None, None, true, time).await
-}
-
-async fn append_next<L: Ledger>(
-    ledger: &L,
-    tip: &DidState,
-    key: &SecretKey,
-    next: Option<&PublicKey>,
-    document: Option<Value>,
-    deactivate: bool,
-    time: DateTime<Utc>,
-) -> Result<Receipt, Error> {
-    let entry = next_entry(tip, key, next, document, deactivate, time).await?;
+    let entry = next_entry(&tip, revealed_key, None, None, true, time).await?;
     Ok(ledger.append(&entry).await?)
 }
 

@@ -225,6 +225,12 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
     serde_json::from_slice(b).map_err(|_| WalletError::Tampered(format!("record {kind}/{id} is malformed")))
 }
 
+/// The wallet-wide record read from the store (missing: tampered with).
+fn parse_meta(b: Option<Zeroizing<Vec<u8>>>) -> Result<Meta, WalletError> {
+    let b = b.ok_or_else(|| WalletError::Tampered("the meta record is missing".into()))?;
+    from_json(META, "wallet", &b)
+}
+
 fn make_private_dir(dir: &Path) -> Result<(), WalletError> {
     use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
     std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(crate::error::io(dir))?;
@@ -314,11 +320,27 @@ impl Wallet {
     }
 
     fn meta(&self) -> Result<Meta, WalletError> {
+        parse_meta(self.store.get(META, "wallet")?)
+    }
+
+    /// Every record of `kind`.
+    fn records<T: serde::de::DeserializeOwned>(&self, kind: &str) -> Result<Vec<T>, WalletError> {
+        self.store.list(kind)?.iter().map(|(id, b)| from_json(kind, id, b)).collect()
+    }
+
+    /// The record `id` of `kind`; [`WalletError::NoSuchRecord`] names a
+    /// missing one as a `what`.
+    fn record<T: serde::de::DeserializeOwned>(
+        &self,
+        kind: &str,
+        what: &'static str,
+        id: &str,
+    ) -> Result<T, WalletError> {
         let b = self
             .store
-            .get(META, "wallet")?
-            .ok_or_else(|| WalletError::Tampered("the meta record is missing".into()))?;
-        from_json(META, "wallet", &b)
+            .get(kind, id)?
+            .ok_or_else(|| WalletError::NoSuchRecord { kind: what, id: id.to_owned() })?;
+        from_json(kind, id, &b)
     }
 
     fn check_rrs(&self, rrs: &RootSecret) -> Result<(), WalletError> {
@@ -332,17 +354,13 @@ impl Wallet {
 
     /// Every key record.
     pub fn keys(&self) -> Result<Vec<KeyRecord>, WalletError> {
-        self.store.list(KEY)?.iter().map(|(id, b)| from_json(KEY, id, b)).collect()
+        self.records(KEY)
     }
 
     /// The secret key for `key_id` (a multikey this wallet holds), refusing
     /// compromised keys and keys of an earlier root.
     pub fn signing_key(&self, key_id: &str) -> Result<SecretKey, WalletError> {
-        let b = self
-            .store
-            .get(KEY, key_id)?
-            .ok_or_else(|| WalletError::NoSuchRecord { kind: "key", id: key_id.to_owned() })?;
-        let record: KeyRecord = from_json(KEY, key_id, &b)?;
+        let record: KeyRecord = self.record(KEY, "key", key_id)?;
         if record.compromised || record.epoch != self.meta()?.epoch {
             return Err(WalletError::Compromised(key_id.to_owned()));
         }
@@ -357,10 +375,7 @@ impl Wallet {
     /// keys (records are written with the DID that lists them).
     fn allocate_keys(&self, types: &[KeyType]) -> Result<Allocated, WalletError> {
         let ((slot, indexes, epoch), _) = self.store.update(|tx| {
-            let b = tx
-                .get(META, "wallet")?
-                .ok_or_else(|| WalletError::Tampered("the meta record is missing".into()))?;
-            let mut meta: Meta = from_json(META, "wallet", &b)?;
+            let mut meta = parse_meta(tx.get(META, "wallet")?)?;
             let slot = meta.next_slot;
             meta.next_slot += 1;
             let mut idx = Vec::new();
@@ -383,21 +398,17 @@ impl Wallet {
 
     /// Every DID the wallet controls.
     pub fn dids(&self) -> Result<Vec<DidRecord>, WalletError> {
-        self.store.list(DID)?.iter().map(|(id, b)| from_json(DID, id, b)).collect()
+        self.records(DID)
     }
 
     /// One DID's record.
     pub fn did(&self, did: &str) -> Result<DidRecord, WalletError> {
-        let b = self
-            .store
-            .get(DID, did)?
-            .ok_or_else(|| WalletError::NoSuchRecord { kind: "DID", id: did.to_owned() })?;
-        from_json(DID, did, &b)
+        self.record(DID, "DID", did)
     }
 
     /// Operations written but not confirmed by a ledger.
     pub fn pending(&self) -> Result<Vec<PendingOp>, WalletError> {
-        self.store.list(PENDING)?.iter().map(|(id, b)| from_json(PENDING, id, b)).collect()
+        self.records(PENDING)
     }
 
     /// Creates a `did:didam` DID on `ledger` with one signing key per type in
@@ -491,13 +502,20 @@ impl Wallet {
     async fn submit<L: Ledger>(&self, ledger: &L, op: PendingOp) -> Result<DidRecord, WalletError> {
         self.backup()?;
         let receipt = ledger.append(&op.entry).await?;
+        let then = self.confirm(&op, receipt.version_id)?;
+        self.backup()?;
+        Ok(then)
+    }
+
+    /// Records that the ledger accepted `op` as `version_id`: the DID takes
+    /// its new state and the operation is no longer pending.
+    fn confirm(&self, op: &PendingOp, version_id: String) -> Result<DidRecord, WalletError> {
         let mut then = op.then.clone();
-        then.version_id = Some(receipt.version_id);
+        then.version_id = Some(version_id);
         self.store.update(|tx| {
             tx.put(DID, &then.did, &to_json(&then)?)?;
             tx.delete(PENDING, &then.did)
         })?;
-        self.backup()?;
         Ok(then)
     }
 
@@ -639,12 +657,7 @@ impl Wallet {
             let version_id = op.entry.get("versionId").and_then(Value::as_str).unwrap_or_default().to_owned();
             match ledger.append(&op.entry).await {
                 Ok(receipt) => {
-                    let mut then = op.then.clone();
-                    then.version_id = Some(receipt.version_id);
-                    self.store.update(|tx| {
-                        tx.put(DID, &then.did, &to_json(&then)?)?;
-                        tx.delete(PENDING, &then.did)
-                    })?;
+                    self.confirm(&op, receipt.version_id)?;
                     out.push(Reconciled::Confirmed(op.did));
                 }
                 Err(
@@ -734,11 +747,7 @@ impl Wallet {
 
     /// One stored credential.
     pub fn credential(&self, id: &str) -> Result<Value, WalletError> {
-        let b = self
-            .store
-            .get(CREDENTIAL, id)?
-            .ok_or_else(|| WalletError::NoSuchRecord { kind: "credential", id: id.to_owned() })?;
-        from_json(CREDENTIAL, id, &b)
+        self.record(CREDENTIAL, "credential", id)
     }
 
     /// Deletes a stored credential.

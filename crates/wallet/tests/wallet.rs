@@ -370,29 +370,27 @@ fn flipped_swapped_deleted_and_rolled_back_records_are_detected() {
     assert!(matches!(Wallet::open(&case_dir, PASS), Err(WalletError::KdfParameters(_))));
 }
 
+/// Every record's id and sealed bytes, as stored.
+fn sealed_records(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    Connection::open(dir.join("wallet.db"))
+        .unwrap()
+        .prepare("SELECT id, sealed FROM records ORDER BY kind, id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
 #[test]
 fn passphrase_change_rewraps_only_the_root() {
     let env = Env::new("passwd");
     let dir = env.wallet_dir("w");
     let (wallet, _) = Wallet::init(&dir, PASS, &fast()).unwrap();
     wallet.store_credential(&json!({"id": "urn:a"})).unwrap();
-    let before: Vec<(String, Vec<u8>)> = Connection::open(dir.join("wallet.db"))
-        .unwrap()
-        .prepare("SELECT id, sealed FROM records ORDER BY kind, id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let before = sealed_records(&dir);
     wallet.change_passphrase(b"new one", Some(KdfParams::FLOOR)).unwrap();
-    let after: Vec<(String, Vec<u8>)> = Connection::open(dir.join("wallet.db"))
-        .unwrap()
-        .prepare("SELECT id, sealed FROM records ORDER BY kind, id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let after = sealed_records(&dir);
     assert_eq!(before, after);
     assert!(matches!(Wallet::open(&dir, PASS), Err(WalletError::WrongPassphrase)));
     assert!(Wallet::open(&dir, b"new one").is_ok());

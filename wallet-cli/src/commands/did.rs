@@ -37,7 +37,7 @@ pub(crate) fn create(g: &Global, args: &CreateArgs) -> Result<u8, CliError> {
             .first()
             .ok_or_else(|| CliError::Input("--key-type: a did:key needs one key type".into()))?;
         let record = context::open_wallet(g)?.create_did_key(key_type)?;
-        if args.json {
+        if args.print.json {
             output::print_json(
                 &json!({ "did": record.did, "status": record.status, "keys": record.keys }),
                 false,
@@ -63,7 +63,7 @@ pub(crate) fn create(g: &Global, args: &CreateArgs) -> Result<u8, CliError> {
         Ok::<_, CliError>((record, checkpointed))
     })??;
     let checkpointed = checkpointed && covered(g, &ledger, &record)?;
-    report(&record, checkpointed, args.json, "created");
+    report(&record, checkpointed, args.print.json, "created");
     Ok(exit::OK)
 }
 
@@ -129,7 +129,7 @@ pub(crate) fn update(g: &Global, args: &UpdateArgs) -> Result<u8, CliError> {
         Ok::<_, CliError>((record, checkpointed))
     })??;
     let checkpointed = checkpointed && covered(g, &ledger, &record)?;
-    report(&record, checkpointed, args.json, "updated");
+    report(&record, checkpointed, args.print.json, "updated");
     Ok(exit::OK)
 }
 
@@ -147,7 +147,7 @@ pub(crate) fn rotate(g: &Global, args: &DidArg, deactivate: bool) -> Result<u8, 
         Ok::<_, CliError>((record, checkpointed))
     })??;
     let checkpointed = checkpointed && (deactivate || covered(g, &ledger, &record)?);
-    report(&record, checkpointed, args.json, if deactivate { "deactivated" } else { "rotated" });
+    report(&record, checkpointed, args.print.json, if deactivate { "deactivated" } else { "rotated" });
     Ok(exit::OK)
 }
 

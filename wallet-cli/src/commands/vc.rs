@@ -165,7 +165,7 @@ pub(crate) fn set_status(g: &Global, args: &StatusArgs, action: StatusAction) ->
         }
         Ok::<_, CliError>(changes)
     })??;
-    if args.json {
+    if args.print.json {
         output::print_json(&serde_json::to_value(&changes).unwrap_or_default(), false);
     } else {
         let done = match action {

@@ -103,7 +103,7 @@ pub(crate) fn init(g: &Global, args: &InitArgs) -> Result<u8, CliError> {
         }
     };
     let backup = didam_wallet::Wallet::newest_backup(&dir).map(|p| p.display().to_string());
-    if args.json {
+    if args.print.json {
         output::print_json(
             &json!({ "wallet": dir, "walletShares": wallet_shares, "rotationShares": rotation_shares, "backup": backup, "threshold": args.shares.threshold }),
             false,
@@ -156,7 +156,7 @@ pub(crate) fn backup(g: &Global, args: &BackupArgs) -> Result<u8, CliError> {
     };
     progress.finish();
     let path = path?;
-    if args.json {
+    if args.print.json {
         output::print_json(&json!({ "backup": path, "readBack": true }), false);
     } else {
         output::print(&format!("backup written and read back: {}", path.display()));
@@ -178,7 +178,7 @@ pub(crate) fn restore(g: &Global, args: &RecoverArgs) -> Result<u8, CliError> {
     let wallet = restored?;
     let (dids, keys, credentials) = (wallet.dids()?.len(), wallet.keys()?.len(), wallet.credentials()?.len());
     let pending = wallet.pending()?.len();
-    if args.json {
+    if args.print.json {
         output::print_json(
             &json!({ "wallet": dir, "dids": dids, "keys": keys, "credentials": credentials, "pending": pending }),
             false,
@@ -235,7 +235,7 @@ pub(crate) fn compromise(g: &Global, args: &CompromiseArgs) -> Result<u8, CliErr
         .iter()
         .map(|i| json!({ "id": i.id, "issuer": i.issuer, "status": i.status }))
         .collect();
-    if args.json {
+    if args.print.json {
         output::print_json(
             &json!({
                 "leakedKeys": report.leaked_keys,
@@ -287,7 +287,7 @@ pub(crate) fn shares_verify(args: &SharesVerifyArgs) -> Result<u8, CliError> {
             results.push(outcome);
         }
     }
-    if args.json {
+    if args.print.json {
         output::print_json(&json!(results), false);
     } else {
         for r in &results {

@@ -60,6 +60,33 @@ impl Home {
         serde_json::from_str(&self.ok(wallet, args)).unwrap()
     }
 
+    /// `vp create` as `wallet`: presents `credential` as `holder` with a
+    /// challenge and a domain, written to `out`.
+    pub(crate) fn present(
+        &self,
+        wallet: &str,
+        holder: &str,
+        challenge: &str,
+        domain: &str,
+        credential: &str,
+        out: &str,
+    ) {
+        let args =
+            ["vp", "create", "--holder", holder, "--challenge", challenge, "--domain", domain, credential];
+        self.ok(wallet, &[&args[..], &["--out", out]].concat());
+    }
+
+    /// `vp verify` as `wallet`, with the challenge and domain the proof must carry.
+    pub(crate) fn verify_presentation(
+        &self,
+        wallet: &str,
+        presentation: &str,
+        challenge: &str,
+        domain: &str,
+    ) -> Output {
+        self.run(wallet, &["vp", "verify", presentation, "--challenge", challenge, "--domain", domain])
+    }
+
     /// `wallet init` with the cheapest accepted key derivation.
     pub(crate) fn init(&self, wallet: &str) {
         let shares = self.p(&format!("{wallet}-shares"));

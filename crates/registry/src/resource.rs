@@ -19,7 +19,8 @@
 //!    resolver (so the parent DID's *current* document, itself proven by the
 //!    ledger): every proof by a verification method of the parent, the
 //!    document's `issuer` (when present) the parent, its `id` the DID URL;
-//!    otherwise `invalidResource`;
+//!    and the content is no earlier version's again (its proofs are new, its
+//!    `validFrom` not before an earlier one's); otherwise `invalidResource`;
 //! 5. return the content with its metadata (versions, times, checkpoint).
 
 use chrono::{DateTime, Utc};
@@ -27,6 +28,7 @@ use didam_credential::did::MethodResolver;
 use didam_credential::proof::xsd_datetime;
 use didam_credential::verify::{self, Input, VerifyOptions};
 use didam_credential::{CheckKind, Outcome, PublicKey, SecretKey};
+use didam_ledger::log::DidState;
 use didam_ledger::note::NoteVerifier;
 use didam_ledger::{Ledger, Receipt};
 use serde_json::{Value, json};
@@ -212,8 +214,9 @@ pub async fn dereference<L: Ledger, M: MethodResolver + ?Sized>(
         .ok_or_else(|| refused("the version names no mediaType".into()))?
         .to_owned();
     authorised(&content, url, methods).await.map_err(refused)?;
-
     let state = &resolved.state;
+    not_replayed(&content, state.version_number, &resolved.history).map_err(refused)?;
+
     let mut metadata = json!({
         "parent": url.parent.as_str(),
         "created": xsd_datetime(state.created),
@@ -227,6 +230,35 @@ pub async fn dereference<L: Ledger, M: MethodResolver + ?Sized>(
         metadata["nextUpdate"] = json!(xsd_datetime(next.version_time));
     }
     Ok(Dereferenced { content, content_type, metadata })
+}
+
+/// Step 4, continued: the content is not an earlier version's again. The
+/// resource's own update key orders versions but cannot sign content, so
+/// whoever holds it (a thief of the issuer's wallet, say) can append only
+/// content the parent signed before: an old status list, to undo a
+/// revocation. So a version's content must carry proofs no earlier version
+/// carries, and must not be valid from before an earlier version's
+/// `validFrom`. A replayed latest version fails the dereference (closed: the
+/// reader cannot tell what the parent's latest content is).
+fn not_replayed(content: &Value, version_number: u64, history: &[DidState]) -> Result<(), String> {
+    let valid_from = |c: &Value| {
+        c.get("validFrom").and_then(Value::as_str).and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+    };
+    let ours = valid_from(content);
+    for earlier in history.iter().filter(|s| s.version_number < version_number) {
+        let Some(before) = earlier.document.get(RESOURCE_MEMBER).and_then(|r| r.get("content")) else {
+            continue;
+        };
+        if content.get("proof").is_some() && before.get("proof") == content.get("proof") {
+            return Err(format!("the content replays version {}", earlier.version_id));
+        }
+        if let (Some(ours), Some(theirs)) = (ours, valid_from(before))
+            && ours < theirs
+        {
+            return Err(format!("the content is valid from before version {}", earlier.version_id));
+        }
+    }
+    Ok(())
 }
 
 /// Step 4: the content is the parent's, for this URL.

@@ -43,12 +43,24 @@ async fn issuer(ledger: &EmbeddedLedger, at: DateTime<Utc>) -> Issuer {
 /// A status-list-like credential of `issuer` with `id`, signed by `signer`
 /// (as the verification method `method`).
 async fn content(issuer: &str, id: &str, bits: &str, signer: &SecretKey, method: &str) -> Value {
+    content_from(issuer, id, bits, signer, method, "2026-01-01T00:00:00Z").await
+}
+
+/// [`content`] valid from `valid_from`.
+async fn content_from(
+    issuer: &str,
+    id: &str,
+    bits: &str,
+    signer: &SecretKey,
+    method: &str,
+    valid_from: &str,
+) -> Value {
     let doc = json!({
         "@context": ["https://www.w3.org/ns/credentials/v2"],
         "id": id,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": issuer,
-        "validFrom": "2026-01-01T00:00:00Z",
+        "validFrom": valid_from,
         "credentialSubject": { "id": format!("{id}#list"), "type": "BitstringStatusList",
             "statusPurpose": "revocation", "encodedList": bits },
     });
@@ -275,6 +287,52 @@ fn resources_forged_by_another_did_are_refused() {
         );
         // Mallory's own resource is fine under Mallory's DID.
         assert_eq!(honest.dereference(&own_url).await.unwrap().content, own_content);
+        std::fs::remove_dir_all(&dir).unwrap();
+    });
+}
+
+#[test]
+fn a_stolen_resource_key_cannot_bring_back_an_earlier_list() {
+    block_on(async {
+        let dir = temp_dir("replay");
+        let ledger = EmbeddedLedger::open(&dir.join("ledger.db"), ORIGIN).unwrap();
+        let signer = NoteSigner::new(ORIGIN, key()).unwrap();
+        let t0 = Utc::now() - Duration::hours(1);
+        let alice = issuer(&ledger, t0).await;
+        let mut list = start(&ledger, &alice.did, t0 + Duration::minutes(1)).await;
+        let url = list.url.base();
+        let method = method_of(&alice);
+        let sign = |bits: &'static str, from: &'static str| {
+            content_from(alice.did.as_str(), &url, bits, &alice.signing, &method, from)
+        };
+        // Not revoked, then revoked (later, and in the same second).
+        let unrevoked = sign("u1AAAA", "2026-01-01T00:00:00Z").await;
+        let revoked = sign("u2BBBB", "2026-01-02T00:00:00Z").await;
+        let revoked_again = sign("u3CCCC", "2026-01-02T00:00:00Z").await;
+        for (i, c) in [&unrevoked, &revoked, &revoked_again].into_iter().enumerate() {
+            let at = t0 + Duration::minutes(2 + i as i64);
+            list.committed = publish(&ledger, &list.url, c, &list.committed, at).await;
+        }
+        ledger.checkpoint(&signer).await.unwrap();
+        let honest = resolver(&ledger, &signer, &dir, "", Lie::None);
+        assert_eq!(honest.dereference(&url).await.unwrap().content, revoked_again);
+
+        // The thief holds the resource's key and appends the old, unrevoked list.
+        list.committed =
+            publish(&ledger, &list.url, &unrevoked, &list.committed, t0 + Duration::minutes(6)).await;
+        ledger.checkpoint(&signer).await.unwrap();
+        let e = honest.dereference(&url).await.unwrap_err();
+        assert!(matches!(&e, Error::InvalidResource { reason, .. } if reason.contains("replays")), "{e}");
+
+        // Content the issuer signed but never published, dated before the latest list.
+        let backdated = sign("u4DDDD", "2026-01-01T12:00:00Z").await;
+        publish(&ledger, &list.url, &backdated, &list.committed, t0 + Duration::minutes(7)).await;
+        ledger.checkpoint(&signer).await.unwrap();
+        let e = honest.dereference(&url).await.unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidResource { reason, .. } if reason.contains("valid from before")),
+            "{e}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     });
 }

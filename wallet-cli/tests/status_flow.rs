@@ -113,6 +113,67 @@ fn a_did_didam_issuer_revokes_suspends_and_reinstates_through_the_ledger() {
     assert_eq!(twice.status.code(), Some(0), "revoking again is harmless: {}", text(&twice.stderr));
 }
 
+/// The issuer's wallet leaks with its lists' resource keys. `compromise`
+/// re-publishes every list with the new DID keys, which spends the leaked
+/// resource keys: the thief's copy can no longer take the list over, and
+/// credentials issued after the leak are checked and revoked on it.
+#[test]
+fn compromise_republishes_the_issuers_lists_and_spends_the_leaked_resource_key() {
+    let h = Home::new("didam");
+    h.init("issuer");
+    h.init("holder");
+    let issuer = h.json("issuer", &["did", "create", "--json"])["did"].as_str().unwrap().to_owned();
+    let holder = h.json("holder", &["did", "create", "--json"])["did"].as_str().unwrap().to_owned();
+    h.ok("issuer", &["ledger", "checkpoint"]);
+    std::fs::write(h.p("policy.toml"), format!("trusted_issuers = [\"{issuer}\"]\nrequire_status = true\n"))
+        .unwrap();
+    let issue = |n: u32| {
+        let unsigned = json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+            "id": format!("urn:uuid:5e1c0a3c-2222-4c1e-9a2f-00000000010{n}"),
+            "type": ["VerifiableCredential", "ExampleDegreeCredential"],
+            "validFrom": "2025-01-01T00:00:00Z",
+            "credentialSubject": { "id": holder, "degree": "BSc" }
+        });
+        let (input, out) = (h.p(&format!("unsigned-{n}.json")), h.p(&format!("vc-{n}.json")));
+        std::fs::write(&input, unsigned.to_string()).unwrap();
+        h.ok("issuer", &["vc", "issue", &input, "--issuer", &issuer, "--status", "--out", &out]);
+        out
+    };
+    let before = issue(1);
+
+    // The wallet leaks (a copy and its passphrase); the issuer runs compromise.
+    let copied = std::process::Command::new("cp").args(["-r", &h.p("issuer"), &h.p("stolen")]).status();
+    assert!(copied.unwrap().success());
+    let report = h.json(
+        "issuer",
+        &["compromise", "--did", &issuer, "--shares-out", &h.p("new-shares"), "--kdf", "floor", "--json"],
+    );
+    let lists = report["statusLists"].as_array().unwrap();
+    assert_eq!(lists.len(), 1, "{report}");
+    assert!(lists[0]["versionId"].as_str().unwrap().starts_with("3-"), "{report}");
+    assert!(lists[0].get("error").is_none(), "{report}");
+
+    // The thief's copy holds the old resource key: spent, so its publication fails.
+    let stolen = h.run("stolen", &["vc", "revoke", &before]);
+    assert_ne!(
+        stolen.status.code(),
+        Some(0),
+        "the leaked resource key still appends: {}",
+        text(&stolen.stdout)
+    );
+
+    // A credential issued after the leak is checked on the re-signed list, and revoked on it.
+    let after = issue(2);
+    let (code, report) = verify(&h, &["vc", "verify", &after]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(outcome(&report, "status"), "ok", "{report}");
+    h.ok("issuer", &["vc", "revoke", &after]);
+    let (code, report) = verify(&h, &["vc", "verify", &after]);
+    assert_eq!(code, 1, "{report}");
+    assert!(report.contains("revoked"), "{report}");
+}
+
 #[test]
 fn a_did_key_issuer_writes_its_lists_to_a_served_folder() {
     let h = Home::new("didkey");

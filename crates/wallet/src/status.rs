@@ -25,7 +25,10 @@
 //! (like the ledger operator key): they are not the DID's update keys (which
 //! derive from the cold rotation secret) and can only append versions of this
 //! one resource, whose content must still be signed by the issuer's current
-//! assertion key to be accepted by resolvers.
+//! assertion key to be accepted by resolvers, and must not be an earlier
+//! version's content again. After a leak, [`Wallet::republish_status_lists`]
+//! (step 5 of [`Wallet::compromise`]) re-signs every ledger list of the
+//! rotated DIDs with their new keys and spends the leaked resource key.
 
 use std::path::{Path, PathBuf};
 
@@ -136,6 +139,20 @@ impl StatusAction {
             Self::Reinstate => "reinstate",
         }
     }
+}
+
+/// A list re-published after a leak by [`Wallet::republish_status_lists`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Republished {
+    /// The status list credential's URL.
+    pub list: String,
+    /// The resource's new `versionId`, when it was published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    /// Why it was not (its resource key was used by someone else, say).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// A list changed and published by [`Wallet::set_status`].
@@ -287,6 +304,39 @@ impl Wallet {
         self.put_status_list(&record)?;
         self.backup()?;
         Ok(record)
+    }
+
+    /// Step 5 of [`Wallet::compromise`]: every status list of this wallet on
+    /// the ledger (a leak of the wallet leaks every resource key), re-signed
+    /// with its issuer's current key and published as a new version that
+    /// reveals the leaked resource key and commits to a fresh one, so the
+    /// leaked key is spent and the list verifies again. Running it again is
+    /// harmless (one more version). A list that cannot be published (its
+    /// resource key was used first by whoever holds the leak) is reported,
+    /// and the others go on: such a list is lost, start a new one.
+    pub async fn republish_status_lists<L: Ledger>(&self, ledger: &L) -> Vec<Republished> {
+        let lists = match self.status_lists() {
+            Ok(lists) => lists,
+            Err(e) => {
+                return vec![Republished {
+                    list: String::new(),
+                    version_id: None,
+                    error: Some(e.to_string()),
+                }];
+            }
+        };
+        let mut out = Vec::new();
+        for mut record in lists {
+            if !matches!(record.publication, Publication::Ledger { .. }) {
+                continue;
+            }
+            let list = record.list.url().to_owned();
+            match self.publish_status_list(Some(ledger), &mut record).await {
+                Ok(version_id) => out.push(Republished { list, version_id: Some(version_id), error: None }),
+                Err(e) => out.push(Republished { list, version_id: None, error: Some(e.to_string()) }),
+            }
+        }
+        out
     }
 
     /// Revokes, suspends or reinstates `credential` (a credential this wallet

@@ -185,6 +185,9 @@ pub struct CompromiseReport {
     pub rotated: Vec<(String, String)>,
     /// Credentials the leaked keys signed: revoke them.
     pub to_revoke: Vec<IssuedRecord>,
+    /// The wallet's status lists on the ledger, re-signed and re-published
+    /// with a new resource key (step 5).
+    pub status_lists: Vec<crate::status::Republished>,
     /// The new Wallet Root Secret: split it into new shares.
     pub new_root: RootSecret,
 }
@@ -969,7 +972,10 @@ impl Wallet {
     ///    cold `rrs`: new verification methods from the new root, a new
     ///    pre-rotation commitment; the leaked methods are gone from the
     ///    documents;
-    /// 4. lists what the leaked keys signed, to revoke.
+    /// 4. lists what the leaked keys signed, to revoke;
+    /// 5. re-publishes the wallet's status lists on the ledger
+    ///    ([`Wallet::republish_status_lists`]): signed with the new keys, and
+    ///    the leaked resource keys spent.
     ///
     /// The caller splits `new_root` into new shares.
     pub async fn compromise<L: Ledger>(
@@ -982,8 +988,9 @@ impl Wallet {
     ) -> Result<CompromiseReport, WalletError> {
         let new_root = self.compromise_rekey(rrs, did, passphrase, kdf)?;
         let (rotated, to_revoke) = self.compromise_rotate(ledger, rrs, did).await?;
+        let status_lists = self.republish_status_lists(ledger).await;
         let leaked_keys = self.keys()?.into_iter().filter(|k| k.compromised).map(|k| k.id).collect();
-        Ok(CompromiseReport { leaked_keys, rotated, to_revoke, new_root })
+        Ok(CompromiseReport { leaked_keys, rotated, to_revoke, status_lists, new_root })
     }
 
     /// Steps 1 and 2 of [`Wallet::compromise`], in one transaction: every

@@ -222,14 +222,25 @@ pub(crate) fn compromise(g: &Global, args: &CompromiseArgs) -> Result<u8, CliErr
         write_shares(&args.shares.shares_out, "wallet", &new_root, args.shares.threshold, args.shares.count)?;
     let progress = Progress::start("rotating the wallet's DIDs on the ledger");
     let done = context::block_on(async {
-        let done = wallet.compromise_rotate(&ledger, &rrs, &args.did).await?;
+        let (rotated, to_revoke) = wallet.compromise_rotate(&ledger, &rrs, &args.did).await?;
+        let status_lists = wallet.republish_status_lists(&ledger).await;
         ledger.checkpoint_as(&wallet).await?;
-        Ok::<_, CliError>(done)
+        Ok::<_, CliError>((rotated, to_revoke, status_lists))
     });
     progress.finish();
-    let (rotated, to_revoke) = done??;
+    let (rotated, to_revoke, status_lists) = done??;
     let leaked: Vec<String> = wallet.keys()?.into_iter().filter(|k| k.compromised).map(|k| k.id).collect();
-    let report = didam_wallet::CompromiseReport { leaked_keys: leaked, rotated, to_revoke, new_root };
+    let report =
+        didam_wallet::CompromiseReport { leaked_keys: leaked, rotated, to_revoke, status_lists, new_root };
+    for lost in report.status_lists.iter().filter(|r| r.error.is_some()) {
+        // A warning, not data: on standard error (the rest of the report follows).
+        eprintln!(
+            "warning: status list {} could not be re-published: {}\nhint: its resource key was used by \
+             someone else first; its credentials cannot be revoked any more: re-issue them on a new list",
+            lost.list,
+            lost.error.as_deref().unwrap_or_default()
+        );
+    }
     let revoke: Vec<_> = report
         .to_revoke
         .iter()
@@ -241,6 +252,7 @@ pub(crate) fn compromise(g: &Global, args: &CompromiseArgs) -> Result<u8, CliErr
                 "leakedKeys": report.leaked_keys,
                 "rotated": report.rotated.iter().map(|(did, version)| json!({ "did": did, "versionId": version })).collect::<Vec<_>>(),
                 "revoke": revoke,
+                "statusLists": report.status_lists,
                 "walletShares": shares,
             }),
             false,
@@ -256,6 +268,11 @@ pub(crate) fn compromise(g: &Global, args: &CompromiseArgs) -> Result<u8, CliErr
         ));
         for i in &report.to_revoke {
             output::print(&format!("  {}", i.id));
+        }
+        for r in &report.status_lists {
+            if let Some(version) = &r.version_id {
+                output::print(&format!("re-published status list {} with the new keys ({version})", r.list));
+            }
         }
         output::print(&format!(
             "new wallet root shares: {}; the old shares and backups are void",

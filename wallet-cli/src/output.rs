@@ -12,6 +12,11 @@ pub(crate) fn print(text: &str) {
     let _ = writeln!(out, "{text}");
 }
 
+/// `n` and `noun`, plural unless `n` is 1: `1 key`, `2 keys`, `0 DIDs`.
+pub(crate) fn count(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
 /// Prints JSON, indented or on one line.
 pub(crate) fn print_json(value: &serde_json::Value, compact: bool) {
     let text =

@@ -119,7 +119,7 @@ fn a_did_didam_issuer_revokes_suspends_and_reinstates_through_the_ledger() {
 /// credentials issued after the leak are checked and revoked on it.
 #[test]
 fn compromise_republishes_the_issuers_lists_and_spends_the_leaked_resource_key() {
-    let h = Home::new("didam");
+    let h = Home::new("leaked-lists");
     h.init("issuer");
     h.init("holder");
     let issuer = h.json("issuer", &["did", "create", "--json"])["did"].as_str().unwrap().to_owned();

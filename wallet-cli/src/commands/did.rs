@@ -160,7 +160,13 @@ pub(crate) fn list(g: &Global, args: &JsonArg) -> Result<u8, CliError> {
         output::print("no DIDs yet: `didam did create`");
     } else {
         for d in dids {
-            output::print(&format!("{}  {:?}  {} keys  {}", d.did, d.status, d.keys.len(), d.ledger));
+            output::print(&format!(
+                "{}  {:?}  {}  {}",
+                d.did,
+                d.status,
+                output::count(d.keys.len(), "key"),
+                d.ledger
+            ));
         }
     }
     Ok(exit::OK)

@@ -139,9 +139,9 @@ pub(crate) fn check(g: &Global, args: &JsonArg) -> Result<u8, CliError> {
         );
     } else {
         output::print(&format!(
-            "wallet ok: MAC and every record check, generation {generation}, {} DIDs, {} keys",
-            wallet.dids()?.len(),
-            wallet.keys()?.len()
+            "wallet ok: MAC and every record check, generation {generation}, {}, {}",
+            output::count(wallet.dids()?.len(), "DID"),
+            output::count(wallet.keys()?.len(), "key")
         ));
     }
     Ok(exit::OK)
@@ -186,8 +186,11 @@ pub(crate) fn restore(g: &Global, args: &RecoverArgs) -> Result<u8, CliError> {
         return Ok(exit::OK);
     }
     output::print(&format!(
-        "wallet restored in {}: {dids} DIDs, {keys} keys, {credentials} credentials",
-        dir.display()
+        "wallet restored in {}: {}, {}, {}",
+        dir.display(),
+        output::count(dids, "DID"),
+        output::count(keys, "key"),
+        output::count(credentials, "credential")
     ));
     if pending > 0 {
         output::print("operations were waiting for the ledger: run `didam did reconcile`");

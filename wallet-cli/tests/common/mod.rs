@@ -13,9 +13,12 @@ pub(crate) struct Home {
 }
 
 impl Home {
-    /// A fresh folder `didam-<name>-<pid>` in the temporary directory.
+    /// A fresh folder `didam-<name>-<pid>-<n>` in the temporary directory
+    /// (`n` counts the homes of this process: tests run in parallel).
     pub(crate) fn new(name: &str) -> Home {
-        let dir = std::env::temp_dir().join(format!("didam-{name}-{}", std::process::id()));
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("didam-{name}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("pass.txt"), "correct horse battery staple\n").unwrap();

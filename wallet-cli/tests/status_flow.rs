@@ -34,9 +34,9 @@ fn outcome<'a>(report: &'a str, name: &str) -> &'a str {
     if outcomes.contains(&"FAIL") { "FAIL" } else { outcomes.first().copied().unwrap_or("absent") }
 }
 
-#[test]
-fn a_did_didam_issuer_revokes_suspends_and_reinstates_through_the_ledger() {
-    let h = Home::new("didam");
+/// Two wallets with a did:didam DID each, checkpointed, and a policy that
+/// trusts the issuer and requires status: (issuer DID, holder DID).
+fn issuer_and_holder(h: &Home) -> (String, String) {
     h.init("issuer");
     h.init("holder");
     let issuer = h.json("issuer", &["did", "create", "--json"])["did"].as_str().unwrap().to_owned();
@@ -44,6 +44,13 @@ fn a_did_didam_issuer_revokes_suspends_and_reinstates_through_the_ledger() {
     h.ok("issuer", &["ledger", "checkpoint"]);
     std::fs::write(h.p("policy.toml"), format!("trusted_issuers = [\"{issuer}\"]\nrequire_status = true\n"))
         .unwrap();
+    (issuer, holder)
+}
+
+#[test]
+fn a_did_didam_issuer_revokes_suspends_and_reinstates_through_the_ledger() {
+    let h = Home::new("didam");
+    let (issuer, holder) = issuer_and_holder(&h);
 
     let id = "urn:uuid:5e1c0a3c-2222-4c1e-9a2f-000000000007";
     let unsigned = json!({
@@ -120,13 +127,7 @@ fn a_did_didam_issuer_revokes_suspends_and_reinstates_through_the_ledger() {
 #[test]
 fn compromise_republishes_the_issuers_lists_and_spends_the_leaked_resource_key() {
     let h = Home::new("leaked-lists");
-    h.init("issuer");
-    h.init("holder");
-    let issuer = h.json("issuer", &["did", "create", "--json"])["did"].as_str().unwrap().to_owned();
-    let holder = h.json("holder", &["did", "create", "--json"])["did"].as_str().unwrap().to_owned();
-    h.ok("issuer", &["ledger", "checkpoint"]);
-    std::fs::write(h.p("policy.toml"), format!("trusted_issuers = [\"{issuer}\"]\nrequire_status = true\n"))
-        .unwrap();
+    let (issuer, holder) = issuer_and_holder(&h);
     let issue = |n: u32| {
         let unsigned = json!({
             "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],

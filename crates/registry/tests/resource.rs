@@ -183,13 +183,24 @@ async fn start(ledger: &EmbeddedLedger, parent: &DidamDid, at: DateTime<Utc>) ->
     Published { url, committed }
 }
 
+/// A test's folder, embedded ledger, checkpoint signer and start time.
+struct Bed {
+    dir: std::path::PathBuf,
+    ledger: EmbeddedLedger,
+    signer: NoteSigner,
+    t0: DateTime<Utc>,
+}
+
+fn bed(name: &str) -> Bed {
+    let dir = temp_dir(name);
+    let ledger = EmbeddedLedger::open(&dir.join("ledger.db"), ORIGIN).unwrap();
+    Bed { dir, ledger, signer: NoteSigner::new(ORIGIN, key()).unwrap(), t0: Utc::now() - Duration::hours(1) }
+}
+
 #[test]
 fn a_status_list_on_the_ledger_is_dereferenced_with_proofs_and_versions() {
     block_on(async {
-        let dir = temp_dir("genuine");
-        let ledger = EmbeddedLedger::open(&dir.join("ledger.db"), ORIGIN).unwrap();
-        let signer = NoteSigner::new(ORIGIN, key()).unwrap();
-        let t0 = Utc::now() - Duration::hours(1);
+        let Bed { dir, ledger, signer, t0 } = bed("genuine");
         let alice = issuer(&ledger, t0).await;
         let mut list = start(&ledger, &alice.did, t0 + Duration::minutes(1)).await;
         let url = list.url.base();
@@ -241,10 +252,7 @@ fn a_status_list_on_the_ledger_is_dereferenced_with_proofs_and_versions() {
 #[test]
 fn resources_forged_by_another_did_are_refused() {
     block_on(async {
-        let dir = temp_dir("forged");
-        let ledger = EmbeddedLedger::open(&dir.join("ledger.db"), ORIGIN).unwrap();
-        let signer = NoteSigner::new(ORIGIN, key()).unwrap();
-        let t0 = Utc::now() - Duration::hours(1);
+        let Bed { dir, ledger, signer, t0 } = bed("forged");
         let alice = issuer(&ledger, t0).await;
         let mallory = issuer(&ledger, t0 + Duration::seconds(1)).await;
 
@@ -294,10 +302,7 @@ fn resources_forged_by_another_did_are_refused() {
 #[test]
 fn a_stolen_resource_key_cannot_bring_back_an_earlier_list() {
     block_on(async {
-        let dir = temp_dir("replay");
-        let ledger = EmbeddedLedger::open(&dir.join("ledger.db"), ORIGIN).unwrap();
-        let signer = NoteSigner::new(ORIGIN, key()).unwrap();
-        let t0 = Utc::now() - Duration::hours(1);
+        let Bed { dir, ledger, signer, t0 } = bed("replay");
         let alice = issuer(&ledger, t0).await;
         let mut list = start(&ledger, &alice.did, t0 + Duration::minutes(1)).await;
         let url = list.url.base();

@@ -27,8 +27,8 @@
 //! one resource, whose content must still be signed by the issuer's current
 //! assertion key to be accepted by resolvers, and must not be an earlier
 //! version's content again. After a leak, [`Wallet::republish_status_lists`]
-//! (step 5 of [`Wallet::compromise`]) re-signs every ledger list of the
-//! rotated DIDs with their new keys and spends the leaked resource key.
+//! (step 5 of [`Wallet::compromise`]) re-signs every list of the wallet on
+//! the ledger with its issuer's new key and spends the leaked resource key.
 
 use std::path::{Path, PathBuf};
 
@@ -314,17 +314,11 @@ impl Wallet {
     /// harmless (one more version). A list that cannot be published (its
     /// resource key was used first by whoever holds the leak) is reported,
     /// and the others go on: such a list is lost, start a new one.
-    pub async fn republish_status_lists<L: Ledger>(&self, ledger: &L) -> Vec<Republished> {
-        let lists = match self.status_lists() {
-            Ok(lists) => lists,
-            Err(e) => {
-                return vec![Republished {
-                    list: String::new(),
-                    version_id: None,
-                    error: Some(e.to_string()),
-                }];
-            }
-        };
+    pub async fn republish_status_lists<L: Ledger>(
+        &self,
+        ledger: &L,
+    ) -> Result<Vec<Republished>, WalletError> {
+        let lists = self.status_lists()?;
         let mut out = Vec::new();
         for mut record in lists {
             if !matches!(record.publication, Publication::Ledger { .. }) {
@@ -336,7 +330,7 @@ impl Wallet {
                 Err(e) => out.push(Republished { list, version_id: None, error: Some(e.to_string()) }),
             }
         }
-        out
+        Ok(out)
     }
 
     /// Revokes, suspends or reinstates `credential` (a credential this wallet

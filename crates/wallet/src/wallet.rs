@@ -988,7 +988,7 @@ impl Wallet {
     ) -> Result<CompromiseReport, WalletError> {
         let new_root = self.compromise_rekey(rrs, did, passphrase, kdf)?;
         let (rotated, to_revoke) = self.compromise_rotate(ledger, rrs, did).await?;
-        let status_lists = self.republish_status_lists(ledger).await;
+        let status_lists = self.republish_status_lists(ledger).await?;
         let leaked_keys = self.keys()?.into_iter().filter(|k| k.compromised).map(|k| k.id).collect();
         Ok(CompromiseReport { leaked_keys, rotated, to_revoke, status_lists, new_root })
     }

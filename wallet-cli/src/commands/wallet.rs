@@ -226,7 +226,7 @@ pub(crate) fn compromise(g: &Global, args: &CompromiseArgs) -> Result<u8, CliErr
     let progress = Progress::start("rotating the wallet's DIDs on the ledger");
     let done = context::block_on(async {
         let (rotated, to_revoke) = wallet.compromise_rotate(&ledger, &rrs, &args.did).await?;
-        let status_lists = wallet.republish_status_lists(&ledger).await;
+        let status_lists = wallet.republish_status_lists(&ledger).await?;
         ledger.checkpoint_as(&wallet).await?;
         Ok::<_, CliError>((rotated, to_revoke, status_lists))
     });

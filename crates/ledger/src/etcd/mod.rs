@@ -190,7 +190,6 @@ impl EtcdConnection {
             self.endpoints.clone(),
             self.watch_options.clone(),
             keys.latest_checkpoint(),
-            EtcdLedger::parse_checkpoint,
         );
         EtcdLedger {
             watched,
@@ -704,14 +703,11 @@ impl EtcdLedger {
             return Err(corrupt(format!("leaves {}..{size} are not all stored", tips.size)));
         }
         let first = tips.size;
-        if let Ok(mut cache) = self.cache.lock() {
-            for (i, kv) in leaves.iter().enumerate() {
-                if let Ok(line) = std::str::from_utf8(kv.value()) {
-                    cache.add_leaf(first + i as u64, line);
-                }
-            }
-        }
+        let mut cache = self.cache.lock().map_err(|_| corrupt("cache lock poisoned"))?;
         for (i, kv) in leaves.iter().enumerate() {
+            if let Ok(line) = std::str::from_utf8(kv.value()) {
+                cache.add_leaf(first + i as u64, line);
+            }
             let entry: Value = serde_json::from_slice(kv.value())
                 .map_err(|e| corrupt(format!("leaf {}: {e}", first + i as u64)))?;
             let did = entry_did(&entry)?;

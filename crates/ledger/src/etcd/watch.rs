@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use etcd_client::{Client, ConnectOptions, EventType, WatchOptions};
 
+use super::EtcdLedger;
 use crate::ledger::SignedCheckpoint;
 
 /// The wait before watching again after the watch ended.
@@ -69,14 +70,13 @@ pub(crate) fn spawn(
     endpoints: Vec<String>,
     options: ConnectOptions,
     key: Vec<u8>,
-    parse: fn(&[u8]) -> Result<SignedCheckpoint, crate::LedgerError>,
 ) -> tokio::task::AbortHandle {
     let options = options.with_require_leader(true);
     tokio::spawn(async move {
         for endpoint in endpoints.iter().cycle() {
             // The reason is not logged per attempt: while the cluster is
             // down this repeats four times a second, and reads report it.
-            let _ended = watch(&watched, endpoint, &options, &key, parse).await;
+            let _ended = watch(&watched, endpoint, &options, &key).await;
             watched.set_live(false);
             tokio::time::sleep(RETRY).await;
         }
@@ -90,12 +90,12 @@ async fn watch(
     endpoint: &str,
     options: &ConnectOptions,
     key: &[u8],
-    parse: fn(&[u8]) -> Result<SignedCheckpoint, crate::LedgerError>,
 ) -> Result<(), String> {
+    let parse = |note: &[u8]| EtcdLedger::parse_checkpoint(note).map_err(|e| e.to_string());
     let mut client = Client::connect([endpoint], Some(options.clone())).await.map_err(|e| e.to_string())?;
     let response = client.get(key, None).await.map_err(|e| e.to_string())?;
     let revision = response.header().map(|h| h.revision()).ok_or("a reply without a header")?;
-    let latest = response.kvs().first().map(|kv| parse(kv.value())).transpose().map_err(|e| e.to_string())?;
+    let latest = response.kvs().first().map(|kv| parse(kv.value())).transpose()?;
     watched.set(false, latest);
     let options = WatchOptions::new().with_start_revision(revision + 1);
     let mut stream = client.watch(key, Some(options)).await.map_err(|e| e.to_string())?;
@@ -109,7 +109,7 @@ async fn watch(
         for event in message.events() {
             let Some(kv) = event.kv() else { continue };
             match event.event_type() {
-                EventType::Put => watched.advance(parse(kv.value()).map_err(|e| e.to_string())?),
+                EventType::Put => watched.advance(parse(kv.value())?),
                 // Only by hand (a ledger is never deleted): read it again.
                 EventType::Delete => return Err("the latest checkpoint was deleted".into()),
             }

@@ -29,8 +29,8 @@ use std::time::{Duration, Instant};
 use cluster::{Cluster, new_entry};
 use common::daemon::Daemon;
 use common::{Client, Outcome, checkpointed, didam_did, env_or, gets};
+use didam_ledger::HttpLedger;
 use didam_ledger::Ledger as _;
-use didam_registry::HttpLedger;
 use serde_json::Value;
 
 /// A daemon on the etcd ledger at `ledger` (`None`: the embedded ledger).

@@ -25,7 +25,7 @@ use crate::{ledger_api, ops, resolution, status_files, vc_api};
     tags(
         (name = "DID Resolution", description = "https://www.w3.org/TR/did-resolution/#bindings-https"),
         (name = "VC API", description = "https://w3c-ccg.github.io/vc-api/"),
-        (name = "Ledger", description = "The ledger for remote registry clients (didam_registry::HttpLedger)"),
+        (name = "Ledger", description = "The ledger for remote registry clients (didam_ledger::HttpLedger)"),
         (name = "Operations", description = "Health, metrics, this document"),
     )
 )]

@@ -10,8 +10,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
+use didam_credential::Did;
 use didam_credential::did::Resolution;
-use didam_registry::{Did, Error, ResolveOptions, Resolver};
+use didam_registry::{Error, ResolveOptions, Resolver};
 use moka::Expiry;
 use moka::future::Cache;
 use serde_json::Value;
@@ -109,7 +110,7 @@ async fn run_resolution(
     let handle = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || handle.block_on(resolver.resolve(&did, &options)))
         .await
-        .unwrap_or_else(|e| Err(Error::Build(format!("the resolution task failed: {e}"))))
+        .unwrap_or_else(|e| Err(Error::TaskFailed(e.to_string())))
 }
 
 /// The cache (see the module doc).

@@ -12,8 +12,8 @@
 
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use chrono::{TimeZone as _, Utc};
-use didam_ledger::log::{Method, verify_entry, verify_log};
-use didam_registry::{Did, DidUrl};
+use didam_credential::{Did, DidUrl};
+use didam_method::log::{Method, verify_entry, verify_log};
 
 use crate::request::ResolutionRequest;
 

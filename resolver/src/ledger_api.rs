@@ -1,5 +1,5 @@
 //! The ledger API (`/ledger/v1/…`) for remote registry clients such as
-//! [`didam_registry::HttpLedger`]. The shapes and the error mapping live in
+//! [`didam_ledger::HttpLedger`]. The shapes and the error mapping live in
 //! [`didam_registry::http`], shared with the client.
 
 use std::sync::Arc;
@@ -8,10 +8,10 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use didam_ledger::{Ledger as _, LedgerError, SignedCheckpoint};
-use didam_registry::http::{
+use didam_ledger::http::{
     LedgerProblem, LogBody, LogEntryBody, ProofBody, ReceiptBody, SizeBody, TipProofBody, problem,
 };
+use didam_ledger::{Ledger as _, LedgerError, SignedCheckpoint};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::IntoParams;

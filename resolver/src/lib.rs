@@ -4,7 +4,7 @@
 //! - the W3C DID Resolution HTTP binding (`/1.0/identifiers/{did}`) for
 //!   `did:key`, `did:jwk`, `did:didam`, `did:web` and `did:webvh`, through
 //!   [`didam_registry::Resolver`] and a cache ([`cache`]);
-//! - the ledger API (`/ledger/v1/…`) that [`didam_registry::HttpLedger`]
+//! - the ledger API (`/ledger/v1/…`) that [`didam_ledger::HttpLedger`]
 //!   clients use, with a sequencer that signs checkpoints ([`sequencer`]);
 //! - the W3C CCG VC API ([`vc_api`]): `POST /credentials/verify` and
 //!   `POST /presentations/verify` through [`didam_verifier::Verifier`] with

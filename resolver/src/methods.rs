@@ -13,9 +13,10 @@
 
 use std::sync::Arc;
 
+use didam_credential::DidUrl;
 use didam_credential::ResolveError;
 use didam_credential::did::{MethodResolver, ResolvedMethod};
-use didam_registry::{DidUrl, Error, ResolveOptions, Resolver};
+use didam_registry::{Error, ResolveOptions, Resolver};
 
 use crate::cache::ResolutionCache;
 use crate::shared::SharedLedger;

@@ -10,7 +10,8 @@ use std::collections::HashMap;
 
 use axum::http::{HeaderMap, Uri, header};
 use chrono::{DateTime, Utc};
-use didam_registry::{Did, DidUrl, ResolveOptions};
+use didam_credential::{Did, DidUrl};
+use didam_registry::ResolveOptions;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -249,7 +250,7 @@ impl ResolutionRequest {
 
     fn new(headers: &HeaderMap, did_url: &str, mut options: RawOptions) -> Result<Self, Problem> {
         let representation = negotiate(headers)?;
-        let url = DidUrl::parse(did_url).map_err(|e| Problem::from_error(&e))?;
+        let url = DidUrl::parse(did_url).map_err(|e| Problem::from_error(&didam_registry::Error::from(e)))?;
         if url.path.is_some() || url.fragment.is_some() {
             return Err(Problem::new(
                 ProblemType::FeatureNotSupported,

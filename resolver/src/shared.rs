@@ -8,10 +8,10 @@
 
 use std::sync::Arc;
 
-use didam_ledger::log::DidState;
 use didam_ledger::merkle::Hash;
 use didam_ledger::note::NoteSigner;
 use didam_ledger::{EmbeddedLedger, Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof};
+use didam_method::log::DidState;
 use serde_json::Value;
 
 /// The daemon's ledger, cheap to clone, whose calls do not stall the runtime.

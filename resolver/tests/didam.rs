@@ -11,9 +11,11 @@ use std::time::Duration;
 use chrono::Utc;
 use common::{Daemon, client, encode, poll};
 use didam_credential::{KeyType, SecretKey};
-use didam_ledger::log::{self, EntryDraft};
+use didam_ledger::HttpLedger;
 use didam_ledger::{Ledger as _, LedgerError};
-use didam_registry::{CheckpointStore, HttpLedger, ResolveOptions, method, resolve};
+use didam_method::entry;
+use didam_method::log::{self, EntryDraft};
+use didam_registry::{CheckpointStore, ResolveOptions, operations, resolve};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -51,8 +53,8 @@ async fn create_rotate_deactivate_through_the_daemon() {
     let t0 = Utc::now() - chrono::Duration::hours(1);
 
     // Create.
-    let doc = method::document_with_keys("did:didam:{SCID}", &[signing.public_key()]);
-    let (did, created) = method::create(&ledger, &k[0], &k[1].public_key(), doc, t0).await.unwrap();
+    let doc = entry::document_with_keys("did:didam:{SCID}", &[signing.public_key()]);
+    let (did, created) = operations::create(&ledger, &k[0], &k[1].public_key(), doc, t0).await.unwrap();
     assert!(!created.duplicate);
     checkpointed(&ledger, created.leaf_index).await;
 
@@ -91,9 +93,10 @@ async fn create_rotate_deactivate_through_the_daemon() {
     assert!(matches!(ledger.append(&tampered).await, Err(LedgerError::Rejected(_))));
 
     // Rotate.
-    let rotated = method::rotate(&ledger, &did, &k[1], &k[2].public_key(), t0 + chrono::Duration::minutes(1))
-        .await
-        .unwrap();
+    let rotated =
+        operations::rotate(&ledger, &did, &k[1], &k[2].public_key(), t0 + chrono::Duration::minutes(1))
+            .await
+            .unwrap();
     checkpointed(&ledger, rotated.leaf_index).await;
     let (status, body) = resolve_http(&d, did.as_str(), "", "application/did-resolution").await;
     assert_eq!(status, StatusCode::OK);
@@ -132,7 +135,7 @@ async fn create_rotate_deactivate_through_the_daemon() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // Deactivate: 410, the result still there, in both representations.
-    let gone = method::deactivate(&ledger, &did, &k[2], t0 + chrono::Duration::minutes(2)).await.unwrap();
+    let gone = operations::deactivate(&ledger, &did, &k[2], t0 + chrono::Duration::minutes(2)).await.unwrap();
     checkpointed(&ledger, gone.leaf_index).await;
     let (status, body) = resolve_http(&d, did.as_str(), "", "application/did-resolution").await;
     assert_eq!(status, StatusCode::GONE);
@@ -155,8 +158,9 @@ async fn a_corrupt_ledger_row_is_an_internal_error() {
     let d = Daemon::start("corrupt", &[]);
     let ledger = HttpLedger::new(&d.base).unwrap();
     let k = keys(2);
-    let doc = method::document_with_keys("did:didam:{SCID}", &[k[0].public_key()]);
-    let (did, receipt) = method::create(&ledger, &k[0], &k[1].public_key(), doc, Utc::now()).await.unwrap();
+    let doc = entry::document_with_keys("did:didam:{SCID}", &[k[0].public_key()]);
+    let (did, receipt) =
+        operations::create(&ledger, &k[0], &k[1].public_key(), doc, Utc::now()).await.unwrap();
     checkpointed(&ledger, receipt.leaf_index).await;
     let db = rusqlite::Connection::open(d.ledger_path()).unwrap();
     db.busy_timeout(Duration::from_secs(10)).unwrap();

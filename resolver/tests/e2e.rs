@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use common::{Daemon, client, encode, poll};
 use didam_credential::{KeyType, ProofOptions, Suite, proof};
+use didam_ledger::HttpLedger;
 use didam_ledger::Ledger as _;
-use didam_registry::HttpLedger;
 use didam_wallet::{InitOptions, KdfParams, Wallet};
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -11,10 +11,11 @@ use std::time::Duration;
 use chrono::Utc;
 use common::{Daemon, client, temp_dir};
 use didam_credential::did::OfflineResolver;
+use didam_credential::status_list::{StatusListIssuer, StatusPurpose};
 use didam_credential::{CheckKind, KeyType, ProofOptions, Suite, proof};
 use didam_ledger::{EmbeddedLedger, Ledger};
 use didam_registry::web::WebLimits;
-use didam_verifier::status::{HttpStatusSource, StatusListIssuer, StatusPurpose, StatusSource};
+use didam_verifier::status::{HttpStatusSource, StatusSource};
 use didam_verifier::{FetchError, Policy, Verifier};
 use didam_wallet::status::{StatusAction, StatusDirectory};
 use didam_wallet::{InitOptions, KdfParams, Wallet};
@@ -233,7 +234,7 @@ async fn the_http_source_refuses_oversize_slow_and_plain_http_lists() {
 async fn the_vc_api_checks_a_did_didam_issuers_list_on_the_ledger() {
     let dir = temp_dir("status-didam");
     let d = Daemon::start("status-didam", &[]);
-    let ledger = didam_registry::HttpLedger::new(&d.base).unwrap();
+    let ledger = didam_ledger::HttpLedger::new(&d.base).unwrap();
     let options = InitOptions { kdf: Some(KdfParams::FLOOR) };
     let (wallet, rrs) = Wallet::init(&dir.join("wallet"), b"a test passphrase", &options).unwrap();
     let issuer = wallet.create_did(&ledger, &d.base, &rrs, &[KeyType::Ed25519]).await.unwrap().did;

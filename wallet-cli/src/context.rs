@@ -5,9 +5,10 @@ use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 
 use didam_credential::KeyType;
+use didam_ledger::HttpLedger;
 use didam_ledger::note::NoteVerifier;
 use didam_ledger::{EmbeddedLedger, Ledger};
-use didam_registry::{CheckpointStore, HttpLedger};
+use didam_registry::CheckpointStore;
 use didam_wallet::{KdfParams, RootSecret, Wallet, WalletError, slip39};
 use zeroize::Zeroizing;
 
@@ -246,7 +247,7 @@ impl Ledger for AnyLedger {
     async fn log(&self, did: &str) -> Result<Vec<didam_ledger::StoredEntry>, didam_ledger::LedgerError> {
         delegate!(self, l => l.log(did).await)
     }
-    async fn tip(&self, did: &str) -> Result<didam_ledger::log::DidState, didam_ledger::LedgerError> {
+    async fn tip(&self, did: &str) -> Result<didam_method::log::DidState, didam_ledger::LedgerError> {
         delegate!(self, l => l.tip(did).await)
     }
     async fn size(&self) -> Result<u64, didam_ledger::LedgerError> {

@@ -138,3 +138,9 @@ impl CliError {
         }
     }
 }
+
+impl From<didam_credential::InvalidDid> for CliError {
+    fn from(e: didam_credential::InvalidDid) -> Self {
+        Self::Registry(e.into())
+    }
+}

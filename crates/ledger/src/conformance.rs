@@ -26,9 +26,9 @@ use didam_credential::{KeyType, SecretKey};
 use serde_json::{Map, Value, json};
 
 use crate::ledger::{Ledger, LedgerError};
-use crate::log::{self, EntryDraft, LogError, Method};
 use crate::merkle;
 use crate::note::{Checkpoint, NoteSigner};
+use didam_method::log::{self, EntryDraft, LogError, Method};
 
 /// A DID under test: its keys and latest entry.
 struct TestDid {

@@ -9,13 +9,14 @@
 //!   runs for the whole ledger;
 //! - every read (logs, leaves, proofs, checkpoints) can be served by any node.
 //!
-//! [`crate::conformance`] holds the tests every backend must pass.
+//! The `conformance` module (cargo feature `conformance`) holds the tests every
+//! backend must pass.
 
 use serde_json::Value;
 
-use crate::log::{DidState, LogError};
 use crate::merkle::{Hash, ProofError};
 use crate::note::{NoteError, NoteSigner};
+use didam_method::log::{DidState, LogError};
 
 /// What an accepted append returns.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,16 +1,16 @@
 //! The didam ledger: X.1403's identity trust vault.
 //!
-//! An append-only log whose leaves are DID log entries ([`log`], the did:webvh
-//! 1.0 structure), hashed into an RFC 9162 Merkle tree ([`merkle`]), with
+//! An append-only log whose leaves are DID log entries (`didam_method::log`,
+//! the did:webvh 1.0 structure), hashed into an RFC 9162 Merkle tree ([`merkle`]), with
 //! checkpoints published as C2SP signed notes ([`note`]). Backends implement
 //! [`Ledger`]; [`EmbeddedLedger`] keeps everything in one SQLite file,
 //! `EtcdLedger` (cargo feature `etcd`, module `etcd`) keeps it in an etcd
-//! cluster served by several daemons, and [`conformance`] is the suite every
-//! backend passes.
+//! cluster served by several daemons, and `conformance` (cargo feature
+//! `conformance`, for tests) is the suite every backend passes.
 //!
 //! ```
 //! use didam_credential::{KeyType, SecretKey};
-//! use didam_ledger::log::{self, EntryDraft, Method};
+//! use didam_method::log::{self, EntryDraft, Method};
 //! use didam_ledger::{EmbeddedLedger, Ledger, note::NoteSigner};
 //! use serde_json::json;
 //!
@@ -42,20 +42,23 @@
 //! # }).unwrap();
 //! ```
 
+#[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod cosign;
 #[cfg(feature = "etcd")]
 pub mod etcd;
 pub mod file;
+#[cfg(feature = "http")]
+pub mod http;
 mod ledger;
-pub mod log;
 pub mod merkle;
 pub mod note;
 mod sqlite;
-pub mod witness;
 
 #[cfg(feature = "etcd")]
 pub use etcd::{EtcdConfig, EtcdLedger};
+#[cfg(feature = "http")]
+pub use http::HttpLedger;
 pub use ledger::{
     Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof, TipRecord, parse_tips_extension,
     tips_extension,

@@ -23,9 +23,9 @@ use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 use serde_json::Value;
 
 use crate::ledger::{Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry};
-use crate::log::{self, DidState, Method};
 use crate::merkle::{self, Hash, NodeReader, TreeError};
 use crate::note::{Checkpoint, NoteSigner};
+use didam_method::log::{self, DidState, Method};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS entries (

@@ -38,15 +38,15 @@ fn verify_all_detects_a_changed_leaf() {
             p.insert("updateKeys".into(), serde_json::json!([k.public_key().to_multikey()]));
             p.insert(
                 "nextKeyHashes".into(),
-                serde_json::json!([didam_ledger::log::key_hash(&next.public_key().to_multikey())]),
+                serde_json::json!([didam_method::log::key_hash(&next.public_key().to_multikey())]),
             );
-            let draft = didam_ledger::log::EntryDraft {
+            let draft = didam_method::log::EntryDraft {
                 parameters: p,
                 document: serde_json::json!({ "id": "did:didam:{SCID}" }),
                 version_time: chrono::Utc::now(),
             };
             let entry =
-                didam_ledger::log::create_entry(didam_ledger::log::Method::Didam, draft, &k).await.unwrap();
+                didam_method::log::create_entry(didam_method::log::Method::Didam, draft, &k).await.unwrap();
             ledger.append(&entry).await.unwrap();
         }
         ledger.checkpoint(&signer).await.unwrap();

@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use didam_credential::{KeyType, SecretKey};
-use didam_ledger::log::{self, EntryDraft, Method};
 use didam_ledger::note::NoteSigner;
 use didam_ledger::{EmbeddedLedger, Ledger};
+use didam_method::log::{self, EntryDraft, Method};
 use didam_registry::{CheckpointStore, ResolveOptions, resolve};
 use futures::executor::block_on;
 use serde_json::{Map, Value, json};

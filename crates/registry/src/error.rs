@@ -1,7 +1,7 @@
 //! Errors of the registry, with the DID Resolution error each maps to.
 
 use didam_ledger::LedgerError;
-use didam_ledger::log::LogError;
+use didam_method::log::LogError;
 
 /// Why a registry operation or a resolution failed.
 #[derive(Debug, thiserror::Error)]
@@ -41,7 +41,11 @@ pub enum Error {
     },
     /// Building an entry failed.
     #[error("cannot build the entry: {0}")]
-    Build(String),
+    Build(#[from] didam_method::EntryError),
+    /// A resolution task ended without an answer (it panicked or was
+    /// cancelled).
+    #[error("the resolution task failed: {0}")]
+    TaskFailed(String),
     /// No resolver here handles this DID method.
     #[error("DID method `{0}` is not supported here")]
     MethodNotSupported(String),
@@ -114,9 +118,16 @@ impl Error {
             Self::Ledger(_)
             | Self::Store { .. }
             | Self::Build(_)
+            | Self::TaskFailed(_)
             | Self::Fetch { .. }
             | Self::TooLarge { .. }
             | Self::Timeout { .. } => "internalError",
         }
+    }
+}
+
+impl From<didam_credential::InvalidDid> for Error {
+    fn from(e: didam_credential::InvalidDid) -> Self {
+        Self::InvalidDid(e.0)
     }
 }

@@ -1,23 +1,24 @@
 //! The `did:didam` method on a didam ledger, and DID resolution that checks the
 //! ledger's proofs.
 //!
-//! - [`method`]: DID syntax and the operations (`create`, `update`, `rotate`,
-//!   `deactivate`) that write a DID's log through any [`didam_ledger::Ledger`]:
-//!   the embedded file, or a remote ledger behind the same trait;
+//! - [`operations`]: the DID operations (`create`, `update`, `rotate`,
+//!   `deactivate`) that build an entry with `didam_method` and write it
+//!   through any [`didam_ledger::Ledger`];
 //! - [`resolve()`]: checkpoint signature → consistency with the checkpoints
 //!   this client kept ([`CheckpointStore`]) → inclusion proof → log replay;
 //! - [`Resolver`] ([`any`]): every supported method behind one call, for the
 //!   front ends, and [`Resolver::dereference`] of resource DID URLs;
 //! - [`resource`]: resources of a DID on the ledger (status lists): publish
 //!   and dereference with the ledger's proofs;
-//! - with the `net` feature: `HttpLedger` (module `http`), the ledger of a
-//!   remote `didam-resolver` daemon behind the same [`didam_ledger::Ledger`]
-//!   trait, and `did:web`/`did:webvh` over HTTPS (module `web`).
+//! - with the `net` feature: `did:web`/`did:webvh` over HTTPS (module `web`).
+//!   A remote daemon's ledger is `didam_ledger::HttpLedger`, behind the same
+//!   [`didam_ledger::Ledger`] trait.
 //!
 //! ```
 //! use didam_credential::{KeyType, SecretKey};
 //! use didam_ledger::{EmbeddedLedger, Ledger, note::NoteSigner};
-//! use didam_registry::{method, resolve, CheckpointStore, ResolveOptions};
+//! use didam_method::entry;
+//! use didam_registry::{CheckpointStore, ResolveOptions, operations, resolve};
 //!
 //! # futures::executor::block_on(async {
 //! let dir = std::env::temp_dir().join(format!("didam-registry-doc-{}", std::process::id()));
@@ -25,8 +26,8 @@
 //! let ledger_key = NoteSigner::new("example.test/ledger", SecretKey::generate(KeyType::Ed25519))?;
 //!
 //! let (update, next, signing) = (SecretKey::generate(KeyType::Ed25519), SecretKey::generate(KeyType::Ed25519), SecretKey::generate(KeyType::Ed25519));
-//! let document = method::document_with_keys("did:didam:{SCID}", &[signing.public_key()]);
-//! let (did, _) = method::create(&ledger, &update, &next.public_key(), document, chrono::Utc::now()).await?;
+//! let document = entry::document_with_keys("did:didam:{SCID}", &[signing.public_key()]);
+//! let (did, _) = operations::create(&ledger, &update, &next.public_key(), document, chrono::Utc::now()).await?;
 //! ledger.checkpoint(&ledger_key).await?;
 //!
 //! let store = CheckpointStore::new(dir.join("checkpoints"));
@@ -40,19 +41,14 @@
 pub mod any;
 mod checkpoints;
 mod error;
-#[cfg(feature = "net")]
-pub mod http;
-pub mod method;
+pub mod operations;
 mod resolve;
 pub mod resource;
 #[cfg(feature = "net")]
 pub mod web;
 
-pub use any::{Did, DidUrl, Resolver};
+pub use any::Resolver;
 pub use checkpoints::CheckpointStore;
 pub use error::Error;
-#[cfg(feature = "net")]
-pub use http::HttpLedger;
-pub use method::DidamDid;
 pub use resolve::{ResolveOptions, Resolved, resolve};
 pub use resource::{Dereferenced, ResourceUrl};

@@ -13,15 +13,15 @@
 
 use chrono::{DateTime, Utc};
 use didam_credential::did::{DidDocument, Resolution};
-use didam_ledger::log::{self, DidState, Method};
 use didam_ledger::merkle::{self, Hash};
 use didam_ledger::note::{Checkpoint, NoteVerifier};
 use didam_ledger::{Ledger, LedgerError, SignedCheckpoint};
+use didam_method::log::{self, DidState, Method};
 use serde_json::{Value, json};
 
 use crate::checkpoints::CheckpointStore;
 use crate::error::Error;
-use crate::method::DidamDid;
+use didam_method::DidamDid;
 
 /// Which version of the DID to resolve.
 #[derive(Clone, Debug, Default)]

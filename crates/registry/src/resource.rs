@@ -28,15 +28,16 @@ use didam_credential::did::MethodResolver;
 use didam_credential::proof::xsd_datetime;
 use didam_credential::verify::{self, Input, VerifyOptions};
 use didam_credential::{CheckKind, Outcome, PublicKey, SecretKey};
-use didam_ledger::log::DidState;
 use didam_ledger::note::NoteVerifier;
 use didam_ledger::{Ledger, Receipt};
+use didam_method::log::DidState;
 use serde_json::{Value, json};
 
 use crate::checkpoints::CheckpointStore;
 use crate::error::Error;
-use crate::method::{self, DidamDid};
+use crate::operations;
 use crate::resolve::{ResolveOptions, resolve};
+use didam_method::{DidamDid, entry};
 
 /// The member of a resource log's `state` that holds the resource.
 pub const RESOURCE_MEMBER: &str = "didamResource";
@@ -152,7 +153,7 @@ pub async fn create<L: Ledger>(
         None => "did:didam:{SCID}".to_owned(),
     };
     let state = json!({ "id": id, RESOURCE_MEMBER: { "parent": parent.as_str(), "name": name } });
-    let (log, receipt) = method::create(ledger, update_key, next_key, state, time).await?;
+    let (log, receipt) = operations::create(ledger, update_key, next_key, state, time).await?;
     Ok((ResourceUrl::new(parent, &log), receipt))
 }
 
@@ -179,7 +180,7 @@ pub async fn publish<L: Ledger>(
     }
     resource.insert("mediaType".into(), json!(content_type));
     resource.insert("content".into(), content.clone());
-    let entry = method::next_entry(&tip, revealed_key, Some(next_key), Some(state), false, time).await?;
+    let entry = entry::next_entry(&tip, revealed_key, Some(next_key), Some(state), false, time).await?;
     Ok(ledger.append(&entry).await?)
 }
 

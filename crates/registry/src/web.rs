@@ -13,7 +13,7 @@
 //! 4. never follow redirects; connect and total timeouts; read the body up to
 //!    a size limit;
 //! 5. parse the document (`did:web`) or verify the whole log (`did:webvh`,
-//!    with [`didam_ledger::log::verify_log`]).
+//!    with [`didam_method::log::verify_log`]).
 //!
 //! See: <https://w3c-ccg.github.io/did-method-web/>,
 //! <https://identity.foundation/didwebvh/v1.0/>
@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use didam_credential::did::{DidDocument, Resolution};
-use didam_ledger::log::{self, DidState, Method};
+use didam_method::log::{self, DidState, Method};
 use serde_json::{Value, json};
 
 use crate::error::Error;

@@ -6,13 +6,14 @@ use std::sync::Mutex;
 
 use chrono::{Duration, Utc};
 use didam_credential::{KeyType, SecretKey};
-use didam_ledger::log::{self, DidState, EntryDraft, Method};
 use didam_ledger::merkle::{self, Hash, MemoryTree};
 use didam_ledger::note::{Checkpoint, NoteSigner};
 use didam_ledger::{
     EmbeddedLedger, Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof, TipRecord,
 };
-use didam_registry::{CheckpointStore, Error, ResolveOptions, method, resolve};
+use didam_method::entry;
+use didam_method::log::{self, DidState, EntryDraft, Method};
+use didam_registry::{CheckpointStore, Error, ResolveOptions, operations, resolve};
 use futures::executor::block_on;
 use serde_json::{Value, json};
 
@@ -43,8 +44,8 @@ fn create_rotate_update_deactivate_resolve() {
     let signing = SecretKey::generate(KeyType::Ed25519);
     let t0 = Utc::now() - Duration::hours(1);
     block_on(async {
-        let doc = method::document_with_keys("did:didam:{SCID}", &[signing.public_key()]);
-        let (did, _) = method::create(&ledger, &k[0], &k[1].public_key(), doc, t0).await.unwrap();
+        let doc = entry::document_with_keys("did:didam:{SCID}", &[signing.public_key()]);
+        let (did, _) = operations::create(&ledger, &k[0], &k[1].public_key(), doc, t0).await.unwrap();
         ledger.checkpoint(&ledger_key).await.unwrap();
         let r = resolve(&ledger, &ledger_key.verifier(), &store, did.as_str(), &ResolveOptions::default())
             .await
@@ -55,10 +56,12 @@ fn create_rotate_update_deactivate_resolve() {
         assert_eq!(method.key, signing.public_key());
 
         // Rotate (reveal k1, commit k2), then update the document (reveal k2, commit k3).
-        method::rotate(&ledger, &did, &k[1], &k[2].public_key(), t0 + Duration::minutes(1)).await.unwrap();
+        operations::rotate(&ledger, &did, &k[1], &k[2].public_key(), t0 + Duration::minutes(1))
+            .await
+            .unwrap();
         let new_signing = SecretKey::generate(KeyType::Ed25519);
-        let doc = method::document_with_keys(did.as_str(), &[new_signing.public_key()]);
-        method::update(&ledger, &did, &k[2], &k[3].public_key(), Some(doc), t0 + Duration::minutes(2))
+        let doc = entry::document_with_keys(did.as_str(), &[new_signing.public_key()]);
+        operations::update(&ledger, &did, &k[2], &k[3].public_key(), Some(doc), t0 + Duration::minutes(2))
             .await
             .unwrap();
 
@@ -97,10 +100,11 @@ fn create_rotate_update_deactivate_resolve() {
 
         // The current signing key cannot update: only the committed update key can.
         let wrong =
-            method::update(&ledger, &did, &k[2], &k[4].public_key(), None, t0 + Duration::minutes(3)).await;
+            operations::update(&ledger, &did, &k[2], &k[4].public_key(), None, t0 + Duration::minutes(3))
+                .await;
         assert!(matches!(wrong, Err(Error::Ledger(LedgerError::Rejected(_)))), "{wrong:?}");
 
-        method::deactivate(&ledger, &did, &k[3], t0 + Duration::minutes(4)).await.unwrap();
+        operations::deactivate(&ledger, &did, &k[3], t0 + Duration::minutes(4)).await.unwrap();
         ledger.checkpoint(&ledger_key).await.unwrap();
         let r = resolve(&ledger, &ledger_key.verifier(), &store, did.as_str(), &ResolveOptions::default())
             .await
@@ -392,8 +396,8 @@ fn witnesses_cosign_checkpoints_and_resolvers_require_them() {
         .with_witnesses(vec![w1.verifier(), w2.verifier(), w3.verifier()], 2);
     let k = keys(3);
     block_on(async {
-        let doc = method::document_with_keys("did:didam:{SCID}", &[k[2].public_key()]);
-        let (did, _) = method::create(&ledger, &k[0], &k[1].public_key(), doc, Utc::now()).await.unwrap();
+        let doc = entry::document_with_keys("did:didam:{SCID}", &[k[2].public_key()]);
+        let (did, _) = operations::create(&ledger, &k[0], &k[1].public_key(), doc, Utc::now()).await.unwrap();
         ledger.checkpoint(&ledger_key).await.unwrap();
         let (vkey, options) = (ledger_key.verifier(), ResolveOptions::default());
         let resolve_now = || resolve(&ledger, &vkey, &store, did.as_str(), &options);
@@ -418,13 +422,13 @@ fn witnesses_cosign_checkpoints_and_resolvers_require_them() {
         // A witness never cosigns a checkpoint inconsistent with the last it
         // cosigned: a second ledger with the same key and a different history.
         let rogue = EmbeddedLedger::open(&dir.join("rogue.db"), ORIGIN).unwrap();
-        let doc = method::document_with_keys("did:didam:{SCID}", &[k[1].public_key()]);
-        method::create(&rogue, &k[2], &k[0].public_key(), doc, Utc::now()).await.unwrap();
-        method::create(
+        let doc = entry::document_with_keys("did:didam:{SCID}", &[k[1].public_key()]);
+        operations::create(&rogue, &k[2], &k[0].public_key(), doc, Utc::now()).await.unwrap();
+        operations::create(
             &rogue,
             &k[1],
             &k[0].public_key(),
-            method::document_with_keys("did:didam:{SCID}", &[k[0].public_key()]),
+            entry::document_with_keys("did:didam:{SCID}", &[k[0].public_key()]),
             Utc::now(),
         )
         .await

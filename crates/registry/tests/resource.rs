@@ -6,11 +6,13 @@
 
 use chrono::{DateTime, Duration, Utc};
 use didam_credential::{KeyType, ProofOptions, SecretKey, Suite, proof};
-use didam_ledger::log::DidState;
 use didam_ledger::merkle::Hash;
 use didam_ledger::note::NoteSigner;
 use didam_ledger::{EmbeddedLedger, Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof};
-use didam_registry::{CheckpointStore, DidamDid, Error, Resolver, ResourceUrl, method, resource};
+use didam_method::DidamDid;
+use didam_method::entry;
+use didam_method::log::DidState;
+use didam_registry::{CheckpointStore, Error, Resolver, ResourceUrl, operations, resource};
 use futures::executor::block_on;
 use serde_json::{Value, json};
 
@@ -35,8 +37,8 @@ struct Issuer {
 
 async fn issuer(ledger: &EmbeddedLedger, at: DateTime<Utc>) -> Issuer {
     let signing = key();
-    let document = method::document_with_keys("did:didam:{SCID}", &[signing.public_key()]);
-    let (did, _) = method::create(ledger, &key(), &key().public_key(), document, at).await.unwrap();
+    let document = entry::document_with_keys("did:didam:{SCID}", &[signing.public_key()]);
+    let (did, _) = operations::create(ledger, &key(), &key().public_key(), document, at).await.unwrap();
     Issuer { did, signing }
 }
 

@@ -10,11 +10,12 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use didam_credential::{KeyType, SecretKey};
-use didam_ledger::log::{self, Method};
 use didam_ledger::merkle;
 use didam_ledger::note::{Checkpoint, NoteSigner, NoteVerifier};
 use didam_ledger::{EmbeddedLedger, Ledger};
-use didam_registry::{CheckpointStore, ResolveOptions, method, resolve};
+use didam_method::entry;
+use didam_method::log::{self, Method};
+use didam_registry::{CheckpointStore, ResolveOptions, operations, resolve};
 use futures::executor::block_on;
 use serde_json::{Value, json};
 
@@ -39,19 +40,26 @@ fn build(dir: &Path) -> Vec<(String, String)> {
     let ledger_key = NoteSigner::new(ORIGIN, key(100)).unwrap();
     let (update1, update2, update3, update4, assertion) = (key(1), key(2), key(3), key(4), key(10));
     block_on(async {
-        let doc = method::document_with_keys("did:didam:{SCID}", &[assertion.public_key()]);
+        let doc = entry::document_with_keys("did:didam:{SCID}", &[assertion.public_key()]);
         let (did, _) =
-            method::create(&ledger, &update1, &update2.public_key(), doc, at("2026-01-01T00:00:00Z"))
+            operations::create(&ledger, &update1, &update2.public_key(), doc, at("2026-01-01T00:00:00Z"))
                 .await
                 .unwrap();
-        method::rotate(&ledger, &did, &update2, &update3.public_key(), at("2026-01-02T00:00:00Z"))
+        operations::rotate(&ledger, &did, &update2, &update3.public_key(), at("2026-01-02T00:00:00Z"))
             .await
             .unwrap();
-        let mut doc = method::document_with_keys(did.as_str(), &[assertion.public_key()]);
+        let mut doc = entry::document_with_keys(did.as_str(), &[assertion.public_key()]);
         doc["service"] = json!([{ "id": format!("{did}#home"), "type": "LinkedDomains", "serviceEndpoint": "https://example.com" }]);
-        method::update(&ledger, &did, &update3, &update4.public_key(), Some(doc), at("2026-01-03T00:00:00Z"))
-            .await
-            .unwrap();
+        operations::update(
+            &ledger,
+            &did,
+            &update3,
+            &update4.public_key(),
+            Some(doc),
+            at("2026-01-03T00:00:00Z"),
+        )
+        .await
+        .unwrap();
         let checkpoint = ledger.checkpoint(&ledger_key).await.unwrap();
 
         let log: String =

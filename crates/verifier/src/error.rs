@@ -3,75 +3,11 @@
 //! Verification itself returns the credential engine's
 //! [`Error`](didam_credential::Error) ("could not check") or a
 //! [`Report`](didam_credential::Report) ("checked"). The errors here belong to
-//! the other jobs of the crate: status lists ([`StatusError`]), status sources
-//! ([`FetchError`]) and policy files ([`PolicyError`]).
+//! the other jobs of the crate: status sources ([`FetchError`]) and policy
+//! files ([`PolicyError`]). Status list errors are the engine's
+//! [`StatusError`](didam_credential::StatusError).
 
 use std::path::PathBuf;
-
-/// Problems with a Bitstring Status List or with an issuer's operation on it.
-#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum StatusError {
-    /// `encodedList` is not multibase base64url (`u` prefix, no padding).
-    #[error("encodedList is not multibase base64url (a `u` followed by base64url without padding)")]
-    NotMultibase,
-    /// `encodedList` does not decompress as GZIP.
-    #[error("encodedList is not GZIP-compressed data")]
-    NotGzip,
-    /// The decompressed list is larger than the limit: a zip bomb, or a list
-    /// larger than this verifier accepts.
-    #[error("the decompressed status list exceeds {limit} bytes")]
-    TooLarge {
-        /// The limit, in bytes.
-        limit: usize,
-    },
-    /// The list has fewer entries than the spec's minimum (131,072).
-    #[error("the status list has {entries} entries; at least {minimum} are required")]
-    TooShort {
-        /// Entries in the list.
-        entries: usize,
-        /// The minimum.
-        minimum: usize,
-    },
-    /// An index beyond the end of the list.
-    #[error("index {index} is outside the status list ({entries} entries)")]
-    IndexOutOfRange {
-        /// The index asked for.
-        index: usize,
-        /// Entries in the list.
-        entries: usize,
-    },
-    /// A `statusPurpose` other than `revocation` and `suspension`.
-    #[error("status purpose `{0}` is not supported (supported: revocation, suspension)")]
-    UnsupportedPurpose(String),
-    /// A `statusSize` other than 1.
-    #[error("statusSize {0} is not supported (only 1)")]
-    UnsupportedStatusSize(u64),
-    /// Every index of the list is allocated.
-    #[error("every one of the {entries} indexes of the status list is allocated")]
-    ListFull {
-        /// Entries in the list.
-        entries: usize,
-    },
-    /// An operation on an index that was never allocated.
-    #[error("index {0} was not allocated from this status list")]
-    NotAllocated(usize),
-    /// An operation the list's purpose does not allow (revoking on a
-    /// suspension list, suspending on a revocation list).
-    #[error("cannot {operation} on a {purpose} list")]
-    WrongPurpose {
-        /// What was attempted.
-        operation: &'static str,
-        /// The purpose of the list.
-        purpose: crate::status::StatusPurpose,
-    },
-    /// Revocation is final: a revoked index cannot be cleared.
-    #[error("index {0} is revoked; revocation cannot be undone")]
-    RevocationIsFinal(usize),
-    /// The status list URL is not an absolute URL.
-    #[error("`{0}` is not a URL")]
-    InvalidUrl(String),
-}
 
 /// Why a [`StatusSource`](crate::status::StatusSource) could not provide a
 /// status list credential.

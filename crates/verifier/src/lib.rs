@@ -47,7 +47,8 @@
 //!
 //! ```
 //! use didam_credential::{did::{self, OfflineResolver}, proof, CheckKind, KeyType, ProofOptions, SecretKey, Suite};
-//! use didam_verifier::status::{StaticStatusSource, StatusListIssuer, StatusPurpose};
+//! use didam_credential::status_list::{StatusListIssuer, StatusPurpose};
+//! use didam_verifier::status::StaticStatusSource;
 //! use didam_verifier::{Policy, Verifier};
 //! use serde_json::json;
 //!
@@ -94,7 +95,7 @@ mod verifier;
 pub use cache::MethodCache;
 pub use didam_credential::verify::Input;
 pub use didam_credential::{Check, CheckKind, Error, Outcome, Report};
-pub use error::{FetchError, PolicyError, StatusError};
+pub use error::{FetchError, PolicyError};
 pub use policy::Policy;
 pub use status::StatusSource;
 pub use verifier::Verifier;

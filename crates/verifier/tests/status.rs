@@ -9,10 +9,12 @@ use std::io::{Read as _, Write as _};
 
 use chrono::Duration;
 use common::{Issuer, Party, REVOCATION_URL, SUSPENSION_URL, assert_fails_only, now, outcome, run};
+use didam_credential::StatusError;
 use didam_credential::did::OfflineResolver;
+use didam_credential::status_list::{StatusList, StatusListIssuer, StatusPurpose};
 use didam_credential::{Error, Suite};
-use didam_verifier::status::{StaticStatusSource, StatusList, StatusListIssuer, StatusPurpose};
-use didam_verifier::{CheckKind, Outcome, Policy, StatusError, Verifier};
+use didam_verifier::status::StaticStatusSource;
+use didam_verifier::{CheckKind, Outcome, Policy, Verifier};
 use serde_json::json;
 
 fn issue_one() -> (Issuer, String, usize, usize) {

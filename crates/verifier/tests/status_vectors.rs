@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::HashSet;
 
-use didam_verifier::status::{IndexAllocator, StatusList};
+use didam_credential::status_list::{IndexAllocator, StatusList};
 use proptest::prelude::*;
 use serde_json::Value;
 

@@ -74,6 +74,12 @@ pub enum WalletError {
     /// A key could not be built.
     #[error(transparent)]
     Key(#[from] didam_credential::KeyError),
+    /// A DID log entry could not be built.
+    #[error(transparent)]
+    Entry(#[from] didam_method::EntryError),
+    /// A string that is not a valid DID.
+    #[error(transparent)]
+    InvalidDid(#[from] didam_credential::InvalidDid),
     /// Invalid input from the caller.
     #[error("{0}")]
     Invalid(String),

@@ -33,11 +33,12 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use didam_credential::status_list::{StatusListIssuer, StatusPurpose};
 use didam_credential::{KeyType, ProofOptions, SecretKey, Suite, proof};
 use didam_ledger::Ledger;
-use didam_ledger::log::key_hash;
-use didam_registry::{DidamDid, ResourceUrl, resource};
-use didam_verifier::status::{StatusListIssuer, StatusPurpose};
+use didam_method::DidamDid;
+use didam_method::log::key_hash;
+use didam_registry::{ResourceUrl, resource};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use zeroize::Zeroizing;
@@ -185,7 +186,7 @@ fn secret(text: &str) -> Result<SecretKey, WalletError> {
     SecretKey::from_multibase(text).map_err(|_| WalletError::Tampered("status list key".into()))
 }
 
-fn status_error(e: didam_verifier::StatusError) -> WalletError {
+fn status_error(e: didam_credential::StatusError) -> WalletError {
     WalletError::Invalid(e.to_string())
 }
 

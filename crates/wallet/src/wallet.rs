@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use didam_credential::{KeyType, ProofOptions, PublicKey, SecretKey, Suite, did::ProofPurpose, proof};
 use didam_ledger::Ledger;
 use didam_ledger::note::NoteSigner;
-use didam_registry::{DidamDid, method};
+use didam_method::{DidamDid, entry};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
@@ -432,10 +432,10 @@ impl Wallet {
         let (slot, keys, epoch) = self.allocate_keys(key_types)?;
         let named: Vec<(String, PublicKey)> =
             keys.iter().map(|(_, k)| (k.to_multikey(), k.clone())).collect();
-        let document = method::document_with_methods("did:didam:{SCID}", &named);
+        let document = entry::document_with_methods("did:didam:{SCID}", &named);
         let update = rrs.update_key(slot, 0)?;
         let next = rrs.update_key(slot, 1)?.public_key();
-        let (did, entry) = method::create_entry(&update, &next, document, Utc::now()).await?;
+        let (did, entry) = entry::create_entry(&update, &next, document, Utc::now()).await?;
         let record = DidRecord {
             did: did.to_string(),
             slot,
@@ -563,7 +563,7 @@ impl Wallet {
                     .map(|id| Ok((id.clone(), PublicKey::from_multikey(id)?)))
                     .collect::<Result<Vec<_>, WalletError>>()?,
             };
-            let mut doc = method::document_with_methods(did, &named);
+            let mut doc = entry::document_with_methods(did, &named);
             let services =
                 services.or_else(|| tip.document.get("service").and_then(Value::as_array).cloned());
             if let Some(s) = services.filter(|s| !s.is_empty()) {
@@ -579,7 +579,7 @@ impl Wallet {
         if let Ok(wait) = (earliest - Utc::now()).to_std() {
             std::thread::sleep(wait);
         }
-        let entry = method::next_entry(&tip, &key, next.as_ref(), document, deactivate, Utc::now()).await?;
+        let entry = entry::next_entry(&tip, &key, next.as_ref(), document, deactivate, Utc::now()).await?;
         let mut then = record.clone();
         then.update_n = n;
         if let Some(k) = &new_keys {

@@ -8,7 +8,6 @@ use didam_credential::{KeyType, SecretKey, Suite};
 use didam_ledger::note::NoteSigner;
 use didam_ledger::{EmbeddedLedger, Ledger as _};
 use didam_registry::{CheckpointStore, ResolveOptions, resolve};
-use didam_verifier::Verifier;
 use didam_wallet::slip39::{self, GroupSpec};
 use didam_wallet::{DidStatus, InitOptions, KdfParams, RootSecret, Wallet, WalletError};
 use rusqlite::Connection;
@@ -53,6 +52,37 @@ impl Env {
 impl Drop for Env {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Verification through the credential engine with [`LedgerMethods`]: the
+/// wallet stands beside the verifier crate and does not depend on it.
+struct Verifier<'a>(LedgerMethods<'a>);
+
+impl<'a> Verifier<'a> {
+    fn new(methods: LedgerMethods<'a>) -> Self {
+        Self(methods)
+    }
+
+    async fn verify_credential(
+        &self,
+        text: &str,
+    ) -> Result<didam_credential::Report, didam_credential::Error> {
+        didam_credential::verify::verify_text(text, &self.0, &Default::default()).await
+    }
+
+    async fn verify_presentation(
+        &self,
+        text: &str,
+        challenge: Option<&str>,
+        domain: Option<&str>,
+    ) -> Result<didam_credential::Report, didam_credential::Error> {
+        let options = didam_credential::verify::VerifyOptions {
+            challenge: challenge.map(str::to_owned),
+            domain: domain.map(str::to_owned),
+            ..Default::default()
+        };
+        didam_credential::verify::verify_text(text, &self.0, &options).await
     }
 }
 
@@ -274,7 +304,7 @@ fn a_thief_with_the_old_wallet_and_passphrase_gets_nothing_after_compromise() {
     let tip = block_on(env.ledger.tip(&me.did)).unwrap();
     let leaked = thief.signing_key(&me.keys[0]).unwrap();
     let next = SecretKey::generate(KeyType::Ed25519).public_key();
-    let entry = block_on(didam_registry::method::next_entry(
+    let entry = block_on(didam_method::entry::next_entry(
         &tip,
         &leaked,
         Some(&next),

@@ -11,8 +11,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use didam_credential::{KeyType, SecretKey};
+use didam_ledger::HttpLedger;
 use didam_ledger::Ledger as _;
-use didam_registry::{HttpLedger, method};
+use didam_method::entry;
+use didam_registry::operations;
 
 /// The number in the environment variable `name`, else `default`.
 pub fn env_or(name: &str, default: usize) -> usize {
@@ -121,9 +123,9 @@ pub async fn didam_did(base: &str, reader: &str, limit: Duration) -> String {
         SecretKey::generate(KeyType::Ed25519),
         SecretKey::generate(KeyType::Ed25519),
     );
-    let doc = method::document_with_keys("did:didam:{SCID}", &[signing.public_key()]);
+    let doc = entry::document_with_keys("did:didam:{SCID}", &[signing.public_key()]);
     let (did, receipt) =
-        method::create(&ledger, &update, &next.public_key(), doc, chrono::Utc::now()).await.unwrap();
+        operations::create(&ledger, &update, &next.public_key(), doc, chrono::Utc::now()).await.unwrap();
     checkpointed(&HttpLedger::new(reader).unwrap(), receipt.leaf_index + 1, limit).await;
     did.as_str().to_owned()
 }

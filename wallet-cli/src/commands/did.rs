@@ -1,6 +1,7 @@
 //! `didam did …`
 
-use didam_registry::{Did, ResolveOptions, Resolver};
+use didam_credential::Did;
+use didam_registry::{ResolveOptions, Resolver};
 use didam_wallet::{DidRecord, Reconciled};
 use serde_json::{Value, json};
 

@@ -20,11 +20,12 @@
 
 use std::path::{Path, PathBuf};
 
+use didam_credential::status_list::StatusPurpose;
 use didam_credential::{KeyType, Report, Suite};
 use didam_ledger::note::{NoteSigner, NoteVerifier};
 use didam_ledger::{EmbeddedLedger, Ledger as _};
 use didam_registry::{CheckpointStore, Resolver};
-use didam_verifier::status::{HttpStatusSource, LedgerStatusSource, SharedResolver, StatusPurpose};
+use didam_verifier::status::{HttpStatusSource, LedgerStatusSource, SharedResolver};
 use didam_verifier::{Policy, Verifier};
 use didam_wallet::status::StatusAction;
 use didam_wallet::{InitOptions, KdfParams, RootSecret, Wallet};

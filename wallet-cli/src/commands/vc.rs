@@ -5,10 +5,9 @@ use std::io::Read as _;
 use std::sync::Arc;
 
 use didam_credential::Suite;
+use didam_credential::status_list::StatusPurpose;
 use didam_registry::Resolver;
-use didam_verifier::status::{
-    CachedStatusSource, HttpStatusSource, LedgerStatusSource, SharedResolver, StatusPurpose,
-};
+use didam_verifier::status::{CachedStatusSource, HttpStatusSource, LedgerStatusSource, SharedResolver};
 use didam_verifier::{Input, Verifier};
 use didam_wallet::status::{StatusAction, StatusDirectory};
 use serde_json::{Value, json};

@@ -45,9 +45,9 @@ use self::members::Members;
 use self::tree::{NodeMap, Pass, Recorder, TipsTree};
 use self::watch::Watched;
 use crate::ledger::{Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof};
-use crate::log::{self, DidState, Method};
 use crate::merkle::{self, Hash, ProofError, TreeError};
 use crate::note::{Checkpoint, NoteSigner};
+use didam_method::log::{self, DidState, Method};
 
 /// Most operations per read transaction (etcd's `--max-txn-ops` is 128).
 const READ_BATCH: usize = 100;

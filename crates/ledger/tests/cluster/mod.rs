@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use didam_credential::{KeyType, SecretKey};
-use didam_ledger::log::{self, EntryDraft, Method};
+use didam_method::log::{self, EntryDraft, Method};
 use serde_json::{Value, json};
 
 /// The etcd binary: `$DIDAM_ETCD_BIN` or `etcd` on the PATH.

@@ -8,10 +8,10 @@ use didam_credential::proof::xsd_datetime;
 use didam_credential::{Check, CheckKind, Outcome, Report};
 use serde_json::Value;
 
-use super::list::{StatusList, StatusPurpose};
 use crate::content::{Content, as_list};
-use crate::error::StatusError;
 use crate::policy::Policy;
+use didam_credential::StatusError;
+use didam_credential::status_list::{StatusList, StatusPurpose};
 
 /// A `credentialStatus` entry as the verifier sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]

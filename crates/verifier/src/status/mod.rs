@@ -2,9 +2,8 @@
 //!
 //! | job | type |
 //! |---|---|
-//! | the bits and their `encodedList` form | [`StatusList`] |
-//! | an issuer's list: allocate, revoke, suspend, reinstate, publish | [`StatusListIssuer`] |
-//! | random index allocation alone | [`IndexAllocator`] |
+//! | the bits and their `encodedList` form | [`didam_credential::status_list::StatusList`] |
+//! | an issuer's list: allocate, revoke, suspend, reinstate, publish | [`didam_credential::status_list::StatusListIssuer`] |
 //! | where a verifier gets lists from | [`StatusSource`], [`StaticStatusSource`] |
 //! | lists over HTTPS (feature `net`) | `HttpStatusSource` |
 //! | lists on the ledger by DID URL, else HTTPS (feature `net`) | `LedgerStatusSource` |
@@ -34,15 +33,11 @@
 
 mod cache;
 pub(crate) mod check;
-mod issuer;
-mod list;
 #[cfg(feature = "net")]
 mod net;
 mod source;
 
 pub use cache::CachedStatusSource;
-pub use issuer::{IndexAllocator, StatusListIssuer};
-pub use list::{StatusList, StatusPurpose};
 #[cfg(feature = "net")]
 pub use net::{HttpStatusSource, LedgerStatusSource, SharedResolver};
 pub use source::{NoStatusSource, StaticStatusSource, StatusSource};

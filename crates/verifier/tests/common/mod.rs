@@ -6,8 +6,9 @@
 use chrono::{DateTime, Duration, Utc};
 use didam_credential::did::{self, OfflineResolver, ProofPurpose};
 use didam_credential::proof::{self, ProofOptions};
+use didam_credential::status_list::{StatusListIssuer, StatusPurpose};
 use didam_credential::{KeyType, Report, SecretKey, Suite};
-use didam_verifier::status::{StaticStatusSource, StatusListIssuer, StatusPurpose};
+use didam_verifier::status::StaticStatusSource;
 use didam_verifier::{CheckKind, Outcome, Policy, Verifier};
 use serde_json::{Value, json};
 

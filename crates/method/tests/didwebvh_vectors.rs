@@ -6,8 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use didam_ledger::log::{DidState, LogError, Method, verify_log, verify_log_with_witnesses};
-use didam_ledger::witness::WitnessError;
+use didam_method::log::{DidState, LogError, Method, verify_log, verify_log_with_witnesses};
+use didam_method::witness::WitnessError;
 use serde_json::{Value, json};
 
 fn shared() -> PathBuf {

@@ -9,7 +9,7 @@
 //! 3. [`StatusListIssuer::revoke`], [`StatusListIssuer::suspend`] or
 //!    [`StatusListIssuer::reinstate`] as needed;
 //! 4. publish [`StatusListIssuer::credential`], signed with the credential
-//!    engine (`didam_credential::proof::add_proof`), after each change.
+//!    engine ([`crate::proof::add_proof`]), after each change.
 //!
 //! The whole state (allocations and bits) serializes with serde, so the caller
 //! persists it between runs; losing the allocations would let an index be given
@@ -17,15 +17,15 @@
 
 use std::collections::BTreeSet;
 
+use crate::credential::{V2_CONTEXT, is_url};
+use crate::proof::xsd_datetime;
 use chrono::{DateTime, Utc};
-use didam_credential::credential::{V2_CONTEXT, is_url};
-use didam_credential::proof::xsd_datetime;
 use rand_core::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::list::{StatusList, StatusPurpose};
-use crate::error::StatusError;
+use crate::StatusError;
 
 /// Which indexes of a list are in use, and a random allocator of free ones.
 ///

@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::StatusError;
+use crate::StatusError;
 
 /// Why a status list exists: what a set bit means.
 /// See: <https://www.w3.org/TR/vc-bitstring-status-list/#bitstringstatuslist>

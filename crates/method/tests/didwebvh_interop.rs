@@ -13,7 +13,7 @@ use std::process::Command;
 
 use chrono::{DateTime, Duration, Utc};
 use didam_credential::{KeyType, SecretKey};
-use didam_ledger::log::{self, DidState, EntryDraft, LogError, Method, verify_log};
+use didam_method::log::{self, DidState, EntryDraft, LogError, Method, verify_log};
 use serde_json::{Map, Value, json};
 
 /// The Python interpreter that has `did-webvh` installed.

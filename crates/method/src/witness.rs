@@ -106,29 +106,41 @@ pub struct WitnessRule {
     witnesses: Vec<String>,
 }
 
+/// A `witness` parameter that does not parse, and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidWitnessRule(pub String);
+
 impl WitnessRule {
     /// Parses a `witness` parameter: `Ok(None)` for `{}` (no witnesses).
     /// Witnesses are unique `did:key` DIDs and `1 <= threshold <= witnesses`.
-    pub fn from_parameter(value: &Value) -> Result<Option<Self>, String> {
-        let w = value.as_object().ok_or("`witness` is not an object")?;
+    pub fn from_parameter(value: &Value) -> Result<Option<Self>, InvalidWitnessRule> {
+        let bad = InvalidWitnessRule;
+        let w = value.as_object().ok_or_else(|| bad("`witness` is not an object".into()))?;
         if w.is_empty() {
             return Ok(None);
         }
-        let threshold =
-            w.get("threshold").and_then(Value::as_u64).ok_or("witness threshold is not an integer")?;
-        let list = w.get("witnesses").and_then(Value::as_array).ok_or("no witness list")?;
+        let threshold = w
+            .get("threshold")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| bad("witness threshold is not an integer".into()))?;
+        let list =
+            w.get("witnesses").and_then(Value::as_array).ok_or_else(|| bad("no witness list".into()))?;
         let mut witnesses = Vec::with_capacity(list.len());
         for wit in list {
-            let id = wit.get("id").and_then(Value::as_str).ok_or("a witness has no id")?;
-            let key = id.strip_prefix("did:key:").ok_or(format!("witness {id} is not a did:key DID"))?;
-            PublicKey::from_multikey(key).map_err(|e| format!("witness {id}: {e}"))?;
+            let id =
+                wit.get("id").and_then(Value::as_str).ok_or_else(|| bad("a witness has no id".into()))?;
+            let key = id
+                .strip_prefix("did:key:")
+                .ok_or_else(|| bad(format!("witness {id} is not a did:key DID")))?;
+            PublicKey::from_multikey(key).map_err(|e| bad(format!("witness {id}: {e}")))?;
             if witnesses.iter().any(|w| w == id) {
-                return Err(format!("witness {id} is listed twice"));
+                return Err(bad(format!("witness {id} is listed twice")));
             }
             witnesses.push(id.to_owned());
         }
         if threshold == 0 || threshold > witnesses.len() as u64 {
-            return Err(format!("witness threshold {threshold} of {} witnesses", witnesses.len()));
+            return Err(bad(format!("witness threshold {threshold} of {} witnesses", witnesses.len())));
         }
         witnesses.sort();
         Ok(Some(Self { threshold, witnesses }))
@@ -155,7 +167,7 @@ fn rule_after(state: &DidState) -> Result<Option<WitnessRule>, LogError> {
     match state.parameters.get("witness") {
         None => Ok(None),
         Some(value) => WitnessRule::from_parameter(value)
-            .map_err(|reason| LogError::InvalidParameters { entry: state.version_number, reason }),
+            .map_err(|e| LogError::InvalidParameters { entry: state.version_number, reason: e.0 }),
     }
 }
 

@@ -31,6 +31,7 @@ use didam_credential::{Outcome, PublicKey, Suite, canon, verify::VerifyOptions};
 use serde_json::{Map, Value, json};
 use sha2::Digest as _;
 
+use crate::error::EntryError;
 use crate::witness::{self, WitnessError, WitnessRule};
 
 /// The DID methods whose logs this module verifies.
@@ -162,34 +163,34 @@ pub fn key_hash(update_key: &str) -> String {
     multihash(update_key.as_bytes())
 }
 
-fn jcs(value: &Value) -> Result<String, String> {
-    canon::jcs(value).map_err(|e| e.to_string())
+fn jcs(value: &Value) -> Result<String, EntryError> {
+    canon::jcs(value).map_err(EntryError::Canonical)
 }
 
 /// The entry hash of `entry` chained to `previous_version_id`.
-pub fn entry_hash(entry: &Value, previous_version_id: &str) -> Result<String, String> {
+pub fn entry_hash(entry: &Value, previous_version_id: &str) -> Result<String, EntryError> {
     let mut e = entry.clone();
-    let map = e.as_object_mut().ok_or("an entry is a JSON object")?;
+    let map = e.as_object_mut().ok_or(EntryError::NotAnObject)?;
     map.remove("proof");
     map.insert("versionId".into(), previous_version_id.into());
     Ok(multihash(jcs(&e)?.as_bytes()))
 }
 
 /// The SCID of a first entry that already contains it (as `scid`).
-pub fn scid_of(first: &Value, scid: &str) -> Result<String, String> {
+pub fn scid_of(first: &Value, scid: &str) -> Result<String, EntryError> {
     let mut e = first.clone();
-    let map = e.as_object_mut().ok_or("an entry is a JSON object")?;
+    let map = e.as_object_mut().ok_or(EntryError::NotAnObject)?;
     map.remove("proof");
     map.insert("versionId".into(), "{SCID}".into());
-    let text = serde_json::to_string(&e).map_err(|e| e.to_string())?.replace(scid, "{SCID}");
-    let templated: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let text = serde_json::to_string(&e)?.replace(scid, "{SCID}");
+    let templated: Value = serde_json::from_str(&text)?;
     Ok(multihash(jcs(&templated)?.as_bytes()))
 }
 
 /// The SCID of a first entry written with `{SCID}` placeholders.
-pub fn scid_of_template(template: &Value) -> Result<String, String> {
+pub fn scid_of_template(template: &Value) -> Result<String, EntryError> {
     let mut e = template.clone();
-    let map = e.as_object_mut().ok_or("an entry is a JSON object")?;
+    let map = e.as_object_mut().ok_or(EntryError::NotAnObject)?;
     map.remove("proof");
     map.insert("versionId".into(), "{SCID}".into());
     Ok(multihash(jcs(&e)?.as_bytes()))
@@ -248,7 +249,7 @@ pub async fn verify_entry(
                 .get("scid")
                 .and_then(Value::as_str)
                 .ok_or_else(|| bad_params("the first entry has no scid".into()))?;
-            let computed = scid_of(entry, scid).map_err(bad_did)?;
+            let computed = scid_of(entry, scid).map_err(|e| bad_did(e.to_string()))?;
             if computed != scid {
                 return Err(bad_did(format!("SCID {scid} does not match the first entry ({computed})")));
             }
@@ -256,7 +257,7 @@ pub async fn verify_entry(
         }
     };
     let previous_version = previous.map_or(scid.as_str(), |p| p.version_id.as_str());
-    let computed = entry_hash(entry, previous_version).map_err(bad_did)?;
+    let computed = entry_hash(entry, previous_version).map_err(|e| bad_did(e.to_string()))?;
     if computed != hash {
         return Err(bad_did(format!("entry hash {hash} does not match the entry ({computed})")));
     }
@@ -369,7 +370,7 @@ fn validate_parameters(p: &Map<String, Value>) -> Result<(), String> {
                 string_list(Some(value)).ok_or("`watchers` is not a list of strings")?;
             }
             "witness" => {
-                WitnessRule::from_parameter(value)?;
+                WitnessRule::from_parameter(value).map_err(|e| e.0)?;
             }
             other => return Err(format!("unknown parameter `{other}`")),
         }
@@ -471,18 +472,18 @@ pub struct EntryDraft {
 
 /// Signs `entry` with `update_key` (`eddsa-jcs-2022`, did:key method) and
 /// returns it with its proof as a one-element proof array.
-async fn sign_entry(mut entry: Value, update_key: &didam_credential::SecretKey) -> Result<Value, String> {
+async fn sign_entry(mut entry: Value, update_key: &didam_credential::SecretKey) -> Result<Value, EntryError> {
     let mk = update_key.public_key().to_multikey();
     let options = proof::ProofOptions {
         created: Some(
             entry["versionTime"]
                 .as_str()
                 .and_then(didam_credential::credential::parse_datetime)
-                .ok_or("no versionTime")?,
+                .ok_or(EntryError::NoVersionTime)?,
         ),
         ..proof::ProofOptions::assertion(Suite::EddsaJcs2022, format!("did:key:{mk}#{mk}"))
     };
-    let signed = proof::add_proof(&entry, update_key, &options).await.map_err(|e| e.to_string())?;
+    let signed = proof::add_proof(&entry, update_key, &options).await.map_err(EntryError::Sign)?;
     entry["proof"] = Value::Array(vec![signed["proof"].clone()]);
     Ok(entry)
 }
@@ -493,7 +494,7 @@ pub async fn create_entry(
     method: Method,
     draft: EntryDraft,
     update_key: &didam_credential::SecretKey,
-) -> Result<Value, String> {
+) -> Result<Value, EntryError> {
     let mut parameters = draft.parameters;
     parameters.insert("method".into(), method.parameter().into());
     parameters.insert("scid".into(), "{SCID}".into());
@@ -504,8 +505,8 @@ pub async fn create_entry(
         "state": draft.document,
     });
     let scid = scid_of_template(&template)?;
-    let text = serde_json::to_string(&template).map_err(|e| e.to_string())?.replace("{SCID}", &scid);
-    let mut entry: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let text = serde_json::to_string(&template)?.replace("{SCID}", &scid);
+    let mut entry: Value = serde_json::from_str(&text)?;
     let hash = entry_hash(&entry, &scid)?;
     entry["versionId"] = format!("1-{hash}").into();
     sign_entry(entry, update_key).await
@@ -518,7 +519,7 @@ pub async fn next_entry(
     previous: &DidState,
     draft: EntryDraft,
     update_key: &didam_credential::SecretKey,
-) -> Result<Value, String> {
+) -> Result<Value, EntryError> {
     let mut entry = json!({
         "versionId": previous.version_id,
         "versionTime": proof::xsd_datetime(draft.version_time),

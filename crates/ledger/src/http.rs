@@ -3,8 +3,8 @@
 //! [`LedgerError`] to and from RFC 9457 problem objects, and [`HttpLedger`],
 //! a [`Ledger`] client of that API.
 //!
-//! With [`HttpLedger`], [`crate::resolve()`] and the operations of
-//! [`crate::method`] work against a remote daemon unchanged: the client still
+//! With [`HttpLedger`], `didam_registry::resolve()` and the operations of
+//! `didam_registry::operations` work against a remote daemon unchanged: the client still
 //! verifies every checkpoint signature and proof itself. Appends are
 //! idempotent, so a timeout (an unknown outcome) is reported as
 //! [`LedgerError::Unavailable`] and the caller retries. A remote ledger
@@ -28,10 +28,10 @@
 
 use std::time::Duration;
 
-use didam_ledger::log::{DidState, LogError};
-use didam_ledger::merkle::{Hash, ProofError};
-use didam_ledger::note::{Checkpoint, NoteSigner, NoteVerifier};
-use didam_ledger::{Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof, TipRecord};
+use crate::merkle::{Hash, ProofError};
+use crate::note::{Checkpoint, NoteSigner, NoteVerifier};
+use crate::{Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof, TipRecord};
+use didam_method::log::{DidState, LogError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -325,16 +325,16 @@ impl Default for HttpLimits {
 /// A [`Ledger`] served by a `didam-resolver` daemon (see the module doc).
 ///
 /// ```no_run
-/// use didam_registry::{CheckpointStore, HttpLedger, ResolveOptions, resolve};
+/// use didam_ledger::{HttpLedger, Ledger, note::Checkpoint};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let ledger = HttpLedger::new("http://127.0.0.1:8080")?;
 /// // Pin the daemon's checkpoint key once, out of band in production.
 /// let key = ledger.verifier_key().await?;
-/// let store = CheckpointStore::new("checkpoints");
-/// let did = "did:didam:QmXr1NpRE3NGnpqNxvMUVxGmXa4wgWH6nUGH6bdwoaXn5m";
-/// let resolved = resolve(&ledger, &key, &store, did, &ResolveOptions::default()).await?;
-/// println!("{}", resolved.state.version_id);
+/// if let Some(latest) = ledger.latest_checkpoint().await? {
+///     let (checkpoint, _) = Checkpoint::open(latest.note.as_bytes(), &key)?;
+///     println!("{} entries", checkpoint.size);
+/// }
 /// # Ok(())
 /// # }
 /// ```

@@ -17,9 +17,10 @@ use std::time::{Duration, Instant};
 use cluster::{Cluster, new_entry};
 use common::{Daemon, client, encode, poll};
 use didam_credential::KeyType;
+use didam_ledger::HttpLedger;
 use didam_ledger::note::{Checkpoint, NoteVerifier};
 use didam_ledger::{Ledger as _, LedgerError, SignedCheckpoint, merkle};
-use didam_registry::{CheckpointStore, HttpLedger, ResolveOptions, resolve};
+use didam_registry::{CheckpointStore, ResolveOptions, resolve};
 use didam_wallet::{InitOptions, KdfParams, Wallet};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -123,14 +124,13 @@ async fn a_did_made_through_one_daemon_resolves_through_the_other_and_the_sequen
         seen.push(checkpointed(&survivor, receipt.leaf_index).await);
     }
 
-    // The sequencer dies; the other daemon takes over within seconds.
+    // The sequencer dies; the other daemon takes over. The deadline is a
+    // liveness bound (a takeover that never comes fails), not a timing: how
+    // fast the takeover is belongs in the benches.
     kill_hard(dead);
-    let killed = Instant::now();
-    let receipt = append_retrying(&survivor, &new_entry().await, Duration::from_secs(30)).await;
+    let receipt = append_retrying(&survivor, &new_entry().await, Duration::from_secs(60)).await;
     seen.push(checkpointed(&survivor, receipt.leaf_index).await);
-    let took = killed.elapsed();
     assert!(is_sequencer(alive), "the survivor holds the lease: {}", alive.log());
-    assert!(took < Duration::from_secs(30), "takeover took {took:?}");
     for _ in 0..3 {
         let receipt = append_retrying(&survivor, &new_entry().await, Duration::from_secs(30)).await;
         seen.push(checkpointed(&survivor, receipt.leaf_index).await);

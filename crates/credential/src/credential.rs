@@ -7,7 +7,10 @@
 //! signature, and protected terms are not redefined).
 //! See: <https://www.w3.org/TR/vc-data-model-2.0/>, <https://www.w3.org/TR/vc-data-model/>
 
+use std::fmt;
+
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::canon::{self, CanonError};
@@ -27,8 +30,11 @@ pub enum Version {
     V2,
 }
 
-/// Whether a document is a credential or a presentation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Whether a document is a credential or a presentation: also the `kind` of a
+/// [`Report`](crate::Report), serialised as its [`name`](Self::name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum DocumentKind {
     /// A verifiable credential.
     Credential,
@@ -54,6 +60,12 @@ impl DocumentKind {
         } else {
             None
         }
+    }
+}
+
+impl fmt::Display for DocumentKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }
 

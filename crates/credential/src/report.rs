@@ -8,6 +8,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::credential::DocumentKind;
+
 /// What was checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -171,8 +173,8 @@ pub enum Securing {
 pub struct Report {
     /// `true` when no check failed.
     pub valid: bool,
-    /// `credential` or `presentation`.
-    pub kind: &'static str,
+    /// What the document is (`credential` or `presentation` in JSON).
+    pub kind: DocumentKind,
     /// How the document was secured.
     pub securing: Securing,
     /// Every check, in the order made.
@@ -181,7 +183,7 @@ pub struct Report {
 
 impl Report {
     /// A report from its checks.
-    pub fn new(kind: &'static str, securing: Securing, checks: Vec<Check>) -> Self {
+    pub fn new(kind: DocumentKind, securing: Securing, checks: Vec<Check>) -> Self {
         let valid = !checks.iter().any(|c| c.outcome == Outcome::Failed);
         Self { valid, kind, securing, checks }
     }
@@ -194,6 +196,11 @@ impl Report {
     /// The first failed check.
     pub fn failure(&self) -> Option<&Check> {
         self.checks.iter().find(|c| c.outcome == Outcome::Failed)
+    }
+
+    /// The checks that failed.
+    pub fn failures(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| c.outcome == Outcome::Failed)
     }
 
     /// The checks of one kind.

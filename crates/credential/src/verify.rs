@@ -15,7 +15,7 @@ use crate::did::{MethodResolver, ProofPurpose};
 use crate::error::Error;
 use crate::jose::{self, CompactJws};
 use crate::proof::{self, ProofExpectations, Unsecured};
-use crate::report::{Check, CheckKind, Outcome, Report, Securing};
+use crate::report::{Check, CheckKind, Report, Securing};
 use crate::sd_jwt::{self, SdJwt};
 use crate::suite::{Canonicalization, Suite};
 
@@ -128,7 +128,7 @@ async fn verify_sd_jwt<R: MethodResolver + ?Sized>(
         checks.extend(validity_period(credential, now, options.skew_seconds));
     }
     let alg = sd_jwt.jwt.header.get("alg").and_then(Value::as_str).unwrap_or_default().to_owned();
-    Ok(Report::new(kind.unwrap_or(DocumentKind::Credential).name(), Securing::SdJwt { alg }, checks))
+    Ok(Report::new(kind.unwrap_or(DocumentKind::Credential), Securing::SdJwt { alg }, checks))
 }
 
 async fn verify_cose<R: MethodResolver + ?Sized>(
@@ -143,7 +143,7 @@ async fn verify_cose<R: MethodResolver + ?Sized>(
     checks.extend(cose::verify(&cose, resolver, purpose_of(kind)).await?);
     checks.extend(validity_period(&cose.payload, now, options.skew_seconds));
     let alg = cose.alg().unwrap_or("unsupported").to_owned();
-    Ok(Report::new(kind.unwrap_or(DocumentKind::Credential).name(), Securing::Cose { alg }, checks))
+    Ok(Report::new(kind.unwrap_or(DocumentKind::Credential), Securing::Cose { alg }, checks))
 }
 
 fn purpose_of(kind: Option<DocumentKind>) -> ProofPurpose {
@@ -192,7 +192,7 @@ async fn verify_data_integrity<R: MethodResolver + ?Sized>(
     } else {
         Securing::DataIntegrity { suites: suites.iter().map(|s| s.name().to_owned()).collect() }
     };
-    Ok(Report::new(kind.unwrap_or(DocumentKind::Credential).name(), securing, checks))
+    Ok(Report::new(kind.unwrap_or(DocumentKind::Credential), securing, checks))
 }
 
 async fn verify_jws<R: MethodResolver + ?Sized>(
@@ -210,7 +210,7 @@ async fn verify_jws<R: MethodResolver + ?Sized>(
         checks.extend(embedded_credentials(&jws.payload, resolver, options).await?);
     }
     let alg = jws.header.get("alg").and_then(Value::as_str).unwrap_or_default().to_owned();
-    Ok(Report::new(kind.unwrap_or(DocumentKind::Credential).name(), Securing::Jose { alg }, checks))
+    Ok(Report::new(kind.unwrap_or(DocumentKind::Credential), Securing::Jose { alg }, checks))
 }
 
 /// The data-model rules, and when `expand` is given, JSON-LD expansion of the
@@ -287,11 +287,4 @@ async fn embedded_credentials<R: MethodResolver + ?Sized>(
         });
     }
     Ok(checks)
-}
-
-impl Report {
-    /// The checks that failed.
-    pub fn failures(&self) -> impl Iterator<Item = &Check> {
-        self.checks.iter().filter(|c| c.outcome == Outcome::Failed)
-    }
 }

@@ -145,7 +145,7 @@ fn presentations_carry_challenge_and_domain() {
         };
         let report = check(&signed, &expect("c-123", "verifier.example"));
         assert!(report.is_valid(), "{suite}: {report}");
-        assert_eq!(report.kind, "presentation");
+        assert_eq!(report.kind.name(), "presentation");
         let wrong = check(&signed, &expect("c-999", "verifier.example"));
         assert!(wrong.failures().any(|c| c.check == CheckKind::Challenge), "{wrong}");
         let wrong = check(&signed, &expect("c-123", "evil.example"));

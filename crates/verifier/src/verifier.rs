@@ -143,18 +143,15 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
         let now = self.now.unwrap_or_else(Utc::now);
         let report = verify::verify(input, &self.resolver, &self.options(now, challenge, domain)).await?;
         let mut checks = report.checks;
-        if let Some(kind) = expected.filter(|k| k.name() != report.kind) {
+        if let Some(kind) = expected.filter(|k| *k != report.kind) {
             checks.insert(
                 0,
-                Check::failed(
-                    CheckKind::DataModel,
-                    format!("expected a {}, got a {}", kind.name(), report.kind),
-                ),
+                Check::failed(CheckKind::DataModel, format!("expected a {kind}, got a {}", report.kind)),
             );
         }
         let content = Content::of(input)?;
         let mut lists = Lists::new();
-        if report.kind == DocumentKind::Presentation.name() {
+        if report.kind == DocumentKind::Presentation {
             let extra =
                 self.presentation_checks(&content, &checks, challenge, domain, now, &mut lists).await?;
             checks.extend(extra);

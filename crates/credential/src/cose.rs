@@ -64,7 +64,8 @@ impl CoseCredential {
         }
     }
 
-    /// The `kid` of the protected header (the verification method id), if any.
+    /// The `kid` of the protected header (the verification method id), if it
+    /// names one as UTF-8 text.
     pub fn kid(&self) -> Option<String> {
         String::from_utf8(self.sign1.protected.header.key_id.clone()).ok().filter(|k| !k.is_empty())
     }
@@ -99,11 +100,10 @@ pub async fn verify<R: MethodResolver + ?Sized>(
             format!("typ `{}` is not {VC_COSE}", other.unwrap_or_default()),
         )),
     }
-    let kid = String::from_utf8(cose.sign1.protected.header.key_id.clone()).unwrap_or_default();
-    if kid.is_empty() {
+    let Some(kid) = cose.kid() else {
         checks.push(Check::failed(CheckKind::Signature, "the COSE header names no `kid`"));
         return Ok(checks);
-    }
+    };
     let Some(method) = crate::did::authorised_method(resolver, &kid, purpose, &mut checks).await? else {
         return Ok(checks);
     };

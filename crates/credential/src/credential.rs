@@ -82,12 +82,38 @@ pub fn is_url(s: &str) -> bool {
     ssi::json_ld::IriBuf::new(s.to_owned()).is_ok()
 }
 
-fn types(document: &Value) -> Vec<&str> {
+/// A document's types (`type`, one string or several).
+pub fn types(document: &Value) -> Vec<&str> {
     match document.get("type") {
         Some(Value::String(s)) => vec![s],
         Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
     }
+}
+
+/// The id of an `issuer` or `holder` value: the URL itself, or its `id`.
+fn id_of(value: &Value) -> Option<&str> {
+    value.as_str().or_else(|| value.get("id")?.as_str())
+}
+
+/// A credential's issuer (`issuer` or `issuer.id`).
+pub fn issuer(document: &Value) -> Option<&str> {
+    id_of(document.get("issuer")?)
+}
+
+/// A presentation's holder (`holder` or `holder.id`).
+pub fn holder(document: &Value) -> Option<&str> {
+    id_of(document.get("holder")?)
+}
+
+/// The ids of a credential's subjects (those that have one).
+pub fn subject_ids(document: &Value) -> Vec<&str> {
+    document
+        .get("credentialSubject")
+        .into_iter()
+        .flat_map(as_list)
+        .filter_map(|s| s.get("id")?.as_str())
+        .collect()
 }
 
 fn has_type(document: &Value, wanted: &str) -> bool {

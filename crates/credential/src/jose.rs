@@ -11,6 +11,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use serde_json::{Value, json};
 
+use crate::credential;
 use crate::did::{MethodResolver, ProofPurpose};
 use crate::error::Error;
 use crate::key::SecretKey;
@@ -47,6 +48,16 @@ impl CompactJws {
         let payload = serde_json::from_slice(&decode(p)?)?;
         let signature = decode(s)?;
         Ok(Self { header, payload, signing_input: format!("{h}.{p}"), signature })
+    }
+
+    /// The `kid` header (the verification method id), made absolute against
+    /// the `iss` claim when it is a fragment (`#key-1`).
+    pub fn kid(&self) -> Option<String> {
+        let kid = self.header.get("kid")?.as_str()?;
+        match (kid.starts_with('#'), self.payload.get("iss").and_then(Value::as_str)) {
+            (true, Some(iss)) => Some(format!("{iss}{kid}")),
+            _ => Some(kid.to_owned()),
+        }
     }
 }
 
@@ -110,8 +121,7 @@ pub(crate) async fn verify_typed<R: MethodResolver + ?Sized>(
         checks.push(Check::failed(CheckKind::MediaType, "the claims `vc` and `vp` are not allowed"));
     }
     if let Some(iss) = jws.payload.get("iss").and_then(Value::as_str) {
-        let issuer = jws.payload.get("issuer").or_else(|| jws.payload.get("holder"));
-        let issuer_id = issuer.and_then(|i| i.as_str().or_else(|| i.get("id").and_then(Value::as_str)));
+        let issuer_id = credential::issuer(&jws.payload).or_else(|| credential::holder(&jws.payload));
         checks.push(match issuer_id {
             Some(id) if id != iss => {
                 Check::failed(CheckKind::IssuerClaim, format!("iss `{iss}` differs from issuer `{id}`"))
@@ -119,13 +129,9 @@ pub(crate) async fn verify_typed<R: MethodResolver + ?Sized>(
             _ => Check::passed(CheckKind::IssuerClaim, format!("iss {iss}")),
         });
     }
-    let Some(kid) = jws.header.get("kid").and_then(Value::as_str) else {
+    let Some(kid) = jws.kid() else {
         checks.push(Check::failed(CheckKind::Signature, "the JWS header names no `kid`"));
         return Ok(checks);
-    };
-    let kid = match (kid.starts_with('#'), jws.payload.get("iss").and_then(Value::as_str)) {
-        (true, Some(iss)) => format!("{iss}{kid}"),
-        _ => kid.to_owned(),
     };
     let Some(method) = crate::did::authorised_method(resolver, &kid, purpose, &mut checks).await? else {
         return Ok(checks);

@@ -398,14 +398,20 @@ impl PublicKey {
 
     /// The public JWK of this key (RFC 7517; RFC 8037 for Ed25519).
     pub fn to_jwk(&self) -> Value {
+        match self.jwk_members() {
+            JwkMembers::Okp { crv, x } => json!({ "kty": "OKP", "crv": crv, "x": x }),
+            JwkMembers::Ec { crv, x, y } => json!({ "kty": "EC", "crv": crv, "x": x, "y": y }),
+        }
+    }
+
+    /// The required members of the public JWK, base64url-encoded.
+    fn jwk_members(&self) -> JwkMembers {
         match &self.0 {
-            PublicInner::Ed25519(k) => json!({
-                "kty": "OKP", "crv": "Ed25519", "x": B64URL.encode(k.to_bytes()),
-            }),
-            PublicInner::P256(k) => ec_jwk("P-256", k.to_encoded_point(false).as_bytes()),
-            PublicInner::P384(k) => ec_jwk("P-384", k.to_encoded_point(false).as_bytes()),
-            PublicInner::P521(k) => ec_jwk("P-521", k.to_encoded_point(false).as_bytes()),
-            PublicInner::Secp256k1(k) => ec_jwk("secp256k1", k.to_encoded_point(false).as_bytes()),
+            PublicInner::Ed25519(k) => JwkMembers::Okp { crv: "Ed25519", x: B64URL.encode(k.to_bytes()) },
+            PublicInner::P256(k) => JwkMembers::ec("P-256", k.to_encoded_point(false).as_bytes()),
+            PublicInner::P384(k) => JwkMembers::ec("P-384", k.to_encoded_point(false).as_bytes()),
+            PublicInner::P521(k) => JwkMembers::ec("P-521", k.to_encoded_point(false).as_bytes()),
+            PublicInner::Secp256k1(k) => JwkMembers::ec("secp256k1", k.to_encoded_point(false).as_bytes()),
         }
     }
 
@@ -427,27 +433,30 @@ impl PublicKey {
     /// The RFC 7638 JWK thumbprint (SHA-256, base64url).
     pub fn jwk_thumbprint(&self) -> String {
         use sha2::Digest as _;
-        let jwk = self.to_jwk();
         // RFC 7638 §3.2: the required members in lexicographic order, no spaces.
-        let canonical = match self.key_type() {
-            KeyType::Ed25519 => {
-                format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#, jwk["x"].as_str().unwrap_or_default())
-            }
-            _ => format!(
-                r#"{{"crv":"{}","kty":"EC","x":"{}","y":"{}"}}"#,
-                jwk["crv"].as_str().unwrap_or_default(),
-                jwk["x"].as_str().unwrap_or_default(),
-                jwk["y"].as_str().unwrap_or_default()
-            ),
+        let canonical = match self.jwk_members() {
+            JwkMembers::Okp { crv, x } => format!(r#"{{"crv":"{crv}","kty":"OKP","x":"{x}"}}"#),
+            JwkMembers::Ec { crv, x, y } => format!(r#"{{"crv":"{crv}","kty":"EC","x":"{x}","y":"{y}"}}"#),
         };
         B64URL.encode(sha2::Sha256::digest(canonical.as_bytes()))
     }
 }
 
-fn ec_jwk(crv: &str, uncompressed: &[u8]) -> Value {
-    let coords = &uncompressed[1..];
-    let (x, y) = coords.split_at(coords.len() / 2);
-    json!({ "kty": "EC", "crv": crv, "x": B64URL.encode(x), "y": B64URL.encode(y) })
+/// The required members of a public JWK (RFC 7638 §3.2), base64url-encoded.
+enum JwkMembers {
+    /// `kty` OKP (RFC 8037).
+    Okp { crv: &'static str, x: String },
+    /// `kty` EC (RFC 7518 §6.2).
+    Ec { crv: &'static str, x: String, y: String },
+}
+
+impl JwkMembers {
+    /// The members of an EC key from its uncompressed SEC1 point.
+    fn ec(crv: &'static str, uncompressed: &[u8]) -> Self {
+        let coords = &uncompressed[1..];
+        let (x, y) = coords.split_at(coords.len() / 2);
+        Self::Ec { crv, x: B64URL.encode(x), y: B64URL.encode(y) }
+    }
 }
 
 fn jwk_key_type(jwk: &Value) -> Result<KeyType, KeyError> {
@@ -518,6 +527,14 @@ mod tests {
         let mut identity = [0u8; 32];
         identity[0] = 1;
         assert!(PublicKey::from_bytes(KeyType::Ed25519, &identity).is_err());
+    }
+
+    #[test]
+    fn rfc_8037_a_3_jwk_thumbprint() {
+        let jwk = json!({"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"});
+        let key = PublicKey::from_jwk(&jwk).unwrap();
+        assert_eq!(key.jwk_thumbprint(), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
+        assert_eq!(key.to_jwk(), jwk);
     }
 
     #[test]

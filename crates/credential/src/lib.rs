@@ -16,7 +16,7 @@
 //! | make a key | [`SecretKey::generate`] |
 //! | its DID | [`did::did_key`], [`did::did_jwk`] |
 //! | sign a credential | [`proof::add_proof`] with [`ProofOptions`] naming the suite, or [`jose::sign`] |
-//! | verify anything | [`verify::verify_text`] → `Result<`[`Report`]`, `[`Error`]`>` |
+//! | verify anything | [`verify::verify_text`] → `Result<`[`verify::Verified`]`, `[`Error`]`>`: the [`Report`], the document checked, its signers |
 //! | resolve a DID | [`did::DidResolver::resolve`] on [`did::OfflineResolver`] |
 //!
 //! Verification has two levels: `Err(Error)` means the input could not be
@@ -39,13 +39,14 @@
 //! });
 //! let signed = proof::add_proof(&credential, &key, &ProofOptions::assertion(Suite::EddsaJcs2022, method)).await?;
 //!
-//! let report = verify::verify_text(&signed.to_string(), &did::OfflineResolver, &Default::default()).await?;
-//! assert!(report.is_valid());
+//! let verified = verify::verify_text(&signed.to_string(), &did::OfflineResolver, &Default::default()).await?;
+//! assert!(verified.report.is_valid());
+//! assert_eq!(verified.issuer(), Some(issuer.as_str()));
 //!
 //! let mut tampered = signed.clone();
 //! tampered["credentialSubject"]["name"] = json!("Mallory");
-//! let report = verify::verify_text(&tampered.to_string(), &did::OfflineResolver, &Default::default()).await?;
-//! assert!(!report.is_valid());
+//! let verified = verify::verify_text(&tampered.to_string(), &did::OfflineResolver, &Default::default()).await?;
+//! assert!(!verified.report.is_valid());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();
 //! ```

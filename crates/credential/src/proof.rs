@@ -258,8 +258,8 @@ pub fn proofs_of(document: &Value) -> Vec<&Value> {
 #[derive(Debug)]
 pub struct Unsecured {
     value: Value,
-    rdfc: std::cell::OnceCell<Result<String, String>>,
-    jcs: std::cell::OnceCell<Result<String, String>>,
+    rdfc: std::cell::OnceCell<Result<String, CanonError>>,
+    jcs: std::cell::OnceCell<Result<String, CanonError>>,
 }
 
 impl Unsecured {
@@ -282,9 +282,14 @@ impl Unsecured {
         &self.value
     }
 
-    /// Its canonical form under `canonicalization`; an unknown context is an
-    /// [`Error`], any other failure a reason.
-    pub async fn canonical(&self, canonicalization: Canonicalization) -> Result<Result<&str, String>, Error> {
+    /// Its canonical form under `canonicalization`. An unknown context is an
+    /// [`Error`] (the document could not be checked); any other reason the
+    /// document has no canonical form (not valid JSON-LD under its contexts,
+    /// not representable in JCS) is the inner error, for a failed check.
+    pub async fn canonical(
+        &self,
+        canonicalization: Canonicalization,
+    ) -> Result<Result<&str, &CanonError>, Error> {
         let cell = match canonicalization {
             Canonicalization::Rdfc => &self.rdfc,
             Canonicalization::Jcs => &self.jcs,
@@ -294,14 +299,12 @@ impl Unsecured {
                 Canonicalization::Rdfc => canon::rdfc(&self.value).await,
                 Canonicalization::Jcs => canon::jcs(&self.value),
             };
-            let computed = match computed {
-                Ok(text) => Ok(text),
-                Err(CanonError::Context(e)) => return Err(e),
-                Err(other) => Err(other.to_string()),
-            };
+            if let Err(CanonError::Context(e)) = computed {
+                return Err(e);
+            }
             let _ = cell.set(computed);
         }
-        Ok(cell.get().expect("set above").as_ref().map(String::as_str).map_err(Clone::clone))
+        Ok(cell.get().expect("set above").as_ref().map(String::as_str))
     }
 }
 

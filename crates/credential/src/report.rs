@@ -9,6 +9,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::credential::DocumentKind;
+use crate::suite::Suite;
 
 /// What was checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -146,8 +147,8 @@ impl Check {
 pub enum Securing {
     /// Embedded Data Integrity proof(s).
     DataIntegrity {
-        /// The suite of each proof.
-        suites: Vec<String>,
+        /// The suite of each proof (by name in JSON).
+        suites: Vec<Suite>,
     },
     /// An enveloping JWS (`vc+jwt` or `vp+jwt`).
     Jose {

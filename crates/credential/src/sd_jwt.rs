@@ -57,19 +57,18 @@ impl SdJwt {
     }
 
     /// The disclosed credential, or why it cannot be revealed.
-    pub fn reveal(&self) -> Result<Value, String> {
+    pub fn reveal(&self) -> Result<Value, RevealError> {
         let alg = self.jwt.payload.get("_sd_alg").and_then(Value::as_str).unwrap_or("sha-256");
         if alg != "sha-256" {
-            return Err(format!("unsupported _sd_alg `{alg}`"));
+            return Err(RevealError::UnsupportedAlg(alg.to_owned()));
         }
         let mut by_digest = HashMap::new();
         for d in &self.disclosures {
             let digest = B64URL.encode(sha2::Sha256::digest(d.as_bytes()));
-            let raw = B64URL.decode(d).map_err(|_| "a disclosure is not base64url".to_owned())?;
-            let parsed: Vec<Value> =
-                serde_json::from_slice(&raw).map_err(|_| "a disclosure is not a JSON array")?;
+            let raw = B64URL.decode(d).map_err(RevealError::NotBase64url)?;
+            let parsed: Vec<Value> = serde_json::from_slice(&raw).map_err(RevealError::NotJsonArray)?;
             if by_digest.insert(digest, (parsed, false)).is_some() {
-                return Err("the same disclosure is given twice".into());
+                return Err(RevealError::DisclosedTwice);
             }
         }
         let mut revealed = self.jwt.payload.clone();
@@ -78,18 +77,59 @@ impl SdJwt {
         }
         reveal_value(&mut revealed, &mut by_digest)?;
         if by_digest.values().any(|(_, used)| !used) {
-            return Err("a disclosure is not referenced by the credential".into());
+            return Err(RevealError::Unreferenced);
         }
         Ok(revealed)
     }
 }
 
+/// Why the disclosures of an SD-JWT cannot be revealed (a failed
+/// `disclosures` check).
+/// See: <https://www.rfc-editor.org/rfc/rfc9901#name-verifying-the-issuer-signed-jwt>
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RevealError {
+    /// An `_sd_alg` other than `sha-256`.
+    #[error("unsupported _sd_alg `{0}`")]
+    UnsupportedAlg(String),
+    /// A disclosure that does not decode as base64url.
+    #[error("a disclosure is not base64url")]
+    NotBase64url(#[source] base64::DecodeError),
+    /// A disclosure that is not a JSON array.
+    #[error("a disclosure is not a JSON array")]
+    NotJsonArray(#[source] serde_json::Error),
+    /// The same disclosure given twice.
+    #[error("the same disclosure is given twice")]
+    DisclosedTwice,
+    /// A disclosure whose digest the credential does not contain.
+    #[error("a disclosure is not referenced by the credential")]
+    Unreferenced,
+    /// A digest found twice in the credential.
+    #[error("a digest is referenced twice")]
+    ReferencedTwice,
+    /// An array element disclosure that is not `[salt, value]`.
+    #[error("an array element disclosure must have two parts")]
+    BadArrayElement,
+    /// An object property disclosure that is not `[salt, name, value]`.
+    #[error("an object property disclosure must have three parts")]
+    BadProperty,
+    /// An `_sd` member that is not an array of digests.
+    #[error("`_sd` is not an array")]
+    SdNotArray,
+    /// A digest in `_sd` that is not a string.
+    #[error("an `_sd` digest is not a string")]
+    DigestNotString,
+    /// A disclosed claim named `_sd` or `...`, or already in the object.
+    #[error("disclosed claim `{0}` clashes")]
+    Clash(String),
+}
+
 type Disclosed = HashMap<String, (Vec<Value>, bool)>;
 
-fn take(by_digest: &mut Disclosed, digest: &str) -> Result<Option<Vec<Value>>, String> {
+fn take(by_digest: &mut Disclosed, digest: &str) -> Result<Option<Vec<Value>>, RevealError> {
     match by_digest.get_mut(digest) {
         None => Ok(None),
-        Some((_, true)) => Err("a digest is referenced twice".into()),
+        Some((_, true)) => Err(RevealError::ReferencedTwice),
         Some((parts, used)) => {
             *used = true;
             Ok(Some(parts.clone()))
@@ -97,7 +137,7 @@ fn take(by_digest: &mut Disclosed, digest: &str) -> Result<Option<Vec<Value>>, S
     }
 }
 
-fn reveal_value(value: &mut Value, by_digest: &mut Disclosed) -> Result<(), String> {
+fn reveal_value(value: &mut Value, by_digest: &mut Disclosed) -> Result<(), RevealError> {
     match value {
         Value::Object(map) => reveal_object(map, by_digest),
         Value::Array(items) => {
@@ -117,7 +157,7 @@ fn reveal_value(value: &mut Value, by_digest: &mut Disclosed) -> Result<(), Stri
                 // An undisclosed element is dropped.
                 if let Some(parts) = take(by_digest, &d)? {
                     let Ok([_, mut v]) = <[Value; 2]>::try_from(parts) else {
-                        return Err("an array element disclosure must have two parts".into());
+                        return Err(RevealError::BadArrayElement);
                     };
                     reveal_value(&mut v, by_digest)?;
                     out.push(v);
@@ -130,17 +170,17 @@ fn reveal_value(value: &mut Value, by_digest: &mut Disclosed) -> Result<(), Stri
     }
 }
 
-fn reveal_object(map: &mut Map<String, Value>, by_digest: &mut Disclosed) -> Result<(), String> {
+fn reveal_object(map: &mut Map<String, Value>, by_digest: &mut Disclosed) -> Result<(), RevealError> {
     if let Some(sd) = map.remove("_sd") {
-        let Value::Array(digests) = sd else { return Err("`_sd` is not an array".into()) };
+        let Value::Array(digests) = sd else { return Err(RevealError::SdNotArray) };
         for d in digests {
-            let d = d.as_str().ok_or("an `_sd` digest is not a string")?;
+            let d = d.as_str().ok_or(RevealError::DigestNotString)?;
             if let Some(parts) = take(by_digest, d)? {
                 let Ok([_, Value::String(name), v]) = <[Value; 3]>::try_from(parts) else {
-                    return Err("an object property disclosure must have three parts".into());
+                    return Err(RevealError::BadProperty);
                 };
                 if name == "_sd" || name == "..." || map.contains_key(&name) {
-                    return Err(format!("disclosed claim `{name}` clashes"));
+                    return Err(RevealError::Clash(name));
                 }
                 map.insert(name, v);
             }
@@ -169,7 +209,7 @@ pub async fn verify<R: MethodResolver + ?Sized>(
             Some(v)
         }
         Err(reason) => {
-            checks.push(Check::failed(CheckKind::Disclosures, reason));
+            checks.push(Check::failed(CheckKind::Disclosures, reason.to_string()));
             None
         }
     };

@@ -123,7 +123,9 @@ impl Suite {
         let proof_type = proof.get("type").and_then(Value::as_str).unwrap_or_default();
         let cryptosuite = proof.get("cryptosuite").and_then(Value::as_str);
         match (proof_type, cryptosuite) {
-            ("DataIntegrityProof", Some(cs)) => cs.parse(),
+            ("DataIntegrityProof", Some(cs)) => {
+                cs.parse().map_err(|_| Error::UnsupportedProof(format!("cryptosuite `{cs}`")))
+            }
             ("Ed25519Signature2020", None) => Ok(Self::Ed25519Signature2020),
             ("DataIntegrityProof", None) => {
                 Err(Error::UnsupportedProof("DataIntegrityProof without a cryptosuite".into()))
@@ -139,6 +141,13 @@ impl Suite {
 impl fmt::Display for Suite {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+impl serde::Serialize for Suite {
+    /// The suite's [name](Suite::name).
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
     }
 }
 

@@ -1,10 +1,14 @@
 //! Verifying a credential or presentation in any format the engine reads.
 //!
-//! Steps: read the input (JSON document, enveloped credential or compact JWS)
-//! → data-model rules → proof(s) or JWS signature, with key resolution and
-//! authorisation → validity period → for a presentation, each credential in it.
-//! Anything that stops the steps is an [`Error`]; everything checked is in the
-//! [`Report`].
+//! Steps: read the input (JSON document, enveloped credential, compact JWS,
+//! SD-JWT or COSE_Sign1) → data-model rules → proof(s) or signature, with key
+//! resolution and authorisation (for an SD-JWT, then its disclosures revealed)
+//! → validity period → for a presentation, each credential in it, the same
+//! way. Anything that stops the steps is an [`Error`]; everything checked is
+//! in the [`Report`], returned in a [`Verified`] with what was checked: the
+//! document the proofs were checked over, its signers and, for a
+//! presentation, each credential as verified. Checks made after the engine's
+//! (status, policy) build on that, and never decode the input again.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -71,12 +75,67 @@ impl Input {
     }
 }
 
+/// What a verification checked, and what it read to check it: the
+/// [`Report`], the document the proofs were checked over, who signed it and,
+/// for a presentation, each credential in it as verified. Checks made after
+/// the engine's (status, policy) build on exactly this.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Verified {
+    /// Every check made, and the verdict.
+    pub report: Report,
+    /// The document the proofs were checked over: a Data Integrity document
+    /// as given (its proofs included: their configurations are signed too);
+    /// the payload of a JWS or COSE_Sign1; the payload of an SD-JWT with its
+    /// disclosures revealed (still concealed when they could not be revealed,
+    /// which fails the `disclosures` check).
+    pub document: Value,
+    /// The verification method ids the proofs name, in order (a JWS `kid`
+    /// made absolute against `iss`, as it is resolved).
+    pub signers: Vec<String>,
+    /// For a presentation, each credential in it as verified, in order;
+    /// empty otherwise.
+    pub credentials: Vec<Verified>,
+}
+
+impl Verified {
+    /// How the document was secured (also in the report).
+    pub fn securing(&self) -> &Securing {
+        &self.report.securing
+    }
+
+    /// Whether it is a credential or a presentation (also in the report).
+    pub fn kind(&self) -> DocumentKind {
+        self.report.kind
+    }
+
+    /// The document's issuer (`issuer` or `issuer.id`).
+    pub fn issuer(&self) -> Option<&str> {
+        credential::issuer(&self.document)
+    }
+
+    /// The presentation's holder (`holder` or `holder.id`).
+    pub fn holder(&self) -> Option<&str> {
+        credential::holder(&self.document)
+    }
+
+    /// The document's types.
+    pub fn types(&self) -> Vec<&str> {
+        credential::types(&self.document)
+    }
+
+    /// The ids of the credential's subjects.
+    pub fn subject_ids(&self) -> Vec<&str> {
+        credential::subject_ids(&self.document)
+    }
+}
+
 /// Verifies a credential or presentation given as text.
 pub async fn verify_text<R: MethodResolver + ?Sized>(
     text: &str,
     resolver: &R,
     options: &VerifyOptions,
-) -> Result<Report, Error> {
+) -> Result<Verified, Error> {
     verify(&Input::parse(text)?, resolver, options).await
 }
 
@@ -85,7 +144,7 @@ pub async fn verify<R: MethodResolver + ?Sized>(
     input: &Input,
     resolver: &R,
     options: &VerifyOptions,
-) -> Result<Report, Error> {
+) -> Result<Verified, Error> {
     match input {
         Input::Jws(jws) => verify_jws(jws, resolver, options).await,
         Input::SdJwt(text) => verify_sd_jwt(text, resolver, options).await,
@@ -107,43 +166,76 @@ pub async fn verify<R: MethodResolver + ?Sized>(
     }
 }
 
+/// A document whose securing has been checked, before the steps common to
+/// every format.
+struct Secured {
+    document: Value,
+    kind: DocumentKind,
+    securing: Securing,
+    signers: Vec<String>,
+    checks: Vec<Check>,
+}
+
+impl Secured {
+    /// The common steps: the validity period, then each credential of a
+    /// presentation.
+    async fn finish<R: MethodResolver + ?Sized>(
+        self,
+        resolver: &R,
+        options: &VerifyOptions,
+        now: DateTime<Utc>,
+    ) -> Result<Verified, Error> {
+        let Self { document, kind, securing, signers, mut checks } = self;
+        checks.extend(validity_period(&document, now, options.skew_seconds));
+        let mut credentials = Vec::new();
+        if kind == DocumentKind::Presentation {
+            let (embedded, verified) = embedded_credentials(&document, resolver, options).await?;
+            checks.extend(embedded);
+            credentials = verified;
+        }
+        Ok(Verified { report: Report::new(kind, securing, checks), document, signers, credentials })
+    }
+}
+
 async fn verify_sd_jwt<R: MethodResolver + ?Sized>(
     text: &str,
     resolver: &R,
     options: &VerifyOptions,
-) -> Result<Report, Error> {
+) -> Result<Verified, Error> {
     let now = options.now.unwrap_or_else(Utc::now);
     let sd_jwt = SdJwt::parse(text)?;
     let kind = DocumentKind::of(&sd_jwt.jwt.payload);
     let (proof_checks, revealed) = sd_jwt::verify(&sd_jwt, resolver, purpose_of(kind)).await?;
-    let mut checks = Vec::new();
-    match &revealed {
-        Some(credential) => checks.push(data_model_check(credential, None).await?),
-        None => {
-            checks.push(Check::not_applicable(CheckKind::DataModel, "the disclosures could not be revealed"))
-        }
-    }
-    checks.extend(proof_checks);
-    if let Some(credential) = &revealed {
-        checks.extend(validity_period(credential, now, options.skew_seconds));
-    }
     let alg = sd_jwt.jwt.header.get("alg").and_then(Value::as_str).unwrap_or_default().to_owned();
-    Ok(Report::new(kind.unwrap_or(DocumentKind::Credential), Securing::SdJwt { alg }, checks))
+    let securing = Securing::SdJwt { alg };
+    let signers = sd_jwt.jwt.kid().into_iter().collect();
+    let kind = kind.unwrap_or(DocumentKind::Credential);
+    let Some(credential) = revealed else {
+        let mut checks =
+            vec![Check::not_applicable(CheckKind::DataModel, "the disclosures could not be revealed")];
+        checks.extend(proof_checks);
+        let report = Report::new(kind, securing, checks);
+        return Ok(Verified { report, document: sd_jwt.jwt.payload, signers, credentials: Vec::new() });
+    };
+    let mut checks = vec![data_model_check(&credential, None).await?];
+    checks.extend(proof_checks);
+    Secured { document: credential, kind, securing, signers, checks }.finish(resolver, options, now).await
 }
 
 async fn verify_cose<R: MethodResolver + ?Sized>(
     text: &str,
     resolver: &R,
     options: &VerifyOptions,
-) -> Result<Report, Error> {
+) -> Result<Verified, Error> {
     let now = options.now.unwrap_or_else(Utc::now);
     let cose = CoseCredential::parse_base64(text)?;
     let kind = DocumentKind::of(&cose.payload);
     let mut checks = vec![data_model_check(&cose.payload, None).await?];
     checks.extend(cose::verify(&cose, resolver, purpose_of(kind)).await?);
-    checks.extend(validity_period(&cose.payload, now, options.skew_seconds));
-    let alg = cose.alg().unwrap_or("unsupported").to_owned();
-    Ok(Report::new(kind.unwrap_or(DocumentKind::Credential), Securing::Cose { alg }, checks))
+    let securing = Securing::Cose { alg: cose.alg().unwrap_or("unsupported").to_owned() };
+    let signers = cose.kid().into_iter().collect();
+    let kind = kind.unwrap_or(DocumentKind::Credential);
+    Secured { document: cose.payload, kind, securing, signers, checks }.finish(resolver, options, now).await
 }
 
 fn purpose_of(kind: Option<DocumentKind>) -> ProofPurpose {
@@ -172,10 +264,16 @@ async fn verify_data_integrity<R: MethodResolver + ?Sized>(
     doc: &Value,
     resolver: &R,
     options: &VerifyOptions,
-) -> Result<Report, Error> {
+) -> Result<Verified, Error> {
     let now = options.now.unwrap_or_else(Utc::now);
     let kind = DocumentKind::of(doc);
-    let suites = proof::proofs_of(doc).into_iter().map(Suite::of_proof).collect::<Result<Vec<_>, _>>()?;
+    let proofs = proof::proofs_of(doc);
+    let suites = proofs.iter().copied().map(Suite::of_proof).collect::<Result<Vec<_>, _>>()?;
+    let signers = proofs
+        .iter()
+        .filter_map(|p| p.get("verificationMethod").and_then(Value::as_str))
+        .map(str::to_owned)
+        .collect();
     let unsecured = Unsecured::new(doc);
     // RDFC proofs expand the document as JSON-LD anyway (once, shared with the
     // data-model check); JCS proofs sign the JSON itself, so expansion is only
@@ -183,34 +281,26 @@ async fn verify_data_integrity<R: MethodResolver + ?Sized>(
     let expand = suites.is_empty() || suites.iter().any(|s| s.canonicalization() == Canonicalization::Rdfc);
     let mut checks = vec![data_model_check(doc, expand.then_some(&unsecured)).await?];
     checks.extend(proof::verify_proofs(doc, &unsecured, resolver, &expectations(kind, options, now)).await?);
-    checks.extend(validity_period(doc, now, options.skew_seconds));
-    if kind == Some(DocumentKind::Presentation) {
-        checks.extend(embedded_credentials(doc, resolver, options).await?);
-    }
-    let securing = if suites.is_empty() {
-        Securing::None
-    } else {
-        Securing::DataIntegrity { suites: suites.iter().map(|s| s.name().to_owned()).collect() }
-    };
-    Ok(Report::new(kind.unwrap_or(DocumentKind::Credential), securing, checks))
+    let securing = if suites.is_empty() { Securing::None } else { Securing::DataIntegrity { suites } };
+    let kind = kind.unwrap_or(DocumentKind::Credential);
+    Secured { document: doc.clone(), kind, securing, signers, checks }.finish(resolver, options, now).await
 }
 
 async fn verify_jws<R: MethodResolver + ?Sized>(
     text: &str,
     resolver: &R,
     options: &VerifyOptions,
-) -> Result<Report, Error> {
+) -> Result<Verified, Error> {
     let now = options.now.unwrap_or_else(Utc::now);
     let jws = CompactJws::parse(text)?;
     let kind = DocumentKind::of(&jws.payload);
     let mut checks = vec![data_model_check(&jws.payload, None).await?];
     checks.extend(jose::verify(&jws, resolver, purpose_of(kind)).await?);
-    checks.extend(validity_period(&jws.payload, now, options.skew_seconds));
-    if kind == Some(DocumentKind::Presentation) {
-        checks.extend(embedded_credentials(&jws.payload, resolver, options).await?);
-    }
     let alg = jws.header.get("alg").and_then(Value::as_str).unwrap_or_default().to_owned();
-    Ok(Report::new(kind.unwrap_or(DocumentKind::Credential), Securing::Jose { alg }, checks))
+    let signers = jws.kid().into_iter().collect();
+    let kind = kind.unwrap_or(DocumentKind::Credential);
+    let securing = Securing::Jose { alg };
+    Secured { document: jws.payload, kind, securing, signers, checks }.finish(resolver, options, now).await
 }
 
 /// The data-model rules, and when `expand` is given, JSON-LD expansion of the
@@ -228,7 +318,7 @@ async fn data_model_check(doc: &Value, expand: Option<&Unsecured>) -> Result<Che
         None => Check::passed(CheckKind::DataModel, format!("{version} (JSON, not expanded as JSON-LD)")),
         Some(unsecured) => match unsecured.canonical(Canonicalization::Rdfc).await? {
             Ok(_) => Check::passed(CheckKind::DataModel, version),
-            Err(reason) => Check::failed(CheckKind::DataModel, reason),
+            Err(reason) => Check::failed(CheckKind::DataModel, reason.to_string()),
         },
     })
 }
@@ -264,27 +354,31 @@ pub fn validity_period(doc: &Value, now: DateTime<Utc>, skew_seconds: i64) -> Ve
     checks
 }
 
+/// Verifies each credential of a presentation: one check each, and what each
+/// verification returned.
 async fn embedded_credentials<R: MethodResolver + ?Sized>(
     presentation: &Value,
     resolver: &R,
     options: &VerifyOptions,
-) -> Result<Vec<Check>, Error> {
+) -> Result<(Vec<Check>, Vec<Verified>), Error> {
     let list = match presentation.get("verifiableCredential") {
-        None => return Ok(Vec::new()),
+        None => return Ok((Vec::new(), Vec::new())),
         Some(Value::Array(items)) => items.clone(),
         Some(one) => vec![one.clone()],
     };
     let inner = VerifyOptions { challenge: None, domain: None, ..options.clone() };
     let mut checks = Vec::new();
+    let mut credentials = Vec::new();
     for (i, vc) in list.into_iter().enumerate() {
-        let report = Box::pin(verify(&Input::Json(vc), resolver, &inner)).await?;
-        checks.push(match report.failure() {
+        let verified = Box::pin(verify(&Input::Json(vc), resolver, &inner)).await?;
+        checks.push(match verified.report.failure() {
             None => Check::passed(CheckKind::EmbeddedCredential, format!("credential {i} valid")),
             Some(f) => Check::failed(
                 CheckKind::EmbeddedCredential,
                 format!("credential {i}: {} {}", f.check.name(), f.detail),
             ),
         });
+        credentials.push(verified);
     }
-    Ok(checks)
+    Ok((checks, credentials))
 }

@@ -33,7 +33,7 @@ fn credential_v1(issuer: &str) -> Value {
 }
 
 fn check(doc: &Value, options: &VerifyOptions) -> Report {
-    run(verify::verify(&Input::Json(doc.clone()), &OfflineResolver, options)).unwrap()
+    run(verify::verify(&Input::Json(doc.clone()), &OfflineResolver, options)).unwrap().report
 }
 
 #[test]
@@ -170,7 +170,7 @@ fn a_did_jwk_issuer_works_like_did_key() {
     let key = SecretKey::generate(KeyType::Secp256k1);
     let (issuer, vm) = did::did_jwk(&key.public_key());
     let jws = didam_credential::jose::sign(&credential_v2(&issuer), &key, &vm, "vc+jwt").unwrap();
-    let report = run(verify::verify_text(&jws, &OfflineResolver, &VerifyOptions::default())).unwrap();
+    let report = run(verify::verify_text(&jws, &OfflineResolver, &VerifyOptions::default())).unwrap().report;
     assert!(report.is_valid(), "{report}");
 }
 
@@ -226,8 +226,9 @@ fn sd_jwt_disclosures_must_match_their_digests() {
     credential["credentialSubject"] = json!({ "id": "did:example:alice", "_sd": [digest] });
     credential["_sd_alg"] = json!("sha-256");
     let jwt = didam_credential::jose::sign(&credential, &key, &vm, "vc+sd-jwt").unwrap();
-    let verify =
-        |text: &str| run(verify::verify_text(text, &OfflineResolver, &VerifyOptions::default())).unwrap();
+    let verify = |text: &str| {
+        run(verify::verify_text(text, &OfflineResolver, &VerifyOptions::default())).unwrap().report
+    };
 
     let report = verify(&format!("{jwt}~{disclosure}~"));
     assert!(report.is_valid(), "{report}");
@@ -240,4 +241,75 @@ fn sd_jwt_disclosures_must_match_their_digests() {
     // The same disclosure twice is refused.
     let report = verify(&format!("{jwt}~{disclosure}~{disclosure}~"));
     assert!(report.failures().any(|c| c.check == CheckKind::Disclosures), "{report}");
+}
+
+#[test]
+fn verification_returns_the_document_it_checked_and_its_signers() {
+    use base64::Engine as _;
+    use didam_credential::Securing;
+    use didam_credential::credential::DocumentKind;
+    use sha2::Digest as _;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    let key = SecretKey::generate(KeyType::Ed25519);
+    let (issuer, vm) = did::did_key(&key.public_key());
+    let options = VerifyOptions::default();
+
+    // Data Integrity: the document as given, the proof's method, the suite.
+    let signed = run(proof::add_proof(
+        &credential_v2(&issuer),
+        &key,
+        &ProofOptions::assertion(Suite::EddsaJcs2022, &vm),
+    ))
+    .unwrap();
+    let verified = run(verify::verify_text(&signed.to_string(), &OfflineResolver, &options)).unwrap();
+    assert!(verified.report.is_valid(), "{}", verified.report);
+    assert_eq!(verified.document, signed);
+    assert_eq!(verified.signers, [vm.clone()]);
+    assert_eq!(verified.securing(), &Securing::DataIntegrity { suites: vec![Suite::EddsaJcs2022] });
+    assert_eq!(verified.issuer(), Some(issuer.as_str()));
+    assert_eq!(verified.kind(), DocumentKind::Credential);
+    let json = serde_json::to_value(&verified.report).unwrap();
+    assert_eq!(json["kind"], "credential");
+    assert_eq!(json["securing"], json!({"type": "data-integrity", "suites": ["eddsa-jcs-2022"]}));
+
+    // SD-JWT: the payload with the disclosures revealed, the kid made absolute.
+    let disclosure = b64(br#"["salt-1","degreeName","BSc"]"#);
+    let digest = b64(&sha2::Sha256::digest(disclosure.as_bytes()));
+    let mut concealed = credential_v2(&issuer);
+    concealed["credentialSubject"] = json!({ "id": "did:example:alice", "_sd": [digest] });
+    concealed["_sd_alg"] = json!("sha-256");
+    let fragment = vm.split_once('#').map(|(_, f)| format!("#{f}")).unwrap();
+    concealed["iss"] = json!(issuer);
+    let jwt = didam_credential::jose::sign(&concealed, &key, &fragment, "vc+sd-jwt").unwrap();
+    let verified =
+        run(verify::verify_text(&format!("{jwt}~{disclosure}~"), &OfflineResolver, &options)).unwrap();
+    assert!(verified.report.is_valid(), "{}", verified.report);
+    assert_eq!(
+        verified.document["credentialSubject"],
+        json!({ "id": "did:example:alice", "degreeName": "BSc" })
+    );
+    assert!(verified.document.get("_sd_alg").is_none());
+    assert_eq!(verified.signers, [vm.clone()]);
+    assert_eq!(verified.subject_ids(), ["did:example:alice"]);
+
+    // A presentation: each credential as verified, in order.
+    let vp = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": issuer,
+        "verifiableCredential": [signed, didam_credential::jose::envelope(&didam_credential::jose::sign(&credential_v2(&issuer), &key, &vm, "vc+jwt").unwrap())],
+    });
+    let auth = ProofOptions {
+        proof_purpose: ProofPurpose::Authentication,
+        ..ProofOptions::assertion(Suite::EddsaRdfc2022, &vm)
+    };
+    let vp = run(proof::add_proof(&vp, &key, &auth)).unwrap();
+    let verified = run(verify::verify_text(&vp.to_string(), &OfflineResolver, &options)).unwrap();
+    assert!(verified.report.is_valid(), "{}", verified.report);
+    assert_eq!(verified.kind(), DocumentKind::Presentation);
+    assert_eq!(verified.holder(), Some(issuer.as_str()));
+    assert_eq!(verified.credentials.len(), 2);
+    assert_eq!(verified.credentials[0].document, signed);
+    assert!(matches!(verified.credentials[1].securing(), Securing::Jose { .. }));
+    assert_eq!(verified.credentials[1].document, credential_v2(&issuer));
 }

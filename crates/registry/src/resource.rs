@@ -291,7 +291,8 @@ async fn authorised<M: MethodResolver + ?Sized>(
     }
     let report = verify::verify(&Input::Json(content.clone()), methods, &VerifyOptions::default())
         .await
-        .map_err(|e| format!("the content cannot be verified: {e}"))?;
+        .map_err(|e| format!("the content cannot be verified: {e}"))?
+        .report;
     // The content's own validity period is its reader's to judge.
     let failed = report.checks.iter().find(|c| {
         c.outcome == Outcome::Failed && !matches!(c.check, CheckKind::ValidFrom | CheckKind::ValidUntil)

@@ -1,26 +1,29 @@
 //! The policy checks that need no network: accepted suites, issuer trust,
 //! credential age, challenge and domain of enveloped presentations, and holder
-//! binding. Each returns the [`Check`]s to add to the report.
+//! binding. Each reads what the engine verified (a [`Verified`]: the document
+//! the proofs were checked over, its securing and its signers) and returns
+//! the [`Check`]s to add to the report.
 
 use chrono::{DateTime, Utc};
 use didam_credential::credential::parse_datetime;
-use didam_credential::{Check, CheckKind};
+use didam_credential::verify::Verified;
+use didam_credential::{Check, CheckKind, Securing, proof};
 use serde_json::Value;
 
-use crate::content::{Content, controller_of};
 use crate::policy::{Format, Policy, Trust};
 
-/// The suites or formats securing `content` are accepted.
-pub(crate) fn accepted_suite(policy: &Policy, content: &Content) -> Check {
+/// The suites or formats securing `verified` are accepted.
+pub(crate) fn accepted_suite(policy: &Policy, verified: &Verified) -> Check {
     let kind = CheckKind::AcceptedSuite;
-    let names = || content.formats.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ");
+    let formats = Format::of(verified.securing());
+    let names = || formats.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ");
     if policy.accepted_suites.is_none() {
         return Check::not_applicable(kind, "the policy accepts every suite");
     }
-    if content.formats.is_empty() {
+    if formats.is_empty() {
         return Check::failed(kind, "the document is not secured");
     }
-    match content.formats.iter().find(|f| !policy.accepts(**f)) {
+    match formats.iter().find(|f| !policy.accepts(**f)) {
         Some(refused) => Check::failed(kind, format!("{refused} is not accepted by the policy")),
         None => Check::passed(kind, names()),
     }
@@ -30,27 +33,27 @@ pub(crate) fn accepted_suite(policy: &Policy, content: &Content) -> Check {
 /// verification method (or the JWS/COSE `kid`) is a DID URL of the issuer's
 /// DID. The engine checks that the key is authorised in its own DID document,
 /// not whose document that is.
-pub(crate) fn issuer_key(content: &Content) -> Check {
+pub(crate) fn issuer_key(verified: &Verified) -> Check {
     let kind = CheckKind::IssuerKey;
-    let Some(issuer) = content.issuer() else {
+    let Some(issuer) = verified.issuer() else {
         return Check::failed(kind, "the credential names no issuer");
     };
-    if content.signers.is_empty() {
+    if verified.signers.is_empty() {
         return Check::not_applicable(kind, "no proof names its key");
     }
-    match content.signers.iter().find(|m| controller_of(m) != issuer) {
+    match verified.signers.iter().find(|m| controller_of(m) != issuer) {
         Some(other) => Check::failed(kind, format!("signed with {other}, not a key of the issuer {issuer}")),
         None => Check::passed(kind, format!("signed with a key of the issuer {issuer}")),
     }
 }
 
 /// The credential's issuer is trusted for one of its types.
-pub(crate) fn issuer_trust(policy: &Policy, content: &Content) -> Check {
+pub(crate) fn issuer_trust(policy: &Policy, verified: &Verified) -> Check {
     let kind = CheckKind::IssuerTrust;
-    let Some(issuer) = content.issuer() else {
+    let Some(issuer) = verified.issuer() else {
         return Check::failed(kind, "the credential names no issuer");
     };
-    let types = content.types();
+    let types = verified.types();
     match policy.trust(issuer, &types) {
         Trust::Unrestricted => Check::not_applicable(kind, "the policy does not restrict issuers"),
         Trust::Trusted(why) => Check::passed(kind, format!("{issuer} {why}")),
@@ -60,8 +63,8 @@ pub(crate) fn issuer_trust(policy: &Policy, content: &Content) -> Check {
 
 /// When the credential was issued: `validFrom` (`issuanceDate`), else the JWT
 /// `iat`, else its earliest proof's `created`.
-fn issued(content: &Content) -> Option<(DateTime<Utc>, &'static str)> {
-    let doc = &content.document;
+fn issued(verified: &Verified) -> Option<(DateTime<Utc>, &'static str)> {
+    let doc = &verified.document;
     let date = |field: &str| doc.get(field).and_then(Value::as_str).and_then(parse_datetime);
     if let Some(t) = date("validFrom") {
         return Some((t, "validFrom"));
@@ -72,16 +75,17 @@ fn issued(content: &Content) -> Option<(DateTime<Utc>, &'static str)> {
     if let Some(t) = doc.get("iat").and_then(Value::as_i64).and_then(|s| DateTime::from_timestamp(s, 0)) {
         return Some((t, "iat"));
     }
-    content.proof_created().filter_map(parse_datetime).min().map(|t| (t, "proof created"))
+    let created = proof::proofs_of(doc).into_iter().filter_map(|p| p.get("created")?.as_str());
+    created.filter_map(parse_datetime).min().map(|t| (t, "proof created"))
 }
 
 /// The credential is not older than the policy allows.
-pub(crate) fn credential_age(policy: &Policy, content: &Content, now: DateTime<Utc>) -> Check {
+pub(crate) fn credential_age(policy: &Policy, verified: &Verified, now: DateTime<Utc>) -> Check {
     let kind = CheckKind::CredentialAge;
     let Some(max) = policy.max_credential_age else {
         return Check::not_applicable(kind, "the policy sets no maximum credential age");
     };
-    let Some((issued, field)) = issued(content) else {
+    let Some((issued, field)) = issued(verified) else {
         return Check::failed(kind, "the credential states no issuance time to judge its age by");
     };
     let stamp = didam_credential::proof::xsd_datetime(issued);
@@ -96,13 +100,13 @@ pub(crate) fn credential_age(policy: &Policy, content: &Content, now: DateTime<U
 /// check them for: a `vp+jwt` carries them as `nonce` and `aud`; anything else
 /// that was asked for and is not in the report fails.
 pub(crate) fn challenge_and_domain(
-    content: &Content,
-    reported: &[Check],
+    presentation: &Verified,
     challenge: Option<&str>,
     domain: Option<&str>,
 ) -> Vec<Check> {
     let mut checks = Vec::new();
-    let jose = content.formats.contains(&Format::Jose);
+    let reported = &presentation.report.checks;
+    let jose = matches!(presentation.securing(), Securing::Jose { .. });
     for (kind, wanted, claim) in
         [(CheckKind::Challenge, challenge, "nonce"), (CheckKind::Domain, domain, "aud")]
     {
@@ -110,7 +114,7 @@ pub(crate) fn challenge_and_domain(
         if reported.iter().any(|c| c.check == kind) {
             continue;
         }
-        let found: Vec<&str> = match content.document.get(claim) {
+        let found: Vec<&str> = match presentation.document.get(claim) {
             Some(Value::String(s)) if jose => vec![s.as_str()],
             Some(Value::Array(items)) if jose => items.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
@@ -128,7 +132,7 @@ pub(crate) fn challenge_and_domain(
 
 /// The presentation is signed by its holder. Returns the check and the holder
 /// it establishes (the declared one, or the signer when none is declared).
-pub(crate) fn holder_signed(presentation: &Content) -> (Check, Option<String>) {
+pub(crate) fn holder_signed(presentation: &Verified) -> (Check, Option<String>) {
     let kind = CheckKind::HolderBinding;
     let mut signers: Vec<&str> = presentation.signers.iter().map(|m| controller_of(m)).collect();
     signers.sort_unstable();
@@ -154,7 +158,7 @@ pub(crate) fn holder_signed(presentation: &Content) -> (Check, Option<String>) {
 
 /// The holder is the subject of the credential (unless the policy accepts
 /// other holders).
-pub(crate) fn subject_is_holder(policy: &Policy, holder: Option<&str>, credential: &Content) -> Check {
+pub(crate) fn subject_is_holder(policy: &Policy, holder: Option<&str>, credential: &Verified) -> Check {
     let kind = CheckKind::HolderBinding;
     if !policy.holder_must_be_subject {
         return Check::not_applicable(kind, "the policy accepts holders who are not the subject");
@@ -176,4 +180,11 @@ pub(crate) fn about_credential(index: Option<usize>, mut check: Check) -> Check 
         check.detail = format!("credential {i}: {}", check.detail);
     }
     check
+}
+
+/// The DID (or URL) a verification method id belongs to: the id without its
+/// fragment and query.
+fn controller_of(method: &str) -> &str {
+    let did = method.split_once('#').map_or(method, |(did, _)| did);
+    did.split_once('?').map_or(did, |(did, _)| did)
 }

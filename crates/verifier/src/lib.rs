@@ -86,7 +86,6 @@
 
 mod cache;
 mod checks;
-mod content;
 mod error;
 pub mod policy;
 pub mod status;

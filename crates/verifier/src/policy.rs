@@ -32,8 +32,8 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use didam_credential::Suite;
 use didam_credential::credential::is_url;
+use didam_credential::{Securing, Suite};
 use serde::{Deserialize, Serialize};
 
 use crate::error::PolicyError;
@@ -202,6 +202,19 @@ pub enum Format {
 }
 
 impl Format {
+    /// The formats securing a document, as the engine reports them: one per
+    /// Data Integrity proof, or the enveloping format; none when not secured.
+    pub fn of(securing: &Securing) -> Vec<Self> {
+        match securing {
+            Securing::DataIntegrity { suites } => suites.iter().copied().map(Self::DataIntegrity).collect(),
+            Securing::Jose { .. } => vec![Self::Jose],
+            Securing::SdJwt { .. } => vec![Self::SdJwt],
+            Securing::Cose { .. } => vec![Self::Cose],
+            // `None`, or a securing this verifier does not know.
+            _ => Vec::new(),
+        }
+    }
+
     /// The name in policies and reports.
     pub fn name(self) -> &'static str {
         match self {

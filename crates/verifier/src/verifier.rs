@@ -11,18 +11,21 @@
 //! accepted suite → holder binding (signed by the holder) → for each
 //! credential: the holder is its subject, then the credential steps above
 //! after the engine's.
+//!
+//! Every step after the engine's reads what the engine returned
+//! ([`Verified`]: the document its proofs were checked over, the securing,
+//! the signers, each credential of a presentation), never the input again.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use didam_credential::credential::DocumentKind;
 use didam_credential::did::MethodResolver;
-use didam_credential::verify::{self, Input, VerifyOptions};
+use didam_credential::verify::{self, Input, Verified, VerifyOptions};
 use didam_credential::{Check, CheckKind, Error, Report};
 
 use crate::cache::MethodCache;
 use crate::checks::{self, about_credential};
-use crate::content::Content;
 use crate::policy::{HumanDuration, Policy};
 use crate::status::check::{Entry, FetchedList, entries};
 use crate::status::{NoStatusSource, StatusSource};
@@ -141,53 +144,49 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
         domain: Option<&str>,
     ) -> Result<Report, Error> {
         let now = self.now.unwrap_or_else(Utc::now);
-        let report = verify::verify(input, &self.resolver, &self.options(now, challenge, domain)).await?;
-        let mut checks = report.checks;
-        if let Some(kind) = expected.filter(|k| *k != report.kind) {
+        let verified = verify::verify(input, &self.resolver, &self.options(now, challenge, domain)).await?;
+        let kind = verified.kind();
+        let mut checks = verified.report.checks.clone();
+        if let Some(expected) = expected.filter(|k| *k != kind) {
             checks.insert(
                 0,
-                Check::failed(CheckKind::DataModel, format!("expected a {kind}, got a {}", report.kind)),
+                Check::failed(CheckKind::DataModel, format!("expected a {expected}, got a {kind}")),
             );
         }
-        let content = Content::of(input)?;
         let mut lists = Lists::new();
-        if report.kind == DocumentKind::Presentation {
-            let extra =
-                self.presentation_checks(&content, &checks, challenge, domain, now, &mut lists).await?;
-            checks.extend(extra);
+        if kind == DocumentKind::Presentation {
+            checks.extend(self.presentation_checks(&verified, challenge, domain, now, &mut lists).await?);
         } else {
-            checks.extend(self.credential_checks(&content, None, now, &mut lists).await?);
+            checks.extend(self.credential_checks(&verified, None, now, &mut lists).await?);
         }
-        Ok(Report::new(report.kind, report.securing, checks))
+        Ok(Report::new(kind, verified.report.securing, checks))
     }
 
     async fn presentation_checks(
         &self,
-        presentation: &Content,
-        reported: &[Check],
+        presentation: &Verified,
         challenge: Option<&str>,
         domain: Option<&str>,
         now: DateTime<Utc>,
         lists: &mut Lists,
     ) -> Result<Vec<Check>, Error> {
-        let mut checks = checks::challenge_and_domain(presentation, reported, challenge, domain);
+        let mut checks = checks::challenge_and_domain(presentation, challenge, domain);
         checks.push(checks::accepted_suite(&self.policy, presentation));
         let (signed, holder) = checks::holder_signed(presentation);
         checks.push(signed);
-        for (i, vc) in presentation.credentials().into_iter().enumerate() {
-            let credential = Content::of(&Input::Json(vc.clone()))?;
-            let bound = checks::subject_is_holder(&self.policy, holder.as_deref(), &credential);
+        for (i, credential) in presentation.credentials.iter().enumerate() {
+            let bound = checks::subject_is_holder(&self.policy, holder.as_deref(), credential);
             checks.push(about_credential(Some(i), bound));
-            checks.extend(self.credential_checks(&credential, Some(i), now, lists).await?);
+            checks.extend(self.credential_checks(credential, Some(i), now, lists).await?);
         }
         Ok(checks)
     }
 
     /// The policy and status checks of one credential (the `index`-th of a
-    /// presentation, or a credential on its own).
+    /// presentation, or a credential on its own), on what the engine verified.
     async fn credential_checks(
         &self,
-        credential: &Content,
+        credential: &Verified,
         index: Option<usize>,
         now: DateTime<Utc>,
         lists: &mut Lists,
@@ -204,7 +203,7 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
 
     async fn status_checks(
         &self,
-        credential: &Content,
+        credential: &Verified,
         now: DateTime<Utc>,
         lists: &mut Lists,
     ) -> Result<Vec<Check>, Error> {
@@ -276,7 +275,7 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
     async fn fetch_list(&self, source: &S, url: &str, now: DateTime<Utc>) -> Result<FetchedList, Error> {
         let input =
             source.fetch(url).await.map_err(|e| Error::Status { url: url.to_owned(), source: e.into() })?;
-        let report = verify::verify(&input, &self.resolver, &self.options(now, None, None)).await?;
-        Ok(FetchedList::new(Content::of(&input)?, report))
+        let verified = verify::verify(&input, &self.resolver, &self.options(now, None, None)).await?;
+        Ok(FetchedList::new(verified))
     }
 }

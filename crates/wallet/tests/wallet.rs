@@ -68,7 +68,7 @@ impl<'a> Verifier<'a> {
         &self,
         text: &str,
     ) -> Result<didam_credential::Report, didam_credential::Error> {
-        didam_credential::verify::verify_text(text, &self.0, &Default::default()).await
+        didam_credential::verify::verify_text(text, &self.0, &Default::default()).await.map(|v| v.report)
     }
 
     async fn verify_presentation(
@@ -82,7 +82,7 @@ impl<'a> Verifier<'a> {
             domain: domain.map(str::to_owned),
             ..Default::default()
         };
-        didam_credential::verify::verify_text(text, &self.0, &options).await
+        didam_credential::verify::verify_text(text, &self.0, &options).await.map(|v| v.report)
     }
 }
 

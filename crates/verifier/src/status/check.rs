@@ -5,10 +5,10 @@
 use chrono::{DateTime, Utc};
 use didam_credential::credential::parse_datetime;
 use didam_credential::proof::xsd_datetime;
-use didam_credential::{Check, CheckKind, Outcome, Report};
+use didam_credential::verify::Verified;
+use didam_credential::{Check, CheckKind, Outcome};
 use serde_json::Value;
 
-use crate::content::{Content, as_list};
 use crate::policy::Policy;
 use didam_credential::StatusError;
 use didam_credential::status_list::{StatusList, StatusPurpose};
@@ -42,7 +42,11 @@ pub(crate) enum Entry {
 
 /// The entries of a credential's `credentialStatus`.
 pub(crate) fn entries(credential: &Value) -> Vec<Entry> {
-    as_list(credential.get("credentialStatus")).map(read_entry).collect()
+    match credential.get("credentialStatus") {
+        None => Vec::new(),
+        Some(Value::Array(items)) => items.iter().map(read_entry).collect(),
+        Some(one) => vec![read_entry(one)],
+    }
 }
 
 fn read_entry(status: &Value) -> Entry {
@@ -82,50 +86,48 @@ fn read_entry(status: &Value) -> Entry {
 /// A status list credential as fetched and verified, once per verification.
 #[derive(Debug)]
 pub(crate) struct FetchedList {
-    /// What the credential says.
-    pub(crate) content: Content,
-    /// The engine's verification of it.
-    pub(crate) report: Report,
+    /// The engine's verification of it, and what it verified.
+    pub(crate) verified: Verified,
     /// Its bits, or why they cannot be read.
     pub(crate) list: Result<StatusList, StatusError>,
 }
 
 impl FetchedList {
     /// Reads the list out of a verified status list credential.
-    pub(crate) fn new(content: Content, report: Report) -> Self {
-        let encoded = content.document.pointer("/credentialSubject/encodedList").and_then(Value::as_str);
+    pub(crate) fn new(verified: Verified) -> Self {
+        let encoded = verified.document.pointer("/credentialSubject/encodedList").and_then(Value::as_str);
         let list = match encoded {
             Some(e) => StatusList::decode(e),
             None => Err(StatusError::NotMultibase),
         };
-        Self { content, report, list }
+        Self { verified, list }
     }
 
     fn subject(&self, name: &str) -> Option<&str> {
-        self.content.document.get("credentialSubject")?.get(name)?.as_str()
+        self.verified.document.get("credentialSubject")?.get(name)?.as_str()
     }
 
     /// `status-list`: the list verifies and fits the entry.
     pub(crate) fn check(&self, url: &str, purpose: StatusPurpose) -> Check {
         let kind = CheckKind::StatusList;
         // Its dates are judged by the freshness check.
-        let failure = self.report.checks.iter().find(|c| {
+        let failure = self.verified.report.checks.iter().find(|c| {
             c.outcome == Outcome::Failed && !matches!(c.check, CheckKind::ValidFrom | CheckKind::ValidUntil)
         });
         if let Some(f) = failure {
             return Check::failed(kind, format!("{url} does not verify: {} {}", f.check.name(), f.detail));
         }
-        let signer = crate::checks::issuer_key(&self.content);
+        let signer = crate::checks::issuer_key(&self.verified);
         if signer.outcome != Outcome::Passed {
             return Check::failed(kind, format!("{url}: {}", signer.detail));
         }
-        if !self.content.types().contains(&"BitstringStatusListCredential") {
+        if !self.verified.types().contains(&"BitstringStatusListCredential") {
             return Check::failed(kind, format!("{url} is not a BitstringStatusListCredential"));
         }
         if self.subject("type") != Some("BitstringStatusList") {
             return Check::failed(kind, format!("the subject of {url} is not a BitstringStatusList"));
         }
-        let id = self.content.document.get("id").and_then(Value::as_str);
+        let id = self.verified.document.get("id").and_then(Value::as_str);
         if id != Some(url) {
             return Check::failed(
                 kind,
@@ -145,7 +147,7 @@ impl FetchedList {
     /// `status-list-issuer`: the list's issuer is the credential's.
     pub(crate) fn issuer_check(&self, credential_issuer: Option<&str>) -> Check {
         let kind = CheckKind::StatusListIssuer;
-        match (self.content.issuer(), credential_issuer) {
+        match (self.verified.issuer(), credential_issuer) {
             (Some(a), Some(b)) if a == b => Check::passed(kind, format!("issued by {a}, as the credential")),
             (list, credential) => Check::failed(
                 kind,
@@ -163,7 +165,7 @@ impl FetchedList {
     pub(crate) fn freshness_check(&self, policy: &Policy, now: DateTime<Utc>) -> Check {
         let kind = CheckKind::StatusListFreshness;
         let skew = policy.clock_skew.to_chrono();
-        let doc = &self.content.document;
+        let doc = &self.verified.document;
         let date = |a: &str, b: &str| {
             doc.get(a).or_else(|| doc.get(b)).and_then(Value::as_str).and_then(parse_datetime)
         };

@@ -175,7 +175,8 @@ const ISSUE_SUITES: [Suite; 4] =
 impl IssueOptions {
     /// The suite asked for (default `eddsa-rdfc-2022`).
     fn suite(&self) -> Result<Suite, String> {
-        let named = |s: &str| ISSUE_SUITES.into_iter().find(|suite| suite.name() == s);
+        // The one parser of suite names, restricted to the suites issued here.
+        let named = |s: &str| s.parse::<Suite>().ok().filter(|suite| ISSUE_SUITES.contains(suite));
         let from_type = match self.proof_type.as_deref() {
             None | Some("DataIntegrityProof") => None,
             Some(t) => Some(named(t).ok_or_else(|| {

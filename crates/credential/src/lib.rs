@@ -73,4 +73,4 @@ pub use identifier::{Did, DidUrl, InvalidDid};
 pub use key::{KeyType, PublicKey, SecretKey};
 pub use proof::ProofOptions;
 pub use report::{Check, CheckKind, Outcome, Report, Securing};
-pub use suite::{Canonicalization, Suite};
+pub use suite::{Canonicalization, Suite, UnknownSuite};

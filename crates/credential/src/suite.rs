@@ -151,13 +151,37 @@ impl serde::Serialize for Suite {
     }
 }
 
-impl FromStr for Suite {
-    type Err = Error;
+/// A name that is not one of the suites didam implements.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown suite `{0}` (known: {known})", known = Suite::ALL.map(Suite::name).join(", "))]
+pub struct UnknownSuite(pub String);
 
+impl FromStr for Suite {
+    type Err = UnknownSuite;
+
+    /// The suite of this [name](Suite::name), exactly (a proof's
+    /// `cryptosuite` is compared as it is written).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|suite| suite.name() == s)
-            .ok_or_else(|| Error::UnsupportedProof(format!("cryptosuite `{s}`")))
+        Self::ALL.into_iter().find(|suite| suite.name() == s).ok_or_else(|| UnknownSuite(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn every_suite_parses_from_its_name_and_nothing_else_does() {
+        for suite in Suite::ALL {
+            assert_eq!(suite.name().parse::<Suite>(), Ok(suite));
+        }
+        let err = "EDDSA-RDFC-2022".parse::<Suite>().unwrap_err();
+        assert_eq!(err, UnknownSuite("EDDSA-RDFC-2022".into()));
+        assert_eq!(
+            err.to_string(),
+            "unknown suite `EDDSA-RDFC-2022` (known: eddsa-rdfc-2022, eddsa-jcs-2022, ecdsa-rdfc-2019, \
+             ecdsa-jcs-2019, Ed25519Signature2020)"
+        );
     }
 }

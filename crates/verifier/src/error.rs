@@ -68,3 +68,17 @@ pub enum PolicyError {
     #[error("trusted issuer `{0}` is not a DID or URL")]
     InvalidIssuer(String),
 }
+
+/// A suite or format name a [`Policy`](crate::Policy) does not know.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown suite or format `{0}` (known: {suites}, vc+jwt, vc+sd-jwt, vc+cose)",
+    suites = didam_credential::Suite::ALL.map(didam_credential::Suite::name).join(", ")
+)]
+pub struct UnknownFormat(pub String);
+
+/// A duration that is not whole numbers with units (see
+/// [`HumanDuration`](crate::policy::HumanDuration)).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a duration like \"90s\", \"12h\", \"30d\" or \"1h30m\"")]
+pub struct InvalidDuration(pub String);

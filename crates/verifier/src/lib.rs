@@ -94,7 +94,7 @@ mod verifier;
 pub use cache::MethodCache;
 pub use didam_credential::verify::Input;
 pub use didam_credential::{Check, CheckKind, Error, Outcome, Report};
-pub use error::{FetchError, PolicyError};
+pub use error::{FetchError, InvalidDuration, PolicyError, UnknownFormat};
 pub use policy::Policy;
 pub use status::StatusSource;
 pub use verifier::Verifier;

@@ -36,7 +36,7 @@ use didam_credential::credential::is_url;
 use didam_credential::{Securing, Suite};
 use serde::{Deserialize, Serialize};
 
-use crate::error::PolicyError;
+use crate::error::{InvalidDuration, PolicyError, UnknownFormat};
 
 /// What a verifier requires beyond valid signatures.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -233,7 +233,7 @@ impl fmt::Display for Format {
 }
 
 impl FromStr for Format {
-    type Err = String;
+    type Err = UnknownFormat;
 
     /// A suite name or `vc+jwt` (also `vp+jwt`), `vc+sd-jwt`, `vc+cose`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -241,13 +241,7 @@ impl FromStr for Format {
             "vc+jwt" | "vp+jwt" => Ok(Self::Jose),
             "vc+sd-jwt" => Ok(Self::SdJwt),
             "vc+cose" => Ok(Self::Cose),
-            other => other.parse().map(Self::DataIntegrity).map_err(|_| {
-                let suites: Vec<&str> = Suite::ALL.iter().map(|s| s.name()).collect();
-                format!(
-                    "unknown suite or format `{other}` (known: {}, vc+jwt, vc+sd-jwt, vc+cose)",
-                    suites.join(", ")
-                )
-            }),
+            other => other.parse().map(Self::DataIntegrity).map_err(|_| UnknownFormat(other.to_owned())),
         }
     }
 }
@@ -301,10 +295,10 @@ impl From<std::time::Duration> for HumanDuration {
 }
 
 impl FromStr for HumanDuration {
-    type Err = String;
+    type Err = InvalidDuration;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("`{s}` is not a duration like \"90s\", \"12h\", \"30d\" or \"1h30m\"");
+        let bad = || InvalidDuration(s.to_owned());
         let mut total: u64 = 0;
         let mut digits = String::new();
         for c in s.trim().chars() {

@@ -32,8 +32,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use didam_credential::{CheckKind, Error, Outcome, Report, ResolveError, Suite};
 use didam_registry::web::WebLimits;
-use didam_verifier::Verifier;
-use didam_verifier::status::{CachedStatusSource, HttpStatusSource, LedgerStatusSource};
+use didam_verifier::{NetworkOptions, NetworkStatusSource, Verifier};
 use didam_wallet::WalletError;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -45,15 +44,11 @@ use crate::problem;
 use crate::shared::SharedLedger;
 use crate::state::AppState;
 
-/// Status lists of the VC API: from the ledger by DID URL (never cached),
-/// else over HTTPS (cached).
-type DaemonStatus = LedgerStatusSource<SharedLedger, CachedStatusSource<HttpStatusSource>>;
-
 /// The VC API's verifier: the daemon's resolver for keys and status lists,
 /// the configured policy (an axum extension set by [`crate::app()`]).
 #[derive(Debug)]
 pub struct VcVerifier {
-    verifier: Verifier<DaemonMethods, DaemonStatus>,
+    verifier: Verifier<DaemonMethods, NetworkStatusSource<SharedLedger>>,
 }
 
 impl VcVerifier {
@@ -69,18 +64,17 @@ impl VcVerifier {
             timeout: Duration::from_millis(config.web.timeout_ms),
             max_bytes: config.web.max_bytes,
         };
-        let http = HttpStatusSource::new(&limits)
-            .and_then(|h| if config.status_allow_loopback { h.allow_loopback(&limits) } else { Ok(h) });
-        let http = match http {
-            Ok(h) => Some(CachedStatusSource::new(h, Self::STATUS_CACHE, Self::STATUS_TTL)),
-            Err(e) => {
-                tracing::error!(error = %e, "no HTTPS status lists: the HTTP client cannot be built");
-                None
-            }
-        };
-        let source = LedgerStatusSource::new(Arc::clone(&state.resolver), http);
+        let options = NetworkOptions::default()
+            .with_limits(limits)
+            .allow_loopback(config.status_allow_loopback)
+            .with_cache(Self::STATUS_CACHE, Self::STATUS_TTL);
         let methods = DaemonMethods::new(Arc::clone(&state.resolver), state.cache.clone());
-        let mut verifier = Verifier::new(methods).with_status_source(source);
+        let resolver = Arc::clone(&state.resolver);
+        let mut verifier = Verifier::networked(methods.clone(), Arc::clone(&resolver), &options)
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "no HTTPS status lists: the HTTP client cannot be built");
+                Verifier::new(methods).with_status_source(NetworkStatusSource::ledger_only(resolver))
+            });
         if let Some(policy) = &config.vc_policy {
             verifier = verifier.with_policy(policy.clone());
         }
@@ -88,7 +82,7 @@ impl VcVerifier {
     }
 
     /// The verifier.
-    pub fn verifier(&self) -> &Verifier<DaemonMethods, DaemonStatus> {
+    pub fn verifier(&self) -> &Verifier<DaemonMethods, NetworkStatusSource<SharedLedger>> {
         &self.verifier
     }
 }

@@ -16,7 +16,8 @@
 //! | verify a presentation, with challenge and domain | [`Verifier::verify_presentation`] |
 //! | trust, suites, required status, ages, clock skew | [`Policy`] ([`Policy::from_file`]), [`Verifier::with_policy`] |
 //! | check status lists | [`Verifier::with_status_source`] with a [`StatusSource`] |
-//! | issue a status list, revoke, suspend | [`status::StatusListIssuer`] |
+//! | issue a status list, revoke, suspend (the engine's) | [`didam_credential::status_list::StatusListIssuer`] |
+//! | the networked verifier of the front ends: registry keys, status lists from the ledger or HTTPS (feature `net`) | `Verifier::networked` with `NetworkOptions` |
 //!
 //! ```
 //! use didam_credential::{did::{self, OfflineResolver}, proof, KeyType, ProofOptions, SecretKey, Suite};
@@ -87,6 +88,8 @@
 mod cache;
 mod checks;
 mod error;
+#[cfg(feature = "net")]
+mod network;
 pub mod policy;
 pub mod status;
 mod verifier;
@@ -95,6 +98,8 @@ pub use cache::MethodCache;
 pub use didam_credential::verify::Input;
 pub use didam_credential::{Check, CheckKind, Error, Outcome, Report};
 pub use error::{FetchError, InvalidDuration, PolicyError, UnknownFormat};
+#[cfg(feature = "net")]
+pub use network::{NetworkOptions, NetworkStatusSource};
 pub use policy::Policy;
 pub use status::StatusSource;
 pub use verifier::Verifier;

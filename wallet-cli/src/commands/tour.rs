@@ -25,8 +25,8 @@ use didam_credential::{KeyType, Report, Suite};
 use didam_ledger::note::{NoteSigner, NoteVerifier};
 use didam_ledger::{EmbeddedLedger, Ledger as _};
 use didam_registry::{CheckpointStore, Resolver};
-use didam_verifier::status::{HttpStatusSource, LedgerStatusSource, SharedResolver};
-use didam_verifier::{Policy, Verifier};
+use didam_verifier::status::SharedResolver;
+use didam_verifier::{NetworkOptions, Policy, Verifier};
 use didam_wallet::status::StatusAction;
 use didam_wallet::{InitOptions, KdfParams, RootSecret, Wallet};
 use serde_json::{Value, json};
@@ -106,10 +106,12 @@ impl VerifierSide {
 
     async fn verify(&self, presentation: &Value) -> Result<Report, CliError> {
         let resolver = std::sync::Arc::new(self.resolver()?);
-        let status = LedgerStatusSource::<_, HttpStatusSource>::new(resolver.clone(), None);
         let mut policy = Policy::default();
         policy.require_status = true;
-        let verifier = Verifier::new(SharedResolver(resolver)).with_status_source(status).with_policy(policy);
+        let methods = SharedResolver(std::sync::Arc::clone(&resolver));
+        let verifier = Verifier::networked(methods, resolver, &NetworkOptions::default())
+            .map_err(fail("verify"))?
+            .with_policy(policy);
         verifier
             .verify_presentation(&presentation.to_string(), Some(CHALLENGE), Some(DOMAIN))
             .await

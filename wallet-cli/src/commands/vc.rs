@@ -6,9 +6,8 @@ use std::sync::Arc;
 
 use didam_credential::Suite;
 use didam_credential::status_list::StatusPurpose;
-use didam_registry::Resolver;
-use didam_verifier::status::{CachedStatusSource, HttpStatusSource, LedgerStatusSource, SharedResolver};
-use didam_verifier::{Input, Verifier};
+use didam_verifier::status::SharedResolver;
+use didam_verifier::{Input, NetworkOptions, Verifier};
 use didam_wallet::status::{StatusAction, StatusDirectory};
 use serde_json::{Value, json};
 
@@ -41,8 +40,12 @@ pub(crate) fn verify(g: &Global, args: &VerifyArgs) -> Result<u8, CliError> {
         g,
         if mentions_didam(&text) { "did:didam:" } else { "did:key:" },
     )?);
-    let mut verifier =
-        Verifier::new(SharedResolver(Arc::clone(&resolver))).with_status_source(status_source(resolver)?);
+    // Status lists by DID URL from the ledger (proofs checked), else over
+    // HTTPS (or HTTP to this machine, for a local daemon), each fetched once
+    // per run.
+    let options = NetworkOptions::default().allow_loopback(true);
+    let mut verifier = Verifier::networked(SharedResolver(Arc::clone(&resolver)), resolver, &options)
+        .map_err(|e| CliError::Input(format!("status source: {e}")))?;
     if let Some(path) = &args.policy {
         let policy = didam_verifier::Policy::from_file(path)
             .map_err(|e| CliError::Input(format!("policy {}: {e}", path.display())))?;
@@ -64,20 +67,6 @@ pub(crate) fn verify(g: &Global, args: &VerifyArgs) -> Result<u8, CliError> {
         output::print(report.to_string().trim_end());
     }
     Ok(if report.is_valid() { exit::OK } else { exit::INVALID })
-}
-
-/// Status lists: by DID URL through `resolver` (the ledger's proofs checked),
-/// else over HTTPS (or HTTP to this machine, for a local daemon), each
-/// fetched once per run.
-fn status_source(
-    resolver: Arc<Resolver<AnyLedger>>,
-) -> Result<LedgerStatusSource<AnyLedger, CachedStatusSource<HttpStatusSource>>, CliError> {
-    let limits = HttpStatusSource::default_limits();
-    let http = HttpStatusSource::new(&limits)
-        .and_then(|h| h.allow_loopback(&limits))
-        .map_err(|e| CliError::Input(format!("status source: {e}")))?;
-    let http = CachedStatusSource::new(http, 64, std::time::Duration::from_secs(300));
-    Ok(LedgerStatusSource::new(resolver, Some(http)))
 }
 
 pub(crate) fn suite(name: &str) -> Result<Suite, CliError> {

@@ -530,6 +530,15 @@ mod tests {
     }
 
     #[test]
+    fn every_key_type_parses_from_its_name_in_any_case() {
+        for key_type in KeyType::ALL {
+            assert_eq!(key_type.name().parse::<KeyType>(), Ok(key_type));
+            assert_eq!(key_type.name().to_uppercase().parse::<KeyType>(), Ok(key_type));
+        }
+        assert_eq!("rsa".parse::<KeyType>(), Err(KeyError::UnsupportedKeyType("rsa".into())));
+    }
+
+    #[test]
     fn rfc_8037_a_3_jwk_thumbprint() {
         let jwk = json!({"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"});
         let key = PublicKey::from_jwk(&jwk).unwrap();

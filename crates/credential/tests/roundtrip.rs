@@ -264,7 +264,7 @@ fn verification_returns_the_document_it_checked_and_its_signers() {
     let verified = run(verify::verify_text(&signed.to_string(), &OfflineResolver, &options)).unwrap();
     assert!(verified.report.is_valid(), "{}", verified.report);
     assert_eq!(verified.document, signed);
-    assert_eq!(verified.signers, [vm.clone()]);
+    assert_eq!(verified.signers, [vm.as_str()]);
     assert_eq!(verified.securing(), &Securing::DataIntegrity { suites: vec![Suite::EddsaJcs2022] });
     assert_eq!(verified.issuer(), Some(issuer.as_str()));
     assert_eq!(verified.kind(), DocumentKind::Credential);
@@ -289,7 +289,7 @@ fn verification_returns_the_document_it_checked_and_its_signers() {
         json!({ "id": "did:example:alice", "degreeName": "BSc" })
     );
     assert!(verified.document.get("_sd_alg").is_none());
-    assert_eq!(verified.signers, [vm.clone()]);
+    assert_eq!(verified.signers, [vm.as_str()]);
     assert_eq!(verified.subject_ids(), ["did:example:alice"]);
 
     // A presentation: each credential as verified, in order.

@@ -35,21 +35,15 @@ impl DaemonMethods {
     }
 }
 
-/// The engine's error for a registry error about `did`.
+/// The engine's error for a registry error about `did`; what failed below
+/// the resolver is logged here and not shown to the client.
 fn resolve_error(did: &str, e: &Error) -> ResolveError {
-    match e {
-        Error::InvalidDid(d) => ResolveError::InvalidDid(d.clone()),
-        Error::NotFound(_) | Error::Ledger(didam_ledger::LedgerError::NotFound(_)) => {
-            ResolveError::NotFound(did.to_owned())
+    match e.to_resolve_error(did) {
+        ResolveError::Internal { did, reason } => {
+            tracing::warn!(error = %reason, "resolving a verification method failed");
+            ResolveError::Internal { did, reason: "the resolver failed; see its log".into() }
         }
-        Error::MethodNotSupported(m) => ResolveError::MethodNotSupported(m.clone()),
-        Error::InvalidDocument { did, reason } => {
-            ResolveError::InvalidDocument { did: did.clone(), reason: reason.clone() }
-        }
-        other => {
-            tracing::warn!(error = %other, "resolving a verification method failed");
-            ResolveError::Internal { did: did.to_owned(), reason: "the resolver failed; see its log".into() }
-        }
+        other => other,
     }
 }
 

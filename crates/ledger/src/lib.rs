@@ -42,6 +42,7 @@
 //! # }).unwrap();
 //! ```
 
+mod admission;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod cosign;
@@ -53,6 +54,7 @@ pub mod http;
 mod ledger;
 pub mod merkle;
 pub mod note;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 
 #[cfg(feature = "etcd")]
@@ -63,4 +65,5 @@ pub use ledger::{
     Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof, TipRecord, parse_tips_extension,
     tips_extension,
 };
+#[cfg(feature = "sqlite")]
 pub use sqlite::EmbeddedLedger;

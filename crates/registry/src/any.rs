@@ -189,6 +189,7 @@ fn from_resolve_error(e: ResolveError) -> Error {
         ResolveError::MethodNotSupported(m) => Error::MethodNotSupported(m),
         ResolveError::NotFound(did) => Error::NotFound(did),
         ResolveError::InvalidDocument { did, reason } => Error::InvalidDocument { did, reason },
+        ResolveError::InvalidLedgerProof { reason, .. } => Error::InvalidLedgerProof(reason),
         other => Error::InvalidDocument { did: String::new(), reason: other.to_string() },
     }
 }
@@ -198,12 +199,9 @@ fn from_resolve_error(e: ResolveError) -> Error {
 impl<L: Ledger> didam_credential::did::DidResolver for Resolver<L> {
     async fn resolve(&self, did: &str) -> Result<Resolution, ResolveError> {
         let parsed = Did::parse(did).map_err(|_| ResolveError::InvalidDid(did.to_owned()))?;
-        Resolver::resolve(self, &parsed, &ResolveOptions::default()).await.map_err(|e| match e {
-            Error::InvalidDid(d) => ResolveError::InvalidDid(d),
-            Error::MethodNotSupported(m) => ResolveError::MethodNotSupported(m),
-            Error::NotFound(d) => ResolveError::NotFound(d),
-            other => ResolveError::InvalidDocument { did: did.to_owned(), reason: other.to_string() },
-        })
+        Resolver::resolve(self, &parsed, &ResolveOptions::default())
+            .await
+            .map_err(|e| e.to_resolve_error(did))
     }
 }
 

@@ -131,3 +131,38 @@ impl From<didam_credential::InvalidDid> for Error {
         Self::InvalidDid(e.0)
     }
 }
+
+impl Error {
+    /// The engine's view of this failure, for verifiers resolving `did`: what
+    /// the ledger's proofs refuse (a forged or truncated log, a bad
+    /// checkpoint) stays an invalid ledger proof, what could not be reached
+    /// stays a lower-layer failure, and only a malformed document is an
+    /// invalid document. What this resolver cannot do for the DID (options,
+    /// features, refused hosts) is a lower-layer failure too: the verifier
+    /// could not check.
+    pub fn to_resolve_error(&self, did: &str) -> didam_credential::ResolveError {
+        use didam_credential::ResolveError as R;
+        let did = did.to_owned();
+        match self {
+            Self::InvalidDid(d) => R::InvalidDid(d.clone()),
+            Self::MethodNotSupported(m) => R::MethodNotSupported(m.clone()),
+            Self::NotFound(d) | Self::Ledger(LedgerError::NotFound(d)) => R::NotFound(d.clone()),
+            Self::InvalidDocument { did, reason } => {
+                R::InvalidDocument { did: did.clone(), reason: reason.clone() }
+            }
+            e @ (Self::Log { .. } | Self::InvalidLedgerProof(_) | Self::InvalidResource { .. }) => {
+                R::InvalidLedgerProof { did, reason: e.to_string() }
+            }
+            e @ (Self::Ledger(_)
+            | Self::InvalidOptions(_)
+            | Self::FeatureNotSupported(_)
+            | Self::InvalidDidUrl(_)
+            | Self::Store { .. }
+            | Self::Build(_)
+            | Self::TaskFailed(_)
+            | Self::Fetch { .. }
+            | Self::TooLarge { .. }
+            | Self::Timeout { .. }) => R::Internal { did, reason: e.to_string() },
+        }
+    }
+}

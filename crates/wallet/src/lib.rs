@@ -37,18 +37,23 @@
 //! ```
 
 pub mod backup;
+pub mod controller;
 mod error;
+pub mod issuing;
 pub mod kdf;
 pub mod keys;
+pub mod keystore;
+pub mod operator;
+pub mod recovery;
 pub mod slip39;
 pub mod status;
 pub mod store;
 mod wallet;
 
+pub use controller::{PendingOp, Reconciled};
 pub use error::WalletError;
 pub use kdf::KdfParams;
 pub use keys::RootSecret;
-pub use wallet::{
-    CompromiseReport, DidRecord, DidStatus, InitOptions, IssuedRecord, KeyRecord, PassphraseSource,
-    PendingOp, Reconciled, Wallet, db_path,
-};
+pub use keystore::{InitOptions, PassphraseSource};
+pub use recovery::CompromiseReport;
+pub use wallet::{DidRecord, DidStatus, IssuedRecord, KeyRecord, Wallet, db_path};

@@ -44,7 +44,7 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::WalletError;
-use crate::wallet::{ISSUED, IssuedRecord, Wallet, from_json, suite_key_type, to_json};
+use crate::wallet::{ISSUED, IssuedRecord, Wallet, content_id, from_json, suite_key_type, to_json};
 
 /// The record kind of status lists.
 pub(crate) const STATUS_LIST: &str = "status-list";
@@ -395,7 +395,7 @@ impl Wallet {
         let id = match serde_json::from_str::<Value>(credential) {
             Ok(Value::Object(doc)) => match doc.get("id").and_then(Value::as_str) {
                 Some(id) => id.to_owned(),
-                None => crate::wallet::content_id(&Value::Object(doc)),
+                None => content_id(&Value::Object(doc)),
             },
             _ => credential.to_owned(),
         };

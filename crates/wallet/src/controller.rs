@@ -101,7 +101,7 @@ impl Wallet {
     ) -> Result<DidRecord, WalletError> {
         self.check_rrs(rrs)?;
         if key_types.is_empty() {
-            return Err(WalletError::Invalid("a DID needs at least one key".into()));
+            return Err(WalletError::NoKeyTypes);
         }
         let Allocated { slot, keys, epoch } = self.allocate_keys(key_types)?;
         let named: Vec<(String, PublicKey)> =
@@ -149,7 +149,7 @@ impl Wallet {
     /// status lists are published as files, see the `status` module).
     pub fn create_did_key(&self, key_type: KeyType) -> Result<DidRecord, WalletError> {
         let Allocated { slot, keys, epoch } = self.allocate_keys(&[key_type])?;
-        let (index, key) = keys.into_iter().next().ok_or_else(|| WalletError::Invalid("no key".into()))?;
+        let (index, key) = keys.into_iter().next().ok_or(WalletError::NoKeyTypes)?;
         let (did, _) = didam_credential::did::did_key(&key);
         let record = DidRecord {
             did: did.clone(),
@@ -198,16 +198,11 @@ impl Wallet {
 
     fn no_pending(&self, did: &str) -> Result<DidRecord, WalletError> {
         if self.store.get(PENDING, did)?.is_some() {
-            return Err(WalletError::DidState(format!(
-                "{did} has an operation waiting for the ledger; reconcile it first (`didam did reconcile`)"
-            )));
+            return Err(WalletError::OperationPending(did.to_owned()));
         }
         let record = self.did(did)?;
-        match record.status {
-            DidStatus::Active => Ok(record),
-            DidStatus::Deactivated => Err(WalletError::DidState(format!("{did} is deactivated"))),
-            DidStatus::Pending => Err(WalletError::DidState(format!("{did} is not on the ledger yet"))),
-        }
+        record.ensure_active()?;
+        Ok(record)
     }
 
     /// Writes the next entry of `did`: reveals update key `n+1`, commits to

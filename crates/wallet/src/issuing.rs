@@ -10,26 +10,26 @@ use serde_json::{Value, json};
 
 use crate::WalletError;
 use crate::wallet::{
-    DidRecord, DidStatus, ISSUED, IssuedRecord, Wallet, content_id, from_json, suite_key_type, to_json,
+    DidRecord, ISSUED, IssuedRecord, Wallet, content_id, from_json, suite_key_type, to_json,
 };
 
 impl Wallet {
+    /// The active DID `did`, its first signing key of `key_type` (its
+    /// multikey) and that key's secret.
     pub(crate) fn key_for(
         &self,
         did: &str,
         key_type: KeyType,
     ) -> Result<(DidRecord, String, SecretKey), WalletError> {
         let record = self.did(did)?;
-        if record.status != DidStatus::Active {
-            return Err(WalletError::DidState(format!("{did} is not active")));
-        }
+        record.ensure_active()?;
         for id in record.keys.clone() {
             if PublicKey::from_multikey(&id)?.key_type() == key_type {
                 let key = self.signing_key(&id)?;
                 return Ok((record, id, key));
             }
         }
-        Err(WalletError::Invalid(format!("{did} has no {} key", key_type.name())))
+        Err(WalletError::NoKeyOfType { did: did.to_owned(), key_type })
     }
 
     /// Issues `credential` as `issuer` (a DID of this wallet) with `suite`;

@@ -51,7 +51,7 @@ pub mod store;
 mod wallet;
 
 pub use controller::{PendingOp, Reconciled};
-pub use error::WalletError;
+pub use error::{BackupError, WalletError};
 pub use kdf::KdfParams;
 pub use keys::RootSecret;
 pub use keystore::{InitOptions, PassphraseSource};

@@ -16,7 +16,7 @@ impl Wallet {
             return Ok(signer);
         }
         let key = SecretKey::generate(KeyType::Ed25519);
-        let signer = NoteSigner::new(origin, key).map_err(|e| WalletError::Invalid(e.to_string()))?;
+        let signer = NoteSigner::new(origin, key).map_err(WalletError::LedgerKey)?;
         let text = Zeroizing::new(signer.to_key_string());
         self.store.update(|tx| tx.put(LEDGER_KEY, origin, &to_json(&*text)?))?;
         self.backup()?;
@@ -29,6 +29,6 @@ impl Wallet {
         let text: Zeroizing<String> = Zeroizing::new(
             serde_json::from_slice(&b).map_err(|_| WalletError::Tampered("ledger key record".into()))?,
         );
-        NoteSigner::from_key_string(&text).map(Some).map_err(|e| WalletError::Invalid(e.to_string()))
+        NoteSigner::from_key_string(&text).map(Some).map_err(WalletError::LedgerKey)
     }
 }

@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 use crate::WalletError;
 use crate::backup::{self, BackupKey};
 use crate::controller::Change;
+use crate::error::BackupError;
 use crate::kdf::KdfParams;
 use crate::keys::{RootSecret, hex};
 use crate::store::Store;
@@ -67,13 +68,12 @@ impl Wallet {
     ) -> Result<Wallet, WalletError> {
         let bytes = std::fs::read(backup_file).map_err(crate::error::io(backup_file))?;
         let contents = backup::open(&bytes, &BackupKey::Passphrase(backup_passphrase))?;
-        let hex_root =
-            contents.root.clone().ok_or_else(|| WalletError::Backup("this backup carries no root".into()))?;
+        let hex_root = contents.root.clone().ok_or(BackupError::NoRoot)?;
         let bytes = Zeroizing::new(
             (0..hex_root.len() / 2)
                 .map(|i| u8::from_str_radix(hex_root.get(2 * i..2 * i + 2).unwrap_or("zz"), 16))
                 .collect::<Result<Vec<u8>, _>>()
-                .map_err(|_| WalletError::Backup("malformed root".into()))?,
+                .map_err(|_| BackupError::MalformedField("root"))?,
         );
         let root = RootSecret::from_bytes(&bytes)?;
         Self::restore_contents(dir, &root, contents, passphrase, kdf, force)
@@ -97,7 +97,7 @@ impl Wallet {
                 Err(e) => return Err(e),
             };
             if hex(&store.wallet_id()) != contents.wallet_id {
-                return Err(WalletError::Backup("the backup belongs to another wallet".into()));
+                return Err(BackupError::OtherWallet.into());
             }
             let current = store.generation()?;
             if contents.generation < current && !force {

@@ -186,10 +186,6 @@ fn secret(text: &str) -> Result<SecretKey, WalletError> {
     SecretKey::from_multibase(text).map_err(|_| WalletError::Tampered("status list key".into()))
 }
 
-fn status_error(e: didam_credential::StatusError) -> WalletError {
-    WalletError::Invalid(e.to_string())
-}
-
 impl Wallet {
     /// Every status list this wallet keeps, by URL.
     pub fn status_lists(&self) -> Result<Vec<StatusListRecord>, WalletError> {
@@ -222,7 +218,7 @@ impl Wallet {
         purposes: &[StatusPurpose],
     ) -> Result<Value, WalletError> {
         if credential.get("credentialStatus").is_some() {
-            return Err(WalletError::Invalid("the credential already has a credentialStatus".into()));
+            return Err(WalletError::HasStatus);
         }
         self.did(issuer)?;
         let mut entries = Vec::new();
@@ -232,9 +228,9 @@ impl Wallet {
                 Some(r) => (r, false),
                 None => (self.start_list(ledger, directory, issuer, suite, purpose).await?, true),
             };
-            let index = record.list.allocate().map_err(status_error)?;
+            let index = record.list.allocate()?;
             self.put_status_list(&record)?;
-            entries.push(record.list.entry(index).map_err(status_error)?);
+            entries.push(record.list.entry(index)?);
             if new {
                 fresh.push(record);
             }
@@ -274,9 +270,7 @@ impl Wallet {
         purpose: StatusPurpose,
     ) -> Result<StatusListRecord, WalletError> {
         let (url, publication) = if issuer.starts_with("did:didam:") {
-            let ledger = ledger.ok_or_else(|| {
-                WalletError::Invalid(format!("{issuer} publishes its status lists on its ledger; none given"))
-            })?;
+            let ledger = ledger.ok_or_else(|| WalletError::NoLedger(issuer.to_owned()))?;
             let parent = DidamDid::parse(issuer)?;
             let first = SecretKey::generate(KeyType::Ed25519);
             let committed = SecretKey::generate(KeyType::Ed25519);
@@ -285,16 +279,12 @@ impl Wallet {
                 resource::create(ledger, &parent, &name, &first, &committed.public_key(), Utc::now()).await?;
             (url.to_string(), Publication::Ledger { committed: committed.to_multibase(), pending: None })
         } else {
-            let directory = directory.ok_or_else(|| {
-                WalletError::Invalid(format!(
-                    "{issuer} is not on a ledger: its status lists need a folder a daemon serves (--status-dir) and its URL (--status-url)"
-                ))
-            })?;
+            let directory = directory.ok_or_else(|| WalletError::NoStatusDirectory(issuer.to_owned()))?;
             let file = format!("{purpose}-{}.json", crate::keys::hex(&rand_bytes()));
             let url = format!("{}/{file}", directory.base_url.trim_end_matches('/'));
             (url, Publication::Directory { dir: directory.dir.clone(), file })
         };
-        let list = StatusListIssuer::new(url, purpose).map_err(status_error)?;
+        let list = StatusListIssuer::new(url, purpose)?;
         let record = StatusListRecord {
             issuer: issuer.to_owned(),
             suite: suite.name().to_owned(),
@@ -366,8 +356,7 @@ impl Wallet {
                 StatusAction::Revoke => record.list.revoke(index),
                 StatusAction::Suspend => record.list.suspend(index),
                 StatusAction::Reinstate => record.list.reinstate(index),
-            }
-            .map_err(status_error)?;
+            }?;
             self.put_status_list(&record)?;
             let published = self.publish_status_list(ledger, &mut record).await?;
             changes.push(StatusChange {
@@ -375,17 +364,12 @@ impl Wallet {
                 list: url.to_owned(),
                 index,
                 purpose: purpose.name().to_owned(),
-                set: record.list.is_set(index).map_err(status_error)?,
+                set: record.list.is_set(index)?,
                 published,
             });
         }
         if changes.is_empty() {
-            return Err(WalletError::Invalid(format!(
-                "{} has no {} status entry from this wallet; issue with --status{}",
-                issued.id,
-                purpose.name(),
-                if purpose == StatusPurpose::Suspension { " --suspension" } else { "" }
-            )));
+            return Err(WalletError::NoStatusEntry { credential: issued.id, purpose });
         }
         Ok(changes)
     }
@@ -420,12 +404,7 @@ impl Wallet {
         let signed = proof::add_proof(&unsigned, &key, &options).await?;
         let published = match record.publication.clone() {
             Publication::Ledger { committed, pending } => {
-                let ledger = ledger.ok_or_else(|| {
-                    WalletError::Invalid(format!(
-                        "{} is published on a ledger; none given",
-                        record.list.url()
-                    ))
-                })?;
+                let ledger = ledger.ok_or_else(|| WalletError::NoLedger(record.list.url().to_owned()))?;
                 self.publish_on_ledger(ledger, record, &signed, committed, pending).await?
             }
             Publication::Directory { dir, file } => {
@@ -501,7 +480,7 @@ fn write_list(path: &Path, signed: &Value) -> Result<(), WalletError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(crate::error::io(dir))?;
     }
-    let text = serde_json::to_string_pretty(signed).map_err(|e| WalletError::Storage(e.to_string()))?;
+    let text = serde_json::to_string_pretty(signed).map_err(WalletError::Encode)?;
     didam_ledger::file::write_atomic(path, text.as_bytes()).map_err(crate::error::io(path))
 }
 

@@ -25,6 +25,7 @@ use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 use zeroize::Zeroizing;
 
 use crate::WalletError;
+use crate::error::BackupError;
 use crate::kdf::{self, KdfParams};
 use crate::keys::RootSecret;
 
@@ -249,8 +250,8 @@ impl Store {
         let id: Vec<u8> = (0..wallet_id_hex.len() / 2)
             .map(|i| wallet_id_hex.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
             .collect::<Option<_>>()
-            .ok_or_else(|| WalletError::Backup("malformed wallet id".into()))?;
-        let id: [u8; 16] = id.try_into().map_err(|_| WalletError::Backup("malformed wallet id".into()))?;
+            .ok_or(BackupError::MalformedField("wallet id"))?;
+        let id: [u8; 16] = id.try_into().map_err(|_| BackupError::MalformedField("wallet id"))?;
         Self::create_inner(path, passphrase, params, root, id)
     }
 
@@ -305,7 +306,7 @@ impl Store {
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>, WalletError> {
-        self.conn.lock().map_err(|_| WalletError::Storage("a wallet operation panicked".into()))
+        self.conn.lock().map_err(|_| WalletError::Interrupted)
     }
 
     /// Checks the store MAC and that every record decrypts.
@@ -474,9 +475,7 @@ impl Store {
         let generation = generation.max(h.generation) + 1;
         tx.execute("DELETE FROM records", [])?;
         for r in records {
-            let plain = Zeroizing::new(
-                serde_json::to_vec(&r.value).map_err(|e| WalletError::Storage(e.to_string()))?,
-            );
+            let plain = Zeroizing::new(serde_json::to_vec(&r.value).map_err(WalletError::Encode)?);
             let sealed = self.keys.seal(&r.kind, &r.id, generation, &plain)?;
             tx.execute(
                 "INSERT INTO records (kind, id, version, sealed) VALUES (?1, ?2, ?3, ?4)",

@@ -107,6 +107,16 @@ impl DidRecord {
     pub fn method_id(&self, key: &str) -> String {
         format!("{}#{key}", self.did)
     }
+
+    /// `Ok` when the DID is on the ledger and not deactivated: it can sign
+    /// and take its next operation.
+    pub fn ensure_active(&self) -> Result<(), WalletError> {
+        match self.status {
+            DidStatus::Active => Ok(()),
+            DidStatus::Deactivated => Err(WalletError::DidDeactivated(self.did.clone())),
+            DidStatus::Pending => Err(WalletError::DidPending(self.did.clone())),
+        }
+    }
 }
 
 /// What the wallet signed as an issuer (so leaked keys' credentials can be
@@ -142,7 +152,7 @@ impl std::fmt::Debug for Wallet {
 }
 
 pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<Zeroizing<Vec<u8>>, WalletError> {
-    serde_json::to_vec(v).map(Zeroizing::new).map_err(|e| WalletError::Storage(e.to_string()))
+    serde_json::to_vec(v).map(Zeroizing::new).map_err(WalletError::Encode)
 }
 
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(

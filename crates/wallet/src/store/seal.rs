@@ -47,7 +47,7 @@ impl Keys {
         let cipher = XChaCha20Poly1305::new(self.record.as_ref().into());
         let ct = cipher
             .encrypt(&XNonce::from(nonce), Payload { msg: plain, aad: &self.ad(kind, id, version) })
-            .map_err(|_| WalletError::Storage("sealing failed".into()))?;
+            .map_err(|_| WalletError::Seal)?;
         Ok([&nonce[..], &ct].concat())
     }
 
@@ -78,7 +78,7 @@ impl Keys {
         root_row: &RootRow<'_>,
     ) -> Result<[u8; 32], WalletError> {
         let mut mac = <Hmac<Sha256> as hmac::Mac>::new_from_slice(self.mac.as_ref())
-            .map_err(|_| WalletError::Storage("MAC key".into()))?;
+            .expect("HMAC takes a key of any length");
         mac.update(b"didam-wallet/v1/mac");
         mac.update(&self.wallet_id);
         mac.update(&generation.to_be_bytes());
@@ -135,13 +135,13 @@ pub(super) fn wrap_root(
 ) -> Result<(String, [u8; 16], Vec<u8>), WalletError> {
     let mut salt = [0u8; 16];
     OsRng.fill_bytes(&mut salt);
-    let kdf_text = serde_json::to_string(params).map_err(|e| WalletError::Storage(e.to_string()))?;
+    let kdf_text = serde_json::to_string(params).map_err(WalletError::Encode)?;
     let kek = kdf::derive(passphrase, &salt, params)?;
     let mut nonce = [0u8; 24];
     OsRng.fill_bytes(&mut nonce);
     let ct = XChaCha20Poly1305::new(kek.as_ref().into())
         .encrypt(&XNonce::from(nonce), Payload { msg: root.as_bytes(), aad: &root_ad(wallet_id, &kdf_text) })
-        .map_err(|_| WalletError::Storage("wrapping failed".into()))?;
+        .map_err(|_| WalletError::Seal)?;
     Ok((kdf_text, salt, [&nonce[..], &ct].concat()))
 }
 

@@ -25,7 +25,7 @@ use serde_json::Value;
 use crate::WalletError;
 use crate::keys::RootSecret;
 use crate::keystore::Allocated;
-use crate::wallet::{DID, DidRecord, DidStatus, KEY, KeyRecord, PENDING, Wallet, to_json};
+use crate::wallet::{DID, DidRecord, DidStatus, KEY, KeyRecord, PENDING, Wallet, entry_time, to_json};
 
 /// A DID operation stored before it is submitted (durable before public).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -242,13 +242,8 @@ impl Wallet {
         } else {
             None
         };
-        // Entry times are whole seconds, strictly increasing and never in the
-        // future: a second operation within the same second waits for it.
-        let earliest = tip.version_time + chrono::Duration::seconds(1);
-        if let Ok(wait) = (earliest - Utc::now()).to_std() {
-            std::thread::sleep(wait);
-        }
-        let entry = entry::next_entry(&tip, &key, next.as_ref(), document, deactivate, Utc::now()).await?;
+        let time = entry_time(&tip).await;
+        let entry = entry::next_entry(&tip, &key, next.as_ref(), document, deactivate, time).await?;
         let mut then = record.clone();
         then.update_n = n;
         if let Some(k) = &new_keys {

@@ -44,7 +44,9 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::WalletError;
-use crate::wallet::{ISSUED, IssuedRecord, Wallet, content_id, from_json, suite_key_type, to_json};
+use crate::wallet::{
+    ISSUED, IssuedRecord, Wallet, content_id, entry_time, from_json, suite_key_type, to_json,
+};
 
 /// The record kind of status lists.
 pub(crate) const STATUS_LIST: &str = "status-list";
@@ -441,11 +443,7 @@ impl Wallet {
         record.publication =
             Publication::Ledger { committed: committed.clone(), pending: Some(next.to_multibase()) };
         self.put_status_list(record)?;
-        // Entry times are whole seconds, strictly increasing, never ahead.
-        let earliest = tip.version_time + chrono::Duration::seconds(1);
-        if let Ok(wait) = (earliest - Utc::now()).to_std() {
-            std::thread::sleep(wait);
-        }
+        let time = entry_time(&tip).await;
         let receipt = resource::publish(
             ledger,
             &url,
@@ -453,7 +451,7 @@ impl Wallet {
             STATUS_LIST_MEDIA_TYPE,
             &secret(&committed)?,
             &next.public_key(),
-            Utc::now(),
+            time,
         )
         .await?;
         record.publication = Publication::Ledger { committed: next.to_multibase(), pending: None };

@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use didam_credential::{KeyType, PublicKey, Suite};
+use didam_method::entry;
+use didam_method::log::DidState;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use zeroize::Zeroizing;
@@ -184,6 +186,21 @@ pub(crate) fn suite_key_type(suite: Suite) -> KeyType {
     match suite {
         Suite::EcdsaRdfc2019 | Suite::EcdsaJcs2019 => KeyType::P256,
         _ => KeyType::Ed25519,
+    }
+}
+
+/// The `versionTime` for the entry that follows `tip`: now, after waiting
+/// (on a timer, never blocking the thread) for the instant the entry-time
+/// rule names ([`entry::not_before`]): a second operation within the same
+/// second waits for the next one. Runs on a Tokio runtime with the time
+/// driver enabled; the wallet creates none.
+pub(crate) async fn entry_time(tip: &DidState) -> DateTime<Utc> {
+    loop {
+        let now = Utc::now();
+        match entry::not_before(tip, now) {
+            None => return now,
+            Some(at) => tokio::time::sleep((at - now).to_std().unwrap_or_default()).await,
+        }
     }
 }
 

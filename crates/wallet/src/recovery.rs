@@ -9,14 +9,13 @@ use std::path::Path;
 
 use didam_credential::PublicKey;
 use didam_ledger::Ledger;
-use zeroize::Zeroizing;
 
 use crate::WalletError;
 use crate::backup::{self, BackupKey};
 use crate::controller::Change;
 use crate::error::BackupError;
 use crate::kdf::KdfParams;
-use crate::keys::{RootSecret, hex};
+use crate::keys::{RootSecret, hex, unhex};
 use crate::store::Store;
 use crate::wallet::{
     DidRecord, DidStatus, IssuedRecord, KEY, META, Wallet, db_path, make_private_dir, to_json,
@@ -69,12 +68,7 @@ impl Wallet {
         let bytes = std::fs::read(backup_file).map_err(crate::error::io(backup_file))?;
         let contents = backup::open(&bytes, &BackupKey::Passphrase(backup_passphrase))?;
         let hex_root = contents.root.clone().ok_or(BackupError::NoRoot)?;
-        let bytes = Zeroizing::new(
-            (0..hex_root.len() / 2)
-                .map(|i| u8::from_str_radix(hex_root.get(2 * i..2 * i + 2).unwrap_or("zz"), 16))
-                .collect::<Result<Vec<u8>, _>>()
-                .map_err(|_| BackupError::MalformedField("root"))?,
-        );
+        let bytes = unhex(&hex_root).ok_or(BackupError::MalformedField("root"))?;
         let root = RootSecret::from_bytes(&bytes)?;
         Self::restore_contents(dir, &root, contents, passphrase, kdf, force)
     }

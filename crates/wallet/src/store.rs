@@ -27,7 +27,7 @@ use zeroize::Zeroizing;
 use crate::WalletError;
 use crate::error::BackupError;
 use crate::kdf::{self, KdfParams};
-use crate::keys::RootSecret;
+use crate::keys::{RootSecret, unhex};
 
 mod seal;
 
@@ -247,11 +247,9 @@ impl Store {
         root: &RootSecret,
         wallet_id_hex: &str,
     ) -> Result<Store, WalletError> {
-        let id: Vec<u8> = (0..wallet_id_hex.len() / 2)
-            .map(|i| wallet_id_hex.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
-            .collect::<Option<_>>()
+        let id: [u8; 16] = unhex(wallet_id_hex)
+            .and_then(|id| id.as_slice().try_into().ok())
             .ok_or(BackupError::MalformedField("wallet id"))?;
-        let id: [u8; 16] = id.try_into().map_err(|_| BackupError::MalformedField("wallet id"))?;
         Self::create_inner(path, passphrase, params, root, id)
     }
 

@@ -81,7 +81,7 @@ pub fn seal(contents: &BackupContents, key: &BackupKey<'_>) -> Result<Vec<u8>, W
         BackupKey::Root(root) => age::encrypt(&identity(root)?.to_public(), &plain),
         BackupKey::Passphrase(p) => age::encrypt(&age::scrypt::Recipient::new(passphrase(p)?), &plain),
     };
-    Ok(out.map_err(BackupError::Encrypt)?)
+    Ok(out.map_err(|e| BackupError::Encrypt(Box::new(e)))?)
 }
 
 /// Decrypts a backup.

@@ -161,9 +161,9 @@ pub enum WalletError {
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum BackupError {
-    /// age could not encrypt it.
+    /// age could not encrypt it (boxed: age's error is large).
     #[error("cannot encrypt: {0}")]
-    Encrypt(#[source] age::EncryptError),
+    Encrypt(#[source] Box<age::EncryptError>),
     /// age could not decrypt it: another wallet's root, a wrong passphrase,
     /// or not an age file.
     #[error("cannot decrypt: {0}")]

@@ -1,9 +1,18 @@
-//! Recovery: rebuilding a wallet from its root (SLIP-39 shares) and a
-//! backup, and the compromise procedure after a leak.
+//! Recovery: rebuilding a wallet after key loss, and the compromise
+//! procedure after a key leak.
 //!
-//! Steps of [`Wallet::compromise`] are on the method: mark the leaked keys,
-//! re-key the wallet, rotate every DID with the cold rotation secret,
-//! list what the leaked keys signed, re-publish the status lists.
+//! Steps of [`Wallet::restore`] (and [`Wallet::restore_with_passphrase`]):
+//! 1. decrypt the backup with the root (from SLIP-39 shares), or with its
+//!    passphrase (the backup then carries the root);
+//! 2. when the folder holds a wallet, check that it is this wallet and that
+//!    the backup is not older than its state (unless forced);
+//! 3. replace every record in one transaction, wrap the root under the new
+//!    passphrase, check the store, back up.
+//!
+//! Steps of [`Wallet::compromise`]: 1. mark every current key compromised;
+//! 2. re-key the wallet; 3. rotate every DID with the cold rotation secret;
+//! 4. list what the leaked keys signed; 5. re-publish the status lists
+//! (details on the method).
 
 use std::path::Path;
 

@@ -396,7 +396,7 @@ fn named_issuer(credential: &Value) -> Option<&str> {
 
 fn issue_error(e: &WalletError) -> Response {
     match e {
-        WalletError::Credential(_) | WalletError::Invalid(_) | WalletError::Key(_) => {
+        WalletError::Credential(_) | WalletError::NoKeyOfType { .. } | WalletError::Key(_) => {
             bad_request(format!("cannot issue this credential: {e}"))
         }
         other => {

@@ -58,12 +58,22 @@ impl CliError {
                     W::WrongPassphrase
                     | W::NotFound(_)
                     | W::Exists(_)
-                    | W::Invalid(_)
+                    | W::RootLength(_)
+                    | W::NoKeyTypes
+                    | W::NoKeyOfType { .. }
+                    | W::LedgerKey(_)
+                    | W::Status(_)
+                    | W::HasStatus
+                    | W::NoLedger(_)
+                    | W::NoStatusDirectory(_)
+                    | W::NoStatusEntry { .. }
                     | W::StaleBackup { .. }
                     | W::Shares(_)
                     | W::WrongRotationSecret
                     | W::NoSuchRecord { .. }
-                    | W::DidState(_)
+                    | W::DidPending(_)
+                    | W::DidDeactivated(_)
+                    | W::OperationPending(_)
                     | W::Io { .. } => exit::USAGE,
                     _ => exit::COULD_NOT_CHECK,
                 }

@@ -119,7 +119,7 @@ impl VerifierSide {
 
 pub(crate) fn run(args: &TourArgs) -> Result<u8, CliError> {
     let work = Workdir::new(args.out.as_deref(), args.force)?;
-    futures::executor::block_on(tour(&work, args))
+    crate::context::block_on(tour(&work, args))?
 }
 
 async fn tour(work: &Workdir, args: &TourArgs) -> Result<u8, CliError> {

@@ -13,9 +13,9 @@
 //!
 //! Honest async: SQLite calls block (an append fsyncs), so every call on the
 //! embedded file runs on tokio's blocking pool (`spawn_blocking`), and the
-//! runtime's workers never wait for the disk. Outside a tokio runtime (a plain
-//! executor) the call runs on the calling thread, which then blocks. The HTTP
-//! and etcd backends are plain async I/O.
+//! runtime's workers never wait for the disk. Calls therefore need a tokio
+//! runtime (outside one they fail as `Unavailable`). The HTTP and etcd
+//! backends are plain async I/O.
 
 use std::convert::Infallible;
 use std::fmt;
@@ -158,9 +158,9 @@ fn not_built(location: &LedgerLocation, feature: &str) -> LedgerError {
     ))
 }
 
-/// Runs `call` on the embedded `ledger` on the blocking pool (on this thread
-/// outside a tokio runtime). The call's future need not be `Send`: it is
-/// driven to completion on the blocking thread.
+/// Runs `call` on the embedded `ledger` on the blocking pool. The call's
+/// future need not be `Send`: it is driven to completion on the blocking
+/// thread (so the future returned here is `Send`).
 async fn blocking<T, F, Fut>(ledger: &Arc<EmbeddedLedger>, call: F) -> Result<T, LedgerError>
 where
     T: Send + 'static,
@@ -168,16 +168,18 @@ where
     Fut: Future<Output = T>,
 {
     let ledger = Arc::clone(ledger);
-    match tokio::runtime::Handle::try_current() {
-        Ok(handle) => {
-            let runner = handle.clone();
-            handle
-                .spawn_blocking(move || runner.block_on(call(ledger)))
-                .await
-                .map_err(|e| LedgerError::Unavailable(format!("ledger task failed: {e}")))
-        }
-        Err(_) => Ok(call(ledger).await),
-    }
+    let handle = runtime()?;
+    let runner = handle.clone();
+    handle
+        .spawn_blocking(move || runner.block_on(call(ledger)))
+        .await
+        .map_err(|e| LedgerError::Unavailable(format!("ledger task failed: {e}")))
+}
+
+/// The tokio runtime this call runs in.
+fn runtime() -> Result<tokio::runtime::Handle, LedgerError> {
+    tokio::runtime::Handle::try_current()
+        .map_err(|e| LedgerError::Unavailable(format!("the embedded ledger needs a tokio runtime: {e}")))
 }
 
 /// Runs `$call` on the backend: on the embedded file on the blocking pool,
@@ -199,21 +201,16 @@ macro_rules! dispatch {
 }
 
 impl AnyLedger {
-    /// Opens the ledger at `location` (see the module doc). Opening an
-    /// embedded file creates it if needed; an etcd ledger needs a tokio
-    /// runtime (it starts its commit task and checkpoint watch).
+    /// Opens the ledger at `location` (see the module doc), in a tokio
+    /// runtime. Opening an embedded file creates it if needed.
     pub async fn open(location: &LedgerLocation, options: &OpenOptions) -> Result<Self, LedgerError> {
         match location {
             LedgerLocation::File(path) => {
                 let (path, origin) = (path.clone(), options.origin.clone());
-                let open = move || EmbeddedLedger::open(&path, &origin);
-                let ledger = match tokio::runtime::Handle::try_current() {
-                    Ok(handle) => handle
-                        .spawn_blocking(open)
-                        .await
-                        .map_err(|e| LedgerError::Unavailable(format!("ledger task failed: {e}")))??,
-                    Err(_) => open()?,
-                };
+                let ledger = runtime()?
+                    .spawn_blocking(move || EmbeddedLedger::open(&path, &origin))
+                    .await
+                    .map_err(|e| LedgerError::Unavailable(format!("ledger task failed: {e}")))??;
                 Ok(Self::from(ledger))
             }
             #[cfg(feature = "http")]
@@ -392,6 +389,21 @@ mod tests {
             assert_eq!(parse(s).to_string(), s);
         }
         assert!(!parse("ledger.db").is_remote() && parse("http://x").is_remote());
+    }
+
+    #[test]
+    fn calls_are_send_and_need_a_runtime() {
+        fn send<T: Send>(t: T) -> T {
+            t
+        }
+        let dir = std::env::temp_dir().join(format!("didam-any-ledger-rt-{}", std::process::id()));
+        let ledger =
+            AnyLedger::from(EmbeddedLedger::open(&dir.join("ledger.db"), "example.test/any").unwrap());
+        let entry = serde_json::json!({});
+        let outcome = futures::executor::block_on(send(ledger.append(&entry)));
+        assert!(matches!(outcome, Err(LedgerError::Unavailable(_))), "{outcome:?}");
+        assert!(matches!(futures::executor::block_on(send(ledger.size())), Err(LedgerError::Unavailable(_))));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[tokio::test(flavor = "multi_thread")]

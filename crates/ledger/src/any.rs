@@ -183,14 +183,18 @@ fn runtime() -> Result<tokio::runtime::Handle, LedgerError> {
 }
 
 /// Runs `$call` on the backend: on the embedded file on the blocking pool,
-/// with owned copies of the borrowed arguments (`$arg = $owned`); on the
-/// others as it is (the arguments keep their names, so `$call` reads the same).
+/// with owned copies of the borrowed arguments (`$arg = $owned`, borrowed
+/// again under their names); on the others as it is.
 macro_rules! dispatch {
     ($self:ident, $l:ident => $call:expr, blocking($($arg:ident = $owned:expr),*)) => {
         match $self {
             AnyLedger::Embedded(ledger) => {
                 $(let $arg = $owned;)*
-                blocking(ledger, move |$l| async move { $call }).await?
+                blocking(ledger, move |$l| async move {
+                    $(let $arg = &$arg;)*
+                    $call
+                })
+                .await?
             }
             #[cfg(feature = "http")]
             AnyLedger::Http($l) => $call,
@@ -307,13 +311,13 @@ async fn open_etcd(url: &str, options: &OpenOptions) -> Result<crate::EtcdLedger
 
 impl Ledger for AnyLedger {
     async fn append(&self, entry: &Value) -> Result<Receipt, LedgerError> {
-        dispatch!(self, l => l.append(&entry).await, blocking(entry = entry.clone()))
+        dispatch!(self, l => l.append(entry).await, blocking(entry = entry.clone()))
     }
 
     async fn append_all(&self, entries: &[Value]) -> Vec<Result<Receipt, LedgerError>> {
         let all = async {
             Ok::<_, LedgerError>(
-                dispatch!(self, l => l.append_all(&entries).await, blocking(entries = entries.to_vec())),
+                dispatch!(self, l => l.append_all(entries).await, blocking(entries = entries.to_vec())),
             )
         };
         all.await.unwrap_or_else(|e| {
@@ -323,15 +327,15 @@ impl Ledger for AnyLedger {
     }
 
     async fn log(&self, did: &str) -> Result<Vec<StoredEntry>, LedgerError> {
-        dispatch!(self, l => l.log(&did).await, blocking(did = did.to_owned()))
+        dispatch!(self, l => l.log(did).await, blocking(did = did.to_owned()))
     }
 
     async fn log_at(&self, did: &str, size: u64) -> Result<Vec<StoredEntry>, LedgerError> {
-        dispatch!(self, l => l.log_at(&did, size).await, blocking(did = did.to_owned()))
+        dispatch!(self, l => l.log_at(did, size).await, blocking(did = did.to_owned()))
     }
 
     async fn tip(&self, did: &str) -> Result<DidState, LedgerError> {
-        dispatch!(self, l => l.tip(&did).await, blocking(did = did.to_owned()))
+        dispatch!(self, l => l.tip(did).await, blocking(did = did.to_owned()))
     }
 
     async fn size(&self) -> Result<u64, LedgerError> {
@@ -347,7 +351,7 @@ impl Ledger for AnyLedger {
     }
 
     async fn checkpoint(&self, signer: &NoteSigner) -> Result<SignedCheckpoint, LedgerError> {
-        dispatch!(self, l => l.checkpoint(&signer).await, blocking(signer = signer.clone()))
+        dispatch!(self, l => l.checkpoint(signer).await, blocking(signer = signer.clone()))
     }
 
     async fn latest_checkpoint(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
@@ -367,7 +371,7 @@ impl Ledger for AnyLedger {
     }
 
     async fn tip_proof(&self, did: &str, size: u64) -> Result<TipProof, LedgerError> {
-        dispatch!(self, l => l.tip_proof(&did, size).await, blocking(did = did.to_owned()))
+        dispatch!(self, l => l.tip_proof(did, size).await, blocking(did = did.to_owned()))
     }
 }
 

@@ -3,7 +3,8 @@
 //!
 //! Steps of [`Resolver::resolve`]:
 //! 1. check the DID syntax ([`Did::parse`]; DID URLs are split by
-//!    [`DidUrl::parse`] first, and dereferencing is left to the caller);
+//!    [`DidUrl::parse`](didam_credential::DidUrl::parse) first, and
+//!    dereferencing is left to the caller);
 //! 2. dispatch on the method: `did:key` and `did:jwk` offline
 //!    ([`OfflineResolver`]); `did:didam` through the ledger with its proofs
 //!    verified ([`crate::resolve()`]), the ledger set up on first use when the

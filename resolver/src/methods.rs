@@ -16,21 +16,21 @@ use std::sync::Arc;
 use didam_credential::DidUrl;
 use didam_credential::ResolveError;
 use didam_credential::did::{MethodResolver, ResolvedMethod};
+use didam_ledger::AnyLedger;
 use didam_registry::{Error, ResolveOptions, Resolver};
 
 use crate::cache::ResolutionCache;
-use crate::shared::SharedLedger;
 
 /// Resolves verification methods through the daemon's resolver and cache.
 #[derive(Clone, Debug)]
 pub struct DaemonMethods {
-    resolver: Arc<Resolver<SharedLedger>>,
+    resolver: Arc<Resolver<AnyLedger>>,
     cache: ResolutionCache,
 }
 
 impl DaemonMethods {
     /// Methods resolved by `resolver`, through `cache`.
-    pub fn new(resolver: Arc<Resolver<SharedLedger>>, cache: ResolutionCache) -> Self {
+    pub fn new(resolver: Arc<Resolver<AnyLedger>>, cache: ResolutionCache) -> Self {
         Self { resolver, cache }
     }
 }

@@ -31,6 +31,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use didam_credential::{CheckKind, Error, Outcome, Report, ResolveError, Suite};
+use didam_ledger::AnyLedger;
 use didam_registry::web::WebLimits;
 use didam_verifier::Verifier;
 use didam_verifier::status::{CachedStatusSource, HttpStatusSource, LedgerStatusSource};
@@ -42,12 +43,11 @@ use utoipa::ToSchema;
 use crate::config::Config;
 use crate::methods::DaemonMethods;
 use crate::problem;
-use crate::shared::SharedLedger;
 use crate::state::AppState;
 
 /// Status lists of the VC API: from the ledger by DID URL (never cached),
 /// else over HTTPS (cached).
-type DaemonStatus = LedgerStatusSource<SharedLedger, CachedStatusSource<HttpStatusSource>>;
+type DaemonStatus = LedgerStatusSource<AnyLedger, CachedStatusSource<HttpStatusSource>>;
 
 /// The VC API's verifier: the daemon's resolver for keys and status lists,
 /// the configured policy (an axum extension set by [`crate::app()`]).

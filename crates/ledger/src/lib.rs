@@ -5,8 +5,11 @@
 //! checkpoints published as C2SP signed notes ([`note`]). Backends implement
 //! [`Ledger`]; [`EmbeddedLedger`] keeps everything in one SQLite file,
 //! `EtcdLedger` (cargo feature `etcd`, module `etcd`) keeps it in an etcd
-//! cluster served by several daemons, and `conformance` (cargo feature
-//! `conformance`, for tests) is the suite every backend passes.
+//! cluster served by several daemons, `HttpLedger` (cargo feature `http`)
+//! is a client of a daemon's ledger API, `AnyLedger` (cargo feature `any`,
+//! module `any`) opens any of them by location for the front ends, and
+//! `conformance` (cargo feature `conformance`, for tests) is the suite every
+//! backend passes.
 //!
 //! ```
 //! use didam_credential::{KeyType, SecretKey};
@@ -43,6 +46,8 @@
 //! ```
 
 mod admission;
+#[cfg(feature = "any")]
+pub mod any;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod cosign;
@@ -57,6 +62,8 @@ pub mod note;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
+#[cfg(feature = "any")]
+pub use any::{AnyLedger, LedgerLocation, OpenOptions};
 #[cfg(feature = "etcd")]
 pub use etcd::{EtcdConfig, EtcdLedger};
 #[cfg(feature = "http")]

@@ -354,6 +354,12 @@ impl EtcdLedger {
         }
     }
 
+    /// The operator's verifier key, once recorded.
+    pub async fn operator(&self) -> Result<Option<String>, LedgerError> {
+        let kv = self.get(&self.keys.operator(), Read::Available).await?;
+        Ok(kv.map(|kv| String::from_utf8_lossy(kv.value()).into_owned()))
+    }
+
     async fn txn(&self, txn: Txn) -> Result<etcd_client::TxnResponse, LedgerError> {
         self.members.txn(self.timeout, &txn).await.map_err(unavailable)
     }

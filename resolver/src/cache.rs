@@ -12,13 +12,13 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use didam_credential::Did;
 use didam_credential::did::Resolution;
+use didam_ledger::AnyLedger;
 use didam_registry::{Error, ResolveOptions, Resolver};
 use moka::Expiry;
 use moka::future::Cache;
 use serde_json::Value;
 
 use crate::config::CacheConfig;
-use crate::shared::SharedLedger;
 
 /// A resolution, with its two HTTP representations serialized on first use
 /// and kept.
@@ -57,6 +57,14 @@ impl Resolved {
     }
 }
 
+/// What a cached outcome answers: a DID and the version asked for.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Key {
+    did: Did,
+    version_id: Option<String>,
+    version_time: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// A cached outcome: a resolution, or the detail of a NOT_FOUND.
 #[derive(Clone, Debug)]
 enum Cached {
@@ -69,28 +77,26 @@ enum Cached {
 struct Lifetimes(CacheConfig);
 
 impl Lifetimes {
-    fn of(&self, key: &str, value: &Cached) -> Duration {
+    fn of(&self, key: &Key, value: &Cached) -> Duration {
         let c = &self.0;
-        let secs = match value {
-            Cached::NotFound(_) => c.not_found_ttl_secs,
-            Cached::Found(_) if key.starts_with("did:key:") || key.starts_with("did:jwk:") => {
-                c.offline_ttl_secs
-            }
-            Cached::Found(_) if key.starts_with("did:didam:") => c.didam_ttl_secs,
-            Cached::Found(_) => c.web_ttl_secs,
+        let secs = match (value, key.did.method()) {
+            (Cached::NotFound(_), _) => c.not_found_ttl_secs,
+            (Cached::Found(_), "key" | "jwk") => c.offline_ttl_secs,
+            (Cached::Found(_), "didam") => c.didam_ttl_secs,
+            (Cached::Found(_), _) => c.web_ttl_secs,
         };
         Duration::from_secs(secs)
     }
 }
 
-impl Expiry<String, Cached> for Lifetimes {
-    fn expire_after_create(&self, key: &String, value: &Cached, _now: Instant) -> Option<Duration> {
+impl Expiry<Key, Cached> for Lifetimes {
+    fn expire_after_create(&self, key: &Key, value: &Cached, _now: Instant) -> Option<Duration> {
         Some(self.of(key, value))
     }
 
     fn expire_after_update(
         &self,
-        key: &String,
+        key: &Key,
         value: &Cached,
         _now: Instant,
         _current: Option<Duration>,
@@ -102,7 +108,7 @@ impl Expiry<String, Cached> for Lifetimes {
 /// Runs one resolution on a blocking thread: the method code (log replay,
 /// proof checks) is CPU work with futures that are not `Send`.
 async fn run_resolution(
-    resolver: &Arc<Resolver<SharedLedger>>,
+    resolver: &Arc<Resolver<AnyLedger>>,
     did: &Did,
     options: &ResolveOptions,
 ) -> Result<Resolution, Error> {
@@ -116,7 +122,7 @@ async fn run_resolution(
 /// The cache (see the module doc).
 #[derive(Clone, Debug)]
 pub struct ResolutionCache {
-    cache: Cache<String, Cached>,
+    cache: Cache<Key, Cached>,
 }
 
 impl ResolutionCache {
@@ -131,16 +137,16 @@ impl ResolutionCache {
     /// fresh answer replaces the cached one).
     pub async fn resolve(
         &self,
-        resolver: &Arc<Resolver<SharedLedger>>,
+        resolver: &Arc<Resolver<AnyLedger>>,
         did: &Did,
         options: &ResolveOptions,
         no_cache: bool,
     ) -> Result<Arc<Resolved>, Arc<Error>> {
-        let key = format!(
-            "{did}\n{}\n{}",
-            options.version_id.as_deref().unwrap_or_default(),
-            options.version_time.map(|t| t.to_rfc3339()).unwrap_or_default()
-        );
+        let key = Key {
+            did: did.clone(),
+            version_id: options.version_id.clone(),
+            version_time: options.version_time,
+        };
         let fresh = async {
             match run_resolution(resolver, did, options).await {
                 Ok(r) => Ok(Cached::Found(Arc::new(Resolved::new(r)))),

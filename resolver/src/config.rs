@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use didam_ledger::LedgerLocation;
 use serde::Deserialize;
 
 use crate::cli::ServeArgs;
@@ -230,16 +231,19 @@ impl Config {
         }
     }
 
-    /// The etcd ledger URL (`etcd://…` or `etcds://…`), when the ledger is
-    /// an etcd cluster rather than a file.
-    pub fn etcd_url(&self) -> Option<&str> {
-        let ledger = self.ledger.as_deref()?.to_str()?;
-        (ledger.starts_with("etcd://") || ledger.starts_with("etcds://")).then_some(ledger)
-    }
-
-    /// The ledger file.
-    pub fn ledger_path(&self) -> PathBuf {
-        self.ledger.clone().unwrap_or_else(|| self.data_dir.join("ledger.db"))
+    /// Where the ledger is: `ledger` parsed (a file, or an etcd cluster
+    /// `etcd://…`), or `<data-dir>/ledger.db`.
+    pub fn ledger_location(&self) -> LedgerLocation {
+        match &self.ledger {
+            Some(ledger) => match ledger.to_str() {
+                Some(text) => {
+                    let Ok(location) = text.parse();
+                    location
+                }
+                None => LedgerLocation::File(ledger.clone()),
+            },
+            None => LedgerLocation::File(self.data_dir.join("ledger.db")),
+        }
     }
 
     /// Reads the VC API's policy file (if any) into [`Self::vc_policy`]: a

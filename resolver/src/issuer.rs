@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use age::secrecy::ExposeSecret as _;
 use didam_credential::Suite;
-use didam_wallet::{DidStatus, Wallet, WalletError};
+use didam_wallet::{Wallet, WalletError};
 use serde_json::Value;
 
 use crate::config::Config;
@@ -32,10 +32,7 @@ impl Issuer {
         let passphrase = keyfile::read_passphrase(pass_file)?;
         let fail = |source| StartError::Wallet { path: dir.clone(), source };
         let wallet = Wallet::open(dir, passphrase.expose_secret().as_bytes()).map_err(fail)?;
-        let record = wallet.did(&did).map_err(fail)?;
-        if record.status != DidStatus::Active {
-            return Err(fail(WalletError::DidState(format!("{did} is not active"))));
-        }
+        wallet.did(&did).map_err(fail)?.ensure_active().map_err(fail)?;
         Ok(Some(Self { wallet: Arc::new(wallet), did }))
     }
 
@@ -52,6 +49,9 @@ impl Issuer {
             futures::executor::block_on(this.wallet.issue(&credential, &this.did, suite))
         })
         .await
-        .unwrap_or_else(|e| Err(WalletError::Storage(format!("the issuing task failed: {e}"))))
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the issuing task failed");
+            Err(WalletError::Interrupted)
+        })
     }
 }

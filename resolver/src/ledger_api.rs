@@ -1,6 +1,6 @@
 //! The ledger API (`/ledger/v1/…`) for remote registry clients such as
 //! [`didam_ledger::HttpLedger`]. The shapes and the error mapping live in
-//! [`didam_registry::http`], shared with the client.
+//! [`didam_ledger::http`], shared with the client.
 
 use std::sync::Arc;
 

@@ -46,7 +46,6 @@ pub mod request;
 pub mod resolution;
 pub mod sequencer;
 mod server;
-pub mod shared;
 pub mod state;
 pub mod status_files;
 pub mod vc_api;

@@ -16,40 +16,34 @@ use std::sync::Arc;
 use didam_credential::DidUrl;
 use didam_credential::ResolveError;
 use didam_credential::did::{MethodResolver, ResolvedMethod};
+use didam_ledger::AnyLedger;
 use didam_registry::{Error, ResolveOptions, Resolver};
 
 use crate::cache::ResolutionCache;
-use crate::shared::SharedLedger;
 
 /// Resolves verification methods through the daemon's resolver and cache.
 #[derive(Clone, Debug)]
 pub struct DaemonMethods {
-    resolver: Arc<Resolver<SharedLedger>>,
+    resolver: Arc<Resolver<AnyLedger>>,
     cache: ResolutionCache,
 }
 
 impl DaemonMethods {
     /// Methods resolved by `resolver`, through `cache`.
-    pub fn new(resolver: Arc<Resolver<SharedLedger>>, cache: ResolutionCache) -> Self {
+    pub fn new(resolver: Arc<Resolver<AnyLedger>>, cache: ResolutionCache) -> Self {
         Self { resolver, cache }
     }
 }
 
-/// The engine's error for a registry error about `did`.
+/// The engine's error for a registry error about `did`; what failed below
+/// the resolver is logged here and not shown to the client.
 fn resolve_error(did: &str, e: &Error) -> ResolveError {
-    match e {
-        Error::InvalidDid(d) => ResolveError::InvalidDid(d.clone()),
-        Error::NotFound(_) | Error::Ledger(didam_ledger::LedgerError::NotFound(_)) => {
-            ResolveError::NotFound(did.to_owned())
+    match e.to_resolve_error(did) {
+        ResolveError::Internal { did, reason } => {
+            tracing::warn!(error = %reason, "resolving a verification method failed");
+            ResolveError::Internal { did, reason: "the resolver failed; see its log".into() }
         }
-        Error::MethodNotSupported(m) => ResolveError::MethodNotSupported(m.clone()),
-        Error::InvalidDocument { did, reason } => {
-            ResolveError::InvalidDocument { did: did.clone(), reason: reason.clone() }
-        }
-        other => {
-            tracing::warn!(error = %other, "resolving a verification method failed");
-            ResolveError::Internal { did: did.to_owned(), reason: "the resolver failed; see its log".into() }
-        }
+        other => other,
     }
 }
 

@@ -14,14 +14,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use didam_ledger::Ledger as _;
 use didam_ledger::note::NoteSigner;
+use didam_ledger::{AnyLedger, Ledger as _};
 use tokio::sync::{Notify, watch};
 
-use crate::shared::SharedLedger;
-
 /// Signs a checkpoint if the tree grew since the latest one.
-pub async fn step(ledger: &SharedLedger, signer: &NoteSigner) {
+pub async fn step(ledger: &AnyLedger, signer: &NoteSigner) {
     let grew = async {
         let size = ledger.size().await?;
         let signed = ledger.latest_checkpoint().await?.map_or(0, |c| c.size);
@@ -53,14 +51,14 @@ async fn next_round(period: Duration, appended: &Notify, shutdown: &mut watch::R
 
 /// Runs until `shutdown` turns true.
 pub async fn run(
-    ledger: SharedLedger,
+    ledger: AnyLedger,
     signer: Arc<NoteSigner>,
     period: Duration,
     appended: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     #[cfg(feature = "etcd")]
-    if let SharedLedger::Etcd(etcd) = &ledger {
+    if let Some(etcd) = ledger.etcd() {
         return run_etcd(etcd, &signer, period, &appended, shutdown).await;
     }
     loop {

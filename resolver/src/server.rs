@@ -13,8 +13,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use didam_ledger::EmbeddedLedger;
 use didam_ledger::note::NoteSigner;
+use didam_ledger::{AnyLedger, EmbeddedLedger, LedgerLocation, OpenOptions};
 use didam_registry::web::{WebFetcher, WebLimits};
 use didam_registry::{CheckpointStore, Resolver};
 use didam_verifier::Verifier;
@@ -27,7 +27,6 @@ use crate::error::StartError;
 use crate::issuer::Issuer;
 use crate::methods::DaemonMethods;
 use crate::rate::RateLimiter;
-use crate::shared::SharedLedger;
 use crate::state::AppState;
 use crate::{app, keyfile, sequencer};
 
@@ -48,68 +47,63 @@ pub fn build_state(
     signer: Option<&NoteSigner>,
     metrics: Option<PrometheusHandle>,
 ) -> Result<Arc<AppState>, StartError> {
-    if let Some(url) = config.etcd_url() {
-        return Err(StartError::Setup(format!("{url}: open an etcd ledger with open_ledger (async)")));
-    }
-    let path = config.ledger_path();
+    let LedgerLocation::File(path) = config.ledger_location() else {
+        let location = config.ledger_location();
+        return Err(StartError::Setup(format!("{location}: open this ledger with open_ledger (async)")));
+    };
     let origin = signer.map_or(config.origin.as_str(), NoteSigner::name);
     let ledger = EmbeddedLedger::open(&path, origin).map_err(|source| StartError::Ledger { path, source })?;
-    build_state_on(config, signer, metrics, SharedLedger::new(ledger))
+    build_state_on(config, signer, metrics, AnyLedger::from(ledger))
 }
 
 /// Opens the configured ledger, named by `signer`'s origin when there is
 /// one: the embedded file, or the etcd cluster of an `etcd://` URL (whose
 /// operator key it records, or checks, when `signer` is given).
-pub async fn open_ledger(config: &Config, signer: Option<&NoteSigner>) -> Result<SharedLedger, StartError> {
+pub async fn open_ledger(config: &Config, signer: Option<&NoteSigner>) -> Result<AnyLedger, StartError> {
     let origin = signer.map_or(config.origin.as_str(), NoteSigner::name);
-    let Some(url) = config.etcd_url() else {
-        let path = config.ledger_path();
-        let ledger =
-            EmbeddedLedger::open(&path, origin).map_err(|source| StartError::Ledger { path, source })?;
-        return Ok(SharedLedger::new(ledger));
+    let location = config.ledger_location();
+    let options = match &location {
+        LedgerLocation::File(_) => OpenOptions::new(origin),
+        LedgerLocation::Etcd(url) => etcd_options(config, url, origin)?,
+        other => {
+            return Err(StartError::Setup(format!(
+                "{other}: the daemon serves a ledger file or an etcd cluster (etcd://…), not another daemon's ledger"
+            )));
+        }
     };
-    open_etcd(config, url, origin, signer).await
+    let ledger_error = |source| StartError::Ledger { path: location.to_string().into(), source };
+    let ledger = AnyLedger::open(&location, &options).await.map_err(ledger_error)?;
+    #[cfg(feature = "etcd")]
+    if let (Some(etcd), Some(signer)) = (ledger.etcd(), signer) {
+        etcd.set_operator(&signer.verifier().to_vkey()).await.map_err(ledger_error)?;
+    }
+    Ok(ledger)
 }
 
+/// How to open the etcd ledger at `url`: the key prefix and TLS configured.
 #[cfg(feature = "etcd")]
-async fn open_etcd(
-    config: &Config,
-    url: &str,
-    origin: &str,
-    signer: Option<&NoteSigner>,
-) -> Result<SharedLedger, StartError> {
+fn etcd_options(config: &Config, url: &str, origin: &str) -> Result<OpenOptions, StartError> {
     use didam_ledger::etcd::EtcdTls;
-    let ledger_error = |source| StartError::Ledger { path: url.into(), source };
-    let mut etcd = didam_ledger::EtcdConfig::from_url(url, origin)
-        .map_err(ledger_error)?
-        .with_prefix(&config.etcd_prefix);
     let read = |path: &std::path::Path| {
         std::fs::read(path).map_err(|source| StartError::Read { path: path.to_owned(), source })
     };
+    let options = OpenOptions::new(origin).with_etcd_prefix(&config.etcd_prefix);
     if let Some(ca) = &config.etcd_ca {
         let identity = match (&config.etcd_cert, &config.etcd_key) {
             (Some(cert), Some(key)) => Some((read(cert)?, read(key)?)),
             (None, None) => None,
             _ => return Err(StartError::Setup("--etcd-cert and --etcd-key go together".into())),
         };
-        etcd = etcd.with_tls(EtcdTls { ca_pem: read(ca)?, identity });
+        Ok(options.with_etcd_tls(EtcdTls { ca_pem: read(ca)?, identity }))
     } else if url.starts_with("etcds://") {
-        return Err(StartError::Setup(format!("{url} needs --etcd-ca (the CA of the etcd members)")));
+        Err(StartError::Setup(format!("{url} needs --etcd-ca (the CA of the etcd members)")))
+    } else {
+        Ok(options)
     }
-    let ledger = didam_ledger::EtcdLedger::connect(&etcd).await.map_err(ledger_error)?;
-    if let Some(signer) = signer {
-        ledger.set_operator(&signer.verifier().to_vkey()).await.map_err(ledger_error)?;
-    }
-    Ok(SharedLedger::etcd(ledger))
 }
 
 #[cfg(not(feature = "etcd"))]
-async fn open_etcd(
-    _config: &Config,
-    url: &str,
-    _origin: &str,
-    _signer: Option<&NoteSigner>,
-) -> Result<SharedLedger, StartError> {
+fn etcd_options(_config: &Config, url: &str, _origin: &str) -> Result<OpenOptions, StartError> {
     Err(StartError::Setup(format!(
         "{url}: this didam-resolver was built without the `etcd` feature (cargo build --features etcd)"
     )))
@@ -122,7 +116,7 @@ pub fn build_state_on(
     config: &Config,
     signer: Option<&NoteSigner>,
     metrics: Option<PrometheusHandle>,
-    ledger: SharedLedger,
+    ledger: AnyLedger,
 ) -> Result<Arc<AppState>, StartError> {
     let web = WebFetcher::new(&WebLimits {
         connect_timeout: Duration::from_millis(config.web.connect_timeout_ms),
@@ -231,10 +225,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     if let Some(issuer) = &state.issuer {
         tracing::info!(did = issuer.did(), "issuing credentials: POST /credentials/issue is on");
     }
-    match config.etcd_url() {
-        Some(url) => tracing::info!(%addr, ledger = url, "listening"),
-        None => tracing::info!(%addr, ledger = %config.ledger_path().display(), "listening"),
-    }
+    tracing::info!(%addr, ledger = %config.ledger_location(), "listening");
     {
         use std::io::Write as _;
         let mut out = std::io::stdout().lock();

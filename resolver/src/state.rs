@@ -2,6 +2,7 @@
 
 use std::sync::{Arc, OnceLock};
 
+use didam_ledger::AnyLedger;
 use didam_ledger::note::NoteVerifier;
 use didam_registry::Resolver;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -13,15 +14,14 @@ use crate::cache::ResolutionCache;
 use crate::issuer::Issuer;
 use crate::methods::DaemonMethods;
 use crate::rate::RateLimiter;
-use crate::shared::SharedLedger;
 
 /// The daemon's shared state.
 #[derive(Debug)]
 pub struct AppState {
     /// Resolves every supported method.
-    pub resolver: Arc<Resolver<SharedLedger>>,
+    pub resolver: Arc<Resolver<AnyLedger>>,
     /// The ledger the daemon serves.
-    pub ledger: SharedLedger,
+    pub ledger: AnyLedger,
     /// The checkpoint verifier key, when the daemon signs checkpoints.
     pub verifier: Option<NoteVerifier>,
     /// The resolution cache.

@@ -31,6 +31,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use didam_credential::{CheckKind, Error, Outcome, Report, ResolveError, Suite};
+use didam_ledger::AnyLedger;
 use didam_registry::web::WebLimits;
 use didam_verifier::{NetworkOptions, NetworkStatusSource, Verifier};
 use didam_wallet::WalletError;
@@ -41,14 +42,13 @@ use utoipa::ToSchema;
 use crate::config::Config;
 use crate::methods::DaemonMethods;
 use crate::problem;
-use crate::shared::SharedLedger;
 use crate::state::AppState;
 
 /// The VC API's verifier: the daemon's resolver for keys and status lists,
 /// the configured policy (an axum extension set by [`crate::app()`]).
 #[derive(Debug)]
 pub struct VcVerifier {
-    verifier: Verifier<DaemonMethods, NetworkStatusSource<SharedLedger>>,
+    verifier: Verifier<DaemonMethods, NetworkStatusSource<AnyLedger>>,
 }
 
 impl VcVerifier {
@@ -82,7 +82,7 @@ impl VcVerifier {
     }
 
     /// The verifier.
-    pub fn verifier(&self) -> &Verifier<DaemonMethods, NetworkStatusSource<SharedLedger>> {
+    pub fn verifier(&self) -> &Verifier<DaemonMethods, NetworkStatusSource<AnyLedger>> {
         &self.verifier
     }
 }
@@ -391,7 +391,7 @@ fn named_issuer(credential: &Value) -> Option<&str> {
 
 fn issue_error(e: &WalletError) -> Response {
     match e {
-        WalletError::Credential(_) | WalletError::Invalid(_) | WalletError::Key(_) => {
+        WalletError::Credential(_) | WalletError::NoKeyOfType { .. } | WalletError::Key(_) => {
             bad_request(format!("cannot issue this credential: {e}"))
         }
         other => {

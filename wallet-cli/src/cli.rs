@@ -3,6 +3,20 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use didam_credential::{Did, KeyType, Suite};
+use didam_ledger::LedgerLocation;
+use didam_method::DidamDid;
+use didam_registry::client::ResolverUrl;
+
+/// A key type, by its one parser, named as `didam` has always named it.
+fn key_type(s: &str) -> Result<KeyType, String> {
+    s.parse().map_err(|_| format!("unknown key type `{s}` ({})", KeyType::ALL.map(KeyType::name).join(", ")))
+}
+
+/// A proof suite, by its one parser, named as `didam` has always named it.
+fn suite(s: &str) -> Result<Suite, String> {
+    s.parse().map_err(|_| format!("unknown suite `{s}` ({})", Suite::ALL.map(Suite::name).join(", ")))
+}
 
 /// didam: decentralized identifiers and verifiable credentials.
 #[derive(Debug, Parser)]
@@ -26,7 +40,7 @@ pub(crate) struct Global {
     /// The ledger: an embedded ledger file, or the URL of a didam-resolver
     /// daemon [default: the platform data directory's `ledger.db`].
     #[arg(long, global = true, env = "DIDAM_LEDGER")]
-    pub(crate) ledger: Option<String>,
+    pub(crate) ledger: Option<LedgerLocation>,
     /// Read the wallet passphrase from this file (first line) instead of a
     /// terminal prompt.
     #[arg(long, global = true, env = "DIDAM_PASSPHRASE_FILE")]
@@ -39,7 +53,7 @@ pub(crate) struct Global {
     /// A didam-resolver daemon (URL) asked to resolve did:web and did:webvh
     /// [default: resolve them directly].
     #[arg(long, global = true, env = "DIDAM_RESOLVER")]
-    pub(crate) resolver: Option<String>,
+    pub(crate) resolver: Option<ResolverUrl>,
     /// The config file [default: the platform config directory's
     /// `config.toml`, e.g. ~/.config/didam/config.toml].
     #[arg(long, global = true, env = "DIDAM_CONFIG")]
@@ -196,10 +210,10 @@ pub(crate) struct IssueArgs {
     pub(crate) file: PathBuf,
     /// The issuer: a DID of this wallet.
     #[arg(long)]
-    pub(crate) issuer: String,
+    pub(crate) issuer: Did,
     /// The proof suite.
-    #[arg(long, default_value = "eddsa-rdfc-2022")]
-    pub(crate) suite: String,
+    #[arg(long, default_value = "eddsa-rdfc-2022", value_parser = suite)]
+    pub(crate) suite: Suite,
     /// Write the credential here instead of standard output.
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
@@ -271,7 +285,7 @@ pub(crate) struct PresentArgs {
     pub(crate) files: Vec<PathBuf>,
     /// The holder: a DID of this wallet.
     #[arg(long)]
-    pub(crate) holder: String,
+    pub(crate) holder: Did,
     /// The verifier's challenge.
     #[arg(long)]
     pub(crate) challenge: Option<String>,
@@ -279,8 +293,8 @@ pub(crate) struct PresentArgs {
     #[arg(long)]
     pub(crate) domain: Option<String>,
     /// The proof suite.
-    #[arg(long, default_value = "eddsa-rdfc-2022")]
-    pub(crate) suite: String,
+    #[arg(long, default_value = "eddsa-rdfc-2022", value_parser = suite)]
+    pub(crate) suite: Suite,
     /// Write the presentation here instead of standard output.
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
@@ -388,7 +402,7 @@ pub(crate) struct CompromiseArgs {
     /// The DID whose keys leaked (every DID of the wallet is rotated: its
     /// keys all derive from the one wallet root).
     #[arg(long)]
-    pub(crate) did: String,
+    pub(crate) did: Did,
     #[command(flatten)]
     pub(crate) shares: SharesOut,
     /// Key-derivation cost: `calibrate` or `floor`.
@@ -490,9 +504,9 @@ pub(crate) struct CreateArgs {
     /// first key type, kept in the wallet; no ledger, never rotated).
     #[arg(long, default_value = "didam")]
     pub(crate) method: String,
-    /// Signing key types (comma-separated): ed25519, p256, secp256k1, p384.
-    #[arg(long, value_delimiter = ',', default_value = "ed25519")]
-    pub(crate) key_type: Vec<String>,
+    /// Signing key types (comma-separated): ed25519, p256, secp256k1, p384, p521.
+    #[arg(long, value_delimiter = ',', default_value = "ed25519", value_parser = key_type)]
+    pub(crate) key_type: Vec<KeyType>,
     #[command(flatten)]
     pub(crate) print: JsonArg,
 }
@@ -500,10 +514,10 @@ pub(crate) struct CreateArgs {
 #[derive(Debug, Args)]
 pub(crate) struct UpdateArgs {
     /// The DID.
-    pub(crate) did: String,
+    pub(crate) did: DidamDid,
     /// Replace the signing keys with new ones of these types (comma-separated).
-    #[arg(long, value_delimiter = ',')]
-    pub(crate) new_keys: Vec<String>,
+    #[arg(long, value_delimiter = ',', value_parser = key_type)]
+    pub(crate) new_keys: Vec<KeyType>,
     /// Set the services: `id=type=endpoint` (repeatable).
     #[arg(long)]
     pub(crate) service: Vec<String>,
@@ -514,7 +528,7 @@ pub(crate) struct UpdateArgs {
 #[derive(Debug, Args)]
 pub(crate) struct DidArg {
     /// The DID.
-    pub(crate) did: String,
+    pub(crate) did: DidamDid,
     #[command(flatten)]
     pub(crate) print: JsonArg,
 }
@@ -522,7 +536,7 @@ pub(crate) struct DidArg {
 #[derive(Debug, Args)]
 pub(crate) struct ResolveArgs {
     /// The DID to resolve.
-    pub(crate) did: String,
+    pub(crate) did: Did,
     /// Print the result as compact JSON on one line instead of indented.
     #[arg(long)]
     pub(crate) json: bool,

@@ -18,6 +18,8 @@ use std::path::{Path, PathBuf};
 
 use clap::ArgMatches;
 use clap::parser::ValueSource;
+use didam_ledger::LedgerLocation;
+use didam_registry::ClientError;
 use serde::Deserialize;
 
 use crate::cli::Global;
@@ -120,14 +122,17 @@ pub(crate) fn apply(matches: &ArgMatches, mut g: Global) -> Result<Global, CliEr
             if g.ledger.is_none()
                 && let Some(l) = file.ledger
             {
-                let is_url = l.starts_with("http://") || l.starts_with("https://");
-                g.ledger = Some(if is_url { l } else { rel(PathBuf::from(l)).display().to_string() });
+                let Ok(location) = l.parse::<LedgerLocation>();
+                g.ledger = Some(match location {
+                    LedgerLocation::File(path) => LedgerLocation::File(rel(path)),
+                    url => url,
+                });
                 p.ledger = Source::File;
             }
             if g.resolver.is_none()
                 && let Some(r) = file.resolver
             {
-                g.resolver = Some(r);
+                g.resolver = Some(r.parse().map_err(|e: ClientError| CliError::Input(e.to_string()))?);
                 p.resolver = Source::File;
             }
             if g.passphrase_file.is_none()
@@ -137,11 +142,6 @@ pub(crate) fn apply(matches: &ArgMatches, mut g: Global) -> Result<Global, CliEr
                 p.passphrase_file = Source::File;
             }
         }
-    }
-    if let Some(r) = &g.resolver
-        && !(r.starts_with("http://") || r.starts_with("https://"))
-    {
-        return Err(CliError::Input(format!("the resolver `{r}` is not an http:// or https:// URL")));
     }
     g.provenance = p;
     Ok(g)

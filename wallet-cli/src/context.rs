@@ -1,14 +1,15 @@
-//! What wallet and ledger commands share: where things live, where secrets
-//! come from, which ledger to talk to.
+//! One run's typed context, built once in `main`: the settings, the async
+//! runtime, and what commands open from them (the wallet, the ledger, a
+//! resolver); and where secrets come from.
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 
-use didam_credential::KeyType;
-use didam_ledger::HttpLedger;
+use didam_credential::Did;
 use didam_ledger::note::NoteVerifier;
-use didam_ledger::{EmbeddedLedger, Ledger};
-use didam_registry::CheckpointStore;
+use didam_ledger::{AnyLedger, Ledger as _, LedgerError, LedgerLocation, OpenOptions};
+use didam_registry::web::{WebFetcher, WebLimits};
+use didam_registry::{CheckpointStore, PinError, Resolver};
 use didam_wallet::{KdfParams, RootSecret, Wallet, WalletError, slip39};
 use zeroize::Zeroizing;
 
@@ -25,20 +26,122 @@ pub(crate) fn data_dir() -> Result<PathBuf, CliError> {
         .ok_or_else(|| CliError::Input("no home directory: pass --wallet and --ledger".into()))
 }
 
-pub(crate) fn wallet_dir(g: &Global) -> Result<PathBuf, CliError> {
-    match &g.wallet {
-        Some(w) => Ok(w.clone()),
-        None => Ok(data_dir()?.join("wallet")),
+/// The settings of this run and its one async runtime.
+pub(crate) struct Context {
+    /// The settings (flags, environment, config file).
+    pub(crate) global: Global,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Context {
+    /// The context of a run with these settings, on `runtime` (made once, in `main`).
+    pub(crate) fn new(global: Global, runtime: tokio::runtime::Runtime) -> Self {
+        Self { global, runtime }
+    }
+
+    /// Runs `future` to completion on the run's runtime.
+    pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
+    pub(crate) fn wallet_dir(&self) -> Result<PathBuf, CliError> {
+        match &self.global.wallet {
+            Some(w) => Ok(w.clone()),
+            None => Ok(data_dir()?.join("wallet")),
+        }
+    }
+
+    pub(crate) fn open_wallet(&self) -> Result<Wallet, CliError> {
+        let dir = self.wallet_dir()?;
+        if !didam_wallet::db_path(&dir).exists() {
+            return Err(CliError::Wallet(WalletError::NotFound(dir.display().to_string())));
+        }
+        let pass = secret(self.global.passphrase_file.as_deref(), "wallet passphrase: ", false)?;
+        let progress = crate::output::Progress::start("unlocking the wallet");
+        let wallet = Wallet::open(&dir, &pass);
+        progress.finish();
+        Ok(wallet?)
+    }
+
+    pub(crate) fn rotation_secret(&self) -> Result<RootSecret, CliError> {
+        combine_shares(&self.global.rotation_shares, "rotation")
+    }
+
+    /// Where the ledger is: `--ledger`, or the data directory's `ledger.db`.
+    pub(crate) fn location(&self) -> Result<LedgerLocation, CliError> {
+        match &self.global.ledger {
+            Some(l) => Ok(l.clone()),
+            None => Ok(LedgerLocation::File(data_dir()?.join("ledger.db"))),
+        }
+    }
+
+    /// Opens the ledger.
+    pub(crate) fn ledger(&self) -> Result<AnyLedger, CliError> {
+        let location = self.location()?;
+        self.block_on(AnyLedger::open(&location, &OpenOptions::new(EMBEDDED_ORIGIN))).map_err(|e| {
+            if location.is_remote() { CliError::Input(format!("--ledger {location}: {e}")) } else { e.into() }
+        })
+    }
+
+    /// A resolver for every method: did:web and did:webvh fetched directly;
+    /// did:didam through the ledger with its operator key pinned, set up now
+    /// when `did` is one (`None`: when a did:didam DID is first met).
+    pub(crate) fn resolver(&self, did: Option<&Did>) -> Result<Resolver<AnyLedger>, CliError> {
+        let resolver = Resolver::new().with_web(WebFetcher::new(&WebLimits::default())?);
+        match did {
+            Some(did) if did.method() == "didam" => {
+                let (ledger, location, checkpoints) =
+                    (self.ledger()?, self.location()?, data_dir()?.join("checkpoints"));
+                let (key, store) = self.block_on(pinned::<CliError>(&ledger, &location, &checkpoints))?;
+                Ok(resolver.with_ledger(ledger, key, store))
+            }
+            Some(_) => Ok(resolver),
+            // Without a home directory (and no --ledger) did:didam is not resolved.
+            None => match (self.location(), data_dir()) {
+                (Ok(location), Ok(data)) => Ok(resolver.with_ledger_on_demand(move || {
+                    let (location, checkpoints) = (location.clone(), data.join("checkpoints"));
+                    Box::pin(async move {
+                        let ledger = AnyLedger::open(&location, &OpenOptions::new(EMBEDDED_ORIGIN)).await?;
+                        let (key, store) =
+                            pinned::<didam_registry::Error>(&ledger, &location, &checkpoints).await?;
+                        Ok((ledger, key, store))
+                    })
+                })),
+                _ => Ok(resolver),
+            },
+        }
     }
 }
 
-/// Runs a future on a small runtime (the HTTP ledger client needs tokio).
-pub(crate) fn block_on<F: std::future::Future>(f: F) -> Result<F::Output, CliError> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Input(format!("cannot start the async runtime: {e}")))?;
-    Ok(rt.block_on(f))
+/// The key `ledger` (at `location`) signs its checkpoints with, pinned on
+/// first use, and the checkpoint store of that location in `checkpoints`.
+async fn pinned<E: From<LedgerError> + From<PinError>>(
+    ledger: &AnyLedger,
+    location: &LedgerLocation,
+    checkpoints: &Path,
+) -> Result<(NoteVerifier, CheckpointStore), E> {
+    let store = CheckpointStore::for_location(checkpoints, &location.to_string());
+    let key = store.pin_operator(ledger.operator().await?.as_deref())?;
+    Ok((key, store))
+}
+
+/// Signs a checkpoint when this wallet is the embedded ledger's operator
+/// (or the ledger has none yet); a daemon signs its own. Returns whether a
+/// checkpoint now covers the latest entries.
+pub(crate) async fn checkpoint_as(ledger: &AnyLedger, wallet: &Wallet) -> Result<bool, CliError> {
+    if ledger.embedded().is_none() {
+        return Ok(true);
+    }
+    let signer = match ledger.operator().await? {
+        None => wallet.ledger_signer(EMBEDDED_ORIGIN)?,
+        Some(op) => match wallet.existing_ledger_signer(EMBEDDED_ORIGIN)? {
+            Some(s) if s.verifier().to_vkey() == op => s,
+            _ => return Ok(false),
+        },
+    };
+    ledger.set_operator(&signer.verifier().to_vkey()).await?;
+    ledger.checkpoint(&signer).await?;
+    Ok(true)
 }
 
 /// Reads a secret: the first line of `file`, or a terminal prompt.
@@ -76,18 +179,6 @@ pub(crate) fn secret(
     Ok(Zeroizing::new(first.as_bytes().to_vec()))
 }
 
-pub(crate) fn open_wallet(g: &Global) -> Result<Wallet, CliError> {
-    let dir = wallet_dir(g)?;
-    if !didam_wallet::db_path(&dir).exists() {
-        return Err(CliError::Wallet(WalletError::NotFound(dir.display().to_string())));
-    }
-    let pass = secret(g.passphrase_file.as_deref(), "wallet passphrase: ", false)?;
-    let progress = crate::output::Progress::start("unlocking the wallet");
-    let wallet = Wallet::open(&dir, &pass);
-    progress.finish();
-    Ok(wallet?)
-}
-
 /// Reads SLIP-39 shares from files (one per line) and combines them.
 pub(crate) fn combine_shares(files: &[PathBuf], what: &str) -> Result<RootSecret, CliError> {
     let mut shares: Vec<Zeroizing<String>> = Vec::new();
@@ -118,177 +209,10 @@ pub(crate) fn combine_shares(files: &[PathBuf], what: &str) -> Result<RootSecret
     Ok(RootSecret::from_bytes(&secret)?)
 }
 
-pub(crate) fn rotation_secret(g: &Global) -> Result<RootSecret, CliError> {
-    combine_shares(&g.rotation_shares, "rotation")
-}
-
 pub(crate) fn kdf(choice: &str) -> Result<Option<KdfParams>, CliError> {
     match choice {
         "calibrate" => Ok(None),
         "floor" => Ok(Some(KdfParams::FLOOR)),
         other => Err(CliError::Input(format!("--kdf is `calibrate` or `floor`, not `{other}`"))),
-    }
-}
-
-pub(crate) fn key_types(names: &[String]) -> Result<Vec<KeyType>, CliError> {
-    names
-        .iter()
-        .map(|n| match n.as_str() {
-            "ed25519" => Ok(KeyType::Ed25519),
-            "p256" => Ok(KeyType::P256),
-            "p384" => Ok(KeyType::P384),
-            "secp256k1" => Ok(KeyType::Secp256k1),
-            other => {
-                Err(CliError::Input(format!("unknown key type `{other}` (ed25519, p256, p384, secp256k1)")))
-            }
-        })
-        .collect()
-}
-
-/// The ledger: an embedded file or a daemon's ledger API.
-pub(crate) enum AnyLedger {
-    Embedded(EmbeddedLedger),
-    Remote(HttpLedger),
-}
-
-impl AnyLedger {
-    pub(crate) fn open(g: &Global) -> Result<(AnyLedger, String), CliError> {
-        let location = match &g.ledger {
-            Some(l) => l.clone(),
-            None => data_dir()?.join("ledger.db").display().to_string(),
-        };
-        if location.starts_with("http://") || location.starts_with("https://") {
-            let client = HttpLedger::new(&location)
-                .map_err(|e| CliError::Input(format!("--ledger {location}: {e}")))?;
-            return Ok((AnyLedger::Remote(client), location));
-        }
-        Ok((AnyLedger::Embedded(EmbeddedLedger::open(Path::new(&location), EMBEDDED_ORIGIN)?), location))
-    }
-
-    pub(crate) fn embedded(&self) -> Result<&EmbeddedLedger, CliError> {
-        match self {
-            AnyLedger::Embedded(l) => Ok(l),
-            AnyLedger::Remote(_) => {
-                Err(CliError::Input("this command works on an embedded ledger file".into()))
-            }
-        }
-    }
-
-    /// The operator's verifier key: pinned on first use in the data
-    /// directory, so a changed key is noticed.
-    pub(crate) async fn verifier(&self, pins: &Path) -> Result<NoteVerifier, CliError> {
-        let announced = match self {
-            AnyLedger::Embedded(l) => l.operator()?,
-            AnyLedger::Remote(r) => Some(r.verifier_key().await?.to_vkey()),
-        };
-        let announced = announced.ok_or_else(|| {
-            CliError::Input(
-                "this ledger has no operator yet: sign a checkpoint with `didam ledger checkpoint`".into(),
-            )
-        })?;
-        let pin = pins.join("operator.vkey");
-        match std::fs::read_to_string(&pin) {
-            Ok(pinned) if pinned.trim() != announced.trim() => {
-                return Err(CliError::Input(format!(
-                    "the ledger's operator key changed: pinned {}, now {announced}; remove {} only if you trust the change",
-                    pinned.trim(),
-                    pin.display()
-                )));
-            }
-            Ok(_) => {}
-            Err(_) => {
-                didam_ledger::file::write_atomic(&pin, announced.as_bytes())
-                    .map_err(|source| CliError::Write { path: pin.clone(), source })?;
-            }
-        }
-        NoteVerifier::parse(announced.trim()).map_err(|e| CliError::Input(format!("operator key: {e}")))
-    }
-
-    /// Signs a checkpoint when this wallet is the embedded ledger's operator
-    /// (or the ledger has none yet); a daemon signs its own. Returns whether
-    /// a checkpoint now covers the latest entries.
-    pub(crate) async fn checkpoint_as(&self, wallet: &Wallet) -> Result<bool, CliError> {
-        let AnyLedger::Embedded(l) = self else { return Ok(true) };
-        let signer = match l.operator()? {
-            None => wallet.ledger_signer(EMBEDDED_ORIGIN)?,
-            Some(op) => match wallet.existing_ledger_signer(EMBEDDED_ORIGIN)? {
-                Some(s) if s.verifier().to_vkey() == op => s,
-                _ => return Ok(false),
-            },
-        };
-        l.set_operator(&signer.verifier().to_vkey())?;
-        l.checkpoint(&signer).await?;
-        Ok(true)
-    }
-}
-
-/// The checkpoint store for `location` in the data directory.
-pub(crate) fn checkpoint_store(location: &str) -> Result<CheckpointStore, CliError> {
-    let name: String = location.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
-    Ok(CheckpointStore::new(data_dir()?.join("checkpoints").join(name)))
-}
-
-macro_rules! delegate {
-    ($self:ident, $l:ident => $e:expr) => {
-        match $self {
-            AnyLedger::Embedded($l) => $e,
-            AnyLedger::Remote($l) => $e,
-        }
-    };
-}
-
-impl Ledger for AnyLedger {
-    async fn append(
-        &self,
-        entry: &serde_json::Value,
-    ) -> Result<didam_ledger::Receipt, didam_ledger::LedgerError> {
-        delegate!(self, l => l.append(entry).await)
-    }
-    async fn log(&self, did: &str) -> Result<Vec<didam_ledger::StoredEntry>, didam_ledger::LedgerError> {
-        delegate!(self, l => l.log(did).await)
-    }
-    async fn tip(&self, did: &str) -> Result<didam_method::log::DidState, didam_ledger::LedgerError> {
-        delegate!(self, l => l.tip(did).await)
-    }
-    async fn size(&self) -> Result<u64, didam_ledger::LedgerError> {
-        delegate!(self, l => l.size().await)
-    }
-    async fn leaf(&self, index: u64) -> Result<Vec<u8>, didam_ledger::LedgerError> {
-        delegate!(self, l => l.leaf(index).await)
-    }
-    async fn integrate(&self) -> Result<u64, didam_ledger::LedgerError> {
-        delegate!(self, l => l.integrate().await)
-    }
-    async fn checkpoint(
-        &self,
-        signer: &didam_ledger::note::NoteSigner,
-    ) -> Result<didam_ledger::SignedCheckpoint, didam_ledger::LedgerError> {
-        delegate!(self, l => l.checkpoint(signer).await)
-    }
-    async fn latest_checkpoint(
-        &self,
-    ) -> Result<Option<didam_ledger::SignedCheckpoint>, didam_ledger::LedgerError> {
-        delegate!(self, l => l.latest_checkpoint().await)
-    }
-    async fn inclusion_proof(
-        &self,
-        index: u64,
-        size: u64,
-    ) -> Result<Vec<didam_ledger::merkle::Hash>, didam_ledger::LedgerError> {
-        delegate!(self, l => l.inclusion_proof(index, size).await)
-    }
-    async fn consistency_proof(
-        &self,
-        old: u64,
-        new: u64,
-    ) -> Result<Vec<didam_ledger::merkle::Hash>, didam_ledger::LedgerError> {
-        delegate!(self, l => l.consistency_proof(old, new).await)
-    }
-    async fn tip_proof(
-        &self,
-        did: &str,
-        size: u64,
-    ) -> Result<didam_ledger::TipProof, didam_ledger::LedgerError> {
-        delegate!(self, l => l.tip_proof(did, size).await)
     }
 }

@@ -19,8 +19,8 @@ pub(crate) enum CliError {
     Tour { step: &'static str, detail: String },
     #[error("{0}")]
     Input(String),
-    #[error("{url}: {detail}")]
-    Remote { url: String, detail: String },
+    #[error(transparent)]
+    Resolver(#[from] didam_registry::ClientError),
     #[error("config file {path}: {detail}")]
     Config { path: PathBuf, detail: String },
     #[error(transparent)]
@@ -58,19 +58,30 @@ impl CliError {
                     W::WrongPassphrase
                     | W::NotFound(_)
                     | W::Exists(_)
-                    | W::Invalid(_)
+                    | W::RootLength(_)
+                    | W::NoKeyTypes
+                    | W::NoKeyOfType { .. }
+                    | W::LedgerKey(_)
+                    | W::Status(_)
+                    | W::HasStatus
+                    | W::NoLedger(_)
+                    | W::NoStatusDirectory(_)
+                    | W::NoStatusEntry { .. }
                     | W::StaleBackup { .. }
                     | W::Shares(_)
                     | W::WrongRotationSecret
                     | W::NoSuchRecord { .. }
-                    | W::DidState(_)
+                    | W::DidPending(_)
+                    | W::DidDeactivated(_)
+                    | W::OperationPending(_)
                     | W::Io { .. } => exit::USAGE,
                     _ => exit::COULD_NOT_CHECK,
                 }
             }
             Self::Registry(didam_registry::Error::InvalidDid(_)) => exit::USAGE,
+            Self::Resolver(e) if !Self::unreachable_resolver(e) => exit::USAGE,
             Self::Write { .. }
-            | Self::Remote { .. }
+            | Self::Resolver(_)
             | Self::CouldNotCheck(_)
             | Self::Tour { .. }
             | Self::Ledger(_)
@@ -82,7 +93,7 @@ impl CliError {
     pub(crate) fn hint(&self) -> Option<&'static str> {
         match self {
             Self::Read { .. } => Some("check the path, or pass `-` to read standard input"),
-            Self::Remote { .. } => {
+            Self::Resolver(e) if Self::unreachable_resolver(e) => {
                 Some("check that the daemon runs and the URL (--resolver, DIDAM_RESOLVER or the config file)")
             }
             Self::Config { .. } => Some(
@@ -131,10 +142,35 @@ impl CliError {
             }
             Self::Write { .. }
             | Self::Tour { .. }
+            | Self::Resolver(_)
             | Self::Input(_)
             | Self::Wallet(_)
             | Self::Ledger(_)
             | Self::Registry(_) => None,
+        }
+    }
+}
+
+impl CliError {
+    /// Whether the resolver (`--resolver`) could not be reached or answered
+    /// badly, rather than refusing the request.
+    fn unreachable_resolver(e: &didam_registry::ClientError) -> bool {
+        use didam_registry::ClientError as C;
+        matches!(e, C::Unreachable { .. } | C::TooLarge { .. } | C::NotJson { .. } | C::Refused { .. })
+    }
+}
+
+/// A ledger operator key that could not be pinned, said as the CLI says it.
+impl From<didam_registry::PinError> for CliError {
+    fn from(e: didam_registry::PinError) -> Self {
+        use didam_registry::PinError as P;
+        match e {
+            P::NoOperator => Self::Input(
+                "this ledger has no operator yet: sign a checkpoint with `didam ledger checkpoint`".into(),
+            ),
+            P::Read { path, source } => Self::Read { path, source },
+            P::Write { path, source } => Self::Write { path, source },
+            other => Self::Input(other.to_string()),
         }
     }
 }

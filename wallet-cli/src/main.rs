@@ -1,5 +1,6 @@
-//! `didam`: parse the command line, run the command, print the outcome, exit
-//! with a documented code (see `didam --help`).
+//! `didam`: parse the command line, build the run's one context (settings and
+//! the one async runtime), run the command, print the outcome, exit with a
+//! documented code (see `didam --help`).
 
 mod cli;
 mod commands;
@@ -22,7 +23,14 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match config::apply(&matches, cli.global).and_then(|global| commands::run(&global, cli.command)) {
+    let context = config::apply(&matches, cli.global).and_then(|global| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| error::CliError::Input(format!("cannot start the async runtime: {e}")))?;
+        Ok(context::Context::new(global, runtime))
+    });
+    match context.and_then(|context| commands::run(&context, cli.command)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");

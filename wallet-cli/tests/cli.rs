@@ -122,6 +122,29 @@ fn did_resolve() {
 }
 
 #[test]
+fn typed_arguments_are_refused_by_their_one_parser() {
+    let refused = |args: &[&str], says: &str| {
+        let out = didam(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    };
+    refused(&["did", "resolve", "not-a-did"], "`not-a-did` is not a valid DID");
+    refused(
+        &["did", "rotate", "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"],
+        "is not a valid DID",
+    );
+    refused(&["did", "create", "--key-type", "ed25519,rsa"], "unknown key type `rsa` (ed25519, p256");
+    refused(
+        &["vc", "issue", "x.json", "--issuer", "did:key:z6Mk", "--suite", "foo-2000"],
+        "unknown suite `foo-2000`",
+    );
+    refused(
+        &["--ledger", "x.db", "--resolver", "ftp://example.com", "did", "list"],
+        "not an http:// or https:// URL",
+    );
+}
+
+#[test]
 fn tour_runs_the_x1403_flow() {
     let dir = temp_dir("tour");
     let out_dir = dir.join("out");

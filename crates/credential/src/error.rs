@@ -69,6 +69,16 @@ pub enum ResolveError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The ledger's proofs for the DID do not hold: a forged, truncated or
+    /// rolled-back log, a bad checkpoint signature, a failed inclusion or
+    /// consistency proof. The DID's keys cannot be trusted.
+    #[error("the ledger's proofs for `{did}` do not hold: {reason}")]
+    InvalidLedgerProof {
+        /// The DID.
+        did: String,
+        /// What does not hold.
+        reason: String,
+    },
     /// A lower layer (network, ledger) failed.
     #[error("resolution of `{did}` failed: {reason}")]
     Internal {

@@ -5,8 +5,11 @@
 //! checkpoints published as C2SP signed notes ([`note`]). Backends implement
 //! [`Ledger`]; [`EmbeddedLedger`] keeps everything in one SQLite file,
 //! `EtcdLedger` (cargo feature `etcd`, module `etcd`) keeps it in an etcd
-//! cluster served by several daemons, and `conformance` (cargo feature
-//! `conformance`, for tests) is the suite every backend passes.
+//! cluster served by several daemons, `HttpLedger` (cargo feature `http`)
+//! is a client of a daemon's ledger API, `AnyLedger` (cargo feature `any`,
+//! module `any`) opens any of them by location for the front ends, and
+//! `conformance` (cargo feature `conformance`, for tests) is the suite every
+//! backend passes.
 //!
 //! ```
 //! use didam_credential::{KeyType, SecretKey};
@@ -42,6 +45,9 @@
 //! # }).unwrap();
 //! ```
 
+mod admission;
+#[cfg(feature = "any")]
+pub mod any;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod cosign;
@@ -53,8 +59,11 @@ pub mod http;
 mod ledger;
 pub mod merkle;
 pub mod note;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 
+#[cfg(feature = "any")]
+pub use any::{AnyLedger, LedgerLocation, OpenOptions};
 #[cfg(feature = "etcd")]
 pub use etcd::{EtcdConfig, EtcdLedger};
 #[cfg(feature = "http")]
@@ -63,4 +72,5 @@ pub use ledger::{
     Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof, TipRecord, parse_tips_extension,
     tips_extension,
 };
+#[cfg(feature = "sqlite")]
 pub use sqlite::EmbeddedLedger;

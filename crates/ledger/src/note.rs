@@ -168,6 +168,7 @@ fn invalid_checkpoint(reason: &'static str) -> NoteError {
 /// A note signer: a key name and an Ed25519 secret key.
 ///
 /// Its `Debug` output shows the name and key ID, never the key.
+#[derive(Clone)]
 pub struct NoteSigner {
     name: String,
     key_id: u32,

@@ -22,6 +22,7 @@ use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 use serde_json::Value;
 
+use crate::admission::{self, Admission, AdmissionView, Admitted, admit, check_tip, entry_did};
 use crate::ledger::{Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry};
 use crate::merkle::{self, Hash, NodeReader, TreeError};
 use crate::note::{Checkpoint, NoteSigner};
@@ -356,79 +357,51 @@ enum Prepared {
     Duplicate(Receipt),
     /// The same entry as the one at this index of the batch.
     SameAs(usize),
-    New {
-        did: String,
-        version_id: String,
-        line: String,
-        state: Box<DidState>,
-        expected_tip: Option<String>,
-    },
+    New(Box<Admitted<()>>),
 }
 
-impl EmbeddedLedger {
-    /// Verifies `entry` against its DID's tip (from `overlay` when the batch
-    /// already holds an entry of that DID). Takes no lock.
-    async fn prepare(
-        &self,
-        entry: &Value,
-        overlay: &HashMap<String, DidState>,
-    ) -> Result<Prepared, LedgerError> {
-        let did = entry_did(entry)?;
-        let version_id = entry.get("versionId").and_then(Value::as_str).unwrap_or_default().to_owned();
-        let line = didam_credential::canon::jcs(entry).map_err(|e| LedgerError::Corrupt(e.to_string()))?;
+/// What the append rule reads from the file: stored entries, and tips, with
+/// the tips of entries earlier in the same batch (`overlay`) first.
+struct View<'a> {
+    ledger: &'a EmbeddedLedger,
+    overlay: &'a HashMap<String, DidState>,
+}
 
-        // A retry of an accepted entry returns the same receipt.
-        let claimed_hash = version_id.split_once('-').map(|(_, h)| h.to_owned()).unwrap_or_default();
-        let existing = self.with_conn(|c| {
-            c.query_row("SELECT leaf_index, line FROM entries WHERE entry_hash = ?1", [&claimed_hash], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-            })
-            .optional()
-            .map_err(storage)
-        })?;
-        if let Some((leaf, stored)) = existing
-            && stored == line
-        {
-            return Ok(Prepared::Duplicate(Receipt {
-                did,
-                version_id,
-                leaf_index: leaf as u64,
-                duplicate: true,
-            }));
-        }
+impl AdmissionView for View<'_> {
+    /// The tip's `versionId`, which [`EmbeddedLedger::store`] compares.
+    type Token = ();
 
-        let tip = match overlay.get(&did) {
-            Some(state) => Some(state.clone()),
-            None => self.read_tip(&did)?,
-        };
-        let expected = tip.as_ref().map_or(1, |t| t.version_number + 1);
-        if version_number(entry) != Some(expected) {
-            return Err(match &tip {
-                Some(t) => LedgerError::Conflict { did, version_id, tip: t.version_id.clone() },
-                None => LedgerError::NotFound(did),
-            });
-        }
-        let state = log::verify_entry(self.method, tip.as_ref(), entry, Utc::now()).await?;
-        Ok(Prepared::New {
-            did,
-            version_id,
-            line,
-            state: Box::new(state),
-            expected_tip: tip.map(|t| t.version_id),
+    async fn stored(&self, hash: &str, line: &str) -> Result<Option<u64>, LedgerError> {
+        self.ledger.with_conn(|c| {
+            let stored = c
+                .query_row("SELECT leaf_index, line FROM entries WHERE entry_hash = ?1", [hash], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                })
+                .optional()
+                .map_err(storage)?;
+            Ok(stored.and_then(|(leaf, text)| (text == line).then_some(leaf as u64)))
         })
     }
 
-    /// Stores a prepared entry inside `tx` after the compare-and-swap on its
+    async fn tip(&self, did: &str) -> Result<Option<(DidState, ())>, LedgerError> {
+        let tip = match self.overlay.get(did) {
+            Some(state) => Some(state.clone()),
+            None => self.ledger.read_tip(did)?,
+        };
+        Ok(tip.map(|t| (t, ())))
+    }
+}
+
+impl EmbeddedLedger {
+    /// Stores an admitted entry inside `tx` after the compare-and-swap on its
     /// DID's tip (`tips` tracks tips changed earlier in the same transaction).
     fn store(
         tx: &Connection,
         tips: &mut HashMap<String, Option<String>>,
-        did: String,
-        version_id: String,
-        line: String,
-        state: DidState,
-        expected_tip: Option<String>,
+        admitted: Admitted<()>,
     ) -> Result<Receipt, LedgerError> {
+        let Admitted { did, version_id, line, state, tip } = admitted;
+        let expected_tip = tip.map(|(version_id, ())| version_id);
         let current = match tips.get(&did) {
             Some(tip) => tip.clone(),
             None => {
@@ -444,9 +417,7 @@ impl EmbeddedLedger {
                     .map(|s| s.version_id)
             }
         };
-        if current != expected_tip {
-            return Err(LedgerError::Conflict { did, version_id, tip: current.unwrap_or_default() });
-        }
+        check_tip(&did, &version_id, current.as_deref(), expected_tip.as_deref())?;
         let state_json = serde_json::to_string(&state).map_err(|e| LedgerError::Corrupt(e.to_string()))?;
         let leaf: i64 = tx
             .query_row("SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM entries", [], |r| r.get(0))
@@ -508,16 +479,6 @@ impl EmbeddedLedger {
     }
 }
 
-fn entry_did(entry: &Value) -> Result<String, LedgerError> {
-    entry.pointer("/state/id").and_then(Value::as_str).map(str::to_owned).ok_or_else(|| {
-        log::LogError::InvalidDid { entry: 0, reason: "the entry's state has no id".into() }.into()
-    })
-}
-
-fn version_number(entry: &Value) -> Option<u64> {
-    entry.get("versionId")?.as_str()?.split_once('-')?.0.parse().ok()
-}
-
 impl Ledger for EmbeddedLedger {
     async fn append(&self, entry: &Value) -> Result<Receipt, LedgerError> {
         self.append_all(std::slice::from_ref(entry))
@@ -534,16 +495,27 @@ impl Ledger for EmbeddedLedger {
         let mut in_batch: HashMap<String, usize> = HashMap::new();
         let mut results: Vec<Result<Prepared, LedgerError>> = Vec::with_capacity(entries.len());
         for (i, entry) in entries.iter().enumerate() {
-            let line = didam_credential::canon::jcs(entry).unwrap_or_default();
+            let line = match admission::leaf_line(entry) {
+                Ok(line) => line,
+                Err(e) => {
+                    results.push(Err(e));
+                    continue;
+                }
+            };
             if let Some(&first) = in_batch.get(&line) {
                 results.push(Ok(Prepared::SameAs(first)));
                 continue;
             }
             in_batch.insert(line, i);
-            let prepared = self.prepare(entry, &overlay).await;
-            if let Ok(Prepared::New { did, state, .. }) = &prepared {
-                overlay.insert(did.clone(), (**state).clone());
-            }
+            let view = View { ledger: self, overlay: &overlay };
+            let prepared = match admit(&view, self.method, entry).await {
+                Ok(Admission::Duplicate(receipt)) => Ok(Prepared::Duplicate(receipt)),
+                Ok(Admission::New(admitted)) => {
+                    overlay.insert(admitted.did.clone(), admitted.state.clone());
+                    Ok(Prepared::New(admitted))
+                }
+                Err(e) => Err(e),
+            };
             results.push(prepared);
         }
         let committed = self.with_conn(|c| {
@@ -560,9 +532,7 @@ impl Ledger for EmbeddedLedger {
                             "the same entry earlier in the batch failed: {e}"
                         ))),
                     },
-                    Ok(Prepared::New { did, version_id, line, state, expected_tip }) => {
-                        Self::store(&tx, &mut tips, did, version_id, line, *state, expected_tip)
-                    }
+                    Ok(Prepared::New(admitted)) => Self::store(&tx, &mut tips, *admitted),
                 });
             }
             Self::integrate_in(&tx)?;

@@ -68,6 +68,17 @@ pub async fn create_entry(
     Ok((DidamDid::parse(did)?, entry))
 }
 
+/// The entry-time rule for the entry that follows `tip`, made at `now`:
+/// `versionTime` is in whole seconds, strictly later than the tip's and never
+/// in the future (`specs/did-didam.md` §5.3). Returns the instant to wait
+/// for before the entry can be dated `now` (the second after the tip's), or
+/// `None` when `now` is already late enough. Pure: the caller waits (an
+/// async caller awaits a timer).
+pub fn not_before(tip: &DidState, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let earliest = tip.version_time + chrono::Duration::seconds(1);
+    (now < earliest).then_some(earliest)
+}
+
 /// Builds (without appending) the entry that follows `tip`: signed with the
 /// committed `key`, committing to `next` (none when deactivating), with a new
 /// `document` or the tip's, and `deactivated: true` when `deactivate`.
@@ -86,7 +97,39 @@ pub async fn next_entry(
     let draft = EntryDraft {
         parameters: params,
         document: document.unwrap_or_else(|| tip.document.clone()),
-        version_time: time.max(tip.version_time + chrono::Duration::seconds(1)),
+        version_time: not_before(tip, time).unwrap_or(time),
     };
     log::next_entry(tip, draft, key).await
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn tip_at(seconds: i64) -> DidState {
+        let t = DateTime::from_timestamp(seconds, 0).unwrap();
+        DidState {
+            did: "did:didam:scid".into(),
+            scid: "scid".into(),
+            version_id: "1-hash".into(),
+            version_number: 1,
+            entry_hash: "hash".into(),
+            version_time: t,
+            created: t,
+            parameters: Map::new(),
+            document: json!({}),
+            deactivated: false,
+        }
+    }
+
+    #[test]
+    fn an_entry_waits_for_the_second_after_its_tip() {
+        let tip = tip_at(100);
+        let at = |s: i64, ms: u32| DateTime::from_timestamp(s, ms * 1_000_000).unwrap();
+        assert_eq!(not_before(&tip, at(100, 0)), Some(at(101, 0)));
+        assert_eq!(not_before(&tip, at(100, 999)), Some(at(101, 0)));
+        assert_eq!(not_before(&tip, at(101, 0)), None);
+        assert_eq!(not_before(&tip, at(250, 0)), None);
+    }
 }

@@ -3,14 +3,20 @@
 //!
 //! Steps of [`Resolver::resolve`]:
 //! 1. check the DID syntax ([`Did::parse`]; DID URLs are split by
-//!    [`DidUrl::parse`] first, and dereferencing is left to the caller);
+//!    [`DidUrl::parse`](didam_credential::DidUrl::parse) first, and
+//!    dereferencing is left to the caller);
 //! 2. dispatch on the method: `did:key` and `did:jwk` offline
 //!    ([`OfflineResolver`]); `did:didam` through the ledger with its proofs
-//!    verified ([`crate::resolve()`]); `did:web` and `did:webvh` over HTTPS
-//!    ([`crate::web`], with the `net` feature);
+//!    verified ([`crate::resolve()`]), the ledger set up on first use when the
+//!    resolver was built with [`Resolver::with_ledger_on_demand`];
+//!    `did:web` and `did:webvh` over HTTPS ([`crate::web`], with the `net`
+//!    feature);
 //! 3. select the version asked for, where the method keeps a history.
 //!
 //! See: <https://www.w3.org/TR/did-resolution/#resolving>
+
+use std::pin::Pin;
+use std::sync::OnceLock;
 
 use didam_credential::did::{DidDocument, DidResolver as _, OfflineResolver, Resolution};
 use didam_credential::{Did, ResolveError};
@@ -32,10 +38,34 @@ struct LedgerSource<L> {
     store: CheckpointStore,
 }
 
+/// What sets up `did:didam` resolution on first use: the ledger, the key its
+/// checkpoints must be signed by, and the client's checkpoint store.
+pub type LedgerSetup<L> =
+    Pin<Box<dyn Future<Output = Result<(L, NoteVerifier, CheckpointStore), Error>> + Send>>;
+
+/// How this resolver reaches a ledger, if at all.
+enum LedgerSlot<L> {
+    None,
+    Ready(LedgerSource<L>),
+    OnDemand { setup: Box<dyn Fn() -> LedgerSetup<L> + Send + Sync>, source: OnceLock<LedgerSource<L>> },
+}
+
+impl<L: std::fmt::Debug> std::fmt::Debug for LedgerSlot<L> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::None => f.write_str("None"),
+            Self::Ready(source) => f.debug_tuple("Ready").field(source).finish(),
+            Self::OnDemand { source, .. } => {
+                f.debug_struct("OnDemand").field("source", &source.get()).finish()
+            }
+        }
+    }
+}
+
 /// Resolves DIDs of every method didam supports (see the module doc).
 #[derive(Debug)]
 pub struct Resolver<L> {
-    ledger: Option<LedgerSource<L>>,
+    ledger: LedgerSlot<L>,
     #[cfg(feature = "net")]
     web: Option<crate::web::WebFetcher>,
 }
@@ -43,7 +73,7 @@ pub struct Resolver<L> {
 impl<L> Default for Resolver<L> {
     fn default() -> Self {
         Self {
-            ledger: None,
+            ledger: LedgerSlot::None,
             #[cfg(feature = "net")]
             web: None,
         }
@@ -62,8 +92,37 @@ impl<L: Ledger> Resolver<L> {
     /// Resolves `did:didam` through `ledger`, trusting checkpoints signed by
     /// `key` and consistent with those in `store`.
     pub fn with_ledger(mut self, ledger: L, key: NoteVerifier, store: CheckpointStore) -> Self {
-        self.ledger = Some(LedgerSource { ledger, key, store });
+        self.ledger = LedgerSlot::Ready(LedgerSource { ledger, key, store });
         self
+    }
+
+    /// Resolves `did:didam` through the ledger `setup` gives, run when a
+    /// `did:didam` DID (or resource) is first resolved: a caller that does
+    /// not know yet which DIDs it will meet (a verifier) opens and trusts a
+    /// ledger only when one is needed. A failed set-up is that resolution's
+    /// error, and is tried again on the next one.
+    pub fn with_ledger_on_demand(
+        mut self,
+        setup: impl Fn() -> LedgerSetup<L> + Send + Sync + 'static,
+    ) -> Self {
+        self.ledger = LedgerSlot::OnDemand { setup: Box::new(setup), source: OnceLock::new() };
+        self
+    }
+
+    /// The ledger source, set up now if it is set up on demand.
+    async fn ledger_source(&self) -> Result<&LedgerSource<L>, Error> {
+        match &self.ledger {
+            LedgerSlot::None => Err(Error::MethodNotSupported("didam".into())),
+            LedgerSlot::Ready(source) => Ok(source),
+            LedgerSlot::OnDemand { setup, source } => {
+                if let Some(ready) = source.get() {
+                    return Ok(ready);
+                }
+                let (ledger, key, store) = setup().await?;
+                // A concurrent resolution may have set it up first: keep one.
+                Ok(source.get_or_init(|| LedgerSource { ledger, key, store }))
+            }
+        }
     }
 
     /// Resolves `did:web` and `did:webvh` with `fetcher`.
@@ -82,7 +141,7 @@ impl<L: Ledger> Resolver<L> {
     pub fn supports(&self, method: &str) -> bool {
         match method {
             "key" | "jwk" => true,
-            "didam" => self.ledger.is_some(),
+            "didam" => !matches!(self.ledger, LedgerSlot::None),
             #[cfg(feature = "net")]
             "web" | "webvh" => self.web.is_some(),
             _ => false,
@@ -107,7 +166,7 @@ impl<L: Ledger> Resolver<L> {
                 OfflineResolver.resolve(did.as_str()).await.map_err(from_resolve_error)
             }
             "didam" => {
-                let source = self.ledger.as_ref().ok_or_else(|| Error::MethodNotSupported(method.into()))?;
+                let source = self.ledger_source().await?;
                 let resolved =
                     resolve(&source.ledger, &source.key, &source.store, did.as_str(), options).await?;
                 resolved.resolution()
@@ -139,7 +198,7 @@ impl<L: Ledger> Resolver<L> {
     /// See: <https://www.w3.org/TR/did-resolution/#dereferencing>
     pub async fn dereference(&self, url: &str) -> Result<crate::resource::Dereferenced, Error> {
         let url = crate::resource::ResourceUrl::parse(url)?;
-        let source = self.ledger.as_ref().ok_or_else(|| Error::MethodNotSupported("didam".into()))?;
+        let source = self.ledger_source().await?;
         crate::resource::dereference(&source.ledger, &source.key, &source.store, self, &url).await
     }
 }
@@ -189,6 +248,7 @@ fn from_resolve_error(e: ResolveError) -> Error {
         ResolveError::MethodNotSupported(m) => Error::MethodNotSupported(m),
         ResolveError::NotFound(did) => Error::NotFound(did),
         ResolveError::InvalidDocument { did, reason } => Error::InvalidDocument { did, reason },
+        ResolveError::InvalidLedgerProof { reason, .. } => Error::InvalidLedgerProof(reason),
         other => Error::InvalidDocument { did: String::new(), reason: other.to_string() },
     }
 }
@@ -198,17 +258,80 @@ fn from_resolve_error(e: ResolveError) -> Error {
 impl<L: Ledger> didam_credential::did::DidResolver for Resolver<L> {
     async fn resolve(&self, did: &str) -> Result<Resolution, ResolveError> {
         let parsed = Did::parse(did).map_err(|_| ResolveError::InvalidDid(did.to_owned()))?;
-        Resolver::resolve(self, &parsed, &ResolveOptions::default()).await.map_err(|e| match e {
-            Error::InvalidDid(d) => ResolveError::InvalidDid(d),
-            Error::MethodNotSupported(m) => ResolveError::MethodNotSupported(m),
-            Error::NotFound(d) => ResolveError::NotFound(d),
-            other => ResolveError::InvalidDocument { did: did.to_owned(), reason: other.to_string() },
-        })
+        Resolver::resolve(self, &parsed, &ResolveOptions::default())
+            .await
+            .map_err(|e| e.to_resolve_error(did))
     }
 }
 
 impl<L: Ledger> didam_credential::did::MethodResolver for Resolver<L> {
     async fn resolve_method(&self, id: &str) -> Result<didam_credential::did::ResolvedMethod, ResolveError> {
         didam_credential::did::resolve_method_via(self, id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use didam_credential::{KeyType, SecretKey};
+    use didam_ledger::EmbeddedLedger;
+    use didam_ledger::note::NoteSigner;
+    use didam_method::entry;
+
+    use super::*;
+
+    #[test]
+    fn an_on_demand_ledger_is_set_up_at_the_first_didam_did() {
+        futures::executor::block_on(async {
+            let dir = std::env::temp_dir().join(format!("didam-on-demand-{}", std::process::id()));
+            let path = dir.join("ledger.db");
+            let ledger = EmbeddedLedger::open(&path, "example.test/ledger").unwrap();
+            let signer =
+                NoteSigner::new("example.test/ledger", SecretKey::generate(KeyType::Ed25519)).unwrap();
+            let (update, next, signing) = (
+                SecretKey::generate(KeyType::Ed25519),
+                SecretKey::generate(KeyType::Ed25519),
+                SecretKey::generate(KeyType::Ed25519),
+            );
+            let document = entry::document_with_keys("did:didam:{SCID}", &[signing.public_key()]);
+            let (did, _) =
+                crate::operations::create(&ledger, &update, &next.public_key(), document, chrono::Utc::now())
+                    .await
+                    .unwrap();
+            ledger.checkpoint(&signer).await.unwrap();
+
+            let setups = Arc::new(AtomicUsize::new(0));
+            let (counted, key, store) = (Arc::clone(&setups), signer.verifier(), dir.join("client"));
+            let resolver = Resolver::new().with_ledger_on_demand(move || {
+                counted.fetch_add(1, Ordering::SeqCst);
+                let (path, key, store) = (path.clone(), key.clone(), CheckpointStore::new(store.clone()));
+                Box::pin(async move { Ok((EmbeddedLedger::open(&path, "example.test/ledger")?, key, store)) })
+            });
+            assert!(resolver.supports("didam"));
+            let offline: Did = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK".parse().unwrap();
+            resolver.resolve(&offline, &ResolveOptions::default()).await.unwrap();
+            assert_eq!(setups.load(Ordering::SeqCst), 0, "no ledger for a did:key");
+            let did: Did = did.as_str().parse().unwrap();
+            for _ in 0..2 {
+                let resolution = resolver.resolve(&did, &ResolveOptions::default()).await.unwrap();
+                assert_eq!(resolution.document.as_json()["id"], did.as_str());
+            }
+            assert_eq!(setups.load(Ordering::SeqCst), 1, "set up once");
+            std::fs::remove_dir_all(&dir).unwrap();
+        });
+    }
+
+    #[test]
+    fn a_failed_set_up_is_the_resolution_error() {
+        futures::executor::block_on(async {
+            let resolver: Resolver<EmbeddedLedger> = Resolver::new()
+                .with_ledger_on_demand(|| Box::pin(async { Err(crate::PinError::NoOperator.into()) }));
+            let did: Did = "did:didam:QmXr1NpRE3NGnpqNxvMUVxGmXa4wgWH6nUGH6bdwoaXn5m".parse().unwrap();
+            let err = resolver.resolve(&did, &ResolveOptions::default()).await.unwrap_err();
+            assert!(matches!(err, Error::Pin(crate::PinError::NoOperator)), "{err:?}");
+        });
     }
 }

@@ -1,6 +1,15 @@
 //! The newest checkpoint this client has seen of each ledger, kept on disk so
-//! that a ledger cannot roll back or fork what the client already accepted.
+//! that a ledger cannot roll back or fork what the client already accepted,
+//! and the ledger operator's checkpoint key, pinned on first use.
 //! See: `specs/did-didam.md` (resolution, consistency with stored checkpoints).
+//!
+//! Steps of a client's set-up ([`CheckpointStore::for_location`], then
+//! [`CheckpointStore::pin_operator`]):
+//! 1. one store per ledger location, in a folder of the client's data;
+//! 2. the key the ledger announces (its recorded operator, or a daemon's
+//!    checkpoint key) is written to the store on first use;
+//! 3. afterwards, a different announced key is refused: a ledger that
+//!    changes keys must be trusted again by hand.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -9,7 +18,7 @@ use std::sync::Mutex;
 use didam_ledger::note::{Checkpoint, NoteError, NoteVerifier};
 use sha2::Digest as _;
 
-use crate::error::Error;
+use crate::error::{Error, PinError};
 
 /// A folder of checkpoints, one file per ledger origin.
 ///
@@ -68,9 +77,45 @@ impl CheckpointStore {
         Ok(cp)
     }
 
+    /// The store of the ledger at `location` (a file path or URL) in a
+    /// folder of its own under `dir`.
+    pub fn for_location(dir: &Path, location: &str) -> Self {
+        let name: String =
+            location.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+        Self::new(dir.join(name))
+    }
+
     /// The folder.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The file holding the pinned operator key.
+    pub fn operator_pin(&self) -> PathBuf {
+        self.dir.join("operator.vkey")
+    }
+
+    /// Trusts `announced`, the note verifier key (`vkey`) the ledger says
+    /// signs its checkpoints (`None`: it has no operator yet), on first use:
+    /// pins it in this store, and afterwards refuses any other key.
+    pub fn pin_operator(&self, announced: Option<&str>) -> Result<NoteVerifier, PinError> {
+        let announced = announced.ok_or(PinError::NoOperator)?.trim();
+        let key = NoteVerifier::parse(announced).map_err(PinError::InvalidKey)?;
+        let path = self.operator_pin();
+        match std::fs::read_to_string(&path) {
+            Ok(pinned) if pinned.trim() == announced => Ok(key),
+            Ok(pinned) => Err(PinError::Changed {
+                pinned: pinned.trim().to_owned(),
+                announced: announced.to_owned(),
+                path,
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                didam_ledger::file::write_atomic(&path, announced.as_bytes())
+                    .map_err(|source| PinError::Write { path, source })?;
+                Ok(key)
+            }
+            Err(source) => Err(PinError::Read { path, source }),
+        }
     }
 
     fn file(&self, origin: &str) -> PathBuf {
@@ -98,5 +143,38 @@ impl CheckpointStore {
         let path = self.file(verifier.name());
         didam_ledger::file::write_atomic(&path, note.as_bytes())
             .map_err(|source| Error::Store { path, source })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use didam_credential::{KeyType, SecretKey};
+    use didam_ledger::note::NoteSigner;
+
+    fn vkey(origin: &str) -> String {
+        NoteSigner::new(origin, SecretKey::generate(KeyType::Ed25519)).unwrap().verifier().to_vkey()
+    }
+
+    #[test]
+    fn the_operator_key_is_pinned_on_first_use() {
+        let dir = std::env::temp_dir().join(format!("didam-pin-{}", std::process::id()));
+        let store = CheckpointStore::for_location(&dir, "http://127.0.0.1:8080");
+        assert_eq!(store.dir(), dir.join("http___127_0_0_1_8080"));
+        assert!(matches!(store.pin_operator(None), Err(PinError::NoOperator)));
+        assert!(matches!(store.pin_operator(Some("not a key")), Err(PinError::InvalidKey(_))));
+        assert!(!store.operator_pin().exists(), "nothing is pinned before a valid key");
+
+        let (first, second) = (vkey("example.test/a"), vkey("example.test/a"));
+        assert_eq!(store.pin_operator(Some(&first)).unwrap().to_vkey(), first);
+        assert_eq!(store.pin_operator(Some(&format!("{first}\n"))).unwrap().to_vkey(), first);
+        match store.pin_operator(Some(&second)) {
+            Err(PinError::Changed { pinned, announced, path }) => {
+                assert_eq!((pinned, announced, path), (first.clone(), second, store.operator_pin()));
+            }
+            other => panic!("a changed key is refused: {other:?}"),
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -90,6 +90,9 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// The ledger operator's checkpoint key could not be pinned, or changed.
+    #[error(transparent)]
+    Pin(#[from] PinError),
     /// Fetching a DID document or log over HTTPS failed (network, status).
     #[error("fetching {url} failed: {reason}")]
     Fetch {
@@ -115,19 +118,179 @@ impl Error {
             Self::InvalidDocument { .. } => "invalidDidDocument",
             Self::InvalidDidUrl(_) => "invalidDidUrl",
             Self::InvalidResource { .. } => "invalidResource",
+            Self::Pin(PinError::Changed { .. }) => "invalidLedgerProof",
             Self::Ledger(_)
             | Self::Store { .. }
             | Self::Build(_)
             | Self::TaskFailed(_)
             | Self::Fetch { .. }
             | Self::TooLarge { .. }
-            | Self::Timeout { .. } => "internalError",
+            | Self::Timeout { .. }
+            | Self::Pin(_) => "internalError",
         }
     }
+}
+
+/// Why a ledger operator's checkpoint key was not pinned
+/// ([`crate::CheckpointStore::pin_operator`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PinError {
+    /// The ledger has no operator yet: no key signs its checkpoints.
+    #[error("the ledger has no operator yet")]
+    NoOperator,
+    /// The announced key is not a note verifier key.
+    #[error("operator key: {0}")]
+    InvalidKey(#[source] didam_ledger::note::NoteError),
+    /// The ledger announces another key than the one pinned.
+    #[error(
+        "the ledger's operator key changed: pinned {pinned}, now {announced}; remove {} only if you trust the change",
+        path.display()
+    )]
+    Changed {
+        /// The key pinned before.
+        pinned: String,
+        /// The key the ledger announces now.
+        announced: String,
+        /// The pin file.
+        path: std::path::PathBuf,
+    },
+    /// The pin file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The pin file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The pin file could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The pin file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Why a DID resolver over HTTP did not answer with a resolution
+/// ([`crate::client::ResolutionClient`]).
+#[cfg(feature = "net")]
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The resolver's URL is not an `http://` or `https://` URL.
+    #[error("the resolver `{0}` is not an http:// or https:// URL")]
+    NotHttp(String),
+    /// The HTTP client could not be built.
+    #[error("cannot start an HTTP client: {0}")]
+    Setup(#[source] reqwest::Error),
+    /// The request or the answer's body failed (connection, timeout).
+    #[error("{url}: {}", chain(source))]
+    Unreachable {
+        /// The request's URL.
+        url: String,
+        /// Why.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The answer is larger than the client reads.
+    #[error("{url}: answer larger than {limit} bytes")]
+    TooLarge {
+        /// The request's URL.
+        url: String,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The answer is not JSON.
+    #[error("{url}: {status}, not JSON: {source}")]
+    NotJson {
+        /// The request's URL.
+        url: String,
+        /// The answer's status.
+        status: reqwest::StatusCode,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The resolver refused the request as invalid (400): the DID or the
+    /// options are wrong.
+    #[error("the resolver answered {status}: {title}: {detail}")]
+    BadRequest {
+        /// The answer's status.
+        status: reqwest::StatusCode,
+        /// The problem's title (or type).
+        title: String,
+        /// The problem's detail.
+        detail: String,
+    },
+    /// The resolver answered with another error status.
+    #[error("{url}: the resolver answered {status}: {title}: {detail}")]
+    Refused {
+        /// The request's URL.
+        url: String,
+        /// The answer's status.
+        status: reqwest::StatusCode,
+        /// The problem's title (or type).
+        title: String,
+        /// The problem's detail.
+        detail: String,
+    },
+}
+
+/// An error and its sources, `: `-separated.
+#[cfg(feature = "net")]
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text = format!("{text}: {s}");
+        source = s.source();
+    }
+    text
 }
 
 impl From<didam_credential::InvalidDid> for Error {
     fn from(e: didam_credential::InvalidDid) -> Self {
         Self::InvalidDid(e.0)
+    }
+}
+
+impl Error {
+    /// The engine's view of this failure, for verifiers resolving `did`: what
+    /// the ledger's proofs refuse (a forged or truncated log, a bad
+    /// checkpoint) stays an invalid ledger proof, what could not be reached
+    /// stays a lower-layer failure, and only a malformed document is an
+    /// invalid document. What this resolver cannot do for the DID (options,
+    /// features, refused hosts) is a lower-layer failure too: the verifier
+    /// could not check.
+    pub fn to_resolve_error(&self, did: &str) -> didam_credential::ResolveError {
+        use didam_credential::ResolveError as R;
+        let did = did.to_owned();
+        match self {
+            Self::InvalidDid(d) => R::InvalidDid(d.clone()),
+            Self::MethodNotSupported(m) => R::MethodNotSupported(m.clone()),
+            Self::NotFound(d) | Self::Ledger(LedgerError::NotFound(d)) => R::NotFound(d.clone()),
+            Self::InvalidDocument { did, reason } => {
+                R::InvalidDocument { did: did.clone(), reason: reason.clone() }
+            }
+            e @ (Self::Log { .. }
+            | Self::InvalidLedgerProof(_)
+            | Self::InvalidResource { .. }
+            | Self::Pin(PinError::Changed { .. })) => R::InvalidLedgerProof { did, reason: e.to_string() },
+            e @ (Self::Ledger(_)
+            | Self::InvalidOptions(_)
+            | Self::FeatureNotSupported(_)
+            | Self::InvalidDidUrl(_)
+            | Self::Store { .. }
+            | Self::Build(_)
+            | Self::TaskFailed(_)
+            | Self::Pin(_)
+            | Self::Fetch { .. }
+            | Self::TooLarge { .. }
+            | Self::Timeout { .. }) => R::Internal { did, reason: e.to_string() },
+        }
     }
 }

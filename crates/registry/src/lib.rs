@@ -10,9 +10,13 @@
 //!   front ends, and [`Resolver::dereference`] of resource DID URLs;
 //! - [`resource`]: resources of a DID on the ledger (status lists): publish
 //!   and dereference with the ledger's proofs;
-//! - with the `net` feature: `did:web`/`did:webvh` over HTTPS (module `web`).
-//!   A remote daemon's ledger is `didam_ledger::HttpLedger`, behind the same
-//!   [`didam_ledger::Ledger`] trait.
+//! - [`CheckpointStore`]: the checkpoints a client has seen of each ledger,
+//!   and the ledger operator's key pinned on first use
+//!   ([`CheckpointStore::pin_operator`]);
+//! - with the `net` feature: `did:web`/`did:webvh` over HTTPS (module `web`),
+//!   and a client of another resolver's DID Resolution HTTP binding (module
+//!   `client`). A remote daemon's ledger is `didam_ledger::HttpLedger`,
+//!   behind the same [`didam_ledger::Ledger`] trait.
 //!
 //! ```
 //! use didam_credential::{KeyType, SecretKey};
@@ -40,6 +44,8 @@
 
 pub mod any;
 mod checkpoints;
+#[cfg(feature = "net")]
+pub mod client;
 mod error;
 pub mod operations;
 mod resolve;
@@ -49,6 +55,8 @@ pub mod web;
 
 pub use any::Resolver;
 pub use checkpoints::CheckpointStore;
-pub use error::Error;
+#[cfg(feature = "net")]
+pub use error::ClientError;
+pub use error::{Error, PinError};
 pub use resolve::{ResolveOptions, Resolved, resolve};
 pub use resource::{Dereferenced, ResourceUrl};

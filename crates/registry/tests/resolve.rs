@@ -368,6 +368,42 @@ fn a_rogue_ledger_is_caught() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// What a verifier sees: a forged or truncated log, or a checkpoint by
+/// another key, is an invalid ledger proof, never an invalid DID document.
+#[test]
+fn a_rogue_ledger_reaches_verifiers_as_an_invalid_ledger_proof() {
+    use didam_credential::ResolveError;
+    use didam_credential::did::{DidResolver, MethodResolver as _};
+
+    let dir = temp_dir("rogue-verifier");
+    block_on(async {
+        let f = genuine_did().await;
+        let did = f.state.did.clone();
+
+        // An old entry's state altered after the fact.
+        let altered = RogueLedger::new(signer());
+        let mut entry = f.first.clone();
+        entry["state"]["alsoKnownAs"] = json!(["https://attacker.example"]);
+        altered.push(&entry);
+        // The latest entry withheld though the checkpoint covers it.
+        let truncated = RogueLedger::new(signer());
+        truncated.push(&f.first);
+        let hidden = truncated.push(&next(&f, 1, 2, 1).await);
+        *truncated.hidden.lock().unwrap() = Some(hidden as usize);
+
+        for (name, rogue) in [("altered", altered), ("truncated", truncated)] {
+            let key = rogue.signer.verifier();
+            let resolver =
+                didam_registry::Resolver::new().with_ledger(rogue, key, CheckpointStore::new(dir.join(name)));
+            let err = DidResolver::resolve(&resolver, &did).await.unwrap_err();
+            assert!(matches!(err, ResolveError::InvalidLedgerProof { .. }), "{name}: {err:?}");
+            let err = resolver.resolve_method(&format!("{did}#key-1")).await.unwrap_err();
+            assert!(matches!(err, ResolveError::InvalidLedgerProof { .. }), "{name}: {err:?}");
+        }
+    });
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn leaf_hashes_cover_exact_entry_bytes() {
     // The leaf is the JCS form of the entry: the same entry with keys reordered

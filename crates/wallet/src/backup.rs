@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::WalletError;
+use crate::error::BackupError;
 use crate::keys::{RootSecret, hex};
 use crate::store::PlainRecord;
 
@@ -62,25 +63,25 @@ fn identity(root: &RootSecret) -> Result<age::x25519::Identity, WalletError> {
     let bytes = root.derive("backup-x25519");
     let encoded = Zeroizing::new(
         bech32::encode("age-secret-key-", bytes.to_base32(), bech32::Variant::Bech32)
-            .map_err(|e| WalletError::Backup(e.to_string()))?
+            .expect("the age prefix and a 32-byte key encode as bech32")
             .to_uppercase(),
     );
-    encoded.parse().map_err(|e: &str| WalletError::Backup(e.to_owned()))
+    encoded.parse().map_err(|_: &str| WalletError::Backup(BackupError::MalformedField("backup identity")))
 }
 
 fn passphrase(p: &[u8]) -> Result<SecretString, WalletError> {
-    let s = std::str::from_utf8(p).map_err(|_| WalletError::Backup("the passphrase is not UTF-8".into()))?;
+    let s = std::str::from_utf8(p).map_err(|_| BackupError::PassphraseNotUtf8)?;
     Ok(SecretString::from(s.to_owned()))
 }
 
 /// Encrypts `contents`.
 pub fn seal(contents: &BackupContents, key: &BackupKey<'_>) -> Result<Vec<u8>, WalletError> {
-    let plain = Zeroizing::new(serde_json::to_vec(contents).map_err(|e| WalletError::Backup(e.to_string()))?);
+    let plain = Zeroizing::new(serde_json::to_vec(contents).map_err(WalletError::Encode)?);
     let out = match key {
         BackupKey::Root(root) => age::encrypt(&identity(root)?.to_public(), &plain),
         BackupKey::Passphrase(p) => age::encrypt(&age::scrypt::Recipient::new(passphrase(p)?), &plain),
     };
-    out.map_err(|e| WalletError::Backup(e.to_string()))
+    Ok(out.map_err(|e| BackupError::Encrypt(Box::new(e)))?)
 }
 
 /// Decrypts a backup.
@@ -95,12 +96,11 @@ pub fn open(bytes: &[u8], key: &BackupKey<'_>) -> Result<BackupContents, WalletE
                 age::decrypt(&id, bytes)
             }
         }
-        .map_err(|e| WalletError::Backup(format!("cannot decrypt: {e}")))?,
+        .map_err(BackupError::Decrypt)?,
     );
-    let contents: BackupContents = serde_json::from_slice(&plain)
-        .map_err(|e| WalletError::Backup(format!("malformed contents: {e}")))?;
+    let contents: BackupContents = serde_json::from_slice(&plain).map_err(BackupError::Malformed)?;
     if contents.format != FORMAT {
-        return Err(WalletError::Backup(format!("unknown backup format {:?}", contents.format)));
+        return Err(BackupError::Format(contents.format).into());
     }
     Ok(contents)
 }
@@ -133,7 +133,7 @@ pub fn write(path: &Path, contents: &BackupContents, key: &BackupKey<'_>) -> Res
         && reopened.wallet_id == contents.wallet_id
         && serde_json::to_value(&reopened.records).ok() == serde_json::to_value(&contents.records).ok();
     if !same {
-        return Err(WalletError::Backup(format!("{} did not read back as written", path.display())));
+        return Err(BackupError::ReadBack(path.display().to_string()).into());
     }
     Ok(())
 }

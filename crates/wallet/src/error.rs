@@ -1,5 +1,7 @@
 //! Wallet errors. No variant carries secret material: messages name what
-//! failed and what to do, never a key, a share or a passphrase.
+//! failed and what to do, never a key, a share or a passphrase. A failure of
+//! another layer keeps its cause as the error's `source()`: SQLite's error,
+//! the status-list codec's, the ledger's, age's.
 
 use thiserror::Error;
 
@@ -43,12 +45,57 @@ pub enum WalletError {
     /// The rotation root secret given does not belong to this wallet.
     #[error("the rotation secret does not match this wallet")]
     WrongRotationSecret,
-    /// The DID is not in a state that allows the operation.
-    #[error("{0}")]
-    DidState(String),
+    /// A root secret of the wrong length (from shares or a backup).
+    #[error("a root secret is 32 bytes, not {0}")]
+    RootLength(usize),
+    /// A DID was asked for with no key types.
+    #[error("a DID needs at least one key")]
+    NoKeyTypes,
+    /// The DID has no signing key of the type the suite needs.
+    #[error("{did} has no {} key", key_type.name())]
+    NoKeyOfType {
+        /// The DID.
+        did: String,
+        /// The key type the suite signs with.
+        key_type: didam_credential::KeyType,
+    },
+    /// The DID's create operation has not been confirmed by the ledger yet.
+    #[error("{0} is not on the ledger yet; run `didam did reconcile` when the ledger is reachable")]
+    DidPending(String),
+    /// The DID was deactivated: it can neither change nor sign again.
+    #[error("{0} is deactivated")]
+    DidDeactivated(String),
+    /// An operation of the DID is stored but not confirmed by the ledger:
+    /// reconcile it ([`crate::Wallet::reconcile`]) before the next one.
+    #[error("{0} has an operation waiting for the ledger; reconcile it first (`didam did reconcile`)")]
+    OperationPending(String),
+    /// A credential to issue with a status entry already has one.
+    #[error("the credential already has a credentialStatus")]
+    HasStatus,
+    /// A DID or a status list lives on a ledger, and none was given.
+    #[error("{0} is on a ledger; none was given")]
+    NoLedger(String),
+    /// An issuer that is not on a ledger needs a served folder for its
+    /// status lists.
+    #[error(
+        "{0} is not on a ledger: its status lists need a folder a daemon serves (--status-dir) and its URL (--status-url)"
+    )]
+    NoStatusDirectory(String),
+    /// The credential has no status entry of that purpose from this wallet.
+    #[error(
+        "{credential} has no {} status entry from this wallet; issue with --status{}",
+        .purpose.name(),
+        suspension_flag(*.purpose)
+    )]
+    NoStatusEntry {
+        /// The credential's id.
+        credential: String,
+        /// The purpose asked for.
+        purpose: didam_credential::status_list::StatusPurpose,
+    },
     /// A backup could not be written, read or checked.
     #[error("backup: {0}")]
-    Backup(String),
+    Backup(#[from] BackupError),
     /// The backup is older than the wallet's current state.
     #[error(
         "backup is at generation {backup}, older than the wallet's generation {wallet}; pass --force to restore it anyway"
@@ -68,9 +115,15 @@ pub enum WalletError {
     /// The ledger failed.
     #[error(transparent)]
     Ledger(#[from] didam_ledger::LedgerError),
+    /// The ledger operator's checkpoint key could not be made or read.
+    #[error("the ledger operator key: {0}")]
+    LedgerKey(#[source] didam_ledger::note::NoteError),
     /// The credential engine refused.
     #[error(transparent)]
     Credential(#[from] didam_credential::Error),
+    /// A status list could not be allocated from, changed or encoded.
+    #[error("status list: {0}")]
+    Status(#[from] didam_credential::StatusError),
     /// A key could not be built.
     #[error(transparent)]
     Key(#[from] didam_credential::KeyError),
@@ -80,12 +133,20 @@ pub enum WalletError {
     /// A string that is not a valid DID.
     #[error(transparent)]
     InvalidDid(#[from] didam_credential::InvalidDid),
-    /// Invalid input from the caller.
-    #[error("{0}")]
-    Invalid(String),
-    /// The storage engine failed.
+    /// The storage engine (SQLite) failed.
     #[error("wallet storage: {0}")]
-    Storage(String),
+    Storage(#[from] rusqlite::Error),
+    /// A record could not be encoded as JSON.
+    #[error("cannot encode a wallet record: {0}")]
+    Encode(#[source] serde_json::Error),
+    /// Sealing a record or wrapping the root failed.
+    #[error("cannot seal a wallet record")]
+    Seal,
+    /// A wallet operation stopped before it finished: it panicked (another
+    /// thread's, which poisons the store's lock) or the task running it was
+    /// cancelled. The store is as its last committed transaction left it.
+    #[error("a wallet operation stopped before it finished; reopen the wallet")]
+    Interrupted,
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -96,9 +157,45 @@ pub enum WalletError {
     },
 }
 
-impl From<rusqlite::Error> for WalletError {
-    fn from(e: rusqlite::Error) -> Self {
-        WalletError::Storage(e.to_string())
+/// Why a backup could not be written, read or used.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum BackupError {
+    /// age could not encrypt it (boxed: age's error is large).
+    #[error("cannot encrypt: {0}")]
+    Encrypt(#[source] Box<age::EncryptError>),
+    /// age could not decrypt it: another wallet's root, a wrong passphrase,
+    /// or not an age file.
+    #[error("cannot decrypt: {0}")]
+    Decrypt(#[source] age::DecryptError),
+    /// The backup passphrase must be UTF-8 (age's scrypt recipient).
+    #[error("the passphrase is not UTF-8")]
+    PassphraseNotUtf8,
+    /// It decrypts, but the contents are not a backup.
+    #[error("malformed contents: {0}")]
+    Malformed(#[source] serde_json::Error),
+    /// A backup of another format version.
+    #[error("unknown backup format {0:?}")]
+    Format(String),
+    /// A field of the contents is malformed.
+    #[error("malformed {0}")]
+    MalformedField(&'static str),
+    /// The file written does not read back as written.
+    #[error("{0} did not read back as written")]
+    ReadBack(String),
+    /// A root-encrypted backup restored as a passphrase one: it carries no root.
+    #[error("this backup carries no root")]
+    NoRoot,
+    /// The backup is of another wallet than the one it would restore.
+    #[error("the backup belongs to another wallet")]
+    OtherWallet,
+}
+
+/// The flag that asks for a suspension list, for [`WalletError::NoStatusEntry`].
+fn suspension_flag(purpose: didam_credential::status_list::StatusPurpose) -> &'static str {
+    match purpose {
+        didam_credential::status_list::StatusPurpose::Suspension => " --suspension",
+        _ => "",
     }
 }
 

@@ -46,9 +46,7 @@ impl RootSecret {
 
     /// A secret from its 32 bytes (as recovered from shares).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, WalletError> {
-        let arr: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| WalletError::Invalid(format!("a root secret is 32 bytes, not {}", bytes.len())))?;
+        let arr: [u8; 32] = bytes.try_into().map_err(|_| WalletError::RootLength(bytes.len()))?;
         Ok(Self(Zeroizing::new(arr)))
     }
 
@@ -84,7 +82,10 @@ impl RootSecret {
 }
 
 fn derive_key(root: &RootSecret, key_type: KeyType, label: &str) -> Result<SecretKey, WalletError> {
-    for attempt in 0..16u32 {
+    // Candidates out of range for the curve are skipped; sixteen in a row
+    // (practically never) is an error: the last candidate's.
+    let mut attempt = 0u32;
+    loop {
         let len = match key_type {
             KeyType::P384 => 48,
             KeyType::P521 => 66,
@@ -101,15 +102,28 @@ fn derive_key(root: &RootSecret, key_type: KeyType, label: &str) -> Result<Secre
                 *b &= 0x01;
             }
         }
-        if let Ok(key) = SecretKey::from_bytes(key_type, &bytes) {
-            return Ok(key);
+        match SecretKey::from_bytes(key_type, &bytes) {
+            Ok(key) => return Ok(key),
+            Err(e) if attempt == 15 => return Err(e.into()),
+            Err(_) => attempt += 1,
         }
     }
-    Err(WalletError::Invalid(format!("no valid {} key derives from {label}", key_type.name())))
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The bytes of lowercase or uppercase `hex`; `None` when it is not hex of
+/// whole bytes.
+pub(crate) fn unhex(hex: &str) -> Option<Zeroizing<Vec<u8>>> {
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    let bytes = (0..hex.len() / 2)
+        .map(|i| hex.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect::<Option<Vec<u8>>>()?;
+    Some(Zeroizing::new(bytes))
 }
 
 #[cfg(test)]

@@ -30,86 +30,22 @@
 //! (step 5 of [`Wallet::compromise`]) re-signs every list of the wallet on
 //! the ledger with its issuer's new key and spends the leaked resource key.
 
-use std::path::{Path, PathBuf};
-
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use didam_credential::status_list::{StatusListIssuer, StatusPurpose};
-use didam_credential::{KeyType, ProofOptions, SecretKey, Suite, proof};
+use didam_credential::{KeyType, SecretKey, Suite};
 use didam_ledger::Ledger;
 use didam_method::DidamDid;
-use didam_method::log::key_hash;
-use didam_registry::{ResourceUrl, resource};
-use serde::{Deserialize, Serialize};
+use didam_registry::resource;
+use serde::Serialize;
 use serde_json::Value;
-use zeroize::Zeroizing;
 
 use crate::WalletError;
-use crate::wallet::{ISSUED, IssuedRecord, Wallet, from_json, suite_key_type, to_json};
+use crate::wallet::{ISSUED, IssuedRecord, Wallet, content_id, from_json};
 
-/// The record kind of status lists.
-pub(crate) const STATUS_LIST: &str = "status-list";
+mod publish;
+mod record;
 
-/// The media type of a status list credential secured with Data Integrity.
-/// See: <https://www.w3.org/TR/vc-data-model-2.0/#vc-ld-media-type>
-pub const STATUS_LIST_MEDIA_TYPE: &str = "application/vc";
-
-/// Where a new list of a non-ledger issuer is published.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StatusDirectory {
-    /// The folder a daemon serves (`didam-resolver --status-dir`).
-    pub dir: PathBuf,
-    /// The URL the folder is served at (`https://issuer.example/status`).
-    pub base_url: String,
-}
-
-/// How a list is published.
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
-pub enum Publication {
-    /// A resource of the issuer's `did:didam` DID on a ledger.
-    #[serde(rename_all = "camelCase")]
-    Ledger {
-        /// The resource log key the resource's tip commits to (multibase secret).
-        committed: Zeroizing<String>,
-        /// The next key, written before an append whose reply is not known yet.
-        pending: Option<Zeroizing<String>>,
-    },
-    /// A file in a served folder.
-    #[serde(rename_all = "camelCase")]
-    Directory {
-        /// The folder.
-        dir: PathBuf,
-        /// The file name.
-        file: String,
-    },
-}
-
-impl std::fmt::Debug for Publication {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Ledger { .. } => f.write_str("Ledger { .. }"),
-            Self::Directory { dir, file } => {
-                f.debug_struct("Directory").field("dir", dir).field("file", file).finish()
-            }
-        }
-    }
-}
-
-/// One status list of an issuer, as the wallet keeps it (sealed).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct StatusListRecord {
-    /// The issuer DID (of this wallet).
-    pub issuer: String,
-    /// The suite the list is signed with.
-    pub suite: String,
-    /// URL, purpose, bits and allocations.
-    pub list: StatusListIssuer,
-    /// Where it is published.
-    pub publication: Publication,
-    /// When it was last published, if ever.
-    pub published: Option<DateTime<Utc>>,
-}
+pub use record::{Publication, STATUS_LIST_MEDIA_TYPE, StatusDirectory, StatusListRecord};
 
 /// What [`Wallet::set_status`] does to each entry of a credential.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,40 +111,7 @@ pub struct StatusChange {
     pub published: String,
 }
 
-fn suite_named(name: &str) -> Result<Suite, WalletError> {
-    [Suite::EddsaRdfc2022, Suite::EddsaJcs2022, Suite::EcdsaRdfc2019, Suite::EcdsaJcs2019]
-        .into_iter()
-        .find(|s| s.name() == name)
-        .ok_or_else(|| WalletError::Tampered(format!("status list signed with unknown suite `{name}`")))
-}
-
-fn secret(text: &str) -> Result<SecretKey, WalletError> {
-    SecretKey::from_multibase(text).map_err(|_| WalletError::Tampered("status list key".into()))
-}
-
-fn status_error(e: didam_credential::StatusError) -> WalletError {
-    WalletError::Invalid(e.to_string())
-}
-
 impl Wallet {
-    /// Every status list this wallet keeps, by URL.
-    pub fn status_lists(&self) -> Result<Vec<StatusListRecord>, WalletError> {
-        self.store().list(STATUS_LIST)?.iter().map(|(id, b)| from_json(STATUS_LIST, id, b)).collect()
-    }
-
-    fn status_list(&self, url: &str) -> Result<StatusListRecord, WalletError> {
-        let b = self
-            .store()
-            .get(STATUS_LIST, url)?
-            .ok_or_else(|| WalletError::NoSuchRecord { kind: "status list", id: url.to_owned() })?;
-        from_json(STATUS_LIST, url, &b)
-    }
-
-    fn put_status_list(&self, record: &StatusListRecord) -> Result<(), WalletError> {
-        self.store().update(|tx| tx.put(STATUS_LIST, record.list.url(), &to_json(record)?))?;
-        Ok(())
-    }
-
     /// Issues `credential` as `issuer` with a status entry for each of
     /// `purposes` (see the module doc). A `did:didam` issuer's lists go to
     /// `ledger`; others' to `directory`. Returns the signed credential.
@@ -222,7 +125,7 @@ impl Wallet {
         purposes: &[StatusPurpose],
     ) -> Result<Value, WalletError> {
         if credential.get("credentialStatus").is_some() {
-            return Err(WalletError::Invalid("the credential already has a credentialStatus".into()));
+            return Err(WalletError::HasStatus);
         }
         self.did(issuer)?;
         let mut entries = Vec::new();
@@ -232,9 +135,9 @@ impl Wallet {
                 Some(r) => (r, false),
                 None => (self.start_list(ledger, directory, issuer, suite, purpose).await?, true),
             };
-            let index = record.list.allocate().map_err(status_error)?;
+            let index = record.list.allocate()?;
             self.put_status_list(&record)?;
-            entries.push(record.list.entry(index).map_err(status_error)?);
+            entries.push(record.list.entry(index)?);
             if new {
                 fresh.push(record);
             }
@@ -274,9 +177,7 @@ impl Wallet {
         purpose: StatusPurpose,
     ) -> Result<StatusListRecord, WalletError> {
         let (url, publication) = if issuer.starts_with("did:didam:") {
-            let ledger = ledger.ok_or_else(|| {
-                WalletError::Invalid(format!("{issuer} publishes its status lists on its ledger; none given"))
-            })?;
+            let ledger = ledger.ok_or_else(|| WalletError::NoLedger(issuer.to_owned()))?;
             let parent = DidamDid::parse(issuer)?;
             let first = SecretKey::generate(KeyType::Ed25519);
             let committed = SecretKey::generate(KeyType::Ed25519);
@@ -285,16 +186,12 @@ impl Wallet {
                 resource::create(ledger, &parent, &name, &first, &committed.public_key(), Utc::now()).await?;
             (url.to_string(), Publication::Ledger { committed: committed.to_multibase(), pending: None })
         } else {
-            let directory = directory.ok_or_else(|| {
-                WalletError::Invalid(format!(
-                    "{issuer} is not on a ledger: its status lists need a folder a daemon serves (--status-dir) and its URL (--status-url)"
-                ))
-            })?;
+            let directory = directory.ok_or_else(|| WalletError::NoStatusDirectory(issuer.to_owned()))?;
             let file = format!("{purpose}-{}.json", crate::keys::hex(&rand_bytes()));
             let url = format!("{}/{file}", directory.base_url.trim_end_matches('/'));
             (url, Publication::Directory { dir: directory.dir.clone(), file })
         };
-        let list = StatusListIssuer::new(url, purpose).map_err(status_error)?;
+        let list = StatusListIssuer::new(url, purpose)?;
         let record = StatusListRecord {
             issuer: issuer.to_owned(),
             suite: suite.name().to_owned(),
@@ -366,8 +263,7 @@ impl Wallet {
                 StatusAction::Revoke => record.list.revoke(index),
                 StatusAction::Suspend => record.list.suspend(index),
                 StatusAction::Reinstate => record.list.reinstate(index),
-            }
-            .map_err(status_error)?;
+            }?;
             self.put_status_list(&record)?;
             let published = self.publish_status_list(ledger, &mut record).await?;
             changes.push(StatusChange {
@@ -375,17 +271,12 @@ impl Wallet {
                 list: url.to_owned(),
                 index,
                 purpose: purpose.name().to_owned(),
-                set: record.list.is_set(index).map_err(status_error)?,
+                set: record.list.is_set(index)?,
                 published,
             });
         }
         if changes.is_empty() {
-            return Err(WalletError::Invalid(format!(
-                "{} has no {} status entry from this wallet; issue with --status{}",
-                issued.id,
-                purpose.name(),
-                if purpose == StatusPurpose::Suspension { " --suspension" } else { "" }
-            )));
+            return Err(WalletError::NoStatusEntry { credential: issued.id, purpose });
         }
         Ok(changes)
     }
@@ -395,7 +286,7 @@ impl Wallet {
         let id = match serde_json::from_str::<Value>(credential) {
             Ok(Value::Object(doc)) => match doc.get("id").and_then(Value::as_str) {
                 Some(id) => id.to_owned(),
-                None => crate::wallet::content_id(&Value::Object(doc)),
+                None => content_id(&Value::Object(doc)),
             },
             _ => credential.to_owned(),
         };
@@ -405,81 +296,6 @@ impl Wallet {
             .ok_or_else(|| WalletError::NoSuchRecord { kind: "issued credential", id: id.clone() })?;
         from_json(ISSUED, &id, &b)
     }
-
-    /// Signs the list's current state and publishes it; returns where.
-    async fn publish_status_list<L: Ledger>(
-        &self,
-        ledger: Option<&L>,
-        record: &mut StatusListRecord,
-    ) -> Result<String, WalletError> {
-        let suite = suite_named(&record.suite)?;
-        let (did, key_id, key) = self.key_for(&record.issuer, suite_key_type(suite))?;
-        let now = Utc::now();
-        let unsigned = record.list.credential(&record.issuer, now, None);
-        let options = ProofOptions::assertion(suite, did.method_id(&key_id));
-        let signed = proof::add_proof(&unsigned, &key, &options).await?;
-        let published = match record.publication.clone() {
-            Publication::Ledger { committed, pending } => {
-                let ledger = ledger.ok_or_else(|| {
-                    WalletError::Invalid(format!(
-                        "{} is published on a ledger; none given",
-                        record.list.url()
-                    ))
-                })?;
-                self.publish_on_ledger(ledger, record, &signed, committed, pending).await?
-            }
-            Publication::Directory { dir, file } => {
-                let path = dir.join(&file);
-                write_list(&path, &signed)?;
-                path.display().to_string()
-            }
-        };
-        record.published = Some(now);
-        self.put_status_list(record)?;
-        // The resource key moved on: keep a backup that can extend it.
-        self.backup()?;
-        Ok(published)
-    }
-
-    async fn publish_on_ledger<L: Ledger>(
-        &self,
-        ledger: &L,
-        record: &mut StatusListRecord,
-        signed: &Value,
-        mut committed: Zeroizing<String>,
-        pending: Option<Zeroizing<String>>,
-    ) -> Result<String, WalletError> {
-        let url = ResourceUrl::parse(record.list.url())?;
-        let tip = ledger.tip(url.log().as_str()).await?;
-        // A publication whose reply was lost: the tip commits to the pending key.
-        if let Some(pending) = pending {
-            let hash = key_hash(&secret(&pending)?.public_key().to_multikey());
-            if tip.next_key_hashes().contains(&hash) {
-                committed = pending;
-            }
-        }
-        let next = SecretKey::generate(KeyType::Ed25519);
-        record.publication =
-            Publication::Ledger { committed: committed.clone(), pending: Some(next.to_multibase()) };
-        self.put_status_list(record)?;
-        // Entry times are whole seconds, strictly increasing, never ahead.
-        let earliest = tip.version_time + chrono::Duration::seconds(1);
-        if let Ok(wait) = (earliest - Utc::now()).to_std() {
-            std::thread::sleep(wait);
-        }
-        let receipt = resource::publish(
-            ledger,
-            &url,
-            signed,
-            STATUS_LIST_MEDIA_TYPE,
-            &secret(&committed)?,
-            &next.public_key(),
-            Utc::now(),
-        )
-        .await?;
-        record.publication = Publication::Ledger { committed: next.to_multibase(), pending: None };
-        Ok(receipt.version_id)
-    }
 }
 
 fn rand_bytes() -> [u8; 8] {
@@ -487,22 +303,6 @@ fn rand_bytes() -> [u8; 8] {
     let mut b = [0u8; 8];
     rand_core::OsRng.fill_bytes(&mut b);
     b
-}
-
-/// Writes a list file atomically; replaces only a status list credential
-/// with the same `id` (this list's earlier version), never another file.
-fn write_list(path: &Path, signed: &Value) -> Result<(), WalletError> {
-    if let Ok(existing) = std::fs::read(path) {
-        let id = serde_json::from_slice::<Value>(&existing).ok().and_then(|v| v.get("id").cloned());
-        if id.as_ref() != signed.get("id") {
-            return Err(WalletError::Exists(path.display().to_string()));
-        }
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(crate::error::io(dir))?;
-    }
-    let text = serde_json::to_string_pretty(signed).map_err(|e| WalletError::Storage(e.to_string()))?;
-    didam_ledger::file::write_atomic(path, text.as_bytes()).map_err(crate::error::io(path))
 }
 
 /// The status entries of `credential` for display: `(purpose, url, index)`.
@@ -518,22 +318,4 @@ pub fn status_entries(credential: &Value) -> Vec<(String, String, String)> {
             (s("statusPurpose"), s("statusListCredential"), s("statusListIndex"))
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    #[test]
-    fn publication_debug_hides_keys() {
-        use serde_json::json;
-        let p = Publication::Ledger { committed: Zeroizing::new("zsecret".into()), pending: None };
-        assert!(!format!("{p:?}").contains("zsecret"));
-        let json = json!({"kind": "directory", "dir": "/tmp", "file": "a.json"});
-        assert!(matches!(
-            serde_json::from_value::<Publication>(json).unwrap(),
-            Publication::Directory { .. }
-        ));
-    }
 }

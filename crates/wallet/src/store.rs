@@ -20,17 +20,18 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use chacha20poly1305::aead::{Aead as _, Payload};
-use chacha20poly1305::{KeyInit as _, XChaCha20Poly1305, XNonce};
-use hmac::{Hmac, Mac as _};
 use rand_core::{OsRng, RngCore as _};
 use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
-use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
 use crate::WalletError;
+use crate::error::BackupError;
 use crate::kdf::{self, KdfParams};
-use crate::keys::RootSecret;
+use crate::keys::{RootSecret, unhex};
+
+mod seal;
+
+use seal::{Keys, RootRow, unwrap_root, wrap_root};
 
 /// A record's id and plaintext.
 pub type Plain = (String, Zeroizing<Vec<u8>>);
@@ -55,136 +56,6 @@ CREATE TABLE IF NOT EXISTS records (
 ) WITHOUT ROWID;
 ";
 
-struct Keys {
-    wallet_id: [u8; 16],
-    record: Zeroizing<[u8; 32]>,
-    mac: Zeroizing<[u8; 32]>,
-}
-
-impl Keys {
-    fn new(wallet_id: [u8; 16], root: &RootSecret) -> Self {
-        Self { wallet_id, record: root.derive("record-key"), mac: root.derive("store-mac") }
-    }
-
-    fn ad(&self, kind: &str, id: &str, version: u64) -> Vec<u8> {
-        let mut ad = b"didam-wallet/v1/record".to_vec();
-        ad.extend_from_slice(&self.wallet_id);
-        lp(&mut ad, kind.as_bytes());
-        lp(&mut ad, id.as_bytes());
-        ad.extend_from_slice(&version.to_be_bytes());
-        ad
-    }
-
-    fn seal(&self, kind: &str, id: &str, version: u64, plain: &[u8]) -> Result<Vec<u8>, WalletError> {
-        let mut nonce = [0u8; 24];
-        OsRng.fill_bytes(&mut nonce);
-        let cipher = XChaCha20Poly1305::new(self.record.as_ref().into());
-        let ct = cipher
-            .encrypt(&XNonce::from(nonce), Payload { msg: plain, aad: &self.ad(kind, id, version) })
-            .map_err(|_| WalletError::Storage("sealing failed".into()))?;
-        Ok([&nonce[..], &ct].concat())
-    }
-
-    fn open(
-        &self,
-        kind: &str,
-        id: &str,
-        version: u64,
-        sealed: &[u8],
-    ) -> Result<Zeroizing<Vec<u8>>, WalletError> {
-        let tampered = || WalletError::Tampered(format!("record {kind}/{id} does not decrypt"));
-        if sealed.len() < 24 + 16 {
-            return Err(tampered());
-        }
-        let (nonce, ct) = sealed.split_at(24);
-        let nonce: [u8; 24] = nonce.try_into().map_err(|_| tampered())?;
-        let cipher = XChaCha20Poly1305::new(self.record.as_ref().into());
-        cipher
-            .decrypt(&XNonce::from(nonce), Payload { msg: ct, aad: &self.ad(kind, id, version) })
-            .map(Zeroizing::new)
-            .map_err(|_| tampered())
-    }
-
-    fn mac(
-        &self,
-        conn: &Connection,
-        generation: u64,
-        root_row: &RootRow<'_>,
-    ) -> Result<[u8; 32], WalletError> {
-        let mut mac = <Hmac<Sha256> as hmac::Mac>::new_from_slice(self.mac.as_ref())
-            .map_err(|_| WalletError::Storage("MAC key".into()))?;
-        mac.update(b"didam-wallet/v1/mac");
-        mac.update(&self.wallet_id);
-        mac.update(&generation.to_be_bytes());
-        let mut row = Vec::new();
-        lp(&mut row, root_row.kdf.as_bytes());
-        lp(&mut row, root_row.salt);
-        lp(&mut row, root_row.wrapped);
-        mac.update(&row);
-        let mut stmt =
-            conn.prepare_cached("SELECT kind, id, version, sealed FROM records ORDER BY kind, id")?;
-        let mut rows = stmt.query([])?;
-        let mut buf = Vec::new();
-        while let Some(row) = rows.next()? {
-            buf.clear();
-            let kind: String = row.get(0)?;
-            let id: String = row.get(1)?;
-            let version: i64 = row.get(2)?;
-            let sealed: Vec<u8> = row.get(3)?;
-            lp(&mut buf, kind.as_bytes());
-            lp(&mut buf, id.as_bytes());
-            buf.extend_from_slice(&version.to_be_bytes());
-            buf.extend_from_slice(&Sha256::digest(&sealed));
-            mac.update(&buf);
-        }
-        Ok(mac.finalize().into_bytes().into())
-    }
-}
-
-/// The wallet row's root wrapping, covered by the MAC so an older wrapping
-/// (an old passphrase) cannot be put back.
-struct RootRow<'a> {
-    kdf: &'a str,
-    salt: &'a [u8],
-    wrapped: &'a [u8],
-}
-
-impl Header {
-    fn root_row(&self) -> RootRow<'_> {
-        RootRow { kdf: &self.kdf, salt: &self.salt, wrapped: &self.wrapped_root }
-    }
-}
-
-fn lp(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
-    out.extend_from_slice(bytes);
-}
-
-fn root_ad(wallet_id: &[u8; 16], kdf: &str) -> Vec<u8> {
-    let mut ad = b"didam-wallet/v1/root".to_vec();
-    ad.extend_from_slice(wallet_id);
-    lp(&mut ad, kdf.as_bytes());
-    ad
-}
-
-fn wrap_root(
-    root: &RootSecret,
-    passphrase: &[u8],
-    params: &KdfParams,
-    wallet_id: &[u8; 16],
-) -> Result<(String, [u8; 16], Vec<u8>), WalletError> {
-    let mut salt = [0u8; 16];
-    OsRng.fill_bytes(&mut salt);
-    let kdf_text = serde_json::to_string(params).map_err(|e| WalletError::Storage(e.to_string()))?;
-    let kek = kdf::derive(passphrase, &salt, params)?;
-    let mut nonce = [0u8; 24];
-    OsRng.fill_bytes(&mut nonce);
-    let ct = XChaCha20Poly1305::new(kek.as_ref().into())
-        .encrypt(&XNonce::from(nonce), Payload { msg: root.as_bytes(), aad: &root_ad(wallet_id, &kdf_text) })
-        .map_err(|_| WalletError::Storage("wrapping failed".into()))?;
-    Ok((kdf_text, salt, [&nonce[..], &ct].concat()))
-}
-
 /// The wallet row as stored.
 struct Header {
     wallet_id: [u8; 16],
@@ -194,6 +65,12 @@ struct Header {
     wrapped_root: Vec<u8>,
     generation: u64,
     mac: Vec<u8>,
+}
+
+impl Header {
+    fn root_row(&self) -> RootRow<'_> {
+        RootRow { kdf: &self.kdf, salt: &self.salt, wrapped: &self.wrapped_root }
+    }
 }
 
 fn header(conn: &Connection) -> Result<Option<Header>, WalletError> {
@@ -370,11 +247,9 @@ impl Store {
         root: &RootSecret,
         wallet_id_hex: &str,
     ) -> Result<Store, WalletError> {
-        let id: Vec<u8> = (0..wallet_id_hex.len() / 2)
-            .map(|i| wallet_id_hex.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
-            .collect::<Option<_>>()
-            .ok_or_else(|| WalletError::Backup("malformed wallet id".into()))?;
-        let id: [u8; 16] = id.try_into().map_err(|_| WalletError::Backup("malformed wallet id".into()))?;
+        let id: [u8; 16] = unhex(wallet_id_hex)
+            .and_then(|id| id.as_slice().try_into().ok())
+            .ok_or(BackupError::MalformedField("wallet id"))?;
         Self::create_inner(path, passphrase, params, root, id)
     }
 
@@ -421,17 +296,7 @@ impl Store {
             .map_err(|_| WalletError::Tampered("the key-derivation parameters are malformed".into()))?;
         params.check()?;
         let kek = kek(&params, &h.salt)?;
-        if h.wrapped_root.len() < 24 {
-            return Err(WalletError::WrongPassphrase);
-        }
-        let (nonce, ct) = h.wrapped_root.split_at(24);
-        let nonce: [u8; 24] = nonce.try_into().map_err(|_| WalletError::WrongPassphrase)?;
-        let plain = Zeroizing::new(
-            XChaCha20Poly1305::new(kek.as_ref().into())
-                .decrypt(&XNonce::from(nonce), Payload { msg: ct, aad: &root_ad(&h.wallet_id, &h.kdf) })
-                .map_err(|_| WalletError::WrongPassphrase)?,
-        );
-        let root = RootSecret::from_bytes(&plain).map_err(|_| WalletError::WrongPassphrase)?;
+        let root = unwrap_root(&kek, &h.wallet_id, &h.kdf, &h.wrapped_root)?;
         let store =
             Store { keys: Keys::new(h.wallet_id, &root), conn: Mutex::new(conn), path: path.to_owned() };
         store.verify()?;
@@ -439,7 +304,7 @@ impl Store {
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>, WalletError> {
-        self.conn.lock().map_err(|_| WalletError::Storage("a wallet operation panicked".into()))
+        self.conn.lock().map_err(|_| WalletError::Interrupted)
     }
 
     /// Checks the store MAC and that every record decrypts.
@@ -608,9 +473,7 @@ impl Store {
         let generation = generation.max(h.generation) + 1;
         tx.execute("DELETE FROM records", [])?;
         for r in records {
-            let plain = Zeroizing::new(
-                serde_json::to_vec(&r.value).map_err(|e| WalletError::Storage(e.to_string()))?,
-            );
+            let plain = Zeroizing::new(serde_json::to_vec(&r.value).map_err(WalletError::Encode)?);
             let sealed = self.keys.seal(&r.kind, &r.id, generation, &plain)?;
             tx.execute(
                 "INSERT INTO records (kind, id, version, sealed) VALUES (?1, ?2, ?3, ?4)",

@@ -31,6 +31,11 @@ fn unhex(s: &str) -> Vec<u8> {
     (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap()).collect()
 }
 
+/// A runtime with a timer: an operation waits on one for its entry's second.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap()
+}
+
 fn ledger(dir: &Path) -> EmbeddedLedger {
     EmbeddedLedger::open(&dir.join("ledger.db"), "crash.test/ledger").unwrap()
 }
@@ -49,6 +54,7 @@ fn crash_child() {
     let rrs = RootSecret::from_bytes(&unhex(&lines.next().unwrap().unwrap())).unwrap();
     let wallet = Wallet::open_with_root(&dir.join("wallet"), &root).unwrap();
     let ledger = ledger(&dir);
+    let rt = runtime();
     let mut out = std::io::stdout().lock();
     writeln!(out, "ready").unwrap();
     out.flush().unwrap();
@@ -57,13 +63,8 @@ fn crash_child() {
         n = n.wrapping_add(1);
         match n % 3 {
             0 => {
-                let r = futures::executor::block_on(wallet.create_did(
-                    &ledger,
-                    "ledger.db",
-                    &rrs,
-                    &[KeyType::Ed25519],
-                ))
-                .unwrap();
+                let r =
+                    rt.block_on(wallet.create_did(&ledger, "ledger.db", &rrs, &[KeyType::Ed25519])).unwrap();
                 for k in &r.keys {
                     writeln!(out, "ack key {k}").unwrap();
                 }
@@ -74,7 +75,7 @@ fn crash_child() {
                     wallet.dids().unwrap().into_iter().filter(|d| d.status == DidStatus::Active).collect();
                 if let Some(d) = active.get(n as usize % active.len().max(1)) {
                     // Rotation is only legal once per second per DID; others wait.
-                    let r = futures::executor::block_on(wallet.rotate_did(&ledger, &rrs, &d.did)).unwrap();
+                    let r = rt.block_on(wallet.rotate_did(&ledger, &rrs, &d.did)).unwrap();
                     writeln!(out, "ack rotate {} {}", r.did, r.update_n).unwrap();
                 }
             }
@@ -100,6 +101,7 @@ fn killed_at_random_points_the_wallet_loses_nothing_acknowledged() {
     let root = wallet.root().clone();
     drop(wallet);
     let ledger = ledger(&dir);
+    let rt = runtime();
 
     let (mut keys, mut dids, mut credentials) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     let mut rotations: std::collections::BTreeMap<String, u32> = Default::default();
@@ -165,7 +167,7 @@ fn killed_at_random_points_the_wallet_loses_nothing_acknowledged() {
         let wallet = Wallet::open_with_root(&dir.join("wallet"), &root)
             .unwrap_or_else(|e| panic!("iteration {i}: the wallet does not open after a kill: {e}"));
         // Pending operations reconcile with the ledger.
-        let outcome = futures::executor::block_on(wallet.reconcile(&ledger)).unwrap();
+        let outcome = rt.block_on(wallet.reconcile(&ledger)).unwrap();
         assert!(wallet.pending().unwrap().is_empty(), "iteration {i}: {outcome:?}");
         let held_keys: BTreeSet<String> = wallet.keys().unwrap().into_iter().map(|k| k.id).collect();
         assert!(keys.is_subset(&held_keys), "iteration {i}: an acknowledged key is lost");
@@ -179,7 +181,7 @@ fn killed_at_random_points_the_wallet_loses_nothing_acknowledged() {
         // is the one the ledger's tip committed to.
         for d in &held {
             assert_eq!(d.status, DidStatus::Active, "iteration {i}");
-            let tip = futures::executor::block_on(ledger.tip(&d.did)).unwrap();
+            let tip = rt.block_on(ledger.tip(&d.did)).unwrap();
             let expected = rrs.update_key(d.slot, d.update_n).unwrap().public_key().to_multikey();
             assert_eq!(
                 tip.parameters["updateKeys"][0], expected,

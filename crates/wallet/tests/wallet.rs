@@ -121,8 +121,10 @@ fn credential(subject: &str) -> Value {
     })
 }
 
+/// Runs `f` on a runtime with a timer: a DID operation waits on one for its
+/// entry's second.
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    futures::executor::block_on(f)
+    tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(f)
 }
 
 #[test]

@@ -1,12 +1,15 @@
 //! `didam did …`
 
 use didam_credential::Did;
-use didam_registry::{ResolveOptions, Resolver};
+use didam_ledger::AnyLedger;
+use didam_registry::ResolveOptions;
+use didam_registry::client::ResolutionClient;
+use didam_registry::web::WebLimits;
 use didam_wallet::{DidRecord, Reconciled};
 use serde_json::{Value, json};
 
-use crate::cli::{CreateArgs, DidArg, Global, JsonArg, ResolveArgs, UpdateArgs};
-use crate::context::{self, AnyLedger};
+use crate::cli::{CreateArgs, DidArg, JsonArg, ResolveArgs, UpdateArgs};
+use crate::context::{self, Context};
 use crate::error::{CliError, exit};
 use crate::output;
 
@@ -32,12 +35,13 @@ fn report(record: &DidRecord, checkpointed: bool, json: bool, what: &str) {
     }
 }
 
-pub(crate) fn create(g: &Global, args: &CreateArgs) -> Result<u8, CliError> {
+pub(crate) fn create(cx: &Context, args: &CreateArgs) -> Result<u8, CliError> {
     if args.method == "key" {
-        let key_type = *context::key_types(&args.key_type)?
+        let key_type = *args
+            .key_type
             .first()
             .ok_or_else(|| CliError::Input("--key-type: a did:key needs one key type".into()))?;
-        let record = context::open_wallet(g)?.create_did_key(key_type)?;
+        let record = cx.open_wallet()?.create_did_key(key_type)?;
         if args.print.json {
             output::print_json(
                 &json!({ "did": record.did, "status": record.status, "keys": record.keys }),
@@ -54,16 +58,15 @@ pub(crate) fn create(g: &Global, args: &CreateArgs) -> Result<u8, CliError> {
             args.method
         )));
     }
-    let types = context::key_types(&args.key_type)?;
-    let wallet = context::open_wallet(g)?;
-    let rrs = context::rotation_secret(g)?;
-    let (ledger, location) = AnyLedger::open(g)?;
-    let (record, checkpointed) = context::block_on(async {
-        let record = wallet.create_did(&ledger, &location, &rrs, &types).await?;
-        let checkpointed = ledger.checkpoint_as(&wallet).await?;
+    let wallet = cx.open_wallet()?;
+    let rrs = cx.rotation_secret()?;
+    let (ledger, location) = (cx.ledger()?, cx.location()?);
+    let (record, checkpointed) = cx.block_on(async {
+        let record = wallet.create_did(&ledger, &location.to_string(), &rrs, &args.key_type).await?;
+        let checkpointed = context::checkpoint_as(&ledger, &wallet).await?;
         Ok::<_, CliError>((record, checkpointed))
-    })??;
-    let checkpointed = checkpointed && covered(g, &ledger, &record)?;
+    })?;
+    let checkpointed = checkpointed && covered(cx, &ledger, &record)?;
     report(&record, checkpointed, args.print.json, "created");
     Ok(exit::OK)
 }
@@ -91,14 +94,16 @@ fn services(specs: &[String]) -> Result<Option<Vec<Value>>, CliError> {
 /// embedded ledger's operator signs at once (this is then true); a daemon's
 /// sequencer signs within its interval: wait for it (up to 15 s), so that
 /// the DID resolves, with this version, anywhere once the command returns.
-fn covered(g: &Global, ledger: &AnyLedger, record: &DidRecord) -> Result<bool, CliError> {
-    let AnyLedger::Remote(_) = ledger else { return Ok(true) };
+fn covered(cx: &Context, ledger: &AnyLedger, record: &DidRecord) -> Result<bool, CliError> {
+    if ledger.embedded().is_some() {
+        return Ok(true);
+    }
     let Some(version) = record.version_id.as_deref() else { return Ok(false) };
-    let resolver = resolver(g, &record.did)?;
     let did = Did::parse(&record.did)?;
+    let resolver = cx.resolver(Some(&did))?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     let progress = output::Progress::start("waiting for the ledger's next checkpoint");
-    let covered = context::block_on(async {
+    let covered = cx.block_on(async {
         loop {
             if let Ok(r) = resolver.resolve(&did, &ResolveOptions::default()).await
                 && r.to_json()["didDocumentMetadata"]["versionId"] == version
@@ -112,48 +117,48 @@ fn covered(g: &Global, ledger: &AnyLedger, record: &DidRecord) -> Result<bool, C
         }
     });
     progress.finish();
-    covered
+    Ok(covered)
 }
 
-pub(crate) fn update(g: &Global, args: &UpdateArgs) -> Result<u8, CliError> {
-    let types = if args.new_keys.is_empty() { None } else { Some(context::key_types(&args.new_keys)?) };
+pub(crate) fn update(cx: &Context, args: &UpdateArgs) -> Result<u8, CliError> {
+    let types = (!args.new_keys.is_empty()).then_some(args.new_keys.as_slice());
     let services = services(&args.service)?;
     if types.is_none() && services.is_none() {
         return Err(CliError::Input("nothing to update: give --new-keys and/or --service".into()));
     }
-    let wallet = context::open_wallet(g)?;
-    let rrs = context::rotation_secret(g)?;
-    let (ledger, _) = AnyLedger::open(g)?;
-    let (record, checkpointed) = context::block_on(async {
-        let record = wallet.update_did(&ledger, &rrs, &args.did, types.as_deref(), services).await?;
-        let checkpointed = ledger.checkpoint_as(&wallet).await?;
+    let wallet = cx.open_wallet()?;
+    let rrs = cx.rotation_secret()?;
+    let ledger = cx.ledger()?;
+    let (record, checkpointed) = cx.block_on(async {
+        let record = wallet.update_did(&ledger, &rrs, args.did.as_str(), types, services).await?;
+        let checkpointed = context::checkpoint_as(&ledger, &wallet).await?;
         Ok::<_, CliError>((record, checkpointed))
-    })??;
-    let checkpointed = checkpointed && covered(g, &ledger, &record)?;
+    })?;
+    let checkpointed = checkpointed && covered(cx, &ledger, &record)?;
     report(&record, checkpointed, args.print.json, "updated");
     Ok(exit::OK)
 }
 
-pub(crate) fn rotate(g: &Global, args: &DidArg, deactivate: bool) -> Result<u8, CliError> {
-    let wallet = context::open_wallet(g)?;
-    let rrs = context::rotation_secret(g)?;
-    let (ledger, _) = AnyLedger::open(g)?;
-    let (record, checkpointed) = context::block_on(async {
+pub(crate) fn rotate(cx: &Context, args: &DidArg, deactivate: bool) -> Result<u8, CliError> {
+    let wallet = cx.open_wallet()?;
+    let rrs = cx.rotation_secret()?;
+    let ledger = cx.ledger()?;
+    let (record, checkpointed) = cx.block_on(async {
         let record = if deactivate {
-            wallet.deactivate_did(&ledger, &rrs, &args.did).await?
+            wallet.deactivate_did(&ledger, &rrs, args.did.as_str()).await?
         } else {
-            wallet.rotate_did(&ledger, &rrs, &args.did).await?
+            wallet.rotate_did(&ledger, &rrs, args.did.as_str()).await?
         };
-        let checkpointed = ledger.checkpoint_as(&wallet).await?;
+        let checkpointed = context::checkpoint_as(&ledger, &wallet).await?;
         Ok::<_, CliError>((record, checkpointed))
-    })??;
-    let checkpointed = checkpointed && (deactivate || covered(g, &ledger, &record)?);
+    })?;
+    let checkpointed = checkpointed && (deactivate || covered(cx, &ledger, &record)?);
     report(&record, checkpointed, args.print.json, if deactivate { "deactivated" } else { "rotated" });
     Ok(exit::OK)
 }
 
-pub(crate) fn list(g: &Global, args: &JsonArg) -> Result<u8, CliError> {
-    let wallet = context::open_wallet(g)?;
+pub(crate) fn list(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
+    let wallet = cx.open_wallet()?;
     let dids = wallet.dids()?;
     if args.json {
         output::print_json(&serde_json::to_value(&dids).unwrap_or_default(), false);
@@ -173,14 +178,14 @@ pub(crate) fn list(g: &Global, args: &JsonArg) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn reconcile(g: &Global, args: &JsonArg) -> Result<u8, CliError> {
-    let wallet = context::open_wallet(g)?;
-    let (ledger, _) = AnyLedger::open(g)?;
-    let outcomes = context::block_on(async {
+pub(crate) fn reconcile(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
+    let wallet = cx.open_wallet()?;
+    let ledger = cx.ledger()?;
+    let outcomes = cx.block_on(async {
         let outcomes = wallet.reconcile(&ledger).await?;
-        ledger.checkpoint_as(&wallet).await?;
+        context::checkpoint_as(&ledger, &wallet).await?;
         Ok::<_, CliError>(outcomes)
-    })??;
+    })?;
     let lines: Vec<Value> = outcomes
         .iter()
         .map(|o| match o {
@@ -211,83 +216,18 @@ pub(crate) fn reconcile(g: &Global, args: &JsonArg) -> Result<u8, CliError> {
     Ok(if pending { exit::COULD_NOT_CHECK } else { exit::OK })
 }
 
-/// A resolver for every method; did:didam through the configured ledger
-/// with its operator key pinned, did:web and did:webvh fetched directly.
-pub(crate) fn resolver(g: &Global, did: &str) -> Result<Resolver<AnyLedger>, CliError> {
-    let web = didam_registry::web::WebFetcher::new(&didam_registry::web::WebLimits::default())?;
-    let resolver = Resolver::new().with_web(web);
-    if !did.starts_with("did:didam:") {
-        return Ok(resolver);
-    }
-    let (ledger, location) = AnyLedger::open(g)?;
-    let store = context::checkpoint_store(&location)?;
-    let key = context::block_on(ledger.verifier(store.dir()))??;
-    Ok(resolver.with_ledger(ledger, key, store))
-}
-
-pub(crate) fn resolve(g: &Global, args: &ResolveArgs) -> Result<u8, CliError> {
-    let did = Did::parse(&args.did)?;
-    if let Some(url) = &g.resolver
+pub(crate) fn resolve(cx: &Context, args: &ResolveArgs) -> Result<u8, CliError> {
+    let did = &args.did;
+    if let Some(url) = &cx.global.resolver
         && matches!(did.method(), "web" | "webvh")
     {
-        let result = context::block_on(remote_resolve(url, did.as_str()))??;
+        let client = ResolutionClient::new(url, &WebLimits::default())?;
+        let result = cx.block_on(client.resolve(did))?;
         output::print_json(&result, args.json);
         return Ok(exit::OK);
     }
-    let resolver = resolver(g, &args.did)?;
-    let resolution = context::block_on(resolver.resolve(&did, &ResolveOptions::default()))??;
+    let resolver = cx.resolver(Some(did))?;
+    let resolution = cx.block_on(resolver.resolve(did, &ResolveOptions::default()))?;
     output::print_json(&resolution.to_json(), args.json);
     Ok(exit::OK)
-}
-
-/// Asks a didam-resolver daemon (the W3C DID Resolution HTTP binding) for
-/// the resolution result of `did`.
-async fn remote_resolve(base: &str, did: &str) -> Result<Value, CliError> {
-    let limits = didam_registry::web::WebLimits::default();
-    let client = reqwest::Client::builder()
-        .connect_timeout(limits.connect_timeout)
-        .timeout(limits.timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| CliError::Input(format!("cannot start an HTTP client: {e}")))?;
-    let url = format!("{}/1.0/identifiers/{did}", base.trim_end_matches('/'));
-    let unreachable = |e: reqwest::Error| {
-        let mut detail = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            detail = format!("{detail}: {s}");
-            source = s.source();
-        }
-        CliError::Remote { url: url.clone(), detail }
-    };
-    let mut response = client
-        .get(&url)
-        .header(reqwest::header::ACCEPT, "application/did-resolution")
-        .send()
-        .await
-        .map_err(unreachable)?;
-    let status = response.status();
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
-        body.extend_from_slice(&chunk);
-        if body.len() > limits.max_bytes {
-            return Err(CliError::Remote {
-                url,
-                detail: format!("answer larger than {} bytes", limits.max_bytes),
-            });
-        }
-    }
-    let value: Value = serde_json::from_slice(&body)
-        .map_err(|e| CliError::Remote { url: url.clone(), detail: format!("{status}, not JSON: {e}") })?;
-    if status.is_success() {
-        return Ok(value);
-    }
-    let title = value["title"].as_str().or(value["type"].as_str()).unwrap_or("error");
-    let detail = value["detail"].as_str().unwrap_or_default();
-    let message = format!("the resolver answered {status}: {title}: {detail}");
-    Err(if status == reqwest::StatusCode::BAD_REQUEST {
-        CliError::Input(message)
-    } else {
-        CliError::Remote { url, detail: message }
-    })
 }

@@ -1,25 +1,33 @@
 //! `didam ledger …`
 
+use didam_ledger::{AnyLedger, Ledger as _};
 use serde_json::json;
 
-use crate::cli::{Global, JsonArg};
-use crate::context::{self, AnyLedger};
+use crate::cli::JsonArg;
+use crate::context::{self, Context};
 use crate::error::{CliError, exit};
 use crate::output::{self, Progress};
 
-pub(crate) fn checkpoint(g: &Global, args: &JsonArg) -> Result<u8, CliError> {
-    let (ledger, _) = AnyLedger::open(g)?;
-    let embedded = ledger.embedded()?;
-    let wallet = context::open_wallet(g)?;
-    let signed = context::block_on(async {
-        if !ledger.checkpoint_as(&wallet).await? {
+/// The embedded ledger file, which these commands work on.
+fn embedded(cx: &Context) -> Result<AnyLedger, CliError> {
+    let ledger = cx.ledger()?;
+    if ledger.embedded().is_none() {
+        return Err(CliError::Input("this command works on an embedded ledger file".into()));
+    }
+    Ok(ledger)
+}
+
+pub(crate) fn checkpoint(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
+    let ledger = embedded(cx)?;
+    let wallet = cx.open_wallet()?;
+    let signed = cx.block_on(async {
+        if !context::checkpoint_as(&ledger, &wallet).await? {
             return Err(CliError::Input(
                 "this wallet is not the ledger's operator: only the operator signs its checkpoints".into(),
             ));
         }
-        use didam_ledger::Ledger as _;
-        Ok(embedded.latest_checkpoint().await?)
-    })??;
+        Ok(ledger.latest_checkpoint().await?)
+    })?;
     let Some(signed) = signed else { return Err(CliError::Input("no checkpoint was signed".into())) };
     if args.json {
         output::print_json(&json!({ "size": signed.size, "note": signed.note }), false);
@@ -29,11 +37,10 @@ pub(crate) fn checkpoint(g: &Global, args: &JsonArg) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn verify(g: &Global, args: &JsonArg) -> Result<u8, CliError> {
-    let (ledger, _) = AnyLedger::open(g)?;
-    let embedded = ledger.embedded()?;
+pub(crate) fn verify(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
+    let ledger = embedded(cx)?;
     let progress = Progress::start("recomputing the tree and replaying every DID log");
-    let outcome = context::block_on(embedded.verify_all())?;
+    let outcome = cx.block_on(ledger.verify_all());
     progress.finish();
     let (leaves, dids) = match outcome {
         Ok(counts) => counts,

@@ -18,8 +18,8 @@ pub(crate) fn show(g: &Global, args: &JsonArg) -> Result<u8, CliError> {
     let data_str = |rel: &str| data.as_ref().map(|d| d.join(rel).display().to_string());
     let rows: [(&str, Option<String>, &Source, Option<String>); 4] = [
         ("wallet", g.wallet.as_ref().map(|w| w.display().to_string()), &p.wallet, data_str("wallet")),
-        ("ledger", g.ledger.clone(), &p.ledger, data_str("ledger.db")),
-        ("resolver", g.resolver.clone(), &p.resolver, None),
+        ("ledger", g.ledger.as_ref().map(ToString::to_string), &p.ledger, data_str("ledger.db")),
+        ("resolver", g.resolver.as_ref().map(ToString::to_string), &p.resolver, None),
         (
             "passphrase_file",
             g.passphrase_file.as_ref().map(|f| f.display().to_string()),

@@ -33,6 +33,7 @@ use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
 use crate::cli::TourArgs;
+use crate::context::Context;
 use crate::error::{CliError, exit};
 use crate::output;
 
@@ -119,9 +120,9 @@ impl VerifierSide {
     }
 }
 
-pub(crate) fn run(args: &TourArgs) -> Result<u8, CliError> {
+pub(crate) fn run(cx: &Context, args: &TourArgs) -> Result<u8, CliError> {
     let work = Workdir::new(args.out.as_deref(), args.force)?;
-    futures::executor::block_on(tour(&work, args))
+    cx.block_on(tour(&work, args))
 }
 
 async fn tour(work: &Workdir, args: &TourArgs) -> Result<u8, CliError> {

@@ -4,15 +4,15 @@ use std::io::Read as _;
 
 use std::sync::Arc;
 
-use didam_credential::Suite;
+use didam_credential::DidUrl;
 use didam_credential::status_list::StatusPurpose;
 use didam_verifier::status::SharedResolver;
 use didam_verifier::{Input, NetworkOptions, Verifier};
 use didam_wallet::status::{StatusAction, StatusDirectory};
 use serde_json::{Value, json};
 
-use crate::cli::{FileArg, Global, IdArg, IssueArgs, JsonArg, PresentArgs, StatusArgs, VerifyArgs};
-use crate::context::{self, AnyLedger};
+use crate::cli::{FileArg, IdArg, IssueArgs, JsonArg, PresentArgs, StatusArgs, VerifyArgs};
+use crate::context::{self, Context};
 use crate::error::{CliError, exit};
 use crate::output;
 
@@ -28,18 +28,11 @@ pub(crate) fn read_input(path: &std::path::Path) -> Result<String, CliError> {
     }
 }
 
-/// The DIDs a document's proofs name, for the resolver to set up.
-fn mentions_didam(text: &str) -> bool {
-    text.contains("did:didam:")
-}
-
-pub(crate) fn verify(g: &Global, args: &VerifyArgs) -> Result<u8, CliError> {
+pub(crate) fn verify(cx: &Context, args: &VerifyArgs) -> Result<u8, CliError> {
     let text = read_input(&args.file)?;
     let input = Input::parse(&text).map_err(CliError::from_engine)?;
-    let resolver = Arc::new(crate::commands::did::resolver(
-        g,
-        if mentions_didam(&text) { "did:didam:" } else { "did:key:" },
-    )?);
+    // The ledger is opened (and its key pinned) at the first did:didam DID.
+    let resolver = Arc::new(cx.resolver(None)?);
     // Status lists by DID URL from the ledger (proofs checked), else over
     // HTTPS (or HTTP to this machine, for a local daemon), each fetched once
     // per run.
@@ -54,31 +47,20 @@ pub(crate) fn verify(g: &Global, args: &VerifyArgs) -> Result<u8, CliError> {
     if let Some(skew) = args.clock_skew {
         verifier = verifier.with_clock_skew(skew);
     }
-    let report = context::block_on(async {
-        match (&args.challenge, &args.domain) {
-            (None, None) => verifier.verify(&input).await,
-            (c, d) => verifier.verify_presentation(text.trim(), c.as_deref(), d.as_deref()).await,
-        }
-    })?
-    .map_err(CliError::from_engine)?;
+    let report = cx
+        .block_on(async {
+            match (&args.challenge, &args.domain) {
+                (None, None) => verifier.verify(&input).await,
+                (c, d) => verifier.verify_presentation(text.trim(), c.as_deref(), d.as_deref()).await,
+            }
+        })
+        .map_err(CliError::from_engine)?;
     if args.json {
         output::print_json(&serde_json::to_value(&report).unwrap_or_default(), false);
     } else {
         output::print(report.to_string().trim_end());
     }
     Ok(if report.is_valid() { exit::OK } else { exit::INVALID })
-}
-
-pub(crate) fn suite(name: &str) -> Result<Suite, CliError> {
-    match name {
-        "eddsa-rdfc-2022" => Ok(Suite::EddsaRdfc2022),
-        "eddsa-jcs-2022" => Ok(Suite::EddsaJcs2022),
-        "ecdsa-rdfc-2019" => Ok(Suite::EcdsaRdfc2019),
-        "ecdsa-jcs-2019" => Ok(Suite::EcdsaJcs2019),
-        other => Err(CliError::Input(format!(
-            "unknown suite `{other}` (eddsa-rdfc-2022, eddsa-jcs-2022, ecdsa-rdfc-2019, ecdsa-jcs-2019)"
-        ))),
-    }
 }
 
 fn parse_json(path: &std::path::Path) -> Result<Value, CliError> {
@@ -98,14 +80,14 @@ fn emit(value: &Value, out: Option<&std::path::Path>, force: bool) -> Result<(),
     }
 }
 
-pub(crate) fn issue(g: &Global, args: &IssueArgs) -> Result<u8, CliError> {
-    let suite = suite(&args.suite)?;
+pub(crate) fn issue(cx: &Context, args: &IssueArgs) -> Result<u8, CliError> {
+    let (issuer, suite) = (args.issuer.as_str(), args.suite);
     let credential = parse_json(&args.file)?;
     if let Some(out) = args.out.as_deref().filter(|p| p.exists() && !args.force) {
         // Refuse before an index is allocated or a list published.
         return Err(CliError::Exists { path: out.to_owned() });
     }
-    let wallet = context::open_wallet(g)?;
+    let wallet = cx.open_wallet()?;
     let signed = if args.status {
         let mut purposes = vec![StatusPurpose::Revocation];
         if args.suspension {
@@ -115,44 +97,38 @@ pub(crate) fn issue(g: &Global, args: &IssueArgs) -> Result<u8, CliError> {
             (Some(dir), Some(url)) => Some(StatusDirectory { dir: dir.clone(), base_url: url.clone() }),
             _ => None,
         };
-        let ledger = if args.issuer.starts_with("did:didam:") { Some(AnyLedger::open(g)?.0) } else { None };
-        context::block_on(async {
+        let ledger = if args.issuer.method() == "didam" { Some(cx.ledger()?) } else { None };
+        cx.block_on(async {
             let signed = wallet
-                .issue_with_status(
-                    ledger.as_ref(),
-                    directory.as_ref(),
-                    &credential,
-                    &args.issuer,
-                    suite,
-                    &purposes,
-                )
+                .issue_with_status(ledger.as_ref(), directory.as_ref(), &credential, issuer, suite, &purposes)
                 .await?;
             if let Some(ledger) = &ledger {
-                ledger.checkpoint_as(&wallet).await?;
+                context::checkpoint_as(ledger, &wallet).await?;
             }
             Ok::<_, CliError>(signed)
-        })??
+        })?
     } else {
-        context::block_on(wallet.issue(&credential, &args.issuer, suite))??
+        cx.block_on(wallet.issue(&credential, issuer, suite))?
     };
     emit(&signed, args.out.as_deref(), args.force)?;
     Ok(exit::OK)
 }
 
 /// `didam vc revoke|suspend|reinstate`.
-pub(crate) fn set_status(g: &Global, args: &StatusArgs, action: StatusAction) -> Result<u8, CliError> {
+pub(crate) fn set_status(cx: &Context, args: &StatusArgs, action: StatusAction) -> Result<u8, CliError> {
     let path = std::path::Path::new(&args.credential);
     let credential = if path.is_file() { read_input(path)? } else { args.credential.clone() };
-    let wallet = context::open_wallet(g)?;
-    let on_ledger = wallet.status_lists()?.iter().any(|l| l.list.url().starts_with("did:"));
-    let ledger = if on_ledger { Some(AnyLedger::open(g)?.0) } else { None };
-    let changes = context::block_on(async {
+    let wallet = cx.open_wallet()?;
+    // Lists published as resources of a DID live on the ledger.
+    let on_ledger = wallet.status_lists()?.iter().any(|l| l.list.url().parse::<DidUrl>().is_ok());
+    let ledger = if on_ledger { Some(cx.ledger()?) } else { None };
+    let changes = cx.block_on(async {
         let changes = wallet.set_status(ledger.as_ref(), &credential, action).await?;
         if let Some(ledger) = &ledger {
-            ledger.checkpoint_as(&wallet).await?;
+            context::checkpoint_as(ledger, &wallet).await?;
         }
         Ok::<_, CliError>(changes)
-    })??;
+    })?;
     if args.print.json {
         output::print_json(&serde_json::to_value(&changes).unwrap_or_default(), false);
     } else {
@@ -172,16 +148,16 @@ pub(crate) fn set_status(g: &Global, args: &StatusArgs, action: StatusAction) ->
     Ok(exit::OK)
 }
 
-pub(crate) fn store(g: &Global, args: &FileArg) -> Result<u8, CliError> {
+pub(crate) fn store(cx: &Context, args: &FileArg) -> Result<u8, CliError> {
     let credential = parse_json(&args.file)?;
-    let wallet = context::open_wallet(g)?;
+    let wallet = cx.open_wallet()?;
     let id = wallet.store_credential(&credential)?;
     output::print(&format!("stored {id}"));
     Ok(exit::OK)
 }
 
-pub(crate) fn list(g: &Global, args: &JsonArg) -> Result<u8, CliError> {
-    let wallet = context::open_wallet(g)?;
+pub(crate) fn list(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
+    let wallet = cx.open_wallet()?;
     let rows: Vec<Value> = wallet
         .credentials()?
         .into_iter()
@@ -201,30 +177,29 @@ pub(crate) fn list(g: &Global, args: &JsonArg) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn show(g: &Global, args: &IdArg) -> Result<u8, CliError> {
-    let wallet = context::open_wallet(g)?;
+pub(crate) fn show(cx: &Context, args: &IdArg) -> Result<u8, CliError> {
+    let wallet = cx.open_wallet()?;
     output::print_json(&wallet.credential(&args.id)?, false);
     Ok(exit::OK)
 }
 
-pub(crate) fn delete(g: &Global, args: &IdArg) -> Result<u8, CliError> {
-    let wallet = context::open_wallet(g)?;
+pub(crate) fn delete(cx: &Context, args: &IdArg) -> Result<u8, CliError> {
+    let wallet = cx.open_wallet()?;
     wallet.delete_credential(&args.id)?;
     output::print(&format!("deleted {}", args.id));
     Ok(exit::OK)
 }
 
-pub(crate) fn present(g: &Global, args: &PresentArgs) -> Result<u8, CliError> {
-    let suite = suite(&args.suite)?;
+pub(crate) fn present(cx: &Context, args: &PresentArgs) -> Result<u8, CliError> {
     let credentials = args.files.iter().map(|f| parse_json(f)).collect::<Result<Vec<_>, _>>()?;
-    let wallet = context::open_wallet(g)?;
-    let vp = context::block_on(wallet.present(
-        &args.holder,
+    let wallet = cx.open_wallet()?;
+    let vp = cx.block_on(wallet.present(
+        args.holder.as_str(),
         &credentials,
         args.challenge.as_deref(),
         args.domain.as_deref(),
-        suite,
-    ))??;
+        args.suite,
+    ))?;
     emit(&vp, args.out.as_deref(), args.force)?;
     Ok(exit::OK)
 }

@@ -6,10 +6,8 @@ use didam_wallet::slip39::{self, GroupSpec, Share};
 use didam_wallet::{InitOptions, RootSecret, Wallet};
 use serde_json::json;
 
-use crate::cli::{
-    BackupArgs, CompromiseArgs, Global, InitArgs, JsonArg, PasswdArgs, RecoverArgs, SharesVerifyArgs,
-};
-use crate::context::{self, AnyLedger};
+use crate::cli::{BackupArgs, CompromiseArgs, InitArgs, JsonArg, PasswdArgs, RecoverArgs, SharesVerifyArgs};
+use crate::context::{self, Context};
 use crate::error::{CliError, exit};
 use crate::output::{self, Progress};
 
@@ -63,9 +61,9 @@ fn check_share_params(threshold: u8, count: u8) -> Result<(), CliError> {
     Ok(())
 }
 
-pub(crate) fn init(g: &Global, args: &InitArgs) -> Result<u8, CliError> {
+pub(crate) fn init(cx: &Context, args: &InitArgs) -> Result<u8, CliError> {
     check_share_params(args.shares.threshold, args.shares.count)?;
-    let dir = context::wallet_dir(g)?;
+    let dir = cx.wallet_dir()?;
     if didam_wallet::db_path(&dir).exists() {
         return Err(CliError::Wallet(didam_wallet::WalletError::Exists(dir.display().to_string())));
     }
@@ -73,7 +71,7 @@ pub(crate) fn init(g: &Global, args: &InitArgs) -> Result<u8, CliError> {
         .map_err(|source| CliError::Write { path: args.shares.shares_out.clone(), source })?;
     check_shares_free(&args.shares, &["wallet", "rotation"])?;
     let pass = context::secret(
-        args.new_passphrase_file.as_deref().or(g.passphrase_file.as_deref()),
+        args.new_passphrase_file.as_deref().or(cx.global.passphrase_file.as_deref()),
         "new wallet passphrase: ",
         true,
     )?;
@@ -125,8 +123,8 @@ pub(crate) fn init(g: &Global, args: &InitArgs) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn check(g: &Global, args: &JsonArg) -> Result<u8, CliError> {
-    let wallet = context::open_wallet(g)?;
+pub(crate) fn check(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
+    let wallet = cx.open_wallet()?;
     wallet.store().verify()?;
     for k in wallet.keys()?.iter().filter(|k| !k.compromised) {
         wallet.signing_key(&k.id)?;
@@ -147,8 +145,8 @@ pub(crate) fn check(g: &Global, args: &JsonArg) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn backup(g: &Global, args: &BackupArgs) -> Result<u8, CliError> {
-    let wallet = context::open_wallet(g)?;
+pub(crate) fn backup(cx: &Context, args: &BackupArgs) -> Result<u8, CliError> {
+    let wallet = cx.open_wallet()?;
     let progress = Progress::start("writing and re-reading the backup");
     let path = match &args.out {
         Some(p) => wallet.backup_to(p, None).map(|()| p.clone()),
@@ -164,11 +162,11 @@ pub(crate) fn backup(g: &Global, args: &BackupArgs) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn restore(g: &Global, args: &RecoverArgs) -> Result<u8, CliError> {
-    let dir = context::wallet_dir(g)?;
+pub(crate) fn restore(cx: &Context, args: &RecoverArgs) -> Result<u8, CliError> {
+    let dir = cx.wallet_dir()?;
     let root = context::combine_shares(&args.shares, "wallet")?;
     let pass = context::secret(
-        args.new_passphrase_file.as_deref().or(g.passphrase_file.as_deref()),
+        args.new_passphrase_file.as_deref().or(cx.global.passphrase_file.as_deref()),
         "new wallet passphrase: ",
         true,
     )?;
@@ -198,40 +196,40 @@ pub(crate) fn restore(g: &Global, args: &RecoverArgs) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn passwd(g: &Global, args: &PasswdArgs) -> Result<u8, CliError> {
-    let wallet = context::open_wallet(g)?;
+pub(crate) fn passwd(cx: &Context, args: &PasswdArgs) -> Result<u8, CliError> {
+    let wallet = cx.open_wallet()?;
     let new = context::secret(args.new_passphrase_file.as_deref(), "new wallet passphrase: ", true)?;
     wallet.change_passphrase(&new, context::kdf(&args.kdf)?)?;
     output::print("passphrase changed (only the root's wrapping changed)");
     Ok(exit::OK)
 }
 
-pub(crate) fn compromise(g: &Global, args: &CompromiseArgs) -> Result<u8, CliError> {
+pub(crate) fn compromise(cx: &Context, args: &CompromiseArgs) -> Result<u8, CliError> {
     check_share_params(args.shares.threshold, args.shares.count)?;
     std::fs::create_dir_all(&args.shares.shares_out)
         .map_err(|source| CliError::Write { path: args.shares.shares_out.clone(), source })?;
     check_shares_free(&args.shares, &["wallet"])?;
-    let mut wallet = context::open_wallet(g)?;
-    let rrs = context::rotation_secret(g)?;
-    let (ledger, _) = AnyLedger::open(g)?;
-    let pass = context::secret(g.passphrase_file.as_deref(), "wallet passphrase (kept): ", false)?;
+    let mut wallet = cx.open_wallet()?;
+    let rrs = cx.rotation_secret()?;
+    let ledger = cx.ledger()?;
+    let pass = context::secret(cx.global.passphrase_file.as_deref(), "wallet passphrase (kept): ", false)?;
     let kdf = context::kdf(&args.kdf)?;
     // Re-key first and write the new shares at once: the old ones are void.
     let progress = Progress::start("re-keying the wallet");
-    let new_root = wallet.compromise_rekey(&rrs, &args.did, &pass, kdf);
+    let new_root = wallet.compromise_rekey(&rrs, args.did.as_str(), &pass, kdf);
     progress.finish();
     let new_root = new_root?;
     let shares =
         write_shares(&args.shares.shares_out, "wallet", &new_root, args.shares.threshold, args.shares.count)?;
     let progress = Progress::start("rotating the wallet's DIDs on the ledger");
-    let done = context::block_on(async {
-        let (rotated, to_revoke) = wallet.compromise_rotate(&ledger, &rrs, &args.did).await?;
+    let done = cx.block_on(async {
+        let (rotated, to_revoke) = wallet.compromise_rotate(&ledger, &rrs, args.did.as_str()).await?;
         let status_lists = wallet.republish_status_lists(&ledger).await?;
-        ledger.checkpoint_as(&wallet).await?;
+        context::checkpoint_as(&ledger, &wallet).await?;
         Ok::<_, CliError>((rotated, to_revoke, status_lists))
     });
     progress.finish();
-    let (rotated, to_revoke, status_lists) = done??;
+    let (rotated, to_revoke, status_lists) = done?;
     let leaked: Vec<String> = wallet.keys()?.into_iter().filter(|k| k.compromised).map(|k| k.id).collect();
     let report =
         didam_wallet::CompromiseReport { leaked_keys: leaked, rotated, to_revoke, status_lists, new_root };

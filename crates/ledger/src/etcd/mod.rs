@@ -44,6 +44,7 @@ use self::keys::{Keys, prefix_end};
 use self::members::Members;
 use self::tree::{NodeMap, Pass, Recorder, TipsTree};
 use self::watch::Watched;
+use crate::admission::{Admission, AdmissionView, Admitted, admit, entry_did};
 use crate::ledger::{Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof};
 use crate::merkle::{self, Hash, ProofError, TreeError};
 use crate::note::{Checkpoint, NoteSigner};
@@ -353,6 +354,12 @@ impl EtcdLedger {
         }
     }
 
+    /// The operator's verifier key, once recorded.
+    pub async fn operator(&self) -> Result<Option<String>, LedgerError> {
+        let kv = self.get(&self.keys.operator(), Read::Available).await?;
+        Ok(kv.map(|kv| String::from_utf8_lossy(kv.value()).into_owned()))
+    }
+
     async fn txn(&self, txn: Txn) -> Result<etcd_client::TxnResponse, LedgerError> {
         self.members.txn(self.timeout, &txn).await.map_err(unavailable)
     }
@@ -565,38 +572,15 @@ impl EtcdLedger {
         Ok(Some((state, kv.mod_revision())))
     }
 
-    /// Verifies `entry` against its DID's tip (no lock held).
+    /// Passes `entry` through the ledger's one append rule
+    /// ([`crate::admission`]) against its DID's tip (no lock held), and
+    /// prepares the transaction that stores it.
     async fn prepare(&self, entry: &Value) -> Result<Prepared, LedgerError> {
-        let did = entry_did(entry)?;
-        let version_id = entry.get("versionId").and_then(Value::as_str).unwrap_or_default().to_owned();
-        let line = didam_credential::canon::jcs(entry).map_err(corrupt)?;
-
-        // A retry of an accepted entry returns the same receipt.
-        let claimed_hash = version_id.split_once('-').map(|(_, h)| h.to_owned()).unwrap_or_default();
-        if !claimed_hash.is_empty()
-            && let Some(kv) = self.get(&self.keys.hash(&claimed_hash), Read::Available).await?
-        {
-            let leaf = parse_u64(kv.value()).map_err(corrupt)?;
-            let stored = self.get(&self.keys.leaf(leaf), Read::Available).await?;
-            if stored.is_some_and(|kv| kv.value() == line.as_bytes()) {
-                return Ok(Prepared::Duplicate(Receipt {
-                    did,
-                    version_id,
-                    leaf_index: leaf,
-                    duplicate: true,
-                }));
-            }
-        }
-
-        let tip = self.read_tip(&did, Read::Available).await?;
-        let expected = tip.as_ref().map_or(1, |(t, _)| t.version_number + 1);
-        if version_number(entry) != Some(expected) {
-            return Err(match &tip {
-                Some((t, _)) => LedgerError::Conflict { did, version_id, tip: t.version_id.clone() },
-                None => LedgerError::NotFound(did),
-            });
-        }
-        let state = self.verify(tip.as_ref().map(|(t, _)| t.clone()), entry.clone()).await?;
+        let admitted = match admit(self, self.method, entry).await? {
+            Admission::Duplicate(receipt) => return Ok(Prepared::Duplicate(receipt)),
+            Admission::New(admitted) => *admitted,
+        };
+        let Admitted { did, version_id, line, state, tip } = admitted;
         let state_json = serde_json::to_string(&state).map_err(corrupt)?;
         let new = NewEntry {
             did,
@@ -622,19 +606,6 @@ impl EtcdLedger {
         let leaf = parse_u64(kv.value()).map_err(corrupt)?;
         let stored = self.get(&self.keys.leaf(leaf), Read::Strict).await?;
         Ok(stored.is_some_and(|kv| kv.value() == line.as_bytes()).then_some(leaf))
-    }
-
-    /// Verifies `entry` against `tip` on a blocking thread: verification is
-    /// CPU work, and its future (ssi's) is not `Send`.
-    async fn verify(&self, tip: Option<DidState>, entry: Value) -> Result<DidState, LedgerError> {
-        let method = self.method;
-        let handle = tokio::runtime::Handle::current();
-        tokio::task::spawn_blocking(move || {
-            handle.block_on(log::verify_entry(method, tip.as_ref(), &entry, Utc::now()))
-        })
-        .await
-        .map_err(|e| LedgerError::Unavailable(format!("verification task failed: {e}")))?
-        .map_err(LedgerError::from)
     }
 
     /// Integrates appended leaves into the tree, `fence` (if any) permitting.
@@ -812,14 +783,40 @@ impl EtcdLedger {
     }
 }
 
-fn entry_did(entry: &Value) -> Result<String, LedgerError> {
-    entry.pointer("/state/id").and_then(Value::as_str).map(str::to_owned).ok_or_else(|| {
-        log::LogError::InvalidDid { entry: 0, reason: "the entry's state has no id".into() }.into()
-    })
-}
+/// What the append rule reads from the cluster (serializable reads of a live
+/// member are enough: the transaction's compares decide).
+impl AdmissionView for EtcdLedger {
+    /// The mod revision of the DID's tip key, which the transaction compares.
+    type Token = i64;
 
-fn version_number(entry: &Value) -> Option<u64> {
-    entry.get("versionId")?.as_str()?.split_once('-')?.0.parse().ok()
+    async fn stored(&self, hash: &str, line: &str) -> Result<Option<u64>, LedgerError> {
+        let Some(kv) = self.get(&self.keys.hash(hash), Read::Available).await? else { return Ok(None) };
+        let leaf = parse_u64(kv.value()).map_err(corrupt)?;
+        let stored = self.get(&self.keys.leaf(leaf), Read::Available).await?;
+        Ok(stored.is_some_and(|kv| kv.value() == line.as_bytes()).then_some(leaf))
+    }
+
+    async fn tip(&self, did: &str) -> Result<Option<(DidState, i64)>, LedgerError> {
+        self.read_tip(did, Read::Available).await
+    }
+
+    /// Verifies on a blocking thread: verification is CPU work, and its
+    /// future (ssi's) is not `Send`.
+    async fn verify(
+        &self,
+        method: Method,
+        tip: Option<&DidState>,
+        entry: &Value,
+    ) -> Result<DidState, LedgerError> {
+        let (tip, entry) = (tip.cloned(), entry.clone());
+        let handle = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            handle.block_on(log::verify_entry(method, tip.as_ref(), &entry, Utc::now()))
+        })
+        .await
+        .map_err(|e| LedgerError::Unavailable(format!("verification task failed: {e}")))?
+        .map_err(LedgerError::from)
+    }
 }
 
 impl Ledger for EtcdLedger {

@@ -1,0 +1,371 @@
+//! The DID controller: the `did:didam` DIDs the wallet controls on a ledger
+//! (and its `did:key` DIDs), every operation durable before public.
+//!
+//! Steps of every operation ([`Wallet::create_did`], [`Wallet::rotate_did`],
+//! [`Wallet::update_did`], [`Wallet::deactivate_did`]):
+//! 1. check the cold Rotation Root Secret and that no operation of the DID is
+//!    waiting for the ledger;
+//! 2. build the entry with `didam_method::entry`, signed by the update key
+//!    the previous entry committed to (derived from the rotation secret),
+//!    committing to the next one;
+//! 3. store it as a [`PendingOp`] (with any new key records) in one
+//!    transaction, and back up;
+//! 4. append it to the ledger, then record the DID's new state and back up.
+//!
+//! A crash or an unreachable ledger between 3 and 4 leaves the operation
+//! pending: [`Wallet::reconcile`] re-submits it (appends are idempotent).
+
+use chrono::{DateTime, Utc};
+use didam_credential::{KeyType, PublicKey};
+use didam_ledger::Ledger;
+use didam_method::{DidamDid, entry};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::WalletError;
+use crate::keys::RootSecret;
+use crate::keystore::Allocated;
+use crate::wallet::{DID, DidRecord, DidStatus, KEY, KeyRecord, PENDING, Wallet, entry_time, to_json};
+
+/// A DID operation stored before it is submitted (durable before public).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingOp {
+    /// The DID.
+    pub did: String,
+    /// `create`, `update`, `rotate`, `deactivate` or `compromise`.
+    pub op: String,
+    /// The signed log entry.
+    pub entry: Value,
+    /// The DID record once the entry is accepted.
+    pub then: DidRecord,
+    /// When it was made.
+    pub created: DateTime<Utc>,
+}
+
+/// Outcome of reconciling one pending operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reconciled {
+    /// The ledger holds the entry (now or from before the crash).
+    Confirmed(String),
+    /// The ledger refused it for good; the operation was dropped.
+    Dropped {
+        /// The DID.
+        did: String,
+        /// Why.
+        reason: String,
+    },
+    /// The ledger could not be reached; the operation stays pending.
+    StillPending {
+        /// The DID.
+        did: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// What the next entry of a DID changes.
+#[derive(Default)]
+pub(crate) struct Change {
+    pub(crate) keys: Option<Vec<(String, PublicKey)>>,
+    pub(crate) services: Option<Vec<Value>>,
+    pub(crate) deactivate: bool,
+}
+
+impl Wallet {
+    /// Every DID the wallet controls.
+    pub fn dids(&self) -> Result<Vec<DidRecord>, WalletError> {
+        self.records(DID)
+    }
+
+    /// One DID's record.
+    pub fn did(&self, did: &str) -> Result<DidRecord, WalletError> {
+        self.record(DID, "DID", did)
+    }
+
+    /// Operations written but not confirmed by a ledger.
+    pub fn pending(&self) -> Result<Vec<PendingOp>, WalletError> {
+        self.records(PENDING)
+    }
+
+    /// Creates a `did:didam` DID on `ledger` with one signing key per type in
+    /// `key_types`. The create entry is signed by update key 0 of a new slot
+    /// of `rrs` and commits to update key 1. Durable before public: the
+    /// operation is stored and backed up before it is submitted.
+    pub async fn create_did<L: Ledger>(
+        &self,
+        ledger: &L,
+        ledger_name: &str,
+        rrs: &RootSecret,
+        key_types: &[KeyType],
+    ) -> Result<DidRecord, WalletError> {
+        self.check_rrs(rrs)?;
+        if key_types.is_empty() {
+            return Err(WalletError::NoKeyTypes);
+        }
+        let Allocated { slot, keys, epoch } = self.allocate_keys(key_types)?;
+        let named: Vec<(String, PublicKey)> =
+            keys.iter().map(|(_, k)| (k.to_multikey(), k.clone())).collect();
+        let document = entry::document_with_methods("did:didam:{SCID}", &named);
+        let update = rrs.update_key(slot, 0)?;
+        let next = rrs.update_key(slot, 1)?.public_key();
+        let (did, entry) = entry::create_entry(&update, &next, document, Utc::now()).await?;
+        let record = DidRecord {
+            did: did.to_string(),
+            slot,
+            update_n: 0,
+            keys: named.iter().map(|(id, _)| id.clone()).collect(),
+            ledger: ledger_name.to_owned(),
+            status: DidStatus::Pending,
+            version_id: None,
+        };
+        let now = Utc::now();
+        let key_records: Vec<KeyRecord> = keys
+            .iter()
+            .map(|(index, k)| KeyRecord {
+                id: k.to_multikey(),
+                index: *index,
+                epoch,
+                did: Some(record.did.clone()),
+                created: now,
+                compromised: false,
+            })
+            .collect();
+        let mut then = record.clone();
+        then.status = DidStatus::Active;
+        let op = PendingOp { did: record.did.clone(), op: "create".into(), entry, then, created: now };
+        self.store.update(|tx| {
+            for k in &key_records {
+                tx.put(KEY, &k.id, &to_json(k)?)?;
+            }
+            tx.put(DID, &record.did, &to_json(&record)?)?;
+            tx.put(PENDING, &record.did, &to_json(&op)?)
+        })?;
+        self.submit(ledger, op).await
+    }
+
+    /// Makes a `did:key` DID from a new signing key of `key_type`: an issuer
+    /// or holder identity that needs no ledger (and can never be rotated; its
+    /// status lists are published as files, see the `status` module).
+    pub fn create_did_key(&self, key_type: KeyType) -> Result<DidRecord, WalletError> {
+        let Allocated { slot, keys, epoch } = self.allocate_keys(&[key_type])?;
+        let (index, key) = keys.into_iter().next().ok_or(WalletError::NoKeyTypes)?;
+        let (did, _) = didam_credential::did::did_key(&key);
+        let record = DidRecord {
+            did: did.clone(),
+            slot,
+            update_n: 0,
+            keys: vec![key.to_multikey()],
+            ledger: String::new(),
+            status: DidStatus::Active,
+            version_id: None,
+        };
+        let key_record = KeyRecord {
+            id: key.to_multikey(),
+            index,
+            epoch,
+            did: Some(did.clone()),
+            created: Utc::now(),
+            compromised: false,
+        };
+        self.store.update(|tx| {
+            tx.put(KEY, &key_record.id, &to_json(&key_record)?)?;
+            tx.put(DID, &did, &to_json(&record)?)
+        })?;
+        self.backup()?;
+        Ok(record)
+    }
+
+    async fn submit<L: Ledger>(&self, ledger: &L, op: PendingOp) -> Result<DidRecord, WalletError> {
+        self.backup()?;
+        let receipt = ledger.append(&op.entry).await?;
+        let then = self.confirm(&op, receipt.version_id)?;
+        self.backup()?;
+        Ok(then)
+    }
+
+    /// Records that the ledger accepted `op` as `version_id`: the DID takes
+    /// its new state and the operation is no longer pending.
+    fn confirm(&self, op: &PendingOp, version_id: String) -> Result<DidRecord, WalletError> {
+        let mut then = op.then.clone();
+        then.version_id = Some(version_id);
+        self.store.update(|tx| {
+            tx.put(DID, &then.did, &to_json(&then)?)?;
+            tx.delete(PENDING, &then.did)
+        })?;
+        Ok(then)
+    }
+
+    fn no_pending(&self, did: &str) -> Result<DidRecord, WalletError> {
+        if self.store.get(PENDING, did)?.is_some() {
+            return Err(WalletError::OperationPending(did.to_owned()));
+        }
+        let record = self.did(did)?;
+        record.ensure_active()?;
+        Ok(record)
+    }
+
+    /// Writes the next entry of `did`: reveals update key `n+1`, commits to
+    /// `n+2` (or deactivates), with `keys` as the new signing keys when given.
+    pub(crate) async fn next_op<L: Ledger>(
+        &self,
+        ledger: &L,
+        rrs: &RootSecret,
+        did: &str,
+        op: &str,
+        change: Change,
+    ) -> Result<DidRecord, WalletError> {
+        let Change { keys: new_keys, services, deactivate } = change;
+        self.check_rrs(rrs)?;
+        let record = self.no_pending(did)?;
+        let didam = DidamDid::parse(did)?;
+        let tip = ledger.tip(didam.as_str()).await?;
+        let n = record.update_n + 1;
+        let key = rrs.update_key(record.slot, n)?;
+        let next = if deactivate { None } else { Some(rrs.update_key(record.slot, n + 1)?.public_key()) };
+        let document = if new_keys.is_some() || services.is_some() {
+            let named = match &new_keys {
+                Some(k) => k.clone(),
+                None => record
+                    .keys
+                    .iter()
+                    .map(|id| Ok((id.clone(), PublicKey::from_multikey(id)?)))
+                    .collect::<Result<Vec<_>, WalletError>>()?,
+            };
+            let mut doc = entry::document_with_methods(did, &named);
+            let services =
+                services.or_else(|| tip.document.get("service").and_then(Value::as_array).cloned());
+            if let Some(s) = services.filter(|s| !s.is_empty()) {
+                doc["service"] = Value::Array(s);
+            }
+            Some(doc)
+        } else {
+            None
+        };
+        let time = entry_time(&tip).await;
+        let entry = entry::next_entry(&tip, &key, next.as_ref(), document, deactivate, time).await?;
+        let mut then = record.clone();
+        then.update_n = n;
+        if let Some(k) = &new_keys {
+            then.keys = k.iter().map(|(id, _)| id.clone()).collect();
+        }
+        if deactivate {
+            then.status = DidStatus::Deactivated;
+        }
+        let pending = PendingOp { did: did.to_owned(), op: op.to_owned(), entry, then, created: Utc::now() };
+        self.store.update(|tx| tx.put(PENDING, did, &to_json(&pending)?))?;
+        self.submit(ledger, pending).await
+    }
+
+    /// Rotates `did`'s update key (reveal the committed key, commit the next).
+    pub async fn rotate_did<L: Ledger>(
+        &self,
+        ledger: &L,
+        rrs: &RootSecret,
+        did: &str,
+    ) -> Result<DidRecord, WalletError> {
+        self.next_op(ledger, rrs, did, "rotate", Change::default()).await
+    }
+
+    /// Updates `did`: new signing keys of `key_types` (when given) and/or new
+    /// `services` (when given), rotating the update key as every entry does.
+    pub async fn update_did<L: Ledger>(
+        &self,
+        ledger: &L,
+        rrs: &RootSecret,
+        did: &str,
+        key_types: Option<&[KeyType]>,
+        services: Option<Vec<Value>>,
+    ) -> Result<DidRecord, WalletError> {
+        let new_keys = match key_types {
+            Some(types) => Some(self.new_keys_for(did, types)?),
+            None => None,
+        };
+        self.next_op(ledger, rrs, did, "update", Change { keys: new_keys, services, deactivate: false }).await
+    }
+
+    pub(crate) fn new_keys_for(
+        &self,
+        did: &str,
+        types: &[KeyType],
+    ) -> Result<Vec<(String, PublicKey)>, WalletError> {
+        let Allocated { keys, epoch, .. } = self.allocate_keys(types)?;
+        let now = Utc::now();
+        let named: Vec<(String, PublicKey)> =
+            keys.iter().map(|(_, k)| (k.to_multikey(), k.clone())).collect();
+        self.store.update(|tx| {
+            for (index, k) in &keys {
+                let r = KeyRecord {
+                    id: k.to_multikey(),
+                    index: *index,
+                    epoch,
+                    did: Some(did.to_owned()),
+                    created: now,
+                    compromised: false,
+                };
+                tx.put(KEY, &r.id, &to_json(&r)?)?;
+            }
+            Ok(())
+        })?;
+        Ok(named)
+    }
+
+    /// Deactivates `did` for good.
+    pub async fn deactivate_did<L: Ledger>(
+        &self,
+        ledger: &L,
+        rrs: &RootSecret,
+        did: &str,
+    ) -> Result<DidRecord, WalletError> {
+        self.next_op(ledger, rrs, did, "deactivate", Change { deactivate: true, ..Change::default() }).await
+    }
+
+    /// Reconciles pending operations with `ledger` (run at start): re-submits
+    /// each (appends are idempotent) and records the outcome.
+    pub async fn reconcile<L: Ledger>(&self, ledger: &L) -> Result<Vec<Reconciled>, WalletError> {
+        let mut out = Vec::new();
+        for op in self.pending()? {
+            let version_id = op.entry.get("versionId").and_then(Value::as_str).unwrap_or_default().to_owned();
+            match ledger.append(&op.entry).await {
+                Ok(receipt) => {
+                    self.confirm(&op, receipt.version_id)?;
+                    out.push(Reconciled::Confirmed(op.did));
+                }
+                Err(
+                    e @ (didam_ledger::LedgerError::Unavailable(_) | didam_ledger::LedgerError::Corrupt(_)),
+                ) => out.push(Reconciled::StillPending { did: op.did, reason: e.to_string() }),
+                Err(e) => {
+                    // Refused for good: keep the DID as the ledger has it.
+                    let held = ledger.log(&op.did).await.map(|l| {
+                        l.iter().any(|s| {
+                            serde_json::from_str::<Value>(&s.line).is_ok_and(|e| {
+                                e.get("versionId").and_then(Value::as_str) == Some(&version_id)
+                            })
+                        })
+                    });
+                    if let Ok(true) = held {
+                        out.push(Reconciled::Confirmed(op.did.clone()));
+                    } else {
+                        out.push(Reconciled::Dropped { did: op.did.clone(), reason: e.to_string() });
+                    }
+                    let did = op.did.clone();
+                    let create = op.op == "create";
+                    self.store.update(|tx| {
+                        if create && !matches!(held, Ok(true)) {
+                            tx.delete(DID, &did)?;
+                        } else if matches!(held, Ok(true)) {
+                            let mut then = op.then.clone();
+                            then.version_id = Some(version_id.clone());
+                            tx.put(DID, &did, &to_json(&then)?)?;
+                        }
+                        tx.delete(PENDING, &did)
+                    })?;
+                }
+            }
+        }
+        if !out.is_empty() {
+            self.backup()?;
+        }
+        Ok(out)
+    }
+}

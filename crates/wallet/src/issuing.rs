@@ -1,0 +1,92 @@
+//! Issuing and presenting: credentials signed as a DID of this wallet (and
+//! recorded, so what a leaked key signed can be listed and revoked), and
+//! presentations signed for a verifier's challenge and domain.
+//!
+//! Issuing with a status entry builds on this, in the `status` module.
+
+use chrono::Utc;
+use didam_credential::{KeyType, ProofOptions, PublicKey, SecretKey, Suite, did::ProofPurpose, proof};
+use serde_json::{Value, json};
+
+use crate::WalletError;
+use crate::wallet::{
+    DidRecord, ISSUED, IssuedRecord, Wallet, content_id, from_json, suite_key_type, to_json,
+};
+
+impl Wallet {
+    /// The active DID `did`, its first signing key of `key_type` (its
+    /// multikey) and that key's secret.
+    pub(crate) fn key_for(
+        &self,
+        did: &str,
+        key_type: KeyType,
+    ) -> Result<(DidRecord, String, SecretKey), WalletError> {
+        let record = self.did(did)?;
+        record.ensure_active()?;
+        for id in record.keys.clone() {
+            if PublicKey::from_multikey(&id)?.key_type() == key_type {
+                let key = self.signing_key(&id)?;
+                return Ok((record, id, key));
+            }
+        }
+        Err(WalletError::NoKeyOfType { did: did.to_owned(), key_type })
+    }
+
+    /// Issues `credential` as `issuer` (a DID of this wallet) with `suite`;
+    /// sets `issuer` and records what was signed.
+    pub async fn issue(&self, credential: &Value, issuer: &str, suite: Suite) -> Result<Value, WalletError> {
+        let (record, key_id, key) = self.key_for(issuer, suite_key_type(suite))?;
+        let mut credential = credential.clone();
+        credential["issuer"] = json!(issuer);
+        let signed =
+            proof::add_proof(&credential, &key, &ProofOptions::assertion(suite, record.method_id(&key_id)))
+                .await?;
+        let issued = IssuedRecord {
+            id: signed
+                .get("id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .unwrap_or_else(|| content_id(&signed)),
+            issuer: issuer.to_owned(),
+            key: key_id,
+            types: signed
+                .get("type")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .unwrap_or_default(),
+            status: signed.get("credentialStatus").cloned(),
+            issued: Utc::now(),
+        };
+        self.store.update(|tx| tx.put(ISSUED, &issued.id, &to_json(&issued)?))?;
+        Ok(signed)
+    }
+
+    /// Everything this wallet issued.
+    pub fn issued(&self) -> Result<Vec<IssuedRecord>, WalletError> {
+        self.store.list(ISSUED)?.iter().map(|(id, b)| from_json(ISSUED, id, b)).collect()
+    }
+
+    /// A presentation of `credentials` by `holder` (a DID of this wallet),
+    /// signed for authentication with the verifier's `challenge` and `domain`.
+    pub async fn present(
+        &self,
+        holder: &str,
+        credentials: &[Value],
+        challenge: Option<&str>,
+        domain: Option<&str>,
+        suite: Suite,
+    ) -> Result<Value, WalletError> {
+        let (record, key_id, key) = self.key_for(holder, suite_key_type(suite))?;
+        let presentation = json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiablePresentation"],
+            "holder": holder,
+            "verifiableCredential": credentials,
+        });
+        let mut options = ProofOptions::assertion(suite, record.method_id(&key_id));
+        options.proof_purpose = ProofPurpose::Authentication;
+        options.challenge = challenge.map(str::to_owned);
+        options.domain = domain.map(str::to_owned);
+        Ok(proof::add_proof(&presentation, &key, &options).await?)
+    }
+}

@@ -9,9 +9,7 @@ use didam_credential::{KeyType, ProofOptions, PublicKey, SecretKey, Suite, did::
 use serde_json::{Value, json};
 
 use crate::WalletError;
-use crate::wallet::{
-    DidRecord, ISSUED, IssuedRecord, Wallet, content_id, from_json, suite_key_type, to_json,
-};
+use crate::wallet::{DidRecord, ISSUED, IssuedRecord, Wallet, content_id, from_json, to_json};
 
 impl Wallet {
     /// The active DID `did`, its first signing key of `key_type` (its
@@ -35,7 +33,7 @@ impl Wallet {
     /// Issues `credential` as `issuer` (a DID of this wallet) with `suite`;
     /// sets `issuer` and records what was signed.
     pub async fn issue(&self, credential: &Value, issuer: &str, suite: Suite) -> Result<Value, WalletError> {
-        let (record, key_id, key) = self.key_for(issuer, suite_key_type(suite))?;
+        let (record, key_id, key) = self.key_for(issuer, suite.default_key_type())?;
         let mut credential = credential.clone();
         credential["issuer"] = json!(issuer);
         let signed =
@@ -76,7 +74,7 @@ impl Wallet {
         domain: Option<&str>,
         suite: Suite,
     ) -> Result<Value, WalletError> {
-        let (record, key_id, key) = self.key_for(holder, suite_key_type(suite))?;
+        let (record, key_id, key) = self.key_for(holder, suite.default_key_type())?;
         let presentation = json!({
             "@context": ["https://www.w3.org/ns/credentials/v2"],
             "type": ["VerifiablePresentation"],

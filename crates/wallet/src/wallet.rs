@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use didam_credential::{KeyType, PublicKey, Suite};
+use didam_credential::{KeyType, PublicKey};
 use didam_method::entry;
 use didam_method::log::DidState;
 use serde::{Deserialize, Serialize};
@@ -180,13 +180,6 @@ pub(crate) fn make_private_dir(dir: &Path) -> Result<(), WalletError> {
 /// The database file of the wallet in `dir`.
 pub fn db_path(dir: &Path) -> PathBuf {
     dir.join("wallet.db")
-}
-
-pub(crate) fn suite_key_type(suite: Suite) -> KeyType {
-    match suite {
-        Suite::EcdsaRdfc2019 | Suite::EcdsaJcs2019 => KeyType::P256,
-        _ => KeyType::Ed25519,
-    }
 }
 
 /// The `versionTime` for the entry that follows `tip`: now, after waiting

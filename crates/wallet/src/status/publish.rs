@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 
 use super::record::{Publication, STATUS_LIST_MEDIA_TYPE, StatusListRecord, secret, suite_named};
 use crate::WalletError;
-use crate::wallet::{Wallet, entry_time, suite_key_type};
+use crate::wallet::{Wallet, entry_time};
 
 impl Wallet {
     /// Signs the list's current state and publishes it; returns where.
@@ -25,7 +25,7 @@ impl Wallet {
         record: &mut StatusListRecord,
     ) -> Result<String, WalletError> {
         let suite = suite_named(&record.suite)?;
-        let (did, key_id, key) = self.key_for(&record.issuer, suite_key_type(suite))?;
+        let (did, key_id, key) = self.key_for(&record.issuer, suite.default_key_type())?;
         let now = Utc::now();
         let unsigned = record.list.credential(&record.issuer, now, None);
         let options = ProofOptions::assertion(suite, did.method_id(&key_id));

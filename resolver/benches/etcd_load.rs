@@ -31,7 +31,7 @@ use common::daemon::Daemon;
 use common::{Client, Outcome, checkpointed, didam_did, env_or, gets};
 use didam_ledger::HttpLedger;
 use didam_ledger::Ledger as _;
-use serde_json::Value;
+use didam_method::LogEntry;
 
 /// A daemon on the etcd ledger at `ledger` (`None`: the embedded ledger).
 fn start_daemon(name: &str, ledger: Option<&str>) -> Daemon {
@@ -45,7 +45,7 @@ fn start_daemon(name: &str, ledger: Option<&str>) -> Daemon {
 /// Appends of new DIDs through one daemon; none may be a duplicate.
 struct Append {
     ledger: HttpLedger,
-    entries: Arc<Vec<Value>>,
+    entries: Arc<Vec<LogEntry>>,
 }
 
 impl Client for Append {
@@ -57,7 +57,7 @@ impl Client for Append {
 
 /// Appends `entries` through `bases` (client i uses daemon i % 2) from
 /// `clients` concurrent clients, until done or `cap`.
-async fn appends(bases: &[String], entries: Vec<Value>, clients: usize, cap: Duration) -> Outcome {
+async fn appends(bases: &[String], entries: Vec<LogEntry>, clients: usize, cap: Duration) -> Outcome {
     let entries = Arc::new(entries);
     common::run(clients, entries.len(), cap, |c| Append {
         ledger: HttpLedger::new(&bases[c % bases.len()]).unwrap(),
@@ -93,7 +93,7 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
 
     // Entries are made before the clock starts: signing is the client's work.
-    let entries: Vec<Value> = runtime.block_on(async {
+    let entries: Vec<LogEntry> = runtime.block_on(async {
         let mut v = Vec::with_capacity(count + clients * 2);
         for _ in 0..count + clients * 2 {
             v.push(new_entry().await);

@@ -72,10 +72,14 @@ pub fn resolution_request(data: &[u8]) {
     let _ = ResolutionRequest::from_body(&headers, body);
 }
 
-/// Ledger entries: each line (up to 4) verified as a first entry, then the
-/// whole input as a JSON Lines log, for both methods.
+/// Ledger entries: each line (up to 4) parsed as a [`didam_method::LogEntry`]
+/// and verified as a first entry, then the whole input as a JSON Lines log,
+/// for both methods.
 pub fn ledger_entry(data: &str) {
     let now = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).single().expect("a valid date");
+    for line in data.lines().take(4) {
+        let _ = line.parse::<didam_method::LogEntry>();
+    }
     for method in [Method::Didam, Method::WebVh] {
         for line in data.lines().take(4) {
             if let Ok(entry) = serde_json::from_str::<serde_json::Value>(line) {

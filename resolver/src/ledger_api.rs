@@ -8,12 +8,13 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use didam_credential::Did;
 use didam_ledger::http::{
     LedgerProblem, LogBody, LogEntryBody, ProofBody, ReceiptBody, SizeBody, TipProofBody, problem,
 };
 use didam_ledger::{Ledger as _, LedgerError, SignedCheckpoint};
+use didam_method::LogEntry;
 use serde::Deserialize;
-use serde_json::Value;
 use utoipa::IntoParams;
 
 use crate::state::AppState;
@@ -47,6 +48,16 @@ fn text(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
 }
 
+/// A 400 problem: the request cannot be read as `title` says.
+fn bad_request(title: &str, e: &dyn std::error::Error) -> ApiError {
+    ApiError(LedgerProblem::new(problem::BAD_REQUEST, 400, title, e.to_string()))
+}
+
+/// The DID of a `/dids/{did}/…` path.
+fn path_did(did: &str) -> Result<Did, ApiError> {
+    Did::parse(did).map_err(|e| bad_request("Not a DID", &e))
+}
+
 fn no_checkpoint(detail: &str) -> ApiError {
     ApiError(LedgerProblem::new(problem::NO_CHECKPOINT, 404, "No checkpoint", detail))
 }
@@ -66,7 +77,7 @@ async fn latest_checkpoint(state: &AppState) -> Result<SignedCheckpoint, ApiErro
     responses(
         (status = 201, description = "Appended", body = ReceiptBody),
         (status = 200, description = "Already appended (a retry)", body = ReceiptBody),
-        (status = 400, description = "Not a JSON entry", content_type = "application/problem+json", body = LedgerProblem),
+        (status = 400, description = "Not a JSON log entry (no DID in `state.id`, no `n-hash` versionId, …)", content_type = "application/problem+json", body = LedgerProblem),
         (status = 404, description = "A later entry of a DID the ledger does not hold", content_type = "application/problem+json", body = LedgerProblem),
         (status = 409, description = "Does not follow the DID's tip", content_type = "application/problem+json", body = LedgerProblem),
         (status = 422, description = "Does not verify", content_type = "application/problem+json", body = LedgerProblem),
@@ -77,9 +88,9 @@ pub async fn submit(
     State(state): State<Arc<AppState>>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let entry: Value = serde_json::from_slice(&body).map_err(|e| {
-        ApiError(LedgerProblem::new(problem::BAD_REQUEST, 400, "Not a JSON entry", e.to_string()))
-    })?;
+    let entry: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|e| bad_request("Not a JSON entry", &e))?;
+    let entry = LogEntry::parse(entry).map_err(|e| bad_request("Not a log entry", &e))?;
     let receipt = state.ledger.append(&entry).await?;
     let status = if receipt.duplicate { StatusCode::OK } else { StatusCode::CREATED };
     if !receipt.duplicate {
@@ -96,6 +107,7 @@ pub async fn submit(
     params(("did" = String, Path, description = "The DID")),
     responses(
         (status = 200, body = LogBody),
+        (status = 400, description = "Not a DID", content_type = "application/problem+json", body = LedgerProblem),
         (status = 404, content_type = "application/problem+json", body = LedgerProblem),
     )
 )]
@@ -103,7 +115,7 @@ pub async fn log(
     State(state): State<Arc<AppState>>,
     Path(did): Path<String>,
 ) -> Result<Json<LogBody>, ApiError> {
-    let entries = state.ledger.log(&did).await?;
+    let entries = state.ledger.log(&path_did(&did)?).await?;
     let entries =
         entries.into_iter().map(|e| LogEntryBody { line: e.line, leaf_index: e.leaf_index }).collect();
     Ok(Json(LogBody { did, entries }))
@@ -119,11 +131,12 @@ pub async fn log(
     params(("did" = String, Path, description = "The DID")),
     responses(
         (status = 200, body = Object),
+        (status = 400, description = "Not a DID", content_type = "application/problem+json", body = LedgerProblem),
         (status = 404, content_type = "application/problem+json", body = LedgerProblem),
     )
 )]
 pub async fn tip(State(state): State<Arc<AppState>>, Path(did): Path<String>) -> Result<Response, ApiError> {
-    let tip = state.ledger.tip(&did).await?;
+    let tip = state.ledger.tip(&path_did(&did)?).await?;
     Ok(Json(tip).into_response())
 }
 
@@ -143,6 +156,7 @@ pub struct SizeQuery {
     params(("did" = String, Path, description = "The DID"), SizeQuery),
     responses(
         (status = 200, body = TipProofBody),
+        (status = 400, description = "Not a DID", content_type = "application/problem+json", body = LedgerProblem),
         (status = 404, content_type = "application/problem+json", body = LedgerProblem),
     )
 )]
@@ -151,6 +165,7 @@ pub async fn tip_proof(
     Path(did): Path<String>,
     Query(q): Query<SizeQuery>,
 ) -> Result<Json<TipProofBody>, ApiError> {
+    let did = path_did(&did)?;
     let size = match q.size {
         Some(size) => size,
         None => latest_checkpoint(&state).await?.size,

@@ -13,8 +13,8 @@ use common::{Daemon, client, encode, poll};
 use didam_credential::{KeyType, SecretKey};
 use didam_ledger::HttpLedger;
 use didam_ledger::{Ledger as _, LedgerError};
-use didam_method::entry;
 use didam_method::log::{self, EntryDraft};
+use didam_method::{LogEntry, entry};
 use didam_registry::{CheckpointStore, ResolveOptions, operations, resolve};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -90,7 +90,21 @@ async fn create_rotate_deactivate_through_the_daemon() {
     tampered["state"]["id"] = json!("did:didam:QmXr1NpRE3NGnpqNxvMUVxGmXa4wgWH6nUGH6bdwoaXn5m");
     let refused = client().post(d.url("/ledger/v1/entries")).json(&tampered).send().await.unwrap();
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let tampered = LogEntry::parse(tampered).unwrap();
     assert!(matches!(ledger.append(&tampered).await, Err(LedgerError::Rejected(_))));
+    // Not a log entry at all (no DID, a version number from 0, none): a 400
+    // problem, before the ledger is asked anything.
+    for malformed in [
+        json!({ "versionId": "1-x", "state": {} }),
+        json!({ "versionId": "0-x", "state": { "id": did.as_str() } }),
+        json!({ "state": { "id": did.as_str() } }),
+        json!([first.clone()]),
+    ] {
+        let response = client().post(d.url("/ledger/v1/entries")).json(&malformed).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{malformed}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["type"], "urn:didam:ledger:bad-request", "{malformed}");
+    }
 
     // Rotate.
     let rotated =

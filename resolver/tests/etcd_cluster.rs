@@ -16,10 +16,11 @@ use std::time::{Duration, Instant};
 
 use cluster::{Cluster, new_entry};
 use common::{Daemon, client, encode, poll};
-use didam_credential::KeyType;
+use didam_credential::{Did, KeyType};
 use didam_ledger::HttpLedger;
 use didam_ledger::note::{Checkpoint, NoteVerifier};
 use didam_ledger::{Ledger as _, LedgerError, SignedCheckpoint, merkle};
+use didam_method::LogEntry;
 use didam_registry::{CheckpointStore, ResolveOptions, resolve};
 use didam_wallet::{InitOptions, KdfParams, Wallet};
 use reqwest::StatusCode;
@@ -29,12 +30,8 @@ fn start_daemon(name: &str, cluster: &Cluster) -> Daemon {
     Daemon::start(name, &["--ledger", &cluster.ledger_url()])
 }
 
-fn did_of(entry: &Value) -> String {
-    entry["state"]["id"].as_str().unwrap().to_owned()
-}
-
 /// Appends `entry`, retrying the same entry while the ledger is unavailable.
-async fn append_retrying(ledger: &HttpLedger, entry: &Value, limit: Duration) -> didam_ledger::Receipt {
+async fn append_retrying(ledger: &HttpLedger, entry: &LogEntry, limit: Duration) -> didam_ledger::Receipt {
     let deadline = Instant::now() + limit;
     loop {
         match ledger.append(entry).await {
@@ -104,7 +101,7 @@ async fn a_did_made_through_one_daemon_resolves_through_the_other_and_the_sequen
     let (wallet, rrs) = Wallet::init(&d1.dir.join("wallet"), b"etcd passphrase", &options).unwrap();
     let record = wallet.create_did(&l1, &d1.base, &rrs, &[KeyType::Ed25519]).await.unwrap();
     let did = record.did.clone();
-    let leaf = l1.log(&did).await.unwrap()[0].leaf_index;
+    let leaf = l1.log(&Did::parse(&did).unwrap()).await.unwrap()[0].leaf_index;
     let mut seen = vec![checkpointed(&l2, leaf).await];
 
     // Daemon 2 resolves it, checking the proofs; a client checks them too.
@@ -149,7 +146,7 @@ async fn appends_survive_a_leader_kill_and_fail_clearly_without_quorum() {
     let key = ledgers[1].verifier_key().await.unwrap();
 
     // A stream of appends through both daemons; the etcd leader dies midway.
-    let mut acknowledged: Vec<(String, u64)> = Vec::new();
+    let mut acknowledged: Vec<(Did, u64)> = Vec::new();
     let mut killed_leader = None;
     let mut after_kill = 0;
     for i in 0..40 {
@@ -160,7 +157,7 @@ async fn appends_survive_a_leader_kill_and_fail_clearly_without_quorum() {
         }
         let entry = new_entry().await;
         let receipt = append_retrying(&ledgers[i % 2], &entry, Duration::from_secs(60)).await;
-        assert_eq!(receipt.did, did_of(&entry));
+        assert_eq!(&receipt.did, entry.did());
         acknowledged.push((receipt.did, receipt.leaf_index));
         if killed_leader.is_some() {
             after_kill += 1;
@@ -193,11 +190,12 @@ async fn appends_survive_a_leader_kill_and_fail_clearly_without_quorum() {
         other => panic!("expected unavailable, got {other}"),
     }
     let (did, _) = &acknowledged[3];
-    let (status, body) = resolve_http(&d2, did).await;
+    let (status, body) = resolve_http(&d2, did.as_str()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let store = CheckpointStore::new(d2.dir.join("client-checkpoints"));
-    let resolved = resolve(&ledgers[1], &key, &store, did, &ResolveOptions::default()).await.unwrap();
-    assert_eq!(&resolved.state.did, did);
+    let resolved =
+        resolve(&ledgers[1], &key, &store, did.as_str(), &ResolveOptions::default()).await.unwrap();
+    assert_eq!(resolved.state.did, did.as_str());
 
     // Recovery: appends succeed again.
     cluster.restart(0);
@@ -205,7 +203,7 @@ async fn appends_survive_a_leader_kill_and_fail_clearly_without_quorum() {
     cluster.wait_healthy(&[0, 1, 2], Duration::from_secs(60));
     let entry = new_entry().await;
     let receipt = append_retrying(&ledgers[0], &entry, Duration::from_secs(60)).await;
-    assert_eq!(ledgers[1].log(&did_of(&entry)).await.unwrap().len(), 1);
+    assert_eq!(ledgers[1].log(entry.did()).await.unwrap().len(), 1);
     let latest = checkpointed(&ledgers[1], receipt.leaf_index).await;
     assert_consistent(&ledgers[1], &key, &[checkpoint, latest]).await;
 }

@@ -1,8 +1,8 @@
 //! The append rule, written once for every backend that stores entries.
 //!
 //! Steps of [`admit`] for one entry:
-//! 1. read the entry's DID (its document's `id`) and `versionId`, and its JCS
-//!    text, which is the leaf the ledger will hold;
+//! 1. the entry comes parsed ([`LogEntry`]): its DID (its document's `id`),
+//!    `versionId` and JCS text, which is the leaf the ledger will hold;
 //! 2. a retry of a stored entry (the same entry hash with the same text) is a
 //!    duplicate: the stored receipt is returned and nothing is written, so a
 //!    client whose reply was lost can send the same entry again;
@@ -22,8 +22,9 @@
 //! decides admission itself.
 
 use chrono::Utc;
-use didam_method::log::{self, DidState, LogError, Method};
-use serde_json::Value;
+use didam_credential::Did;
+use didam_method::LogEntry;
+use didam_method::log::{self, DidState, Method};
 
 use crate::{LedgerError, Receipt};
 
@@ -38,16 +39,16 @@ pub(crate) trait AdmissionView {
     async fn stored(&self, hash: &str, line: &str) -> Result<Option<u64>, LedgerError>;
 
     /// The DID's current tip and its compare token, if the DID exists.
-    async fn tip(&self, did: &str) -> Result<Option<(DidState, Self::Token)>, LedgerError>;
+    async fn tip(&self, did: &Did) -> Result<Option<(DidState, Self::Token)>, LedgerError>;
 
     /// Verifies `entry` as the successor of `tip` (default: on this task).
     async fn verify(
         &self,
         method: Method,
         tip: Option<&DidState>,
-        entry: &Value,
+        entry: &LogEntry,
     ) -> Result<DidState, LedgerError> {
-        Ok(log::verify_entry(method, tip, entry, Utc::now()).await?)
+        Ok(log::verify_entry(method, tip, entry.json(), Utc::now()).await?)
     }
 }
 
@@ -55,7 +56,7 @@ pub(crate) trait AdmissionView {
 #[derive(Debug)]
 pub(crate) struct Admitted<T> {
     /// The DID.
-    pub(crate) did: String,
+    pub(crate) did: Did,
     /// The entry's `versionId`.
     pub(crate) version_id: String,
     /// The entry's JCS text: the leaf.
@@ -76,53 +77,24 @@ pub(crate) enum Admission<T> {
     New(Box<Admitted<T>>),
 }
 
-/// The JCS text of `entry`: the leaf the ledger stores for it.
-pub(crate) fn leaf_line(entry: &Value) -> Result<String, LedgerError> {
-    didam_credential::canon::jcs(entry).map_err(|e| {
-        LedgerError::Rejected(LogError::InvalidDid {
-            entry: version_number(entry).unwrap_or(0),
-            reason: format!("the entry has no canonical form: {e}"),
-        })
-    })
-}
-
-/// The DID an entry belongs to: its document's `id`.
-pub(crate) fn entry_did(entry: &Value) -> Result<String, LedgerError> {
-    entry.pointer("/state/id").and_then(Value::as_str).map(str::to_owned).ok_or_else(|| {
-        LogError::InvalidDid {
-            entry: version_number(entry).unwrap_or(0),
-            reason: "the entry's state has no id".into(),
-        }
-        .into()
-    })
-}
-
-/// The `n` of an entry's `versionId` (`n-<hash>`), if it has one.
-pub(crate) fn version_number(entry: &Value) -> Option<u64> {
-    entry.get("versionId")?.as_str()?.split_once('-')?.0.parse().ok()
-}
-
 /// Applies the append rule (see the module doc) to `entry` as a `method` log
 /// entry, reading the backend through `view`.
 pub(crate) async fn admit<V: AdmissionView>(
     view: &V,
     method: Method,
-    entry: &Value,
+    entry: &LogEntry,
 ) -> Result<Admission<V::Token>, LedgerError> {
-    let did = entry_did(entry)?;
-    let version_id = entry.get("versionId").and_then(Value::as_str).unwrap_or_default().to_owned();
-    let line = leaf_line(entry)?;
+    let did = entry.did().clone();
+    let version_id = entry.version_id().to_owned();
+    let line = entry.line().to_owned();
 
-    if let Some((_, claimed_hash)) = version_id.split_once('-')
-        && !claimed_hash.is_empty()
-        && let Some(leaf_index) = view.stored(claimed_hash, &line).await?
-    {
+    if let Some(leaf_index) = view.stored(entry.entry_hash(), &line).await? {
         return Ok(Admission::Duplicate(Receipt { did, version_id, leaf_index, duplicate: true }));
     }
 
     let tip = view.tip(&did).await?;
     let expected = tip.as_ref().map_or(1, |(t, _)| t.version_number + 1);
-    if version_number(entry) != Some(expected) {
+    if entry.version_number() != expected {
         return Err(match &tip {
             Some((t, _)) => LedgerError::Conflict { did, version_id, tip: t.version_id.clone() },
             None => LedgerError::NotFound(did),
@@ -137,7 +109,7 @@ pub(crate) async fn admit<V: AdmissionView>(
 /// `versionId` themselves: `current` is the DID's tip at the store step,
 /// `expected` the one the entry was admitted against.
 pub(crate) fn check_tip(
-    did: &str,
+    did: &Did,
     version_id: &str,
     current: Option<&str>,
     expected: Option<&str>,
@@ -146,7 +118,7 @@ pub(crate) fn check_tip(
         Ok(())
     } else {
         Err(LedgerError::Conflict {
-            did: did.to_owned(),
+            did: did.clone(),
             version_id: version_id.to_owned(),
             tip: current.unwrap_or_default().to_owned(),
         })

@@ -23,8 +23,9 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 
+use didam_credential::Did;
+use didam_method::LogEntry;
 use didam_method::log::DidState;
-use serde_json::Value;
 
 use crate::ledger::{Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof};
 use crate::merkle::Hash;
@@ -310,11 +311,11 @@ async fn open_etcd(url: &str, options: &OpenOptions) -> Result<crate::EtcdLedger
 }
 
 impl Ledger for AnyLedger {
-    async fn append(&self, entry: &Value) -> Result<Receipt, LedgerError> {
+    async fn append(&self, entry: &LogEntry) -> Result<Receipt, LedgerError> {
         dispatch!(self, l => l.append(entry).await, blocking(entry = entry.clone()))
     }
 
-    async fn append_all(&self, entries: &[Value]) -> Vec<Result<Receipt, LedgerError>> {
+    async fn append_all(&self, entries: &[LogEntry]) -> Vec<Result<Receipt, LedgerError>> {
         let all = async {
             Ok::<_, LedgerError>(
                 dispatch!(self, l => l.append_all(entries).await, blocking(entries = entries.to_vec())),
@@ -326,16 +327,16 @@ impl Ledger for AnyLedger {
         })
     }
 
-    async fn log(&self, did: &str) -> Result<Vec<StoredEntry>, LedgerError> {
-        dispatch!(self, l => l.log(did).await, blocking(did = did.to_owned()))
+    async fn log(&self, did: &Did) -> Result<Vec<StoredEntry>, LedgerError> {
+        dispatch!(self, l => l.log(did).await, blocking(did = did.clone()))
     }
 
-    async fn log_at(&self, did: &str, size: u64) -> Result<Vec<StoredEntry>, LedgerError> {
-        dispatch!(self, l => l.log_at(did, size).await, blocking(did = did.to_owned()))
+    async fn log_at(&self, did: &Did, size: u64) -> Result<Vec<StoredEntry>, LedgerError> {
+        dispatch!(self, l => l.log_at(did, size).await, blocking(did = did.clone()))
     }
 
-    async fn tip(&self, did: &str) -> Result<DidState, LedgerError> {
-        dispatch!(self, l => l.tip(did).await, blocking(did = did.to_owned()))
+    async fn tip(&self, did: &Did) -> Result<DidState, LedgerError> {
+        dispatch!(self, l => l.tip(did).await, blocking(did = did.clone()))
     }
 
     async fn size(&self) -> Result<u64, LedgerError> {
@@ -370,8 +371,8 @@ impl Ledger for AnyLedger {
         dispatch!(self, l => l.consistency_proof(old, new).await, blocking())
     }
 
-    async fn tip_proof(&self, did: &str, size: u64) -> Result<TipProof, LedgerError> {
-        dispatch!(self, l => l.tip_proof(did, size).await, blocking(did = did.to_owned()))
+    async fn tip_proof(&self, did: &Did, size: u64) -> Result<TipProof, LedgerError> {
+        dispatch!(self, l => l.tip_proof(did, size).await, blocking(did = did.clone()))
     }
 }
 
@@ -403,7 +404,10 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("didam-any-ledger-rt-{}", std::process::id()));
         let ledger =
             AnyLedger::from(EmbeddedLedger::open(&dir.join("ledger.db"), "example.test/any").unwrap());
-        let entry = serde_json::json!({});
+        // Well-formed, never verified: the call fails for want of a runtime first.
+        let entry =
+            LogEntry::parse(serde_json::json!({ "versionId": "1-x", "state": { "id": "did:didam:x" } }))
+                .unwrap();
         let outcome = futures::executor::block_on(send(ledger.append(&entry)));
         assert!(matches!(outcome, Err(LedgerError::Unavailable(_))), "{outcome:?}");
         assert!(matches!(futures::executor::block_on(send(ledger.size())), Err(LedgerError::Unavailable(_))));
@@ -429,7 +433,8 @@ mod tests {
         let signed = tokio::spawn(async move { shared.checkpoint(&signer).await }).await.unwrap().unwrap();
         assert_eq!(signed.size, 0);
         assert_eq!(ledger.verify_all().await.unwrap(), (0, 0));
-        assert!(matches!(ledger.log("did:didam:x").await, Err(LedgerError::NotFound(_))));
+        let did = Did::parse("did:didam:x").unwrap();
+        assert!(matches!(ledger.log(&did).await, Err(LedgerError::NotFound(_))));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

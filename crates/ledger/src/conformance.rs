@@ -22,7 +22,8 @@
 )]
 
 use chrono::{Duration, Utc};
-use didam_credential::{KeyType, SecretKey};
+use didam_credential::{Did, KeyType, SecretKey};
+use didam_method::LogEntry;
 use serde_json::{Map, Value, json};
 
 use crate::ledger::{Ledger, LedgerError};
@@ -32,6 +33,7 @@ use didam_method::log::{self, EntryDraft, LogError, Method};
 
 /// A DID under test: its keys and latest entry.
 struct TestDid {
+    did: Did,
     keys: Vec<SecretKey>,
     state: log::DidState,
 }
@@ -56,13 +58,13 @@ async fn create<L: Ledger>(ledger: &L) -> TestDid {
     };
     let entry = log::create_entry(Method::Didam, draft, &keys[0]).await.unwrap();
     ledger.append(&entry).await.expect("a valid first entry is accepted");
-    let did = entry["state"]["id"].as_str().unwrap().to_owned();
+    let did = entry.did().clone();
     let state = ledger.tip(&did).await.unwrap();
-    TestDid { keys, state }
+    TestDid { did, keys, state }
 }
 
 /// The next entry, rotating to the committed key `keys[k]` and committing to `keys[k + 1]`.
-async fn rotate_entry(did: &TestDid, k: usize, seconds_later: i64) -> Value {
+async fn rotate_entry(did: &TestDid, k: usize, seconds_later: i64) -> LogEntry {
     let draft = EntryDraft {
         parameters: params(&did.keys[k], &did.keys[k + 1]),
         document: document(&did.state.did),
@@ -79,14 +81,16 @@ pub async fn appends_and_reads_back<L: Ledger>(ledger: L) {
     let receipt = ledger.append(&entry).await.unwrap();
     assert_eq!(receipt.leaf_index, 2, "leaves are numbered in append order");
     assert!(!receipt.duplicate);
-    a.state = ledger.tip(&a.state.did).await.unwrap();
+    a.state = ledger.tip(&a.did).await.unwrap();
     assert_eq!(a.state.version_number, 2);
-    let log_a = ledger.log(&a.state.did).await.unwrap();
+    let log_a = ledger.log(&a.did).await.unwrap();
     assert_eq!(log_a.len(), 2);
-    assert_eq!(ledger.log(&b.state.did).await.unwrap().len(), 1);
+    assert_eq!(log_a[1].entry().unwrap(), entry, "the stored line is the entry");
+    assert_eq!(ledger.log(&b.did).await.unwrap().len(), 1);
     assert_eq!(ledger.leaf(log_a[1].leaf_index).await.unwrap(), log_a[1].line.as_bytes());
     assert_eq!(ledger.integrate().await.unwrap(), 3);
-    assert!(matches!(ledger.log("did:didam:unknown").await, Err(LedgerError::NotFound(_))));
+    let unknown = Did::parse("did:didam:unknown").unwrap();
+    assert!(matches!(ledger.log(&unknown).await, Err(LedgerError::NotFound(_))));
 }
 
 /// Appending the same entry again returns the first receipt and stores nothing.
@@ -166,8 +170,9 @@ pub async fn refuses_an_entry_without_a_commitment<L: Ledger>(ledger: L) {
 /// An entry changed after signing is refused.
 pub async fn refuses_an_altered_entry<L: Ledger>(ledger: L) {
     let a = create(&ledger).await;
-    let mut entry = rotate_entry(&a, 1, 1).await;
-    entry["state"]["alsoKnownAs"] = json!(["https://attacker.example"]);
+    let mut altered = rotate_entry(&a, 1, 1).await.into_json();
+    altered["state"]["alsoKnownAs"] = json!(["https://attacker.example"]);
+    let entry = LogEntry::parse(altered).unwrap();
     assert!(matches!(ledger.append(&entry).await, Err(LedgerError::Rejected(LogError::InvalidDid { .. }))));
 }
 
@@ -183,9 +188,9 @@ pub async fn nothing_follows_a_deactivation<L: Ledger>(ledger: L) {
     };
     let entry = log::next_entry(&a.state, draft, &a.keys[1]).await.unwrap();
     ledger.append(&entry).await.unwrap();
-    let state = ledger.tip(&a.state.did).await.unwrap();
+    let state = ledger.tip(&a.did).await.unwrap();
     assert!(state.deactivated);
-    let after = TestDid { keys: a.keys, state };
+    let after = TestDid { did: a.did, keys: a.keys, state };
     let entry = rotate_entry(&after, 2, 1).await;
     assert!(matches!(ledger.append(&entry).await, Err(LedgerError::Rejected(_))));
 }
@@ -227,8 +232,8 @@ pub async fn checkpoints_prove_inclusion_and_consistency<L: Ledger>(ledger: L) {
         crate::ledger::parse_tips_extension(&checkpoint.extensions).expect("a tips commitment");
     assert_eq!(count, dids.len() as u64);
     for did in &dids {
-        let tip = ledger.tip_proof(&did.state.did, latest.size).await.unwrap();
-        let last = ledger.log(&did.state.did).await.unwrap().pop().unwrap();
+        let tip = ledger.tip_proof(&did.did, latest.size).await.unwrap();
+        let last = ledger.log(&did.did).await.unwrap().pop().unwrap();
         assert_eq!(tip.record.leaf_index, last.leaf_index);
         assert_eq!(tip.record.entry_hash, did.state.entry_hash);
         let leaf = merkle::leaf_hash(&tip.record.leaf_data());
@@ -247,25 +252,23 @@ pub async fn logs_below_a_checkpoint<L: Ledger>(ledger: L) {
     assert_eq!(ledger.latest_checkpoint().await.unwrap().as_ref(), Some(&first));
     let entry = rotate_entry(&a, 1, 1).await;
     ledger.append(&entry).await.unwrap();
-    a.state = ledger.tip(&a.state.did).await.unwrap();
+    a.state = ledger.tip(&a.did).await.unwrap();
     let b = create(&ledger).await;
     let second = ledger.checkpoint(&signer).await.unwrap();
     assert_eq!(ledger.latest_checkpoint().await.unwrap().as_ref(), Some(&second));
     assert_eq!(ledger.latest_checkpoint_now().await.unwrap().as_ref(), Some(&second));
     let entry = rotate_entry(&a, 2, 2).await;
     ledger.append(&entry).await.unwrap();
-    let full = ledger.log(&a.state.did).await.unwrap();
+    let full = ledger.log(&a.did).await.unwrap();
     assert_eq!(full.len(), 3);
     for size in [second.size, first.size, second.size] {
         let below: Vec<_> = full.iter().filter(|e| e.leaf_index < size).cloned().collect();
-        assert_eq!(ledger.log_at(&a.state.did, size).await.unwrap(), below, "the log below {size}");
+        assert_eq!(ledger.log_at(&a.did, size).await.unwrap(), below, "the log below {size}");
     }
-    assert_eq!(
-        ledger.log_at(&b.state.did, second.size).await.unwrap(),
-        ledger.log(&b.state.did).await.unwrap()
-    );
-    assert!(matches!(ledger.log_at(&b.state.did, first.size).await, Err(LedgerError::NotFound(_))));
-    assert!(matches!(ledger.log_at("did:didam:nobody", second.size).await, Err(LedgerError::NotFound(_))));
+    assert_eq!(ledger.log_at(&b.did, second.size).await.unwrap(), ledger.log(&b.did).await.unwrap());
+    assert!(matches!(ledger.log_at(&b.did, first.size).await, Err(LedgerError::NotFound(_))));
+    let nobody = Did::parse("did:didam:nobody").unwrap();
+    assert!(matches!(ledger.log_at(&nobody, second.size).await, Err(LedgerError::NotFound(_))));
 }
 
 /// Runs every check, each on a new ledger from `make`.

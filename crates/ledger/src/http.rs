@@ -31,9 +31,10 @@ use std::time::Duration;
 use crate::merkle::{Hash, ProofError};
 use crate::note::{Checkpoint, NoteSigner, NoteVerifier};
 use crate::{Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof, TipRecord};
+use didam_credential::Did;
+use didam_method::LogEntry;
 use didam_method::log::{DidState, LogError};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// What `POST /ledger/v1/entries` returns: the ledger's [`Receipt`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,13 +53,21 @@ pub struct ReceiptBody {
 
 impl From<Receipt> for ReceiptBody {
     fn from(r: Receipt) -> Self {
-        Self { did: r.did, version_id: r.version_id, leaf_index: r.leaf_index, duplicate: r.duplicate }
+        Self {
+            did: r.did.to_string(),
+            version_id: r.version_id,
+            leaf_index: r.leaf_index,
+            duplicate: r.duplicate,
+        }
     }
 }
 
-impl From<ReceiptBody> for Receipt {
-    fn from(r: ReceiptBody) -> Self {
-        Self { did: r.did, version_id: r.version_id, leaf_index: r.leaf_index, duplicate: r.duplicate }
+impl TryFrom<ReceiptBody> for Receipt {
+    type Error = LedgerError;
+    /// A receipt naming no valid DID is a corrupt answer.
+    fn try_from(r: ReceiptBody) -> Result<Self, LedgerError> {
+        let did = Did::parse(&r.did).map_err(|e| LedgerError::Corrupt(format!("receipt: {e}")))?;
+        Ok(Self { did, version_id: r.version_id, leaf_index: r.leaf_index, duplicate: r.duplicate })
     }
 }
 
@@ -240,13 +249,13 @@ impl LedgerProblem {
                 }
             }
             LedgerError::Conflict { did, version_id, tip } => Self {
-                did: Some(did.clone()),
+                did: Some(did.to_string()),
                 version_id: Some(version_id.clone()),
                 tip: Some(tip.clone()),
                 ..Self::new(problem::CONFLICT, 409, "Entry conflicts with the DID's tip", detail)
             },
             LedgerError::NotFound(did) => Self {
-                did: Some(did.clone()),
+                did: Some(did.to_string()),
                 ..Self::new(problem::NOT_FOUND, 404, "DID not on this ledger", detail)
             },
             LedgerError::Proof(ProofError::IndexOutOfRange { index, size }) => Self {
@@ -273,6 +282,7 @@ impl LedgerProblem {
     /// [`LedgerProblem::from_error`]).
     pub fn into_error(self) -> LedgerError {
         let Self { problem_type, detail, .. } = &self;
+        let did = self.did.as_deref().and_then(|did| Did::parse(did).ok());
         match problem_type.as_str() {
             problem::REJECTED => {
                 let entry = self.entry.unwrap_or(0);
@@ -283,12 +293,17 @@ impl LedgerProblem {
                     _ => LogError::InvalidDid { entry, reason },
                 })
             }
-            problem::CONFLICT => LedgerError::Conflict {
-                did: self.did.unwrap_or_default(),
-                version_id: self.version_id.unwrap_or_default(),
-                tip: self.tip.unwrap_or_default(),
+            problem::CONFLICT | problem::NOT_FOUND => match did {
+                Some(did) if problem_type == problem::NOT_FOUND => LedgerError::NotFound(did),
+                Some(did) => LedgerError::Conflict {
+                    did,
+                    version_id: self.version_id.unwrap_or_default(),
+                    tip: self.tip.unwrap_or_default(),
+                },
+                None => {
+                    LedgerError::Corrupt(format!("remote ledger: {detail} (the problem names no valid DID)"))
+                }
             },
-            problem::NOT_FOUND => LedgerError::NotFound(self.did.unwrap_or_default()),
             problem::OUT_OF_RANGE => LedgerError::Proof(ProofError::IndexOutOfRange {
                 index: self.index.unwrap_or_default(),
                 size: self.size.unwrap_or_default(),
@@ -463,22 +478,22 @@ fn hashes(proof: &[String]) -> Result<Vec<Hash>, LedgerError> {
 }
 
 impl Ledger for HttpLedger {
-    async fn append(&self, entry: &Value) -> Result<Receipt, LedgerError> {
+    async fn append(&self, entry: &LogEntry) -> Result<Receipt, LedgerError> {
         let url = self.url("entries");
         let response = self.call(&url, self.client.post(&url).json(entry)).await?;
         let body = response.bytes().await.map_err(|e| transport(&url, &e))?;
         let receipt: ReceiptBody = serde_json::from_slice(&body)
             .map_err(|e| LedgerError::Corrupt(format!("{url}: unreadable receipt: {e}")))?;
-        Ok(receipt.into())
+        receipt.try_into()
     }
 
-    async fn log(&self, did: &str) -> Result<Vec<StoredEntry>, LedgerError> {
-        let body: LogBody = self.get_json(&format!("dids/{}/log", segment(did))).await?;
+    async fn log(&self, did: &Did) -> Result<Vec<StoredEntry>, LedgerError> {
+        let body: LogBody = self.get_json(&format!("dids/{}/log", segment(did.as_str()))).await?;
         Ok(body.entries.into_iter().map(|e| StoredEntry { line: e.line, leaf_index: e.leaf_index }).collect())
     }
 
-    async fn tip(&self, did: &str) -> Result<DidState, LedgerError> {
-        self.get_json(&format!("dids/{}/tip", segment(did))).await
+    async fn tip(&self, did: &Did) -> Result<DidState, LedgerError> {
+        self.get_json(&format!("dids/{}/tip", segment(did.as_str()))).await
     }
 
     async fn size(&self) -> Result<u64, LedgerError> {
@@ -529,9 +544,9 @@ impl Ledger for HttpLedger {
         hashes(&body.proof)
     }
 
-    async fn tip_proof(&self, did: &str, size: u64) -> Result<TipProof, LedgerError> {
+    async fn tip_proof(&self, did: &Did, size: u64) -> Result<TipProof, LedgerError> {
         let body: TipProofBody =
-            self.get_json(&format!("dids/{}/tip-proof?size={size}", segment(did))).await?;
+            self.get_json(&format!("dids/{}/tip-proof?size={size}", segment(did.as_str()))).await?;
         Ok(TipProof {
             proof: hashes(&body.proof)?,
             record: TipRecord { did: body.did, leaf_index: body.leaf_index, entry_hash: body.entry_hash },
@@ -549,9 +564,13 @@ mod tests {
     #[test]
     fn problems_round_trip_to_typed_errors() {
         let errors = [
-            LedgerError::Conflict { did: "did:x:1".into(), version_id: "2-a".into(), tip: "2-b".into() },
+            LedgerError::Conflict {
+                did: Did::parse("did:x:1").unwrap(),
+                version_id: "2-a".into(),
+                tip: "2-b".into(),
+            },
             LedgerError::Rejected(LogError::InvalidProof { entry: 2, reason: "bad".into() }),
-            LedgerError::NotFound("did:x:1".into()),
+            LedgerError::NotFound(Did::parse("did:x:1").unwrap()),
             LedgerError::Proof(ProofError::IndexOutOfRange { index: 9, size: 3 }),
             LedgerError::Proof(ProofError::SizesOutOfOrder { old: 4, new: 3 }),
             LedgerError::InconsistentCheckpoint { size: 3, signed: 5 },
@@ -582,7 +601,8 @@ mod tests {
         let limits =
             HttpLimits { connect_timeout: Duration::from_secs(1), timeout: Duration::from_millis(200) };
         let ledger = HttpLedger::with_limits(&format!("http://{addr}"), &limits).unwrap();
-        let e = rt.block_on(ledger.append(&serde_json::json!({}))).unwrap_err();
+        let entry = serde_json::json!({ "versionId": "1-x", "state": { "id": "did:didam:x" } });
+        let e = rt.block_on(ledger.append(&LogEntry::parse(entry).unwrap())).unwrap_err();
         assert!(matches!(&e, LedgerError::Unavailable(m) if m.contains("unknown outcome, retry")), "{e}");
         drop(listener);
     }

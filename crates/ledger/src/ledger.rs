@@ -12,6 +12,8 @@
 //! The `conformance` module (cargo feature `conformance`) holds the tests every
 //! backend must pass.
 
+use didam_credential::Did;
+use didam_method::LogEntry;
 use serde_json::Value;
 
 use crate::merkle::{Hash, ProofError};
@@ -22,7 +24,7 @@ use didam_method::log::{DidState, LogError};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Receipt {
     /// The DID the entry belongs to.
-    pub did: String,
+    pub did: Did,
     /// The entry's `versionId`.
     pub version_id: String,
     /// Its leaf index in the ledger's tree.
@@ -44,6 +46,11 @@ impl StoredEntry {
     /// The entry as JSON.
     pub fn json(&self) -> Result<Value, LedgerError> {
         serde_json::from_str(&self.line).map_err(|e| LedgerError::Corrupt(format!("stored entry: {e}")))
+    }
+
+    /// The stored entry, parsed; a line that is no log entry is corrupt data.
+    pub fn entry(&self) -> Result<LogEntry, LedgerError> {
+        self.line.parse().map_err(|e| LedgerError::Corrupt(format!("stored entry: {e}")))
     }
 }
 
@@ -121,7 +128,7 @@ pub enum LedgerError {
     #[error("entry {version_id} of {did} does not follow the current tip {tip}")]
     Conflict {
         /// The DID.
-        did: String,
+        did: Did,
         /// The refused entry's `versionId`.
         version_id: String,
         /// The DID's current tip `versionId`.
@@ -129,7 +136,7 @@ pub enum LedgerError {
     },
     /// The DID has no log on this ledger.
     #[error("DID {0} is not on this ledger")]
-    NotFound(String),
+    NotFound(Did),
     /// An index, size or range outside the ledger.
     #[error(transparent)]
     Proof(#[from] ProofError),
@@ -158,12 +165,12 @@ pub enum LedgerError {
 #[allow(async_fn_in_trait)]
 pub trait Ledger {
     /// Appends a DID log entry after verifying it against its DID's tip.
-    async fn append(&self, entry: &Value) -> Result<Receipt, LedgerError>;
+    async fn append(&self, entry: &LogEntry) -> Result<Receipt, LedgerError>;
 
     /// Appends several entries, each with its own outcome, in order (an entry
     /// may build on an earlier one of the same call). Backends may commit them
     /// together (group commit); the default appends one by one.
-    async fn append_all(&self, entries: &[Value]) -> Vec<Result<Receipt, LedgerError>> {
+    async fn append_all(&self, entries: &[LogEntry]) -> Vec<Result<Receipt, LedgerError>> {
         let mut out = Vec::with_capacity(entries.len());
         for entry in entries {
             out.push(self.append(entry).await);
@@ -172,23 +179,23 @@ pub trait Ledger {
     }
 
     /// The log of `did`, oldest entry first.
-    async fn log(&self, did: &str) -> Result<Vec<StoredEntry>, LedgerError>;
+    async fn log(&self, did: &Did) -> Result<Vec<StoredEntry>, LedgerError>;
 
     /// The entries of `did`'s log among the tree's first `size` leaves (what
     /// a checkpoint of `size` covers), oldest first; `NotFound` when there
     /// are none. A backend that indexes logs per tree size answers without
     /// reading the DID's whole log; the default filters [`Self::log`].
-    async fn log_at(&self, did: &str, size: u64) -> Result<Vec<StoredEntry>, LedgerError> {
+    async fn log_at(&self, did: &Did, size: u64) -> Result<Vec<StoredEntry>, LedgerError> {
         let covered: Vec<StoredEntry> =
             self.log(did).await?.into_iter().take_while(|e| e.leaf_index < size).collect();
         if covered.is_empty() {
-            return Err(LedgerError::NotFound(did.to_owned()));
+            return Err(LedgerError::NotFound(did.clone()));
         }
         Ok(covered)
     }
 
     /// The verified state of `did` after its latest entry.
-    async fn tip(&self, did: &str) -> Result<DidState, LedgerError>;
+    async fn tip(&self, did: &Did) -> Result<DidState, LedgerError>;
 
     /// The number of leaves integrated into the tree.
     async fn size(&self) -> Result<u64, LedgerError>;
@@ -224,5 +231,5 @@ pub trait Ledger {
 
     /// `did`'s tip record and its proof in the tips tree of the checkpoint of
     /// `size` leaves (the latest checkpoint).
-    async fn tip_proof(&self, did: &str, size: u64) -> Result<TipProof, LedgerError>;
+    async fn tip_proof(&self, did: &Did, size: u64) -> Result<TipProof, LedgerError>;
 }

@@ -19,10 +19,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use chrono::Utc;
+use didam_credential::Did;
+use didam_method::LogEntry;
 use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
-use serde_json::Value;
 
-use crate::admission::{self, Admission, AdmissionView, Admitted, admit, check_tip, entry_did};
+use crate::admission::{Admission, AdmissionView, Admitted, admit, check_tip};
 use crate::ledger::{Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry};
 use crate::merkle::{self, Hash, NodeReader, TreeError};
 use crate::note::{Checkpoint, NoteSigner};
@@ -140,8 +141,12 @@ impl EmbeddedLedger {
                 })
                 .optional()
                 .map_err(storage)?;
-            let stored = stored
-                .ok_or_else(|| LedgerError::NotFound(format!("checkpoint of size {}", checkpoint.size)))?;
+            let stored = stored.ok_or_else(|| {
+                LedgerError::Corrupt(format!(
+                    "the cosigned note names no stored checkpoint (size {})",
+                    checkpoint.size
+                ))
+            })?;
             let keeps_all = stored.rsplit_once("\n\n").is_some_and(|(t, sigs)| {
                 format!("{t}\n") == text && sigs.lines().all(|l| note.lines().any(|m| m == l))
             });
@@ -237,12 +242,12 @@ impl EmbeddedLedger {
                 return Err(LedgerError::Corrupt(format!("leaf {} is missing", rebuilt.size())));
             }
             rebuilt.push(line.as_bytes());
-            let entry: Value =
-                serde_json::from_str(line).map_err(|e| LedgerError::Corrupt(format!("leaf {index}: {e}")))?;
-            if entry_did(&entry)? != *did {
+            let entry: LogEntry =
+                line.parse().map_err(|e| LedgerError::Corrupt(format!("leaf {index}: {e}")))?;
+            if entry.did().as_str() != did {
                 return Err(LedgerError::Corrupt(format!("leaf {index} is filed under another DID")));
             }
-            let state = log::verify_entry(self.method, states.get(did), &entry, Utc::now())
+            let state = log::verify_entry(self.method, states.get(did), entry.json(), Utc::now())
                 .await
                 .map_err(|e| LedgerError::Corrupt(format!("leaf {index} ({did}): {e}")))?;
             states.insert(did.clone(), state);
@@ -275,10 +280,10 @@ impl EmbeddedLedger {
         f(&mut conn)
     }
 
-    fn read_tip(&self, did: &str) -> Result<Option<DidState>, LedgerError> {
+    fn read_tip(&self, did: &Did) -> Result<Option<DidState>, LedgerError> {
         self.with_conn(|c| {
             let state: Option<String> = c
-                .query_row("SELECT state FROM dids WHERE did = ?1", [did], |r| r.get(0))
+                .query_row("SELECT state FROM dids WHERE did = ?1", [did.as_str()], |r| r.get(0))
                 .optional()
                 .map_err(storage)?;
             state
@@ -364,7 +369,7 @@ enum Prepared {
 /// the tips of entries earlier in the same batch (`overlay`) first.
 struct View<'a> {
     ledger: &'a EmbeddedLedger,
-    overlay: &'a HashMap<String, DidState>,
+    overlay: &'a HashMap<Did, DidState>,
 }
 
 impl AdmissionView for View<'_> {
@@ -383,7 +388,7 @@ impl AdmissionView for View<'_> {
         })
     }
 
-    async fn tip(&self, did: &str) -> Result<Option<(DidState, ())>, LedgerError> {
+    async fn tip(&self, did: &Did) -> Result<Option<(DidState, ())>, LedgerError> {
         let tip = match self.overlay.get(did) {
             Some(state) => Some(state.clone()),
             None => self.ledger.read_tip(did)?,
@@ -397,7 +402,7 @@ impl EmbeddedLedger {
     /// DID's tip (`tips` tracks tips changed earlier in the same transaction).
     fn store(
         tx: &Connection,
-        tips: &mut HashMap<String, Option<String>>,
+        tips: &mut HashMap<Did, Option<String>>,
         admitted: Admitted<()>,
     ) -> Result<Receipt, LedgerError> {
         let Admitted { did, version_id, line, state, tip } = admitted;
@@ -406,7 +411,7 @@ impl EmbeddedLedger {
             Some(tip) => tip.clone(),
             None => {
                 let stored: Option<String> = tx
-                    .query_row("SELECT state FROM dids WHERE did = ?1", [&did], |r| r.get(0))
+                    .query_row("SELECT state FROM dids WHERE did = ?1", [did.as_str()], |r| r.get(0))
                     .optional()
                     .map_err(storage)?;
                 stored
@@ -424,11 +429,14 @@ impl EmbeddedLedger {
             .map_err(storage)?;
         tx.execute(
             "INSERT INTO entries (leaf_index, did, version_number, entry_hash, line) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![leaf, did, to_i64(state.version_number)?, state.entry_hash, line],
+            params![leaf, did.as_str(), to_i64(state.version_number)?, state.entry_hash, line],
         )
         .map_err(storage)?;
-        tx.execute("INSERT OR REPLACE INTO dids (did, state) VALUES (?1, ?2)", params![did, state_json])
-            .map_err(storage)?;
+        tx.execute(
+            "INSERT OR REPLACE INTO dids (did, state) VALUES (?1, ?2)",
+            params![did.as_str(), state_json],
+        )
+        .map_err(storage)?;
         tips.insert(did.clone(), Some(state.version_id.clone()));
         Ok(Receipt { did, version_id, leaf_index: leaf as u64, duplicate: false })
     }
@@ -480,7 +488,7 @@ impl EmbeddedLedger {
 }
 
 impl Ledger for EmbeddedLedger {
-    async fn append(&self, entry: &Value) -> Result<Receipt, LedgerError> {
+    async fn append(&self, entry: &LogEntry) -> Result<Receipt, LedgerError> {
         self.append_all(std::slice::from_ref(entry))
             .await
             .pop()
@@ -490,23 +498,16 @@ impl Ledger for EmbeddedLedger {
     /// Group commit: every entry is verified (in order, later entries of a DID
     /// against the earlier ones of the batch), then all accepted entries are
     /// stored in one transaction, with one fsync.
-    async fn append_all(&self, entries: &[Value]) -> Vec<Result<Receipt, LedgerError>> {
-        let mut overlay: HashMap<String, DidState> = HashMap::new();
-        let mut in_batch: HashMap<String, usize> = HashMap::new();
+    async fn append_all(&self, entries: &[LogEntry]) -> Vec<Result<Receipt, LedgerError>> {
+        let mut overlay: HashMap<Did, DidState> = HashMap::new();
+        let mut in_batch: HashMap<&str, usize> = HashMap::new();
         let mut results: Vec<Result<Prepared, LedgerError>> = Vec::with_capacity(entries.len());
         for (i, entry) in entries.iter().enumerate() {
-            let line = match admission::leaf_line(entry) {
-                Ok(line) => line,
-                Err(e) => {
-                    results.push(Err(e));
-                    continue;
-                }
-            };
-            if let Some(&first) = in_batch.get(&line) {
+            if let Some(&first) = in_batch.get(entry.line()) {
                 results.push(Ok(Prepared::SameAs(first)));
                 continue;
             }
-            in_batch.insert(line, i);
+            in_batch.insert(entry.line(), i);
             let view = View { ledger: self, overlay: &overlay };
             let prepared = match admit(&view, self.method, entry).await {
                 Ok(Admission::Duplicate(receipt)) => Ok(Prepared::Duplicate(receipt)),
@@ -520,7 +521,7 @@ impl Ledger for EmbeddedLedger {
         }
         let committed = self.with_conn(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
-            let mut tips: HashMap<String, Option<String>> = HashMap::new();
+            let mut tips: HashMap<Did, Option<String>> = HashMap::new();
             let mut out: Vec<Result<Receipt, LedgerError>> = Vec::with_capacity(results.len());
             for prepared in results {
                 out.push(match prepared {
@@ -548,26 +549,26 @@ impl Ledger for EmbeddedLedger {
         }
     }
 
-    async fn log(&self, did: &str) -> Result<Vec<StoredEntry>, LedgerError> {
+    async fn log(&self, did: &Did) -> Result<Vec<StoredEntry>, LedgerError> {
         let entries = self.with_conn(|c| {
             let mut stmt = c
                 .prepare("SELECT line, leaf_index FROM entries WHERE did = ?1 ORDER BY version_number")
                 .map_err(storage)?;
             let rows = stmt
-                .query_map([did], |r| {
+                .query_map([did.as_str()], |r| {
                     Ok(StoredEntry { line: r.get(0)?, leaf_index: r.get::<_, i64>(1)? as u64 })
                 })
                 .map_err(storage)?;
             rows.collect::<Result<Vec<_>, _>>().map_err(storage)
         })?;
         if entries.is_empty() {
-            return Err(LedgerError::NotFound(did.to_owned()));
+            return Err(LedgerError::NotFound(did.clone()));
         }
         Ok(entries)
     }
 
-    async fn tip(&self, did: &str) -> Result<DidState, LedgerError> {
-        self.read_tip(did)?.ok_or_else(|| LedgerError::NotFound(did.to_owned()))
+    async fn tip(&self, did: &Did) -> Result<DidState, LedgerError> {
+        self.read_tip(did)?.ok_or_else(|| LedgerError::NotFound(did.clone()))
     }
 
     async fn size(&self) -> Result<u64, LedgerError> {
@@ -647,7 +648,7 @@ impl Ledger for EmbeddedLedger {
         })
     }
 
-    async fn tip_proof(&self, did: &str, size: u64) -> Result<crate::ledger::TipProof, LedgerError> {
+    async fn tip_proof(&self, did: &Did, size: u64) -> Result<crate::ledger::TipProof, LedgerError> {
         self.with_conn(|c| {
             if Self::meta(c, "tips_size")? != Some(size) {
                 return Err(LedgerError::Unavailable(format!(
@@ -655,19 +656,20 @@ impl Ledger for EmbeddedLedger {
                 )));
             }
             let row: Option<(i64, i64, String)> = c
-                .query_row("SELECT position, leaf_index, entry_hash FROM tips WHERE did = ?1", [did], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })
+                .query_row(
+                    "SELECT position, leaf_index, entry_hash FROM tips WHERE did = ?1",
+                    [did.as_str()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
                 .optional()
                 .map_err(storage)?;
-            let (position, leaf_index, entry_hash) =
-                row.ok_or_else(|| LedgerError::NotFound(did.to_owned()))?;
+            let (position, leaf_index, entry_hash) = row.ok_or_else(|| LedgerError::NotFound(did.clone()))?;
             let count =
                 Self::meta(c, "tips_count")?.ok_or_else(|| LedgerError::Corrupt("tips count".into()))?;
             let position = position as u64;
             let proof = merkle::inclusion_proof(&Nodes(c, "tips_nodes"), position, count).map_err(tree)?;
             let record =
-                crate::ledger::TipRecord { did: did.to_owned(), leaf_index: leaf_index as u64, entry_hash };
+                crate::ledger::TipRecord { did: did.to_string(), leaf_index: leaf_index as u64, entry_hash };
             Ok(crate::ledger::TipProof { record, position, count, proof })
         })
     }

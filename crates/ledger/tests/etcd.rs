@@ -8,11 +8,11 @@ mod cluster;
 use std::time::Duration;
 
 use cluster::{Cluster, new_entry};
-use didam_credential::{KeyType, SecretKey};
+use didam_credential::{Did, KeyType, SecretKey};
 use didam_ledger::etcd::EtcdConnection;
 use didam_ledger::note::NoteSigner;
 use didam_ledger::{EtcdConfig, EtcdLedger, Ledger as _, LedgerError, conformance};
-use serde_json::Value;
+use didam_method::LogEntry;
 
 const ORIGIN: &str = "didam.test/ledger";
 
@@ -52,8 +52,7 @@ async fn an_append_without_a_reply_is_stored_once_when_retried() {
         other => panic!("{other}"),
     }
     // Reads of what is stored still answer (serializable, from the live member).
-    let did = first["state"]["id"].as_str().unwrap();
-    assert_eq!(ledger.log(did).await.unwrap().len(), 1);
+    assert_eq!(ledger.log(first.did()).await.unwrap().len(), 1);
 
     // Back to quorum: the retry is stored exactly once, whether or not the
     // first attempt was applied meanwhile.
@@ -64,15 +63,13 @@ async fn an_append_without_a_reply_is_stored_once_when_retried() {
     let again = ledger.append(&entry).await.unwrap();
     assert!(again.duplicate);
     assert_eq!(again.leaf_index, receipt.leaf_index);
-    let did = entry["state"]["id"].as_str().unwrap();
-    assert_eq!(ledger.log(did).await.unwrap().len(), 1, "one log entry");
+    assert_eq!(ledger.log(entry.did()).await.unwrap().len(), 1, "one log entry");
     assert_eq!(ledger.integrate().await.unwrap(), 2, "two leaves in all: nothing stored twice");
-    let line = didam_credential::canon::jcs(&entry).unwrap();
-    let copies = count_copies(&ledger, 2, line.as_bytes()).await;
+    let copies = count_copies(&ledger, 2, entry.line().as_bytes()).await;
     assert_eq!(copies, 1);
 }
 
-async fn retry_until_ok(ledger: &EtcdLedger, entry: &Value) -> didam_ledger::Receipt {
+async fn retry_until_ok(ledger: &EtcdLedger, entry: &LogEntry) -> didam_ledger::Receipt {
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
         match ledger.append(entry).await {
@@ -99,7 +96,7 @@ async fn count_copies(ledger: &EtcdLedger, size: u64, line: &[u8]) -> usize {
 
 /// What a resolution of `did` at `size` reads: the latest checkpoint, the
 /// log below it, the last entry's inclusion and the DID's tip record.
-async fn resolve_reads(ledger: &EtcdLedger, did: &str) -> u64 {
+async fn resolve_reads(ledger: &EtcdLedger, did: &Did) -> u64 {
     let latest = ledger.latest_checkpoint().await.unwrap().expect("a checkpoint");
     let log = ledger.log_at(did, latest.size).await.unwrap();
     let last = log.last().unwrap();
@@ -129,7 +126,7 @@ async fn resolving_a_checkpointed_did_sends_etcd_no_request() {
         (EtcdLedger::connect(&config).await.unwrap(), EtcdLedger::connect(&config).await.unwrap());
     let signer = NoteSigner::new(ORIGIN, SecretKey::generate(KeyType::Ed25519)).unwrap();
     let entry = new_entry().await;
-    let did = entry["state"]["id"].as_str().unwrap();
+    let did = entry.did();
     writer.append(&entry).await.unwrap();
     let first = writer.checkpoint(&signer).await.unwrap();
     wait_for_checkpoint(&reader, first.size).await;

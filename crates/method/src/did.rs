@@ -7,7 +7,7 @@ use didam_credential::{Did, InvalidDid};
 /// A parsed `did:didam` DID: `did:didam:<scid>` or `did:didam:<network>:<scid>`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct DidamDid {
-    did: String,
+    did: Did,
     network: Option<String>,
     scid: String,
 }
@@ -33,11 +33,16 @@ impl DidamDid {
         {
             return Err(invalid());
         }
-        Ok(Self { did: did.to_owned(), network: network.map(str::to_owned), scid: scid.to_owned() })
+        Ok(Self { did: Did::parse(did)?, network: network.map(str::to_owned), scid: scid.to_owned() })
     }
 
     /// The DID string.
     pub fn as_str(&self) -> &str {
+        self.did.as_str()
+    }
+
+    /// The DID as a [`Did`].
+    pub fn as_did(&self) -> &Did {
         &self.did
     }
 
@@ -54,7 +59,7 @@ impl DidamDid {
 
 impl std::fmt::Display for DidamDid {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.did)
+        f.write_str(self.did.as_str())
     }
 }
 
@@ -67,7 +72,7 @@ impl FromStr for DidamDid {
 
 impl From<DidamDid> for Did {
     fn from(did: DidamDid) -> Self {
-        Did::parse(&did.did).expect("a did:didam DID is a DID")
+        did.did
     }
 }
 

@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use didam_credential::{PublicKey, SecretKey};
 use serde_json::{Map, Value, json};
 
-use crate::DidamDid;
 use crate::error::EntryError;
 use crate::log::{self, DidState, EntryDraft, Method};
+use crate::{DidamDid, LogEntry};
 
 fn parameters(update: &PublicKey, next: Option<&PublicKey>) -> Map<String, Value> {
     let mut p = Map::new();
@@ -57,15 +57,14 @@ pub async fn create_entry(
     next_key: &PublicKey,
     document: Value,
     time: DateTime<Utc>,
-) -> Result<(DidamDid, Value), EntryError> {
+) -> Result<(DidamDid, LogEntry), EntryError> {
     let draft = EntryDraft {
         parameters: parameters(&update_key.public_key(), Some(next_key)),
         document,
         version_time: time,
     };
     let entry = log::create_entry(Method::Didam, draft, update_key).await?;
-    let did = entry.pointer("/state/id").and_then(Value::as_str).unwrap_or_default();
-    Ok((DidamDid::parse(did)?, entry))
+    Ok((DidamDid::try_from(entry.did())?, entry))
 }
 
 /// The entry-time rule for the entry that follows `tip`, made at `now`:
@@ -89,7 +88,7 @@ pub async fn next_entry(
     document: Option<Value>,
     deactivate: bool,
     time: DateTime<Utc>,
-) -> Result<Value, EntryError> {
+) -> Result<LogEntry, EntryError> {
     let mut params = parameters(&key.public_key(), next);
     if deactivate {
         params.insert("deactivated".into(), json!(true));

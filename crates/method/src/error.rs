@@ -22,4 +22,7 @@ pub enum EntryError {
     /// The entry names no valid DID.
     #[error(transparent)]
     InvalidDid(#[from] didam_credential::InvalidDid),
+    /// The built entry is not a well-formed log entry.
+    #[error(transparent)]
+    Malformed(#[from] crate::MalformedEntry),
 }

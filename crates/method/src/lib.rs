@@ -9,6 +9,7 @@
 //! | job | call |
 //! |---|---|
 //! | parse a did:didam DID | [`DidamDid::parse`] (or `str::parse`) |
+//! | read a log entry from JSON or a stored line | [`LogEntry::parse`] (or `str::parse`) |
 //! | build the first entry of a new DID | [`entry::create_entry`] with [`entry::document_with_keys`] |
 //! | build the entry that follows a tip | [`entry::next_entry`] |
 //! | check one entry against the state before it | [`log::verify_entry`] |
@@ -26,7 +27,7 @@
 //! let (did, first) = entry::create_entry(&update, &next.public_key(), document, chrono::Utc::now()).await?;
 //!
 //! // The entry verifies as the first of the DID's log and commits to `next`.
-//! let state = log::verify_entry(log::Method::Didam, None, &first, chrono::Utc::now()).await?;
+//! let state = log::verify_entry(log::Method::Didam, None, first.json(), chrono::Utc::now()).await?;
 //! assert_eq!(state.did, did.as_str());
 //! assert_eq!(state.next_key_hashes(), vec![log::key_hash(&next.public_key().to_multikey())]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -39,7 +40,9 @@ mod did;
 pub mod entry;
 mod error;
 pub mod log;
+mod log_entry;
 pub mod witness;
 
 pub use did::DidamDid;
 pub use error::EntryError;
+pub use log_entry::{LogEntry, MalformedEntry};

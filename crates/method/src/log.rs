@@ -31,6 +31,7 @@ use didam_credential::{Outcome, PublicKey, Suite, canon, verify::VerifyOptions};
 use serde_json::{Map, Value, json};
 use sha2::Digest as _;
 
+use crate::LogEntry;
 use crate::error::EntryError;
 use crate::witness::{self, WitnessError, WitnessRule};
 
@@ -494,7 +495,7 @@ pub async fn create_entry(
     method: Method,
     draft: EntryDraft,
     update_key: &didam_credential::SecretKey,
-) -> Result<Value, EntryError> {
+) -> Result<LogEntry, EntryError> {
     let mut parameters = draft.parameters;
     parameters.insert("method".into(), method.parameter().into());
     parameters.insert("scid".into(), "{SCID}".into());
@@ -509,7 +510,7 @@ pub async fn create_entry(
     let mut entry: Value = serde_json::from_str(&text)?;
     let hash = entry_hash(&entry, &scid)?;
     entry["versionId"] = format!("1-{hash}").into();
-    sign_entry(entry, update_key).await
+    Ok(LogEntry::parse(sign_entry(entry, update_key).await?)?)
 }
 
 /// The entry that follows `previous`, signed with `update_key` (an active
@@ -519,7 +520,7 @@ pub async fn next_entry(
     previous: &DidState,
     draft: EntryDraft,
     update_key: &didam_credential::SecretKey,
-) -> Result<Value, EntryError> {
+) -> Result<LogEntry, EntryError> {
     let mut entry = json!({
         "versionId": previous.version_id,
         "versionTime": proof::xsd_datetime(draft.version_time),
@@ -528,5 +529,5 @@ pub async fn next_entry(
     });
     let hash = entry_hash(&entry, &previous.version_id)?;
     entry["versionId"] = format!("{}-{hash}", previous.version_number + 1).into();
-    sign_entry(entry, update_key).await
+    Ok(LogEntry::parse(sign_entry(entry, update_key).await?)?)
 }

@@ -13,10 +13,11 @@ use chrono::Utc;
 use didam_credential::{KeyType, SecretKey};
 use didam_ledger::note::NoteSigner;
 use didam_ledger::{EmbeddedLedger, Ledger};
+use didam_method::LogEntry;
 use didam_method::log::{self, EntryDraft, Method};
 use didam_registry::{CheckpointStore, ResolveOptions, resolve};
 use futures::executor::block_on;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 
 const ORIGIN: &str = "bench.didam/ledger";
 
@@ -25,7 +26,7 @@ struct Keys {
     next_hash: String,
 }
 
-fn entries(keys: &Keys, from: u64, count: u64) -> Vec<Value> {
+fn entries(keys: &Keys, from: u64, count: u64) -> Vec<LogEntry> {
     let mut out = Vec::with_capacity(count as usize);
     for n in from..from + count {
         let mut parameters = Map::new();
@@ -90,7 +91,7 @@ fn main() {
     // Resolution at scale.
     let ledger = EmbeddedLedger::open(&dir.join("large.db"), ORIGIN).unwrap();
     let mut stored = 0u64;
-    let mut dids: Vec<String> = Vec::new();
+    let mut dids: Vec<didam_credential::Did> = Vec::new();
     for target in sizes {
         let started = Instant::now();
         while stored < target {
@@ -111,14 +112,15 @@ fn main() {
 
         let store = CheckpointStore::new(dir.join(format!("client-{target}")));
         let verifier = signer.verifier();
-        block_on(resolve(&ledger, &verifier, &store, &dids[0], &ResolveOptions::default())).unwrap();
+        block_on(resolve(&ledger, &verifier, &store, dids[0].as_str(), &ResolveOptions::default())).unwrap();
         let mut latencies = Vec::new();
         for i in 0..2000u64 {
             let did = &dids[((i * 7919) % dids.len() as u64) as usize];
             let t = Instant::now();
-            let r = block_on(resolve(&ledger, &verifier, &store, did, &ResolveOptions::default())).unwrap();
+            let r = block_on(resolve(&ledger, &verifier, &store, did.as_str(), &ResolveOptions::default()))
+                .unwrap();
             latencies.push(t.elapsed());
-            assert_eq!(&r.state.did, did);
+            assert_eq!(r.state.did, did.as_str());
         }
         latencies.sort();
         println!(

@@ -272,7 +272,8 @@ impl Error {
         match self {
             Self::InvalidDid(d) => R::InvalidDid(d.clone()),
             Self::MethodNotSupported(m) => R::MethodNotSupported(m.clone()),
-            Self::NotFound(d) | Self::Ledger(LedgerError::NotFound(d)) => R::NotFound(d.clone()),
+            Self::NotFound(d) => R::NotFound(d.clone()),
+            Self::Ledger(LedgerError::NotFound(d)) => R::NotFound(d.to_string()),
             Self::InvalidDocument { did, reason } => {
                 R::InvalidDocument { did: did.clone(), reason: reason.clone() }
             }

@@ -26,9 +26,9 @@ pub async fn create<L: Ledger>(
     document: Value,
     time: DateTime<Utc>,
 ) -> Result<(DidamDid, Receipt), Error> {
-    let (_, entry) = create_entry(update_key, next_key, document, time).await?;
+    let (did, entry) = create_entry(update_key, next_key, document, time).await?;
     let receipt = ledger.append(&entry).await?;
-    Ok((DidamDid::parse(&receipt.did)?, receipt))
+    Ok((did, receipt))
 }
 
 /// Updates a DID (new document, or the same one to rotate only): reveals the
@@ -41,7 +41,7 @@ pub async fn update<L: Ledger>(
     document: Option<Value>,
     time: DateTime<Utc>,
 ) -> Result<Receipt, Error> {
-    let tip = ledger.tip(did.as_str()).await?;
+    let tip = ledger.tip(did.as_did()).await?;
     let entry = next_entry(&tip, revealed_key, Some(next_key), document, false, time).await?;
     Ok(ledger.append(&entry).await?)
 }
@@ -64,7 +64,7 @@ pub async fn deactivate<L: Ledger>(
     revealed_key: &SecretKey,
     time: DateTime<Utc>,
 ) -> Result<Receipt, Error> {
-    let tip = ledger.tip(did.as_str()).await?;
+    let tip = ledger.tip(did.as_did()).await?;
     let entry = next_entry(&tip, revealed_key, None, None, true, time).await?;
     Ok(ledger.append(&entry).await?)
 }

@@ -145,7 +145,7 @@ async fn resolve_at<L: Ledger>(
     }
 
     // 4–5. The log, as far as the checkpoint covers it, and its inclusion.
-    let covered = match ledger.log_at(did.as_str(), checkpoint.size).await {
+    let covered = match ledger.log_at(did.as_did(), checkpoint.size).await {
         Ok(e) => e,
         Err(LedgerError::NotFound(_)) => return Err(Error::NotFound(did.to_string())),
         Err(e) => return Err(e.into()),
@@ -165,7 +165,7 @@ async fn resolve_at<L: Ledger>(
     // withheld entry shows as a mismatch.
     let (count, tips_root) = didam_ledger::parse_tips_extension(&checkpoint.extensions)
         .ok_or_else(|| Error::InvalidLedgerProof("the checkpoint carries no DID tips commitment".into()))?;
-    let tip = ledger.tip_proof(did.as_str(), checkpoint.size).await.map_err(proof_error)?;
+    let tip = ledger.tip_proof(did.as_did(), checkpoint.size).await.map_err(proof_error)?;
     if tip.count != count || tip.record.did != did.as_str() {
         return Err(Error::InvalidLedgerProof("the tip proof is for another tree or DID".into()));
     }

@@ -169,7 +169,7 @@ pub async fn publish<L: Ledger>(
     next_key: &PublicKey,
     time: DateTime<Utc>,
 ) -> Result<Receipt, Error> {
-    let tip = ledger.tip(url.log.as_str()).await?;
+    let tip = ledger.tip(url.log.as_did()).await?;
     let mut state = tip.document.clone();
     let resource = state
         .get_mut(RESOURCE_MEMBER)

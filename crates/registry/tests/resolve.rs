@@ -5,14 +5,14 @@
 use std::sync::Mutex;
 
 use chrono::{Duration, Utc};
-use didam_credential::{KeyType, SecretKey};
+use didam_credential::{Did, KeyType, SecretKey};
 use didam_ledger::merkle::{self, Hash, MemoryTree};
 use didam_ledger::note::{Checkpoint, NoteSigner};
 use didam_ledger::{
     EmbeddedLedger, Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof, TipRecord,
 };
-use didam_method::entry;
 use didam_method::log::{self, DidState, EntryDraft, Method};
+use didam_method::{LogEntry, entry};
 use didam_registry::{CheckpointStore, Error, ResolveOptions, operations, resolve};
 use futures::executor::block_on;
 use serde_json::{Value, json};
@@ -157,16 +157,16 @@ impl RogueLedger {
 }
 
 impl Ledger for RogueLedger {
-    async fn append(&self, entry: &Value) -> Result<Receipt, LedgerError> {
-        let leaf_index = self.push(entry);
+    async fn append(&self, entry: &LogEntry) -> Result<Receipt, LedgerError> {
+        let leaf_index = self.push(entry.json());
         Ok(Receipt {
-            did: entry["state"]["id"].as_str().unwrap().to_owned(),
-            version_id: entry["versionId"].as_str().unwrap().to_owned(),
+            did: entry.did().clone(),
+            version_id: entry.version_id().to_owned(),
             leaf_index,
             duplicate: false,
         })
     }
-    async fn log(&self, did: &str) -> Result<Vec<StoredEntry>, LedgerError> {
+    async fn log(&self, did: &Did) -> Result<Vec<StoredEntry>, LedgerError> {
         let hidden = *self.hidden.lock().unwrap();
         let entries: Vec<StoredEntry> = self
             .leaves
@@ -174,17 +174,17 @@ impl Ledger for RogueLedger {
             .unwrap()
             .iter()
             .enumerate()
-            .filter(|(i, (d, _))| d == did && Some(*i) != hidden)
+            .filter(|(i, (d, _))| d == did.as_str() && Some(*i) != hidden)
             .map(|(i, (_, line))| StoredEntry { line: line.clone(), leaf_index: i as u64 })
             .collect();
-        if entries.is_empty() { Err(LedgerError::NotFound(did.into())) } else { Ok(entries) }
+        if entries.is_empty() { Err(LedgerError::NotFound(did.clone())) } else { Ok(entries) }
     }
-    async fn tip(&self, did: &str) -> Result<DidState, LedgerError> {
+    async fn tip(&self, did: &Did) -> Result<DidState, LedgerError> {
         let mut state: Option<DidState> = None;
         for e in self.log(did).await? {
             state = Some(log::verify_entry(Method::Didam, state.as_ref(), &e.json()?, Utc::now()).await?);
         }
-        state.ok_or_else(|| LedgerError::NotFound(did.into()))
+        state.ok_or_else(|| LedgerError::NotFound(did.clone()))
     }
     async fn size(&self) -> Result<u64, LedgerError> {
         Ok(self.leaves.lock().unwrap().len() as u64)
@@ -216,10 +216,12 @@ impl Ledger for RogueLedger {
     async fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>, LedgerError> {
         Ok(self.tree().consistency_proof(old, new)?)
     }
-    async fn tip_proof(&self, did: &str, _size: u64) -> Result<TipProof, LedgerError> {
+    async fn tip_proof(&self, did: &Did, _size: u64) -> Result<TipProof, LedgerError> {
         let (records, tips) = self.tips();
-        let position =
-            records.iter().position(|r| r.did == did).ok_or_else(|| LedgerError::NotFound(did.into()))?;
+        let position = records
+            .iter()
+            .position(|r| r.did == did.as_str())
+            .ok_or_else(|| LedgerError::NotFound(did.clone()))?;
         let proof = tips.inclusion_proof(position as u64, tips.size())?;
         Ok(TipProof {
             record: records[position].clone(),
@@ -266,7 +268,7 @@ async fn genuine_did() -> Fixture {
         document: json!({ "id": "did:didam:{SCID}" }),
         version_time: Utc::now() - Duration::hours(1),
     };
-    let first = log::create_entry(Method::Didam, draft, &keys[0]).await.unwrap();
+    let first = log::create_entry(Method::Didam, draft, &keys[0]).await.unwrap().into_json();
     let state = log::verify_entry(Method::Didam, None, &first, Utc::now()).await.unwrap();
     Fixture { keys, first, state }
 }
@@ -280,7 +282,7 @@ async fn next(f: &Fixture, signer: usize, commit: usize, secs: i64) -> Value {
         document: f.state.document.clone(),
         version_time: f.state.version_time + Duration::seconds(secs),
     };
-    log::next_entry(&f.state, draft, &f.keys[signer]).await.unwrap()
+    log::next_entry(&f.state, draft, &f.keys[signer]).await.unwrap().into_json()
 }
 
 async fn resolve_from(

@@ -5,13 +5,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use chrono::{DateTime, Duration, Utc};
-use didam_credential::{KeyType, ProofOptions, SecretKey, Suite, proof};
+use didam_credential::{Did, KeyType, ProofOptions, SecretKey, Suite, proof};
 use didam_ledger::merkle::Hash;
 use didam_ledger::note::NoteSigner;
 use didam_ledger::{EmbeddedLedger, Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof};
-use didam_method::DidamDid;
 use didam_method::entry;
 use didam_method::log::DidState;
+use didam_method::{DidamDid, LogEntry};
 use didam_registry::{CheckpointStore, Error, Resolver, ResourceUrl, operations, resource};
 use futures::executor::block_on;
 use serde_json::{Value, json};
@@ -91,12 +91,12 @@ struct Lying<'a> {
 }
 
 impl Ledger for Lying<'_> {
-    async fn append(&self, entry: &Value) -> Result<Receipt, LedgerError> {
+    async fn append(&self, entry: &LogEntry) -> Result<Receipt, LedgerError> {
         self.inner.append(entry).await
     }
-    async fn log(&self, did: &str) -> Result<Vec<StoredEntry>, LedgerError> {
+    async fn log(&self, did: &Did) -> Result<Vec<StoredEntry>, LedgerError> {
         let mut log = self.inner.log(did).await?;
-        if did == self.target {
+        if did.as_str() == self.target {
             match self.lie {
                 Lie::None => {}
                 Lie::Tamper => {
@@ -110,7 +110,7 @@ impl Ledger for Lying<'_> {
         }
         Ok(log)
     }
-    async fn tip(&self, did: &str) -> Result<DidState, LedgerError> {
+    async fn tip(&self, did: &Did) -> Result<DidState, LedgerError> {
         self.inner.tip(did).await
     }
     async fn size(&self) -> Result<u64, LedgerError> {
@@ -134,7 +134,7 @@ impl Ledger for Lying<'_> {
     async fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>, LedgerError> {
         self.inner.consistency_proof(old, new).await
     }
-    async fn tip_proof(&self, did: &str, size: u64) -> Result<TipProof, LedgerError> {
+    async fn tip_proof(&self, did: &Did, size: u64) -> Result<TipProof, LedgerError> {
         self.inner.tip_proof(did, size).await
     }
 }

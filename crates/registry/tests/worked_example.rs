@@ -63,10 +63,10 @@ fn build(dir: &Path) -> Vec<(String, String)> {
         let checkpoint = ledger.checkpoint(&ledger_key).await.unwrap();
 
         let log: String =
-            ledger.log(did.as_str()).await.unwrap().iter().map(|e| format!("{}\n", e.line)).collect();
-        let last = ledger.log(did.as_str()).await.unwrap().pop().unwrap();
+            ledger.log(did.as_did()).await.unwrap().iter().map(|e| format!("{}\n", e.line)).collect();
+        let last = ledger.log(did.as_did()).await.unwrap().pop().unwrap();
         let inclusion = ledger.inclusion_proof(last.leaf_index, checkpoint.size).await.unwrap();
-        let tip = ledger.tip_proof(did.as_str(), checkpoint.size).await.unwrap();
+        let tip = ledger.tip_proof(did.as_did(), checkpoint.size).await.unwrap();
         let proofs = json!({
             "did": did.as_str(),
             "treeSize": checkpoint.size,

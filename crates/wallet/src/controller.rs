@@ -18,7 +18,7 @@
 use chrono::{DateTime, Utc};
 use didam_credential::{KeyType, PublicKey};
 use didam_ledger::Ledger;
-use didam_method::{DidamDid, entry};
+use didam_method::{DidamDid, LogEntry, entry};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -36,7 +36,7 @@ pub struct PendingOp {
     /// `create`, `update`, `rotate`, `deactivate` or `compromise`.
     pub op: String,
     /// The signed log entry.
-    pub entry: Value,
+    pub entry: LogEntry,
     /// The DID record once the entry is accepted.
     pub then: DidRecord,
     /// When it was made.
@@ -219,7 +219,7 @@ impl Wallet {
         self.check_rrs(rrs)?;
         let record = self.no_pending(did)?;
         let didam = DidamDid::parse(did)?;
-        let tip = ledger.tip(didam.as_str()).await?;
+        let tip = ledger.tip(didam.as_did()).await?;
         let n = record.update_n + 1;
         let key = rrs.update_key(record.slot, n)?;
         let next = if deactivate { None } else { Some(rrs.update_key(record.slot, n + 1)?.public_key()) };
@@ -325,7 +325,6 @@ impl Wallet {
     pub async fn reconcile<L: Ledger>(&self, ledger: &L) -> Result<Vec<Reconciled>, WalletError> {
         let mut out = Vec::new();
         for op in self.pending()? {
-            let version_id = op.entry.get("versionId").and_then(Value::as_str).unwrap_or_default().to_owned();
             match ledger.append(&op.entry).await {
                 Ok(receipt) => {
                     self.confirm(&op, receipt.version_id)?;
@@ -336,12 +335,8 @@ impl Wallet {
                 ) => out.push(Reconciled::StillPending { did: op.did, reason: e.to_string() }),
                 Err(e) => {
                     // Refused for good: keep the DID as the ledger has it.
-                    let held = ledger.log(&op.did).await.map(|l| {
-                        l.iter().any(|s| {
-                            serde_json::from_str::<Value>(&s.line).is_ok_and(|e| {
-                                e.get("versionId").and_then(Value::as_str) == Some(&version_id)
-                            })
-                        })
+                    let held = ledger.log(op.entry.did()).await.map(|l| {
+                        l.iter().any(|s| s.entry().is_ok_and(|e| e.version_id() == op.entry.version_id()))
                     });
                     if let Ok(true) = held {
                         out.push(Reconciled::Confirmed(op.did.clone()));
@@ -355,7 +350,7 @@ impl Wallet {
                             tx.delete(DID, &did)?;
                         } else if matches!(held, Ok(true)) {
                             let mut then = op.then.clone();
-                            then.version_id = Some(version_id.clone());
+                            then.version_id = Some(op.entry.version_id().to_owned());
                             tx.put(DID, &did, &to_json(&then)?)?;
                         }
                         tx.delete(PENDING, &did)

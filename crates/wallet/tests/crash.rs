@@ -181,7 +181,7 @@ fn killed_at_random_points_the_wallet_loses_nothing_acknowledged() {
         // is the one the ledger's tip committed to.
         for d in &held {
             assert_eq!(d.status, DidStatus::Active, "iteration {i}");
-            let tip = rt.block_on(ledger.tip(&d.did)).unwrap();
+            let tip = rt.block_on(ledger.tip(&didam_credential::Did::parse(&d.did).unwrap())).unwrap();
             let expected = rrs.update_key(d.slot, d.update_n).unwrap().public_key().to_multikey();
             assert_eq!(
                 tip.parameters["updateKeys"][0], expected,

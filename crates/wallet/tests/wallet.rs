@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use didam_credential::{KeyType, SecretKey, Suite};
+use didam_credential::{Did, KeyType, SecretKey, Suite};
 use didam_ledger::note::NoteSigner;
 use didam_ledger::{EmbeddedLedger, Ledger as _};
 use didam_registry::{CheckpointStore, ResolveOptions, resolve};
@@ -150,7 +150,7 @@ fn dids_live_on_the_ledger_and_rotate_with_the_cold_secret() {
     block_on(wallet.update_did(&env.ledger, &rrs, &record.did, None, Some(services))).unwrap();
     let doc = block_on(env.resolve(&record.did));
     assert_eq!(doc["service"][0]["endpoint"], "https://example.com");
-    assert_eq!(env.ledger.log(&record.did).await_log().len(), 3);
+    assert_eq!(env.ledger.log(&Did::parse(&record.did).unwrap()).await_log().len(), 3);
 
     block_on(wallet.deactivate_did(&env.ledger, &rrs, &record.did)).unwrap();
     assert_eq!(wallet.did(&record.did).unwrap().status, DidStatus::Deactivated);
@@ -303,7 +303,7 @@ fn a_thief_with_the_old_wallet_and_passphrase_gets_nothing_after_compromise() {
     let guess = RootSecret::generate();
     assert!(block_on(thief.rotate_did(&env.ledger, &guess, &me.did)).is_err());
     // Without the rotation secret the thief's best try is signing with keys it has.
-    let tip = block_on(env.ledger.tip(&me.did)).unwrap();
+    let tip = block_on(env.ledger.tip(&Did::parse(&me.did).unwrap())).unwrap();
     let leaked = thief.signing_key(&me.keys[0]).unwrap();
     let next = SecretKey::generate(KeyType::Ed25519).public_key();
     let entry = block_on(didam_method::entry::next_entry(

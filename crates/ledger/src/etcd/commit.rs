@@ -25,7 +25,7 @@ pub(crate) const MAX_BYTES: usize = 1024 * 1024;
 /// A verified entry waiting to be stored.
 #[derive(Debug)]
 pub(crate) struct NewEntry {
-    pub(crate) did: String,
+    pub(crate) did: didam_credential::Did,
     pub(crate) version_number: u64,
     pub(crate) entry_hash: String,
     pub(crate) line: String,
@@ -36,7 +36,7 @@ pub(crate) struct NewEntry {
 
 impl NewEntry {
     pub(crate) fn bytes(&self) -> usize {
-        self.line.len() + self.state_json.len() + 2 * self.did.len() + self.entry_hash.len() + 200
+        self.line.len() + self.state_json.len() + 2 * self.did.as_str().len() + self.entry_hash.len() + 200
     }
 }
 

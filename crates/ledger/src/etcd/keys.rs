@@ -2,6 +2,8 @@
 //! `specs/ledger-etcd.md`). Numbers are zero-padded to 20 digits so that
 //! etcd's byte order is numeric order.
 
+use didam_credential::Did;
+
 /// The keys of one ledger, under `prefix`.
 #[derive(Clone, Debug)]
 pub(crate) struct Keys {
@@ -38,17 +40,17 @@ impl Keys {
     }
 
     /// A DID's tip state (`DidState` as JSON).
-    pub(crate) fn did(&self, did: &str) -> Vec<u8> {
+    pub(crate) fn did(&self, did: &Did) -> Vec<u8> {
         self.key(&format!("did/{did}"))
     }
 
     /// The first key of a DID's log index.
-    pub(crate) fn log_prefix(&self, did: &str) -> Vec<u8> {
+    pub(crate) fn log_prefix(&self, did: &Did) -> Vec<u8> {
         self.key(&format!("log/{did}/"))
     }
 
     /// One entry of a DID's log index: version number → leaf index.
-    pub(crate) fn log(&self, did: &str, version_number: u64) -> Vec<u8> {
+    pub(crate) fn log(&self, did: &Did, version_number: u64) -> Vec<u8> {
         self.key(&format!("log/{did}/{version_number:020}"))
     }
 
@@ -92,13 +94,15 @@ pub(crate) fn prefix_end(prefix: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
     fn numbers_sort_as_bytes() {
         let keys = Keys::new("didam/");
         assert!(keys.leaf(9) < keys.leaf(10));
-        assert!(keys.log("did:x", 2) < keys.log("did:x", 11));
+        let did = Did::parse("did:x:1").unwrap();
+        assert!(keys.log(&did, 2) < keys.log(&did, 11));
         assert_eq!(prefix_end(b"a/"), b"a0".to_vec());
         assert_eq!(prefix_end(&[b'a', 0xff]), b"b".to_vec());
     }

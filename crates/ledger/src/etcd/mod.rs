@@ -34,8 +34,9 @@ use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use didam_credential::Did;
+use didam_method::LogEntry;
 use etcd_client::{Certificate, ConnectOptions, GetOptions, Identity, KeyValue, TlsOptions, Txn, TxnOp};
-use serde_json::Value;
 
 pub use election::{SequencerElection, SequencerFence};
 
@@ -44,7 +45,7 @@ use self::keys::{Keys, prefix_end};
 use self::members::Members;
 use self::tree::{NodeMap, Pass, Recorder, TipsTree};
 use self::watch::Watched;
-use crate::admission::{Admission, AdmissionView, Admitted, admit, entry_did};
+use crate::admission::{Admission, AdmissionView, Admitted, admit};
 use crate::ledger::{Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof};
 use crate::merkle::{self, Hash, ProofError, TreeError};
 use crate::note::{Checkpoint, NoteSigner};
@@ -566,7 +567,7 @@ impl EtcdLedger {
         Ok(())
     }
 
-    async fn read_tip(&self, did: &str, mode: Read) -> Result<Option<(DidState, i64)>, LedgerError> {
+    async fn read_tip(&self, did: &Did, mode: Read) -> Result<Option<(DidState, i64)>, LedgerError> {
         let Some(kv) = self.get(&self.keys.did(did), mode).await? else { return Ok(None) };
         let state = serde_json::from_slice(kv.value()).map_err(|e| corrupt(format!("tip of {did}: {e}")))?;
         Ok(Some((state, kv.mod_revision())))
@@ -575,7 +576,7 @@ impl EtcdLedger {
     /// Passes `entry` through the ledger's one append rule
     /// ([`crate::admission`]) against its DID's tip (no lock held), and
     /// prepares the transaction that stores it.
-    async fn prepare(&self, entry: &Value) -> Result<Prepared, LedgerError> {
+    async fn prepare(&self, entry: &LogEntry) -> Result<Prepared, LedgerError> {
         let admitted = match admit(self, self.method, entry).await? {
             Admission::Duplicate(receipt) => return Ok(Prepared::Duplicate(receipt)),
             Admission::New(admitted) => *admitted,
@@ -679,16 +680,10 @@ impl EtcdLedger {
             if let Ok(line) = std::str::from_utf8(kv.value()) {
                 cache.add_leaf(first + i as u64, line);
             }
-            let entry: Value = serde_json::from_slice(kv.value())
-                .map_err(|e| corrupt(format!("leaf {}: {e}", first + i as u64)))?;
-            let did = entry_did(&entry)?;
-            let hash = entry
-                .get("versionId")
-                .and_then(Value::as_str)
-                .and_then(|v| v.split_once('-'))
-                .map(|(_, h)| h.to_owned())
-                .ok_or_else(|| corrupt(format!("leaf {} has no versionId", first + i as u64)))?;
-            tips.push(first + i as u64, did, hash);
+            let leaf = first + i as u64;
+            let line = std::str::from_utf8(kv.value()).map_err(|e| corrupt(format!("leaf {leaf}: {e}")))?;
+            let entry: LogEntry = line.parse().map_err(|e| corrupt(format!("leaf {leaf}: {e}")))?;
+            tips.push(leaf, entry.did().to_string(), entry.entry_hash().to_owned());
         }
         tips.set_size(size);
         Ok(())
@@ -708,7 +703,7 @@ impl EtcdLedger {
     }
 
     /// `did`'s entries at `leaves`, read from the cache or etcd.
-    async fn entries(&self, did: &str, leaves: Vec<u64>) -> Result<Vec<StoredEntry>, LedgerError> {
+    async fn entries(&self, did: &Did, leaves: Vec<u64>) -> Result<Vec<StoredEntry>, LedgerError> {
         let lines = self.read_leaves(&leaves, Read::Available).await?;
         leaves
             .into_iter()
@@ -796,7 +791,7 @@ impl AdmissionView for EtcdLedger {
         Ok(stored.is_some_and(|kv| kv.value() == line.as_bytes()).then_some(leaf))
     }
 
-    async fn tip(&self, did: &str) -> Result<Option<(DidState, i64)>, LedgerError> {
+    async fn tip(&self, did: &Did) -> Result<Option<(DidState, i64)>, LedgerError> {
         self.read_tip(did, Read::Available).await
     }
 
@@ -806,9 +801,9 @@ impl AdmissionView for EtcdLedger {
         &self,
         method: Method,
         tip: Option<&DidState>,
-        entry: &Value,
+        entry: &LogEntry,
     ) -> Result<DidState, LedgerError> {
-        let (tip, entry) = (tip.cloned(), entry.clone());
+        let (tip, entry) = (tip.cloned(), entry.json().clone());
         let handle = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
             handle.block_on(log::verify_entry(method, tip.as_ref(), &entry, Utc::now()))
@@ -820,7 +815,7 @@ impl AdmissionView for EtcdLedger {
 }
 
 impl Ledger for EtcdLedger {
-    async fn append(&self, entry: &Value) -> Result<Receipt, LedgerError> {
+    async fn append(&self, entry: &LogEntry) -> Result<Receipt, LedgerError> {
         let mut unknown: Option<String> = None;
         for _ in 0..8 {
             let (new, version_id) = match self.prepare(entry).await? {
@@ -861,19 +856,19 @@ impl Ledger for EtcdLedger {
         )))
     }
 
-    async fn log(&self, did: &str) -> Result<Vec<StoredEntry>, LedgerError> {
+    async fn log(&self, did: &Did) -> Result<Vec<StoredEntry>, LedgerError> {
         let start = self.keys.log_prefix(did);
         let end = prefix_end(&start);
         let index = self.range_all(start, &end, Read::Available).await?;
         if index.is_empty() {
-            return Err(LedgerError::NotFound(did.to_owned()));
+            return Err(LedgerError::NotFound(did.clone()));
         }
         let leaves: Vec<u64> =
             index.iter().map(|kv| parse_u64(kv.value()).map_err(corrupt)).collect::<Result<_, _>>()?;
         self.entries(did, leaves).await
     }
 
-    async fn log_at(&self, did: &str, size: u64) -> Result<Vec<StoredEntry>, LedgerError> {
+    async fn log_at(&self, did: &Did, size: u64) -> Result<Vec<StoredEntry>, LedgerError> {
         let leaves: Vec<u64> = {
             let mut tips = self.tips.lock().await;
             // A larger tips tree holds the log below `size` too (a DID's
@@ -881,17 +876,17 @@ impl Ledger for EtcdLedger {
             if tips.size < size {
                 self.tips_at(&mut tips, size).await?;
             }
-            tips.leaves(did).unwrap_or_default().iter().copied().take_while(|&i| i < size).collect()
+            tips.leaves(did.as_str()).unwrap_or_default().iter().copied().take_while(|&i| i < size).collect()
         };
         if leaves.is_empty() {
-            return Err(LedgerError::NotFound(did.to_owned()));
+            return Err(LedgerError::NotFound(did.clone()));
         }
         self.entries(did, leaves).await
     }
 
-    async fn tip(&self, did: &str) -> Result<DidState, LedgerError> {
+    async fn tip(&self, did: &Did) -> Result<DidState, LedgerError> {
         let tip = self.read_tip(did, Read::Available).await?;
-        tip.map(|(state, _)| state).ok_or_else(|| LedgerError::NotFound(did.to_owned()))
+        tip.map(|(state, _)| state).ok_or_else(|| LedgerError::NotFound(did.clone()))
     }
 
     async fn size(&self) -> Result<u64, LedgerError> {
@@ -938,12 +933,12 @@ impl Ledger for EtcdLedger {
         self.with_nodes(Read::Available, |nodes| merkle::consistency_proof(nodes, old, new)).await
     }
 
-    async fn tip_proof(&self, did: &str, size: u64) -> Result<TipProof, LedgerError> {
+    async fn tip_proof(&self, did: &Did, size: u64) -> Result<TipProof, LedgerError> {
         let mut tips = self.tips.lock().await;
         self.tips_at(&mut tips, size).await?;
-        match tips.proof(did) {
+        match tips.proof(did.as_str()) {
             Some(proof) => Ok(proof?),
-            None => Err(LedgerError::NotFound(did.to_owned())),
+            None => Err(LedgerError::NotFound(did.clone())),
         }
     }
 }
@@ -951,12 +946,12 @@ impl Ledger for EtcdLedger {
 #[cfg(test)]
 mod tests {
     #[allow(dead_code)]
-    fn futures_are_send(l: &super::EtcdLedger, v: &serde_json::Value) {
+    fn futures_are_send(l: &super::EtcdLedger, v: &didam_method::LogEntry, did: &didam_credential::Did) {
         use crate::ledger::Ledger as _;
         fn is_send<T: Send>(_: T) {}
         is_send(l.append(v));
-        is_send(l.log(""));
-        is_send(l.tip_proof("", 0));
+        is_send(l.log(did));
+        is_send(l.tip_proof(did, 0));
         is_send(l.checkpoint_fenced(unreachable_signer(), None));
     }
     #[allow(dead_code)]

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use didam_credential::{KeyType, SecretKey};
 use didam_method::log::{self, EntryDraft, Method};
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// The etcd binary: `$DIDAM_ETCD_BIN` or `etcd` on the PATH.
 pub fn etcd_bin() -> String {
@@ -227,7 +227,7 @@ impl Drop for Cluster {
 }
 
 /// A first did:didam entry of a new DID.
-pub async fn new_entry() -> Value {
+pub async fn new_entry() -> didam_method::LogEntry {
     let (key, next) = (SecretKey::generate(KeyType::Ed25519), SecretKey::generate(KeyType::Ed25519));
     let mut parameters = serde_json::Map::new();
     parameters.insert("updateKeys".into(), json!([key.public_key().to_multikey()]));

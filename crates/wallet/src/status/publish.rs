@@ -57,7 +57,7 @@ impl Wallet {
         pending: Option<Zeroizing<String>>,
     ) -> Result<String, WalletError> {
         let url = ResourceUrl::parse(record.list.url())?;
-        let tip = ledger.tip(url.log().as_str()).await?;
+        let tip = ledger.tip(url.log().as_did()).await?;
         // A publication whose reply was lost: the tip commits to the pending key.
         if let Some(pending) = pending {
             let hash = key_hash(&secret(&pending)?.public_key().to_multikey());

@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use didam_credential::{Did, KeyType, Suite};
 use didam_ledger::LedgerLocation;
 use didam_method::DidamDid;
+use didam_method::entry::Service;
 use didam_registry::client::ResolverUrl;
 
 /// A key type, by its one parser, named as `didam` has always named it.
@@ -520,7 +521,7 @@ pub(crate) struct UpdateArgs {
     pub(crate) new_keys: Vec<KeyType>,
     /// Set the services: `id=type=endpoint` (repeatable).
     #[arg(long)]
-    pub(crate) service: Vec<String>,
+    pub(crate) service: Vec<Service>,
     #[command(flatten)]
     pub(crate) print: JsonArg,
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use didam_credential::Did;
 use didam_ledger::note::NoteVerifier;
-use didam_ledger::{AnyLedger, Ledger as _, LedgerError, LedgerLocation, OpenOptions};
+use didam_ledger::{AnyLedger, LedgerError, LedgerLocation, OpenOptions};
 use didam_registry::web::{WebFetcher, WebLimits};
 use didam_registry::{CheckpointStore, PinError, Resolver};
 use didam_wallet::{KdfParams, RootSecret, Wallet, WalletError, slip39};
@@ -123,25 +123,6 @@ async fn pinned<E: From<LedgerError> + From<PinError>>(
     let store = CheckpointStore::for_location(checkpoints, &location.to_string());
     let key = store.pin_operator(ledger.operator().await?.as_deref())?;
     Ok((key, store))
-}
-
-/// Signs a checkpoint when this wallet is the embedded ledger's operator
-/// (or the ledger has none yet); a daemon signs its own. Returns whether a
-/// checkpoint now covers the latest entries.
-pub(crate) async fn checkpoint_as(ledger: &AnyLedger, wallet: &Wallet) -> Result<bool, CliError> {
-    if ledger.embedded().is_none() {
-        return Ok(true);
-    }
-    let signer = match ledger.operator().await? {
-        None => wallet.ledger_signer(EMBEDDED_ORIGIN)?,
-        Some(op) => match wallet.existing_ledger_signer(EMBEDDED_ORIGIN)? {
-            Some(s) if s.verifier().to_vkey() == op => s,
-            _ => return Ok(false),
-        },
-    };
-    ledger.set_operator(&signer.verifier().to_vkey()).await?;
-    ledger.checkpoint(&signer).await?;
-    Ok(true)
 }
 
 /// Reads a secret: the first line of `file`, or a terminal prompt.

@@ -3,6 +3,8 @@
 //! `specs/did-didam.md`, operations). Writing them to a ledger is
 //! `didam_registry::operations`.
 
+use std::str::FromStr;
+
 use chrono::{DateTime, Utc};
 use didam_credential::{PublicKey, SecretKey};
 use serde_json::{Map, Value, json};
@@ -47,6 +49,71 @@ pub fn document_with_methods(did: &str, keys: &[(String, PublicKey)]) -> Value {
         "authentication": ids,
         "assertionMethod": ids,
     })
+}
+
+/// A service of a DID document, written `id=type=endpoint` (the form the
+/// command line takes): id `#<id>`, its `type` and its `serviceEndpoint`.
+///
+/// ```
+/// use didam_method::entry::Service;
+///
+/// let hub: Service = "hub=LinkedDomains=https://example.com/a=b".parse()?;
+/// assert_eq!(hub.endpoint(), "https://example.com/a=b");
+/// assert_eq!(hub.to_json()["id"], "#hub");
+/// assert!("hub=LinkedDomains".parse::<Service>().is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// See: <https://www.w3.org/TR/did-1.0/#services>
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Service {
+    id: String,
+    kind: String,
+    endpoint: String,
+}
+
+/// A string that is not `id=type=endpoint`; keeps the offending input.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a service: expected id=type=endpoint, the id and type without `#`, `=` or spaces")]
+pub struct InvalidService(pub String);
+
+impl Service {
+    /// The id, without its `#`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The service type.
+    pub fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    /// The service endpoint.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The service as a DID document's `service` member holds it.
+    pub fn to_json(&self) -> Value {
+        json!({ "id": format!("#{}", self.id), "type": self.kind, "serviceEndpoint": self.endpoint })
+    }
+}
+
+impl FromStr for Service {
+    type Err = InvalidService;
+    /// Parses `id=type=endpoint`: the endpoint is everything after the
+    /// second `=`; no part is empty or holds whitespace, and the id holds
+    /// no `#`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let invalid = || InvalidService(s.to_owned());
+        let (id, rest) = s.split_once('=').ok_or_else(invalid)?;
+        let (kind, endpoint) = rest.split_once('=').ok_or_else(invalid)?;
+        let word = |part: &str| !part.is_empty() && !part.contains(char::is_whitespace);
+        if !word(id) || !word(kind) || !word(endpoint) || id.contains('#') {
+            return Err(invalid());
+        }
+        Ok(Self { id: id.to_owned(), kind: kind.to_owned(), endpoint: endpoint.to_owned() })
+    }
 }
 
 /// Builds (without appending) the first entry of a new DID; returns the DID
@@ -119,6 +186,33 @@ mod tests {
             parameters: Map::new(),
             document: json!({}),
             deactivated: false,
+        }
+    }
+
+    #[test]
+    fn services_parse_from_id_type_endpoint() {
+        let s: Service = "hub=LinkedDomains=https://example.com".parse().unwrap();
+        assert_eq!((s.id(), s.kind(), s.endpoint()), ("hub", "LinkedDomains", "https://example.com"));
+        assert_eq!(
+            s.to_json(),
+            json!({ "id": "#hub", "type": "LinkedDomains", "serviceEndpoint": "https://example.com" })
+        );
+        let with_query: Service = "q=T=https://x.example/?a=1&b=2".parse().unwrap();
+        assert_eq!(with_query.endpoint(), "https://x.example/?a=1&b=2");
+        for bad in [
+            "",
+            "nope",
+            "hub=LinkedDomains",
+            "hub=LinkedDomains=",
+            "=LinkedDomains=https://x",
+            "hub==https://x",
+            "#hub=T=https://x",
+            "h ub=T=https://x",
+            "hub=T=https://x y",
+            "hub=T=\n",
+        ] {
+            let err = bad.parse::<Service>().unwrap_err();
+            assert_eq!(err, InvalidService(bad.to_owned()), "{bad}");
         }
     }
 

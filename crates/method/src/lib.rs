@@ -12,6 +12,7 @@
 //! | read a log entry from JSON or a stored line | [`LogEntry::parse`] (or `str::parse`) |
 //! | build the first entry of a new DID | [`entry::create_entry`] with [`entry::document_with_keys`] |
 //! | build the entry that follows a tip | [`entry::next_entry`] |
+//! | a document service from `id=type=endpoint` | [`entry::Service`] (`str::parse`) |
 //! | check one entry against the state before it | [`log::verify_entry`] |
 //! | check a whole log (and its witnesses) | [`log::verify_log`], [`log::verify_log_with_witnesses`] |
 //! | the pre-rotation commitment to a key | [`log::key_hash`] |

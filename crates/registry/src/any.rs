@@ -191,6 +191,34 @@ impl<L: Ledger> Resolver<L> {
 }
 
 impl<L: Ledger> Resolver<L> {
+    /// Waits until `did` resolves, with every proof checked, at version
+    /// `version_id`, polling every 200 ms for at most `deadline`; returns
+    /// whether it did. A daemon's sequencer signs a checkpoint within its
+    /// interval, so an entry just appended through it becomes resolvable a
+    /// moment later: a front end waits here so that the DID resolves, with
+    /// this version, anywhere once it reports success. Failures while
+    /// waiting (not found yet, no checkpoint yet) are retried. Awaits a
+    /// timer (tokio's): no thread sleeps.
+    #[cfg(feature = "net")]
+    pub async fn wait_for_version(&self, did: &Did, version_id: &str, deadline: std::time::Duration) -> bool {
+        let until = tokio::time::Instant::now() + deadline;
+        loop {
+            if let Ok(resolution) = self.resolve(did, &ResolveOptions::default()).await
+                && resolution.document_metadata.get("versionId").and_then(serde_json::Value::as_str)
+                    == Some(version_id)
+            {
+                return true;
+            }
+            if tokio::time::Instant::now() >= until {
+                return false;
+            }
+            tokio::time::sleep(
+                std::time::Duration::from_millis(200).min(until - tokio::time::Instant::now()),
+            )
+            .await;
+        }
+    }
+
     /// Dereferences a resource DID URL of a `did:didam` DID
     /// (`<DID>/resources/<resource SCID>`, see [`crate::resource`]): the
     /// resource log proven by the ledger like a DID, its content verified with

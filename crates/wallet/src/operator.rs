@@ -1,8 +1,10 @@
 //! The ledger operator's key: the checkpoint signing key of a ledger this
-//! wallet runs, kept sealed in the wallet.
+//! wallet runs, kept sealed in the wallet, and the checkpoints it signs with
+//! it ([`Wallet::checkpoint_as_operator`]).
 
 use didam_credential::{KeyType, SecretKey};
 use didam_ledger::note::NoteSigner;
+use didam_ledger::{AnyLedger, Ledger as _};
 use zeroize::Zeroizing;
 
 use crate::WalletError;
@@ -30,5 +32,33 @@ impl Wallet {
             serde_json::from_slice(&b).map_err(|_| WalletError::Tampered("ledger key record".into()))?,
         );
         NoteSigner::from_key_string(&text).map(Some).map_err(WalletError::LedgerKey)
+    }
+
+    /// Signs a checkpoint of `ledger` (named `origin` in its checkpoints)
+    /// when this wallet is its operator, and returns whether a checkpoint now
+    /// covers its latest entries. Steps:
+    /// 1. a ledger that is not an embedded file signs its own: `true`;
+    /// 2. an embedded file with no operator yet takes this wallet's key for
+    ///    `origin` (made on first use) as its operator;
+    /// 3. an embedded file whose operator is another key is left alone: `false`;
+    /// 4. the operator's key signs a checkpoint of everything integrated.
+    pub async fn checkpoint_as_operator(
+        &self,
+        ledger: &AnyLedger,
+        origin: &str,
+    ) -> Result<bool, WalletError> {
+        if ledger.embedded().is_none() {
+            return Ok(true);
+        }
+        let signer = match ledger.operator().await? {
+            None => self.ledger_signer(origin)?,
+            Some(operator) => match self.existing_ledger_signer(origin)? {
+                Some(signer) if signer.verifier().to_vkey() == operator => signer,
+                _ => return Ok(false),
+            },
+        };
+        ledger.set_operator(&signer.verifier().to_vkey()).await?;
+        ledger.checkpoint(&signer).await?;
+        Ok(true)
     }
 }

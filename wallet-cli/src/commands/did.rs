@@ -2,6 +2,7 @@
 
 use didam_credential::Did;
 use didam_ledger::AnyLedger;
+use didam_method::entry::Service;
 use didam_registry::ResolveOptions;
 use didam_registry::client::ResolutionClient;
 use didam_registry::web::WebLimits;
@@ -63,7 +64,7 @@ pub(crate) fn create(cx: &Context, args: &CreateArgs) -> Result<u8, CliError> {
     let (ledger, location) = (cx.ledger()?, cx.location()?);
     let (record, checkpointed) = cx.block_on(async {
         let record = wallet.create_did(&ledger, &location.to_string(), &rrs, &args.key_type).await?;
-        let checkpointed = context::checkpoint_as(&ledger, &wallet).await?;
+        let checkpointed = wallet.checkpoint_as_operator(&ledger, context::EMBEDDED_ORIGIN).await?;
         Ok::<_, CliError>((record, checkpointed))
     })?;
     let checkpointed = checkpointed && covered(cx, &ledger, &record)?;
@@ -71,24 +72,9 @@ pub(crate) fn create(cx: &Context, args: &CreateArgs) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-fn services(specs: &[String]) -> Result<Option<Vec<Value>>, CliError> {
-    if specs.is_empty() {
-        return Ok(None);
-    }
-    specs
-        .iter()
-        .map(|s| {
-            let parts: Vec<&str> = s.splitn(3, '=').collect();
-            match parts.as_slice() {
-                [id, kind, endpoint] if !id.is_empty() && !kind.is_empty() && !endpoint.is_empty() => {
-                    Ok(json!({ "id": format!("#{id}"), "type": kind, "serviceEndpoint": endpoint }))
-                }
-                _ => Err(CliError::Input(format!("--service `{s}`: expected id=type=endpoint"))),
-            }
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(Some)
-}
+/// How long `did create` / `update` / `rotate` wait for a daemon's sequencer
+/// to checkpoint the new entry.
+const CHECKPOINT_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// Whether the ledger's latest checkpoint covers `record`'s new entry. An
 /// embedded ledger's operator signs at once (this is then true); a daemon's
@@ -101,28 +87,15 @@ fn covered(cx: &Context, ledger: &AnyLedger, record: &DidRecord) -> Result<bool,
     let Some(version) = record.version_id.as_deref() else { return Ok(false) };
     let did = Did::parse(&record.did)?;
     let resolver = cx.resolver(Some(&did))?;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     let progress = output::Progress::start("waiting for the ledger's next checkpoint");
-    let covered = cx.block_on(async {
-        loop {
-            if let Ok(r) = resolver.resolve(&did, &ResolveOptions::default()).await
-                && r.to_json()["didDocumentMetadata"]["versionId"] == version
-            {
-                return true;
-            }
-            if std::time::Instant::now() > deadline {
-                return false;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        }
-    });
+    let covered = cx.block_on(resolver.wait_for_version(&did, version, CHECKPOINT_WAIT));
     progress.finish();
     Ok(covered)
 }
 
 pub(crate) fn update(cx: &Context, args: &UpdateArgs) -> Result<u8, CliError> {
     let types = (!args.new_keys.is_empty()).then_some(args.new_keys.as_slice());
-    let services = services(&args.service)?;
+    let services = (!args.service.is_empty()).then(|| args.service.iter().map(Service::to_json).collect());
     if types.is_none() && services.is_none() {
         return Err(CliError::Input("nothing to update: give --new-keys and/or --service".into()));
     }
@@ -131,7 +104,7 @@ pub(crate) fn update(cx: &Context, args: &UpdateArgs) -> Result<u8, CliError> {
     let ledger = cx.ledger()?;
     let (record, checkpointed) = cx.block_on(async {
         let record = wallet.update_did(&ledger, &rrs, args.did.as_str(), types, services).await?;
-        let checkpointed = context::checkpoint_as(&ledger, &wallet).await?;
+        let checkpointed = wallet.checkpoint_as_operator(&ledger, context::EMBEDDED_ORIGIN).await?;
         Ok::<_, CliError>((record, checkpointed))
     })?;
     let checkpointed = checkpointed && covered(cx, &ledger, &record)?;
@@ -149,7 +122,7 @@ pub(crate) fn rotate(cx: &Context, args: &DidArg, deactivate: bool) -> Result<u8
         } else {
             wallet.rotate_did(&ledger, &rrs, args.did.as_str()).await?
         };
-        let checkpointed = context::checkpoint_as(&ledger, &wallet).await?;
+        let checkpointed = wallet.checkpoint_as_operator(&ledger, context::EMBEDDED_ORIGIN).await?;
         Ok::<_, CliError>((record, checkpointed))
     })?;
     let checkpointed = checkpointed && (deactivate || covered(cx, &ledger, &record)?);
@@ -183,7 +156,7 @@ pub(crate) fn reconcile(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
     let ledger = cx.ledger()?;
     let outcomes = cx.block_on(async {
         let outcomes = wallet.reconcile(&ledger).await?;
-        context::checkpoint_as(&ledger, &wallet).await?;
+        wallet.checkpoint_as_operator(&ledger, context::EMBEDDED_ORIGIN).await?;
         Ok::<_, CliError>(outcomes)
     })?;
     let lines: Vec<Value> = outcomes

@@ -21,7 +21,7 @@ pub(crate) fn checkpoint(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
     let ledger = embedded(cx)?;
     let wallet = cx.open_wallet()?;
     let signed = cx.block_on(async {
-        if !context::checkpoint_as(&ledger, &wallet).await? {
+        if !wallet.checkpoint_as_operator(&ledger, context::EMBEDDED_ORIGIN).await? {
             return Err(CliError::Input(
                 "this wallet is not the ledger's operator: only the operator signs its checkpoints".into(),
             ));

@@ -103,7 +103,7 @@ pub(crate) fn issue(cx: &Context, args: &IssueArgs) -> Result<u8, CliError> {
                 .issue_with_status(ledger.as_ref(), directory.as_ref(), &credential, issuer, suite, &purposes)
                 .await?;
             if let Some(ledger) = &ledger {
-                context::checkpoint_as(ledger, &wallet).await?;
+                wallet.checkpoint_as_operator(ledger, context::EMBEDDED_ORIGIN).await?;
             }
             Ok::<_, CliError>(signed)
         })?
@@ -125,7 +125,7 @@ pub(crate) fn set_status(cx: &Context, args: &StatusArgs, action: StatusAction) 
     let changes = cx.block_on(async {
         let changes = wallet.set_status(ledger.as_ref(), &credential, action).await?;
         if let Some(ledger) = &ledger {
-            context::checkpoint_as(ledger, &wallet).await?;
+            wallet.checkpoint_as_operator(ledger, context::EMBEDDED_ORIGIN).await?;
         }
         Ok::<_, CliError>(changes)
     })?;

@@ -225,7 +225,7 @@ pub(crate) fn compromise(cx: &Context, args: &CompromiseArgs) -> Result<u8, CliE
     let done = cx.block_on(async {
         let (rotated, to_revoke) = wallet.compromise_rotate(&ledger, &rrs, args.did.as_str()).await?;
         let status_lists = wallet.republish_status_lists(&ledger).await?;
-        context::checkpoint_as(&ledger, &wallet).await?;
+        wallet.checkpoint_as_operator(&ledger, context::EMBEDDED_ORIGIN).await?;
         Ok::<_, CliError>((rotated, to_revoke, status_lists))
     });
     progress.finish();

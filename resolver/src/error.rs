@@ -28,28 +28,10 @@ pub enum StartError {
         "--checkpoint-key needs --checkpoint-key-passphrase-file (the passphrase is never read from argv)"
     )]
     NoPassphrase,
-    /// The passphrase file is empty.
-    #[error("the passphrase file {0} is empty")]
-    EmptyPassphrase(PathBuf),
-    /// The key file did not decrypt or does not hold a note key.
-    #[error("cannot open the checkpoint key {path}: {reason}")]
-    Key {
-        /// The key file.
-        path: PathBuf,
-        /// Why (never the key or passphrase).
-        reason: String,
-    },
-    /// `keygen` refuses to overwrite.
-    #[error("{0} exists: refusing to overwrite a key file (choose another --out)")]
-    Exists(PathBuf),
-    /// Writing a file failed.
-    #[error("cannot write {path}: {source}")]
-    Write {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
+    /// The checkpoint key file (or a passphrase file) could not be made,
+    /// read or opened (never says the key or passphrase).
+    #[error(transparent)]
+    KeyFile(#[from] didam_wallet::operator::keyfile::KeyFileError),
     /// The ledger could not be opened.
     #[error("cannot open the ledger {path}: {source}")]
     Ledger {

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::config::Config;
 use crate::error::StartError;
-use crate::keyfile;
+use didam_wallet::operator::keyfile;
 
 /// A wallet and the DID it issues as.
 #[derive(Clone, Debug)]

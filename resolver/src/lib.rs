@@ -36,7 +36,6 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod issuer;
-pub mod keyfile;
 pub mod ledger_api;
 pub mod methods;
 pub mod ops;

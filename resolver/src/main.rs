@@ -4,7 +4,8 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 use didam_resolver::cli::{Cli, Command};
-use didam_resolver::{Config, StartError, keyfile};
+use didam_resolver::{Config, StartError};
+use didam_wallet::operator::keyfile;
 
 fn init_logs(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()

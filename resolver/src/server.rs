@@ -28,7 +28,9 @@ use crate::issuer::Issuer;
 use crate::methods::DaemonMethods;
 use crate::rate::RateLimiter;
 use crate::state::AppState;
-use crate::{app, keyfile, sequencer};
+use didam_wallet::operator::keyfile;
+
+use crate::{app, sequencer};
 
 /// Opens the configured checkpoint key, if any.
 pub fn load_signer(config: &Config) -> Result<Option<NoteSigner>, StartError> {
@@ -37,7 +39,7 @@ pub fn load_signer(config: &Config) -> Result<Option<NoteSigner>, StartError> {
     };
     let pass_file = config.checkpoint_key_passphrase_file.as_ref().ok_or(StartError::NoPassphrase)?;
     let passphrase = keyfile::read_passphrase(pass_file)?;
-    keyfile::open(key, passphrase).map(Some)
+    Ok(Some(keyfile::open(key, passphrase)?))
 }
 
 /// Builds the shared state on the embedded ledger at the configured path

@@ -1,11 +1,15 @@
 //! The ledger operator's key: the checkpoint signing key of a ledger this
 //! wallet runs, kept sealed in the wallet, and the checkpoints it signs with
-//! it ([`Wallet::checkpoint_as_operator`]).
+//! it ([`Wallet::checkpoint_as_operator`]); and, for a daemon that runs a
+//! ledger without a wallet, the same key sealed in a file of its own
+//! ([`keyfile`]).
 
 use didam_credential::{KeyType, SecretKey};
 use didam_ledger::note::NoteSigner;
 use didam_ledger::{AnyLedger, Ledger as _};
 use zeroize::Zeroizing;
+
+pub mod keyfile;
 
 use crate::WalletError;
 use crate::wallet::{LEDGER_KEY, Wallet, to_json};

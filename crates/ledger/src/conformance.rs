@@ -133,6 +133,33 @@ pub async fn refuses_a_fork<L: Ledger>(ledger: L) {
     assert!(matches!(err, LedgerError::Conflict { .. }), "{err}");
 }
 
+/// An entry that skips ahead of its DID's tip is a conflict, and a later
+/// entry of a DID the ledger does not hold is not found; neither is stored.
+pub async fn refuses_an_entry_out_of_order<L: Ledger>(ledger: L) {
+    let a = create(&ledger).await;
+    let second = rotate_entry(&a, 1, 1).await;
+    let state = log::verify_entry(Method::Didam, Some(&a.state), second.json(), Utc::now()).await.unwrap();
+    let skipped = TestDid { did: a.did.clone(), keys: a.keys, state };
+    let third = rotate_entry(&skipped, 2, 1).await;
+    let err = ledger.append(&third).await.unwrap_err();
+    assert!(matches!(&err, LedgerError::Conflict { did, .. } if *did == a.did), "{err}");
+    assert_eq!(ledger.tip(&a.did).await.unwrap().version_number, 1, "nothing stored");
+
+    let keys: Vec<SecretKey> = (0..3).map(|_| SecretKey::generate(KeyType::Ed25519)).collect();
+    let draft = EntryDraft {
+        parameters: params(&keys[0], &keys[1]),
+        document: document("did:didam:{SCID}"),
+        version_time: Utc::now() - Duration::seconds(60),
+    };
+    let first = log::create_entry(Method::Didam, draft, &keys[0]).await.unwrap();
+    let state = log::verify_entry(Method::Didam, None, first.json(), Utc::now()).await.unwrap();
+    let unknown = TestDid { did: first.did().clone(), keys, state };
+    let later = rotate_entry(&unknown, 1, 1).await;
+    let err = ledger.append(&later).await.unwrap_err();
+    assert!(matches!(&err, LedgerError::NotFound(did) if *did == unknown.did), "{err}");
+    assert!(matches!(ledger.log(&unknown.did).await, Err(LedgerError::NotFound(_))), "nothing stored");
+}
+
 /// An entry signed by a key the DID did not commit to is refused.
 pub async fn refuses_an_uncommitted_key<L: Ledger>(ledger: L) {
     let a = create(&ledger).await;
@@ -277,6 +304,7 @@ pub async fn run_all<L: Ledger>(mut make: impl FnMut() -> L) {
     append_is_idempotent(make()).await;
     appends_a_batch(make()).await;
     refuses_a_fork(make()).await;
+    refuses_an_entry_out_of_order(make()).await;
     refuses_an_uncommitted_key(make()).await;
     refuses_an_entry_without_a_commitment(make()).await;
     refuses_an_altered_entry(make()).await;

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use didam_credential::Did;
+use didam_credential::{Did, InvalidDid};
 use didam_ledger::http::{
     LedgerProblem, LogBody, LogEntryBody, ProofBody, ReceiptBody, SizeBody, TipProofBody, problem,
 };
@@ -53,9 +53,9 @@ fn bad_request(title: &str, e: &dyn std::error::Error) -> ApiError {
     ApiError(LedgerProblem::new(problem::BAD_REQUEST, 400, title, e.to_string()))
 }
 
-/// The DID of a `/dids/{did}/…` path.
-fn path_did(did: &str) -> Result<Did, ApiError> {
-    Did::parse(did).map_err(|e| bad_request("Not a DID", &e))
+/// The answer to a `/dids/{did}/…` path that names no DID.
+fn not_a_did(e: InvalidDid) -> ApiError {
+    bad_request("Not a DID", &e)
 }
 
 fn no_checkpoint(detail: &str) -> ApiError {
@@ -115,7 +115,7 @@ pub async fn log(
     State(state): State<Arc<AppState>>,
     Path(did): Path<String>,
 ) -> Result<Json<LogBody>, ApiError> {
-    let entries = state.ledger.log(&path_did(&did)?).await?;
+    let entries = state.ledger.log(&Did::parse(&did).map_err(not_a_did)?).await?;
     let entries =
         entries.into_iter().map(|e| LogEntryBody { line: e.line, leaf_index: e.leaf_index }).collect();
     Ok(Json(LogBody { did, entries }))
@@ -136,7 +136,7 @@ pub async fn log(
     )
 )]
 pub async fn tip(State(state): State<Arc<AppState>>, Path(did): Path<String>) -> Result<Response, ApiError> {
-    let tip = state.ledger.tip(&path_did(&did)?).await?;
+    let tip = state.ledger.tip(&Did::parse(&did).map_err(not_a_did)?).await?;
     Ok(Json(tip).into_response())
 }
 
@@ -165,7 +165,7 @@ pub async fn tip_proof(
     Path(did): Path<String>,
     Query(q): Query<SizeQuery>,
 ) -> Result<Json<TipProofBody>, ApiError> {
-    let did = path_did(&did)?;
+    let did = Did::parse(&did).map_err(not_a_did)?;
     let size = match q.size {
         Some(size) => size,
         None => latest_checkpoint(&state).await?.size,

@@ -7,7 +7,7 @@
 //!    `{verifiablePresentation, options: {challenge, domain}}`): malformed
 //!    input is a 400 problem object;
 //! 2. verify with [`didam_verifier::Verifier`] ([`VcVerifier`]: the policy of
-//!    `--policy`, else the default one), keys resolved through the daemon's
+//!    `--policy`, else [`VcVerifier::default_policy`], the data model's rules), keys resolved through the daemon's
 //!    own resolver ([`DaemonMethods`]), status lists dereferenced by DID URL
 //!    from the ledger (proofs checked, never cached: a revocation counts once
 //!    checkpointed) or fetched over HTTPS (loopback only with
@@ -30,25 +30,27 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use didam_credential::status_list::StatusPurpose;
 use didam_credential::{CheckKind, Error, Outcome, Report, ResolveError, Suite};
-use didam_ledger::AnyLedger;
 use didam_registry::web::WebLimits;
-use didam_verifier::{NetworkOptions, NetworkStatusSource, Verifier};
+use didam_verifier::{NetworkOptions, NetworkStatusSource, Policy, Verifier};
 use didam_wallet::WalletError;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
 use crate::config::Config;
+use crate::issuer::IssueError;
 use crate::methods::DaemonMethods;
 use crate::problem;
 use crate::state::AppState;
+use crate::status_files::DaemonStatusSource;
 
 /// The VC API's verifier: the daemon's resolver for keys and status lists,
 /// the configured policy (an axum extension set by [`crate::app()`]).
 #[derive(Debug)]
 pub struct VcVerifier {
-    verifier: Verifier<DaemonMethods, NetworkStatusSource<AnyLedger>>,
+    verifier: Verifier<DaemonMethods, DaemonStatusSource>,
 }
 
 impl VcVerifier {
@@ -57,7 +59,8 @@ impl VcVerifier {
     /// Longest a list is kept (less when its `ttl` or `validUntil` says so).
     const STATUS_TTL: Duration = Duration::from_secs(60);
 
-    /// The verifier of `state`'s resolver under `config`'s policy.
+    /// The verifier of `state`'s resolver under `config`'s policy; the
+    /// daemon's own status lists are read from `--status-dir`.
     pub fn new(state: &AppState, config: &Config) -> Self {
         let limits = WebLimits {
             connect_timeout: Duration::from_millis(config.web.connect_timeout_ms),
@@ -70,19 +73,31 @@ impl VcVerifier {
             .with_cache(Self::STATUS_CACHE, Self::STATUS_TTL);
         let methods = DaemonMethods::new(Arc::clone(&state.resolver), state.cache.clone());
         let resolver = Arc::clone(&state.resolver);
-        let mut verifier = Verifier::networked(methods.clone(), Arc::clone(&resolver), &options)
-            .unwrap_or_else(|e| {
-                tracing::error!(error = %e, "no HTTPS status lists: the HTTP client cannot be built");
-                Verifier::new(methods).with_status_source(NetworkStatusSource::ledger_only(resolver))
-            });
-        if let Some(policy) = &config.vc_policy {
-            verifier = verifier.with_policy(policy.clone());
-        }
-        Self { verifier }
+        let network = NetworkStatusSource::new(Arc::clone(&resolver), &options).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "no HTTPS status lists: the HTTP client cannot be built");
+            NetworkStatusSource::ledger_only(resolver)
+        });
+        let source =
+            DaemonStatusSource::new(config.status_url.as_deref(), config.status_dir.as_deref(), network);
+        let policy = config.vc_policy.clone().unwrap_or_else(Self::default_policy);
+        Self { verifier: Verifier::new(methods).with_status_source(source).with_policy(policy) }
+    }
+
+    /// The policy without `--policy`: what the data model requires, and no
+    /// more. A presentation's holder need not be the subject of the
+    /// credentials it holds (the data model allows a holder to present a
+    /// credential about someone else); a policy file with
+    /// `holder_must_be_subject = true` asks for it.
+    ///
+    /// See: <https://www.w3.org/TR/vc-data-model-2.0/#subject-holder-relationships>
+    pub fn default_policy() -> Policy {
+        let mut policy = Policy::default();
+        policy.holder_must_be_subject = false;
+        policy
     }
 
     /// The verifier.
-    pub fn verifier(&self) -> &Verifier<DaemonMethods, NetworkStatusSource<AnyLedger>> {
+    pub fn verifier(&self) -> &Verifier<DaemonMethods, DaemonStatusSource> {
         &self.verifier
     }
 }
@@ -160,6 +175,11 @@ pub struct IssueOptions {
     pub suite: Option<String>,
     /// Accepted and ignored (the credential's own `id` is kept).
     pub credential_id: Option<String>,
+    /// Status entries to add: `{"type": "BitstringStatusListEntry",
+    /// "statusPurpose": "revocation"}` (the purpose defaults to revocation),
+    /// or an array of them (one per purpose).
+    #[schema(value_type = Object)]
+    pub credential_status: Option<Value>,
 }
 
 /// The suites `POST /credentials/issue` signs with.
@@ -189,6 +209,44 @@ impl IssueOptions {
             chosen = Some(suite);
         }
         Ok(chosen.unwrap_or(Suite::EddsaRdfc2022))
+    }
+}
+
+impl IssueOptions {
+    /// The purposes of the status entries asked for (`None`: none asked).
+    ///
+    /// See: <https://w3c-ccg.github.io/vc-api/#issue-credential>
+    fn status_purposes(&self) -> Result<Option<Vec<StatusPurpose>>, String> {
+        let Some(status) = &self.credential_status else { return Ok(None) };
+        let items = match status {
+            Value::Array(items) => items.iter().collect(),
+            one => vec![one],
+        };
+        let mut purposes = Vec::new();
+        for item in items {
+            let Some(entry) = item.as_object() else {
+                return Err("options.credentialStatus must be an object or an array of objects".into());
+            };
+            match entry.get("type").and_then(Value::as_str) {
+                Some("BitstringStatusListEntry") => {}
+                _ => return Err("options.credentialStatus.type must be BitstringStatusListEntry".into()),
+            }
+            let purpose = match entry.get("statusPurpose") {
+                None => StatusPurpose::Revocation,
+                Some(Value::String(name)) => {
+                    name.parse().map_err(|e| format!("options.credentialStatus: {e}"))?
+                }
+                Some(other) => {
+                    return Err(format!(
+                        "options.credentialStatus.statusPurpose must be a string, not {other}"
+                    ));
+                }
+            };
+            if !purposes.contains(&purpose) {
+                purposes.push(purpose);
+            }
+        }
+        Ok(Some(purposes))
     }
 }
 
@@ -222,11 +280,19 @@ fn string_option(options: &Map<String, Value>, name: &str) -> Result<Option<Stri
     }
 }
 
-/// The text the verifier reads: a string as is, anything else as JSON.
-fn text_of(value: &Value) -> String {
+/// The text the verifier reads: a JSON document as JSON, a string as a
+/// secured string (compact JWS, SD-JWT, COSE). A JSON document sent as a
+/// string is refused (a 400): the VC API carries credentials as objects, and
+/// a verifier must not read a string as a document of another kind.
+///
+/// See: <https://w3c-ccg.github.io/vc-api/#verify-credential>
+fn text_of(value: &Value, field: &str) -> Result<String, Response> {
     match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Value::String(s) if s.trim_start().starts_with(['{', '[']) => Err(bad_request(format!(
+            "`{field}` is a string holding JSON; send a JSON document as an object (strings are for JWS, SD-JWT and COSE)"
+        ))),
+        Value::String(s) => Ok(s.clone()),
+        other => Ok(other.to_string()),
     }
 }
 
@@ -347,7 +413,11 @@ pub async fn verify_credential(
             Err(detail) => return bad_request(detail),
         };
     let warnings = ignored_options(&request.options, &[]);
-    verify(&vc, text_of(&request.verifiable_credential), Subject::Credential, warnings).await
+    let text = match text_of(&request.verifiable_credential, "verifiableCredential") {
+        Ok(text) => text,
+        Err(response) => return response,
+    };
+    verify(&vc, text, Subject::Credential, warnings).await
 }
 
 /// Verifies a presentation, with the challenge and domain its proof must carry.
@@ -379,22 +449,72 @@ pub async fn verify_presentation(
         (Err(detail), _) | (_, Err(detail)) => return bad_request(detail),
     };
     let warnings = ignored_options(options, &["challenge", "domain"]);
-    let text = text_of(&request.verifiable_presentation);
+    let text = match text_of(&request.verifiable_presentation, "verifiablePresentation") {
+        Ok(text) => text,
+        Err(response) => return response,
+    };
     verify(&vc, text, Subject::Presentation { challenge, domain }, warnings).await
 }
 
-/// The issuer named by a credential (`issuer` or `issuer.id`), if any.
-fn named_issuer(credential: &Value) -> Option<&str> {
-    let issuer = credential.get("issuer")?;
-    issuer.as_str().or_else(|| issuer.get("id").and_then(Value::as_str))
+/// A 422 answer: the credential cannot be issued as it is.
+fn unprocessable(problem_type: &str, title: &str, detail: impl AsRef<str>) -> Response {
+    problem::plain(StatusCode::UNPROCESSABLE_ENTITY, problem_type, title, detail.as_ref())
 }
 
-fn issue_error(e: &WalletError) -> Response {
-    match e {
-        WalletError::Credential(_) | WalletError::NoKeyOfType { .. } | WalletError::Key(_) => {
-            bad_request(format!("cannot issue this credential: {e}"))
+/// The credential of an issue request, ready for the data-model check: an
+/// object whose `issuer` is this daemon's DID (filled in when absent; an
+/// `issuer` object is kept with its `name`, `description`, …).
+fn credential_to_issue(credential: Value, did: &str) -> Result<Value, Response> {
+    let Value::Object(mut map) = credential else {
+        let what = if credential.is_string() {
+            "a string (send the credential as JSON, not as text)"
+        } else {
+            "not an object"
+        };
+        return Err(bad_request(format!("`credential` must be a JSON object; it is {what}")));
+    };
+    match map.get("issuer") {
+        None => {
+            map.insert("issuer".into(), Value::String(did.to_owned()));
         }
-        other => {
+        Some(issuer) => {
+            let named = issuer.as_str().or_else(|| issuer.get("id").and_then(Value::as_str));
+            if let Some(named) = named.filter(|n| *n != did) {
+                return Err(unprocessable(
+                    "urn:didam:problem:vc-api:wrong-issuer",
+                    "Another issuer",
+                    format!("the credential names the issuer `{named}`; this daemon issues as {did}"),
+                ));
+            }
+        }
+    }
+    Ok(Value::Object(map))
+}
+
+fn issue_error(e: &IssueError) -> Response {
+    match e {
+        IssueError::DataModel(_) => unprocessable(
+            "https://www.w3.org/TR/vc-data-model#MALFORMED_VALUE_ERROR",
+            "Invalid credential",
+            e.to_string(),
+        ),
+        IssueError::Unreadable(_) => unprocessable(
+            "https://www.w3.org/TR/vc-data-model#PARSING_ERROR",
+            "Unreadable credential",
+            e.to_string(),
+        ),
+        IssueError::Wallet(
+            WalletError::Credential(_)
+            | WalletError::NoKeyOfType { .. }
+            | WalletError::Key(_)
+            | WalletError::HasStatus
+            | WalletError::NoStatusDirectory(_),
+        ) => unprocessable(
+            "urn:didam:problem:vc-api:cannot-sign",
+            "Cannot sign",
+            format!("cannot issue this credential: {e}"),
+        ),
+        IssueError::Wallet(other) => {
             tracing::error!(error = %other, "issuing failed");
             internal_error("the issuer wallet failed; see the daemon's log")
         }
@@ -409,7 +529,8 @@ fn issue_error(e: &WalletError) -> Response {
     request_body(content = IssueRequest, content_type = "application/json"),
     responses(
         (status = 201, description = "`{\"verifiableCredential\": {…}}`", body = Object),
-        (status = 400, description = "Malformed request, unsupported options, or a credential that cannot be signed (undefined terms, another issuer)", content_type = "application/problem+json", body = Object),
+        (status = 400, description = "Malformed request, unsupported options, a credential that is not a JSON object", content_type = "application/problem+json", body = Object),
+        (status = 422, description = "A credential that breaks the data model (the verifier's rules, undefined terms), names another issuer, or cannot be signed", content_type = "application/problem+json", body = Object),
         (status = 501, description = "The daemon was started without an issuer wallet", content_type = "application/problem+json", body = Object),
     )
 )]
@@ -426,20 +547,15 @@ pub async fn issue_credential(State(state): State<Arc<AppState>>, body: axum::bo
         Ok(r) => r,
         Err(detail) => return bad_request(detail),
     };
-    let suite = match request.options.suite() {
-        Ok(s) => s,
-        Err(detail) => return bad_request(detail),
+    let (suite, status) = match (request.options.suite(), request.options.status_purposes()) {
+        (Ok(suite), Ok(status)) => (suite, status),
+        (Err(detail), _) | (_, Err(detail)) => return bad_request(detail),
     };
-    if !request.credential.is_object() {
-        return bad_request("`credential` must be a JSON object");
-    }
-    if let Some(named) = named_issuer(&request.credential).filter(|n| *n != issuer.did()) {
-        return bad_request(format!(
-            "the credential names the issuer `{named}`; this daemon issues as {}",
-            issuer.did()
-        ));
-    }
-    match issuer.issue(request.credential, suite).await {
+    let credential = match credential_to_issue(request.credential, issuer.did()) {
+        Ok(c) => c,
+        Err(response) => return response,
+    };
+    match issuer.issue(&state.ledger, credential, suite, status).await {
         Ok(signed) => (StatusCode::CREATED, Json(json!({ "verifiableCredential": signed }))).into_response(),
         Err(e) => issue_error(&e),
     }

@@ -286,11 +286,11 @@ fn string_option(options: &Map<String, Value>, name: &str) -> Result<Option<Stri
 /// a verifier must not read a string as a document of another kind.
 ///
 /// See: <https://w3c-ccg.github.io/vc-api/#verify-credential>
-fn text_of(value: &Value, field: &str) -> Result<String, Response> {
+fn text_of(value: &Value, field: &str) -> Result<String, Box<Response>> {
     match value {
-        Value::String(s) if s.trim_start().starts_with(['{', '[']) => Err(bad_request(format!(
+        Value::String(s) if s.trim_start().starts_with(['{', '[']) => Err(Box::new(bad_request(format!(
             "`{field}` is a string holding JSON; send a JSON document as an object (strings are for JWS, SD-JWT and COSE)"
-        ))),
+        )))),
         Value::String(s) => Ok(s.clone()),
         other => Ok(other.to_string()),
     }
@@ -415,7 +415,7 @@ pub async fn verify_credential(
     let warnings = ignored_options(&request.options, &[]);
     let text = match text_of(&request.verifiable_credential, "verifiableCredential") {
         Ok(text) => text,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     verify(&vc, text, Subject::Credential, warnings).await
 }
@@ -451,7 +451,7 @@ pub async fn verify_presentation(
     let warnings = ignored_options(options, &["challenge", "domain"]);
     let text = match text_of(&request.verifiable_presentation, "verifiablePresentation") {
         Ok(text) => text,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     verify(&vc, text, Subject::Presentation { challenge, domain }, warnings).await
 }
@@ -464,14 +464,14 @@ fn unprocessable(problem_type: &str, title: &str, detail: impl AsRef<str>) -> Re
 /// The credential of an issue request, ready for the data-model check: an
 /// object whose `issuer` is this daemon's DID (filled in when absent; an
 /// `issuer` object is kept with its `name`, `description`, …).
-fn credential_to_issue(credential: Value, did: &str) -> Result<Value, Response> {
+fn credential_to_issue(credential: Value, did: &str) -> Result<Value, Box<Response>> {
     let Value::Object(mut map) = credential else {
         let what = if credential.is_string() {
             "a string (send the credential as JSON, not as text)"
         } else {
             "not an object"
         };
-        return Err(bad_request(format!("`credential` must be a JSON object; it is {what}")));
+        return Err(Box::new(bad_request(format!("`credential` must be a JSON object; it is {what}"))));
     };
     match map.get("issuer") {
         None => {
@@ -480,11 +480,11 @@ fn credential_to_issue(credential: Value, did: &str) -> Result<Value, Response> 
         Some(issuer) => {
             let named = issuer.as_str().or_else(|| issuer.get("id").and_then(Value::as_str));
             if let Some(named) = named.filter(|n| *n != did) {
-                return Err(unprocessable(
+                return Err(Box::new(unprocessable(
                     "urn:didam:problem:vc-api:wrong-issuer",
                     "Another issuer",
                     format!("the credential names the issuer `{named}`; this daemon issues as {did}"),
-                ));
+                )));
             }
         }
     }
@@ -553,7 +553,7 @@ pub async fn issue_credential(State(state): State<Arc<AppState>>, body: axum::bo
     };
     let credential = match credential_to_issue(request.credential, issuer.did()) {
         Ok(c) => c,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     match issuer.issue(&state.ledger, credential, suite, status).await {
         Ok(signed) => (StatusCode::CREATED, Json(json!({ "verifiableCredential": signed }))).into_response(),

@@ -112,17 +112,16 @@ async fn credentials_verify_and_fail_with_reasons() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }
 
-/// A presentation by a did:key holder of a credential about them, with the
-/// verifier's challenge and domain.
-#[tokio::test(flavor = "multi_thread")]
-async fn presentations_check_challenge_and_domain() {
-    let d = Daemon::start("vp-verify", &[]);
+/// A credential by a fresh did:key issuer about `subject` (default: the
+/// holder), and its presentation by a fresh did:key holder signed for
+/// `challenge` and `domain`.
+async fn presented(subject: Option<&str>, challenge: &str, domain: Option<&str>) -> (Value, Value) {
     let issuer_key = SecretKey::generate(KeyType::Ed25519);
     let holder_key = SecretKey::generate(KeyType::Ed25519);
     let (issuer, issuer_method) = did_key(&issuer_key.public_key());
     let (holder, holder_method) = did_key(&holder_key.public_key());
     let vc = proof::add_proof(
-        &credential(&issuer, &holder),
+        &credential(&issuer, subject.unwrap_or(&holder)),
         &issuer_key,
         &ProofOptions::assertion(Suite::EddsaRdfc2022, issuer_method),
     )
@@ -136,9 +135,18 @@ async fn presentations_check_challenge_and_domain() {
     });
     let mut options = ProofOptions::assertion(Suite::EddsaRdfc2022, holder_method);
     options.proof_purpose = ProofPurpose::Authentication;
-    options.challenge = Some("c-123".into());
-    options.domain = Some("verifier.example".into());
+    options.challenge = Some(challenge.into());
+    options.domain = domain.map(str::to_owned);
     let vp = proof::add_proof(&presentation, &holder_key, &options).await.unwrap();
+    (vc, vp)
+}
+
+/// A presentation by a did:key holder of a credential about them, with the
+/// verifier's challenge and domain.
+#[tokio::test(flavor = "multi_thread")]
+async fn presentations_check_challenge_and_domain() {
+    let d = Daemon::start("vp-verify", &[]);
+    let (vc, vp) = presented(None, "c-123", Some("verifier.example")).await;
 
     let request = |challenge: &str| {
         json!({
@@ -365,27 +373,7 @@ async fn r17_the_issuer_signs_only_what_the_data_model_allows() {
 /// require the holder to be the subject.
 #[tokio::test(flavor = "multi_thread")]
 async fn r17_holder_need_not_be_the_subject_unless_the_policy_says_so() {
-    let issuer_key = SecretKey::generate(KeyType::Ed25519);
-    let holder_key = SecretKey::generate(KeyType::Ed25519);
-    let (issuer, issuer_method) = did_key(&issuer_key.public_key());
-    let (holder, holder_method) = did_key(&holder_key.public_key());
-    let vc = proof::add_proof(
-        &credential(&issuer, "did:example:someone-else"),
-        &issuer_key,
-        &ProofOptions::assertion(Suite::EddsaRdfc2022, issuer_method),
-    )
-    .await
-    .unwrap();
-    let presentation = json!({
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "type": ["VerifiablePresentation"],
-        "holder": holder,
-        "verifiableCredential": [vc],
-    });
-    let mut options = ProofOptions::assertion(Suite::EddsaRdfc2022, holder_method);
-    options.proof_purpose = ProofPurpose::Authentication;
-    options.challenge = Some("c-1".into());
-    let vp = proof::add_proof(&presentation, &holder_key, &options).await.unwrap();
+    let (_, vp) = presented(Some("did:example:someone-else"), "c-1", None).await;
     let request = json!({ "verifiablePresentation": vp, "options": { "challenge": "c-1" } });
 
     let d = Daemon::start("vp-default-policy", &[]);

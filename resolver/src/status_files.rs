@@ -117,7 +117,7 @@ pub enum ListFileError {
     /// No file of that name (or a name that could leave the folder).
     #[error("no such status list")]
     NotFound,
-    /// The file exceeds [`MAX_BYTES`].
+    /// The file exceeds the size served (1 MiB).
     #[error("the status list exceeds {MAX_BYTES} bytes")]
     TooLarge,
 }

@@ -39,7 +39,7 @@ fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(resolution::methods))
         .routes(routes!(vc_api::verify_credential))
         .routes(routes!(vc_api::verify_presentation))
-        .routes(routes!(vc_api::issue_credential))
+        .routes(routes!(vc_api::issue::issue_credential))
         .routes(routes!(status_files::get_status))
         .routes(routes!(ledger_api::submit))
         .routes(routes!(ledger_api::log))

@@ -46,9 +46,20 @@ impl Resolved {
         self.deactivated
     }
 
-    /// The DID resolution result as JSON text (serialized once).
+    /// The DID resolution result as JSON text (serialized once), served as
+    /// `application/did-resolution`: its `didResolutionMetadata.contentType`
+    /// names that media type, so that the `Content-Type` header is the value
+    /// of the metadata's `contentType`, as the HTTPS binding requires.
+    ///
+    /// See: <https://www.w3.org/TR/did-resolution/#bindings-https>
     pub fn result_json(&self) -> Bytes {
-        self.result.get_or_init(|| Bytes::from(self.resolution.to_json().to_string())).clone()
+        self.result
+            .get_or_init(|| {
+                let mut result = self.resolution.to_json();
+                result["didResolutionMetadata"]["contentType"] = Value::from(crate::request::DID_RESOLUTION);
+                Bytes::from(result.to_string())
+            })
+            .clone()
     }
 
     /// The DID document alone as JSON text (serialized once).

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use didam_credential::status_list::StatusPurpose;
 
 /// The didam resolver daemon: DID resolution and the ledger API over HTTP.
 #[derive(Debug, Parser)]
@@ -110,6 +111,27 @@ pub struct ServeArgs {
     /// (written by `didam vc issue --status --status-dir` and `didam vc revoke`).
     #[arg(long, env = "DIDAM_RESOLVER_STATUS_DIR")]
     pub status_dir: Option<PathBuf>,
+    /// The URL `GET /status/{name}` is reachable at, the base of the
+    /// `statusListCredential` URLs issued [default: this daemon's address,
+    /// https when it serves HTTPS].
+    #[arg(long, env = "DIDAM_RESOLVER_STATUS_URL")]
+    pub status_url: Option<String>,
+    /// Add a status entry of this purpose (`revocation`, `suspension`;
+    /// repeatable or comma separated) to every VCDM 2.0 credential issued
+    /// without `options.credentialStatus` or a `credentialStatus` of its own
+    /// (needs --status-dir).
+    #[arg(long, env = "DIDAM_RESOLVER_ISSUE_STATUS", value_delimiter = ',')]
+    pub issue_status: Vec<StatusPurpose>,
+    /// The certificate chain (PEM) to serve HTTPS with (with --tls-key).
+    #[arg(long, env = "DIDAM_RESOLVER_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "DIDAM_RESOLVER_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS on this address and plain HTTP on --listen [default: HTTPS
+    /// on --listen when --tls-cert is given].
+    #[arg(long, env = "DIDAM_RESOLVER_TLS_LISTEN")]
+    pub tls_listen: Option<SocketAddr>,
     /// The verification policy (TOML or JSON) of `POST /credentials/verify`
     /// and `POST /presentations/verify` [default: the verifier's default].
     #[arg(long, env = "DIDAM_RESOLVER_POLICY")]

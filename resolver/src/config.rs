@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use didam_credential::status_list::StatusPurpose;
 use didam_ledger::LedgerLocation;
 use serde::Deserialize;
 
@@ -60,6 +61,21 @@ pub struct Config {
     /// A folder of status list credentials served at `GET /status/{name}`
     /// (issuers without a ledger DID).
     pub status_dir: Option<PathBuf>,
+    /// The URL `GET /status/{name}` is reachable at from outside (the base of
+    /// the `statusListCredential` URLs the daemon issues); default: the
+    /// daemon's own address, `https://` when it serves HTTPS.
+    pub status_url: Option<String>,
+    /// The status purposes (`revocation`, `suspension`) of the entries added
+    /// to each VCDM 2.0 credential issued without `options.credentialStatus`
+    /// and without a `credentialStatus` of its own (needs `status-dir`).
+    pub issue_status: Vec<StatusPurpose>,
+    /// The certificate chain (PEM) of HTTPS: with `tls-key`, the daemon
+    /// serves HTTPS (on `tls-listen`, else on `listen`).
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM: PKCS#8, PKCS#1 or SEC1) of `tls-cert`.
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS on this address, besides plain HTTP on `listen`.
+    pub tls_listen: Option<SocketAddr>,
     /// The verification policy file (TOML or JSON) of the VC API.
     pub policy: Option<PathBuf>,
     /// The VC API fetches status lists from loopback addresses (HTTP or
@@ -130,6 +146,11 @@ impl Default for Config {
             issuer_passphrase_file: None,
             issuer_did: None,
             status_dir: None,
+            status_url: None,
+            issue_status: Vec::new(),
+            tls_cert: None,
+            tls_key: None,
+            tls_listen: None,
             policy: None,
             status_allow_loopback: false,
             vc_policy: None,
@@ -212,10 +233,24 @@ impl Config {
         if a.issuer_did.is_some() {
             self.issuer_did.clone_from(&a.issuer_did);
         }
-        for (field, value) in [(&mut self.status_dir, &a.status_dir), (&mut self.policy, &a.policy)] {
+        for (field, value) in [
+            (&mut self.status_dir, &a.status_dir),
+            (&mut self.policy, &a.policy),
+            (&mut self.tls_cert, &a.tls_cert),
+            (&mut self.tls_key, &a.tls_key),
+        ] {
             if value.is_some() {
                 field.clone_from(value);
             }
+        }
+        if a.status_url.is_some() {
+            self.status_url.clone_from(&a.status_url);
+        }
+        if a.tls_listen.is_some() {
+            self.tls_listen = a.tls_listen;
+        }
+        if !a.issue_status.is_empty() {
+            self.issue_status.clone_from(&a.issue_status);
         }
         if a.status_allow_loopback {
             self.status_allow_loopback = true;

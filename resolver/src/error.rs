@@ -62,6 +62,14 @@ pub enum StartError {
         /// Why (never the passphrase).
         source: didam_wallet::WalletError,
     },
+    /// The HTTPS certificate or key could not be used.
+    #[error("cannot serve HTTPS with {path}: {reason}")]
+    Tls {
+        /// The certificate or key file.
+        path: PathBuf,
+        /// Why (never the key).
+        reason: String,
+    },
     /// Another start-up step failed.
     #[error("{0}")]
     Setup(String),

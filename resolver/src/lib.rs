@@ -47,6 +47,7 @@ pub mod sequencer;
 mod server;
 pub mod state;
 pub mod status_files;
+pub mod tls;
 pub mod vc_api;
 
 pub use app::{app, openapi};

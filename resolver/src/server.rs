@@ -1,14 +1,20 @@
 //! Starting and stopping the daemon.
 //!
 //! Steps of [`serve`]:
-//! 1. open the checkpoint key (if configured) and the ledger (embedded file
-//!    or etcd cluster), named by the key's origin;
-//! 2. build the shared state (resolver, cache, rate limit, metrics);
-//! 3. bind, and print `listening on http://ADDR` (the bound address) on stdout;
+//! 1. open the checkpoint key (if configured); bind plain HTTP on `--listen`
+//!    (HTTPS there instead with `--tls-cert`, or HTTPS on `--tls-listen`
+//!    besides; the default `--status-url` is the bound address, https when
+//!    served);
+//! 2. open the ledger (embedded file or etcd cluster), named by the key's
+//!    origin, and build the shared state (resolver, cache, rate limit,
+//!    metrics, issuer);
+//! 3. print `listening on http://ADDR` and/or `listening on https://ADDR`
+//!    (the bound addresses) on stdout, one line each;
 //! 4. run the sequencer (with a key; on etcd only while this daemon holds
 //!    the sequencer lease) and serve until SIGTERM or SIGINT;
 //!    in-flight requests finish, then the sequencer signs a last checkpoint.
 
+use std::future::IntoFuture as _;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -30,7 +36,7 @@ use crate::rate::RateLimiter;
 use crate::state::AppState;
 use didam_wallet::operator::keyfile;
 
-use crate::{app, sequencer};
+use crate::{app, sequencer, tls};
 
 /// Opens the configured checkpoint key, if any.
 pub fn load_signer(config: &Config) -> Result<Option<NoteSigner>, StartError> {
@@ -181,9 +187,53 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
+/// The listeners of [`serve`]: plain HTTP, HTTPS, or both.
+struct Listeners {
+    plain: Option<tokio::net::TcpListener>,
+    https: Option<(tokio::net::TcpListener, Arc<tokio_rustls::rustls::ServerConfig>)>,
+}
+
+impl Listeners {
+    /// Binds `listen` (HTTPS when a certificate is configured and no
+    /// `tls-listen`), and `tls-listen` (HTTPS).
+    async fn bind(config: &Config) -> Result<Self, StartError> {
+        let tls = match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => Some(tls::server_config(cert, key)?),
+            (None, None) => None,
+            _ => return Err(StartError::Setup("--tls-cert and --tls-key go together".into())),
+        };
+        let bind = async |addr: SocketAddr| {
+            tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })
+        };
+        let main = bind(config.listen).await?;
+        Ok(match (tls, config.tls_listen) {
+            (None, None) => Self { plain: Some(main), https: None },
+            (None, Some(_)) => {
+                return Err(StartError::Setup("--tls-listen needs --tls-cert and --tls-key".into()));
+            }
+            (Some(tls), Some(addr)) => Self { plain: Some(main), https: Some((bind(addr).await?, tls)) },
+            (Some(tls), None) => Self { plain: None, https: Some((main, tls)) },
+        })
+    }
+
+    /// The bound addresses, with their scheme.
+    fn urls(&self) -> Vec<String> {
+        let addr = |l: &tokio::net::TcpListener| l.local_addr().ok();
+        let plain = self.plain.as_ref().and_then(addr).map(|a| format!("http://{a}"));
+        let https = self.https.as_ref().and_then(|(l, _)| addr(l)).map(|a| format!("https://{a}"));
+        plain.into_iter().chain(https).collect()
+    }
+}
+
 /// Runs the daemon until SIGTERM or SIGINT (see the module doc).
-pub async fn serve(config: Config) -> Result<(), StartError> {
+pub async fn serve(mut config: Config) -> Result<(), StartError> {
     let signer = load_signer(&config)?.map(Arc::new);
+    let listeners = Listeners::bind(&config).await?;
+    let urls = listeners.urls();
+    if config.status_url.is_none() {
+        // The last URL is the HTTPS one when there is one.
+        config.status_url = urls.last().map(|u| format!("{u}/status"));
+    }
     let metrics = install_metrics()?;
     // Histograms keep their samples until upkeep folds them into buckets:
     // without it the daemon's memory grows with every request between
@@ -198,10 +248,6 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     });
     let ledger = open_ledger(&config, signer.as_deref()).await?;
     let state = build_state_on(&config, signer.as_deref(), Some(metrics), ledger)?;
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|source| StartError::Bind { addr: config.listen, source })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.listen, source })?;
 
     let (stop, stopped) = watch::channel(false);
     let sequencer = match &signer {
@@ -227,21 +273,55 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     if let Some(issuer) = &state.issuer {
         tracing::info!(did = issuer.did(), "issuing credentials: POST /credentials/issue is on");
     }
-    tracing::info!(%addr, ledger = %config.ledger_location(), "listening");
+    tracing::info!(urls = ?urls, ledger = %config.ledger_location(), "listening");
     {
         use std::io::Write as _;
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "listening on http://{addr}");
+        for url in &urls {
+            let _ = writeln!(out, "listening on {url}");
+        }
         let _ = out.flush();
     }
 
     let router = app::app(Arc::clone(&state), &config);
-    let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    let (shut, shutting) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = shut.send(true);
+    });
+    let until_stopped = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let plain = listeners.plain.map(|listener| {
+        let service = router.clone().into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(listener, service).with_graceful_shutdown(until_stopped(shutting.clone()));
+        tokio::spawn(served.into_future())
+    });
+    let https = match listeners.https {
+        Some((listener, tls)) => {
+            use axum::serve::ListenerExt as _;
+            let listener = tls::TlsListener::new(listener, tls)
+                .map_err(|e| StartError::Setup(format!("HTTPS listener: {e}")))?
+                // tap_io: axum gives the peer address (ConnectInfo, for the
+                // rate limit) to listeners wrapped so.
+                .tap_io(|_| {});
+            let service = router.into_make_service_with_connect_info::<SocketAddr>();
+            let served = axum::serve(listener, service).with_graceful_shutdown(until_stopped(shutting));
+            Some(tokio::spawn(served.into_future()))
+        }
+        None => None,
+    };
+    let mut result = Ok(());
+    for server in [plain, https].into_iter().flatten() {
+        match server.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => result = Err(StartError::Setup(format!("server: {e}"))),
+            Err(e) => result = Err(StartError::Setup(format!("server task: {e}"))),
+        }
+    }
     let _ = stop.send(true);
     if let Some(task) = sequencer {
         let _ = task.await;
     }
-    served.map_err(|e| StartError::Setup(format!("server: {e}")))
+    result
 }

@@ -1,13 +1,13 @@
 //! The W3C CCG VC API: `POST /credentials/verify`, `POST
 //! /presentations/verify` and, with an issuer wallet, `POST
-//! /credentials/issue`.
+//! /credentials/issue` ([`issue`]).
 //!
 //! Steps of a verification:
 //! 1. read the body (`{verifiableCredential, options}` or
 //!    `{verifiablePresentation, options: {challenge, domain}}`): malformed
 //!    input is a 400 problem object;
 //! 2. verify with [`didam_verifier::Verifier`] ([`VcVerifier`]: the policy of
-//!    `--policy`, else the default one), keys resolved through the daemon's
+//!    `--policy`, else [`VcVerifier::default_policy`], the data model's rules), keys resolved through the daemon's
 //!    own resolver ([`DaemonMethods`]), status lists dereferenced by DID URL
 //!    from the ledger (proofs checked, never cached: a revocation counts once
 //!    checkpointed) or fetched over HTTPS (loopback only with
@@ -30,11 +30,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use didam_credential::{CheckKind, Error, Outcome, Report, ResolveError, Suite};
-use didam_ledger::AnyLedger;
+use didam_credential::{CheckKind, Error, Outcome, Report, ResolveError};
 use didam_registry::web::WebLimits;
-use didam_verifier::{NetworkOptions, NetworkStatusSource, Verifier};
-use didam_wallet::WalletError;
+use didam_verifier::{NetworkOptions, NetworkStatusSource, Policy, Verifier};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
@@ -43,12 +41,15 @@ use crate::config::Config;
 use crate::methods::DaemonMethods;
 use crate::problem;
 use crate::state::AppState;
+use crate::status_files::DaemonStatusSource;
+
+pub mod issue;
 
 /// The VC API's verifier: the daemon's resolver for keys and status lists,
 /// the configured policy (an axum extension set by [`crate::app()`]).
 #[derive(Debug)]
 pub struct VcVerifier {
-    verifier: Verifier<DaemonMethods, NetworkStatusSource<AnyLedger>>,
+    verifier: Verifier<DaemonMethods, DaemonStatusSource>,
 }
 
 impl VcVerifier {
@@ -57,7 +58,8 @@ impl VcVerifier {
     /// Longest a list is kept (less when its `ttl` or `validUntil` says so).
     const STATUS_TTL: Duration = Duration::from_secs(60);
 
-    /// The verifier of `state`'s resolver under `config`'s policy.
+    /// The verifier of `state`'s resolver under `config`'s policy; the
+    /// daemon's own status lists are read from `--status-dir`.
     pub fn new(state: &AppState, config: &Config) -> Self {
         let limits = WebLimits {
             connect_timeout: Duration::from_millis(config.web.connect_timeout_ms),
@@ -70,19 +72,31 @@ impl VcVerifier {
             .with_cache(Self::STATUS_CACHE, Self::STATUS_TTL);
         let methods = DaemonMethods::new(Arc::clone(&state.resolver), state.cache.clone());
         let resolver = Arc::clone(&state.resolver);
-        let mut verifier = Verifier::networked(methods.clone(), Arc::clone(&resolver), &options)
-            .unwrap_or_else(|e| {
-                tracing::error!(error = %e, "no HTTPS status lists: the HTTP client cannot be built");
-                Verifier::new(methods).with_status_source(NetworkStatusSource::ledger_only(resolver))
-            });
-        if let Some(policy) = &config.vc_policy {
-            verifier = verifier.with_policy(policy.clone());
-        }
-        Self { verifier }
+        let network = NetworkStatusSource::new(Arc::clone(&resolver), &options).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "no HTTPS status lists: the HTTP client cannot be built");
+            NetworkStatusSource::ledger_only(resolver)
+        });
+        let source =
+            DaemonStatusSource::new(config.status_url.as_deref(), config.status_dir.as_deref(), network);
+        let policy = config.vc_policy.clone().unwrap_or_else(Self::default_policy);
+        Self { verifier: Verifier::new(methods).with_status_source(source).with_policy(policy) }
+    }
+
+    /// The policy without `--policy`: what the data model requires, and no
+    /// more. A presentation's holder need not be the subject of the
+    /// credentials it holds (the data model allows a holder to present a
+    /// credential about someone else); a policy file with
+    /// `holder_must_be_subject = true` asks for it.
+    ///
+    /// See: <https://www.w3.org/TR/vc-data-model-2.0/#subject-holder-relationships>
+    pub fn default_policy() -> Policy {
+        let mut policy = Policy::default();
+        policy.holder_must_be_subject = false;
+        policy
     }
 
     /// The verifier.
-    pub fn verifier(&self) -> &Verifier<DaemonMethods, NetworkStatusSource<AnyLedger>> {
+    pub fn verifier(&self) -> &Verifier<DaemonMethods, DaemonStatusSource> {
         &self.verifier
     }
 }
@@ -133,65 +147,6 @@ pub struct VerifyPresentationRequest {
     pub options: Map<String, Value>,
 }
 
-/// The body of `POST /credentials/issue`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct IssueRequest {
-    /// The credential to sign (VC 1.1 or 2.0); `issuer`, when present, must
-    /// be the daemon's issuer DID.
-    #[schema(value_type = Object)]
-    pub credential: Value,
-    /// Proof options.
-    #[serde(default)]
-    pub options: IssueOptions,
-}
-
-/// Proof options of an issue request.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct IssueOptions {
-    /// `DataIntegrityProof` (the only proof type issued), or a cryptosuite name.
-    #[serde(rename = "type")]
-    pub proof_type: Option<String>,
-    /// `eddsa-rdfc-2022` (default), `eddsa-jcs-2022`, `ecdsa-rdfc-2019` or
-    /// `ecdsa-jcs-2019`.
-    pub cryptosuite: Option<String>,
-    /// Same as `cryptosuite`.
-    pub suite: Option<String>,
-    /// Accepted and ignored (the credential's own `id` is kept).
-    pub credential_id: Option<String>,
-}
-
-/// The suites `POST /credentials/issue` signs with.
-const ISSUE_SUITES: [Suite; 4] =
-    [Suite::EddsaRdfc2022, Suite::EddsaJcs2022, Suite::EcdsaRdfc2019, Suite::EcdsaJcs2019];
-
-impl IssueOptions {
-    /// The suite asked for (default `eddsa-rdfc-2022`).
-    fn suite(&self) -> Result<Suite, String> {
-        // The one parser of suite names, restricted to the suites issued here.
-        let named = |s: &str| s.parse::<Suite>().ok().filter(|suite| ISSUE_SUITES.contains(suite));
-        let from_type = match self.proof_type.as_deref() {
-            None | Some("DataIntegrityProof") => None,
-            Some(t) => Some(named(t).ok_or_else(|| {
-                format!("options.type `{t}` is not issued here; use DataIntegrityProof with a cryptosuite")
-            })?),
-        };
-        let mut chosen = from_type;
-        for name in [&self.cryptosuite, &self.suite].into_iter().flatten() {
-            let suite = named(name).ok_or_else(|| {
-                let known: Vec<_> = ISSUE_SUITES.iter().map(|s| s.name()).collect();
-                format!("cryptosuite `{name}` is not one of {}", known.join(", "))
-            })?;
-            if chosen.is_some_and(|c| c != suite) {
-                return Err("options name two different cryptosuites".into());
-            }
-            chosen = Some(suite);
-        }
-        Ok(chosen.unwrap_or(Suite::EddsaRdfc2022))
-    }
-}
-
 /// What is being verified.
 enum Subject {
     Credential,
@@ -222,11 +177,19 @@ fn string_option(options: &Map<String, Value>, name: &str) -> Result<Option<Stri
     }
 }
 
-/// The text the verifier reads: a string as is, anything else as JSON.
-fn text_of(value: &Value) -> String {
+/// The text the verifier reads: a JSON document as JSON, a string as a
+/// secured string (compact JWS, SD-JWT, COSE). A JSON document sent as a
+/// string is refused (a 400): the VC API carries credentials as objects, and
+/// a verifier must not read a string as a document of another kind.
+///
+/// See: <https://w3c-ccg.github.io/vc-api/#verify-credential>
+fn text_of(value: &Value, field: &str) -> Result<String, Box<Response>> {
     match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Value::String(s) if s.trim_start().starts_with(['{', '[']) => Err(Box::new(bad_request(format!(
+            "`{field}` is a string holding JSON; send a JSON document as an object (strings are for JWS, SD-JWT and COSE)"
+        )))),
+        Value::String(s) => Ok(s.clone()),
+        other => Ok(other.to_string()),
     }
 }
 
@@ -347,7 +310,11 @@ pub async fn verify_credential(
             Err(detail) => return bad_request(detail),
         };
     let warnings = ignored_options(&request.options, &[]);
-    verify(&vc, text_of(&request.verifiable_credential), Subject::Credential, warnings).await
+    let text = match text_of(&request.verifiable_credential, "verifiableCredential") {
+        Ok(text) => text,
+        Err(response) => return *response,
+    };
+    verify(&vc, text, Subject::Credential, warnings).await
 }
 
 /// Verifies a presentation, with the challenge and domain its proof must carry.
@@ -379,95 +346,9 @@ pub async fn verify_presentation(
         (Err(detail), _) | (_, Err(detail)) => return bad_request(detail),
     };
     let warnings = ignored_options(options, &["challenge", "domain"]);
-    let text = text_of(&request.verifiable_presentation);
+    let text = match text_of(&request.verifiable_presentation, "verifiablePresentation") {
+        Ok(text) => text,
+        Err(response) => return *response,
+    };
     verify(&vc, text, Subject::Presentation { challenge, domain }, warnings).await
-}
-
-/// The issuer named by a credential (`issuer` or `issuer.id`), if any.
-fn named_issuer(credential: &Value) -> Option<&str> {
-    let issuer = credential.get("issuer")?;
-    issuer.as_str().or_else(|| issuer.get("id").and_then(Value::as_str))
-}
-
-fn issue_error(e: &WalletError) -> Response {
-    match e {
-        WalletError::Credential(_) | WalletError::NoKeyOfType { .. } | WalletError::Key(_) => {
-            bad_request(format!("cannot issue this credential: {e}"))
-        }
-        other => {
-            tracing::error!(error = %other, "issuing failed");
-            internal_error("the issuer wallet failed; see the daemon's log")
-        }
-    }
-}
-
-/// Issues a credential as the daemon's issuer DID.
-#[utoipa::path(
-    post,
-    path = "/credentials/issue",
-    tag = "VC API",
-    request_body(content = IssueRequest, content_type = "application/json"),
-    responses(
-        (status = 201, description = "`{\"verifiableCredential\": {…}}`", body = Object),
-        (status = 400, description = "Malformed request, unsupported options, or a credential that cannot be signed (undefined terms, another issuer)", content_type = "application/problem+json", body = Object),
-        (status = 501, description = "The daemon was started without an issuer wallet", content_type = "application/problem+json", body = Object),
-    )
-)]
-pub async fn issue_credential(State(state): State<Arc<AppState>>, body: axum::body::Bytes) -> Response {
-    let Some(issuer) = &state.issuer else {
-        return problem::plain(
-            StatusCode::NOT_IMPLEMENTED,
-            "urn:didam:problem:vc-api:no-issuer",
-            "Issuing is off",
-            "this daemon has no issuer wallet; start it with --issuer-wallet, --issuer-passphrase-file and --issuer-did",
-        );
-    };
-    let request: IssueRequest = match parse(&body, "{\"credential\": {…}, \"options\": {…}}") {
-        Ok(r) => r,
-        Err(detail) => return bad_request(detail),
-    };
-    let suite = match request.options.suite() {
-        Ok(s) => s,
-        Err(detail) => return bad_request(detail),
-    };
-    if !request.credential.is_object() {
-        return bad_request("`credential` must be a JSON object");
-    }
-    if let Some(named) = named_issuer(&request.credential).filter(|n| *n != issuer.did()) {
-        return bad_request(format!(
-            "the credential names the issuer `{named}`; this daemon issues as {}",
-            issuer.did()
-        ));
-    }
-    match issuer.issue(request.credential, suite).await {
-        Ok(signed) => (StatusCode::CREATED, Json(json!({ "verifiableCredential": signed }))).into_response(),
-        Err(e) => issue_error(&e),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    fn options(v: Value) -> IssueOptions {
-        serde_json::from_value(v).unwrap()
-    }
-
-    #[test]
-    fn issue_suites() {
-        assert_eq!(options(json!({})).suite().unwrap(), Suite::EddsaRdfc2022);
-        assert_eq!(options(json!({"cryptosuite": "ecdsa-jcs-2019"})).suite().unwrap(), Suite::EcdsaJcs2019);
-        assert_eq!(options(json!({"type": "eddsa-jcs-2022"})).suite().unwrap(), Suite::EddsaJcs2022);
-        assert_eq!(
-            options(json!({"type": "DataIntegrityProof", "suite": "ecdsa-rdfc-2019"})).suite().unwrap(),
-            Suite::EcdsaRdfc2019
-        );
-        assert!(options(json!({"type": "Ed25519Signature2020"})).suite().is_err());
-        assert!(options(json!({"cryptosuite": "bbs-2023"})).suite().is_err());
-        assert!(
-            options(json!({"cryptosuite": "eddsa-jcs-2022", "suite": "ecdsa-jcs-2019"})).suite().is_err()
-        );
-        assert!(serde_json::from_value::<IssueOptions>(json!({"proofPurpose": "x"})).is_err());
-    }
 }

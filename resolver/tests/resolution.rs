@@ -37,7 +37,8 @@ async fn did_key_and_did_jwk_in_both_representations() {
             assert_eq!(status, StatusCode::OK, "{body}");
             assert_eq!(ct.as_deref(), Some("application/did-resolution"));
             assert_eq!(body["didDocument"]["id"], json!(id));
-            assert_eq!(body["didResolutionMetadata"]["contentType"], "application/did+ld+json");
+            // The header is the metadata's contentType (issue 17).
+            assert_eq!(body["didResolutionMetadata"]["contentType"], "application/did-resolution");
             assert!(body["didDocumentMetadata"].is_object());
         }
         for accept in ["application/did", "application/did+ld+json"] {

@@ -112,17 +112,16 @@ async fn credentials_verify_and_fail_with_reasons() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }
 
-/// A presentation by a did:key holder of a credential about them, with the
-/// verifier's challenge and domain.
-#[tokio::test(flavor = "multi_thread")]
-async fn presentations_check_challenge_and_domain() {
-    let d = Daemon::start("vp-verify", &[]);
+/// A credential by a fresh did:key issuer about `subject` (default: the
+/// holder), and its presentation by a fresh did:key holder signed for
+/// `challenge` and `domain`.
+async fn presented(subject: Option<&str>, challenge: &str, domain: Option<&str>) -> (Value, Value) {
     let issuer_key = SecretKey::generate(KeyType::Ed25519);
     let holder_key = SecretKey::generate(KeyType::Ed25519);
     let (issuer, issuer_method) = did_key(&issuer_key.public_key());
     let (holder, holder_method) = did_key(&holder_key.public_key());
     let vc = proof::add_proof(
-        &credential(&issuer, &holder),
+        &credential(&issuer, subject.unwrap_or(&holder)),
         &issuer_key,
         &ProofOptions::assertion(Suite::EddsaRdfc2022, issuer_method),
     )
@@ -136,9 +135,18 @@ async fn presentations_check_challenge_and_domain() {
     });
     let mut options = ProofOptions::assertion(Suite::EddsaRdfc2022, holder_method);
     options.proof_purpose = ProofPurpose::Authentication;
-    options.challenge = Some("c-123".into());
-    options.domain = Some("verifier.example".into());
+    options.challenge = Some(challenge.into());
+    options.domain = domain.map(str::to_owned);
     let vp = proof::add_proof(&presentation, &holder_key, &options).await.unwrap();
+    (vc, vp)
+}
+
+/// A presentation by a did:key holder of a credential about them, with the
+/// verifier's challenge and domain.
+#[tokio::test(flavor = "multi_thread")]
+async fn presentations_check_challenge_and_domain() {
+    let d = Daemon::start("vp-verify", &[]);
+    let (vc, vp) = presented(None, "c-123", Some("verifier.example")).await;
 
     let request = |challenge: &str| {
         json!({
@@ -226,8 +234,10 @@ async fn issues_with_the_wallet_did_and_verifies_what_it_issued() {
 
     let mut other = unsigned.clone();
     other["issuer"] = json!("did:example:someone-else");
+    let (status, ct, body) = post(&d, "/credentials/issue", &json!({ "credential": other })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(ct.as_deref(), Some("application/problem+json"));
     for bad in [
-        json!({ "credential": other }),
         json!({ "credential": unsigned, "options": { "cryptosuite": "bbs-2023" } }),
         json!({ "credential": unsigned, "options": { "proofPurpose": "authentication" } }),
         json!({ "credential": "text" }),
@@ -252,4 +262,295 @@ fn an_issuer_wallet_needs_its_passphrase_file_and_did() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--issuer-passphrase-file"));
+}
+
+/// A daemon issuing as a did:key of a fresh wallet (`extra`: more flags);
+/// returns it with its DID.
+fn did_key_issuer(name: &str, extra: &[&str]) -> (Daemon, String) {
+    let dir = temp_dir(name);
+    let (wallet_dir, pass_file) = (dir.join("wallet"), dir.join("wallet-pass"));
+    std::fs::write(&pass_file, "issuer passphrase\n").unwrap();
+    let (wallet, _) =
+        Wallet::init(&wallet_dir, b"issuer passphrase", &InitOptions { kdf: Some(KdfParams::FLOOR) })
+            .unwrap();
+    let did = wallet.create_did_key(KeyType::Ed25519).unwrap().did;
+    drop(wallet);
+    let mut args: Vec<String> = vec![
+        "--issuer-wallet".into(),
+        wallet_dir.display().to_string(),
+        "--issuer-passphrase-file".into(),
+        pass_file.display().to_string(),
+        "--issuer-did".into(),
+        did.clone(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    (Daemon::start(name, &args.iter().map(String::as_str).collect::<Vec<_>>()), did)
+}
+
+/// Issue 17: the issuer runs the verifier's data-model checks before it signs
+/// (422 with a problem document), keeps an `issuer` object, and refuses a
+/// credential sent as a JSON string.
+#[tokio::test(flavor = "multi_thread")]
+async fn r17_the_issuer_signs_only_what_the_data_model_allows() {
+    let (d, did) = did_key_issuer("vc-issue-checks", &[]);
+    let good = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential", "ExampleDegreeCredential"],
+        "credentialSubject": { "id": "did:example:alice", "degree": "BSc" }
+    });
+    let issue =
+        async |credential: &Value| post(&d, "/credentials/issue", &json!({ "credential": credential })).await;
+
+    // The issuer object keeps its name and description.
+    let mut named = good.clone();
+    named["issuer"] = json!({ "id": did, "name": "Example University", "description": "A university" });
+    let (status, _, body) = issue(&named).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let vc = &body["verifiableCredential"];
+    assert_eq!(vc["issuer"], named["issuer"], "{body}");
+    let (status, _, body) = post(&d, "/credentials/verify", &json!({ "verifiableCredential": vc })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The same credential sent as a JSON string is refused by the verifier too.
+    let as_text = json!({ "verifiableCredential": vc.to_string() });
+    let (status, _, body) = post(&d, "/credentials/verify", &as_text).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    let with = |pointer: &str, value: Value| {
+        let mut c = good.clone();
+        c["issuer"] = json!(did);
+        if value.is_null() && pointer != "/issuer" {
+            c.as_object_mut().unwrap().remove(&pointer[1..]);
+        } else {
+            *c.pointer_mut(pointer).unwrap_or_else(|| panic!("{pointer}")) = value;
+        }
+        c
+    };
+    let mut bad = vec![
+        ("no credentialSubject", with("/credentialSubject", Value::Null)),
+        ("issuer null", with("/issuer", Value::Null)),
+        ("non-URL id", with("/issuer", json!(did)).tap_insert("id", json!("not a url"))),
+        ("bad validFrom", good.clone().tap_insert("validFrom", json!("2025-13-01"))),
+        (
+            "status without type",
+            good.clone().tap_insert("credentialStatus", json!({ "id": "https://example.org/s#1" })),
+        ),
+        (
+            "schema without type",
+            good.clone().tap_insert("credentialSchema", json!({ "id": "https://example.org/schema" })),
+        ),
+        (
+            "undefined term (VCDM 1.1: no @vocab)",
+            json!({
+                "@context": ["https://www.w3.org/2018/credentials/v1"],
+                "type": ["VerifiableCredential"],
+                "issuanceDate": "2025-01-01T00:00:00Z",
+                "credentialSubject": { "id": "did:example:alice", "notInAnyContext": 1 }
+            }),
+        ),
+        (
+            "validUntil before validFrom",
+            good.clone()
+                .tap_insert("validFrom", json!("2025-01-01T00:00:00Z"))
+                .tap_insert("validUntil", json!("2024-01-01T00:00:00Z")),
+        ),
+    ];
+    bad.push(("issuer object without id", good.clone().tap_insert("issuer", json!({ "name": "x" }))));
+    for (why, credential) in bad {
+        let (status, ct, body) = issue(&credential).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{why}: {body}");
+        assert_eq!(ct.as_deref(), Some("application/problem+json"), "{why}");
+        assert_eq!(body["status"], 422, "{why}: {body}");
+        assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{why}: {body}");
+    }
+    // A credential sent as a JSON string is a malformed request.
+    let (status, _, body) = issue(&json!(good.to_string())).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("string"), "{body}");
+}
+
+/// Issue 17: by default the VC API follows the data model, which lets a
+/// holder present a credential about someone else; a policy file can still
+/// require the holder to be the subject.
+#[tokio::test(flavor = "multi_thread")]
+async fn r17_holder_need_not_be_the_subject_unless_the_policy_says_so() {
+    let (_, vp) = presented(Some("did:example:someone-else"), "c-1", None).await;
+    let request = json!({ "verifiablePresentation": vp, "options": { "challenge": "c-1" } });
+
+    let d = Daemon::start("vp-default-policy", &[]);
+    let (status, _, body) = post(&d, "/presentations/verify", &request).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let policy = temp_dir("vp-strict-policy-file").join("policy.toml");
+    std::fs::write(&policy, "holder_must_be_subject = true\n").unwrap();
+    let strict = Daemon::start("vp-strict-policy", &["--policy", policy.to_str().unwrap()]);
+    let (status, _, body) = post(&strict, "/presentations/verify", &request).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+}
+
+/// `value` with `key` set, for building variants in one expression.
+trait TapInsert {
+    fn tap_insert(self, key: &str, value: Value) -> Self;
+}
+
+impl TapInsert for Value {
+    fn tap_insert(mut self, key: &str, value: Value) -> Self {
+        self[key] = value;
+        self
+    }
+}
+
+/// A self-signed certificate for 127.0.0.1 and its key (openssl, which
+/// scripts/test installs), in `dir`.
+fn self_signed(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let out = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"])
+        .args(["-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl is installed");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    (cert, key)
+}
+
+/// A client that accepts the test's self-signed certificate.
+fn tls_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// Issue 17: the daemon serves HTTPS itself, adds Bitstring Status List
+/// entries to what it issues (asked for by `options.credentialStatus`, or by
+/// `--issue-status`), serves the lists at the URLs it put in the credentials,
+/// and verifies the credentials it issued against them.
+#[tokio::test(flavor = "multi_thread")]
+async fn r17_status_entries_lists_over_https_and_verification() {
+    let dir = temp_dir("vc-status-tls-files");
+    let (cert, key) = self_signed(&dir);
+    let status_dir = dir.join("status");
+    std::fs::create_dir_all(&status_dir).unwrap();
+    let args = [
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+        "--tls-listen",
+        "127.0.0.1:0",
+        "--status-dir",
+        status_dir.to_str().unwrap(),
+        "--issue-status",
+        "revocation",
+    ];
+    let (d, did) = did_key_issuer("vc-status-tls", &args);
+    let https = d.second_base();
+    assert!(https.starts_with("https://127.0.0.1:"), "{https}");
+    let over_tls = |path: &str| format!("{https}{path}");
+
+    // HTTPS answers the same API.
+    let response = tls_client().get(over_tls("/health")).send().await.unwrap();
+    assert!(response.status().is_success());
+    let response = client().get(over_tls("/health")).send().await;
+    assert!(response.is_err() || !response.unwrap().status().is_success(), "no plain HTTP on the TLS port");
+
+    let v2 = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "credentialSubject": { "id": "did:example:alice" }
+    });
+    // --issue-status: a revocation entry without being asked, its list served over HTTPS.
+    let (status, _, body) = post(&d, "/credentials/issue", &json!({ "credential": v2 })).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let vc = body["verifiableCredential"].clone();
+    let entry = &vc["credentialStatus"];
+    assert_eq!(entry["type"], "BitstringStatusListEntry", "{vc}");
+    assert_eq!(entry["statusPurpose"], "revocation", "{vc}");
+    assert!(entry["statusListIndex"].as_str().unwrap().parse::<u64>().is_ok(), "{vc}");
+    let list_url = entry["statusListCredential"].as_str().unwrap().to_owned();
+    assert!(list_url.starts_with(&over_tls("/status/")), "{list_url}");
+    let response = tls_client().get(&list_url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let list: Value = response.json().await.unwrap();
+    assert!(list["type"].as_array().unwrap().contains(&json!("BitstringStatusListCredential")), "{list}");
+    assert!(list["credentialSubject"]["encodedList"].as_str().unwrap().starts_with('u'), "{list}");
+
+    // Verified against the daemon's own list.
+    let (status, _, body) = post(&d, "/credentials/verify", &json!({ "verifiableCredential": vc })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body["checks"].as_array().unwrap().iter().any(|c| c.as_str().unwrap().contains("status")),
+        "{body}"
+    );
+
+    // options.credentialStatus picks the purposes.
+    let request = json!({
+        "credential": v2,
+        "options": { "credentialStatus": { "type": "BitstringStatusListEntry", "statusPurpose": "suspension" } }
+    });
+    let (status, _, body) = post(&d, "/credentials/issue", &request).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["verifiableCredential"]["credentialStatus"]["statusPurpose"], "suspension", "{body}");
+
+    // A VCDM 1.1 credential gets no default entry (its context does not define one).
+    let v1 = json!({
+        "@context": ["https://www.w3.org/2018/credentials/v1"],
+        "type": ["VerifiableCredential"],
+        "issuanceDate": "2025-01-01T00:00:00Z",
+        "credentialSubject": { "id": "did:example:alice" }
+    });
+    let (status, _, body) = post(&d, "/credentials/issue", &json!({ "credential": v1 })).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert!(body["verifiableCredential"].get("credentialStatus").is_none(), "{body}");
+
+    // Malformed status options are 400s.
+    for bad in [
+        json!({ "type": "StatusList2021Entry" }),
+        json!("revocation"),
+        json!({ "type": "BitstringStatusListEntry", "statusPurpose": "message" }),
+    ] {
+        let request = json!({ "credential": v2, "options": { "credentialStatus": bad } });
+        let (status, _, body) = post(&d, "/credentials/issue", &request).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+    }
+    assert_eq!(did, vc["issuer"]);
+}
+
+/// A daemon given a certificate and no --tls-listen serves HTTPS on --listen.
+#[tokio::test(flavor = "multi_thread")]
+async fn r17_https_only_with_a_certificate() {
+    let dir = temp_dir("tls-only-files");
+    let (cert, key) = self_signed(&dir);
+    let d = Daemon::start(
+        "tls-only",
+        &["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()],
+    );
+    assert!(d.base.starts_with("https://"), "{}", d.base);
+    let response = tls_client()
+        .get(d.url("/1.0/identifiers/did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    // A key that is not the certificate's refuses to start.
+    let (_, other_key) = self_signed(&temp_dir("tls-other-key"));
+    let out = std::process::Command::new(common::BIN)
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.join("data2"))
+        .arg("--tls-cert")
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&other_key)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("HTTPS"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

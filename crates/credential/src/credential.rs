@@ -2,7 +2,8 @@
 //!
 //! [`validate`] applies the data-model rules that do not depend on a proof:
 //! base context first, required types, issuer, subject, identifiers that are
-//! URLs, typed sub-objects, dates and their order; then JSON-LD expansion with
+//! URLs, typed sub-objects, `relatedResource` digests, dates and their order;
+//! then JSON-LD expansion with
 //! undefined terms rejected (so nothing outside the contexts escapes a
 //! signature, and protected terms are not redefined).
 //! See: <https://www.w3.org/TR/vc-data-model-2.0/>, <https://www.w3.org/TR/vc-data-model/>
@@ -239,6 +240,7 @@ fn credential_rules(doc: &Value, version: Version, rules: &mut Rules) {
     {
         rules.typed_objects(doc, field);
     }
+    rules.0.extend(crate::related_resource::violations(doc));
     if let Some(schema) = doc.get("credentialSchema") {
         for s in as_list(schema) {
             rules.require(s.get("id").and_then(Value::as_str).is_some_and(is_url), || {

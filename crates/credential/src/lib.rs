@@ -62,6 +62,7 @@ mod identifier;
 pub mod jose;
 pub mod key;
 pub mod proof;
+mod related_resource;
 mod report;
 pub mod sd_jwt;
 pub mod status_list;

@@ -31,11 +31,16 @@ impl Wallet {
     }
 
     /// Issues `credential` as `issuer` (a DID of this wallet) with `suite`;
-    /// sets `issuer` and records what was signed.
+    /// sets `issuer` (an `issuer` object whose `id` is `issuer` is kept, with
+    /// its `name` and `description`) and records what was signed.
     pub async fn issue(&self, credential: &Value, issuer: &str, suite: Suite) -> Result<Value, WalletError> {
         let (record, key_id, key) = self.key_for(issuer, suite.default_key_type())?;
         let mut credential = credential.clone();
-        credential["issuer"] = json!(issuer);
+        if didam_credential::credential::issuer(&credential) != Some(issuer)
+            || !credential["issuer"].is_object()
+        {
+            credential["issuer"] = json!(issuer);
+        }
         let signed =
             proof::add_proof(&credential, &key, &ProofOptions::assertion(suite, record.method_id(&key_id)))
                 .await?;

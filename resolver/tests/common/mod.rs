@@ -63,6 +63,8 @@ pub struct Daemon {
     child: Child,
     pub base: String,
     pub dir: PathBuf,
+    /// The `listening on …` lines after the first (an HTTPS listener).
+    more: std::sync::Mutex<std::sync::mpsc::Receiver<String>>,
 }
 
 impl Daemon {
@@ -113,9 +115,13 @@ impl Daemon {
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
+            let mut stdout = BufReader::new(stdout);
+            loop {
+                let mut line = String::new();
+                if !matches!(stdout.read_line(&mut line), Ok(n) if n > 0) || tx.send(line).is_err() {
+                    break;
+                }
+            }
         });
         let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
         let Some(base) = line.trim().strip_prefix("listening on ") else {
@@ -123,7 +129,16 @@ impl Daemon {
             let log = std::fs::read_to_string(dir.join("stderr.log")).unwrap_or_default();
             panic!("the daemon did not start: stdout {line:?}, stderr {log}");
         };
-        Self { base: base.to_owned(), child, dir }
+        Self { base: base.to_owned(), child, dir, more: std::sync::Mutex::new(rx) }
+    }
+
+    /// The base URL of the daemon's second listener (`--tls-listen`).
+    pub fn second_base(&self) -> String {
+        let line = self.more.lock().unwrap().recv_timeout(Duration::from_secs(10)).unwrap_or_default();
+        line.trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("no second listener: {line:?}"))
+            .to_owned()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -23,6 +23,11 @@ use crate::report::{Check, CheckKind, Report, Securing};
 use crate::sd_jwt::{self, SdJwt};
 use crate::suite::{Canonicalization, Suite};
 
+/// The clock skew allowed when judging a JWT's `exp`, `nbf` and `iat`
+/// against now (RFC 7519 §4.1.4–4.1.6 let the verifier "provide for some
+/// small leeway"): 60 seconds, or [`VerifyOptions::skew_seconds`] when larger.
+pub const JWT_CLOCK_SKEW_SECONDS: i64 = 60;
+
 /// What the verifier expects.
 #[derive(Clone, Debug, Default)]
 pub struct VerifyOptions {
@@ -226,6 +231,7 @@ async fn verify_sd_jwt<R: MethodResolver + ?Sized>(
     };
     let mut checks = vec![data_model_check(&credential, None).await?];
     checks.extend(proof_checks);
+    checks.extend(jwt_times(&sd_jwt.jwt.payload, &credential, now, options.skew_seconds));
     Secured { covered: credential.clone(), document: credential, kind, securing, signers, checks }
         .finish(resolver, options, now)
         .await
@@ -344,6 +350,7 @@ async fn verify_jws<R: MethodResolver + ?Sized>(
     let kind = DocumentKind::of(&jws.payload);
     let mut checks = vec![data_model_check(&jws.payload, None).await?];
     checks.extend(jose::verify(&jws, resolver, purpose_of(kind)).await?);
+    checks.extend(jwt_times(&jws.payload, &jws.payload, now, options.skew_seconds));
     let alg = jws.header.get("alg").and_then(Value::as_str).unwrap_or_default().to_owned();
     let signers = jws.kid().into_iter().collect();
     let kind = kind.unwrap_or(DocumentKind::Credential);
@@ -401,6 +408,59 @@ pub fn validity_period(doc: &Value, now: DateTime<Utc>, skew_seconds: i64) -> Ve
         }
         Some(t) => Check::passed(CheckKind::ValidUntil, stamp(t)),
     });
+    checks
+}
+
+/// The JWT time claims of `claims` (`exp`, `nbf`, `iat`: NumericDate seconds,
+/// or an XSD dateTime)
+/// at `now`, with [`JWT_CLOCK_SKEW_SECONDS`] (or `skew_seconds` when larger),
+/// and against the validity period of `credential`: a token must not expire
+/// before the credential is valid, nor start or be issued after it expired.
+/// A claim that is absent adds no check.
+/// See: <https://www.rfc-editor.org/rfc/rfc7519#section-4.1.4>
+pub fn jwt_times(claims: &Value, credential: &Value, now: DateTime<Utc>, skew_seconds: i64) -> Vec<Check> {
+    let skew = chrono::Duration::seconds(skew_seconds.max(JWT_CLOCK_SKEW_SECONDS));
+    let (from_field, until_field) = match credential::version(credential) {
+        Some(Version::V1) => ("issuanceDate", "expirationDate"),
+        _ => ("validFrom", "validUntil"),
+    };
+    let date = |f: &str| credential.get(f).and_then(Value::as_str).and_then(credential::parse_datetime);
+    let (valid_from, valid_until) = (date(from_field), date(until_field));
+    let stamp = crate::proof::xsd_datetime;
+    let mut checks = Vec::new();
+    for (claim, kind) in [
+        ("exp", CheckKind::TokenExpires),
+        ("nbf", CheckKind::TokenNotBefore),
+        ("iat", CheckKind::TokenIssuedAt),
+    ] {
+        let Some(value) = claims.get(claim) else { continue };
+        // A NumericDate may have a fraction (RFC 7519 §2); whole seconds suffice here.
+        let seconds =
+            value.as_i64().or_else(|| value.as_f64().filter(|f| f.is_finite()).map(|f| f.floor() as i64));
+        // The W3C VC-JOSE-COSE suite's inputs also write XSD dateTimes: read those too.
+        let t = match seconds {
+            Some(s) => DateTime::from_timestamp(s, 0),
+            None => value.as_str().and_then(credential::parse_datetime),
+        };
+        let Some(t) = t else {
+            checks.push(Check::failed(kind, format!("`{claim}` is not a NumericDate")));
+            continue;
+        };
+        let failure = match kind {
+            CheckKind::TokenExpires if t < now - skew => Some(format!("the token expired at {}", stamp(t))),
+            CheckKind::TokenExpires => valid_from.filter(|from| t < *from).map(|from| {
+                format!("the token expires at {}, before {from_field} {}", stamp(t), stamp(from))
+            }),
+            _ if t > now + skew => Some(format!("`{claim}` {} is in the future", stamp(t))),
+            _ => valid_until
+                .filter(|until| t > *until)
+                .map(|until| format!("`{claim}` {} is after {until_field} {}", stamp(t), stamp(until))),
+        };
+        checks.push(match failure {
+            Some(why) => Check::failed(kind, why),
+            None => Check::passed(kind, format!("{claim} {}", stamp(t))),
+        });
+    }
     checks
 }
 

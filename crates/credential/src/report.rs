@@ -74,6 +74,9 @@ pub enum CheckKind {
     /// A JWT's `iat` is not in the future, nor after the credential's
     /// validity ends.
     TokenIssuedAt,
+    /// A presentation is bound to this verification by a challenge; skipped
+    /// (shown, never silent) when none was asked for.
+    ReplayProtection,
 }
 
 impl CheckKind {
@@ -107,6 +110,7 @@ impl CheckKind {
             Self::TokenExpires => "token-expires",
             Self::TokenNotBefore => "token-not-before",
             Self::TokenIssuedAt => "token-issued-at",
+            Self::ReplayProtection => "replay-protection",
         }
     }
 }

@@ -201,6 +201,7 @@ impl Secured {
         checks.extend(validity_period(&covered, now, options.skew_seconds));
         let mut credentials = Vec::new();
         if kind == DocumentKind::Presentation {
+            checks.push(replay_protection(options));
             let (embedded, verified) = embedded_credentials(&document, resolver, options).await?;
             checks.extend(embedded);
             credentials = verified;
@@ -462,6 +463,20 @@ pub fn jwt_times(claims: &Value, credential: &Value, now: DateTime<Utc>, skew_se
         });
     }
     checks
+}
+
+/// Whether a presentation is protected against replay: a challenge was asked
+/// for (the `challenge` check, or the verifier's `nonce` check for a
+/// `vp+jwt`, says whether the proof carries it), else the report says that
+/// nothing prevents replay.
+fn replay_protection(options: &VerifyOptions) -> Check {
+    match &options.challenge {
+        Some(c) => Check::passed(CheckKind::ReplayProtection, format!("challenge `{c}` required")),
+        None => Check::not_applicable(
+            CheckKind::ReplayProtection,
+            "no challenge was asked for: nothing prevents this presentation's replay",
+        ),
+    }
 }
 
 /// Verifies each credential of a presentation: one check each, and what each

@@ -358,3 +358,33 @@ fn r17_jwt_exp_nbf_iat_are_checked_for_vc_jwt_and_sd_jwt() {
         }
     }
 }
+
+/// Issue 17: a presentation verified without a challenge read VALID and the
+/// report did not say that nothing prevents its replay.
+#[test]
+fn r17_a_presentation_without_a_challenge_shows_replay_protection_skipped() {
+    let key = SecretKey::generate(KeyType::Ed25519);
+    let (holder, vm) = did::did_key(&key.public_key());
+    let vp = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": holder,
+    });
+    let options = ProofOptions {
+        proof_purpose: ProofPurpose::Authentication,
+        challenge: Some("c-1".into()),
+        ..ProofOptions::assertion(Suite::EddsaRdfc2022, &vm)
+    };
+    let signed = run(proof::add_proof(&vp, &key, &options)).unwrap();
+    let without = check(&signed, &VerifyOptions::default());
+    let replay: Vec<_> = without.of(CheckKind::ReplayProtection).collect();
+    assert_eq!(replay.len(), 1, "{without}");
+    assert_eq!(replay[0].outcome, didam_credential::Outcome::NotApplicable, "{without}");
+    assert!(replay[0].detail.contains("nothing prevents"), "{without}");
+    let with = check(&signed, &VerifyOptions { challenge: Some("c-1".into()), ..Default::default() });
+    assert!(with.is_valid(), "{with}");
+    assert_eq!(
+        with.of(CheckKind::ReplayProtection).next().unwrap().outcome,
+        didam_credential::Outcome::Passed
+    );
+}

@@ -16,7 +16,6 @@ use didam_ledger::AnyLedger;
 use didam_registry::{Error, ResolveOptions, Resolver};
 use moka::Expiry;
 use moka::future::Cache;
-use serde_json::Value;
 
 use crate::config::CacheConfig;
 
@@ -32,7 +31,7 @@ pub struct Resolved {
 
 impl Resolved {
     fn new(resolution: Resolution) -> Self {
-        let deactivated = resolution.document_metadata.get("deactivated") == Some(&Value::Bool(true));
+        let deactivated = resolution.deactivated();
         Self { resolution, deactivated, result: OnceLock::new(), document: OnceLock::new() }
     }
 

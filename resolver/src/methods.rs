@@ -8,8 +8,9 @@
 //!    always resolved afresh from the local ledger: a key rotated out must stop
 //!    verifying as soon as its rotation is checkpointed, not when the cache
 //!    entry expires (the cache is refreshed on the way);
-//! 3. refuse a deactivated DID, then find the method and the purposes its
-//!    document authorises it for.
+//! 3. find the method and the purposes its document authorises it for
+//!    through the engine's `Resolution::verification_method`, which refuses
+//!    a deactivated DID (the rule the CLI's verifier uses too).
 
 use std::sync::Arc;
 
@@ -56,9 +57,7 @@ impl MethodResolver for DaemonMethods {
             .resolve(&self.resolver, &url.did, &ResolveOptions::default(), fresh)
             .await
             .map_err(|e| resolve_error(url.did.as_str(), &e))?;
-        if resolved.deactivated() {
-            return Err(ResolveError::Deactivated(url.did.as_str().to_owned()));
-        }
-        resolved.resolution().document.resolved_method(id)
+        // The engine's one rule refuses a deactivated DID's keys.
+        resolved.resolution().verification_method(id)
     }
 }

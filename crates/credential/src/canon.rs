@@ -39,6 +39,10 @@ pub enum CanonError {
     /// represent.
     #[error("not representable in JCS: {0}")]
     Jcs(String),
+    /// The JSON cannot be read back unambiguously from the dataset a proof
+    /// covers (see [`covered_view`]): refused rather than guessed.
+    #[error("the JSON is ambiguous: {0}")]
+    Ambiguous(String),
 }
 
 /// RFC 8785 canonical JSON.
@@ -71,6 +75,72 @@ pub async fn rdfc(document: &Value) -> Result<String, CanonError> {
     general(body, root).await
 }
 
+/// The document as the RDF dataset its RDFC proofs cover says it, for the
+/// checks to read: the document is expanded (JSON-LD 1.1), then compacted again
+/// against its own URL contexts, in order (inline contexts are dropped, so
+/// aliases and redefinitions they make do not reach the checks), with
+/// compacted arrays and absolute IRIs; the result must canonicalize to the
+/// same dataset as `document`. Any JSON-LD spelling of the same dataset
+/// (arrays or single values, full IRIs or terms, `@type` or `type`, inline
+/// contexts, key order, value objects) gives the same view.
+///
+/// [`CanonError::Ambiguous`] when the dataset does not read back as one
+/// top-level node, or the view is not the same dataset.
+/// See: <https://www.w3.org/TR/json-ld11-api/#compaction-algorithm>
+pub async fn covered_view(document: &Value) -> Result<Value, CanonError> {
+    use json_ld::Compact as _;
+    let (body, root) = prepare(document).await?;
+    let urls: Vec<Value> = match document.get("@context") {
+        Some(Value::Array(items)) => items.iter().filter(|c| c.is_string()).cloned().collect(),
+        Some(one @ Value::String(_)) => vec![one.clone()],
+        _ => return Err(CanonError::Ambiguous("the document names no context URL".into())),
+    };
+    let context = Value::Array(urls);
+    let processed = ContextCache::global().get(&context).await.map_err(CanonError::JsonLd)?;
+    let syntax = <json_ld::syntax::Context as json_ld::syntax::TryFromJson>::try_from_json(
+        LdValue::from_serde_json(context.clone()),
+    )
+    .map_err(|e| CanonError::JsonLd(e.to_string()))?;
+    let expanded = expand(body, root).await?;
+    let options = json_ld::compaction::Options {
+        compact_to_relative: false,
+        compact_arrays: true,
+        ordered: true,
+        ..Default::default()
+    };
+    let compacted = expanded
+        .compact_full(
+            &mut (),
+            json_ld::context_processing::ProcessedRef::new(&syntax, processed.context()),
+            &BundledLoader,
+            options,
+        )
+        .await
+        .map_err(|e| CanonError::Ambiguous(format!("compaction failed: {e}")))?;
+    let Value::Object(mut view) = compacted.into_serde_json() else {
+        return Err(CanonError::Ambiguous("the document is not one JSON-LD node".into()));
+    };
+    if view.contains_key("@graph") {
+        return Err(CanonError::Ambiguous("the document holds more than one top-level node".into()));
+    }
+    view.insert("@context".into(), context);
+    let view = Value::Object(view);
+    if rdfc(&view).await? != rdfc(document).await? {
+        return Err(CanonError::Ambiguous("its compacted form is not the same RDF dataset".into()));
+    }
+    Ok(view)
+}
+
+/// The JSON-LD expanded form of `document` (no `@context`, full IRIs, value
+/// objects): another spelling of the same dataset. For the rewrite tests only.
+#[doc(hidden)]
+pub async fn expanded(document: &Value) -> Result<Value, CanonError> {
+    let (body, root) = prepare(document).await?;
+    use json_ld::syntax::IntoJsonWithContext as _;
+    let objects = expand(body, root).await?.into_iter();
+    Ok(Value::Array(objects.map(|o| o.into_json_with(&()).into_serde_json()).collect()))
+}
+
 fn normalize(quads: &[LexicalQuad]) -> String {
     urdna2015::normalize(quads.iter().map(LexicalQuad::as_lexical_quad_ref)).into_nquads()
 }
@@ -90,17 +160,26 @@ pub async fn rdfc_both_paths(
     Ok((fast, general(body, root).await))
 }
 
-async fn general(body: Map<String, Value>, root: Option<Arc<Node>>) -> Result<String, CanonError> {
+/// JSON-LD expansion of `body` with `root` as the initial context, undefined
+/// terms rejected.
+async fn expand(
+    body: Map<String, Value>,
+    root: Option<Arc<Node>>,
+) -> Result<json_ld::ExpandedDocument, CanonError> {
     let input = LdValue::from_serde_json(Value::Object(body));
     let options = Options {
         policy: Policy { invalid: Action::Reject, allow_undefined: false, ..Default::default() },
         ..Default::default()
     };
     let initial = root.map(|r| r.context().clone()).unwrap_or_default();
-    let mut expanded = input
+    input
         .expand_full(&mut (), initial, None, &BundledLoader, options, ())
         .await
-        .map_err(|e| CanonError::JsonLd(e.to_string()))?;
+        .map_err(|e| CanonError::JsonLd(e.to_string()))
+}
+
+async fn general(body: Map<String, Value>, root: Option<Arc<Node>>) -> Result<String, CanonError> {
+    let mut expanded = expand(body, root).await?;
     let mut blank = generator::Blank::new();
     expanded.identify_all(&mut blank);
     let quads: Vec<LexicalQuad> = expanded.rdf_quads(&mut blank, None).cloned().filter_map(lexical).collect();

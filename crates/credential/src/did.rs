@@ -210,6 +210,25 @@ pub struct Resolution {
 }
 
 impl Resolution {
+    /// Whether the DID is deactivated (`deactivated: true` in its metadata).
+    /// See: <https://www.w3.org/TR/did-core/#did-document-metadata>
+    pub fn deactivated(&self) -> bool {
+        self.document_metadata.get("deactivated") == Some(&Value::Bool(true))
+    }
+
+    /// The verification method `id` of this DID, ready for signature checks.
+    /// The one place a deactivated DID's keys are refused
+    /// ([`ResolveError::Deactivated`]): every [`MethodResolver`] built on a
+    /// resolution (the engine's [`resolve_method_via`], the daemon's) goes
+    /// through here.
+    pub fn verification_method(&self, id: &str) -> Result<ResolvedMethod, ResolveError> {
+        if self.deactivated() {
+            let did = id.split(['#', '?']).next().unwrap_or(id);
+            return Err(ResolveError::Deactivated(did.to_owned()));
+        }
+        self.document.resolved_method(id)
+    }
+
     /// The W3C DID resolution result as JSON.
     pub fn to_json(&self) -> Value {
         json!({
@@ -276,7 +295,7 @@ pub async fn resolve_method_via<R: DidResolver + ?Sized>(
     let did = id.split_once('#').map_or(id, |(did, _)| did);
     let did = did.split_once('?').map_or(did, |(did, _)| did);
     let resolution = resolver.resolve(did).await?;
-    resolution.document.resolved_method(id)
+    resolution.verification_method(id)
 }
 
 /// `did:key` and `did:jwk`, resolved offline.

@@ -66,6 +66,17 @@ pub enum CheckKind {
     StatusListIssuer,
     /// The status list is within its validity period and recent enough.
     StatusListFreshness,
+    /// A JWT's `exp` has not passed, and is not before the credential's
+    /// validity starts (JOSE, SD-JWT).
+    TokenExpires,
+    /// A JWT's `nbf` has come, and is not after the credential's validity ends.
+    TokenNotBefore,
+    /// A JWT's `iat` is not in the future, nor after the credential's
+    /// validity ends.
+    TokenIssuedAt,
+    /// A presentation is bound to this verification by a challenge; skipped
+    /// (shown, never silent) when none was asked for.
+    ReplayProtection,
 }
 
 impl CheckKind {
@@ -96,6 +107,10 @@ impl CheckKind {
             Self::StatusList => "status-list",
             Self::StatusListIssuer => "status-list-issuer",
             Self::StatusListFreshness => "status-list-freshness",
+            Self::TokenExpires => "token-expires",
+            Self::TokenNotBefore => "token-not-before",
+            Self::TokenIssuedAt => "token-issued-at",
+            Self::ReplayProtection => "replay-protection",
         }
     }
 }

@@ -23,6 +23,11 @@ use crate::report::{Check, CheckKind, Report, Securing};
 use crate::sd_jwt::{self, SdJwt};
 use crate::suite::{Canonicalization, Suite};
 
+/// The clock skew allowed when judging a JWT's `exp`, `nbf` and `iat`
+/// against now (RFC 7519 §4.1.4–4.1.6 let the verifier "provide for some
+/// small leeway"): 60 seconds, or [`VerifyOptions::skew_seconds`] when larger.
+pub const JWT_CLOCK_SKEW_SECONDS: i64 = 60;
+
 /// What the verifier expects.
 #[derive(Clone, Debug, Default)]
 pub struct VerifyOptions {
@@ -84,11 +89,15 @@ impl Input {
 pub struct Verified {
     /// Every check made, and the verdict.
     pub report: Report,
-    /// The document the proofs were checked over: a Data Integrity document
-    /// as given (its proofs included: their configurations are signed too);
-    /// the payload of a JWS or COSE_Sign1; the payload of an SD-JWT with its
-    /// disclosures revealed (still concealed when they could not be revealed,
-    /// which fails the `disclosures` check).
+    /// What the proofs cover, for every check to read: for a Data Integrity
+    /// document secured (or, unsecured, checked) through RDFC-1.0, the view
+    /// [`covered_view`](crate::canon::covered_view) reads back from the
+    /// signed RDF dataset, with the proofs as given (their configurations are
+    /// signed too), so no rewrite that keeps the dataset changes what a check
+    /// reads; for JCS proofs, the document as given (its JSON is what is
+    /// signed); the payload of a JWS or COSE_Sign1; the payload of an SD-JWT
+    /// with its disclosures revealed (still concealed when they could not be
+    /// revealed, which fails the `disclosures` check).
     pub document: Value,
     /// The verification method ids the proofs name, in order (a JWS `kid`
     /// made absolute against `iss`, as it is resolved).
@@ -169,7 +178,10 @@ pub async fn verify<R: MethodResolver + ?Sized>(
 /// A document whose securing has been checked, before the steps common to
 /// every format.
 struct Secured {
+    /// The document as received (a presentation's credentials are read from it).
     document: Value,
+    /// What the proofs cover (see [`Verified::document`]).
+    covered: Value,
     kind: DocumentKind,
     securing: Securing,
     signers: Vec<String>,
@@ -185,15 +197,16 @@ impl Secured {
         options: &VerifyOptions,
         now: DateTime<Utc>,
     ) -> Result<Verified, Error> {
-        let Self { document, kind, securing, signers, mut checks } = self;
-        checks.extend(validity_period(&document, now, options.skew_seconds));
+        let Self { document, covered, kind, securing, signers, mut checks } = self;
+        checks.extend(validity_period(&covered, now, options.skew_seconds));
         let mut credentials = Vec::new();
         if kind == DocumentKind::Presentation {
+            checks.push(replay_protection(options));
             let (embedded, verified) = embedded_credentials(&document, resolver, options).await?;
             checks.extend(embedded);
             credentials = verified;
         }
-        Ok(Verified { report: Report::new(kind, securing, checks), document, signers, credentials })
+        Ok(Verified { report: Report::new(kind, securing, checks), document: covered, signers, credentials })
     }
 }
 
@@ -219,7 +232,10 @@ async fn verify_sd_jwt<R: MethodResolver + ?Sized>(
     };
     let mut checks = vec![data_model_check(&credential, None).await?];
     checks.extend(proof_checks);
-    Secured { document: credential, kind, securing, signers, checks }.finish(resolver, options, now).await
+    checks.extend(jwt_times(&sd_jwt.jwt.payload, &credential, now, options.skew_seconds));
+    Secured { covered: credential.clone(), document: credential, kind, securing, signers, checks }
+        .finish(resolver, options, now)
+        .await
 }
 
 async fn verify_cose<R: MethodResolver + ?Sized>(
@@ -235,7 +251,9 @@ async fn verify_cose<R: MethodResolver + ?Sized>(
     let securing = Securing::Cose { alg: cose.alg().unwrap_or("unsupported").to_owned() };
     let signers = cose.kid().into_iter().collect();
     let kind = kind.unwrap_or(DocumentKind::Credential);
-    Secured { document: cose.payload, kind, securing, signers, checks }.finish(resolver, options, now).await
+    Secured { covered: cose.payload.clone(), document: cose.payload, kind, securing, signers, checks }
+        .finish(resolver, options, now)
+        .await
 }
 
 fn purpose_of(kind: Option<DocumentKind>) -> ProofPurpose {
@@ -275,15 +293,52 @@ async fn verify_data_integrity<R: MethodResolver + ?Sized>(
         .map(str::to_owned)
         .collect();
     let unsecured = Unsecured::new(doc);
-    // RDFC proofs expand the document as JSON-LD anyway (once, shared with the
-    // data-model check); JCS proofs sign the JSON itself, so expansion is only
-    // done when nothing else would check the document.
-    let expand = suites.is_empty() || suites.iter().any(|s| s.canonicalization() == Canonicalization::Rdfc);
-    let mut checks = vec![data_model_check(doc, expand.then_some(&unsecured)).await?];
+    // JCS proofs sign the JSON itself: the checks read it as given. RDFC proofs
+    // sign only the RDF dataset (and an unsecured document is checked as
+    // JSON-LD): the checks read the view derived from that dataset.
+    let jcs_only = !suites.is_empty() && suites.iter().all(|s| s.canonicalization() == Canonicalization::Jcs);
+    let (data_model, covered) = if jcs_only {
+        (data_model_check(doc, None).await?, doc.clone())
+    } else {
+        rdfc_view(doc, &unsecured).await?
+    };
+    let mut checks = vec![data_model];
     checks.extend(proof::verify_proofs(doc, &unsecured, resolver, &expectations(kind, options, now)).await?);
     let securing = if suites.is_empty() { Securing::None } else { Securing::DataIntegrity { suites } };
-    let kind = kind.unwrap_or(DocumentKind::Credential);
-    Secured { document: doc.clone(), kind, securing, signers, checks }.finish(resolver, options, now).await
+    let kind = DocumentKind::of(&covered).or(kind).unwrap_or(DocumentKind::Credential);
+    Secured { document: doc.clone(), covered, kind, securing, signers, checks }
+        .finish(resolver, options, now)
+        .await
+}
+
+/// The data-model check of a document read as JSON-LD, and the view its
+/// RDFC-1.0 dataset gives ([`crate::canon::covered_view`], with the proofs
+/// as given). A document that is not valid JSON-LD, or whose JSON is
+/// ambiguous, fails the check and keeps its JSON as given (its verdict is
+/// invalid whatever else is read from it).
+async fn rdfc_view(doc: &Value, unsecured: &Unsecured) -> Result<(Check, Value), Error> {
+    if let Err(reason) = unsecured.canonical(Canonicalization::Rdfc).await? {
+        let rules = credential::check_rules(doc);
+        let reason = if rules.is_empty() { reason.to_string() } else { rules.join("; ") };
+        return Ok((Check::failed(CheckKind::DataModel, reason), doc.clone()));
+    }
+    // A presentation's credentials are checked by their own proofs (each gets
+    // its own view); the presentation's view is read without them.
+    let mut own = unsecured.value().clone();
+    let credentials = own.as_object_mut().and_then(|m| m.remove("verifiableCredential"));
+    let mut view = match crate::canon::covered_view(&own).await {
+        Ok(view) => view,
+        Err(crate::canon::CanonError::Context(e)) => return Err(e),
+        Err(reason) => return Ok((Check::failed(CheckKind::DataModel, reason.to_string()), doc.clone())),
+    };
+    if let Value::Object(map) = &mut view {
+        for (key, value) in [("verifiableCredential", credentials), ("proof", doc.get("proof").cloned())] {
+            if let Some(value) = value {
+                map.insert(key.into(), value);
+            }
+        }
+    }
+    Ok((data_model_check(&view, Some(unsecured)).await?, view))
 }
 
 async fn verify_jws<R: MethodResolver + ?Sized>(
@@ -296,11 +351,14 @@ async fn verify_jws<R: MethodResolver + ?Sized>(
     let kind = DocumentKind::of(&jws.payload);
     let mut checks = vec![data_model_check(&jws.payload, None).await?];
     checks.extend(jose::verify(&jws, resolver, purpose_of(kind)).await?);
+    checks.extend(jwt_times(&jws.payload, &jws.payload, now, options.skew_seconds));
     let alg = jws.header.get("alg").and_then(Value::as_str).unwrap_or_default().to_owned();
     let signers = jws.kid().into_iter().collect();
     let kind = kind.unwrap_or(DocumentKind::Credential);
     let securing = Securing::Jose { alg };
-    Secured { document: jws.payload, kind, securing, signers, checks }.finish(resolver, options, now).await
+    Secured { covered: jws.payload.clone(), document: jws.payload, kind, securing, signers, checks }
+        .finish(resolver, options, now)
+        .await
 }
 
 /// The data-model rules, and when `expand` is given, JSON-LD expansion of the
@@ -352,6 +410,73 @@ pub fn validity_period(doc: &Value, now: DateTime<Utc>, skew_seconds: i64) -> Ve
         Some(t) => Check::passed(CheckKind::ValidUntil, stamp(t)),
     });
     checks
+}
+
+/// The JWT time claims of `claims` (`exp`, `nbf`, `iat`: NumericDate seconds,
+/// or an XSD dateTime)
+/// at `now`, with [`JWT_CLOCK_SKEW_SECONDS`] (or `skew_seconds` when larger),
+/// and against the validity period of `credential`: a token must not expire
+/// before the credential is valid, nor start or be issued after it expired.
+/// A claim that is absent adds no check.
+/// See: <https://www.rfc-editor.org/rfc/rfc7519#section-4.1.4>
+pub fn jwt_times(claims: &Value, credential: &Value, now: DateTime<Utc>, skew_seconds: i64) -> Vec<Check> {
+    let skew = chrono::Duration::seconds(skew_seconds.max(JWT_CLOCK_SKEW_SECONDS));
+    let (from_field, until_field) = match credential::version(credential) {
+        Some(Version::V1) => ("issuanceDate", "expirationDate"),
+        _ => ("validFrom", "validUntil"),
+    };
+    let date = |f: &str| credential.get(f).and_then(Value::as_str).and_then(credential::parse_datetime);
+    let (valid_from, valid_until) = (date(from_field), date(until_field));
+    let stamp = crate::proof::xsd_datetime;
+    let mut checks = Vec::new();
+    for (claim, kind) in [
+        ("exp", CheckKind::TokenExpires),
+        ("nbf", CheckKind::TokenNotBefore),
+        ("iat", CheckKind::TokenIssuedAt),
+    ] {
+        let Some(value) = claims.get(claim) else { continue };
+        // A NumericDate may have a fraction (RFC 7519 §2); whole seconds suffice here.
+        let seconds =
+            value.as_i64().or_else(|| value.as_f64().filter(|f| f.is_finite()).map(|f| f.floor() as i64));
+        // The W3C VC-JOSE-COSE suite's inputs also write XSD dateTimes: read those too.
+        let t = match seconds {
+            Some(s) => DateTime::from_timestamp(s, 0),
+            None => value.as_str().and_then(credential::parse_datetime),
+        };
+        let Some(t) = t else {
+            checks.push(Check::failed(kind, format!("`{claim}` is not a NumericDate")));
+            continue;
+        };
+        let failure = match kind {
+            CheckKind::TokenExpires if t < now - skew => Some(format!("the token expired at {}", stamp(t))),
+            CheckKind::TokenExpires => valid_from.filter(|from| t < *from).map(|from| {
+                format!("the token expires at {}, before {from_field} {}", stamp(t), stamp(from))
+            }),
+            _ if t > now + skew => Some(format!("`{claim}` {} is in the future", stamp(t))),
+            _ => valid_until
+                .filter(|until| t > *until)
+                .map(|until| format!("`{claim}` {} is after {until_field} {}", stamp(t), stamp(until))),
+        };
+        checks.push(match failure {
+            Some(why) => Check::failed(kind, why),
+            None => Check::passed(kind, format!("{claim} {}", stamp(t))),
+        });
+    }
+    checks
+}
+
+/// Whether a presentation is protected against replay: a challenge was asked
+/// for (the `challenge` check, or the verifier's `nonce` check for a
+/// `vp+jwt`, says whether the proof carries it), else the report says that
+/// nothing prevents replay.
+fn replay_protection(options: &VerifyOptions) -> Check {
+    match &options.challenge {
+        Some(c) => Check::passed(CheckKind::ReplayProtection, format!("challenge `{c}` required")),
+        None => Check::not_applicable(
+            CheckKind::ReplayProtection,
+            "no challenge was asked for: nothing prevents this presentation's replay",
+        ),
+    }
 }
 
 /// Verifies each credential of a presentation: one check each, and what each

@@ -313,3 +313,78 @@ fn verification_returns_the_document_it_checked_and_its_signers() {
     assert!(matches!(verified.credentials[1].securing(), Securing::Jose { .. }));
     assert_eq!(verified.credentials[1].document, credential_v2(&issuer));
 }
+
+/// Issue 17: `vc+jwt` and SD-JWT time claims were ignored, so a token that
+/// expired in 2002 verified VALID.
+#[test]
+fn r17_jwt_exp_nbf_iat_are_checked_for_vc_jwt_and_sd_jwt() {
+    let key = SecretKey::generate(KeyType::P256);
+    let (issuer, vm) = did::did_key(&key.public_key());
+    let verify = |text: &str| {
+        run(verify::verify_text(text, &OfflineResolver, &VerifyOptions::default())).unwrap().report
+    };
+    let now = chrono::Utc::now().timestamp();
+    let skew = verify::JWT_CLOCK_SKEW_SECONDS;
+    for typ in ["vc+jwt", "vc+sd-jwt"] {
+        let token = |claims: Value| {
+            let mut credential = credential_v2(&issuer);
+            credential.as_object_mut().unwrap().extend(claims.as_object().unwrap().clone());
+            let jwt = didam_credential::jose::sign(&credential, &key, &vm, typ).unwrap();
+            if typ == "vc+sd-jwt" { format!("{jwt}~") } else { jwt }
+        };
+        let fails = |claims: Value, kind: CheckKind| {
+            let report = verify(&token(claims.clone()));
+            assert!(!report.is_valid(), "{typ} {claims}: {report}");
+            assert!(report.failures().all(|c| c.check == kind), "{typ} {claims}: only {kind:?}\n{report}");
+        };
+        // Expired in 2002 (2002-08-22).
+        fails(json!({ "exp": 1_030_000_000 }), CheckKind::TokenExpires);
+        fails(json!({ "nbf": now + 3600 }), CheckKind::TokenNotBefore);
+        fails(json!({ "iat": now + 3600 }), CheckKind::TokenIssuedAt);
+        fails(json!({ "exp": "tomorrow" }), CheckKind::TokenExpires);
+        // Against the credential's validity: a token that ends before the credential starts.
+        let report = verify(&token(json!({ "validFrom": "2098-01-01T00:00:00Z", "exp": 4_000_000_000_i64 })));
+        assert!(
+            report
+                .failures()
+                .any(|c| c.check == CheckKind::TokenExpires && c.detail.contains("before validFrom")),
+            "{typ}: {report}"
+        );
+        // Within the skew, and a token good now, pass.
+        let report = verify(&token(json!({ "iat": now + skew / 2, "nbf": now - 10, "exp": now + 3600 })));
+        assert!(report.is_valid(), "{typ}: {report}");
+        for kind in [CheckKind::TokenExpires, CheckKind::TokenNotBefore, CheckKind::TokenIssuedAt] {
+            assert_eq!(report.of(kind).count(), 1, "{typ}: {kind:?}\n{report}");
+        }
+    }
+}
+
+/// Issue 17: a presentation verified without a challenge read VALID and the
+/// report did not say that nothing prevents its replay.
+#[test]
+fn r17_a_presentation_without_a_challenge_shows_replay_protection_skipped() {
+    let key = SecretKey::generate(KeyType::Ed25519);
+    let (holder, vm) = did::did_key(&key.public_key());
+    let vp = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": holder,
+    });
+    let options = ProofOptions {
+        proof_purpose: ProofPurpose::Authentication,
+        challenge: Some("c-1".into()),
+        ..ProofOptions::assertion(Suite::EddsaRdfc2022, &vm)
+    };
+    let signed = run(proof::add_proof(&vp, &key, &options)).unwrap();
+    let without = check(&signed, &VerifyOptions::default());
+    let replay: Vec<_> = without.of(CheckKind::ReplayProtection).collect();
+    assert_eq!(replay.len(), 1, "{without}");
+    assert_eq!(replay[0].outcome, didam_credential::Outcome::NotApplicable, "{without}");
+    assert!(replay[0].detail.contains("nothing prevents"), "{without}");
+    let with = check(&signed, &VerifyOptions { challenge: Some("c-1".into()), ..Default::default() });
+    assert!(with.is_valid(), "{with}");
+    assert_eq!(
+        with.of(CheckKind::ReplayProtection).next().unwrap().outcome,
+        didam_credential::Outcome::Passed
+    );
+}

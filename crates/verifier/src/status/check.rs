@@ -51,9 +51,14 @@ pub(crate) fn entries(credential: &Value) -> Vec<Entry> {
 
 fn read_entry(status: &Value) -> Entry {
     let text = |name: &str| status.get(name).and_then(Value::as_str);
-    let status_type = text("type").unwrap_or_default();
-    if status_type != "BitstringStatusListEntry" {
-        return Entry::Ignored(format!("status type `{status_type}` is not checked here"));
+    // One type or several (the engine's view compacts a single one to a string).
+    let types: Vec<&str> = match status.get("type") {
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+        Some(one) => one.as_str().into_iter().collect(),
+        None => Vec::new(),
+    };
+    if !types.contains(&"BitstringStatusListEntry") {
+        return Entry::Ignored(format!("status type `{}` is not checked here", types.join(", ")));
     }
     let (Some(url), Some(purpose), Some(index)) =
         (text("statusListCredential"), text("statusPurpose"), text("statusListIndex"))

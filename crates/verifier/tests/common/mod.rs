@@ -32,7 +32,12 @@ pub struct Party {
 
 impl Party {
     pub fn new() -> Self {
-        let key = SecretKey::generate(KeyType::Ed25519);
+        Self::with_key(KeyType::Ed25519)
+    }
+
+    /// Someone with a did:key of `key_type`.
+    pub fn with_key(key_type: KeyType) -> Self {
+        let key = SecretKey::generate(key_type);
         let (did, method) = did::did_key(&key.public_key());
         Self { key, did, method }
     }
@@ -124,7 +129,11 @@ impl Issuer {
         let mut source = StaticStatusSource::new();
         for list in [&self.revocation, &self.suspension] {
             let unsigned = list.credential(&self.party.did, from, until);
-            source.insert(list.url(), self.party.issue(&unsigned, Suite::EddsaJcs2022));
+            let suite = match self.party.key.key_type() {
+                KeyType::Ed25519 => Suite::EddsaJcs2022,
+                _ => Suite::EcdsaJcs2019,
+            };
+            source.insert(list.url(), self.party.issue(&unsigned, suite));
         }
         source
     }

@@ -214,7 +214,7 @@ pub(crate) struct IssueArgs {
     /// The proof suite.
     #[arg(long, default_value = "eddsa-rdfc-2022", value_parser = suite)]
     pub(crate) suite: Suite,
-    /// Write the credential here instead of standard output.
+    /// Write the credential here instead of standard output (`-`: standard output).
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
     /// Overwrite `--out`.
@@ -295,7 +295,7 @@ pub(crate) struct PresentArgs {
     /// The proof suite.
     #[arg(long, default_value = "eddsa-rdfc-2022", value_parser = suite)]
     pub(crate) suite: Suite,
-    /// Write the presentation here instead of standard output.
+    /// Write the presentation here instead of standard output (`-`: standard output).
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
     /// Overwrite `--out`.
@@ -359,7 +359,8 @@ pub(crate) struct InitArgs {
 #[derive(Debug, Args)]
 pub(crate) struct BackupArgs {
     /// Where to write the backup [default: the wallet's `backups` folder];
-    /// an existing file is never replaced.
+    /// an existing file is never replaced; `-` is standard output (never a
+    /// terminal).
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
     #[command(flatten)]

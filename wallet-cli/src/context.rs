@@ -2,7 +2,6 @@
 //! runtime, and what commands open from them (the wallet, the ledger, a
 //! resolver); and where secrets come from.
 
-use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 
 use didam_credential::Did;
@@ -10,7 +9,7 @@ use didam_ledger::note::NoteVerifier;
 use didam_ledger::{AnyLedger, Ledger as _, LedgerError, LedgerLocation, OpenOptions};
 use didam_registry::web::{WebFetcher, WebLimits};
 use didam_registry::{CheckpointStore, PinError, Resolver};
-use didam_wallet::{KdfParams, RootSecret, Wallet, WalletError, slip39};
+use didam_wallet::{KdfParams, RootSecret, Wallet, WalletError};
 use zeroize::Zeroizing;
 
 use crate::cli::Global;
@@ -52,19 +51,38 @@ impl Context {
     }
 
     pub(crate) fn open_wallet(&self) -> Result<Wallet, CliError> {
+        self.open_wallet_keeping_passphrase().map(|(wallet, _)| wallet)
+    }
+
+    /// Opens the wallet, and returns the passphrase it was opened with (a
+    /// command that re-wraps the root keeps it without asking twice).
+    pub(crate) fn open_wallet_keeping_passphrase(&self) -> Result<(Wallet, Zeroizing<Vec<u8>>), CliError> {
         let dir = self.wallet_dir()?;
         if !didam_wallet::db_path(&dir).exists() {
             return Err(CliError::Wallet(WalletError::NotFound(dir.display().to_string())));
         }
-        let pass = secret(self.global.passphrase_file.as_deref(), "wallet passphrase: ", false)?;
+        let pass = crate::input::passphrase(self.global.passphrase_file.as_deref(), "wallet passphrase: ")?;
         let progress = crate::output::Progress::start("unlocking the wallet");
         let wallet = Wallet::open(&dir, &pass);
         progress.finish();
-        Ok(wallet?)
+        Ok((wallet?, pass))
+    }
+
+    /// Checks that the rotation share files exist, and that standard input
+    /// is not named twice, before any secret is asked for.
+    pub(crate) fn check_rotation_shares(&self) -> Result<(), CliError> {
+        use crate::input::is_stdin;
+        let shares = &self.global.rotation_shares;
+        let dashes = shares.iter().filter(|p| is_stdin(p)).count()
+            + usize::from(self.global.passphrase_file.as_deref().is_some_and(is_stdin));
+        if dashes > 1 {
+            return Err(CliError::StdinTwice);
+        }
+        shares.iter().try_for_each(|p| crate::input::exists(p))
     }
 
     pub(crate) fn rotation_secret(&self) -> Result<RootSecret, CliError> {
-        combine_shares(&self.global.rotation_shares, "rotation")
+        crate::input::shares(&self.global.rotation_shares, "rotation")
     }
 
     /// Where the ledger is: `--ledger`, or the data directory's `ledger.db`.
@@ -142,71 +160,6 @@ pub(crate) async fn checkpoint_as(ledger: &AnyLedger, wallet: &Wallet) -> Result
     ledger.set_operator(&signer.verifier().to_vkey()).await?;
     ledger.checkpoint(&signer).await?;
     Ok(true)
-}
-
-/// Reads a secret: the first line of `file`, or a terminal prompt.
-pub(crate) fn secret(
-    file: Option<&Path>,
-    prompt: &str,
-    confirm: bool,
-) -> Result<Zeroizing<Vec<u8>>, CliError> {
-    if let Some(path) = file {
-        let text = Zeroizing::new(
-            std::fs::read_to_string(path)
-                .map_err(|source| CliError::Read { path: path.to_owned(), source })?,
-        );
-        let line = text.lines().next().unwrap_or_default();
-        if line.is_empty() {
-            return Err(CliError::Input(format!("{} holds no passphrase", path.display())));
-        }
-        return Ok(Zeroizing::new(line.as_bytes().to_vec()));
-    }
-    if !std::io::stdin().is_terminal() {
-        return Err(CliError::Input(
-            "no passphrase: pass --passphrase-file (or DIDAM_PASSPHRASE_FILE), or run in a terminal".into(),
-        ));
-    }
-    let first =
-        Zeroizing::new(rpassword::prompt_password(prompt).map_err(|e| CliError::Input(e.to_string()))?);
-    if confirm {
-        let again = Zeroizing::new(
-            rpassword::prompt_password("again: ").map_err(|e| CliError::Input(e.to_string()))?,
-        );
-        if *first != *again {
-            return Err(CliError::Input("the passphrases differ".into()));
-        }
-    }
-    Ok(Zeroizing::new(first.as_bytes().to_vec()))
-}
-
-/// Reads SLIP-39 shares from files (one per line) and combines them.
-pub(crate) fn combine_shares(files: &[PathBuf], what: &str) -> Result<RootSecret, CliError> {
-    let mut shares: Vec<Zeroizing<String>> = Vec::new();
-    if files.is_empty() {
-        if !std::io::stdin().is_terminal() {
-            return Err(CliError::Input(format!("no {what} shares: pass the share files")));
-        }
-        loop {
-            let s = Zeroizing::new(
-                rpassword::prompt_password(format!("{what} share (empty line to finish): "))
-                    .map_err(|e| CliError::Input(e.to_string()))?,
-            );
-            if s.trim().is_empty() {
-                break;
-            }
-            shares.push(s);
-        }
-    }
-    for path in files {
-        let text = Zeroizing::new(
-            std::fs::read_to_string(path).map_err(|source| CliError::Read { path: path.clone(), source })?,
-        );
-        shares.extend(
-            text.lines().filter(|l| !l.trim().is_empty()).map(|l| Zeroizing::new(l.trim().to_owned())),
-        );
-    }
-    let secret = slip39::combine(&shares, b"").map_err(|e| CliError::Wallet(WalletError::Shares(e)))?;
-    Ok(RootSecret::from_bytes(&secret)?)
 }
 
 pub(crate) fn kdf(choice: &str) -> Result<Option<KdfParams>, CliError> {

@@ -208,6 +208,14 @@ impl Wallet {
         backup::write(path, &contents, &key)
     }
 
+    /// A backup encrypted to the root, as bytes for a stream (`didam wallet
+    /// backup --out -`), checked to decrypt to what was sealed.
+    pub fn backup_bytes(&self) -> Result<Vec<u8>, WalletError> {
+        let (generation, records) = self.store.export()?;
+        let contents = backup::contents(&self.store.wallet_id(), generation, records, None);
+        backup::sealed(&contents, &BackupKey::Root(&self.root))
+    }
+
     /// The newest backup in the backup folder.
     pub fn newest_backup(dir: &Path) -> Option<PathBuf> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("backups"))

@@ -9,8 +9,12 @@ pub(crate) enum CliError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("cannot write {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
+    /// A file or folder the command would replace, and cannot (no --force).
     #[error("{path} already exists")]
     Exists { path: PathBuf },
+    /// A file or folder the command replaces only with its --force.
+    #[error("{path} already exists")]
+    Replaceable { path: PathBuf },
     #[error("{0}")]
     Unreadable(didam_credential::Error),
     #[error("could not check: {0}")]
@@ -68,7 +72,9 @@ impl CliError {
 
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
-            Self::Read { .. } | Self::Exists { .. } | Self::Unreadable(_) => exit::USAGE,
+            Self::Read { .. } | Self::Exists { .. } | Self::Replaceable { .. } | Self::Unreadable(_) => {
+                exit::USAGE
+            }
             Self::Input(_) | Self::Config { .. } => exit::USAGE,
             Self::LoosePermissions { .. }
             | Self::NoPassphrase { .. }
@@ -144,9 +150,10 @@ impl CliError {
                 Some("check that the daemon runs and the URL (--resolver, DIDAM_RESOLVER or the config file)")
             }
             Self::Config { .. } => Some(
-                "the config file takes wallet, ledger, resolver and passphrase_file; see `didam config show`",
+                "fix the file (it takes wallet, ledger, resolver and passphrase_file), or run without it: `didam --config /dev/null config show`",
             ),
-            Self::Exists { .. } => Some("choose another folder, or pass --force to overwrite"),
+            Self::Exists { .. } => Some("choose another path, or move the existing one away first"),
+            Self::Replaceable { .. } => Some("choose another path, or pass --force to overwrite"),
             Self::Unreadable(_) => Some("give a JSON credential or presentation, or a compact vc+jwt"),
             Self::CouldNotCheck(didam_credential::Error::UnknownContext { .. }) => Some(
                 "didam loads only its bundled JSON-LD contexts; see `crates/credential/contexts/README.md`",

@@ -33,7 +33,7 @@ pub(crate) fn write_file(path: &Path, contents: &str, force: bool) -> Result<(),
         return Ok(());
     }
     if path.exists() && !force {
-        return Err(CliError::Exists { path: path.to_owned() });
+        return Err(CliError::Replaceable { path: path.to_owned() });
     }
     didam_ledger::file::write_atomic(path, contents.as_bytes())
         .map_err(|source| CliError::Write { path: path.to_owned(), source })

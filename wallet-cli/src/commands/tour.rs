@@ -73,7 +73,7 @@ impl Workdir {
         };
         if path.exists() && std::fs::read_dir(&path).map(|mut d| d.next().is_some()).unwrap_or(true) {
             if !force {
-                return Err(CliError::Exists { path });
+                return Err(CliError::Replaceable { path });
             }
             std::fs::remove_dir_all(&path)
                 .map_err(|source| CliError::Write { path: path.clone(), source })?;

@@ -71,7 +71,7 @@ pub(crate) fn issue(cx: &Context, args: &IssueArgs) -> Result<u8, CliError> {
     let credential = parse_json(&args.file)?;
     if let Some(out) = args.out.as_deref().filter(|p| !input::is_stdin(p) && p.exists() && !args.force) {
         // Refuse before an index is allocated or a list published.
-        return Err(CliError::Exists { path: out.to_owned() });
+        return Err(CliError::Replaceable { path: out.to_owned() });
     }
     let wallet = cx.open_wallet()?;
     let signed = if args.status {

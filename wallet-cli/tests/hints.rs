@@ -93,14 +93,7 @@ fn hints_on_existing_files_name_force_only_where_it_exists() {
     assert!(err.contains("already exists") && !err.contains("--force"), "{err}");
     // vc issue --out: --force exists there and is named.
     std::fs::write(h.path("taken.json"), "{}").unwrap();
-    let key =
-        h.json("w", &["did", "create", "--method", "key", "--json"])["did"].as_str().unwrap().to_owned();
-    let unsigned = serde_json::json!({
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "type": ["VerifiableCredential"],
-        "credentialSubject": { "id": key }
-    });
-    std::fs::write(h.path("unsigned.json"), unsigned.to_string()).unwrap();
+    let key = h.key_and_unsigned("w");
     let out =
         h.run("w", &["vc", "issue", &h.p("unsigned.json"), "--issuer", &key, "--out", &h.p("taken.json")]);
     let err = text(&out.stderr);

@@ -233,14 +233,7 @@ fn a_dash_out_writes_documents_and_backups_to_standard_output() {
     assert_eq!(code(&tty), 2, "{}", text(&tty.stdout));
     assert!(text(&tty.stdout).contains("refusing to write the wallet backup (binary) to a terminal"));
     // A credential: `vc issue --out -` prints it.
-    let did =
-        h.json("w", &["did", "create", "--method", "key", "--json"])["did"].as_str().unwrap().to_owned();
-    let unsigned = serde_json::json!({
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "type": ["VerifiableCredential"],
-        "credentialSubject": { "id": did }
-    });
-    std::fs::write(h.path("unsigned.json"), unsigned.to_string()).unwrap();
+    let did = h.key_and_unsigned("w");
     let vc: serde_json::Value = serde_json::from_str(
         &h.ok("w", &["vc", "issue", &h.p("unsigned.json"), "--issuer", &did, "--out", "-"]),
     )

@@ -93,6 +93,22 @@ impl Home {
         self.run(wallet, &["vp", "verify", presentation, "--challenge", challenge, "--domain", domain])
     }
 
+    /// A did:key of `wallet`, and an unsigned credential about it written
+    /// to `unsigned.json` (to issue as that DID).
+    pub(crate) fn key_and_unsigned(&self, wallet: &str) -> String {
+        let did = self.json(wallet, &["did", "create", "--method", "key", "--json"])["did"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let unsigned = serde_json::json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential"],
+            "credentialSubject": { "id": did }
+        });
+        std::fs::write(self.path("unsigned.json"), unsigned.to_string()).unwrap();
+        did
+    }
+
     /// `wallet init` with the cheapest accepted key derivation.
     pub(crate) fn init(&self, wallet: &str) {
         let shares = self.p(&format!("{wallet}-shares"));

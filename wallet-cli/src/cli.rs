@@ -549,7 +549,8 @@ pub(crate) struct TourArgs {
     /// presentations) [default: a temporary folder, removed at the end].
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
-    /// Empty the `--out` folder first when it is not empty.
+    /// Replace the `--out` folder when an earlier tour made it (its
+    /// `.didam-tour` marker proves it); any other folder is left alone.
     #[arg(long)]
     pub(crate) force: bool,
     /// Print the tour's outcome as JSON.

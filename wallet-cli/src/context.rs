@@ -93,7 +93,14 @@ impl Context {
         }
     }
 
-    /// Opens the ledger.
+    /// Opens the ledger to read it: a ledger file that is not there is an
+    /// error, never a new empty ledger (only commands that write make one).
+    pub(crate) fn existing_ledger(&self) -> Result<AnyLedger, CliError> {
+        missing_ledger(&self.location()?).map_or(Ok(()), Err)?;
+        self.ledger()
+    }
+
+    /// Opens the ledger to write to it (an embedded file is made if missing).
     pub(crate) fn ledger(&self) -> Result<AnyLedger, CliError> {
         let location = self.location()?;
         self.block_on(AnyLedger::open(&location, &OpenOptions::new(EMBEDDED_ORIGIN))).map_err(|e| {
@@ -109,7 +116,7 @@ impl Context {
         match did {
             Some(did) if did.method() == "didam" => {
                 let (ledger, location, checkpoints) =
-                    (self.ledger()?, self.location()?, data_dir()?.join("checkpoints"));
+                    (self.existing_ledger()?, self.location()?, data_dir()?.join("checkpoints"));
                 let (key, store) = self.block_on(pinned::<CliError>(&ledger, &location, &checkpoints))?;
                 Ok(resolver.with_ledger(ledger, key, store))
             }
@@ -119,6 +126,10 @@ impl Context {
                 (Ok(location), Ok(data)) => Ok(resolver.with_ledger_on_demand(move || {
                     let (location, checkpoints) = (location.clone(), data.join("checkpoints"));
                     Box::pin(async move {
+                        if let Some(CliError::NoLedgerFile { path }) = missing_ledger(&location) {
+                            let missing = format!("no ledger file at {}", path.display());
+                            return Err(LedgerError::Unavailable(missing).into());
+                        }
                         let ledger = AnyLedger::open(&location, &OpenOptions::new(EMBEDDED_ORIGIN)).await?;
                         let (key, store) =
                             pinned::<didam_registry::Error>(&ledger, &location, &checkpoints).await?;
@@ -128,6 +139,14 @@ impl Context {
                 _ => Ok(resolver),
             },
         }
+    }
+}
+
+/// The error for a ledger file that is not there (reading never makes one).
+fn missing_ledger(location: &LedgerLocation) -> Option<CliError> {
+    match location {
+        LedgerLocation::File(path) if !path.exists() => Some(CliError::NoLedgerFile { path: path.clone() }),
+        _ => None,
     }
 }
 

@@ -12,6 +12,14 @@ pub(crate) enum CliError {
     /// A file or folder the command would replace, and cannot (no --force).
     #[error("{path} already exists")]
     Exists { path: PathBuf },
+    /// A ledger file to read that is not there.
+    #[error("no ledger file at {path}")]
+    NoLedgerFile { path: PathBuf },
+    /// A folder `tour --force` would replace that an earlier tour did not make.
+    #[error(
+        "{path} is not empty and was not made by `didam tour`: --force replaces only a tour's own folder"
+    )]
+    NotTourFolder { path: PathBuf },
     /// A file or folder the command replaces only with its --force.
     #[error("{path} already exists")]
     Replaceable { path: PathBuf },
@@ -72,9 +80,12 @@ impl CliError {
 
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
-            Self::Read { .. } | Self::Exists { .. } | Self::Replaceable { .. } | Self::Unreadable(_) => {
-                exit::USAGE
-            }
+            Self::Read { .. }
+            | Self::Exists { .. }
+            | Self::Replaceable { .. }
+            | Self::NotTourFolder { .. }
+            | Self::NoLedgerFile { .. }
+            | Self::Unreadable(_) => exit::USAGE,
             Self::Input(_) | Self::Config { .. } => exit::USAGE,
             Self::LoosePermissions { .. }
             | Self::NoPassphrase { .. }
@@ -154,6 +165,12 @@ impl CliError {
             ),
             Self::Exists { .. } => Some("choose another path, or move the existing one away first"),
             Self::Replaceable { .. } => Some("choose another path, or pass --force to overwrite"),
+            Self::NoLedgerFile { .. } => Some(
+                "check --ledger (or DIDAM_LEDGER, or the config file); a command that writes, such as `didam did create`, makes a new one",
+            ),
+            Self::NotTourFolder { .. } => {
+                Some("give --out a new or empty folder, e.g. `didam tour --out ./tour`")
+            }
             Self::Unreadable(_) => Some("give a JSON credential or presentation, or a compact vc+jwt"),
             Self::CouldNotCheck(didam_credential::Error::UnknownContext { .. }) => Some(
                 "didam loads only its bundled JSON-LD contexts; see `crates/credential/contexts/README.md`",

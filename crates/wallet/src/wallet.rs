@@ -243,6 +243,14 @@ impl Wallet {
         from_json(kind, id, &b)
     }
 
+    /// Checks the whole wallet: the store's MAC and every record, and the
+    /// wallet-wide record holding the rotation secret's check value (a
+    /// wallet cut short while being made has none).
+    pub fn check(&self) -> Result<(), WalletError> {
+        self.store.verify()?;
+        self.meta().map(drop)
+    }
+
     pub(crate) fn check_rrs(&self, rrs: &RootSecret) -> Result<(), WalletError> {
         if self.meta()?.rrs_check != rrs.check_value() {
             return Err(WalletError::WrongRotationSecret);

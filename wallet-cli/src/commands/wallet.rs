@@ -39,6 +39,7 @@ fn write_shares(
     secret: &RootSecret,
     threshold: u8,
     count: u8,
+    written: &mut Vec<PathBuf>,
 ) -> Result<Vec<String>, CliError> {
     let groups =
         slip39::split(secret.as_bytes(), b"", 1, &[GroupSpec { threshold, count }], 1, &mut rand_core::OsRng)
@@ -49,6 +50,7 @@ fn write_shares(
         let line = zeroize::Zeroizing::new(format!("{}\n", share.as_str()));
         output::write_secret(&path, line.as_bytes())?;
         paths.push(path.display().to_string());
+        written.push(path);
     }
     Ok(paths)
 }
@@ -74,27 +76,24 @@ pub(crate) fn init(cx: &Context, args: &InitArgs) -> Result<u8, CliError> {
     let pass =
         input::new_passphrase(args.new_passphrase_file.as_deref().or(cx.global.passphrase_file.as_deref()))?;
     let progress = Progress::start("calibrating key derivation and creating the wallet");
-    let created = Wallet::init(&dir, &pass, &InitOptions { kdf: context::kdf(&args.kdf)? });
+    let created = Wallet::init_staged(&dir, &pass, &InitOptions { kdf: context::kdf(&args.kdf)? });
     progress.finish();
-    let (wallet, rrs) = created?;
-    let shares = |prefix, secret| {
-        write_shares(&args.shares.shares_out, prefix, secret, args.shares.threshold, args.shares.count)
-    };
-    let written = shares("wallet", wallet.root()).and_then(|w| Ok((w, shares("rotation", &rrs)?)));
-    let (wallet_shares, rotation_shares) = match written {
-        Ok(written) => written,
+    // Built in a folder beside the target; the shares are written and
+    // synced first, then the wallet is renamed into place: a crash leaves
+    // no wallet, or a complete one with its shares.
+    let (staged, rrs) = created?;
+    let mut written = Vec::new();
+    let (out, threshold, count) = (&args.shares.shares_out, args.shares.threshold, args.shares.count);
+    let result = write_shares(out, "wallet", staged.wallet().root(), threshold, count, &mut written)
+        .and_then(|w| Ok((w, write_shares(out, "rotation", &rrs, threshold, count, &mut written)?)))
+        .and_then(|shares| Ok((staged.commit()?, shares)));
+    let (_wallet, (wallet_shares, rotation_shares)) = match result {
+        Ok(done) => done,
         Err(e) => {
-            // The rotation secret exists nowhere else: without its shares
-            // the new wallet is useless. Remove it (it holds nothing yet)
-            // so that `wallet init` can simply be run again.
-            drop(wallet);
-            let db = didam_wallet::db_path(&dir);
-            for suffix in ["", "-wal", "-shm"] {
-                let mut file = db.clone().into_os_string();
-                file.push(suffix);
-                let _ = std::fs::remove_file(file);
+            // No wallet was put in place: its shares would only be in the way.
+            for path in &written {
+                let _ = std::fs::remove_file(path);
             }
-            let _ = std::fs::remove_dir_all(dir.join("backups"));
             return Err(e);
         }
     };
@@ -123,7 +122,7 @@ pub(crate) fn init(cx: &Context, args: &InitArgs) -> Result<u8, CliError> {
 
 pub(crate) fn check(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
     let wallet = cx.open_wallet()?;
-    wallet.store().verify()?;
+    wallet.check()?;
     for k in wallet.keys()?.iter().filter(|k| !k.compromised) {
         wallet.signing_key(&k.id)?;
     }
@@ -236,8 +235,8 @@ pub(crate) fn compromise(cx: &Context, args: &CompromiseArgs) -> Result<u8, CliE
     let new_root = wallet.compromise_rekey(&rrs, args.did.as_str(), &pass, kdf);
     progress.finish();
     let new_root = new_root?;
-    let shares =
-        write_shares(&args.shares.shares_out, "wallet", &new_root, args.shares.threshold, args.shares.count)?;
+    let (out, threshold, count) = (&args.shares.shares_out, args.shares.threshold, args.shares.count);
+    let shares = write_shares(out, "wallet", &new_root, threshold, count, &mut Vec::new())?;
     let progress = Progress::start("rotating the wallet's DIDs on the ledger");
     let done = cx.block_on(async {
         let (rotated, to_revoke) = wallet.compromise_rotate(&ledger, &rrs, args.did.as_str()).await?;

@@ -1,8 +1,9 @@
-//! `didam wallet init` killed (SIGKILL) at a random moment, over and over
-//! (issue 19, Deliver 2): each kill leaves either no wallet at the target,
-//! or a complete one whose root and rotation shares are all written; a
-//! complete one passes `wallet check`, creates a DID with its rotation
-//! shares and is recovered from its root shares.
+//! `didam wallet init` and `didam recover` killed (SIGKILL) at a random
+//! moment, over and over (issue 19, Deliver 2): each kill leaves either no
+//! wallet at the target, or a complete one (for `init`, with its root and
+//! rotation shares all written); a complete one passes `wallet check`, and
+//! an initialised one creates a DID with its rotation shares and is
+//! recovered from its root shares.
 //!
 //! `DIDAM_INIT_KILLS` sets the number of kills (6 by default, for CI; the
 //! soak in BENCHMARKS.md sets 1,000).
@@ -72,4 +73,42 @@ fn a_killed_wallet_init_leaves_no_wallet_or_a_complete_one() {
         assert!(out.status.success(), "recover: {}", text(&out.stderr));
     }
     eprintln!("{kills} kills: {complete} complete wallets, {none} left no wallet, 0 unusable");
+}
+
+#[test]
+fn a_killed_recover_leaves_no_wallet_or_a_complete_one() {
+    let kills: usize = std::env::var("DIDAM_INIT_KILLS").ok().and_then(|n| n.parse().ok()).unwrap_or(6);
+    let h = Home::new("recover-kill");
+    h.init("w");
+    let backup = std::fs::read_dir(h.path("w/backups")).unwrap().next().unwrap().unwrap().path();
+    let shares = format!("{},{}", h.p("w-shares/wallet-share-1.txt"), h.p("w-shares/wallet-share-2.txt"));
+    let recover = |target: &str| {
+        let mut cmd = h.command(env!("CARGO_BIN_EXE_didam"), target);
+        cmd.args(["recover", "--kdf", "floor", "--shares", &shares, "--backup", backup.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        cmd
+    };
+    let start = Instant::now();
+    assert!(recover("timed").status().unwrap().success());
+    let whole = start.elapsed().as_micros() as u64;
+    for i in 0..kills {
+        let target = format!("r{i}");
+        let mut child = recover(&target).spawn().unwrap();
+        std::thread::sleep(Duration::from_micros(below(whole + whole / 5)));
+        let _ = child.kill();
+        child.wait().unwrap();
+        if h.path(&target).join("wallet.db").exists() {
+            h.ok(&target, &["wallet", "check"]);
+        } else {
+            let empty = std::fs::read_dir(h.path(&target)).map(|mut d| d.next().is_none()).unwrap_or(true);
+            assert!(empty, "no wallet.db, but the wallet folder holds files");
+            // And recover can simply be run again.
+            h.ok(
+                &target,
+                &["recover", "--kdf", "floor", "--shares", &shares, "--backup", backup.to_str().unwrap()],
+            );
+            h.ok(&target, &["wallet", "check"]);
+        }
+    }
 }

@@ -24,6 +24,7 @@ use crate::wallet::{
     CREDENTIAL, KEY, KeyRecord, META, Meta, Wallet, content_id, db_path, from_json, make_private_dir,
     parse_meta, to_json,
 };
+use crate::wallet::{StagedWallet, staging_dir};
 
 /// Where passphrases come from: the library never prompts; front ends
 /// implement this (a terminal prompt, a file, a file descriptor).
@@ -92,20 +93,9 @@ impl Wallet {
         if db_path(dir).exists() || std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some()) {
             return Err(WalletError::Exists(dir.display().to_string()));
         }
-        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent).map_err(crate::error::io(parent))?;
-        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let staging = parent.join(format!(".{name}.init-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&staging);
-        match Wallet::init(&staging, passphrase, options) {
-            Ok((wallet, rrs)) => {
-                Ok((StagedWallet { wallet: Some(wallet), staging, target: dir.to_owned() }, rrs))
-            }
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&staging);
-                Err(e)
-            }
-        }
+        let staging = staging_dir(dir)?;
+        let (wallet, rrs) = StagedWallet::build(&staging, || Wallet::init(&staging, passphrase, options))?;
+        Ok((StagedWallet::new(wallet, staging, dir), rrs))
     }
 
     /// Opens and unlocks the wallet in `dir`.
@@ -254,49 +244,5 @@ impl Wallet {
             .collect();
         files.sort();
         files.pop()
-    }
-}
-
-/// A new wallet built in a temporary folder beside its target, not yet in
-/// place: [`StagedWallet::commit`] renames the folder onto the target (one
-/// atomic step) and syncs the parent; dropped uncommitted, the temporary
-/// folder is removed.
-#[derive(Debug)]
-pub struct StagedWallet {
-    wallet: Option<Wallet>,
-    staging: PathBuf,
-    target: PathBuf,
-}
-
-impl StagedWallet {
-    /// The wallet being created (its root is split into shares before the
-    /// commit).
-    pub fn wallet(&self) -> &Wallet {
-        self.wallet.as_ref().expect("a staged wallet holds its wallet until it is committed or dropped")
-    }
-
-    /// Moves the wallet into place and opens it there.
-    pub fn commit(mut self) -> Result<Wallet, WalletError> {
-        let wallet = self.wallet.take().expect("commit takes the staged wallet once");
-        let root = wallet.root.clone();
-        // Closed first: SQLite finds its journal files by the path it opened.
-        drop(wallet);
-        let parent = self.staging.parent().unwrap_or(Path::new(".")).to_owned();
-        let moved = std::fs::rename(&self.staging, &self.target)
-            .and_then(|()| std::fs::File::open(&parent)?.sync_all());
-        if let Err(e) = moved {
-            let _ = std::fs::remove_dir_all(&self.staging);
-            return Err(crate::error::io(&self.target)(e));
-        }
-        Wallet::open_with_root(&self.target, &root)
-    }
-}
-
-impl Drop for StagedWallet {
-    fn drop(&mut self) {
-        if let Some(wallet) = self.wallet.take() {
-            drop(wallet);
-            let _ = std::fs::remove_dir_all(&self.staging);
-        }
     }
 }

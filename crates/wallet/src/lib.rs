@@ -84,6 +84,6 @@ pub use controller::{PendingOp, Reconciled};
 pub use error::{BackupError, WalletError};
 pub use kdf::KdfParams;
 pub use keys::RootSecret;
-pub use keystore::{InitOptions, PassphraseSource, StagedWallet};
+pub use keystore::{InitOptions, PassphraseSource};
 pub use recovery::CompromiseReport;
-pub use wallet::{DidRecord, DidStatus, IssuedRecord, KeyRecord, Wallet, db_path};
+pub use wallet::{DidRecord, DidStatus, IssuedRecord, KeyRecord, StagedWallet, Wallet, db_path};

@@ -131,7 +131,7 @@ pub fn write(path: &Path, contents: &BackupContents, key: &BackupKey<'_>) -> Res
     check_read_back(&back, contents, key, &path.display().to_string())
 }
 
-/// Seals a backup for a stream (standard output), checked as [`write`]
+/// Seals a backup for a stream (standard output), checked as [`write()`]
 /// checks a file: the bytes decrypt to the same contents.
 pub fn sealed(contents: &BackupContents, key: &BackupKey<'_>) -> Result<Vec<u8>, WalletError> {
     let sealed = seal(contents, key)?;

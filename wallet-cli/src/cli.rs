@@ -215,7 +215,7 @@ pub(crate) struct IssueArgs {
     /// The proof suite.
     #[arg(long, default_value = "eddsa-rdfc-2022", value_parser = suite)]
     pub(crate) suite: Suite,
-    /// Write the credential here instead of standard output.
+    /// Write the credential here instead of standard output (`-`: standard output).
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
     /// Overwrite `--out`.
@@ -296,7 +296,7 @@ pub(crate) struct PresentArgs {
     /// The proof suite.
     #[arg(long, default_value = "eddsa-rdfc-2022", value_parser = suite)]
     pub(crate) suite: Suite,
-    /// Write the presentation here instead of standard output.
+    /// Write the presentation here instead of standard output (`-`: standard output).
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
     /// Overwrite `--out`.
@@ -360,7 +360,8 @@ pub(crate) struct InitArgs {
 #[derive(Debug, Args)]
 pub(crate) struct BackupArgs {
     /// Where to write the backup [default: the wallet's `backups` folder];
-    /// an existing file is never replaced.
+    /// an existing file is never replaced; `-` is standard output (never a
+    /// terminal).
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
     #[command(flatten)]
@@ -549,7 +550,8 @@ pub(crate) struct TourArgs {
     /// presentations) [default: a temporary folder, removed at the end].
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
-    /// Empty the `--out` folder first when it is not empty.
+    /// Replace the `--out` folder when an earlier tour made it (its
+    /// `.didam-tour` marker proves it); any other folder is left alone.
     #[arg(long)]
     pub(crate) force: bool,
     /// Print the tour's outcome as JSON.

@@ -2,7 +2,6 @@
 //! runtime, and what commands open from them (the wallet, the ledger, a
 //! resolver); and where secrets come from.
 
-use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 
 use didam_credential::Did;
@@ -10,7 +9,7 @@ use didam_ledger::note::NoteVerifier;
 use didam_ledger::{AnyLedger, LedgerError, LedgerLocation, OpenOptions};
 use didam_registry::web::{WebFetcher, WebLimits};
 use didam_registry::{CheckpointStore, PinError, Resolver};
-use didam_wallet::{KdfParams, RootSecret, Wallet, WalletError, slip39};
+use didam_wallet::{KdfParams, RootSecret, Wallet, WalletError};
 use zeroize::Zeroizing;
 
 use crate::cli::Global;
@@ -52,19 +51,38 @@ impl Context {
     }
 
     pub(crate) fn open_wallet(&self) -> Result<Wallet, CliError> {
+        self.open_wallet_keeping_passphrase().map(|(wallet, _)| wallet)
+    }
+
+    /// Opens the wallet, and returns the passphrase it was opened with (a
+    /// command that re-wraps the root keeps it without asking twice).
+    pub(crate) fn open_wallet_keeping_passphrase(&self) -> Result<(Wallet, Zeroizing<Vec<u8>>), CliError> {
         let dir = self.wallet_dir()?;
         if !didam_wallet::db_path(&dir).exists() {
             return Err(CliError::Wallet(WalletError::NotFound(dir.display().to_string())));
         }
-        let pass = secret(self.global.passphrase_file.as_deref(), "wallet passphrase: ", false)?;
+        let pass = crate::input::passphrase(self.global.passphrase_file.as_deref(), "wallet passphrase: ")?;
         let progress = crate::output::Progress::start("unlocking the wallet");
         let wallet = Wallet::open(&dir, &pass);
         progress.finish();
-        Ok(wallet?)
+        Ok((wallet?, pass))
+    }
+
+    /// Checks that the rotation share files exist, and that standard input
+    /// is not named twice, before any secret is asked for.
+    pub(crate) fn check_rotation_shares(&self) -> Result<(), CliError> {
+        use crate::input::is_stdin;
+        let shares = &self.global.rotation_shares;
+        let dashes = shares.iter().filter(|p| is_stdin(p)).count()
+            + usize::from(self.global.passphrase_file.as_deref().is_some_and(is_stdin));
+        if dashes > 1 {
+            return Err(CliError::StdinTwice);
+        }
+        shares.iter().try_for_each(|p| crate::input::exists(p))
     }
 
     pub(crate) fn rotation_secret(&self) -> Result<RootSecret, CliError> {
-        combine_shares(&self.global.rotation_shares, "rotation")
+        crate::input::shares(&self.global.rotation_shares, "rotation")
     }
 
     /// Where the ledger is: `--ledger`, or the data directory's `ledger.db`.
@@ -75,7 +93,14 @@ impl Context {
         }
     }
 
-    /// Opens the ledger.
+    /// Opens the ledger to read it: a ledger file that is not there is an
+    /// error, never a new empty ledger (only commands that write make one).
+    pub(crate) fn existing_ledger(&self) -> Result<AnyLedger, CliError> {
+        missing_ledger(&self.location()?).map_or(Ok(()), Err)?;
+        self.ledger()
+    }
+
+    /// Opens the ledger to write to it (an embedded file is made if missing).
     pub(crate) fn ledger(&self) -> Result<AnyLedger, CliError> {
         let location = self.location()?;
         self.block_on(AnyLedger::open(&location, &OpenOptions::new(EMBEDDED_ORIGIN))).map_err(|e| {
@@ -91,7 +116,7 @@ impl Context {
         match did {
             Some(did) if did.method() == "didam" => {
                 let (ledger, location, checkpoints) =
-                    (self.ledger()?, self.location()?, data_dir()?.join("checkpoints"));
+                    (self.existing_ledger()?, self.location()?, data_dir()?.join("checkpoints"));
                 let (key, store) = self.block_on(pinned::<CliError>(&ledger, &location, &checkpoints))?;
                 Ok(resolver.with_ledger(ledger, key, store))
             }
@@ -101,6 +126,10 @@ impl Context {
                 (Ok(location), Ok(data)) => Ok(resolver.with_ledger_on_demand(move || {
                     let (location, checkpoints) = (location.clone(), data.join("checkpoints"));
                     Box::pin(async move {
+                        if let Some(CliError::NoLedgerFile { path }) = missing_ledger(&location) {
+                            let missing = format!("no ledger file at {}", path.display());
+                            return Err(LedgerError::Unavailable(missing).into());
+                        }
                         let ledger = AnyLedger::open(&location, &OpenOptions::new(EMBEDDED_ORIGIN)).await?;
                         let (key, store) =
                             pinned::<didam_registry::Error>(&ledger, &location, &checkpoints).await?;
@@ -110,6 +139,14 @@ impl Context {
                 _ => Ok(resolver),
             },
         }
+    }
+}
+
+/// The error for a ledger file that is not there (reading never makes one).
+fn missing_ledger(location: &LedgerLocation) -> Option<CliError> {
+    match location {
+        LedgerLocation::File(path) if !path.exists() => Some(CliError::NoLedgerFile { path: path.clone() }),
+        _ => None,
     }
 }
 
@@ -123,71 +160,6 @@ async fn pinned<E: From<LedgerError> + From<PinError>>(
     let store = CheckpointStore::for_location(checkpoints, &location.to_string());
     let key = store.pin_operator(ledger.operator().await?.as_deref())?;
     Ok((key, store))
-}
-
-/// Reads a secret: the first line of `file`, or a terminal prompt.
-pub(crate) fn secret(
-    file: Option<&Path>,
-    prompt: &str,
-    confirm: bool,
-) -> Result<Zeroizing<Vec<u8>>, CliError> {
-    if let Some(path) = file {
-        let text = Zeroizing::new(
-            std::fs::read_to_string(path)
-                .map_err(|source| CliError::Read { path: path.to_owned(), source })?,
-        );
-        let line = text.lines().next().unwrap_or_default();
-        if line.is_empty() {
-            return Err(CliError::Input(format!("{} holds no passphrase", path.display())));
-        }
-        return Ok(Zeroizing::new(line.as_bytes().to_vec()));
-    }
-    if !std::io::stdin().is_terminal() {
-        return Err(CliError::Input(
-            "no passphrase: pass --passphrase-file (or DIDAM_PASSPHRASE_FILE), or run in a terminal".into(),
-        ));
-    }
-    let first =
-        Zeroizing::new(rpassword::prompt_password(prompt).map_err(|e| CliError::Input(e.to_string()))?);
-    if confirm {
-        let again = Zeroizing::new(
-            rpassword::prompt_password("again: ").map_err(|e| CliError::Input(e.to_string()))?,
-        );
-        if *first != *again {
-            return Err(CliError::Input("the passphrases differ".into()));
-        }
-    }
-    Ok(Zeroizing::new(first.as_bytes().to_vec()))
-}
-
-/// Reads SLIP-39 shares from files (one per line) and combines them.
-pub(crate) fn combine_shares(files: &[PathBuf], what: &str) -> Result<RootSecret, CliError> {
-    let mut shares: Vec<Zeroizing<String>> = Vec::new();
-    if files.is_empty() {
-        if !std::io::stdin().is_terminal() {
-            return Err(CliError::Input(format!("no {what} shares: pass the share files")));
-        }
-        loop {
-            let s = Zeroizing::new(
-                rpassword::prompt_password(format!("{what} share (empty line to finish): "))
-                    .map_err(|e| CliError::Input(e.to_string()))?,
-            );
-            if s.trim().is_empty() {
-                break;
-            }
-            shares.push(s);
-        }
-    }
-    for path in files {
-        let text = Zeroizing::new(
-            std::fs::read_to_string(path).map_err(|source| CliError::Read { path: path.clone(), source })?,
-        );
-        shares.extend(
-            text.lines().filter(|l| !l.trim().is_empty()).map(|l| Zeroizing::new(l.trim().to_owned())),
-        );
-    }
-    let secret = slip39::combine(&shares, b"").map_err(|e| CliError::Wallet(WalletError::Shares(e)))?;
-    Ok(RootSecret::from_bytes(&secret)?)
 }
 
 pub(crate) fn kdf(choice: &str) -> Result<Option<KdfParams>, CliError> {

@@ -9,8 +9,20 @@ pub(crate) enum CliError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("cannot write {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
+    /// A file or folder the command would replace, and cannot (no --force).
     #[error("{path} already exists")]
     Exists { path: PathBuf },
+    /// A ledger file to read that is not there.
+    #[error("no ledger file at {path}")]
+    NoLedgerFile { path: PathBuf },
+    /// A folder `tour --force` would replace that an earlier tour did not make.
+    #[error(
+        "{path} is not empty and was not made by `didam tour`: --force replaces only a tour's own folder"
+    )]
+    NotTourFolder { path: PathBuf },
+    /// A file or folder the command replaces only with its --force.
+    #[error("{path} already exists")]
+    Replaceable { path: PathBuf },
     #[error("{0}")]
     Unreadable(didam_credential::Error),
     #[error("could not check: {0}")]
@@ -19,6 +31,24 @@ pub(crate) enum CliError {
     Tour { step: &'static str, detail: String },
     #[error("{0}")]
     Input(String),
+    #[error("passphrase file {path} can be read or written by other users (mode {mode:o})")]
+    LoosePermissions { path: PathBuf, mode: u32 },
+    #[error("{path} holds no passphrase (its first line is empty)")]
+    NoPassphrase { path: PathBuf },
+    #[error("the new passphrase is too weak: {reason}")]
+    WeakPassphrase { reason: String },
+    #[error("no new passphrase after {attempts} tries")]
+    NoNewPassphrase { attempts: usize },
+    #[error("no valid {what} share after {attempts} mistyped ones")]
+    NoShare { what: String, attempts: usize },
+    #[error("no {what} given: standard input is not a terminal")]
+    NoTerminal { what: &'static str },
+    #[error("cannot read from the terminal: {source}")]
+    Prompt { source: std::io::Error },
+    #[error("standard input (`-`) can be read only once per command")]
+    StdinTwice,
+    #[error("refusing to write {what} (binary) to a terminal")]
+    BinaryToTerminal { what: &'static str },
     #[error(transparent)]
     Resolver(#[from] didam_registry::ClientError),
     #[error("config file {path}: {detail}")]
@@ -50,8 +80,22 @@ impl CliError {
 
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
-            Self::Read { .. } | Self::Exists { .. } | Self::Unreadable(_) => exit::USAGE,
+            Self::Read { .. }
+            | Self::Exists { .. }
+            | Self::Replaceable { .. }
+            | Self::NotTourFolder { .. }
+            | Self::NoLedgerFile { .. }
+            | Self::Unreadable(_) => exit::USAGE,
             Self::Input(_) | Self::Config { .. } => exit::USAGE,
+            Self::LoosePermissions { .. }
+            | Self::NoPassphrase { .. }
+            | Self::WeakPassphrase { .. }
+            | Self::NoNewPassphrase { .. }
+            | Self::NoShare { .. }
+            | Self::NoTerminal { .. }
+            | Self::Prompt { .. }
+            | Self::StdinTwice
+            | Self::BinaryToTerminal { .. } => exit::USAGE,
             Self::Wallet(e) => {
                 use didam_wallet::WalletError as W;
                 match e {
@@ -93,13 +137,40 @@ impl CliError {
     pub(crate) fn hint(&self) -> Option<&'static str> {
         match self {
             Self::Read { .. } => Some("check the path, or pass `-` to read standard input"),
+            Self::LoosePermissions { .. } => {
+                Some("make it private: `chmod 600` the file (or write it under `umask 077`)")
+            }
+            Self::NoPassphrase { .. } => Some("write the passphrase on the file's first line"),
+            Self::WeakPassphrase { .. } | Self::NoNewPassphrase { .. } => Some(
+                "use five or more random words; at a terminal prompt an empty answer generates a passphrase",
+            ),
+            Self::NoShare { .. } => {
+                Some("check each share with `didam shares verify FILE`, then give the share files instead")
+            }
+            Self::NoTerminal { what: "passphrase" } => Some(
+                "pass --passphrase-file (or DIDAM_PASSPHRASE_FILE; `-` reads standard input), or run in a terminal",
+            ),
+            Self::NoTerminal { .. } => {
+                Some("give the share files (`-` reads standard input), or run in a terminal")
+            }
+            Self::StdinTwice => Some("give all but one of the inputs as files"),
+            Self::BinaryToTerminal { .. } => {
+                Some("redirect it to a file or a pipe: `didam wallet backup --out - > wallet-backup.age`")
+            }
             Self::Resolver(e) if Self::unreachable_resolver(e) => {
                 Some("check that the daemon runs and the URL (--resolver, DIDAM_RESOLVER or the config file)")
             }
             Self::Config { .. } => Some(
-                "the config file takes wallet, ledger, resolver and passphrase_file; see `didam config show`",
+                "fix the file (it takes wallet, ledger, resolver and passphrase_file), or run without it: `didam --config /dev/null config show`",
             ),
-            Self::Exists { .. } => Some("choose another folder, or pass --force to overwrite"),
+            Self::Exists { .. } => Some("choose another path, or move the existing one away first"),
+            Self::Replaceable { .. } => Some("choose another path, or pass --force to overwrite"),
+            Self::NoLedgerFile { .. } => Some(
+                "check --ledger (or DIDAM_LEDGER, or the config file); a command that writes, such as `didam did create`, makes a new one",
+            ),
+            Self::NotTourFolder { .. } => {
+                Some("give --out a new or empty folder, e.g. `didam tour --out ./tour`")
+            }
             Self::Unreadable(_) => Some("give a JSON credential or presentation, or a compact vc+jwt"),
             Self::CouldNotCheck(didam_credential::Error::UnknownContext { .. }) => Some(
                 "didam loads only its bundled JSON-LD contexts; see `crates/credential/contexts/README.md`",
@@ -118,6 +189,9 @@ impl CliError {
             ),
             Self::Wallet(didam_wallet::WalletError::NotFound(_)) => {
                 Some("create one with `didam wallet init`, or point --wallet at an existing wallet folder")
+            }
+            Self::Wallet(didam_wallet::WalletError::NoSuchRecord { kind: "DID", .. }) => {
+                Some("see this wallet's DIDs with `didam did list`")
             }
             Self::Wallet(didam_wallet::WalletError::Tampered(_)) => {
                 Some("restore it: `didam wallet restore --shares ... --backup <newest backup>`")
@@ -142,6 +216,7 @@ impl CliError {
             }
             Self::Write { .. }
             | Self::Tour { .. }
+            | Self::Prompt { .. }
             | Self::Resolver(_)
             | Self::Input(_)
             | Self::Wallet(_)

@@ -7,6 +7,7 @@ mod commands;
 mod config;
 mod context;
 mod error;
+mod input;
 mod output;
 
 use std::process::ExitCode;

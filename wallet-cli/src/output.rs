@@ -25,10 +25,15 @@ pub(crate) fn print_json(value: &serde_json::Value, compact: bool) {
 }
 
 /// Writes `contents` to `path` atomically and durably (the project's one
-/// helper for that), refusing to replace an existing file unless `force`.
+/// helper for that), refusing to replace an existing file unless `force`;
+/// `-` is standard output.
 pub(crate) fn write_file(path: &Path, contents: &str, force: bool) -> Result<(), CliError> {
+    if crate::input::is_stdin(path) {
+        print(contents.trim_end());
+        return Ok(());
+    }
     if path.exists() && !force {
-        return Err(CliError::Exists { path: path.to_owned() });
+        return Err(CliError::Replaceable { path: path.to_owned() });
     }
     didam_ledger::file::write_atomic(path, contents.as_bytes())
         .map_err(|source| CliError::Write { path: path.to_owned(), source })
@@ -61,6 +66,22 @@ pub(crate) fn write_secret(path: &Path, contents: &[u8]) -> Result<(), CliError>
             Err(CliError::Exists { path: path.to_owned() })
         }
         other => other.map_err(fail),
+    }
+}
+
+/// Writes binary `bytes` to standard output, refused when it is a terminal
+/// (as age refuses binary output to a terminal).
+pub(crate) fn write_binary_stdout(bytes: &[u8], what: &'static str) -> Result<(), CliError> {
+    use std::io::IsTerminal as _;
+    let mut out = std::io::stdout().lock();
+    if out.is_terminal() {
+        return Err(CliError::BinaryToTerminal { what });
+    }
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::Write { path: "-".into(), source: e })
+        }
+        _ => Ok(()),
     }
 }
 

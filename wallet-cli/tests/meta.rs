@@ -210,6 +210,8 @@ fn man_pages_cover_every_command_render_cleanly_and_show_an_example() {
 fn progress_shows_on_a_terminal_and_stays_quiet_when_piped() {
     let h = home("progress");
     std::fs::write(h.join("pass.txt"), "correct horse battery staple\n").unwrap();
+    std::fs::set_permissions(h.join("pass.txt"), std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .unwrap();
     let bin = env!("CARGO_BIN_EXE_didam");
     let init = |wallet: &str| {
         format!(

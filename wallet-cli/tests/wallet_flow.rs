@@ -189,7 +189,7 @@ fn documented_error_paths() {
         h.run("w", &["wallet", "init", "--kdf", "floor", "--shares-out", h.path("other").to_str().unwrap()]);
     assert_eq!(code(&out), 2);
     // Wrong passphrase.
-    std::fs::write(h.path("wrong.txt"), "nope\n").unwrap();
+    common::write_private(&h.path("wrong.txt"), "nope\n");
     let out = h.run("w", &["did", "list", "--passphrase-file", h.path("wrong.txt").to_str().unwrap()]);
     assert_eq!(code(&out), 2);
     assert!(text(&out.stderr).contains("wrong passphrase"));

@@ -128,12 +128,30 @@ pub fn write(path: &Path, contents: &BackupContents, key: &BackupKey<'_>) -> Res
     let sealed = seal(contents, key)?;
     didam_ledger::file::write_atomic(path, &sealed).map_err(crate::error::io(path))?;
     let back = std::fs::read(path).map_err(crate::error::io(path))?;
-    let reopened = open(&back, key)?;
+    check_read_back(&back, contents, key, &path.display().to_string())
+}
+
+/// Seals a backup for a stream (standard output), checked as [`write()`]
+/// checks a file: the bytes decrypt to the same contents.
+pub fn sealed(contents: &BackupContents, key: &BackupKey<'_>) -> Result<Vec<u8>, WalletError> {
+    let sealed = seal(contents, key)?;
+    check_read_back(&sealed, contents, key, "the sealed backup")?;
+    Ok(sealed)
+}
+
+/// Whether `back` opens to `contents` (`what` names it in the error).
+fn check_read_back(
+    back: &[u8],
+    contents: &BackupContents,
+    key: &BackupKey<'_>,
+    what: &str,
+) -> Result<(), WalletError> {
+    let reopened = open(back, key)?;
     let same = reopened.generation == contents.generation
         && reopened.wallet_id == contents.wallet_id
         && serde_json::to_value(&reopened.records).ok() == serde_json::to_value(&contents.records).ok();
     if !same {
-        return Err(BackupError::ReadBack(path.display().to_string()).into());
+        return Err(BackupError::ReadBack(what.to_owned()).into());
     }
     Ok(())
 }

@@ -24,6 +24,7 @@ use crate::wallet::{
     CREDENTIAL, KEY, KeyRecord, META, Meta, Wallet, content_id, db_path, from_json, make_private_dir,
     parse_meta, to_json,
 };
+use crate::wallet::{StagedWallet, staging_dir};
 
 /// Where passphrases come from: the library never prompts; front ends
 /// implement this (a terminal prompt, a file, a file descriptor).
@@ -77,6 +78,24 @@ impl Wallet {
         let wallet = Wallet { store, root, dir: dir.to_owned() };
         wallet.backup()?;
         Ok((wallet, rrs))
+    }
+
+    /// Creates a wallet for `dir` in a temporary folder beside it (see
+    /// [`StagedWallet`]): the caller writes the shares of its root and of the
+    /// returned rotation secret, syncs them, then [`StagedWallet::commit`]s.
+    /// A crash at any moment leaves no wallet at `dir`, or a complete one.
+    /// `dir` must not exist or be an empty folder.
+    pub fn init_staged(
+        dir: &Path,
+        passphrase: &[u8],
+        options: &InitOptions,
+    ) -> Result<(StagedWallet, RootSecret), WalletError> {
+        if db_path(dir).exists() || std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some()) {
+            return Err(WalletError::Exists(dir.display().to_string()));
+        }
+        let staging = staging_dir(dir)?;
+        let (wallet, rrs) = StagedWallet::build(&staging, || Wallet::init(&staging, passphrase, options))?;
+        Ok((StagedWallet::new(wallet, staging, dir), rrs))
     }
 
     /// Opens and unlocks the wallet in `dir`.
@@ -206,6 +225,14 @@ impl Wallet {
         };
         let contents = backup::contents(&self.store.wallet_id(), generation, records, root);
         backup::write(path, &contents, &key)
+    }
+
+    /// A backup encrypted to the root, as bytes for a stream (`didam wallet
+    /// backup --out -`), checked to decrypt to what was sealed.
+    pub fn backup_bytes(&self) -> Result<Vec<u8>, WalletError> {
+        let (generation, records) = self.store.export()?;
+        let contents = backup::contents(&self.store.wallet_id(), generation, records, None);
+        backup::sealed(&contents, &BackupKey::Root(&self.root))
     }
 
     /// The newest backup in the backup folder.

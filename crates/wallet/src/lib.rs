@@ -86,4 +86,4 @@ pub use kdf::KdfParams;
 pub use keys::RootSecret;
 pub use keystore::{InitOptions, PassphraseSource};
 pub use recovery::CompromiseReport;
-pub use wallet::{DidRecord, DidStatus, IssuedRecord, KeyRecord, Wallet, db_path};
+pub use wallet::{DidRecord, DidStatus, IssuedRecord, KeyRecord, StagedWallet, Wallet, db_path};

@@ -27,7 +27,8 @@ use crate::kdf::KdfParams;
 use crate::keys::{RootSecret, hex, unhex};
 use crate::store::Store;
 use crate::wallet::{
-    DidRecord, DidStatus, IssuedRecord, KEY, META, Wallet, db_path, make_private_dir, to_json,
+    DidRecord, DidStatus, IssuedRecord, KEY, META, StagedWallet, Wallet, db_path, make_private_dir,
+    staging_dir, to_json,
 };
 
 /// What the compromise procedure did.
@@ -111,11 +112,25 @@ impl Wallet {
             store.change_passphrase(root, passphrase, &params)?;
             store
         } else {
-            make_private_dir(dir)?;
-            let params = KdfParams::or_calibrated(kdf)?;
-            let store = Store::create_with_id(&path, passphrase, &params, root, &contents.wallet_id)?;
-            store.replace_all(contents.generation, &contents.records)?;
-            store
+            // A new wallet: built beside `dir` and renamed into place whole.
+            let staging = staging_dir(dir)?;
+            let wallet = StagedWallet::build(&staging, || {
+                make_private_dir(&staging)?;
+                let params = KdfParams::or_calibrated(kdf)?;
+                let store = Store::create_with_id(
+                    &db_path(&staging),
+                    passphrase,
+                    &params,
+                    root,
+                    &contents.wallet_id,
+                )?;
+                store.replace_all(contents.generation, &contents.records)?;
+                store.verify()?;
+                let wallet = Wallet { store, root: root.clone(), dir: staging.clone() };
+                wallet.backup()?;
+                Ok(wallet)
+            })?;
+            return StagedWallet::new(wallet, staging, dir).commit();
         };
         store.verify()?;
         let wallet = Wallet { store, root: root.clone(), dir: dir.to_owned() };

@@ -615,15 +615,26 @@ fn check_group(group_index: u8, members: &[&Share]) -> Result<(), Slip39Error> {
     Ok(())
 }
 
+/// The SLIP-39 wordlist: 1024 words in alphabetical order (10 bits each).
+pub fn wordlist() -> &'static [&'static str] {
+    &WORDLIST
+}
+
+/// The index of `word` in the wordlist (any case), or `None` when it is not
+/// a SLIP-39 word: lets a prompt check a share word by word.
+pub fn word_index(word: &str) -> Option<u16> {
+    let index = WORDLIST
+        .binary_search_by(|probe| probe.bytes().cmp(word.bytes().map(|b| b.to_ascii_lowercase())))
+        .ok()?;
+    // The wordlist has 1024 words, so the index fits in 10 bits.
+    u16::try_from(index).ok()
+}
+
 /// Maps each word of `mnemonic` to its index in the wordlist.
 fn word_indices(mnemonic: &str) -> Result<Zeroizing<Vec<u16>>, Slip39Error> {
     let mut indices = Zeroizing::new(Vec::with_capacity(mnemonic.len() / 4 + 1));
     for (i, w) in mnemonic.split_whitespace().enumerate() {
-        let index = WORDLIST
-            .binary_search_by(|probe| probe.bytes().cmp(w.bytes().map(|b| b.to_ascii_lowercase())))
-            .map_err(|_| Slip39Error::UnknownWord { word_number: i + 1 })?;
-        // The wordlist has 1024 words, so the index fits in 10 bits.
-        indices.push(index as u16);
+        indices.push(word_index(w).ok_or(Slip39Error::UnknownWord { word_number: i + 1 })?);
     }
     Ok(indices)
 }

@@ -74,6 +74,15 @@ impl Header {
 }
 
 fn header(conn: &Connection) -> Result<Option<Header>, WalletError> {
+    let tables: i64 = conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'wallet'",
+        [],
+        |r| r.get(0),
+    )?;
+    if tables == 0 {
+        // A wallet.db cut short while being made (before its tables).
+        return Err(WalletError::Tampered("wallet.db has no tables".into()));
+    }
     conn.query_row(
         "SELECT id, format, kdf, salt, wrapped_root, generation, mac FROM wallet WHERE singleton = 1",
         [],

@@ -243,10 +243,88 @@ impl Wallet {
         from_json(kind, id, &b)
     }
 
+    /// Checks the whole wallet: the store's MAC and every record, and the
+    /// wallet-wide record holding the rotation secret's check value (a
+    /// wallet cut short while being made has none).
+    pub fn check(&self) -> Result<(), WalletError> {
+        self.store.verify()?;
+        self.meta().map(drop)
+    }
+
     pub(crate) fn check_rrs(&self, rrs: &RootSecret) -> Result<(), WalletError> {
         if self.meta()?.rrs_check != rrs.check_value() {
             return Err(WalletError::WrongRotationSecret);
         }
         Ok(())
+    }
+}
+
+/// A new wallet built in a temporary folder beside its target, not yet in
+/// place: [`StagedWallet::commit`] renames the folder onto the target (one
+/// atomic step) and syncs the parent; dropped uncommitted, the temporary
+/// folder is removed.
+#[derive(Debug)]
+pub struct StagedWallet {
+    wallet: Option<Wallet>,
+    staging: PathBuf,
+    target: PathBuf,
+}
+
+/// A temporary folder beside `dir` (`.<name>.init-<pid>`, emptied), for
+/// building a wallet that is renamed onto `dir` when complete.
+pub(crate) fn staging_dir(dir: &Path) -> Result<PathBuf, WalletError> {
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(crate::error::io(parent))?;
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let staging = parent.join(format!(".{name}.init-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    Ok(staging)
+}
+
+impl StagedWallet {
+    pub(crate) fn new(wallet: Wallet, staging: PathBuf, target: &Path) -> Self {
+        Self { wallet: Some(wallet), staging, target: target.to_owned() }
+    }
+
+    /// Runs `build` (which makes a wallet in `staging`), removing `staging`
+    /// when it fails.
+    pub(crate) fn build<T>(
+        staging: &Path,
+        build: impl FnOnce() -> Result<T, WalletError>,
+    ) -> Result<T, WalletError> {
+        build().inspect_err(|_| {
+            let _ = std::fs::remove_dir_all(staging);
+        })
+    }
+
+    /// The wallet being created (its root is split into shares before the
+    /// commit).
+    pub fn wallet(&self) -> &Wallet {
+        self.wallet.as_ref().expect("a staged wallet holds its wallet until it is committed or dropped")
+    }
+
+    /// Moves the wallet into place and opens it there.
+    pub fn commit(mut self) -> Result<Wallet, WalletError> {
+        let wallet = self.wallet.take().expect("commit takes the staged wallet once");
+        let root = wallet.root.clone();
+        // Closed first: SQLite finds its journal files by the path it opened.
+        drop(wallet);
+        let parent = self.staging.parent().unwrap_or(Path::new(".")).to_owned();
+        let moved = std::fs::rename(&self.staging, &self.target)
+            .and_then(|()| std::fs::File::open(&parent)?.sync_all());
+        if let Err(e) = moved {
+            let _ = std::fs::remove_dir_all(&self.staging);
+            return Err(crate::error::io(&self.target)(e));
+        }
+        Wallet::open_with_root(&self.target, &root)
+    }
+}
+
+impl Drop for StagedWallet {
+    fn drop(&mut self) {
+        if let Some(wallet) = self.wallet.take() {
+            drop(wallet);
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
     }
 }

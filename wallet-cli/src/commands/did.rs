@@ -59,6 +59,7 @@ pub(crate) fn create(cx: &Context, args: &CreateArgs) -> Result<u8, CliError> {
             args.method
         )));
     }
+    cx.check_rotation_shares()?;
     let wallet = cx.open_wallet()?;
     let rrs = cx.rotation_secret()?;
     let (ledger, location) = (cx.ledger()?, cx.location()?);
@@ -99,7 +100,9 @@ pub(crate) fn update(cx: &Context, args: &UpdateArgs) -> Result<u8, CliError> {
     if types.is_none() && services.is_none() {
         return Err(CliError::Input("nothing to update: give --new-keys and/or --service".into()));
     }
+    cx.check_rotation_shares()?;
     let wallet = cx.open_wallet()?;
+    wallet.did(args.did.as_str())?;
     let rrs = cx.rotation_secret()?;
     let ledger = cx.ledger()?;
     let (record, checkpointed) = cx.block_on(async {
@@ -113,7 +116,9 @@ pub(crate) fn update(cx: &Context, args: &UpdateArgs) -> Result<u8, CliError> {
 }
 
 pub(crate) fn rotate(cx: &Context, args: &DidArg, deactivate: bool) -> Result<u8, CliError> {
+    cx.check_rotation_shares()?;
     let wallet = cx.open_wallet()?;
+    wallet.did(args.did.as_str())?;
     let rrs = cx.rotation_secret()?;
     let ledger = cx.ledger()?;
     let (record, checkpointed) = cx.block_on(async {

@@ -8,9 +8,10 @@ use crate::context::{self, Context};
 use crate::error::{CliError, exit};
 use crate::output::{self, Progress};
 
-/// The embedded ledger file, which these commands work on.
-fn embedded(cx: &Context) -> Result<AnyLedger, CliError> {
-    let ledger = cx.ledger()?;
+/// The embedded ledger file, which these commands work on; `verify` only
+/// reads it (`write`: false), so it must exist.
+fn embedded(cx: &Context, write: bool) -> Result<AnyLedger, CliError> {
+    let ledger = if write { cx.ledger()? } else { cx.existing_ledger()? };
     if ledger.embedded().is_none() {
         return Err(CliError::Input("this command works on an embedded ledger file".into()));
     }
@@ -18,7 +19,7 @@ fn embedded(cx: &Context) -> Result<AnyLedger, CliError> {
 }
 
 pub(crate) fn checkpoint(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
-    let ledger = embedded(cx)?;
+    let ledger = embedded(cx, true)?;
     let wallet = cx.open_wallet()?;
     let signed = cx.block_on(async {
         if !wallet.checkpoint_as_operator(&ledger, context::EMBEDDED_ORIGIN).await? {
@@ -38,7 +39,7 @@ pub(crate) fn checkpoint(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
 }
 
 pub(crate) fn verify(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
-    let ledger = embedded(cx)?;
+    let ledger = embedded(cx, false)?;
     let progress = Progress::start("recomputing the tree and replaying every DID log");
     let outcome = cx.block_on(ledger.verify_all());
     progress.finish();

@@ -83,7 +83,7 @@ pub(crate) fn man(args: &ManArgs) -> Result<u8, CliError> {
     for (name, _) in &pages {
         let path = args.out.join(name);
         if path.exists() && !args.force {
-            return Err(CliError::Exists { path });
+            return Err(CliError::Replaceable { path });
         }
     }
     for (name, page) in &pages {

@@ -53,6 +53,12 @@ fn summary(report: &Report) -> String {
     }
 }
 
+/// The file that marks a folder as the tour's own: `--force` replaces only
+/// a folder that holds it.
+const MARKER: &str = ".didam-tour";
+const MARKER_TEXT: &str =
+    "made by `didam tour`; `didam tour --out THIS-FOLDER --force` replaces this folder\n";
+
 /// The folder the tour works in: `--out`, or a fresh temporary one that is
 /// removed at the end.
 struct Workdir {
@@ -73,12 +79,18 @@ impl Workdir {
         };
         if path.exists() && std::fs::read_dir(&path).map(|mut d| d.next().is_some()).unwrap_or(true) {
             if !force {
-                return Err(CliError::Exists { path });
+                return Err(CliError::Replaceable { path });
+            }
+            // --force replaces only a folder an earlier tour made: its
+            // marker proves it (never the current folder, never a home).
+            if !path.join(MARKER).is_file() {
+                return Err(CliError::NotTourFolder { path });
             }
             std::fs::remove_dir_all(&path)
                 .map_err(|source| CliError::Write { path: path.clone(), source })?;
         }
         std::fs::create_dir_all(&path).map_err(|source| CliError::Write { path: path.clone(), source })?;
+        crate::output::write_file(&path.join(MARKER), MARKER_TEXT, true)?;
         Ok(Workdir { path, keep })
     }
 }

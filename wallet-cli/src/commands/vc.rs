@@ -1,7 +1,5 @@
 //! `didam vc …`
 
-use std::io::Read as _;
-
 use std::sync::Arc;
 
 use didam_credential::DidUrl;
@@ -14,22 +12,10 @@ use serde_json::{Value, json};
 use crate::cli::{FileArg, IdArg, IssueArgs, JsonArg, PresentArgs, StatusArgs, VerifyArgs};
 use crate::context::{self, Context};
 use crate::error::{CliError, exit};
-use crate::output;
-
-/// Reads a file, or standard input for `-`.
-pub(crate) fn read_input(path: &std::path::Path) -> Result<String, CliError> {
-    let read_err = |source| CliError::Read { path: path.to_owned(), source };
-    if path.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(read_err)?;
-        Ok(text)
-    } else {
-        std::fs::read_to_string(path).map_err(read_err)
-    }
-}
+use crate::{input, output};
 
 pub(crate) fn verify(cx: &Context, args: &VerifyArgs) -> Result<u8, CliError> {
-    let text = read_input(&args.file)?;
+    let text = input::read(&args.file)?;
     let input = Input::parse(&text).map_err(CliError::from_engine)?;
     // The ledger is opened (and its key pinned) at the first did:didam DID.
     let resolver = Arc::new(cx.resolver(None)?);
@@ -64,7 +50,7 @@ pub(crate) fn verify(cx: &Context, args: &VerifyArgs) -> Result<u8, CliError> {
 }
 
 fn parse_json(path: &std::path::Path) -> Result<Value, CliError> {
-    let text = read_input(path)?;
+    let text = input::read(path)?;
     serde_json::from_str(&text).map_err(|e| CliError::Input(format!("{}: not JSON: {e}", path.display())))
 }
 
@@ -83,9 +69,9 @@ fn emit(value: &Value, out: Option<&std::path::Path>, force: bool) -> Result<(),
 pub(crate) fn issue(cx: &Context, args: &IssueArgs) -> Result<u8, CliError> {
     let (issuer, suite) = (args.issuer.as_str(), args.suite);
     let credential = parse_json(&args.file)?;
-    if let Some(out) = args.out.as_deref().filter(|p| p.exists() && !args.force) {
+    if let Some(out) = args.out.as_deref().filter(|p| !input::is_stdin(p) && p.exists() && !args.force) {
         // Refuse before an index is allocated or a list published.
-        return Err(CliError::Exists { path: out.to_owned() });
+        return Err(CliError::Replaceable { path: out.to_owned() });
     }
     let wallet = cx.open_wallet()?;
     let signed = if args.status {
@@ -117,7 +103,7 @@ pub(crate) fn issue(cx: &Context, args: &IssueArgs) -> Result<u8, CliError> {
 /// `didam vc revoke|suspend|reinstate`.
 pub(crate) fn set_status(cx: &Context, args: &StatusArgs, action: StatusAction) -> Result<u8, CliError> {
     let path = std::path::Path::new(&args.credential);
-    let credential = if path.is_file() { read_input(path)? } else { args.credential.clone() };
+    let credential = if path.is_file() { input::read(path)? } else { args.credential.clone() };
     let wallet = cx.open_wallet()?;
     // Lists published as resources of a DID live on the ledger.
     let on_ledger = wallet.status_lists()?.iter().any(|l| l.list.url().parse::<DidUrl>().is_ok());

@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::cli::{BackupArgs, CompromiseArgs, InitArgs, JsonArg, PasswdArgs, RecoverArgs, SharesVerifyArgs};
 use crate::context::{self, Context};
 use crate::error::{CliError, exit};
+use crate::input;
 use crate::output::{self, Progress};
 
 /// Splits `secret` into `count` shares (threshold `threshold`) and writes each
@@ -38,6 +39,7 @@ fn write_shares(
     secret: &RootSecret,
     threshold: u8,
     count: u8,
+    written: &mut Vec<PathBuf>,
 ) -> Result<Vec<String>, CliError> {
     let groups =
         slip39::split(secret.as_bytes(), b"", 1, &[GroupSpec { threshold, count }], 1, &mut rand_core::OsRng)
@@ -48,6 +50,7 @@ fn write_shares(
         let line = zeroize::Zeroizing::new(format!("{}\n", share.as_str()));
         output::write_secret(&path, line.as_bytes())?;
         paths.push(path.display().to_string());
+        written.push(path);
     }
     Ok(paths)
 }
@@ -70,33 +73,27 @@ pub(crate) fn init(cx: &Context, args: &InitArgs) -> Result<u8, CliError> {
     std::fs::create_dir_all(&args.shares.shares_out)
         .map_err(|source| CliError::Write { path: args.shares.shares_out.clone(), source })?;
     check_shares_free(&args.shares, &["wallet", "rotation"])?;
-    let pass = context::secret(
-        args.new_passphrase_file.as_deref().or(cx.global.passphrase_file.as_deref()),
-        "new wallet passphrase: ",
-        true,
-    )?;
+    let pass =
+        input::new_passphrase(args.new_passphrase_file.as_deref().or(cx.global.passphrase_file.as_deref()))?;
     let progress = Progress::start("calibrating key derivation and creating the wallet");
-    let created = Wallet::init(&dir, &pass, &InitOptions { kdf: context::kdf(&args.kdf)? });
+    let created = Wallet::init_staged(&dir, &pass, &InitOptions { kdf: context::kdf(&args.kdf)? });
     progress.finish();
-    let (wallet, rrs) = created?;
-    let shares = |prefix, secret| {
-        write_shares(&args.shares.shares_out, prefix, secret, args.shares.threshold, args.shares.count)
-    };
-    let written = shares("wallet", wallet.root()).and_then(|w| Ok((w, shares("rotation", &rrs)?)));
-    let (wallet_shares, rotation_shares) = match written {
-        Ok(written) => written,
+    // Built in a folder beside the target; the shares are written and
+    // synced first, then the wallet is renamed into place: a crash leaves
+    // no wallet, or a complete one with its shares.
+    let (staged, rrs) = created?;
+    let mut written = Vec::new();
+    let (out, threshold, count) = (&args.shares.shares_out, args.shares.threshold, args.shares.count);
+    let result = write_shares(out, "wallet", staged.wallet().root(), threshold, count, &mut written)
+        .and_then(|w| Ok((w, write_shares(out, "rotation", &rrs, threshold, count, &mut written)?)))
+        .and_then(|shares| Ok((staged.commit()?, shares)));
+    let (_wallet, (wallet_shares, rotation_shares)) = match result {
+        Ok(done) => done,
         Err(e) => {
-            // The rotation secret exists nowhere else: without its shares
-            // the new wallet is useless. Remove it (it holds nothing yet)
-            // so that `wallet init` can simply be run again.
-            drop(wallet);
-            let db = didam_wallet::db_path(&dir);
-            for suffix in ["", "-wal", "-shm"] {
-                let mut file = db.clone().into_os_string();
-                file.push(suffix);
-                let _ = std::fs::remove_file(file);
+            // No wallet was put in place: its shares would only be in the way.
+            for path in &written {
+                let _ = std::fs::remove_file(path);
             }
-            let _ = std::fs::remove_dir_all(dir.join("backups"));
             return Err(e);
         }
     };
@@ -125,7 +122,7 @@ pub(crate) fn init(cx: &Context, args: &InitArgs) -> Result<u8, CliError> {
 
 pub(crate) fn check(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
     let wallet = cx.open_wallet()?;
-    wallet.store().verify()?;
+    wallet.check()?;
     for k in wallet.keys()?.iter().filter(|k| !k.compromised) {
         wallet.signing_key(&k.id)?;
     }
@@ -146,6 +143,17 @@ pub(crate) fn check(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
 }
 
 pub(crate) fn backup(cx: &Context, args: &BackupArgs) -> Result<u8, CliError> {
+    if args.out.as_deref().is_some_and(input::is_stdin) {
+        // Refused to a terminal before the passphrase is asked for.
+        use std::io::IsTerminal as _;
+        if std::io::stdout().is_terminal() {
+            return Err(CliError::BinaryToTerminal { what: "the wallet backup" });
+        }
+        let wallet = cx.open_wallet()?;
+        let bytes = wallet.backup_bytes()?;
+        output::write_binary_stdout(&bytes, "the wallet backup")?;
+        return Ok(exit::OK);
+    }
     let wallet = cx.open_wallet()?;
     let progress = Progress::start("writing and re-reading the backup");
     let path = match &args.out {
@@ -164,14 +172,15 @@ pub(crate) fn backup(cx: &Context, args: &BackupArgs) -> Result<u8, CliError> {
 
 pub(crate) fn restore(cx: &Context, args: &RecoverArgs) -> Result<u8, CliError> {
     let dir = cx.wallet_dir()?;
-    let root = context::combine_shares(&args.shares, "wallet")?;
-    let pass = context::secret(
-        args.new_passphrase_file.as_deref().or(cx.global.passphrase_file.as_deref()),
-        "new wallet passphrase: ",
-        true,
-    )?;
+    let kdf = context::kdf(&args.kdf)?;
+    // Cheap checks first: no share is typed for a backup that is not there.
+    input::exists(&args.backup)?;
+    args.shares.iter().try_for_each(|p| input::exists(p))?;
+    let root = input::shares(&args.shares, "wallet")?;
+    let pass =
+        input::new_passphrase(args.new_passphrase_file.as_deref().or(cx.global.passphrase_file.as_deref()))?;
     let progress = Progress::start("restoring the wallet");
-    let restored = Wallet::restore(&dir, &root, &args.backup, &pass, context::kdf(&args.kdf)?, args.force);
+    let restored = Wallet::restore(&dir, &root, &args.backup, &pass, kdf, args.force);
     progress.finish();
     let wallet = restored?;
     let (dids, keys, credentials) = (wallet.dids()?.len(), wallet.keys()?.len(), wallet.credentials()?.len());
@@ -197,9 +206,13 @@ pub(crate) fn restore(cx: &Context, args: &RecoverArgs) -> Result<u8, CliError> 
 }
 
 pub(crate) fn passwd(cx: &Context, args: &PasswdArgs) -> Result<u8, CliError> {
+    let kdf = context::kdf(&args.kdf)?;
+    if let Some(file) = &args.new_passphrase_file {
+        input::exists(file)?;
+    }
     let wallet = cx.open_wallet()?;
-    let new = context::secret(args.new_passphrase_file.as_deref(), "new wallet passphrase: ", true)?;
-    wallet.change_passphrase(&new, context::kdf(&args.kdf)?)?;
+    let new = input::new_passphrase(args.new_passphrase_file.as_deref())?;
+    wallet.change_passphrase(&new, kdf)?;
     output::print("passphrase changed (only the root's wrapping changed)");
     Ok(exit::OK)
 }
@@ -209,18 +222,21 @@ pub(crate) fn compromise(cx: &Context, args: &CompromiseArgs) -> Result<u8, CliE
     std::fs::create_dir_all(&args.shares.shares_out)
         .map_err(|source| CliError::Write { path: args.shares.shares_out.clone(), source })?;
     check_shares_free(&args.shares, &["wallet"])?;
-    let mut wallet = cx.open_wallet()?;
+    let kdf = context::kdf(&args.kdf)?;
+    // Cheap checks before each secret: the share files exist before the
+    // passphrase is asked for, the DID is the wallet's before the shares.
+    cx.check_rotation_shares()?;
+    let (mut wallet, pass) = cx.open_wallet_keeping_passphrase()?;
+    wallet.did(args.did.as_str())?;
     let rrs = cx.rotation_secret()?;
     let ledger = cx.ledger()?;
-    let pass = context::secret(cx.global.passphrase_file.as_deref(), "wallet passphrase (kept): ", false)?;
-    let kdf = context::kdf(&args.kdf)?;
     // Re-key first and write the new shares at once: the old ones are void.
     let progress = Progress::start("re-keying the wallet");
     let new_root = wallet.compromise_rekey(&rrs, args.did.as_str(), &pass, kdf);
     progress.finish();
     let new_root = new_root?;
-    let shares =
-        write_shares(&args.shares.shares_out, "wallet", &new_root, args.shares.threshold, args.shares.count)?;
+    let (out, threshold, count) = (&args.shares.shares_out, args.shares.threshold, args.shares.count);
+    let shares = write_shares(out, "wallet", &new_root, threshold, count, &mut Vec::new())?;
     let progress = Progress::start("rotating the wallet's DIDs on the ledger");
     let done = cx.block_on(async {
         let (rotated, to_revoke) = wallet.compromise_rotate(&ledger, &rrs, args.did.as_str()).await?;

@@ -21,7 +21,7 @@ impl Home {
         let dir = std::env::temp_dir().join(format!("didam-{name}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("pass.txt"), "correct horse battery staple\n").unwrap();
+        write_private(&dir.join("pass.txt"), "correct horse battery staple\n");
         Home { dir }
     }
 
@@ -37,10 +37,14 @@ impl Home {
     /// Runs didam with the wallet `wallet`, the shared ledger, that wallet's
     /// rotation shares 1 and 3, and an isolated home.
     pub(crate) fn run(&self, wallet: &str, args: &[&str]) -> Output {
+        self.command(env!("CARGO_BIN_EXE_didam"), wallet).args(args).output().expect("run didam")
+    }
+
+    /// `program` with the environment [`Home::run`] gives didam.
+    pub(crate) fn command(&self, program: &str, wallet: &str) -> Command {
         let share = |n: u8| self.p(&format!("{wallet}-shares/rotation-share-{n}.txt"));
-        Command::new(env!("CARGO_BIN_EXE_didam"))
-            .args(args)
-            .env("HOME", &self.dir)
+        let mut cmd = Command::new(program);
+        cmd.env("HOME", &self.dir)
             .env("XDG_DATA_HOME", self.dir.join("data"))
             .env("XDG_CONFIG_HOME", self.dir.join("config"))
             .env("DIDAM_WALLET", self.dir.join(wallet))
@@ -48,9 +52,8 @@ impl Home {
             .env("DIDAM_PASSPHRASE_FILE", self.dir.join("pass.txt"))
             .env("DIDAM_ROTATION_SHARES", format!("{},{}", share(1), share(3)))
             .env_remove("DIDAM_RESOLVER")
-            .env_remove("DIDAM_CONFIG")
-            .output()
-            .expect("run didam")
+            .env_remove("DIDAM_CONFIG");
+        cmd
     }
 
     pub(crate) fn ok(&self, wallet: &str, args: &[&str]) -> String {
@@ -90,6 +93,22 @@ impl Home {
         self.run(wallet, &["vp", "verify", presentation, "--challenge", challenge, "--domain", domain])
     }
 
+    /// A did:key of `wallet`, and an unsigned credential about it written
+    /// to `unsigned.json` (to issue as that DID).
+    pub(crate) fn key_and_unsigned(&self, wallet: &str) -> String {
+        let did = self.json(wallet, &["did", "create", "--method", "key", "--json"])["did"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let unsigned = serde_json::json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential"],
+            "credentialSubject": { "id": did }
+        });
+        std::fs::write(self.path("unsigned.json"), unsigned.to_string()).unwrap();
+        did
+    }
+
     /// `wallet init` with the cheapest accepted key derivation.
     pub(crate) fn init(&self, wallet: &str) {
         let shares = self.p(&format!("{wallet}-shares"));
@@ -104,6 +123,24 @@ impl Drop for Home {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// Runs `cmd` with `input` on its standard input (closed after it).
+pub(crate) fn feed(mut cmd: Command, input: &str) -> Output {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child =
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Writes `contents` to `path` readable by its owner only (as a passphrase
+/// file must be).
+pub(crate) fn write_private(path: &std::path::Path, contents: &str) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::write(path, contents).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }
 
 pub(crate) fn text(b: &[u8]) -> String {

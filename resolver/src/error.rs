@@ -62,6 +62,9 @@ pub enum StartError {
         /// Why (never the passphrase).
         source: didam_wallet::WalletError,
     },
+    /// The rate limit's configuration is invalid.
+    #[error(transparent)]
+    RateLimit(#[from] crate::rate::InvalidPrefix),
     /// Another start-up step failed.
     #[error("{0}")]
     Setup(String),

@@ -140,7 +140,8 @@ pub fn build_state_on(
         ledger,
         verifier,
         cache,
-        rate: RateLimiter::new(config.rate_limit, config.rate_limit_burst),
+        rate: RateLimiter::new(config.rate_limit, config.rate_limit_burst, config.client_keys()?)
+            .map(Arc::new),
         metrics,
         appended: Arc::new(Notify::new()),
         credentials,
@@ -198,6 +199,9 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     });
     let ledger = open_ledger(&config, signer.as_deref()).await?;
     let state = build_state_on(&config, signer.as_deref(), Some(metrics), ledger)?;
+    if let Some(rate) = &state.rate {
+        RateLimiter::spawn_janitor(rate);
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| StartError::Bind { addr: config.listen, source })?;

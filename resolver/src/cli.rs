@@ -91,6 +91,16 @@ pub struct ServeArgs {
     /// Burst size of the per-client rate limit.
     #[arg(long, env = "DIDAM_RESOLVER_RATE_LIMIT_BURST")]
     pub rate_limit_burst: Option<u32>,
+    /// IPv4 clients are counted by this many leading bits of their address
+    /// [default: 32]; IPv6 clients always by their /64.
+    #[arg(long, env = "DIDAM_RESOLVER_RATE_LIMIT_IPV4_PREFIX", value_parser = clap::value_parser!(u8).range(0..=32))]
+    pub rate_limit_ipv4_prefix: Option<u8>,
+    /// A proxy (CIDR, e.g. `10.0.0.0/8` or `2001:db8::1/128`) whose
+    /// `Forwarded` / `X-Forwarded-For` headers name the client (repeatable;
+    /// the environment variable takes a comma-separated list). From any other
+    /// peer these headers are ignored. Config file key: `trusted-proxies`.
+    #[arg(long, env = "DIDAM_RESOLVER_TRUSTED_PROXY", value_delimiter = ',')]
+    pub trusted_proxy: Vec<ipnet::IpNet>,
     /// Largest request body, in bytes.
     #[arg(long, env = "DIDAM_RESOLVER_BODY_LIMIT")]
     pub body_limit: Option<usize>,

@@ -46,6 +46,12 @@ pub struct Config {
     pub rate_limit: f64,
     /// Burst of the rate limit.
     pub rate_limit_burst: u32,
+    /// IPv4 clients are counted by this many leading bits of their address
+    /// (32: each address alone); IPv6 clients always by their /64.
+    pub rate_limit_ipv4_prefix: u8,
+    /// Proxies (CIDR prefixes) whose `Forwarded` / `X-Forwarded-For` headers
+    /// name the client; from any other peer these headers are ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Largest request body, in bytes.
     pub body_limit: usize,
     /// Time limit of a request, in ms.
@@ -139,6 +145,8 @@ impl Default for Config {
             checkpoint_interval_ms: 200,
             rate_limit: 50.0,
             rate_limit_burst: 100,
+            rate_limit_ipv4_prefix: 32,
+            trusted_proxies: Vec::new(),
             body_limit: 256 * 1024,
             request_timeout_ms: 15_000,
             log_format: "json".into(),
@@ -219,6 +227,10 @@ impl Config {
         set(&mut self.checkpoint_interval_ms, &a.checkpoint_interval_ms);
         set(&mut self.rate_limit, &a.rate_limit);
         set(&mut self.rate_limit_burst, &a.rate_limit_burst);
+        set(&mut self.rate_limit_ipv4_prefix, &a.rate_limit_ipv4_prefix);
+        if !a.trusted_proxy.is_empty() {
+            self.trusted_proxies.clone_from(&a.trusted_proxy);
+        }
         set(&mut self.body_limit, &a.body_limit);
         set(&mut self.request_timeout_ms, &a.request_timeout_ms);
         set(&mut self.log_format, &a.log_format);
@@ -292,6 +304,13 @@ impl Config {
         Ok(())
     }
 
+    /// Which addresses count as one client of the rate limit, and which
+    /// peers' forwarding headers are believed.
+    pub fn client_keys(&self) -> Result<crate::rate::ClientKeys, StartError> {
+        crate::rate::ClientKeys::new(self.rate_limit_ipv4_prefix, self.trusted_proxies.clone())
+            .map_err(StartError::RateLimit)
+    }
+
     /// The request time limit.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
@@ -306,14 +325,22 @@ mod tests {
     #[test]
     fn file_then_flags() {
         let config: Config =
-            toml::from_str("listen = \"127.0.0.1:9000\"\nrate-limit = 0.0\n[cache]\ndidam-ttl-secs = 1\n")
+            toml::from_str("listen = \"127.0.0.1:9000\"\nrate-limit = 0.0\ntrusted-proxies = [\"10.0.0.0/8\"]\n[cache]\ndidam-ttl-secs = 1\n")
                 .unwrap();
+        assert_eq!(config.trusted_proxies, vec!["10.0.0.0/8".parse::<ipnet::IpNet>().unwrap()]);
         assert_eq!(config.listen.port(), 9000);
         assert_eq!(config.cache.didam_ttl_secs, 1);
         let mut config = config;
         config.apply(&ServeArgs { listen: Some("127.0.0.1:0".parse().unwrap()), ..ServeArgs::default() });
         assert_eq!(config.listen.port(), 0);
         assert_eq!(config.rate_limit, 0.0);
+        config.apply(&ServeArgs {
+            trusted_proxy: vec!["192.0.2.0/24".parse().unwrap()],
+            ..ServeArgs::default()
+        });
+        assert_eq!(config.trusted_proxies.len(), 1, "flags replace the file's list");
+        config.rate_limit_ipv4_prefix = 33;
+        assert!(config.client_keys().is_err(), "a prefix over 32 stops the daemon");
         assert!(toml::from_str::<Config>("lisen = \"x\"").is_err(), "unknown keys are errors");
     }
 }

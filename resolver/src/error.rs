@@ -70,6 +70,9 @@ pub enum StartError {
         /// Why (never the key).
         reason: String,
     },
+    /// The rate limit's configuration is invalid.
+    #[error(transparent)]
+    RateLimit(#[from] crate::rate::InvalidPrefix),
     /// Another start-up step failed.
     #[error("{0}")]
     Setup(String),

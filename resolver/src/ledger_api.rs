@@ -27,7 +27,9 @@ impl From<LedgerError> for ApiError {
     fn from(e: LedgerError) -> Self {
         let p = LedgerProblem::from_error(&e);
         if p.status >= 500 {
-            tracing::warn!(error = %e, "ledger error");
+            // The error may name the DID: debug level only.
+            tracing::warn!(status = p.status, "ledger error (details at debug level)");
+            tracing::debug!(error = %e, "ledger error");
         }
         Self(p)
     }

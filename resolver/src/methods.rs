@@ -41,7 +41,9 @@ impl DaemonMethods {
 fn resolve_error(did: &str, e: &Error) -> ResolveError {
     match e.to_resolve_error(did) {
         ResolveError::Internal { did, reason } => {
-            tracing::warn!(error = %reason, "resolving a verification method failed");
+            // The reason names the DID or its host: debug level only.
+            tracing::warn!("resolving a verification method failed (details at debug level)");
+            tracing::debug!(error = %reason, "resolving a verification method failed");
             ResolveError::Internal { did, reason: "the resolver failed; see its log".into() }
         }
         other => other,

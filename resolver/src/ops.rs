@@ -132,7 +132,7 @@ pub async fn rate_limit(State(state): State<Arc<AppState>>, request: Request, ne
         return next.run(request).await;
     };
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    match peer.map(|ip| limiter.check(ip)) {
+    match peer.map(|ip| limiter.check(ip, request.headers())) {
         Some(Err(wait)) => {
             metrics::counter!("didam_rate_limited_total").increment(1);
             let mut response = problem::plain(

@@ -106,13 +106,17 @@ impl Problem {
     }
 
     /// The problem reporting `e`. Internal failures are described generically
-    /// to the client (details go to the log).
+    /// to the client; their details (which name the DID) go to the log at
+    /// debug level only.
     pub fn from_error(e: &Error) -> Self {
         let kind = ProblemType::of(e);
         let detail = match (kind, e) {
             (_, Error::InvalidDid(did)) => format!("`{did}` is not a valid DID"),
             (ProblemType::InternalError, _) => {
-                tracing::warn!(error = %e, "resolution failed");
+                // The error names the DID and, for did:web, its host: only
+                // at debug level, which an operator turns on on purpose.
+                tracing::warn!("resolution failed (details at debug level)");
+                tracing::debug!(error = %e, "resolution failed");
                 "the resolver failed to resolve this DID; see its log".to_owned()
             }
             (_, e) => e.to_string(),

@@ -146,7 +146,8 @@ pub fn build_state_on(
         ledger,
         verifier,
         cache,
-        rate: RateLimiter::new(config.rate_limit, config.rate_limit_burst),
+        rate: RateLimiter::new(config.rate_limit, config.rate_limit_burst, config.client_keys()?)
+            .map(Arc::new),
         metrics,
         appended: Arc::new(Notify::new()),
         credentials,
@@ -248,6 +249,9 @@ pub async fn serve(mut config: Config) -> Result<(), StartError> {
     });
     let ledger = open_ledger(&config, signer.as_deref()).await?;
     let state = build_state_on(&config, signer.as_deref(), Some(metrics), ledger)?;
+    if let Some(rate) = &state.rate {
+        RateLimiter::spawn_janitor(rate);
+    }
 
     let (stop, stopped) = watch::channel(false);
     let sequencer = match &signer {

@@ -27,7 +27,7 @@ pub struct AppState {
     /// The resolution cache.
     pub cache: ResolutionCache,
     /// The per-client rate limit (`None`: off).
-    pub rate: Option<RateLimiter>,
+    pub rate: Option<Arc<RateLimiter>>,
     /// The Prometheus recorder, when installed.
     pub metrics: Option<PrometheusHandle>,
     /// Woken after each new append (the sequencer listens).

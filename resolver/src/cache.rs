@@ -55,7 +55,8 @@ impl Resolved {
         self.result
             .get_or_init(|| {
                 let mut result = self.resolution.to_json();
-                result["didResolutionMetadata"]["contentType"] = serde_json::Value::from(crate::request::DID_RESOLUTION);
+                result["didResolutionMetadata"]["contentType"] =
+                    serde_json::Value::from(crate::request::DID_RESOLUTION);
                 Bytes::from(result.to_string())
             })
             .clone()

@@ -153,6 +153,26 @@ impl reqwest::dns::Resolve for PublicOnly {
     }
 }
 
+/// DNS answers with every address but loopback ones dropped: the client for
+/// loopback hosts connects to this machine only, whatever `localhost` or a
+/// `.localhost` name resolves to.
+#[derive(Debug)]
+struct LoopbackOnly;
+
+impl reqwest::dns::Resolve for LoopbackOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let answers = tokio::net::lookup_host((host.as_str(), 0)).await?;
+            let local: Vec<SocketAddr> = answers.filter(|a| a.ip().is_loopback()).collect();
+            if local.is_empty() {
+                return Err(Box::new(RefusedHost(host)) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(local.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
 /// Limits of [`WebFetcher`].
 #[derive(Clone, Debug)]
 pub struct WebLimits {
@@ -202,9 +222,11 @@ impl WebFetcher {
             .connect_timeout(limits.connect_timeout)
             .timeout(limits.timeout)
             .dns_resolver(Arc::new(PublicOnly))
+            // A proxy would connect to addresses this policy never sees.
+            .no_proxy()
             .user_agent(concat!("didam/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::Fetch { url: String::new(), reason: e.to_string() })?;
+            .map_err(|e| Error::HttpClient(Box::new(e)))?;
         Ok(Self { client, loopback: None, max_bytes: limits.max_bytes })
     }
 
@@ -226,11 +248,12 @@ impl WebFetcher {
         limits: &WebLimits,
         ca_pem: Option<&[u8]>,
     ) -> Result<Self, Error> {
-        let setup = |e: reqwest::Error| Error::Fetch { url: String::new(), reason: e.to_string() };
+        let setup = |e: reqwest::Error| Error::HttpClient(Box::new(e));
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(limits.connect_timeout)
             .timeout(limits.timeout)
+            .dns_resolver(Arc::new(LoopbackOnly))
             .no_proxy()
             .user_agent(concat!("didam/", env!("CARGO_PKG_VERSION")));
         if let Some(pem) = ca_pem {

@@ -49,6 +49,7 @@ impl Home {
             .env("DIDAM_ROTATION_SHARES", format!("{},{}", share(1), share(3)))
             .env_remove("DIDAM_RESOLVER")
             .env_remove("DIDAM_CONFIG")
+            .env_remove("DIDAM_STATUS_ALLOW_LOOPBACK")
             .output()
             .expect("run didam")
     }

@@ -10,8 +10,9 @@
 //! 3. resolve host names through a DNS resolver that drops every loopback,
 //!    private and link-local answer, so the addresses checked are the
 //!    addresses connected to (no DNS rebinding between check and use);
-//! 4. never follow redirects; connect and total timeouts; read the body up to
-//!    a size limit;
+//! 4. never follow redirects and never use a proxy (it would connect to
+//!    addresses this policy never sees); connect and total timeouts; read the
+//!    body up to a size limit;
 //! 5. parse the document (`did:web`) or verify the whole log (`did:webvh`,
 //!    with [`didam_method::log::verify_log`]).
 //!
@@ -232,7 +233,9 @@ impl WebFetcher {
 
     /// Also fetches from loopback addresses (`127.0.0.0/8`, `::1`,
     /// `localhost`), over plain HTTP or HTTPS, with the same limits: for
-    /// local daemons and tests. Other private addresses stay refused. DID
+    /// local daemons and tests. Other private addresses stay refused, and a
+    /// loopback host name connects only to the loopback addresses it
+    /// resolves to. DID
     /// resolution never needs this; a status list source on the user's own
     /// machine may.
     pub fn allow_loopback(self, limits: &WebLimits) -> Result<Self, Error> {
@@ -299,6 +302,9 @@ impl WebFetcher {
                 let refused_ip = bare.parse::<IpAddr>().is_ok_and(|ip| !is_public_ip(ip));
                 if refused_ip || host == "localhost" || host.ends_with(".localhost") {
                     return Err(refused(host));
+                }
+                if parsed.scheme() != "https" {
+                    return Err(fail(format!("scheme `{}` is not fetched: HTTPS only", parsed.scheme())));
                 }
                 &self.client
             }

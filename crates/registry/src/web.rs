@@ -136,40 +136,31 @@ fn https_url(did: &str, msid: &str, file: &str) -> Result<String, Error> {
 #[error("`{0}` resolves to no public address (loopback, private and link-local addresses are refused)")]
 struct RefusedHost(String);
 
-/// DNS answers with every non-public address dropped.
+/// DNS answers with every address `keep` refuses dropped, so that the
+/// addresses checked are the addresses connected to: [`is_public_ip`] for the
+/// public client; loopback only for the opt-in loopback client (this machine,
+/// whatever `localhost` or a `.localhost` name resolves to).
 #[derive(Debug)]
-struct PublicOnly;
-
-impl reqwest::dns::Resolve for PublicOnly {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let host = name.as_str().to_owned();
-        Box::pin(async move {
-            let answers = tokio::net::lookup_host((host.as_str(), 0)).await?;
-            let public: Vec<SocketAddr> = answers.filter(|a| is_public_ip(a.ip())).collect();
-            if public.is_empty() {
-                return Err(Box::new(RefusedHost(host)) as Box<dyn std::error::Error + Send + Sync>);
-            }
-            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
-        })
-    }
+struct Addresses {
+    keep: fn(IpAddr) -> bool,
 }
 
-/// DNS answers with every address but loopback ones dropped: the client for
-/// loopback hosts connects to this machine only, whatever `localhost` or a
-/// `.localhost` name resolves to.
-#[derive(Debug)]
-struct LoopbackOnly;
+/// Loopback addresses only.
+fn is_loopback_ip(ip: IpAddr) -> bool {
+    ip.is_loopback()
+}
 
-impl reqwest::dns::Resolve for LoopbackOnly {
+impl reqwest::dns::Resolve for Addresses {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let host = name.as_str().to_owned();
+        let keep = self.keep;
         Box::pin(async move {
             let answers = tokio::net::lookup_host((host.as_str(), 0)).await?;
-            let local: Vec<SocketAddr> = answers.filter(|a| a.ip().is_loopback()).collect();
-            if local.is_empty() {
+            let kept: Vec<SocketAddr> = answers.filter(|a| keep(a.ip())).collect();
+            if kept.is_empty() {
                 return Err(Box::new(RefusedHost(host)) as Box<dyn std::error::Error + Send + Sync>);
             }
-            Ok(Box::new(local.into_iter()) as reqwest::dns::Addrs)
+            Ok(Box::new(kept.into_iter()) as reqwest::dns::Addrs)
         })
     }
 }
@@ -222,7 +213,7 @@ impl WebFetcher {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(limits.connect_timeout)
             .timeout(limits.timeout)
-            .dns_resolver(Arc::new(PublicOnly))
+            .dns_resolver(Arc::new(Addresses { keep: is_public_ip }))
             // A proxy would connect to addresses this policy never sees.
             .no_proxy()
             .user_agent(concat!("didam/", env!("CARGO_PKG_VERSION")))
@@ -256,7 +247,7 @@ impl WebFetcher {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(limits.connect_timeout)
             .timeout(limits.timeout)
-            .dns_resolver(Arc::new(LoopbackOnly))
+            .dns_resolver(Arc::new(Addresses { keep: is_loopback_ip }))
             .no_proxy()
             .user_agent(concat!("didam/", env!("CARGO_PKG_VERSION")));
         if let Some(pem) = ca_pem {
@@ -392,7 +383,7 @@ impl WebFetcher {
     }
 }
 
-/// The host a [`PublicOnly`] refusal names, anywhere in `e`'s source chain.
+/// The host a [`Addresses`] refusal names, anywhere in `e`'s source chain.
 fn find_refusal(e: &reqwest::Error) -> Option<String> {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = source {

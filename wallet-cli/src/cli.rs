@@ -463,6 +463,12 @@ pub(crate) struct VerifyArgs {
     /// suites, required status, maximum credential age.
     #[arg(long)]
     pub(crate) policy: Option<PathBuf>,
+    /// Also fetch status lists from loopback addresses (plain HTTP allowed):
+    /// a daemon on this machine, tests. Without it, status lists are fetched
+    /// like did:web documents: HTTPS to public addresses only. The daemon's
+    /// flag has the same name.
+    #[arg(long, env = "DIDAM_STATUS_ALLOW_LOOPBACK")]
+    pub(crate) status_allow_loopback: bool,
 }
 
 #[derive(Debug, Subcommand)]

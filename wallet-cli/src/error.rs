@@ -179,7 +179,7 @@ impl CliError {
                 "didam checks eddsa-rdfc-2022, eddsa-jcs-2022, ecdsa-rdfc-2019, ecdsa-jcs-2019, Ed25519Signature2020 and vc+jwt",
             ),
             Self::CouldNotCheck(didam_credential::Error::Status { .. }) => Some(
-                "the status list must be reachable: check the network, the ledger (--ledger) or the daemon",
+                "the status list must be reachable: check the network, the ledger (--ledger) or the daemon; lists on this machine need --status-allow-loopback",
             ),
             Self::CouldNotCheck(_) => Some(
                 "did:didam resolves through --ledger; did:web and did:webvh need the network or --resolver",

@@ -101,6 +101,10 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// The HTTP client of the fetch policy cannot be built (TLS roots, a CA
+    /// certificate that is not PEM).
+    #[error("the HTTP client cannot be built: {0}")]
+    HttpClient(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl Error {
@@ -124,6 +128,7 @@ impl Error {
             | Self::Build(_)
             | Self::TaskFailed(_)
             | Self::Fetch { .. }
+            | Self::HttpClient(_)
             | Self::TooLarge { .. }
             | Self::Timeout { .. }
             | Self::Pin(_) => "internalError",
@@ -290,6 +295,7 @@ impl Error {
             | Self::TaskFailed(_)
             | Self::Pin(_)
             | Self::Fetch { .. }
+            | Self::HttpClient(_)
             | Self::TooLarge { .. }
             | Self::Timeout { .. }) => R::Internal { did, reason: e.to_string() },
         }

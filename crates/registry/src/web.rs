@@ -10,8 +10,9 @@
 //! 3. resolve host names through a DNS resolver that drops every loopback,
 //!    private and link-local answer, so the addresses checked are the
 //!    addresses connected to (no DNS rebinding between check and use);
-//! 4. never follow redirects; connect and total timeouts; read the body up to
-//!    a size limit;
+//! 4. never follow redirects and never use a proxy (it would connect to
+//!    addresses this policy never sees); connect and total timeouts; read the
+//!    body up to a size limit;
 //! 5. parse the document (`did:web`) or verify the whole log (`did:webvh`,
 //!    with [`didam_method::log::verify_log`]).
 //!
@@ -135,20 +136,31 @@ fn https_url(did: &str, msid: &str, file: &str) -> Result<String, Error> {
 #[error("`{0}` resolves to no public address (loopback, private and link-local addresses are refused)")]
 struct RefusedHost(String);
 
-/// DNS answers with every non-public address dropped.
+/// DNS answers with every address `keep` refuses dropped, so that the
+/// addresses checked are the addresses connected to: [`is_public_ip`] for the
+/// public client; loopback only for the opt-in loopback client (this machine,
+/// whatever `localhost` or a `.localhost` name resolves to).
 #[derive(Debug)]
-struct PublicOnly;
+struct Addresses {
+    keep: fn(IpAddr) -> bool,
+}
 
-impl reqwest::dns::Resolve for PublicOnly {
+/// Loopback addresses only.
+fn is_loopback_ip(ip: IpAddr) -> bool {
+    ip.is_loopback()
+}
+
+impl reqwest::dns::Resolve for Addresses {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let host = name.as_str().to_owned();
+        let keep = self.keep;
         Box::pin(async move {
             let answers = tokio::net::lookup_host((host.as_str(), 0)).await?;
-            let public: Vec<SocketAddr> = answers.filter(|a| is_public_ip(a.ip())).collect();
-            if public.is_empty() {
+            let kept: Vec<SocketAddr> = answers.filter(|a| keep(a.ip())).collect();
+            if kept.is_empty() {
                 return Err(Box::new(RefusedHost(host)) as Box<dyn std::error::Error + Send + Sync>);
             }
-            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+            Ok(Box::new(kept.into_iter()) as reqwest::dns::Addrs)
         })
     }
 }
@@ -201,16 +213,20 @@ impl WebFetcher {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(limits.connect_timeout)
             .timeout(limits.timeout)
-            .dns_resolver(Arc::new(PublicOnly))
+            .dns_resolver(Arc::new(Addresses { keep: is_public_ip }))
+            // A proxy would connect to addresses this policy never sees.
+            .no_proxy()
             .user_agent(concat!("didam/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::Fetch { url: String::new(), reason: e.to_string() })?;
+            .map_err(|e| Error::HttpClient(Box::new(e)))?;
         Ok(Self { client, loopback: None, max_bytes: limits.max_bytes })
     }
 
     /// Also fetches from loopback addresses (`127.0.0.0/8`, `::1`,
     /// `localhost`), over plain HTTP or HTTPS, with the same limits: for
-    /// local daemons and tests. Other private addresses stay refused. DID
+    /// local daemons and tests. Other private addresses stay refused, and a
+    /// loopback host name connects only to the loopback addresses it
+    /// resolves to. DID
     /// resolution never needs this; a status list source on the user's own
     /// machine may.
     pub fn allow_loopback(self, limits: &WebLimits) -> Result<Self, Error> {
@@ -226,11 +242,12 @@ impl WebFetcher {
         limits: &WebLimits,
         ca_pem: Option<&[u8]>,
     ) -> Result<Self, Error> {
-        let setup = |e: reqwest::Error| Error::Fetch { url: String::new(), reason: e.to_string() };
+        let setup = |e: reqwest::Error| Error::HttpClient(Box::new(e));
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(limits.connect_timeout)
             .timeout(limits.timeout)
+            .dns_resolver(Arc::new(Addresses { keep: is_loopback_ip }))
             .no_proxy()
             .user_agent(concat!("didam/", env!("CARGO_PKG_VERSION")));
         if let Some(pem) = ca_pem {
@@ -276,6 +293,9 @@ impl WebFetcher {
                 let refused_ip = bare.parse::<IpAddr>().is_ok_and(|ip| !is_public_ip(ip));
                 if refused_ip || host == "localhost" || host.ends_with(".localhost") {
                     return Err(refused(host));
+                }
+                if parsed.scheme() != "https" {
+                    return Err(fail(format!("scheme `{}` is not fetched: HTTPS only", parsed.scheme())));
                 }
                 &self.client
             }
@@ -363,7 +383,7 @@ impl WebFetcher {
     }
 }
 
-/// The host a [`PublicOnly`] refusal names, anywhere in `e`'s source chain.
+/// The host a [`Addresses`] refusal names, anywhere in `e`'s source chain.
 fn find_refusal(e: &reqwest::Error) -> Option<String> {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = source {

@@ -36,6 +36,10 @@ pub enum FetchError {
         /// What the engine said.
         source: didam_credential::Error,
     },
+    /// The source's HTTP client cannot be built (a setup failure, before any
+    /// URL is fetched).
+    #[error("the status list source's HTTP client cannot be built: {0}")]
+    Client(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The transport failed (network, TLS, HTTP status, ledger).
     #[error("fetching `{url}` failed: {source}")]
     Transport {

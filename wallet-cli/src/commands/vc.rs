@@ -20,9 +20,9 @@ pub(crate) fn verify(cx: &Context, args: &VerifyArgs) -> Result<u8, CliError> {
     // The ledger is opened (and its key pinned) at the first did:didam DID.
     let resolver = Arc::new(cx.resolver(None)?);
     // Status lists by DID URL from the ledger (proofs checked), else over
-    // HTTPS (or HTTP to this machine, for a local daemon), each fetched once
-    // per run.
-    let options = NetworkOptions::default().allow_loopback(true);
+    // HTTPS under the did:web fetch policy (public addresses only; this
+    // machine too with --status-allow-loopback), each fetched once per run.
+    let options = NetworkOptions::default().allow_loopback(args.status_allow_loopback);
     let mut verifier = Verifier::networked(SharedResolver(Arc::clone(&resolver)), resolver, &options)
         .map_err(|e| CliError::Input(format!("status source: {e}")))?;
     if let Some(path) = &args.policy {

@@ -52,7 +52,8 @@ impl Home {
             .env("DIDAM_PASSPHRASE_FILE", self.dir.join("pass.txt"))
             .env("DIDAM_ROTATION_SHARES", format!("{},{}", share(1), share(3)))
             .env_remove("DIDAM_RESOLVER")
-            .env_remove("DIDAM_CONFIG");
+            .env_remove("DIDAM_CONFIG")
+            .env_remove("DIDAM_STATUS_ALLOW_LOOPBACK");
         cmd
     }
 

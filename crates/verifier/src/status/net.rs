@@ -56,14 +56,14 @@ impl HttpStatusSource {
 
     /// A source with `limits`, fetching from public HTTPS URLs only.
     pub fn new(limits: &WebLimits) -> Result<Self, FetchError> {
-        let fetcher = WebFetcher::new(limits).map_err(|e| fetch_error("", e))?;
+        let fetcher = WebFetcher::new(limits).map_err(|e| FetchError::Client(Box::new(e)))?;
         Ok(Self { fetcher })
     }
 
     /// Also fetches from loopback addresses, over HTTP or HTTPS (a daemon on
     /// this machine serving `--status-dir`, tests).
     pub fn allow_loopback(self, limits: &WebLimits) -> Result<Self, FetchError> {
-        let fetcher = self.fetcher.allow_loopback(limits).map_err(|e| fetch_error("", e))?;
+        let fetcher = self.fetcher.allow_loopback(limits).map_err(|e| FetchError::Client(Box::new(e)))?;
         Ok(Self { fetcher })
     }
 }

@@ -123,6 +123,21 @@ pub async fn covered_view(document: &Value) -> Result<Value, CanonError> {
     if view.contains_key("@graph") {
         return Err(CanonError::Ambiguous("the document holds more than one top-level node".into()));
     }
+    // Compaction writes a node reference under an `@id`-typed term as a bare
+    // IRI; the data model's rules want the subject as the object it was
+    // signed as (`{"id": …}`). The equality check below proves the spelling
+    // keeps the dataset.
+    if let Some(subject) = view.get_mut("credentialSubject") {
+        let as_node = |v: &mut Value| {
+            if let Value::String(iri) = v {
+                *v = serde_json::json!({ "id": iri });
+            }
+        };
+        match subject {
+            Value::Array(items) => items.iter_mut().for_each(as_node),
+            one => as_node(one),
+        }
+    }
     view.insert("@context".into(), context);
     let view = Value::Object(view);
     if rdfc(&view).await? != rdfc(document).await? {

@@ -95,6 +95,29 @@ pub struct ServeArgs {
     /// [default: 32]; IPv6 clients always by their /64.
     #[arg(long, env = "DIDAM_RESOLVER_RATE_LIMIT_IPV4_PREFIX", value_parser = clap::value_parser!(u8).range(0..=32))]
     pub rate_limit_ipv4_prefix: Option<u8>,
+    /// Ledger appends (`POST /ledger/v1/entries`) per second per client
+    /// [default: 1], keyed as --rate-limit and counted besides it (0: no
+    /// append limit).
+    #[arg(long, env = "DIDAM_RESOLVER_APPEND_RATE_LIMIT")]
+    pub append_rate_limit: Option<f64>,
+    /// Burst size of the per-client append rate limit [default: 20].
+    #[arg(long, env = "DIDAM_RESOLVER_APPEND_RATE_LIMIT_BURST")]
+    pub append_rate_limit_burst: Option<u32>,
+    /// Largest ledger entry (its JCS text) admitted, in bytes [default: 16384].
+    #[arg(long, env = "DIDAM_RESOLVER_MAX_ENTRY_BYTES")]
+    pub max_entry_bytes: Option<u64>,
+    /// Largest DID document (the JCS text of an entry's `state`) admitted, in
+    /// bytes [default: 12288].
+    #[arg(long, env = "DIDAM_RESOLVER_MAX_DOCUMENT_BYTES")]
+    pub max_document_bytes: Option<u64>,
+    /// Most entries in one DID's log [default: 256]; a longer stored log is
+    /// not read.
+    #[arg(long, env = "DIDAM_RESOLVER_MAX_LOG_ENTRIES")]
+    pub max_log_entries: Option<u64>,
+    /// Most bytes in one DID's log [default: 1048576]; a larger stored log is
+    /// not read.
+    #[arg(long, env = "DIDAM_RESOLVER_MAX_LOG_BYTES")]
+    pub max_log_bytes: Option<u64>,
     /// A proxy (CIDR, e.g. `10.0.0.0/8` or `2001:db8::1/128`) whose
     /// `Forwarded` / `X-Forwarded-For` headers name the client (repeatable;
     /// the environment variable takes a comma-separated list). From any other

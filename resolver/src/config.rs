@@ -49,6 +49,20 @@ pub struct Config {
     /// IPv4 clients are counted by this many leading bits of their address
     /// (32: each address alone); IPv6 clients always by their /64.
     pub rate_limit_ipv4_prefix: u8,
+    /// Ledger appends (`POST /ledger/v1/entries`) per second per client,
+    /// counted apart from (and besides) `rate-limit`; 0 turns it off.
+    pub append_rate_limit: f64,
+    /// Burst of the append rate limit.
+    pub append_rate_limit_burst: u32,
+    /// Largest ledger entry (its JCS text), in bytes.
+    pub max_entry_bytes: u64,
+    /// Largest DID document in a ledger entry (the JCS text of its `state`),
+    /// in bytes.
+    pub max_document_bytes: u64,
+    /// Most entries in one DID's log on the ledger.
+    pub max_log_entries: u64,
+    /// Most bytes (entries' JCS texts) in one DID's log on the ledger.
+    pub max_log_bytes: u64,
     /// Proxies (CIDR prefixes) whose `Forwarded` / `X-Forwarded-For` headers
     /// name the client; from any other peer these headers are ignored.
     pub trusted_proxies: Vec<ipnet::IpNet>,
@@ -131,6 +145,7 @@ impl Default for Config {
         let data_dir = directories::ProjectDirs::from("", "", "didam")
             .map(|d| d.data_dir().to_owned())
             .unwrap_or_else(|| PathBuf::from(".didam"));
+        let limits = didam_ledger::AdmissionLimits::default();
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir,
@@ -146,6 +161,12 @@ impl Default for Config {
             rate_limit: 50.0,
             rate_limit_burst: 100,
             rate_limit_ipv4_prefix: 32,
+            append_rate_limit: 1.0,
+            append_rate_limit_burst: 20,
+            max_entry_bytes: limits.max_entry_bytes,
+            max_document_bytes: limits.max_document_bytes,
+            max_log_entries: limits.max_log_entries,
+            max_log_bytes: limits.max_log_bytes,
             trusted_proxies: Vec::new(),
             body_limit: 256 * 1024,
             request_timeout_ms: 15_000,
@@ -228,6 +249,12 @@ impl Config {
         set(&mut self.rate_limit, &a.rate_limit);
         set(&mut self.rate_limit_burst, &a.rate_limit_burst);
         set(&mut self.rate_limit_ipv4_prefix, &a.rate_limit_ipv4_prefix);
+        set(&mut self.append_rate_limit, &a.append_rate_limit);
+        set(&mut self.append_rate_limit_burst, &a.append_rate_limit_burst);
+        set(&mut self.max_entry_bytes, &a.max_entry_bytes);
+        set(&mut self.max_document_bytes, &a.max_document_bytes);
+        set(&mut self.max_log_entries, &a.max_log_entries);
+        set(&mut self.max_log_bytes, &a.max_log_bytes);
         if !a.trusted_proxy.is_empty() {
             self.trusted_proxies.clone_from(&a.trusted_proxy);
         }
@@ -311,6 +338,16 @@ impl Config {
             .map_err(StartError::RateLimit)
     }
 
+    /// What the ledger admits and reads back (`specs/did-didam.md`, 8.6).
+    pub fn admission_limits(&self) -> didam_ledger::AdmissionLimits {
+        didam_ledger::AdmissionLimits {
+            max_entry_bytes: self.max_entry_bytes,
+            max_document_bytes: self.max_document_bytes,
+            max_log_entries: self.max_log_entries,
+            max_log_bytes: self.max_log_bytes,
+        }
+    }
+
     /// The request time limit.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
@@ -342,5 +379,10 @@ mod tests {
         config.rate_limit_ipv4_prefix = 33;
         assert!(config.client_keys().is_err(), "a prefix over 32 stops the daemon");
         assert!(toml::from_str::<Config>("lisen = \"x\"").is_err(), "unknown keys are errors");
+        assert_eq!(config.admission_limits(), didam_ledger::AdmissionLimits::default());
+        config.apply(&ServeArgs { max_log_entries: Some(3), ..ServeArgs::default() });
+        let file: Config = toml::from_str("max-entry-bytes = 100\nappend-rate-limit = 0.0\n").unwrap();
+        assert_eq!((file.admission_limits().max_entry_bytes, file.append_rate_limit), (100, 0.0));
+        assert_eq!(config.admission_limits().max_log_entries, 3);
     }
 }

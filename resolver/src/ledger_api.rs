@@ -82,7 +82,9 @@ async fn latest_checkpoint(state: &AppState) -> Result<SignedCheckpoint, ApiErro
         (status = 400, description = "Not a JSON log entry (no DID in `state.id`, no `n-hash` versionId, …)", content_type = "application/problem+json", body = LedgerProblem),
         (status = 404, description = "A later entry of a DID the ledger does not hold", content_type = "application/problem+json", body = LedgerProblem),
         (status = 409, description = "Does not follow the DID's tip", content_type = "application/problem+json", body = LedgerProblem),
-        (status = 422, description = "Does not verify", content_type = "application/problem+json", body = LedgerProblem),
+        (status = 413, description = "The entry or its DID document is larger than the ledger admits (`--max-entry-bytes`, `--max-document-bytes`)", content_type = "application/problem+json", body = LedgerProblem),
+        (status = 422, description = "Does not verify, or the DID's log would exceed `--max-log-entries` / `--max-log-bytes`", content_type = "application/problem+json", body = LedgerProblem),
+        (status = 429, description = "Past the client's append rate (`--append-rate-limit`); see `Retry-After`", content_type = "application/problem+json"),
         (status = 503, description = "Storage unavailable; retry", content_type = "application/problem+json", body = LedgerProblem),
     )
 )]

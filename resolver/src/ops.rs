@@ -17,6 +17,7 @@ use didam_ledger::Ledger as _;
 use serde_json::{Value, json};
 
 use crate::problem;
+use crate::rate::RateLimiter;
 use crate::state::AppState;
 
 /// Liveness and whether the daemon signs checkpoints.
@@ -126,28 +127,35 @@ fn status_label(status: StatusCode) -> metrics::SharedString {
     metrics::SharedString::const_str(common)
 }
 
-/// Refuses a client past its rate with 429 and a problem object.
+/// Refuses a client past its rate with 429 and a problem object; ledger
+/// appends (`POST /ledger/v1/entries`) also count against the append quota.
 pub async fn rate_limit(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let Some(limiter) = &state.rate else {
-        return next.run(request).await;
-    };
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    match peer.map(|ip| limiter.check(ip, request.headers())) {
-        Some(Err(wait)) => {
-            metrics::counter!("didam_rate_limited_total").increment(1);
-            let mut response = problem::plain(
-                StatusCode::TOO_MANY_REQUESTS,
-                "urn:didam:problem:rate-limited",
-                "Too many requests",
-                "this client sent more requests than the daemon's rate limit allows; retry later",
-            );
-            if let Ok(v) = HeaderValue::from_str(&wait.max(1).to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            response
+    let is_append = request.method() == Method::POST && request.uri().path() == "/ledger/v1/entries";
+    let append = state.append_rate.as_deref().filter(|_| is_append);
+    for (limiter, what) in [(state.rate.as_deref(), "requests"), (append, "ledger appends")] {
+        if let Some(refused) = limiter.and_then(|l| refuse(l, &request, what)) {
+            return refused;
         }
-        _ => next.run(request).await,
     }
+    next.run(request).await
+}
+
+/// The 429 answer when `limiter` has no token for the client of `request`
+/// (`what` names what it counts).
+fn refuse(limiter: &RateLimiter, request: &Request, what: &str) -> Option<Response> {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>()?.0.ip();
+    let wait = limiter.check(peer, request.headers()).err()?;
+    metrics::counter!("didam_rate_limited_total").increment(1);
+    let mut response = problem::plain(
+        StatusCode::TOO_MANY_REQUESTS,
+        "urn:didam:problem:rate-limited",
+        "Too many requests",
+        &format!("this client sent more {what} than the daemon's rate limit allows; retry later"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&wait.max(1).to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    Some(response)
 }
 
 /// Answers 503 with a problem object when the request is not answered within

@@ -60,7 +60,9 @@ pub fn build_state(
         return Err(StartError::Setup(format!("{location}: open this ledger with open_ledger (async)")));
     };
     let origin = signer.map_or(config.origin.as_str(), NoteSigner::name);
-    let ledger = EmbeddedLedger::open(&path, origin).map_err(|source| StartError::Ledger { path, source })?;
+    let ledger = EmbeddedLedger::open(&path, origin)
+        .map_err(|source| StartError::Ledger { path, source })?
+        .with_limits(config.admission_limits());
     build_state_on(config, signer, metrics, AnyLedger::from(ledger))
 }
 
@@ -79,6 +81,7 @@ pub async fn open_ledger(config: &Config, signer: Option<&NoteSigner>) -> Result
             )));
         }
     };
+    let options = options.with_limits(config.admission_limits());
     let ledger_error = |source| StartError::Ledger { path: location.to_string().into(), source };
     let ledger = AnyLedger::open(&location, &options).await.map_err(ledger_error)?;
     #[cfg(feature = "etcd")]
@@ -148,6 +151,12 @@ pub fn build_state_on(
         cache,
         rate: RateLimiter::new(config.rate_limit, config.rate_limit_burst, config.client_keys()?)
             .map(Arc::new),
+        append_rate: RateLimiter::new(
+            config.append_rate_limit,
+            config.append_rate_limit_burst,
+            config.client_keys()?,
+        )
+        .map(Arc::new),
         metrics,
         appended: Arc::new(Notify::new()),
         credentials,
@@ -249,7 +258,7 @@ pub async fn serve(mut config: Config) -> Result<(), StartError> {
     });
     let ledger = open_ledger(&config, signer.as_deref()).await?;
     let state = build_state_on(&config, signer.as_deref(), Some(metrics), ledger)?;
-    if let Some(rate) = &state.rate {
+    for rate in [&state.rate, &state.append_rate].into_iter().flatten() {
         RateLimiter::spawn_janitor(rate);
     }
 

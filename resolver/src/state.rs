@@ -28,6 +28,9 @@ pub struct AppState {
     pub cache: ResolutionCache,
     /// The per-client rate limit (`None`: off).
     pub rate: Option<Arc<RateLimiter>>,
+    /// The per-client rate limit of ledger appends, keyed as [`Self::rate`]
+    /// with a quota of its own (`None`: off).
+    pub append_rate: Option<Arc<RateLimiter>>,
     /// The Prometheus recorder, when installed.
     pub metrics: Option<PrometheusHandle>,
     /// Woken after each new append (the sequencer listens).

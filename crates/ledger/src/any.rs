@@ -81,6 +81,9 @@ impl fmt::Display for LedgerLocation {
 pub struct OpenOptions {
     /// The origin line of the ledger's checkpoints (embedded and etcd).
     pub origin: String,
+    /// What the ledger admits and reads back (embedded and etcd; a daemon's
+    /// ledger API applies its own).
+    pub limits: crate::AdmissionLimits,
     /// The prefix of the ledger's keys in etcd (default `didam/`).
     #[cfg(feature = "etcd")]
     pub etcd_prefix: Option<String>,
@@ -94,11 +97,18 @@ impl OpenOptions {
     pub fn new(origin: &str) -> Self {
         Self {
             origin: origin.to_owned(),
+            limits: crate::AdmissionLimits::default(),
             #[cfg(feature = "etcd")]
             etcd_prefix: None,
             #[cfg(feature = "etcd")]
             etcd_tls: None,
         }
+    }
+
+    /// Sets the admission limits.
+    pub fn with_limits(mut self, limits: crate::AdmissionLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Sets the prefix of the ledger's keys in etcd.
@@ -211,9 +221,11 @@ impl AnyLedger {
     pub async fn open(location: &LedgerLocation, options: &OpenOptions) -> Result<Self, LedgerError> {
         match location {
             LedgerLocation::File(path) => {
-                let (path, origin) = (path.clone(), options.origin.clone());
+                let (path, origin, limits) = (path.clone(), options.origin.clone(), options.limits);
                 let ledger = runtime()?
-                    .spawn_blocking(move || EmbeddedLedger::open(&path, &origin))
+                    .spawn_blocking(move || {
+                        EmbeddedLedger::open(&path, &origin).map(|l| l.with_limits(limits))
+                    })
                     .await
                     .map_err(|e| LedgerError::Unavailable(format!("ledger task failed: {e}")))??;
                 Ok(Self::from(ledger))
@@ -307,7 +319,7 @@ async fn open_etcd(url: &str, options: &OpenOptions) -> Result<crate::EtcdLedger
         }
         None => {}
     }
-    crate::EtcdLedger::connect(&config).await
+    Ok(crate::EtcdLedger::connect(&config).await?.with_limits(options.limits))
 }
 
 impl Ledger for AnyLedger {

@@ -26,6 +26,7 @@ use didam_credential::{Did, KeyType, SecretKey};
 use didam_method::LogEntry;
 use serde_json::{Map, Value, json};
 
+use crate::admission::{AdmissionLimits, LimitError};
 use crate::ledger::{Ledger, LedgerError};
 use crate::merkle;
 use crate::note::{Checkpoint, NoteSigner};
@@ -298,8 +299,120 @@ pub async fn logs_below_a_checkpoint<L: Ledger>(ledger: L) {
     assert!(matches!(ledger.log_at(&nobody, second.size).await, Err(LedgerError::NotFound(_))));
 }
 
+/// An entry dated `ahead` past now is admitted within the clock-skew
+/// tolerance ([`log::MAX_CLOCK_SKEW`]) and refused beyond it, naming both
+/// times.
+pub async fn tolerates_clock_skew<L: Ledger>(ledger: L) {
+    for (ahead, admitted) in
+        [(Duration::seconds(3), true), (log::MAX_CLOCK_SKEW + Duration::seconds(60), false)]
+    {
+        let keys: Vec<SecretKey> = (0..2).map(|_| SecretKey::generate(KeyType::Ed25519)).collect();
+        let draft = EntryDraft {
+            parameters: params(&keys[0], &keys[1]),
+            document: document("did:didam:{SCID}"),
+            version_time: Utc::now() + ahead,
+        };
+        let entry = log::create_entry(Method::Didam, draft, &keys[0]).await.unwrap();
+        let result = ledger.append(&entry).await;
+        if admitted {
+            result.unwrap_or_else(|e| panic!("an entry {ahead} ahead is within the skew tolerance: {e}"));
+            assert_eq!(ledger.log(entry.did()).await.unwrap().len(), 1);
+        } else {
+            match result {
+                Err(LedgerError::Rejected(LogError::FutureVersionTime { version_time, now, .. })) => {
+                    assert!(version_time > now + log::MAX_CLOCK_SKEW, "{version_time} vs {now}");
+                }
+                other => panic!("an entry {ahead} ahead must be refused as from the future: {other:?}"),
+            }
+            assert!(matches!(ledger.log(entry.did()).await, Err(LedgerError::NotFound(_))), "nothing stored");
+        }
+    }
+}
+
+/// The limits [`refuses_what_is_beyond_its_limits`] expects its ledger to
+/// have: 4 KiB entries, 2 KiB documents, 2 entries and 2,800 bytes per log.
+pub const SMALL_LIMITS: AdmissionLimits = AdmissionLimits {
+    max_entry_bytes: 4096,
+    max_document_bytes: 2048,
+    max_log_entries: 2,
+    max_log_bytes: 2800,
+};
+
+/// A document of `did` padded to about `bytes` bytes.
+fn padded(did: &str, bytes: usize) -> Value {
+    let mut doc = document(did);
+    doc["alsoKnownAs"] = json!([format!("https://example.com/{}", "a".repeat(bytes))]);
+    doc
+}
+
+/// A first entry with a document of about `bytes` bytes.
+async fn first_entry(keys: &[SecretKey], bytes: usize) -> LogEntry {
+    let draft = EntryDraft {
+        parameters: params(&keys[0], &keys[1]),
+        document: padded("did:didam:{SCID}", bytes),
+        version_time: Utc::now() - Duration::seconds(60),
+    };
+    log::create_entry(Method::Didam, draft, &keys[0]).await.unwrap()
+}
+
+/// Refuses, with its typed error and storing nothing, an entry or a
+/// document too large and an entry that would make its DID's log too long
+/// or too large. `ledger` must have [`SMALL_LIMITS`].
+pub async fn refuses_what_is_beyond_its_limits<L: Ledger>(ledger: L) {
+    let keys: Vec<SecretKey> = (0..4).map(|_| SecretKey::generate(KeyType::Ed25519)).collect();
+    let too_big = first_entry(&keys, 5000).await;
+    match ledger.append(&too_big).await {
+        Err(LedgerError::Limit(LimitError::EntryTooLarge { bytes, max: 4096 })) => {
+            assert_eq!(bytes, too_big.line().len() as u64);
+        }
+        other => panic!("an entry over 4 KiB must be refused: {other:?}"),
+    }
+    let big_document = first_entry(&keys, 2100).await;
+    assert!(big_document.line().len() < 4096);
+    match ledger.append(&big_document).await {
+        Err(LedgerError::Limit(LimitError::DocumentTooLarge { bytes, max: 2048 })) => {
+            assert_eq!(bytes, big_document.document_len() as u64);
+        }
+        other => panic!("a document over 2 KiB must be refused: {other:?}"),
+    }
+    for refused in [&too_big, &big_document] {
+        assert!(matches!(ledger.log(refused.did()).await, Err(LedgerError::NotFound(_))), "nothing stored");
+    }
+
+    // Two entries fit; a third makes the log too long.
+    let mut a = create(&ledger).await;
+    let second = rotate_entry(&a, 1, 1).await;
+    ledger.append(&second).await.unwrap();
+    a.state = ledger.tip(&a.did).await.unwrap();
+    let third = rotate_entry(&a, 2, 1).await;
+    match ledger.append(&third).await {
+        Err(LedgerError::Limit(LimitError::LogTooLong { did, entries: 3, max: 2 })) => assert_eq!(did, a.did),
+        other => panic!("a third entry must be refused: {other:?}"),
+    }
+    assert_eq!(ledger.log(&a.did).await.unwrap().len(), 2, "nothing stored");
+    assert_eq!(ledger.tip(&a.did).await.unwrap().version_id, a.state.version_id);
+
+    // A small first entry, then one whose bytes take the log past 2,800.
+    let b = create(&ledger).await;
+    let draft = EntryDraft {
+        parameters: params(&b.keys[1], &b.keys[2]),
+        document: padded(&b.state.did, 1500),
+        version_time: b.state.version_time + Duration::seconds(1),
+    };
+    let large = log::next_entry(&b.state, draft, &b.keys[1]).await.unwrap();
+    match ledger.append(&large).await {
+        Err(LedgerError::Limit(LimitError::LogTooLarge { did, bytes, max: 2800 })) => {
+            assert_eq!(did, b.did);
+            assert!(bytes > 2800, "{bytes}");
+        }
+        other => panic!("an entry taking the log past 2,800 bytes must be refused: {other:?}"),
+    }
+    assert_eq!(ledger.log(&b.did).await.unwrap().len(), 1, "nothing stored");
+}
+
 /// Runs every check, each on a new ledger from `make`.
 pub async fn run_all<L: Ledger>(mut make: impl FnMut() -> L) {
+    tolerates_clock_skew(make()).await;
     appends_and_reads_back(make()).await;
     append_is_idempotent(make()).await;
     appends_a_batch(make()).await;

@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use crate::merkle::{Hash, ProofError};
 use crate::note::{Checkpoint, NoteSigner, NoteVerifier};
-use crate::{Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof, TipRecord};
+use crate::{Ledger, LedgerError, LimitError, Receipt, SignedCheckpoint, StoredEntry, TipProof, TipRecord};
 use didam_credential::Did;
 use didam_method::LogEntry;
 use didam_method::log::{DidState, LogError};
@@ -169,6 +169,14 @@ pub mod problem {
     pub const CORRUPT: &str = "urn:didam:ledger:corrupt";
     /// Storage failed or cannot be reached (503).
     pub const UNAVAILABLE: &str = "urn:didam:ledger:unavailable";
+    /// The entry is larger than the ledger admits (413).
+    pub const ENTRY_TOO_LARGE: &str = "urn:didam:ledger:entry-too-large";
+    /// The entry's DID document is larger than the ledger admits (413).
+    pub const DOCUMENT_TOO_LARGE: &str = "urn:didam:ledger:document-too-large";
+    /// The DID's log would hold more entries than the ledger admits (422).
+    pub const LOG_TOO_LONG: &str = "urn:didam:ledger:log-too-long";
+    /// The DID's log would be larger than the ledger admits (422).
+    pub const LOG_TOO_LARGE: &str = "urn:didam:ledger:log-too-large";
 }
 
 /// An RFC 9457 problem object of the ledger API, with the members that carry
@@ -216,6 +224,12 @@ pub struct LedgerProblem {
     /// The new size of a consistency proof.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new: Option<u64>,
+    /// The ledger's limit an entry or log is beyond (bytes or entries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
+    /// What the entry or log came to (bytes or entries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual: Option<u64>,
 }
 
 impl LedgerProblem {
@@ -273,9 +287,52 @@ impl LedgerProblem {
                 old: Some(*signed),
                 ..Self::new(problem::INCONSISTENT_CHECKPOINT, 500, "Inconsistent checkpoint", detail)
             },
+            LedgerError::Limit(limit) => Self::from_limit(limit, detail),
             LedgerError::Unavailable(_) => Self::new(problem::UNAVAILABLE, 503, "Ledger unavailable", detail),
             _ => Self::new(problem::CORRUPT, 500, "Ledger error", detail),
         }
+    }
+
+    fn from_limit(limit: &LimitError, detail: String) -> Self {
+        let (problem_type, status, title, did, actual, max) = match limit {
+            LimitError::EntryTooLarge { bytes, max } => {
+                (problem::ENTRY_TOO_LARGE, 413, "Entry too large", None, *bytes, *max)
+            }
+            LimitError::DocumentTooLarge { bytes, max } => {
+                (problem::DOCUMENT_TOO_LARGE, 413, "DID document too large", None, *bytes, *max)
+            }
+            LimitError::LogTooLong { did, entries, max } => {
+                (problem::LOG_TOO_LONG, 422, "DID log too long", Some(did), *entries, *max)
+            }
+            LimitError::LogTooLarge { did, bytes, max } => {
+                (problem::LOG_TOO_LARGE, 422, "DID log too large", Some(did), *bytes, *max)
+            }
+        };
+        Self {
+            did: did.map(Did::to_string),
+            limit: Some(max),
+            actual: Some(actual),
+            ..Self::new(problem_type, status, title, detail)
+        }
+    }
+
+    /// The [`LimitError`] of a limit problem; one naming no DID where it
+    /// needs one is corrupt.
+    fn into_limit_error(self, did: Option<Did>) -> LedgerError {
+        let (max, actual) = (self.limit.unwrap_or_default(), self.actual.unwrap_or_default());
+        let limit = match (self.problem_type.as_str(), did) {
+            (problem::ENTRY_TOO_LARGE, _) => LimitError::EntryTooLarge { bytes: actual, max },
+            (problem::DOCUMENT_TOO_LARGE, _) => LimitError::DocumentTooLarge { bytes: actual, max },
+            (problem::LOG_TOO_LONG, Some(did)) => LimitError::LogTooLong { did, entries: actual, max },
+            (problem::LOG_TOO_LARGE, Some(did)) => LimitError::LogTooLarge { did, bytes: actual, max },
+            _ => {
+                return LedgerError::Corrupt(format!(
+                    "remote ledger: {} (the problem names no valid DID)",
+                    self.detail
+                ));
+            }
+        };
+        LedgerError::Limit(limit)
     }
 
     /// The [`LedgerError`] this problem reports (the inverse of
@@ -316,6 +373,10 @@ impl LedgerProblem {
                 size: self.size.unwrap_or_default(),
                 signed: self.old.unwrap_or_default(),
             },
+            problem::ENTRY_TOO_LARGE
+            | problem::DOCUMENT_TOO_LARGE
+            | problem::LOG_TOO_LONG
+            | problem::LOG_TOO_LARGE => self.into_limit_error(did),
             problem::UNAVAILABLE => LedgerError::Unavailable(format!("remote ledger: {detail}")),
             _ => LedgerError::Corrupt(format!("remote ledger: {detail}")),
         }
@@ -574,6 +635,10 @@ mod tests {
             LedgerError::Proof(ProofError::IndexOutOfRange { index: 9, size: 3 }),
             LedgerError::Proof(ProofError::SizesOutOfOrder { old: 4, new: 3 }),
             LedgerError::InconsistentCheckpoint { size: 3, signed: 5 },
+            LimitError::EntryTooLarge { bytes: 20_000, max: 16_384 }.into(),
+            LimitError::DocumentTooLarge { bytes: 13_000, max: 12_288 }.into(),
+            LimitError::LogTooLong { did: Did::parse("did:x:1").unwrap(), entries: 4, max: 3 }.into(),
+            LimitError::LogTooLarge { did: Did::parse("did:x:1").unwrap(), bytes: 9, max: 8 }.into(),
         ];
         for e in errors {
             let p = LedgerProblem::from_error(&e);
@@ -581,6 +646,12 @@ mod tests {
             let back = serde_json::from_str::<LedgerProblem>(&json).unwrap().into_error();
             assert_eq!(back.to_string(), e.to_string(), "{json}");
         }
+        let big = LedgerProblem::from_error(&LimitError::EntryTooLarge { bytes: 2, max: 1 }.into());
+        assert_eq!((big.status, big.limit, big.actual), (413, Some(1), Some(2)));
+        let long = LedgerProblem::from_error(
+            &LimitError::LogTooLong { did: Did::parse("did:x:1").unwrap(), entries: 4, max: 3 }.into(),
+        );
+        assert_eq!((long.status, long.did.as_deref()), (422, Some("did:x:1")));
         let p = LedgerProblem::from_error(&LedgerError::Unavailable("disk".into()));
         assert_eq!(p.status, 503);
         assert!(matches!(p.into_error(), LedgerError::Unavailable(_)));

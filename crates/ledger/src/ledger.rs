@@ -137,6 +137,10 @@ pub enum LedgerError {
     /// The DID has no log on this ledger.
     #[error("DID {0} is not on this ledger")]
     NotFound(Did),
+    /// The entry, or the DID's log, is beyond the ledger's admission limits
+    /// (an append is refused; a stored log beyond them is not read).
+    #[error(transparent)]
+    Limit(#[from] crate::admission::LimitError),
     /// An index, size or range outside the ledger.
     #[error(transparent)]
     Proof(#[from] ProofError),

@@ -62,6 +62,7 @@ pub mod note;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
+pub use admission::{AdmissionLimits, LimitError, LogBudget};
 #[cfg(feature = "any")]
 pub use any::{AnyLedger, LedgerLocation, OpenOptions};
 #[cfg(feature = "etcd")]

@@ -23,7 +23,7 @@ use didam_credential::Did;
 use didam_method::LogEntry;
 use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 
-use crate::admission::{Admission, AdmissionView, Admitted, admit, check_tip};
+use crate::admission::{Admission, AdmissionLimits, AdmissionView, Admitted, LogBudget, admit, check_tip};
 use crate::ledger::{Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry};
 use crate::merkle::{self, Hash, NodeReader, TreeError};
 use crate::note::{Checkpoint, NoteSigner};
@@ -60,6 +60,7 @@ pub struct EmbeddedLedger {
     path: PathBuf,
     origin: String,
     method: Method,
+    limits: AdmissionLimits,
 }
 
 fn storage(e: impl std::fmt::Display) -> LedgerError {
@@ -125,7 +126,20 @@ impl EmbeddedLedger {
             path: path.to_owned(),
             origin: origin.to_owned(),
             method: Method::Didam,
+            limits: AdmissionLimits::default(),
         })
+    }
+
+    /// Admits entries, and reads logs, within `limits` (default:
+    /// [`AdmissionLimits::default`]).
+    pub fn with_limits(mut self, limits: AdmissionLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The limits of what this ledger admits and reads.
+    pub fn limits(&self) -> &AdmissionLimits {
+        &self.limits
     }
 
     /// Stores witness cosignatures: `note` must be a stored checkpoint's
@@ -366,10 +380,12 @@ enum Prepared {
 }
 
 /// What the append rule reads from the file: stored entries, and tips, with
-/// the tips of entries earlier in the same batch (`overlay`) first.
+/// the tips and bytes of entries earlier in the same batch (`overlay`,
+/// `added`) first.
 struct View<'a> {
     ledger: &'a EmbeddedLedger,
     overlay: &'a HashMap<Did, DidState>,
+    added: &'a HashMap<Did, Vec<usize>>,
 }
 
 impl AdmissionView for View<'_> {
@@ -394,6 +410,29 @@ impl AdmissionView for View<'_> {
             None => self.ledger.read_tip(did)?,
         };
         Ok(tip.map(|t| (t, ())))
+    }
+
+    async fn log_bytes(&self, did: &Did, mut budget: LogBudget) -> Result<u64, LedgerError> {
+        let mut total = 0u64;
+        self.ledger.with_conn(|c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT LENGTH(CAST(line AS BLOB)) FROM entries WHERE did = ?1 ORDER BY version_number",
+                )
+                .map_err(storage)?;
+            let mut rows = stmt.query([did.as_str()]).map_err(storage)?;
+            while let Some(row) = rows.next().map_err(storage)? {
+                let bytes: i64 = row.get(0).map_err(storage)?;
+                budget.take(bytes as usize)?;
+                total += bytes as u64;
+            }
+            Ok(())
+        })?;
+        for &bytes in self.added.get(did).into_iter().flatten() {
+            budget.take(bytes)?;
+            total += bytes as u64;
+        }
+        Ok(total)
     }
 }
 
@@ -500,6 +539,7 @@ impl Ledger for EmbeddedLedger {
     /// stored in one transaction, with one fsync.
     async fn append_all(&self, entries: &[LogEntry]) -> Vec<Result<Receipt, LedgerError>> {
         let mut overlay: HashMap<Did, DidState> = HashMap::new();
+        let mut added: HashMap<Did, Vec<usize>> = HashMap::new();
         let mut in_batch: HashMap<&str, usize> = HashMap::new();
         let mut results: Vec<Result<Prepared, LedgerError>> = Vec::with_capacity(entries.len());
         for (i, entry) in entries.iter().enumerate() {
@@ -508,11 +548,12 @@ impl Ledger for EmbeddedLedger {
                 continue;
             }
             in_batch.insert(entry.line(), i);
-            let view = View { ledger: self, overlay: &overlay };
-            let prepared = match admit(&view, self.method, entry).await {
+            let view = View { ledger: self, overlay: &overlay, added: &added };
+            let prepared = match admit(&view, self.method, &self.limits, entry).await {
                 Ok(Admission::Duplicate(receipt)) => Ok(Prepared::Duplicate(receipt)),
                 Ok(Admission::New(admitted)) => {
                     overlay.insert(admitted.did.clone(), admitted.state.clone());
+                    added.entry(admitted.did.clone()).or_default().push(admitted.line.len());
                     Ok(Prepared::New(admitted))
                 }
                 Err(e) => Err(e),
@@ -549,17 +590,26 @@ impl Ledger for EmbeddedLedger {
         }
     }
 
+    /// Reads the log row by row within the limits: a log beyond them is
+    /// refused ([`crate::LimitError`]) without loading the rest of it.
     async fn log(&self, did: &Did) -> Result<Vec<StoredEntry>, LedgerError> {
+        let mut budget = self.limits.budget(did);
         let entries = self.with_conn(|c| {
             let mut stmt = c
-                .prepare("SELECT line, leaf_index FROM entries WHERE did = ?1 ORDER BY version_number")
+                .prepare_cached("SELECT line, leaf_index FROM entries WHERE did = ?1 ORDER BY version_number")
                 .map_err(storage)?;
-            let rows = stmt
-                .query_map([did.as_str()], |r| {
-                    Ok(StoredEntry { line: r.get(0)?, leaf_index: r.get::<_, i64>(1)? as u64 })
-                })
-                .map_err(storage)?;
-            rows.collect::<Result<Vec<_>, _>>().map_err(storage)
+            let mut rows = stmt.query([did.as_str()]).map_err(storage)?;
+            let mut entries = Vec::new();
+            while let Some(row) = rows.next().map_err(storage)? {
+                // The length first: an oversize line is not copied out.
+                let bytes = row.get_ref(0).map_err(storage)?.as_bytes().map_err(storage)?.len();
+                budget.take(bytes)?;
+                entries.push(StoredEntry {
+                    line: row.get(0).map_err(storage)?,
+                    leaf_index: row.get::<_, i64>(1).map_err(storage)? as u64,
+                });
+            }
+            Ok(entries)
         })?;
         if entries.is_empty() {
             return Err(LedgerError::NotFound(did.clone()));

@@ -22,6 +22,73 @@ fn embedded_ledger_passes_the_conformance_suite() {
 }
 
 #[test]
+fn embedded_ledger_refuses_what_is_beyond_its_limits() {
+    let dir = temp_dir("limits");
+    let ledger = EmbeddedLedger::open(&dir.join("ledger.db"), "didam.test/ledger")
+        .unwrap()
+        .with_limits(conformance::SMALL_LIMITS);
+    futures::executor::block_on(conformance::refuses_what_is_beyond_its_limits(ledger));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A log stored under larger limits is refused, not loaded, by a ledger with
+/// smaller ones (`Ledger::log` and `log_at` read within the limits).
+#[test]
+fn a_stored_log_beyond_the_limits_is_not_read() {
+    use didam_ledger::{AdmissionLimits, Ledger as _, LedgerError, LimitError};
+    let dir = temp_dir("read-limits");
+    let path = dir.join("ledger.db");
+    let ledger = EmbeddedLedger::open(&path, "didam.test/ledger").unwrap();
+    let did = futures::executor::block_on(async {
+        let keys: Vec<_> = (0..4)
+            .map(|_| didam_credential::SecretKey::generate(didam_credential::KeyType::Ed25519))
+            .collect();
+        let (did, first) = didam_method::entry::create_entry(
+            &keys[0],
+            &keys[1].public_key(),
+            didam_method::entry::document_with_keys("did:didam:{SCID}", &[keys[3].public_key()]),
+            chrono::Utc::now() - chrono::Duration::seconds(60),
+        )
+        .await
+        .unwrap();
+        ledger.append(&first).await.unwrap();
+        let tip = ledger.tip(did.as_did()).await.unwrap();
+        let next = didam_method::entry::next_entry(
+            &tip,
+            &keys[1],
+            Some(&keys[2].public_key()),
+            None,
+            false,
+            tip.version_time + chrono::Duration::seconds(1),
+        )
+        .await
+        .unwrap();
+        ledger.append(&next).await.unwrap();
+        did
+    });
+    drop(ledger);
+    let one = AdmissionLimits { max_log_entries: 1, ..AdmissionLimits::default() };
+    let small = EmbeddedLedger::open(&path, "didam.test/ledger").unwrap().with_limits(one);
+    let size = futures::executor::block_on(small.integrate()).unwrap();
+    for result in futures::executor::block_on(async {
+        [small.log(did.as_did()).await, small.log_at(did.as_did(), size).await]
+    }) {
+        assert!(
+            matches!(result, Err(LedgerError::Limit(LimitError::LogTooLong { max: 1, .. }))),
+            "{result:?}"
+        );
+    }
+    let bytes = AdmissionLimits { max_log_bytes: 100, ..AdmissionLimits::default() };
+    let small = EmbeddedLedger::open(&path, "didam.test/ledger").unwrap().with_limits(bytes);
+    let result = futures::executor::block_on(small.log(did.as_did()));
+    assert!(
+        matches!(result, Err(LedgerError::Limit(LimitError::LogTooLarge { max: 100, .. }))),
+        "{result:?}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn verify_all_detects_a_changed_leaf() {
     use didam_credential::{KeyType, SecretKey};
     use didam_ledger::Ledger as _;

@@ -32,6 +32,14 @@ async fn etcd_ledger_passes_the_conformance_suite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn etcd_ledger_refuses_what_is_beyond_its_limits() {
+    let cluster = Cluster::start("limits");
+    let config = EtcdConfig::from_url(&cluster.ledger_url(), ORIGIN).unwrap();
+    let ledger = EtcdLedger::connect(&config).await.unwrap().with_limits(conformance::SMALL_LIMITS);
+    conformance::refuses_what_is_beyond_its_limits(ledger).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_append_without_a_reply_is_stored_once_when_retried() {
     let mut cluster = Cluster::start("unknown");
     let config = EtcdConfig::from_url(&cluster.ledger_url(), ORIGIN)

@@ -8,14 +8,17 @@
 //!    `versionId` set to the previous one (the SCID for the first entry);
 //! 2. the first entry names the method and version, and its SCID is the hash of
 //!    the entry with the SCID replaced by `{SCID}`;
-//! 3. `versionTime` is later than the previous one and not in the future;
+//! 3. `versionTime` is later than the previous one and not more than
+//!    [`MAX_CLOCK_SKEW`] ahead of the verifier's clock;
 //! 4. parameters accumulate; with pre-rotation active (the previous entry
 //!    committed `nextKeyHashes`), the entry must name new `updateKeys`, each the
 //!    pre-image of a committed hash;
 //! 5. the `eddsa-jcs-2022` proof is by one of the authorised update keys: the
 //!    entry's own with pre-rotation (or for the first entry), the previous
 //!    ones otherwise;
-//! 6. the DID document's `id` is the DID, and nothing follows a deactivation.
+//! 6. the DID document's `id` is the DID (for `did:didam`, a well-formed
+//!    [`crate::DidamDid`] whose SCID is the log's), and nothing follows a
+//!    deactivation.
 //!
 //! A whole log ([`verify_log_with_witnesses`]) then passes the witness check
 //! of [`crate::witness`]: each entry whose `witness` rule is on needs its
@@ -34,6 +37,19 @@ use sha2::Digest as _;
 use crate::LogEntry;
 use crate::error::EntryError;
 use crate::witness::{self, WitnessError, WitnessRule};
+
+/// How far an entry's `versionTime` may be ahead of the verifier's clock: 5
+/// minutes (`specs/did-didam.md`, clock skew).
+///
+/// A controller's clock and the ledger's are never exactly equal: an entry
+/// written the moment it is sent must not be refused because the ledger's
+/// clock is a few seconds behind. Five minutes is the skew Kerberos has
+/// tolerated by default for decades (RFC 4120, section 1.2) and covers a
+/// host without NTP for days; it is short enough that the one thing a
+/// future date buys, blocking the DID's next update until that date has
+/// passed (each entry must be later than the one before), costs a
+/// controller at most five minutes.
+pub const MAX_CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 
 /// The DID methods whose logs this module verifies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,13 +110,27 @@ pub enum LogError {
     /// The witness approvals of the log do not hold (`invalidDid`).
     #[error("witnesses: {0}")]
     Witness(#[from] WitnessError),
+    /// An entry's `versionTime` is further ahead of the verifier's clock
+    /// than [`MAX_CLOCK_SKEW`] (`invalidDid`).
+    #[error(
+        "entry {entry}: versionTime {version_time} is more than {} s ahead of the verifier's clock ({now})",
+        MAX_CLOCK_SKEW.num_seconds()
+    )]
+    FutureVersionTime {
+        /// 1-based entry number.
+        entry: u64,
+        /// The entry's `versionTime`.
+        version_time: DateTime<Utc>,
+        /// The verifier's clock when it checked the entry.
+        now: DateTime<Utc>,
+    },
 }
 
 impl LogError {
     /// The DID Resolution error name.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::InvalidDid { .. } | Self::Witness(_) => "invalidDid",
+            Self::InvalidDid { .. } | Self::Witness(_) | Self::FutureVersionTime { .. } => "invalidDid",
             Self::InvalidProof { .. } => "invalidProof",
             Self::InvalidParameters { .. } => "invalidParameters",
         }
@@ -269,8 +299,8 @@ pub async fn verify_entry(
         .and_then(Value::as_str)
         .and_then(didam_credential::credential::parse_datetime)
         .ok_or_else(|| bad_did("versionTime is not a UTC date-time".into()))?;
-    if version_time > now {
-        return Err(bad_did("versionTime is in the future".into()));
+    if version_time > now + MAX_CLOCK_SKEW {
+        return Err(LogError::FutureVersionTime { entry: n, version_time, now });
     }
     if previous.is_some_and(|p| version_time <= p.version_time) {
         return Err(bad_did("versionTime is not later than the previous entry's".into()));
@@ -316,7 +346,11 @@ pub async fn verify_entry(
     let document = obj.get("state").cloned().ok_or_else(|| bad_did("no state".into()))?;
     let did =
         document.get("id").and_then(Value::as_str).ok_or_else(|| bad_did("the state has no id".into()))?;
-    if !did.starts_with(method.prefix()) || !did.contains(&scid) {
+    let well_formed = match method {
+        Method::Didam => crate::DidamDid::parse(did).is_ok_and(|d| d.scid() == scid),
+        Method::WebVh => did.starts_with(method.prefix()) && did.contains(&scid),
+    };
+    if !well_formed {
         return Err(bad_did(format!(
             "the document id {did} is not a {} DID with SCID {scid}",
             method.prefix()
@@ -416,7 +450,8 @@ pub(crate) async fn verify_signed(
         challenge: None,
         domain: None,
         now,
-        skew_seconds: VerifyOptions::default().skew_seconds,
+        // A proof made with its entry is dated like it: the same tolerance.
+        skew_seconds: VerifyOptions::default().skew_seconds.max(MAX_CLOCK_SKEW.num_seconds()),
     };
     let checks = proof::verify_proofs(document, &Unsecured::new(document), &methods, &expect)
         .await

@@ -6,10 +6,14 @@
 //! follows its DID's tip is [`crate::log::verify_entry`]'s job. Steps of
 //! [`LogEntry::parse`]:
 //! 1. the entry is a JSON object;
-//! 2. its DID is the document's `state.id`, a [`Did`];
+//! 2. its DID is the document's `state.id`, a [`Did`] of a method whose logs
+//!    this crate knows ([`Method`]); a `did:didam` DID must be well-formed
+//!    ([`DidamDid`]: `did:didam:[<network>:]<scid>`, `specs/did-didam.md`,
+//!    syntax);
 //! 3. its `versionId` is `n-<hash>`, with `n` a decimal `u64` of at least 1
 //!    without leading zeros and a non-empty hash;
-//! 4. its JCS text (RFC 8785) exists: that text is the ledger's leaf.
+//! 4. its JCS text (RFC 8785) exists: that text is the ledger's leaf; the
+//!    JCS length of its document (`state`) is kept for size limits.
 //!
 //! See: <https://identity.foundation/didwebvh/v1.0/#the-did-log-file>
 
@@ -18,6 +22,9 @@ use std::str::FromStr;
 use didam_credential::canon::{self, CanonError};
 use didam_credential::{Did, InvalidDid};
 use serde_json::Value;
+
+use crate::DidamDid;
+use crate::log::Method;
 
 /// Why a JSON value or text is not a DID log entry.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +42,14 @@ pub enum MalformedEntry {
     /// The entry's `state.id` is not a DID.
     #[error("the entry's state id is not a DID")]
     NotADid(#[source] InvalidDid),
+    /// The entry's DID is of a method whose logs are not DID logs here (only
+    /// `did:didam` and `did:webvh`).
+    #[error("{0} is not a did:didam or did:webvh DID")]
+    UnsupportedMethod(Did),
+    /// The entry's `did:didam` DID is not well-formed
+    /// (`did:didam:[<network>:]<scid>`, see `specs/did-didam.md`).
+    #[error("the entry's DID is not a well-formed did:didam DID")]
+    NotADidamDid(#[source] InvalidDid),
     /// The entry has no string `versionId`.
     #[error("the entry has no versionId")]
     NoVersionId,
@@ -54,12 +69,17 @@ pub enum MalformedEntry {
 /// use didam_method::LogEntry;
 ///
 /// // A stored line is the entry's JCS text (members sorted).
-/// let text = r#"{"state":{"id":"did:didam:QmScid"},"versionId":"1-QmHash"}"#;
+/// let did = "did:didam:QmXr1NpRE3NGnpqNxvMUVxGmXa4wgWH6nUGH6bdwoaXn5m";
+/// let text = format!(r#"{{"state":{{"id":"{did}"}},"versionId":"1-QmHash"}}"#);
 /// let entry: LogEntry = text.parse()?;
-/// assert_eq!(entry.did().as_str(), "did:didam:QmScid");
+/// assert_eq!(entry.did().as_str(), did);
 /// assert_eq!((entry.version_number(), entry.entry_hash()), (1, "QmHash"));
 /// assert_eq!(entry.line(), text);
-/// assert!("{\"versionId\":\"0-x\",\"state\":{\"id\":\"did:x:y\"}}".parse::<LogEntry>().is_err());
+/// assert_eq!(entry.document_len(), format!(r#"{{"id":"{did}"}}"#).len());
+/// // Not a log entry: version 0, a DID of another method, a malformed did:didam DID.
+/// assert!(text.replace("1-QmHash", "0-QmHash").parse::<LogEntry>().is_err());
+/// assert!(text.replace(did, "did:example:QmScid").parse::<LogEntry>().is_err());
+/// assert!(text.replace(did, "did:didam:evil:QmScid").parse::<LogEntry>().is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,6 +89,8 @@ pub struct LogEntry {
     version_id: String,
     version_number: u64,
     line: String,
+    method: Method,
+    document_len: usize,
 }
 
 impl LogEntry {
@@ -81,12 +103,19 @@ impl LogEntry {
             .and_then(Value::as_str)
             .ok_or(MalformedEntry::NoDid)?;
         let did = Did::parse(id).map_err(MalformedEntry::NotADid)?;
+        let method = method_of(&did)?;
         let version_id =
             object.get("versionId").and_then(Value::as_str).ok_or(MalformedEntry::NoVersionId)?.to_owned();
         let version_number =
             number_of(&version_id).ok_or_else(|| MalformedEntry::BadVersionId(version_id.clone()))?;
         let line = canon::jcs(&json).map_err(MalformedEntry::Canonical)?;
-        Ok(Self { json, did, version_id, version_number, line })
+        let document_len = object
+            .get("state")
+            .map(canon::jcs)
+            .transpose()
+            .map_err(MalformedEntry::Canonical)?
+            .map_or(0, |text| text.len());
+        Ok(Self { json, did, version_id, version_number, line, method, document_len })
     }
 
     /// The entry as JSON.
@@ -122,6 +151,28 @@ impl LogEntry {
     /// The entry's JCS text: the leaf a ledger stores for it.
     pub fn line(&self) -> &str {
         &self.line
+    }
+
+    /// The method of the entry's DID.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    /// The length in bytes of the JCS text of the entry's document (`state`).
+    pub fn document_len(&self) -> usize {
+        self.document_len
+    }
+}
+
+/// The log method of `did`: `did:didam` (well-formed) or `did:webvh`.
+fn method_of(did: &Did) -> Result<Method, MalformedEntry> {
+    if did.as_str().starts_with(Method::Didam.prefix()) {
+        DidamDid::try_from(did).map_err(MalformedEntry::NotADidamDid)?;
+        Ok(Method::Didam)
+    } else if did.as_str().starts_with(Method::WebVh.prefix()) {
+        Ok(Method::WebVh)
+    } else {
+        Err(MalformedEntry::UnsupportedMethod(did.clone()))
     }
 }
 
@@ -177,15 +228,19 @@ mod tests {
 
     use super::*;
 
+    const DID: &str = "did:didam:QmXr1NpRE3NGnpqNxvMUVxGmXa4wgWH6nUGH6bdwoaXn5m";
+
     fn entry(version_id: Value, state: Value) -> Value {
         json!({ "versionId": version_id, "versionTime": "2025-01-01T00:00:00Z", "parameters": {}, "state": state })
     }
 
     #[test]
     fn a_well_formed_entry_keeps_its_did_version_and_leaf() {
-        let json = entry(json!("12-QmHash"), json!({ "id": "did:didam:QmScid" }));
+        let json = entry(json!("12-QmHash"), json!({ "id": DID }));
         let parsed = LogEntry::parse(json.clone()).unwrap();
-        assert_eq!(parsed.did(), &Did::parse("did:didam:QmScid").unwrap());
+        assert_eq!(parsed.did(), &Did::parse(DID).unwrap());
+        assert_eq!(parsed.method(), Method::Didam);
+        assert_eq!(parsed.document_len(), canon::jcs(&json!({ "id": DID })).unwrap().len());
         assert_eq!(
             (parsed.version_id(), parsed.version_number(), parsed.entry_hash()),
             ("12-QmHash", 12, "QmHash")
@@ -197,17 +252,23 @@ mod tests {
 
     #[test]
     fn hostile_entries_are_refused_by_kind() {
-        let did = json!({ "id": "did:didam:QmScid" });
+        let did = json!({ "id": DID });
         let cases = [
             (json!([1, 2]), "NotAnObject"),
             (json!("1-x"), "NotAnObject"),
             (json!(null), "NotAnObject"),
             (json!({ "versionId": "1-x" }), "NoDid"),
             (entry(json!("1-x"), json!({})), "NoDid"),
-            (entry(json!("1-x"), json!("did:didam:QmScid")), "NoDid"),
+            (entry(json!("1-x"), json!(DID)), "NoDid"),
             (entry(json!("1-x"), json!({ "id": 7 })), "NoDid"),
             (entry(json!("1-x"), json!({ "id": "not a did" })), "NotADid"),
             (entry(json!("1-x"), json!({ "id": "did:didam:" })), "NotADid"),
+            (entry(json!("1-x"), json!({ "id": "did:example:QmScid" })), "UnsupportedMethod"),
+            (entry(json!("1-x"), json!({ "id": "did:didamx:QmScid" })), "UnsupportedMethod"),
+            (entry(json!("1-x"), json!({ "id": "did:didam:QmScid" })), "NotADidamDid"),
+            (entry(json!("1-x"), json!({ "id": format!("did:didam:x:y:{}", &DID[10..]) })), "NotADidamDid"),
+            (entry(json!("1-x"), json!({ "id": format!("{DID}:extra") })), "NotADidamDid"),
+            (entry(json!("1-x"), json!({ "id": format!("did:didam:Net:{}", &DID[10..]) })), "NotADidamDid"),
             (json!({ "state": did.clone() }), "NoVersionId"),
             (entry(json!(1), did.clone()), "NoVersionId"),
             (entry(json!("0-x"), did.clone()), "BadVersionId"),

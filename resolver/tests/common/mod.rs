@@ -89,7 +89,9 @@ impl Daemon {
             "--checkpoint-key-passphrase-file".into(),
             pass.display().to_string(),
         ];
-        for (flag, default) in [("--checkpoint-interval-ms", "50"), ("--rate-limit", "0")] {
+        for (flag, default) in
+            [("--checkpoint-interval-ms", "50"), ("--rate-limit", "0"), ("--append-rate-limit", "0")]
+        {
             if !extra.contains(&flag) {
                 args.extend([flag.into(), default.into()]);
             }

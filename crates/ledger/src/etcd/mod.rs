@@ -45,7 +45,7 @@ use self::keys::{Keys, prefix_end};
 use self::members::Members;
 use self::tree::{NodeMap, Pass, Recorder, TipsTree};
 use self::watch::Watched;
-use crate::admission::{Admission, AdmissionView, Admitted, admit};
+use crate::admission::{Admission, AdmissionLimits, AdmissionView, Admitted, LimitError, LogBudget, admit};
 use crate::ledger::{Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof};
 use crate::merkle::{self, Hash, ProofError, TreeError};
 use crate::note::{Checkpoint, NoteSigner};
@@ -201,6 +201,7 @@ impl EtcdConnection {
             keys,
             origin: config.origin.clone(),
             method: Method::Didam,
+            limits: AdmissionLimits::default(),
             timeout: self.timeout,
             degraded_until: StdMutex::new(None),
             known_size: AtomicU64::new(0),
@@ -217,6 +218,7 @@ pub struct EtcdLedger {
     keys: Keys,
     origin: String,
     method: Method,
+    limits: AdmissionLimits,
     timeout: Duration,
     /// Until when reads are serializable (the cluster lost quorum).
     degraded_until: StdMutex<Option<Instant>>,
@@ -318,6 +320,18 @@ impl EtcdLedger {
     pub fn with_method(mut self, method: Method) -> Self {
         self.method = method;
         self
+    }
+
+    /// Admits entries, and reads logs, within `limits` (default:
+    /// [`AdmissionLimits::default`]).
+    pub fn with_limits(mut self, limits: AdmissionLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The limits of what this ledger admits and reads.
+    pub fn limits(&self) -> &AdmissionLimits {
+        &self.limits
     }
 
     /// The origin line of this ledger's checkpoints.
@@ -577,7 +591,7 @@ impl EtcdLedger {
     /// ([`crate::admission`]) against its DID's tip (no lock held), and
     /// prepares the transaction that stores it.
     async fn prepare(&self, entry: &LogEntry) -> Result<Prepared, LedgerError> {
-        let admitted = match admit(self, self.method, entry).await? {
+        let admitted = match admit(self, self.method, &self.limits, entry).await? {
             Admission::Duplicate(receipt) => return Ok(Prepared::Duplicate(receipt)),
             Admission::New(admitted) => *admitted,
         };
@@ -703,16 +717,38 @@ impl EtcdLedger {
     }
 
     /// `did`'s entries at `leaves`, read from the cache or etcd.
-    async fn entries(&self, did: &Did, leaves: Vec<u64>) -> Result<Vec<StoredEntry>, LedgerError> {
-        let lines = self.read_leaves(&leaves, Read::Available).await?;
-        leaves
-            .into_iter()
-            .zip(lines)
-            .map(|(leaf_index, line)| {
+    /// The entries at `leaves` of `did`'s log, read a batch at a time
+    /// within `budget`: a log beyond the limits is refused before the rest
+    /// of it is read.
+    async fn entries(
+        &self,
+        did: &Did,
+        leaves: &[u64],
+        mut budget: LogBudget,
+    ) -> Result<Vec<StoredEntry>, LedgerError> {
+        let mut out = Vec::with_capacity(leaves.len());
+        for chunk in leaves.chunks(READ_BATCH) {
+            let lines = self.read_leaves(chunk, Read::Available).await?;
+            for (&leaf_index, line) in chunk.iter().zip(lines) {
                 let line = line.ok_or_else(|| corrupt(format!("leaf {leaf_index} of {did} is missing")))?;
-                Ok(StoredEntry { line, leaf_index })
-            })
-            .collect()
+                budget.take(line.len())?;
+                out.push(StoredEntry { line, leaf_index });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The leaf indices of `did`'s log, at most `max` of them read: one
+    /// more is a [`LimitError::LogTooLong`].
+    async fn log_leaves(&self, did: &Did, max: u64) -> Result<Vec<u64>, LedgerError> {
+        let start = self.keys.log_prefix(did);
+        let end = prefix_end(&start);
+        let limit = i64::try_from(max.saturating_add(1)).unwrap_or(i64::MAX);
+        let index = self.range(&start, &end, limit, Read::Available).await?;
+        if index.len() as u64 > max {
+            return Err(LimitError::LogTooLong { did: did.clone(), entries: index.len() as u64, max }.into());
+        }
+        index.iter().map(|kv| parse_u64(kv.value()).map_err(corrupt)).collect()
     }
 
     fn parse_checkpoint(note: &[u8]) -> Result<SignedCheckpoint, LedgerError> {
@@ -795,6 +831,12 @@ impl AdmissionView for EtcdLedger {
         self.read_tip(did, Read::Available).await
     }
 
+    async fn log_bytes(&self, did: &Did, budget: LogBudget) -> Result<u64, LedgerError> {
+        let leaves = self.log_leaves(did, self.limits.max_log_entries).await?;
+        let entries = self.entries(did, &leaves, budget).await?;
+        Ok(entries.iter().map(|e| e.line.len() as u64).sum())
+    }
+
     /// Verifies on a blocking thread: verification is CPU work, and its
     /// future (ssi's) is not `Send`.
     async fn verify(
@@ -856,16 +898,14 @@ impl Ledger for EtcdLedger {
         )))
     }
 
+    /// Reads the log within the limits: a log beyond them is refused
+    /// ([`LimitError`]) without loading the rest of it.
     async fn log(&self, did: &Did) -> Result<Vec<StoredEntry>, LedgerError> {
-        let start = self.keys.log_prefix(did);
-        let end = prefix_end(&start);
-        let index = self.range_all(start, &end, Read::Available).await?;
-        if index.is_empty() {
+        let leaves = self.log_leaves(did, self.limits.max_log_entries).await?;
+        if leaves.is_empty() {
             return Err(LedgerError::NotFound(did.clone()));
         }
-        let leaves: Vec<u64> =
-            index.iter().map(|kv| parse_u64(kv.value()).map_err(corrupt)).collect::<Result<_, _>>()?;
-        self.entries(did, leaves).await
+        self.entries(did, &leaves, self.limits.budget(did)).await
     }
 
     async fn log_at(&self, did: &Did, size: u64) -> Result<Vec<StoredEntry>, LedgerError> {
@@ -881,7 +921,7 @@ impl Ledger for EtcdLedger {
         if leaves.is_empty() {
             return Err(LedgerError::NotFound(did.clone()));
         }
-        self.entries(did, leaves).await
+        self.entries(did, &leaves, self.limits.budget(did)).await
     }
 
     async fn tip(&self, did: &Did) -> Result<DidState, LedgerError> {

@@ -418,7 +418,7 @@ mod tests {
             AnyLedger::from(EmbeddedLedger::open(&dir.join("ledger.db"), "example.test/any").unwrap());
         // Well-formed, never verified: the call fails for want of a runtime first.
         let entry =
-            LogEntry::parse(serde_json::json!({ "versionId": "1-x", "state": { "id": "did:didam:x" } }))
+            LogEntry::parse(serde_json::json!({ "versionId": "1-x", "state": { "id": "did:didam:QmXr1NpRE3NGnpqNxvMUVxGmXa4wgWH6nUGH6bdwoaXn5m" } }))
                 .unwrap();
         let outcome = futures::executor::block_on(send(ledger.append(&entry)));
         assert!(matches!(outcome, Err(LedgerError::Unavailable(_))), "{outcome:?}");

@@ -383,18 +383,26 @@ impl LedgerProblem {
     }
 }
 
-/// Timeouts of [`HttpLedger`].
+/// Timeouts and the answer size of [`HttpLedger`].
 #[derive(Clone, Debug)]
 pub struct HttpLimits {
     /// Time to establish a connection.
     pub connect_timeout: Duration,
     /// Time for a whole request.
     pub timeout: Duration,
+    /// Largest answer read, in bytes (default 8 MiB: a log at the default
+    /// [`crate::AdmissionLimits`], JSON-escaped, with room to spare); a
+    /// larger one is refused as it arrives, never loaded whole.
+    pub max_body_bytes: usize,
 }
 
 impl Default for HttpLimits {
     fn default() -> Self {
-        Self { connect_timeout: Duration::from_secs(5), timeout: Duration::from_secs(30) }
+        Self {
+            connect_timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(30),
+            max_body_bytes: 8 * 1024 * 1024,
+        }
     }
 }
 
@@ -418,6 +426,7 @@ impl Default for HttpLimits {
 pub struct HttpLedger {
     client: reqwest::Client,
     base: String,
+    max_body: usize,
 }
 
 /// Percent-encodes everything but unreserved characters and `:`.
@@ -461,7 +470,7 @@ impl HttpLedger {
             .user_agent(concat!("didam/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| LedgerError::Unavailable(format!("HTTP client: {e}")))?;
-        Ok(Self { client, base: base_url.trim_end_matches('/').to_owned() })
+        Ok(Self { client, base: base_url.trim_end_matches('/').to_owned(), max_body: limits.max_body_bytes })
     }
 
     /// The base URL.
@@ -471,6 +480,24 @@ impl HttpLedger {
 
     fn url(&self, path: &str) -> String {
         format!("{}/ledger/v1/{path}", self.base)
+    }
+
+    /// The body of `response`, read chunk by chunk up to the answer size
+    /// limit: a larger answer is refused before more of it is read.
+    async fn body(&self, url: &str, mut response: reqwest::Response) -> Result<Vec<u8>, LedgerError> {
+        let too_large =
+            || LedgerError::Corrupt(format!("{url}: the answer is larger than {} bytes", self.max_body));
+        if response.content_length().is_some_and(|n| n > self.max_body as u64) {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| transport(url, &e))? {
+            if body.len() + chunk.len() > self.max_body {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     /// Sends `request`; a non-success status becomes the problem it carries.
@@ -484,7 +511,7 @@ impl HttpLedger {
             return Ok(Ok(response));
         }
         let status = response.status();
-        let body = response.bytes().await.map_err(|e| transport(url, &e))?;
+        let body = self.body(url, response).await?;
         match serde_json::from_slice::<LedgerProblem>(&body) {
             Ok(p) => Ok(Err(p)),
             Err(_) if status.is_server_error() => {
@@ -508,7 +535,7 @@ impl HttpLedger {
     async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, LedgerError> {
         let url = self.url(path);
         let response = self.call(&url, self.client.get(&url)).await?;
-        let body = response.bytes().await.map_err(|e| transport(&url, &e))?;
+        let body = self.body(&url, response).await?;
         serde_json::from_slice(&body)
             .map_err(|e| LedgerError::Corrupt(format!("{url}: unreadable answer: {e}")))
     }
@@ -517,7 +544,13 @@ impl HttpLedger {
     async fn get_text(&self, path: &str) -> Result<Option<String>, LedgerError> {
         let url = self.url(path);
         match self.send(&url, self.client.get(&url)).await? {
-            Ok(response) => Ok(Some(response.text().await.map_err(|e| transport(&url, &e))?)),
+            Ok(response) => {
+                let body = self.body(&url, response).await?;
+                Ok(Some(
+                    String::from_utf8(body)
+                        .map_err(|e| LedgerError::Corrupt(format!("{url}: the answer is not UTF-8: {e}")))?,
+                ))
+            }
             Err(p) if p.problem_type == problem::NO_CHECKPOINT => Ok(None),
             Err(p) => Err(p.into_error()),
         }
@@ -542,7 +575,7 @@ impl Ledger for HttpLedger {
     async fn append(&self, entry: &LogEntry) -> Result<Receipt, LedgerError> {
         let url = self.url("entries");
         let response = self.call(&url, self.client.post(&url).json(entry)).await?;
-        let body = response.bytes().await.map_err(|e| transport(&url, &e))?;
+        let body = self.body(&url, response).await?;
         let receipt: ReceiptBody = serde_json::from_slice(&body)
             .map_err(|e| LedgerError::Corrupt(format!("{url}: unreadable receipt: {e}")))?;
         receipt.try_into()
@@ -564,7 +597,7 @@ impl Ledger for HttpLedger {
     async fn leaf(&self, index: u64) -> Result<Vec<u8>, LedgerError> {
         let url = self.url(&format!("leaves/{index}"));
         let response = self.call(&url, self.client.get(&url)).await?;
-        Ok(response.bytes().await.map_err(|e| transport(&url, &e))?.to_vec())
+        self.body(&url, response).await
     }
 
     async fn integrate(&self) -> Result<u64, LedgerError> {
@@ -657,6 +690,30 @@ mod tests {
         assert!(matches!(p.into_error(), LedgerError::Unavailable(_)));
     }
 
+    /// A daemon (here a plain listener) whose answer is larger than the
+    /// limit: refused, not read whole.
+    #[test]
+    fn an_answer_over_the_size_limit_is_refused() {
+        use std::io::{Read as _, Write as _};
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = [0u8; 1024];
+            let _ = stream.read(&mut request);
+            let body = format!("{{\"size\":{}}}", "1".repeat(4096));
+            let head =
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+            let _ = write!(stream, "{head}{:x}\r\n{body}\r\n0\r\n\r\n", body.len());
+        });
+        let limits = HttpLimits { max_body_bytes: 1024, ..HttpLimits::default() };
+        let ledger = HttpLedger::with_limits(&format!("http://{addr}"), &limits).unwrap();
+        let e = rt.block_on(ledger.size()).unwrap_err();
+        assert!(matches!(&e, LedgerError::Corrupt(m) if m.contains("larger than 1024 bytes")), "{e}");
+        server.join().unwrap();
+    }
+
     #[test]
     fn dids_are_encoded_as_one_segment() {
         assert_eq!(segment("did:didam:Qm1"), "did:didam:Qm1");
@@ -669,10 +726,13 @@ mod tests {
         // A listener that accepts and never answers.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let limits =
-            HttpLimits { connect_timeout: Duration::from_secs(1), timeout: Duration::from_millis(200) };
+        let limits = HttpLimits {
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_millis(200),
+            ..HttpLimits::default()
+        };
         let ledger = HttpLedger::with_limits(&format!("http://{addr}"), &limits).unwrap();
-        let entry = serde_json::json!({ "versionId": "1-x", "state": { "id": "did:didam:x" } });
+        let entry = serde_json::json!({ "versionId": "1-x", "state": { "id": "did:didam:QmXr1NpRE3NGnpqNxvMUVxGmXa4wgWH6nUGH6bdwoaXn5m" } });
         let e = rt.block_on(ledger.append(&LogEntry::parse(entry).unwrap())).unwrap_err();
         assert!(matches!(&e, LedgerError::Unavailable(m) if m.contains("unknown outcome, retry")), "{e}");
         drop(listener);

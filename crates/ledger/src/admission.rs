@@ -121,7 +121,7 @@ pub enum LimitError {
 }
 
 impl AdmissionLimits {
-    /// Checks an entry's own sizes (step 1 of [`admit`]).
+    /// Checks an entry's own sizes (step 1 of the append rule, `specs/did-didam.md` §8.3).
     pub fn check_entry(&self, entry: &LogEntry) -> Result<(), LimitError> {
         let bytes = entry.line().len() as u64;
         if bytes > self.max_entry_bytes {

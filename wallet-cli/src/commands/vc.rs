@@ -31,7 +31,8 @@ pub(crate) fn verify(cx: &Context, args: &VerifyArgs) -> Result<u8, CliError> {
         verifier = verifier.with_policy(policy);
     }
     if args.no_challenge {
-        let policy = didam_verifier::Policy { require_challenge: false, ..verifier.policy().clone() };
+        let mut policy = verifier.policy().clone();
+        policy.require_challenge = false;
         verifier = verifier.with_policy(policy);
     }
     if let Some(skew) = args.clock_skew {

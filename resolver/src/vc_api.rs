@@ -86,7 +86,10 @@ impl VcVerifier {
     /// more. A presentation's holder need not be the subject of the
     /// credentials it holds (the data model allows a holder to present a
     /// credential about someone else); a policy file with
-    /// `holder_must_be_subject = true` asks for it.
+    /// `holder_must_be_subject = true` asks for it. A presentation must be
+    /// verified against a challenge (`options.challenge`): without one its
+    /// `replay-protection` check fails, unless a policy file says
+    /// `require_challenge = false`.
     ///
     /// See: <https://www.w3.org/TR/vc-data-model-2.0/#subject-holder-relationships>
     pub fn default_policy() -> Policy {

@@ -387,6 +387,27 @@ async fn r17_holder_need_not_be_the_subject_unless_the_policy_says_so() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 }
 
+/// Issue 17: a presentation verified without a challenge could be replayed
+/// by anyone who saw it, yet read VALID; it now fails its
+/// `replay-protection` check unless a policy file waives the challenge.
+#[tokio::test(flavor = "multi_thread")]
+async fn r17_a_presentation_needs_a_challenge_unless_the_policy_waives_it() {
+    let (_, vp) = presented(None, "c-1", None).await;
+    let request = json!({ "verifiablePresentation": vp });
+
+    let d = Daemon::start("vp-no-challenge", &[]);
+    let (status, _, body) = post(&d, "/presentations/verify", &request).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.to_string().contains("replay"), "{body}");
+
+    let policy = temp_dir("vp-no-challenge-policy-file").join("policy.toml");
+    std::fs::write(&policy, "require_challenge = false\n").unwrap();
+    let lax = Daemon::start("vp-no-challenge-lax", &["--policy", policy.to_str().unwrap()]);
+    let (status, _, body) = post(&lax, "/presentations/verify", &request).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.to_string().contains("nothing prevents"), "{body}");
+}
+
 /// `value` with `key` set, for building variants in one expression.
 trait TapInsert {
     fn tap_insert(self, key: &str, value: Value) -> Self;

@@ -449,9 +449,15 @@ pub(crate) struct VerifyArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub(crate) json: bool,
-    /// Challenge a presentation's proof must carry.
+    /// Challenge a presentation's proof must carry. A presentation verified
+    /// without one (and without `--no-challenge`) is INVALID: anyone who saw
+    /// it could replay it.
     #[arg(long)]
     pub(crate) challenge: Option<String>,
+    /// Accept a presentation without a challenge; the report then says that
+    /// nothing prevents its replay (check `replay-protection`, n/a).
+    #[arg(long, conflicts_with = "challenge")]
+    pub(crate) no_challenge: bool,
     /// Domain a presentation's proof must carry.
     #[arg(long)]
     pub(crate) domain: Option<String>,

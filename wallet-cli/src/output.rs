@@ -12,6 +12,12 @@ pub(crate) fn print(text: &str) {
     let _ = writeln!(out, "{text}");
 }
 
+/// Prints a hint (what to do next) on standard error, as `main` prints a
+/// failed command's hint.
+pub(crate) fn hint(text: &str) {
+    eprintln!("hint: {text}");
+}
+
 /// `n` and `noun`, plural unless `n` is 1: `1 key`, `2 keys`, `0 DIDs`.
 pub(crate) fn count(n: usize, noun: &str) -> String {
     if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }

@@ -167,6 +167,16 @@ fn tour_runs_the_x1403_flow() {
     let revoked = verify("credential.json", &[]);
     assert_eq!(revoked.status.code(), Some(1), "{}{}", stdout(&revoked), stderr(&revoked));
     assert!(stdout(&revoked).contains("FAIL status"), "{}", stdout(&revoked));
+    // Issue 17: a presentation is verified against a challenge, or the
+    // caller says that replay is accepted; the report shows which.
+    let unchallenged = verify("forged.json", &[]);
+    assert_eq!(unchallenged.status.code(), Some(1), "{}", stdout(&unchallenged));
+    assert!(stdout(&unchallenged).contains("FAIL replay-protection"), "{}", stdout(&unchallenged));
+    assert!(stderr(&unchallenged).contains("--no-challenge"), "{}", stderr(&unchallenged));
+    let waived = verify("forged.json", &["--no-challenge"]);
+    assert!(stdout(&waived).contains("n/a  replay-protection"), "{}", stdout(&waived));
+    let both = verify("forged.json", &["--no-challenge", "--challenge", "c"]);
+    assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
     let forged =
         verify("forged.json", &["--challenge", "tour-challenge-7f3a", "--domain", "verifier.example"]);
     assert_eq!(forged.status.code(), Some(1), "{}{}", stdout(&forged), stderr(&forged));

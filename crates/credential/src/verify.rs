@@ -39,6 +39,12 @@ pub struct VerifyOptions {
     pub challenge: Option<String>,
     /// The domain a presentation's proof must carry.
     pub domain: Option<String>,
+    /// Whether a presentation verified without a [`Self::challenge`] fails
+    /// its `replay-protection` check (`true`) or reports it "not
+    /// applicable" (`false`, the caller accepts that anyone who saw the
+    /// presentation can replay it). The verifier's policy sets this to `true`
+    /// by default; the engine's own default is `false`.
+    pub require_challenge: bool,
 }
 
 /// A document as read from text.
@@ -467,14 +473,19 @@ pub fn jwt_times(claims: &Value, credential: &Value, now: DateTime<Utc>, skew_se
 
 /// Whether a presentation is protected against replay: a challenge was asked
 /// for (the `challenge` check, or the verifier's `nonce` check for a
-/// `vp+jwt`, says whether the proof carries it), else the report says that
-/// nothing prevents replay.
+/// `vp+jwt`, says whether the proof carries it); else the check fails when
+/// one is required and says that nothing prevents replay when the caller
+/// accepted that.
 fn replay_protection(options: &VerifyOptions) -> Check {
     match &options.challenge {
         Some(c) => Check::passed(CheckKind::ReplayProtection, format!("challenge `{c}` required")),
+        None if options.require_challenge => Check::failed(
+            CheckKind::ReplayProtection,
+            "no challenge was given, and one is required: without it anyone who saw this presentation can replay it",
+        ),
         None => Check::not_applicable(
             CheckKind::ReplayProtection,
-            "no challenge was asked for: nothing prevents this presentation's replay",
+            "no challenge was asked for (accepted by the caller): nothing prevents this presentation's replay",
         ),
     }
 }

@@ -381,7 +381,17 @@ fn r17_a_presentation_without_a_challenge_shows_replay_protection_skipped() {
     assert_eq!(replay.len(), 1, "{without}");
     assert_eq!(replay[0].outcome, didam_credential::Outcome::NotApplicable, "{without}");
     assert!(replay[0].detail.contains("nothing prevents"), "{without}");
-    let with = check(&signed, &VerifyOptions { challenge: Some("c-1".into()), ..Default::default() });
+    let required = check(&signed, &VerifyOptions { require_challenge: true, ..Default::default() });
+    assert!(!required.is_valid(), "{required}");
+    assert_eq!(
+        required.of(CheckKind::ReplayProtection).next().unwrap().outcome,
+        didam_credential::Outcome::Failed,
+        "{required}"
+    );
+    let with = check(
+        &signed,
+        &VerifyOptions { challenge: Some("c-1".into()), require_challenge: true, ..Default::default() },
+    );
     assert!(with.is_valid(), "{with}");
     assert_eq!(
         with.of(CheckKind::ReplayProtection).next().unwrap().outcome,

@@ -76,6 +76,12 @@ pub struct Policy {
     /// holder who signs the presentation is accepted.
     #[serde(default = "yes")]
     pub holder_must_be_subject: bool,
+    /// Whether a presentation must be verified against a challenge (the
+    /// verifier's nonce). When `true` (the default), a presentation verified
+    /// without one fails its `replay-protection` check; when `false`, the
+    /// check says that nothing prevents the presentation's replay.
+    #[serde(default = "yes")]
+    pub require_challenge: bool,
 }
 
 fn yes() -> bool {
@@ -84,7 +90,8 @@ fn yes() -> bool {
 
 impl Default for Policy {
     /// Any issuer, any suite, status checked when present but not required,
-    /// no age limit, no clock skew, the holder must be the subject.
+    /// no age limit, no clock skew, the holder must be the subject, a
+    /// presentation must be verified against a challenge.
     fn default() -> Self {
         Self {
             trusted_issuers: None,
@@ -95,6 +102,7 @@ impl Default for Policy {
             max_status_age: None,
             clock_skew: HumanDuration::default(),
             holder_must_be_subject: true,
+            require_challenge: true,
         }
     }
 }

@@ -107,6 +107,7 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
             skew_seconds: self.policy.clock_skew.to_chrono().num_seconds(),
             challenge: challenge.map(str::to_owned),
             domain: domain.map(str::to_owned),
+            require_challenge: self.policy.require_challenge,
         }
     }
 

@@ -71,6 +71,7 @@ fn an_empty_policy_is_the_default() {
     assert_eq!(Policy::from_toml_str("").unwrap(), Policy::default());
     assert_eq!(Policy::from_json_str("{}").unwrap(), Policy::default());
     assert!(Policy::default().holder_must_be_subject);
+    assert!(Policy::default().require_challenge);
     assert!(!Policy::default().restricts_issuers());
 }
 

@@ -118,19 +118,25 @@ fn without_a_holder_the_signer_is_the_holder() {
 #[test]
 fn an_untrusted_issuer_fails_issuer_trust() {
     let (issuer, alice, vp) = setup(Suite::EddsaJcs2022);
-    let signed = alice.present(&vp, None, None, Suite::EddsaJcs2022).to_string();
+    let signed = alice.present(&vp, Some(CHALLENGE), None, Suite::EddsaJcs2022).to_string();
     let other = Party::new();
     let mut policy = Policy::default().trust_issuer(&other.did);
     policy.require_status = true;
-    let report = run(issuer.verifier().with_policy(policy).verify_presentation(&signed, None, None)).unwrap();
+    let report =
+        run(issuer.verifier().with_policy(policy).verify_presentation(&signed, Some(CHALLENGE), None))
+            .unwrap();
     assert_fails_only(&report, CheckKind::IssuerTrust, "is not trusted for");
 
     // Trusted for its type only.
     let policy = Policy::default().trust_issuer_for("ExampleDegreeCredential", &issuer.party.did);
-    let report = run(issuer.verifier().with_policy(policy).verify_presentation(&signed, None, None)).unwrap();
+    let report =
+        run(issuer.verifier().with_policy(policy).verify_presentation(&signed, Some(CHALLENGE), None))
+            .unwrap();
     assert!(report.is_valid(), "{report}");
     let policy = Policy::default().trust_issuer_for("PassportCredential", &issuer.party.did);
-    let report = run(issuer.verifier().with_policy(policy).verify_presentation(&signed, None, None)).unwrap();
+    let report =
+        run(issuer.verifier().with_policy(policy).verify_presentation(&signed, Some(CHALLENGE), None))
+            .unwrap();
     assert_fails_only(&report, CheckKind::IssuerTrust, "ExampleDegreeCredential");
 }
 
@@ -260,4 +266,18 @@ fn a_credential_is_not_a_presentation() {
     let (vc, _, _) = issuer.issue("did:example:alice", Suite::EddsaJcs2022);
     let report = run(issuer.verifier().verify_presentation(&vc.to_string(), None, None)).unwrap();
     assert_eq!(report.failure().map(|c| c.check), Some(CheckKind::DataModel), "{report}");
+}
+
+/// Issue 17: a presentation verified without a challenge read VALID; by the
+/// default policy it now fails its `replay-protection` check.
+#[test]
+fn a_presentation_without_a_challenge_fails_replay_protection() {
+    let (issuer, alice, vp) = setup(Suite::EddsaJcs2022);
+    let signed = alice.present(&vp, None, None, Suite::EddsaJcs2022).to_string();
+    let mut policy = issuer.policy();
+    policy.require_challenge = Policy::default().require_challenge;
+    let report = run(issuer.verifier().with_policy(policy).verify_presentation(&signed, None, None)).unwrap();
+    assert_fails_only(&report, CheckKind::ReplayProtection, "can replay it");
+    let report = run(issuer.verifier().verify_presentation(&signed, None, None)).unwrap();
+    assert!(report.is_valid(), "{report}");
 }

@@ -30,6 +30,11 @@ pub(crate) fn verify(cx: &Context, args: &VerifyArgs) -> Result<u8, CliError> {
             .map_err(|e| CliError::Input(format!("policy {}: {e}", path.display())))?;
         verifier = verifier.with_policy(policy);
     }
+    if args.no_challenge {
+        let mut policy = verifier.policy().clone();
+        policy.require_challenge = false;
+        verifier = verifier.with_policy(policy);
+    }
     if let Some(skew) = args.clock_skew {
         verifier = verifier.with_clock_skew(skew);
     }
@@ -45,6 +50,15 @@ pub(crate) fn verify(cx: &Context, args: &VerifyArgs) -> Result<u8, CliError> {
         output::print_json(&serde_json::to_value(&report).unwrap_or_default(), false);
     } else {
         output::print(report.to_string().trim_end());
+    }
+    let unprotected = report.checks.iter().any(|c| {
+        c.check == didam_credential::CheckKind::ReplayProtection
+            && c.outcome == didam_credential::Outcome::Failed
+    });
+    if unprotected {
+        output::hint(
+            "give the verifier's challenge with `--challenge`, or accept a replayable presentation with `--no-challenge`",
+        );
     }
     Ok(if report.is_valid() { exit::OK } else { exit::INVALID })
 }

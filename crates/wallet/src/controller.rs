@@ -191,6 +191,7 @@ impl Wallet {
         then.version_id = Some(version_id);
         self.store.update(|tx| {
             tx.put(DID, &then.did, &to_json(&then)?)?;
+            crate::resync::record_entry(tx, &then, &op.entry)?;
             tx.delete(PENDING, &then.did)
         })?;
         Ok(then)
@@ -217,10 +218,16 @@ impl Wallet {
     ) -> Result<DidRecord, WalletError> {
         let Change { keys: new_keys, services, deactivate } = change;
         self.check_rrs(rrs)?;
-        let record = self.no_pending(did)?;
+        let mut record = self.no_pending(did)?;
         let didam = DidamDid::parse(did)?;
         let tip = ledger.tip(didam.as_did()).await?;
+        if record.version_id.as_deref() != Some(tip.version_id.as_str()) {
+            // The ledger is the truth (a restored or rolled-back wallet).
+            self.resync_did(ledger, did).await?;
+            record = self.no_pending(did)?;
+        }
         let n = record.update_n + 1;
+        self.check_commitment(rrs, &record, &tip, n)?;
         let key = rrs.update_key(record.slot, n)?;
         let next = if deactivate { None } else { Some(rrs.update_key(record.slot, n + 1)?.public_key()) };
         let document = if new_keys.is_some() || services.is_some() {
@@ -352,6 +359,7 @@ impl Wallet {
                             let mut then = op.then.clone();
                             then.version_id = Some(op.entry.version_id().to_owned());
                             tx.put(DID, &did, &to_json(&then)?)?;
+                            crate::resync::record_entry(tx, &then, &op.entry)?;
                         }
                         tx.delete(PENDING, &did)
                     })?;

@@ -215,3 +215,23 @@ impl Wallet {
         Ok(())
     }
 }
+
+impl Wallet {
+    /// Records that `did` now lives on the ledger `ledger` (its log was
+    /// published there, e.g. after its embedded ledger file was lost).
+    pub fn relocate_did(&self, did: &str, ledger: &str) -> Result<DidRecord, WalletError> {
+        let mut record = self.did(did)?;
+        record.ledger = ledger.to_owned();
+        let log = self.did_log(did)?;
+        self.store.update(|tx| {
+            tx.put(DID, did, &to_json(&record)?)?;
+            if let Some(mut log) = log {
+                log.ledger = ledger.to_owned();
+                tx.put(DID_LOG, did, &to_json(&log)?)?;
+            }
+            Ok(())
+        })?;
+        self.backup()?;
+        Ok(record)
+    }
+}

@@ -19,8 +19,6 @@
 //!
 //! Slots and key indexes never repeat: see [`crate::keys`] (`fresh_index`).
 
-use std::path::PathBuf;
-
 use didam_credential::Did;
 use didam_ledger::Ledger;
 use didam_method::LogEntry;
@@ -30,6 +28,7 @@ use serde_json::Value;
 
 use crate::WalletError;
 use crate::backup::{self, BackupKey};
+use crate::error::BackupError;
 use crate::keys::RootSecret;
 use crate::store::Tx;
 use crate::wallet::{DID, DidRecord, DidStatus, Wallet, from_json, to_json};
@@ -182,14 +181,16 @@ impl Wallet {
     pub fn check_fresh(&self) -> Result<(), WalletError> {
         let Some(path) = Wallet::newest_backup(&self.dir) else { return Ok(()) };
         let bytes = std::fs::read(&path).map_err(crate::error::io(&path))?;
-        let newest = backup::open(&bytes, &BackupKey::Root(&self.root))?;
+        let backup = match backup::open(&bytes, &BackupKey::Root(&self.root)) {
+            Ok(newest) => newest.generation,
+            // Sealed to another root: a wallet.db from before a re-key
+            // (compromise); its name still says its generation.
+            Err(WalletError::Backup(BackupError::Decrypt(_))) => generation_of(&path).unwrap_or(0),
+            Err(e) => return Err(e),
+        };
         let wallet = self.store.generation()?;
-        if newest.generation > wallet {
-            return Err(WalletError::RolledBack {
-                wallet,
-                backup: newest.generation,
-                path: PathBuf::from(&path),
-            });
+        if backup > wallet {
+            return Err(WalletError::RolledBack { wallet, backup, path });
         }
         Ok(())
     }
@@ -214,6 +215,11 @@ impl Wallet {
         }
         Ok(())
     }
+}
+
+/// The generation in an automatic backup's name (`backup-<generation>.age`).
+fn generation_of(path: &std::path::Path) -> Option<u64> {
+    path.file_stem()?.to_str()?.strip_prefix("backup-")?.parse().ok()
 }
 
 impl Wallet {

@@ -116,6 +116,9 @@ pub(crate) fn init(cx: &Context, args: &InitArgs) -> Result<u8, CliError> {
             rotation_shares.join(", ")
         ));
         output::print("keep each share in a different place, offline; then delete these files");
+        output::print(
+            "did:didam DIDs need a ledger that outlives this machine: a daemon (--ledger http://...), or a ledger file you back up",
+        );
     }
     Ok(exit::OK)
 }

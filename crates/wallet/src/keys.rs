@@ -14,6 +14,12 @@
 //! `update/<slot>/<n>/<try>/<block>`). An ECDSA candidate outside the curve order is
 //! skipped by bumping `<try>` (probability about 2^-32 for P-256 and 2^-128
 //! for secp256k1).
+//!
+//! `<slot>` and `<index>` are fresh random 63-bit values with the top bit set,
+//! never a counter: a counter lives in `wallet.db`, which a restore from an
+//! older backup (or a snapshot) rolls back, so its next DID would reuse the
+//! slot, and so the keys, of a DID made after that backup. Wallets made
+//! before used counters (all below 2^32), which stay valid.
 
 use didam_credential::{KeyType, SecretKey};
 use hkdf::Hkdf;

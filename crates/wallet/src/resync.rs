@@ -13,11 +13,11 @@
 //!    key `n`), signing keys and status, and the log itself;
 //! 3. every write on a DID does step 2 first when the ledger's tip is not
 //!    the wallet's (`controller`), and checks that the ledger commits to the
-//!    update key it is about to reveal ([`Wallet::check_commitment`]);
+//!    update key it is about to reveal;
 //! 4. [`Wallet::check_fresh`] and [`Wallet::check_against_ledger`] report a
 //!    rolled-back wallet: older than its newest backup, or behind a ledger.
 //!
-//! Slots and key indexes never repeat: see [`crate::keys`] (`fresh_index`).
+//! Slots and key indexes never repeat: see [`crate::keys`].
 
 use didam_credential::Did;
 use didam_ledger::Ledger;

@@ -53,7 +53,7 @@ pub(crate) struct Meta {
 pub struct KeyRecord {
     /// The public key as a multikey (also the record id).
     pub id: String,
-    /// Derivation index under its key type (see [`crate::keys::fresh_index`]).
+    /// Derivation index under its key type (a fresh random value, see [`crate::keys`]).
     pub index: u64,
     /// The root epoch it derives from.
     pub epoch: u32,
@@ -90,7 +90,7 @@ pub enum DidStatus {
 pub struct DidRecord {
     /// The DID.
     pub did: String,
-    /// Its slot in the rotation-key hierarchy (see [`crate::keys::fresh_index`]).
+    /// Its slot in the rotation-key hierarchy (a fresh random value, see [`crate::keys`]).
     pub slot: u64,
     /// The number of the update key revealed by the latest confirmed entry.
     pub update_n: u32,

@@ -326,6 +326,24 @@ pub(crate) enum WalletCommand {
     /// Change the passphrase (re-wraps only the root).
     #[command(after_help = "Example:\n  didam wallet passwd --new-passphrase-file new.txt")]
     Passwd(PasswdArgs),
+    /// Take every DID's state (version, update key, signing keys) from its
+    /// own ledger, after a restore or whenever the wallet may be behind. A
+    /// DID whose ledger file is gone gets its log back from the wallet.
+    #[command(
+        after_help = "Example:\n  didam wallet resync\n  didam --ledger ./new-ledger.db wallet resync --adopt"
+    )]
+    Resync(ResyncArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ResyncArgs {
+    /// Move DIDs whose embedded ledger file is gone onto the ledger
+    /// `--ledger` names (their logs come from the wallet); it becomes their
+    /// ledger.
+    #[arg(long)]
+    pub(crate) adopt: bool,
+    #[command(flatten)]
+    pub(crate) print: JsonArg,
 }
 
 /// Where and how to split a new root secret into SLIP-39 shares.

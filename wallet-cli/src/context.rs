@@ -9,7 +9,7 @@ use didam_ledger::note::NoteVerifier;
 use didam_ledger::{AnyLedger, LedgerError, LedgerLocation, OpenOptions};
 use didam_registry::web::{WebFetcher, WebLimits};
 use didam_registry::{CheckpointStore, PinError, Resolver};
-use didam_wallet::{KdfParams, RootSecret, Wallet, WalletError};
+use didam_wallet::{DidRecord, KdfParams, RootSecret, Wallet, WalletError};
 use zeroize::Zeroizing;
 
 use crate::cli::Global;
@@ -102,10 +102,58 @@ impl Context {
 
     /// Opens the ledger to write to it (an embedded file is made if missing).
     pub(crate) fn ledger(&self) -> Result<AnyLedger, CliError> {
-        let location = self.location()?;
-        self.block_on(AnyLedger::open(&location, &OpenOptions::new(EMBEDDED_ORIGIN))).map_err(|e| {
+        self.ledger_at(&self.location()?)
+    }
+
+    /// Opens the ledger at `location` to write to it (an embedded file is
+    /// made if missing).
+    pub(crate) fn ledger_at(&self, location: &LedgerLocation) -> Result<AnyLedger, CliError> {
+        self.block_on(AnyLedger::open(location, &OpenOptions::new(EMBEDDED_ORIGIN))).map_err(|e| {
             if location.is_remote() { CliError::Input(format!("--ledger {location}: {e}")) } else { e.into() }
         })
+    }
+
+    /// Where a new DID's ledger is recorded: [`Self::location`], a file as
+    /// an absolute path (so that it names the same file from any folder).
+    pub(crate) fn new_did_location(&self) -> Result<LedgerLocation, CliError> {
+        Ok(match self.location()? {
+            LedgerLocation::File(p) => LedgerLocation::File(std::path::absolute(&p).unwrap_or(p)),
+            other => other,
+        })
+    }
+
+    /// The ledger `record`'s DID lives on (recorded when it was made). A
+    /// `--ledger` (or DIDAM_LEDGER, or the config file) naming another is
+    /// refused with both named: a DID's operations never go elsewhere.
+    pub(crate) fn did_location(&self, record: &DidRecord) -> Result<LedgerLocation, CliError> {
+        if record.ledger.is_empty() {
+            return Err(CliError::Wallet(WalletError::NoLedger(record.did.clone())));
+        }
+        let recorded: LedgerLocation =
+            record.ledger.parse().unwrap_or_else(|e: std::convert::Infallible| match e {});
+        if let Some(given) = &self.global.ledger
+            && !same_location(given, &recorded)
+        {
+            return Err(CliError::OtherLedger {
+                did: record.did.clone(),
+                recorded: recorded.to_string(),
+                given: given.to_string(),
+            });
+        }
+        Ok(recorded)
+    }
+
+    /// Opens the ledger of `record`'s DID to write to it; its embedded file
+    /// must exist (a lost one is refilled by `didam wallet resync`, never
+    /// replaced by a new empty one).
+    pub(crate) fn did_ledger(&self, record: &DidRecord) -> Result<(AnyLedger, LedgerLocation), CliError> {
+        let location = self.did_location(record)?;
+        if let LedgerLocation::File(path) = &location
+            && !path.exists()
+        {
+            return Err(CliError::LedgerGone { did: record.did.clone(), path: path.clone() });
+        }
+        Ok((self.ledger_at(&location)?, location))
     }
 
     /// A resolver for every method: did:web and did:webvh fetched directly;
@@ -114,12 +162,7 @@ impl Context {
     pub(crate) fn resolver(&self, did: Option<&Did>) -> Result<Resolver<AnyLedger>, CliError> {
         let resolver = Resolver::new().with_web(WebFetcher::new(&WebLimits::default())?);
         match did {
-            Some(did) if did.method() == "didam" => {
-                let (ledger, location, checkpoints) =
-                    (self.existing_ledger()?, self.location()?, data_dir()?.join("checkpoints"));
-                let (key, store) = self.block_on(pinned::<CliError>(&ledger, &location, &checkpoints))?;
-                Ok(resolver.with_ledger(ledger, key, store))
-            }
+            Some(did) if did.method() == "didam" => self.resolver_at(&self.location()?),
             Some(_) => Ok(resolver),
             // Without a home directory (and no --ledger) did:didam is not resolved.
             None => match (self.location(), data_dir()) {
@@ -139,6 +182,32 @@ impl Context {
                 _ => Ok(resolver),
             },
         }
+    }
+}
+
+impl Context {
+    /// A resolver for did:didam DIDs on the ledger at `location` (which must
+    /// exist), with its operator key pinned, and for did:web and did:webvh.
+    pub(crate) fn resolver_at(&self, location: &LedgerLocation) -> Result<Resolver<AnyLedger>, CliError> {
+        let resolver = Resolver::new().with_web(WebFetcher::new(&WebLimits::default())?);
+        missing_ledger(location).map_or(Ok(()), Err)?;
+        let (ledger, checkpoints) = (self.ledger_at(location)?, data_dir()?.join("checkpoints"));
+        let (key, store) = self.block_on(pinned::<CliError>(&ledger, location, &checkpoints))?;
+        Ok(resolver.with_ledger(ledger, key, store))
+    }
+}
+
+/// Whether two locations name the same ledger (files by their canonical
+/// paths when they exist).
+pub(crate) fn same_location(a: &LedgerLocation, b: &LedgerLocation) -> bool {
+    match (a, b) {
+        (LedgerLocation::File(a), LedgerLocation::File(b)) => {
+            let norm = |p: &Path| {
+                std::fs::canonicalize(p).unwrap_or_else(|_| std::path::absolute(p).unwrap_or(p.to_owned()))
+            };
+            norm(a) == norm(b)
+        }
+        _ => a.to_string().trim_end_matches('/') == b.to_string().trim_end_matches('/'),
     }
 }
 

@@ -15,6 +15,12 @@ pub(crate) enum CliError {
     /// A ledger file to read that is not there.
     #[error("no ledger file at {path}")]
     NoLedgerFile { path: PathBuf },
+    /// A DID's operation aimed at another ledger than the DID's own.
+    #[error("{did} lives on the ledger {recorded}, not on {given}")]
+    OtherLedger { did: String, recorded: String, given: String },
+    /// The embedded ledger file a DID lives on is gone.
+    #[error("{did} lives on the ledger file {path}, which is not there")]
+    LedgerGone { did: String, path: PathBuf },
     /// A folder `tour --force` would replace that an earlier tour did not make.
     #[error(
         "{path} is not empty and was not made by `didam tour`: --force replaces only a tour's own folder"
@@ -85,7 +91,9 @@ impl CliError {
             | Self::Replaceable { .. }
             | Self::NotTourFolder { .. }
             | Self::NoLedgerFile { .. }
+            | Self::OtherLedger { .. }
             | Self::Unreadable(_) => exit::USAGE,
+            Self::LedgerGone { .. } => exit::COULD_NOT_CHECK,
             Self::Input(_) | Self::Config { .. } => exit::USAGE,
             Self::LoosePermissions { .. }
             | Self::NoPassphrase { .. }
@@ -119,6 +127,7 @@ impl CliError {
                     | W::DidDeactivated(_)
                     | W::OperationPending(_)
                     | W::Io { .. } => exit::USAGE,
+                    W::RolledBack { .. } | W::BehindLedger { .. } => exit::INVALID,
                     _ => exit::COULD_NOT_CHECK,
                 }
             }
@@ -168,6 +177,12 @@ impl CliError {
             Self::NoLedgerFile { .. } => Some(
                 "check --ledger (or DIDAM_LEDGER, or the config file); a command that writes, such as `didam did create`, makes a new one",
             ),
+            Self::OtherLedger { .. } => Some(
+                "leave out --ledger (and DIDAM_LEDGER) to use the DID's own ledger; if its file is lost, `didam --ledger NEW.db wallet resync --adopt` moves the wallet's DIDs onto NEW.db",
+            ),
+            Self::LedgerGone { .. } => Some(
+                "put the DID's log back from the wallet with `didam wallet resync` (or onto another file: `didam --ledger NEW.db wallet resync --adopt`)",
+            ),
             Self::NotTourFolder { .. } => {
                 Some("give --out a new or empty folder, e.g. `didam tour --out ./tour`")
             }
@@ -199,6 +214,13 @@ impl CliError {
             Self::Wallet(
                 didam_wallet::WalletError::WrongRotationSecret | didam_wallet::WalletError::Shares(_),
             ) => Some("give the share files of this wallet's rotation secret with --rotation-shares"),
+            Self::Wallet(didam_wallet::WalletError::RolledBack { .. }) => Some(
+                "restore the newest backup with `didam wallet restore --shares FILES --backup FILE --force`, then run `didam wallet resync`",
+            ),
+            Self::Wallet(
+                didam_wallet::WalletError::BehindLedger { .. }
+                | didam_wallet::WalletError::NotCommitted { .. },
+            ) => Some("take the DIDs' state from their ledgers with `didam wallet resync`"),
             Self::Wallet(didam_wallet::WalletError::StaleBackup { .. }) => {
                 Some("use the newest backup, or pass --force")
             }

@@ -191,6 +191,7 @@ impl Wallet {
         then.version_id = Some(version_id);
         self.store.update(|tx| {
             tx.put(DID, &then.did, &to_json(&then)?)?;
+            crate::resync::record_entry(tx, &then, &op.entry)?;
             tx.delete(PENDING, &then.did)
         })?;
         Ok(then)
@@ -217,10 +218,16 @@ impl Wallet {
     ) -> Result<DidRecord, WalletError> {
         let Change { keys: new_keys, services, deactivate } = change;
         self.check_rrs(rrs)?;
-        let record = self.no_pending(did)?;
+        let mut record = self.no_pending(did)?;
         let didam = DidamDid::parse(did)?;
         let tip = ledger.tip(didam.as_did()).await?;
+        if record.version_id.as_deref() != Some(tip.version_id.as_str()) {
+            // The ledger is the truth (a restored or rolled-back wallet).
+            self.resync_did(ledger, did).await?;
+            record = self.no_pending(did)?;
+        }
         let n = record.update_n + 1;
+        self.check_commitment(rrs, &record, &tip, n)?;
         let key = rrs.update_key(record.slot, n)?;
         let next = if deactivate { None } else { Some(rrs.update_key(record.slot, n + 1)?.public_key()) };
         let document = if new_keys.is_some() || services.is_some() {
@@ -321,46 +328,60 @@ impl Wallet {
     }
 
     /// Reconciles pending operations with `ledger` (run at start): re-submits
-    /// each (appends are idempotent) and records the outcome.
+    /// each (appends are idempotent) and records the outcome. Every pending
+    /// operation goes to `ledger`: a caller with DIDs on several ledgers
+    /// reconciles each operation on its DID's own ([`Wallet::reconcile_op`]).
     pub async fn reconcile<L: Ledger>(&self, ledger: &L) -> Result<Vec<Reconciled>, WalletError> {
         let mut out = Vec::new();
         for op in self.pending()? {
-            match ledger.append(&op.entry).await {
-                Ok(receipt) => {
-                    self.confirm(&op, receipt.version_id)?;
-                    out.push(Reconciled::Confirmed(op.did));
-                }
-                Err(
-                    e @ (didam_ledger::LedgerError::Unavailable(_) | didam_ledger::LedgerError::Corrupt(_)),
-                ) => out.push(Reconciled::StillPending { did: op.did, reason: e.to_string() }),
-                Err(e) => {
-                    // Refused for good: keep the DID as the ledger has it.
-                    let held = ledger.log(op.entry.did()).await.map(|l| {
-                        l.iter().any(|s| s.entry().is_ok_and(|e| e.version_id() == op.entry.version_id()))
-                    });
-                    if let Ok(true) = held {
-                        out.push(Reconciled::Confirmed(op.did.clone()));
-                    } else {
-                        out.push(Reconciled::Dropped { did: op.did.clone(), reason: e.to_string() });
-                    }
-                    let did = op.did.clone();
-                    let create = op.op == "create";
-                    self.store.update(|tx| {
-                        if create && !matches!(held, Ok(true)) {
-                            tx.delete(DID, &did)?;
-                        } else if matches!(held, Ok(true)) {
-                            let mut then = op.then.clone();
-                            then.version_id = Some(op.entry.version_id().to_owned());
-                            tx.put(DID, &did, &to_json(&then)?)?;
-                        }
-                        tx.delete(PENDING, &did)
-                    })?;
-                }
-            }
+            out.push(self.reconcile_op(ledger, op).await?);
         }
         if !out.is_empty() {
             self.backup()?;
         }
         Ok(out)
+    }
+
+    /// Reconciles one pending operation with `ledger`, its DID's ledger
+    /// (the caller backs up afterwards).
+    pub async fn reconcile_op<L: Ledger>(
+        &self,
+        ledger: &L,
+        op: PendingOp,
+    ) -> Result<Reconciled, WalletError> {
+        match ledger.append(&op.entry).await {
+            Ok(receipt) => {
+                self.confirm(&op, receipt.version_id)?;
+                Ok(Reconciled::Confirmed(op.did))
+            }
+            Err(e @ (didam_ledger::LedgerError::Unavailable(_) | didam_ledger::LedgerError::Corrupt(_))) => {
+                Ok(Reconciled::StillPending { did: op.did, reason: e.to_string() })
+            }
+            Err(e) => {
+                // Refused for good: keep the DID as the ledger has it.
+                let held = ledger.log(op.entry.did()).await.map(|l| {
+                    l.iter().any(|s| s.entry().is_ok_and(|e| e.version_id() == op.entry.version_id()))
+                });
+                let outcome = if let Ok(true) = held {
+                    Reconciled::Confirmed(op.did.clone())
+                } else {
+                    Reconciled::Dropped { did: op.did.clone(), reason: e.to_string() }
+                };
+                let did = op.did.clone();
+                let create = op.op == "create";
+                self.store.update(|tx| {
+                    if create && !matches!(held, Ok(true)) {
+                        tx.delete(DID, &did)?;
+                    } else if matches!(held, Ok(true)) {
+                        let mut then = op.then.clone();
+                        then.version_id = Some(op.entry.version_id().to_owned());
+                        tx.put(DID, &did, &to_json(&then)?)?;
+                        crate::resync::record_entry(tx, &then, &op.entry)?;
+                    }
+                    tx.delete(PENDING, &did)
+                })?;
+                Ok(outcome)
+            }
+        }
     }
 }

@@ -106,6 +106,41 @@ pub enum WalletError {
         /// The wallet's generation.
         wallet: u64,
     },
+    /// The wallet is older than its newest backup: `wallet.db` was rolled
+    /// back (copied back, or a file-system snapshot restored).
+    #[error(
+        "wallet.db is at generation {wallet}, older than its newest backup {} (generation {backup}): it was rolled back; restore that backup (`didam wallet restore --backup FILE --shares FILES --force`), then `didam wallet resync`",
+        .path.display()
+    )]
+    RolledBack {
+        /// The store's generation.
+        wallet: u64,
+        /// The newest backup's generation.
+        backup: u64,
+        /// The newest backup.
+        path: std::path::PathBuf,
+    },
+    /// The ledger holds a later version of a DID than the wallet knows (a
+    /// restored or rolled-back wallet): resynchronise it.
+    #[error("{did}: the wallet knows version {wallet}, its ledger has {ledger}; run `didam wallet resync`")]
+    BehindLedger {
+        /// The DID.
+        did: String,
+        /// The wallet's `versionId`.
+        wallet: String,
+        /// The ledger's `versionId`.
+        ledger: String,
+    },
+    /// The ledger's latest entry of a DID does not commit to the update key
+    /// the wallet would reveal next: the DID was changed by another wallet
+    /// or with another rotation secret.
+    #[error("{did}: the ledger's version {version} does not commit to this wallet's next update key")]
+    NotCommitted {
+        /// The DID.
+        did: String,
+        /// The ledger's `versionId`.
+        version: String,
+    },
     /// SLIP-39 shares did not give a secret.
     #[error("shares: {0}")]
     Shares(#[from] crate::slip39::Slip39Error),

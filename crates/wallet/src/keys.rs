@@ -14,6 +14,12 @@
 //! `update/<slot>/<n>/<try>/<block>`). An ECDSA candidate outside the curve order is
 //! skipped by bumping `<try>` (probability about 2^-32 for P-256 and 2^-128
 //! for secp256k1).
+//!
+//! `<slot>` and `<index>` are fresh random 63-bit values with the top bit set,
+//! never a counter: a counter lives in `wallet.db`, which a restore from an
+//! older backup (or a snapshot) rolls back, so its next DID would reuse the
+//! slot, and so the keys, of a DID made after that backup. Wallets made
+//! before used counters (all below 2^32), which stay valid.
 
 use didam_credential::{KeyType, SecretKey};
 use hkdf::Hkdf;
@@ -64,12 +70,12 @@ impl RootSecret {
     }
 
     /// The signing key of `key_type` at `index` (WRS).
-    pub fn signing_key(&self, key_type: KeyType, index: u32) -> Result<SecretKey, WalletError> {
+    pub fn signing_key(&self, key_type: KeyType, index: u64) -> Result<SecretKey, WalletError> {
         derive_key(self, key_type, &format!("sign/{}/{index}", key_type.name()))
     }
 
     /// The Ed25519 update key number `n` of the DID in `slot` (RRS).
-    pub fn update_key(&self, slot: u32, n: u32) -> Result<SecretKey, WalletError> {
+    pub fn update_key(&self, slot: u64, n: u32) -> Result<SecretKey, WalletError> {
         derive_key(self, KeyType::Ed25519, &format!("update/{slot}/{n}"))
     }
 
@@ -108,6 +114,24 @@ fn derive_key(root: &RootSecret, key_type: KeyType, label: &str) -> Result<Secre
             Err(_) => attempt += 1,
         }
     }
+}
+
+/// A fresh rotation slot or signing-key derivation index: 63 random bits
+/// from the operating system's CSPRNG, with the top bit set.
+///
+/// Why random and not a counter: a counter lives in `wallet.db`, and a
+/// wallet restored from an older backup (or a `wallet.db` copied back from a
+/// snapshot) rolls it back, so its next DID would take the slot, and so the
+/// update keys and signing key, of a DID made after that backup. A random
+/// index needs no state: two of 2^63 values meet with probability about
+/// `k^2 / 2^64` over `k` allocations (below 2^-40 for a million DIDs), and
+/// the top bit keeps them apart from the counters of wallets made before
+/// (all below 2^32). Keys stay recoverable from the shares: the indexes are
+/// public, kept in the DID and key records, and every backup written before
+/// a DID operation is submitted (durable before public) carries them, with
+/// the DID's log (see `resync`).
+pub(crate) fn fresh_index() -> u64 {
+    OsRng.next_u64() | (1 << 63)
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {

@@ -21,8 +21,7 @@ use crate::kdf::KdfParams;
 use crate::keys::RootSecret;
 use crate::store::Store;
 use crate::wallet::{
-    CREDENTIAL, KEY, KeyRecord, META, Meta, Wallet, content_id, db_path, from_json, make_private_dir,
-    parse_meta, to_json,
+    CREDENTIAL, KEY, KeyRecord, META, Meta, Wallet, content_id, db_path, from_json, make_private_dir, to_json,
 };
 use crate::wallet::{StagedWallet, staging_dir};
 
@@ -44,8 +43,8 @@ pub struct InitOptions {
 /// rotation hierarchy, the new public keys with their derivation indexes, and
 /// the root epoch they derive from.
 pub(crate) struct Allocated {
-    pub(crate) slot: u32,
-    pub(crate) keys: Vec<(u32, PublicKey)>,
+    pub(crate) slot: u64,
+    pub(crate) keys: Vec<(u64, PublicKey)>,
     pub(crate) epoch: u32,
 }
 
@@ -141,22 +140,16 @@ impl Wallet {
         Ok(key)
     }
 
-    /// Allocates derivation indexes for `types` and returns the new public
-    /// keys (records are written with the DID that lists them).
+    /// Allocates a rotation slot and derivation indexes for `types` and
+    /// returns the new public keys (records are written with the DID that
+    /// lists them). Slots and indexes are fresh random values
+    /// ([`crate::keys::fresh_index`]), never a counter a restored wallet
+    /// could roll back: a wallet restored from an old backup cannot hand out
+    /// again a slot or a key of a DID made after that backup.
     pub(crate) fn allocate_keys(&self, types: &[KeyType]) -> Result<Allocated, WalletError> {
-        let ((slot, indexes, epoch), _) = self.store.update(|tx| {
-            let mut meta = parse_meta(tx.get(META, "wallet")?)?;
-            let slot = meta.next_slot;
-            meta.next_slot += 1;
-            let mut idx = Vec::new();
-            for t in types {
-                let n = meta.next_key.entry(t.name().to_owned()).or_insert(0);
-                idx.push((*t, *n));
-                *n += 1;
-            }
-            tx.put(META, "wallet", &to_json(&meta)?)?;
-            Ok((slot, idx, meta.epoch))
-        })?;
+        let epoch = self.meta()?.epoch;
+        let slot = crate::keys::fresh_index();
+        let indexes: Vec<(KeyType, u64)> = types.iter().map(|t| (*t, crate::keys::fresh_index())).collect();
         let keys = indexes
             .into_iter()
             .map(|(t, i)| Ok((i, self.root.signing_key(t, i)?.public_key())))

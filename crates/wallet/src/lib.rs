@@ -12,6 +12,7 @@
 //! | issue and present | [`issuing`] | [`Wallet::issue`], [`Wallet::issued`], [`Wallet::present`] |
 //! | the issuer's status lists (revoke, suspend, reinstate) | [`status`] | [`Wallet::issue_with_status`], [`Wallet::set_status`], [`Wallet::republish_status_lists`] |
 //! | recovery from shares and a backup; the compromise procedure | [`recovery`] | [`Wallet::restore`], [`Wallet::restore_with_passphrase`], [`Wallet::compromise`] |
+//! | the ledger is the truth: DID logs kept and backed up, resync, rollback checks | [`resync`] | [`Wallet::resync_did`], [`Wallet::did_log`], [`Wallet::republish_log`], [`Wallet::check_fresh`], [`Wallet::check_against_ledger`] |
 //! | the ledger operator's checkpoint key | [`operator`] | [`Wallet::ledger_signer`], [`Wallet::existing_ledger_signer`] |
 //! | the sealed SQLite store | [`store`] | [`store::Store`] |
 //! | the root secrets and the key hierarchy | [`keys`], [`kdf`] | [`RootSecret`], [`KdfParams`] |
@@ -75,6 +76,7 @@ pub mod keys;
 pub mod keystore;
 pub mod operator;
 pub mod recovery;
+pub mod resync;
 pub mod slip39;
 pub mod status;
 pub mod store;
@@ -86,4 +88,5 @@ pub use kdf::KdfParams;
 pub use keys::RootSecret;
 pub use keystore::{InitOptions, PassphraseSource};
 pub use recovery::CompromiseReport;
+pub use resync::{DidLog, Resynced};
 pub use wallet::{DidRecord, DidStatus, IssuedRecord, KeyRecord, StagedWallet, Wallet, db_path};

@@ -53,8 +53,8 @@ pub(crate) struct Meta {
 pub struct KeyRecord {
     /// The public key as a multikey (also the record id).
     pub id: String,
-    /// Derivation index under its key type.
-    pub index: u32,
+    /// Derivation index under its key type (a fresh random value, see [`crate::keys`]).
+    pub index: u64,
     /// The root epoch it derives from.
     pub epoch: u32,
     /// The DID whose document lists it.
@@ -90,8 +90,8 @@ pub enum DidStatus {
 pub struct DidRecord {
     /// The DID.
     pub did: String,
-    /// Its slot in the rotation-key hierarchy.
-    pub slot: u32,
+    /// Its slot in the rotation-key hierarchy (a fresh random value, see [`crate::keys`]).
+    pub slot: u64,
     /// The number of the update key revealed by the latest confirmed entry.
     pub update_n: u32,
     /// Its signing keys (multikeys), in document order.

@@ -1,7 +1,7 @@
 //! `didam did …`
 
 use didam_credential::Did;
-use didam_ledger::AnyLedger;
+use didam_ledger::{AnyLedger, LedgerLocation};
 use didam_method::entry::Service;
 use didam_registry::ResolveOptions;
 use didam_registry::client::ResolutionClient;
@@ -62,13 +62,14 @@ pub(crate) fn create(cx: &Context, args: &CreateArgs) -> Result<u8, CliError> {
     cx.check_rotation_shares()?;
     let wallet = cx.open_wallet()?;
     let rrs = cx.rotation_secret()?;
-    let (ledger, location) = (cx.ledger()?, cx.location()?);
+    let location = cx.new_did_location()?;
+    let ledger = cx.ledger_at(&location)?;
     let (record, checkpointed) = cx.block_on(async {
         let record = wallet.create_did(&ledger, &location.to_string(), &rrs, &args.key_type).await?;
         let checkpointed = wallet.checkpoint_as_operator(&ledger, context::EMBEDDED_ORIGIN).await?;
         Ok::<_, CliError>((record, checkpointed))
     })?;
-    let checkpointed = checkpointed && covered(cx, &ledger, &record)?;
+    let checkpointed = checkpointed && covered(cx, &ledger, &location, &record)?;
     report(&record, checkpointed, args.print.json, "created");
     Ok(exit::OK)
 }
@@ -81,13 +82,18 @@ const CHECKPOINT_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
 /// embedded ledger's operator signs at once (this is then true); a daemon's
 /// sequencer signs within its interval: wait for it (up to 15 s), so that
 /// the DID resolves, with this version, anywhere once the command returns.
-fn covered(cx: &Context, ledger: &AnyLedger, record: &DidRecord) -> Result<bool, CliError> {
+fn covered(
+    cx: &Context,
+    ledger: &AnyLedger,
+    location: &LedgerLocation,
+    record: &DidRecord,
+) -> Result<bool, CliError> {
     if ledger.embedded().is_some() {
         return Ok(true);
     }
     let Some(version) = record.version_id.as_deref() else { return Ok(false) };
     let did = Did::parse(&record.did)?;
-    let resolver = cx.resolver(Some(&did))?;
+    let resolver = cx.resolver_at(location)?;
     let progress = output::Progress::start("waiting for the ledger's next checkpoint");
     let covered = cx.block_on(resolver.wait_for_version(&did, version, CHECKPOINT_WAIT));
     progress.finish();
@@ -102,15 +108,14 @@ pub(crate) fn update(cx: &Context, args: &UpdateArgs) -> Result<u8, CliError> {
     }
     cx.check_rotation_shares()?;
     let wallet = cx.open_wallet()?;
-    wallet.did(args.did.as_str())?;
+    let (ledger, location) = cx.did_ledger(&wallet.did(args.did.as_str())?)?;
     let rrs = cx.rotation_secret()?;
-    let ledger = cx.ledger()?;
     let (record, checkpointed) = cx.block_on(async {
         let record = wallet.update_did(&ledger, &rrs, args.did.as_str(), types, services).await?;
         let checkpointed = wallet.checkpoint_as_operator(&ledger, context::EMBEDDED_ORIGIN).await?;
         Ok::<_, CliError>((record, checkpointed))
     })?;
-    let checkpointed = checkpointed && covered(cx, &ledger, &record)?;
+    let checkpointed = checkpointed && covered(cx, &ledger, &location, &record)?;
     report(&record, checkpointed, args.print.json, "updated");
     Ok(exit::OK)
 }
@@ -118,9 +123,8 @@ pub(crate) fn update(cx: &Context, args: &UpdateArgs) -> Result<u8, CliError> {
 pub(crate) fn rotate(cx: &Context, args: &DidArg, deactivate: bool) -> Result<u8, CliError> {
     cx.check_rotation_shares()?;
     let wallet = cx.open_wallet()?;
-    wallet.did(args.did.as_str())?;
+    let (ledger, location) = cx.did_ledger(&wallet.did(args.did.as_str())?)?;
     let rrs = cx.rotation_secret()?;
-    let ledger = cx.ledger()?;
     let (record, checkpointed) = cx.block_on(async {
         let record = if deactivate {
             wallet.deactivate_did(&ledger, &rrs, args.did.as_str()).await?
@@ -130,7 +134,7 @@ pub(crate) fn rotate(cx: &Context, args: &DidArg, deactivate: bool) -> Result<u8
         let checkpointed = wallet.checkpoint_as_operator(&ledger, context::EMBEDDED_ORIGIN).await?;
         Ok::<_, CliError>((record, checkpointed))
     })?;
-    let checkpointed = checkpointed && (deactivate || covered(cx, &ledger, &record)?);
+    let checkpointed = checkpointed && (deactivate || covered(cx, &ledger, &location, &record)?);
     report(&record, checkpointed, args.print.json, if deactivate { "deactivated" } else { "rotated" });
     Ok(exit::OK)
 }
@@ -156,14 +160,31 @@ pub(crate) fn list(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
+/// Reconciles each pending operation on its DID's own ledger (never on
+/// another: a `--ledger` naming another leaves it pending, with both named).
 pub(crate) fn reconcile(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
     let wallet = cx.open_wallet()?;
-    let ledger = cx.ledger()?;
-    let outcomes = cx.block_on(async {
-        let outcomes = wallet.reconcile(&ledger).await?;
-        wallet.checkpoint_as_operator(&ledger, context::EMBEDDED_ORIGIN).await?;
-        Ok::<_, CliError>(outcomes)
-    })?;
+    let mut outcomes = Vec::new();
+    for op in wallet.pending()? {
+        let did = op.did.clone();
+        let opened = wallet.did(&did).map_err(CliError::from).and_then(|record| cx.did_ledger(&record));
+        let (ledger, _) = match opened {
+            Ok(opened) => opened,
+            Err(e) => {
+                outcomes.push(Reconciled::StillPending { did, reason: e.to_string() });
+                continue;
+            }
+        };
+        let outcome = cx.block_on(async {
+            let outcome = wallet.reconcile_op(&ledger, op).await?;
+            wallet.checkpoint_as_operator(&ledger, context::EMBEDDED_ORIGIN).await?;
+            Ok::<_, CliError>(outcome)
+        })?;
+        outcomes.push(outcome);
+    }
+    if !outcomes.is_empty() {
+        wallet.backup()?;
+    }
     let lines: Vec<Value> = outcomes
         .iter()
         .map(|o| match o {

@@ -3,6 +3,7 @@
 mod did;
 mod ledger;
 mod meta;
+mod resync;
 mod tour;
 mod vc;
 mod wallet;
@@ -41,6 +42,7 @@ pub(crate) fn run(cx: &Context, command: Command) -> Result<u8, CliError> {
         Command::Wallet(WalletCommand::Backup(args)) => wallet::backup(cx, &args),
         Command::Wallet(WalletCommand::Restore(args)) => wallet::restore(cx, &args),
         Command::Wallet(WalletCommand::Passwd(args)) => wallet::passwd(cx, &args),
+        Command::Wallet(WalletCommand::Resync(args)) => resync::resync(cx, &args),
         Command::Recover(args) => wallet::restore(cx, &args),
         Command::Compromise(args) => wallet::compromise(cx, &args),
         Command::Shares(SharesCommand::Verify(args)) => wallet::shares_verify(&args),

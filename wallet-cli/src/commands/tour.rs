@@ -153,12 +153,15 @@ async fn tour(work: &Workdir, args: &TourArgs) -> Result<u8, CliError> {
     rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, pass.as_mut_slice());
     let options = InitOptions { kdf: Some(KdfParams::FLOOR) };
     let ledger = EmbeddedLedger::open(&dir.join("ledger.db"), ORIGIN)?;
+    // Each DID records its ledger: this file, named from any folder.
+    let ledger_name = std::path::absolute(dir.join("ledger.db")).unwrap_or(dir.join("ledger.db"));
+    let ledger_name = ledger_name.display().to_string();
 
     // 1. The issuer, who also operates the ledger here.
     let (issuer, issuer_rrs) = Wallet::init(&dir.join("issuer"), pass.as_slice(), &options)?;
     let operator: NoteSigner = issuer.ledger_signer(ORIGIN)?;
     ledger.set_operator(&operator.verifier().to_vkey())?;
-    let issuer_did = issuer.create_did(&ledger, ORIGIN, &issuer_rrs, &[KeyType::Ed25519]).await?.did;
+    let issuer_did = issuer.create_did(&ledger, &ledger_name, &issuer_rrs, &[KeyType::Ed25519]).await?.did;
     ledger.checkpoint(&operator).await?;
     say(format!(" 1. issuer          {issuer_did}"));
     say("                    wallet created, DID on the ledger, checkpoint signed".into());
@@ -166,7 +169,7 @@ async fn tour(work: &Workdir, args: &TourArgs) -> Result<u8, CliError> {
     // 2. The holder.
     let holder_dir = dir.join("holder");
     let (mut holder, holder_rrs) = Wallet::init(&holder_dir, pass.as_slice(), &options)?;
-    let holder_did = holder.create_did(&ledger, ORIGIN, &holder_rrs, &[KeyType::Ed25519]).await?.did;
+    let holder_did = holder.create_did(&ledger, &ledger_name, &holder_rrs, &[KeyType::Ed25519]).await?.did;
     ledger.checkpoint(&operator).await?;
     say(format!(" 2. holder          {holder_did}"));
 

@@ -97,7 +97,9 @@ pub(crate) fn issue(cx: &Context, args: &IssueArgs) -> Result<u8, CliError> {
             (Some(dir), Some(url)) => Some(StatusDirectory { dir: dir.clone(), base_url: url.clone() }),
             _ => None,
         };
-        let ledger = if args.issuer.method() == "didam" { Some(cx.ledger()?) } else { None };
+        // The issuer's lists are resources of its DID, on the DID's own ledger.
+        let ledger =
+            if args.issuer.method() == "didam" { Some(cx.did_ledger(&wallet.did(issuer)?)?.0) } else { None };
         cx.block_on(async {
             let signed = wallet
                 .issue_with_status(ledger.as_ref(), directory.as_ref(), &credential, issuer, suite, &purposes)

@@ -116,6 +116,9 @@ pub(crate) fn init(cx: &Context, args: &InitArgs) -> Result<u8, CliError> {
             rotation_shares.join(", ")
         ));
         output::print("keep each share in a different place, offline; then delete these files");
+        output::print(
+            "did:didam DIDs need a ledger that outlives this machine: a daemon (--ledger http://...), or a ledger file you back up",
+        );
     }
     Ok(exit::OK)
 }
@@ -125,6 +128,13 @@ pub(crate) fn check(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
     wallet.check()?;
     for k in wallet.keys()?.iter().filter(|k| !k.compromised) {
         wallet.signing_key(&k.id)?;
+    }
+    // Rolled back? Against the newest backup, then against each DID's ledger.
+    wallet.check_fresh()?;
+    let unchecked = super::resync::check_ledgers(cx, &wallet)?;
+    for (did, why) in &unchecked {
+        // A notice: a ledger out of reach is not a damaged wallet.
+        eprintln!("note: {did} not checked against its ledger: {why}");
     }
     let generation = wallet.store().generation()?;
     if args.json {
@@ -183,11 +193,14 @@ pub(crate) fn restore(cx: &Context, args: &RecoverArgs) -> Result<u8, CliError> 
     let restored = Wallet::restore(&dir, &root, &args.backup, &pass, kdf, args.force);
     progress.finish();
     let wallet = restored?;
+    // The backup may be old: each DID is taken as its own ledger has it.
+    let synced = super::resync::sync_all(cx, &wallet, super::resync::Mode::Restore)?;
+    wallet.backup()?;
     let (dids, keys, credentials) = (wallet.dids()?.len(), wallet.keys()?.len(), wallet.credentials()?.len());
     let pending = wallet.pending()?.len();
     if args.print.json {
         output::print_json(
-            &json!({ "wallet": dir, "dids": dids, "keys": keys, "credentials": credentials, "pending": pending }),
+            &json!({ "wallet": dir, "dids": dids, "keys": keys, "credentials": credentials, "pending": pending, "ledgers": super::resync::to_json(&synced) }),
             false,
         );
         return Ok(exit::OK);
@@ -199,6 +212,7 @@ pub(crate) fn restore(cx: &Context, args: &RecoverArgs) -> Result<u8, CliError> 
         output::count(keys, "key"),
         output::count(credentials, "credential")
     ));
+    super::resync::print(&synced, true);
     if pending > 0 {
         output::print("operations were waiting for the ledger: run `didam did reconcile`");
     }

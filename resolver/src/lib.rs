@@ -29,6 +29,7 @@
 //! ```
 
 mod app;
+pub mod auth;
 pub mod cache;
 pub mod cli;
 pub mod config;

@@ -106,18 +106,14 @@ fn parse_body(headers: &HeaderMap, body: &[u8]) -> Option<TokenRequest> {
 }
 
 /// The scopes of `asked` (space separated) the client has; all it has when
-/// none are asked for.
-fn granted(asked: Option<&str>, has: &[Scope]) -> Result<Vec<Scope>, Response> {
+/// none are asked for. `Err`: the first scope asked for it does not have.
+fn granted<'a>(asked: Option<&'a str>, has: &[Scope]) -> Result<Vec<Scope>, &'a str> {
     let Some(asked) = asked.filter(|s| !s.trim().is_empty()) else { return Ok(has.to_vec()) };
     asked
         .split_whitespace()
         .map(|name| match name.parse::<Scope>() {
             Ok(scope) if has.contains(&scope) => Ok(scope),
-            _ => Err(oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_scope",
-                &format!("scope `{name}` is not one this client has"),
-            )),
+            _ => Err(name),
         })
         .collect()
 }
@@ -175,7 +171,10 @@ pub async fn token(
     };
     let scopes = match granted(request.scope.as_deref(), &client.scopes) {
         Ok(scopes) => scopes,
-        Err(response) => return response,
+        Err(name) => {
+            let detail = format!("scope `{name}` is not one this client has");
+            return oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", &detail);
+        }
     };
     let scope = scopes.iter().map(|s| s.name()).collect::<Vec<_>>().join(" ");
     let token = auth.access.issue(Principal { name: client.id.clone(), scopes }).await;

@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use crate::config::Config;
 use crate::state::AppState;
-use crate::{ledger_api, ops, resolution, status_files, vc_api};
+use crate::{auth, ledger_api, ops, resolution, status_files, vc_api};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -40,6 +40,7 @@ fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(vc_api::verify_credential))
         .routes(routes!(vc_api::verify_presentation))
         .routes(routes!(vc_api::issue::issue_credential))
+        .routes(routes!(auth::oauth::token))
         .routes(routes!(status_files::get_status))
         .routes(routes!(ledger_api::submit))
         .routes(routes!(ledger_api::log))

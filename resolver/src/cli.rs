@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use didam_credential::status_list::StatusPurpose;
 
+use crate::auth::{LedgerAppends, Scope, SecretHash};
+
 /// The didam resolver daemon: DID resolution and the ledger API over HTTP.
 #[derive(Debug, Parser)]
 #[command(name = "didam-resolver", version, about)]
@@ -27,6 +29,39 @@ pub enum Command {
     /// Make a checkpoint key file: a new Ed25519 note key, encrypted with a
     /// passphrase (age, scrypt). Prints the verifier key to publish.
     Keygen(KeygenArgs),
+    /// Make a bearer token for `POST /credentials/issue` (and, with
+    /// `--ledger-appends authenticated`, the ledger API): 256 random bits.
+    /// Prints the token on the first line (give it to the client; it is
+    /// stored nowhere), then the `[[auth.tokens]]` entry with its SHA-256 for
+    /// the daemon's config file (or pass the hash with --auth-token-sha256).
+    Token(TokenArgs),
+    /// Make an OAuth 2.0 client of the token endpoint (`POST /oauth2/token`,
+    /// client credentials grant): prints the client secret on the first line,
+    /// then the `[[auth.clients]]` entry with its SHA-256.
+    Client(ClientArgs),
+}
+
+/// `token` options.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Who will hold the token (a label in the config file).
+    #[arg(long)]
+    pub name: String,
+    /// What it allows: `issue`, `ledger-append` (repeatable) [default: both].
+    #[arg(long)]
+    pub scope: Vec<Scope>,
+}
+
+/// `client` options.
+#[derive(Debug, Args)]
+pub struct ClientArgs {
+    /// The client id.
+    #[arg(long)]
+    pub id: String,
+    /// What its access tokens allow: `issue`, `ledger-append` (repeatable)
+    /// [default: both].
+    #[arg(long)]
+    pub scope: Vec<Scope>,
 }
 
 /// `keygen` options.
@@ -173,6 +208,31 @@ pub struct ServeArgs {
     /// allowed): local setups and tests only.
     #[arg(long, env = "DIDAM_RESOLVER_STATUS_ALLOW_LOOPBACK")]
     pub status_allow_loopback: bool,
+    /// The SHA-256 (hex) of a bearer token allowed to issue and append, as
+    /// printed by `didam-resolver token` (repeatable; the environment
+    /// variable takes a comma-separated list). Without any authentication
+    /// method `POST /credentials/issue` answers 403. Config file:
+    /// `[[auth.tokens]]` with `name`, `sha256`, `scopes`.
+    #[arg(long, env = "DIDAM_RESOLVER_AUTH_TOKEN_SHA256", value_delimiter = ',')]
+    pub auth_token_sha256: Vec<SecretHash>,
+    /// The CA certificate (PEM) of TLS clients: the HTTPS listener asks for
+    /// client certificates, and those of this CA naming a --client-cert-name
+    /// may issue and append. Config file: `auth.client-ca`.
+    #[arg(long, env = "DIDAM_RESOLVER_CLIENT_CA")]
+    pub client_ca: Option<PathBuf>,
+    /// A DNS name (subject alternative name) of a client certificate of
+    /// --client-ca that may issue and append (repeatable). Config file:
+    /// `[[auth.certificates]]` with `dns-name`, `scopes`.
+    #[arg(long, env = "DIDAM_RESOLVER_CLIENT_CERT_NAME", value_delimiter = ',')]
+    pub client_cert_name: Vec<String>,
+    /// Who may append to the ledger API: `anyone` [default] or
+    /// `authenticated` (clients with the `ledger-append` scope).
+    #[arg(long, env = "DIDAM_RESOLVER_LEDGER_APPENDS", value_enum)]
+    pub ledger_appends: Option<LedgerAppends>,
+    /// Lifetime of the access tokens of `POST /oauth2/token` (clients in the
+    /// config file's `[[auth.clients]]`), in seconds [default: 900].
+    #[arg(long, env = "DIDAM_RESOLVER_ACCESS_TOKEN_TTL_SECS")]
+    pub access_token_ttl_secs: Option<u64>,
     /// Log format: `json` or `text`.
     #[arg(long, env = "DIDAM_RESOLVER_LOG_FORMAT")]
     pub log_format: Option<String>,

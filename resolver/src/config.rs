@@ -9,6 +9,7 @@ use didam_credential::status_list::StatusPurpose;
 use didam_ledger::LedgerLocation;
 use serde::Deserialize;
 
+use crate::auth::{AuthConfig, CertificateEntry, TokenEntry};
 use crate::cli::ServeArgs;
 use crate::error::StartError;
 
@@ -108,6 +109,8 @@ pub struct Config {
     pub cache: CacheConfig,
     /// Fetching `did:web` and `did:webvh`.
     pub web: WebConfig,
+    /// Who may issue and append (see [`crate::auth`]).
+    pub auth: AuthConfig,
 }
 
 /// Cache sizes and lifetimes, per method.
@@ -185,6 +188,7 @@ impl Default for Config {
             vc_policy: None,
             cache: CacheConfig::default(),
             web: WebConfig::default(),
+            auth: AuthConfig::default(),
         }
     }
 }
@@ -302,6 +306,26 @@ impl Config {
         }
         if a.checkpoint_key_passphrase_file.is_some() {
             self.checkpoint_key_passphrase_file.clone_from(&a.checkpoint_key_passphrase_file);
+        }
+        self.apply_auth(a);
+    }
+
+    /// The flags of [`crate::auth`]: tokens and certificate names given as
+    /// flags come in addition to the file's.
+    fn apply_auth(&mut self, a: &ServeArgs) {
+        let auth = &mut self.auth;
+        for (i, hash) in a.auth_token_sha256.iter().enumerate() {
+            auth.tokens.push(TokenEntry::new(format!("flag-{}", i + 1), *hash));
+        }
+        auth.certificates.extend(a.client_cert_name.iter().map(CertificateEntry::new));
+        if a.client_ca.is_some() {
+            auth.client_ca.clone_from(&a.client_ca);
+        }
+        if let Some(appends) = a.ledger_appends {
+            auth.ledger_appends = appends;
+        }
+        if let Some(ttl) = a.access_token_ttl_secs {
+            auth.access_token_ttl_secs = ttl;
         }
     }
 

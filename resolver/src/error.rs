@@ -73,6 +73,9 @@ pub enum StartError {
     /// The rate limit's configuration is invalid.
     #[error(transparent)]
     RateLimit(#[from] crate::rate::InvalidPrefix),
+    /// The authentication settings cannot be used.
+    #[error("invalid authentication settings: {0}")]
+    Auth(#[from] crate::auth::AuthError),
     /// Another start-up step failed.
     #[error("{0}")]
     Setup(String),

@@ -80,6 +80,8 @@ async fn latest_checkpoint(state: &AppState) -> Result<SignedCheckpoint, ApiErro
         (status = 201, description = "Appended", body = ReceiptBody),
         (status = 200, description = "Already appended (a retry)", body = ReceiptBody),
         (status = 400, description = "Not a JSON log entry (no DID in `state.id`, no `n-hash` versionId, …)", content_type = "application/problem+json", body = LedgerProblem),
+        (status = 401, description = "With `--ledger-appends authenticated`: no or invalid credentials", content_type = "application/problem+json", body = Object),
+        (status = 403, description = "With `--ledger-appends authenticated`: credentials without the `ledger-append` scope", content_type = "application/problem+json", body = Object),
         (status = 404, description = "A later entry of a DID the ledger does not hold", content_type = "application/problem+json", body = LedgerProblem),
         (status = 409, description = "Does not follow the DID's tip", content_type = "application/problem+json", body = LedgerProblem),
         (status = 413, description = "The entry or its DID document is larger than the ledger admits (`--max-entry-bytes`, `--max-document-bytes`)", content_type = "application/problem+json", body = LedgerProblem),
@@ -90,8 +92,12 @@ async fn latest_checkpoint(state: &AppState) -> Result<SignedCheckpoint, ApiErro
 )]
 pub async fn submit(
     State(state): State<Arc<AppState>>,
+    presented: crate::auth::Presented,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
+    if let Err(denied) = state.auth.authorize_append(&presented).await {
+        return Ok(denied.into_response());
+    }
     let entry: serde_json::Value =
         serde_json::from_slice(&body).map_err(|e| bad_request("Not a JSON entry", &e))?;
     let entry = LogEntry::parse(entry).map_err(|e| bad_request("Not a log entry", &e))?;

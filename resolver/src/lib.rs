@@ -9,7 +9,9 @@
 //! - the W3C CCG VC API ([`vc_api`]): `POST /credentials/verify` and
 //!   `POST /presentations/verify` through [`didam_verifier::Verifier`] with
 //!   keys resolved by the daemon itself ([`methods`]), and `POST
-//!   /credentials/issue` with an issuer wallet ([`issuer`]);
+//!   /credentials/issue` with an issuer wallet ([`issuer`]), for callers
+//!   [`auth`] lets in (hashed bearer tokens, the daemon's own OAuth 2.0 token
+//!   endpoint, TLS client certificates; off until one is configured);
 //! - operations: `/health`, `/metrics`, `/openapi.json`, rate limit, body and
 //!   time limits, graceful shutdown.
 //!
@@ -29,6 +31,7 @@
 //! ```
 
 mod app;
+pub mod auth;
 pub mod cache;
 pub mod cli;
 pub mod config;

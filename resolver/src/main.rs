@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser as _;
+use didam_resolver::auth::{self, Scope};
 use didam_resolver::cli::{Cli, Command};
 use didam_resolver::{Config, StartError};
 use didam_wallet::operator::keyfile;
@@ -25,9 +26,31 @@ fn keygen(args: &didam_resolver::cli::KeygenArgs) -> Result<(), StartError> {
     Ok(())
 }
 
+/// Prints a new secret, then the config entry holding its hash.
+fn new_secret(table: &str, key: (&str, &str), hash_key: &str, scopes: &[Scope]) {
+    let (secret, hash) = auth::new_secret();
+    let scopes = if scopes.is_empty() { &Scope::ALL[..] } else { scopes };
+    let names: Vec<String> = scopes.iter().map(|s| format!("\"{}\"", s.name())).collect();
+    let (name, value) = key;
+    println!("{}", secret.as_str());
+    println!(
+        "[[auth.{table}]]\n{name} = {value:?}\n{hash_key} = \"{hash}\"\nscopes = [{}]",
+        names.join(", ")
+    );
+}
+
 fn run(cli: Cli) -> Result<(), StartError> {
-    if let Some(Command::Keygen(args)) = &cli.command {
-        return keygen(args);
+    match &cli.command {
+        Some(Command::Keygen(args)) => return keygen(args),
+        Some(Command::Token(args)) => {
+            new_secret("tokens", ("name", &args.name), "sha256", &args.scope);
+            return Ok(());
+        }
+        Some(Command::Client(args)) => {
+            new_secret("clients", ("id", &args.id), "secret-sha256", &args.scope);
+            return Ok(());
+        }
+        None => {}
     }
     let config = Config::load(&cli.serve)?;
     init_logs(&config.log_format);

@@ -19,6 +19,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use axum::extract::ConnectInfo;
+use axum::serve::IncomingStream;
 use didam_ledger::note::NoteSigner;
 use didam_ledger::{AnyLedger, EmbeddedLedger, LedgerLocation, OpenOptions};
 use didam_registry::web::{WebFetcher, WebLimits};
@@ -27,6 +29,7 @@ use didam_verifier::Verifier;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tokio::sync::{Notify, watch};
 
+use crate::auth::Auth;
 use crate::cache::ResolutionCache;
 use crate::config::Config;
 use crate::error::StartError;
@@ -161,6 +164,7 @@ pub fn build_state_on(
         appended: Arc::new(Notify::new()),
         credentials,
         issuer: Issuer::load(config)?,
+        auth: Arc::new(Auth::new(&config.auth, config.tls_cert.is_some())?),
         openapi: OnceLock::new(),
     }))
 }
@@ -208,7 +212,7 @@ impl Listeners {
     /// `tls-listen`), and `tls-listen` (HTTPS).
     async fn bind(config: &Config) -> Result<Self, StartError> {
         let tls = match (&config.tls_cert, &config.tls_key) {
-            (Some(cert), Some(key)) => Some(tls::server_config(cert, key)?),
+            (Some(cert), Some(key)) => Some(tls::server_config(cert, key, config.auth.client_ca.as_deref())?),
             (None, None) => None,
             _ => return Err(StartError::Setup("--tls-cert and --tls-key go together".into())),
         };
@@ -284,7 +288,16 @@ pub async fn serve(mut config: Config) -> Result<(), StartError> {
         }
     };
     if let Some(issuer) = &state.issuer {
-        tracing::info!(did = issuer.did(), "issuing credentials: POST /credentials/issue is on");
+        if state.auth.is_configured() {
+            tracing::info!(
+                did = issuer.did(),
+                "issuing credentials to authenticated clients: POST /credentials/issue is on"
+            );
+        } else {
+            tracing::warn!(
+                "an issuer wallet but no authentication method: POST /credentials/issue answers 403"
+            );
+        }
     }
     tracing::info!(urls = ?urls, ledger = %config.ledger_location(), "listening");
     {
@@ -312,13 +325,19 @@ pub async fn serve(mut config: Config) -> Result<(), StartError> {
     });
     let https = match listeners.https {
         Some((listener, tls)) => {
-            use axum::serve::ListenerExt as _;
+            use tower::Layer as _;
             let listener = tls::TlsListener::new(listener, tls)
-                .map_err(|e| StartError::Setup(format!("HTTPS listener: {e}")))?
-                // tap_io: axum gives the peer address (ConnectInfo, for the
-                // rate limit) to listeners wrapped so.
-                .tap_io(|_| {});
-            let service = router.into_make_service_with_connect_info::<SocketAddr>();
+                .map_err(|e| StartError::Setup(format!("HTTPS listener: {e}")))?;
+            // Each connection's service: the router with the peer address
+            // (ConnectInfo, for the rate limit) and the client certificate
+            // (for crate::auth) in every request's extensions.
+            let service = tower::service_fn(move |incoming: IncomingStream<'_, tls::TlsListener>| {
+                let peer = axum::Extension(ConnectInfo(*incoming.remote_addr())).layer(router.clone());
+                std::future::ready(Ok::<_, std::convert::Infallible>(tls::with_client_certificate(
+                    peer,
+                    incoming.io(),
+                )))
+            });
             let served = axum::serve(listener, service).with_graceful_shutdown(until_stopped(shutting));
             Some(tokio::spawn(served.into_future()))
         }

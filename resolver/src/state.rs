@@ -10,6 +10,7 @@ use tokio::sync::Notify;
 
 use didam_verifier::Verifier;
 
+use crate::auth::Auth;
 use crate::cache::ResolutionCache;
 use crate::issuer::Issuer;
 use crate::methods::DaemonMethods;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub credentials: Verifier<DaemonMethods>,
     /// The issuer wallet of `POST /credentials/issue`, when configured.
     pub issuer: Option<Issuer>,
+    /// Who may issue and append ([`crate::auth`]).
+    pub auth: Arc<Auth>,
     /// The OpenAPI document, set when the router is built.
     pub openapi: OnceLock<String>,
 }

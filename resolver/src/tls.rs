@@ -6,6 +6,12 @@
 //! [`HANDSHAKE_TIMEOUT`] and at most [`MAX_HANDSHAKES`] at a time, so a slow
 //! or silent client never holds up the others; finished handshakes are handed
 //! to axum's server through a bounded queue.
+//!
+//! With a client CA (`--client-ca`, see [`crate::auth`]) the handshake asks
+//! for a client certificate and checks it against that CA
+//! (`WebPkiClientVerifier`); a client without one still connects (reads need
+//! none), and a verified certificate reaches the handlers as a
+//! [`ClientCertificate`] request extension (see [`with_client_certificate`]).
 
 use std::io;
 use std::net::SocketAddr;
@@ -16,10 +22,11 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc};
 use tokio_rustls::TlsAcceptor;
-use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::rustls::crypto::ring;
 use tokio_rustls::rustls::pki_types::pem::PemObject as _;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio_rustls::rustls::server::WebPkiClientVerifier;
+use tokio_rustls::rustls::{RootCertStore, ServerConfig};
 use tokio_rustls::server::TlsStream;
 
 use crate::error::StartError;
@@ -29,20 +36,77 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Handshakes in flight, at most.
 pub const MAX_HANDSHAKES: usize = 256;
 
-/// The server configuration of a PEM certificate chain and its private key.
-pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, StartError> {
-    let fail = |path: &Path, reason: String| StartError::Tls { path: path.to_owned(), reason };
-    let chain = CertificateDer::pem_file_iter(cert)
-        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| fail(cert, e.to_string()))?;
-    if chain.is_empty() {
-        return Err(fail(cert, "no certificate in the file".into()));
+/// A verified TLS client certificate (the leaf), as a request extension.
+#[derive(Clone)]
+pub struct ClientCertificate(Arc<CertificateDer<'static>>);
+
+impl std::fmt::Debug for ClientCertificate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ClientCertificate").field(&self.dns_names()).finish()
     }
+}
+
+impl ClientCertificate {
+    /// The DNS names of its subject alternative names.
+    pub fn dns_names(&self) -> Vec<String> {
+        webpki::EndEntityCert::try_from(&*self.0)
+            .map(|cert| cert.valid_dns_names().map(str::to_owned).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// `service` with the client certificate of `stream` (if it sent one, and so
+/// passed the client verifier) in every request's extensions.
+pub fn with_client_certificate<S>(
+    service: S,
+    stream: &TlsStream<TcpStream>,
+) -> axum::middleware::AddExtension<S, Option<ClientCertificate>> {
+    let leaf = stream.get_ref().1.peer_certificates().and_then(<[_]>::first);
+    let certificate = leaf.map(|c| ClientCertificate(Arc::new(c.clone().into_owned())));
+    tower::Layer::layer(&axum::Extension(certificate), service)
+}
+
+fn pem_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, StartError> {
+    let fail = |reason: String| StartError::Tls { path: path.to_owned(), reason };
+    let certs = CertificateDer::pem_file_iter(path)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| fail(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(fail("no certificate in the file".into()));
+    }
+    Ok(certs)
+}
+
+/// The server configuration of a PEM certificate chain and its private key;
+/// with `client_ca`, client certificates of that CA are asked for (and
+/// optional).
+pub fn server_config(
+    cert: &Path,
+    key: &Path,
+    client_ca: Option<&Path>,
+) -> Result<Arc<ServerConfig>, StartError> {
+    let fail = |path: &Path, reason: String| StartError::Tls { path: path.to_owned(), reason };
+    let chain = pem_certificates(cert)?;
     let key_der = PrivateKeyDer::from_pem_file(key).map_err(|e| fail(key, e.to_string()))?;
-    let mut config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
+    let provider = Arc::new(ring::default_provider());
+    let builder = ServerConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
-        .map_err(|e| fail(cert, e.to_string()))?
-        .with_no_client_auth()
+        .map_err(|e| fail(cert, e.to_string()))?;
+    let builder = match client_ca {
+        None => builder.with_no_client_auth(),
+        Some(ca) => {
+            let mut roots = RootCertStore::empty();
+            for c in pem_certificates(ca)? {
+                roots.add(c).map_err(|e| fail(ca, e.to_string()))?;
+            }
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .allow_unauthenticated()
+                .build()
+                .map_err(|e| fail(ca, e.to_string()))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let mut config = builder
         .with_single_cert(chain, key_der)
         .map_err(|e| fail(key, format!("the key does not go with the certificate: {e}")))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];

@@ -45,6 +45,7 @@ async fn the_openapi_document_matches_the_routes() {
         ("POST", "/credentials/verify"),
         ("POST", "/presentations/verify"),
         ("POST", "/credentials/issue"),
+        ("POST", "/oauth2/token"),
         ("GET", "/status/{name}"),
         ("POST", "/ledger/v1/entries"),
         ("GET", "/ledger/v1/dids/{did}/log"),

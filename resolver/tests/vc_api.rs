@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Daemon, client, poll, temp_dir};
+use common::{Daemon, client, did_key_issuer, poll, temp_dir};
 use didam_credential::did::{ProofPurpose, did_key};
 use didam_credential::{KeyType, ProofOptions, SecretKey, Suite, proof};
 use didam_ledger::EmbeddedLedger;
@@ -26,7 +26,8 @@ fn credential(issuer: &str, subject: &str) -> Value {
 }
 
 async fn post(d: &Daemon, path: &str, body: &Value) -> (StatusCode, Option<String>, Value) {
-    let response = client().post(d.url(path)).json(body).send().await.unwrap();
+    let request = client().post(d.url(path)).json(body);
+    let response = request.bearer_auth(common::TOKEN).send().await.unwrap();
     let status = response.status();
     let ct = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
     (status, ct, response.json().await.unwrap())
@@ -203,6 +204,7 @@ async fn issues_with_the_wallet_did_and_verifies_what_it_issued() {
         "--issuer-did".into(),
         record.did.clone(),
     ];
+    let args = [args, common::token_flag().to_vec()].concat();
     let d = Daemon::start("vc-issue", &args.iter().map(String::as_str).collect::<Vec<_>>());
     poll(Duration::from_secs(20), async || {
         let r = client().get(d.url("/ledger/v1/checkpoint")).send().await.unwrap();
@@ -262,29 +264,6 @@ fn an_issuer_wallet_needs_its_passphrase_file_and_did() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--issuer-passphrase-file"));
-}
-
-/// A daemon issuing as a did:key of a fresh wallet (`extra`: more flags);
-/// returns it with its DID.
-fn did_key_issuer(name: &str, extra: &[&str]) -> (Daemon, String) {
-    let dir = temp_dir(name);
-    let (wallet_dir, pass_file) = (dir.join("wallet"), dir.join("wallet-pass"));
-    std::fs::write(&pass_file, "issuer passphrase\n").unwrap();
-    let (wallet, _) =
-        Wallet::init(&wallet_dir, b"issuer passphrase", &InitOptions { kdf: Some(KdfParams::FLOOR) })
-            .unwrap();
-    let did = wallet.create_did_key(KeyType::Ed25519).unwrap().did;
-    drop(wallet);
-    let mut args: Vec<String> = vec![
-        "--issuer-wallet".into(),
-        wallet_dir.display().to_string(),
-        "--issuer-passphrase-file".into(),
-        pass_file.display().to_string(),
-        "--issuer-did".into(),
-        did.clone(),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    (Daemon::start(name, &args.iter().map(String::as_str).collect::<Vec<_>>()), did)
 }
 
 /// Issue 17: the issuer runs the verifier's data-model checks before it signs

@@ -69,6 +69,10 @@ pub enum WalletError {
     /// reconcile it ([`crate::Wallet::reconcile`]) before the next one.
     #[error("{0} has an operation waiting for the ledger; reconcile it first (`didam did reconcile`)")]
     OperationPending(String),
+    /// A credential with this `id` was issued before: a second one would
+    /// replace the record `didam vc revoke` finds the first by.
+    #[error("a credential with id {0} was issued before; give the new one another id")]
+    AlreadyIssued(String),
     /// A credential to issue with a status entry already has one.
     #[error("the credential already has a credentialStatus")]
     HasStatus,

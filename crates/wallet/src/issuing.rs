@@ -33,7 +33,14 @@ impl Wallet {
     /// Issues `credential` as `issuer` (a DID of this wallet) with `suite`;
     /// sets `issuer` (an `issuer` object whose `id` is `issuer` is kept, with
     /// its `name` and `description`) and records what was signed.
+    ///
+    /// A credential whose `id` this wallet issued before is refused
+    /// ([`WalletError::AlreadyIssued`]): the record of the first, which
+    /// revoking it needs, is never replaced. The record is inserted under a
+    /// unique key after signing, so of two issues of one `id` racing, one
+    /// fails and its signed credential is dropped unseen.
     pub async fn issue(&self, credential: &Value, issuer: &str, suite: Suite) -> Result<Value, WalletError> {
+        self.ensure_not_issued(credential)?;
         let (record, key_id, key) = self.key_for(issuer, suite.default_key_type())?;
         let mut credential = credential.clone();
         if didam_credential::credential::issuer(&credential) != Some(issuer)
@@ -44,12 +51,9 @@ impl Wallet {
         let signed =
             proof::add_proof(&credential, &key, &ProofOptions::assertion(suite, record.method_id(&key_id)))
                 .await?;
+        let own_id = signed.get("id").and_then(Value::as_str).map(str::to_owned);
         let issued = IssuedRecord {
-            id: signed
-                .get("id")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .unwrap_or_else(|| content_id(&signed)),
+            id: own_id.clone().unwrap_or_else(|| content_id(&signed)),
             issuer: issuer.to_owned(),
             key: key_id,
             types: signed
@@ -60,8 +64,25 @@ impl Wallet {
             status: signed.get("credentialStatus").cloned(),
             issued: Utc::now(),
         };
-        self.store.update(|tx| tx.put(ISSUED, &issued.id, &to_json(&issued)?))?;
+        let (inserted, _) = self.store.update(|tx| tx.insert(ISSUED, &issued.id, &to_json(&issued)?))?;
+        // Without an `id` of its own the record is named by the signed
+        // content's hash: one already there is this very credential.
+        if !inserted && own_id.is_some() {
+            return Err(WalletError::AlreadyIssued(issued.id));
+        }
         Ok(signed)
+    }
+
+    /// Refuses `credential` early when this wallet issued one with its `id`
+    /// (before keys are used or status indexes allocated); [`Self::issue`]
+    /// checks again atomically.
+    pub(crate) fn ensure_not_issued(&self, credential: &Value) -> Result<(), WalletError> {
+        match credential.get("id").and_then(Value::as_str) {
+            Some(id) if self.store.get(ISSUED, id)?.is_some() => {
+                Err(WalletError::AlreadyIssued(id.to_owned()))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Everything this wallet issued.

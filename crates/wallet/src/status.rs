@@ -127,6 +127,7 @@ impl Wallet {
         if credential.get("credentialStatus").is_some() {
             return Err(WalletError::HasStatus);
         }
+        self.ensure_not_issued(credential)?;
         self.did(issuer)?;
         let mut entries = Vec::new();
         let mut fresh = Vec::new();

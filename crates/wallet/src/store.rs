@@ -165,6 +165,20 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Writes record `kind`/`id` only if there is none yet: `Ok(false)`, and
+    /// nothing written, when one exists. The check and the write are one
+    /// statement on the table's primary key, so two writers racing for one
+    /// id cannot both succeed.
+    pub fn insert(&mut self, kind: &str, id: &str, plain: &[u8]) -> Result<bool, WalletError> {
+        let sealed = self.keys.seal(kind, id, self.generation, plain)?;
+        let written = self.tx.execute(
+            "INSERT INTO records (kind, id, version, sealed) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (kind, id) DO NOTHING",
+            params![kind, id, self.generation as i64, sealed],
+        )?;
+        Ok(written == 1)
+    }
+
     /// Deletes record `kind`/`id` (no error when absent).
     pub fn delete(&mut self, kind: &str, id: &str) -> Result<(), WalletError> {
         self.tx.execute("DELETE FROM records WHERE kind = ?1 AND id = ?2", params![kind, id])?;

@@ -204,6 +204,76 @@ fn issue_present_and_verify_against_the_ledger() {
     assert!(holder.credentials().unwrap().is_empty());
 }
 
+// See: issue 18 (re-using a credential `id` overwrote the issuer's record,
+// after which the original could no longer be revoked).
+#[test]
+fn r18_a_credential_id_is_issued_once_and_the_first_stays_revocable() {
+    use didam_credential::status_list::StatusPurpose;
+    use didam_wallet::status::StatusAction;
+    let env = Env::new("issue-once");
+    let (issuer, rrs) = Wallet::init(&env.wallet_dir("issuer"), PASS, &fast()).unwrap();
+    let i = block_on(issuer.create_did(&env.ledger, "l", &rrs, &[KeyType::Ed25519])).unwrap();
+    let mut first = credential("did:example:alice");
+    first["id"] = json!("urn:uuid:0b5e3f4e-2d1c-4c55-9d6a-1a2b3c4d5e6f");
+    let revocation = [StatusPurpose::Revocation];
+    let signed = block_on(issuer.issue_with_status(
+        Some(&env.ledger),
+        None,
+        &first,
+        &i.did,
+        Suite::EddsaRdfc2022,
+        &revocation,
+    ))
+    .unwrap();
+    let mut second = credential("did:example:mallory");
+    second["id"] = first["id"].clone();
+    for attempt in [
+        block_on(issuer.issue(&second, &i.did, Suite::EddsaJcs2022)),
+        block_on(issuer.issue_with_status(
+            Some(&env.ledger),
+            None,
+            &second,
+            &i.did,
+            Suite::EddsaRdfc2022,
+            &revocation,
+        )),
+    ] {
+        assert!(
+            matches!(attempt, Err(WalletError::AlreadyIssued(ref id)) if id == "urn:uuid:0b5e3f4e-2d1c-4c55-9d6a-1a2b3c4d5e6f"),
+            "{attempt:?}"
+        );
+    }
+    assert_eq!(issuer.issued().unwrap().len(), 1);
+    let changes = block_on(issuer.set_status(
+        Some(&env.ledger),
+        "urn:uuid:0b5e3f4e-2d1c-4c55-9d6a-1a2b3c4d5e6f",
+        StatusAction::Revoke,
+    ))
+    .unwrap();
+    assert_eq!(changes.len(), 1);
+    assert!(changes[0].set);
+    assert_eq!(
+        Some(changes[0].list.as_str()),
+        signed["credentialStatus"]["statusListCredential"].as_str(),
+        "the revoked entry is the first credential's"
+    );
+
+    // Two issues of one new id racing from two handles on the one store:
+    // exactly one wins, and the record is the winner's.
+    let other = Wallet::open(&env.wallet_dir("issuer"), PASS).unwrap();
+    let mut racing = credential("did:example:bob");
+    racing["id"] = json!("urn:uuid:race");
+    let results = std::thread::scope(|s| {
+        let a = s.spawn(|| block_on(issuer.issue(&racing, &i.did, Suite::EddsaJcs2022)));
+        let b = s.spawn(|| block_on(other.issue(&racing, &i.did, Suite::EddsaJcs2022)));
+        [a.join().unwrap(), b.join().unwrap()]
+    });
+    let won = results.iter().filter(|r| r.is_ok()).count();
+    let refused = results.iter().filter(|r| matches!(r, Err(WalletError::AlreadyIssued(_)))).count();
+    assert_eq!((won, refused), (1, 1), "{results:?}");
+    assert_eq!(issuer.issued().unwrap().len(), 2);
+}
+
 fn shares_of(secret: &RootSecret) -> Vec<String> {
     let groups = slip39::split(
         secret.as_bytes(),

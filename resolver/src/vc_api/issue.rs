@@ -1,6 +1,8 @@
 //! `POST /credentials/issue`, with an issuer wallet.
 //!
-//! Steps: read the body (`{credential, options}`; a malformed request, or a
+//! Steps: the caller must be allowed to issue ([`crate::auth`]: 403 when no
+//! authentication method is configured, 401 without valid credentials, 403
+//! without the `issue` scope) → read the body (`{credential, options}`; a malformed request, or a
 //! credential that is not a JSON object, is a 400 problem document) → the
 //! cryptosuite and the status entries asked for (`options.cryptosuite`,
 //! `options.credentialStatus`) → the credential's `issuer` must be the
@@ -24,6 +26,7 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use super::{bad_request, internal_error, parse};
+use crate::auth::{Presented, Scope};
 use crate::issuer::IssueError;
 use crate::problem;
 use crate::state::AppState;
@@ -188,6 +191,12 @@ fn issue_error(e: &IssueError) -> Response {
             "Cannot sign",
             format!("cannot issue this credential: {e}"),
         ),
+        IssueError::Wallet(WalletError::AlreadyIssued(_)) => problem::plain(
+            StatusCode::CONFLICT,
+            "urn:didam:problem:vc-api:duplicate-id",
+            "Credential id already issued",
+            &format!("{e}; the first keeps its record (and can be revoked)"),
+        ),
         IssueError::Wallet(other) => {
             tracing::error!(error = %other, "issuing failed");
             internal_error("the issuer wallet failed; see the daemon's log")
@@ -204,11 +213,18 @@ fn issue_error(e: &IssueError) -> Response {
     responses(
         (status = 201, description = "`{\"verifiableCredential\": {…}}`", body = Object),
         (status = 400, description = "Malformed request, unsupported options, a credential that is not a JSON object", content_type = "application/problem+json", body = Object),
+        (status = 401, description = "No or invalid credentials (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Object),
+        (status = 403, description = "No authentication method is configured (issuing is off), or the credentials do not grant `issue`", content_type = "application/problem+json", body = Object),
+        (status = 409, description = "A credential with this `id` was issued before", content_type = "application/problem+json", body = Object),
         (status = 422, description = "A credential that breaks the data model (the verifier's rules, undefined terms), names another issuer, or cannot be signed", content_type = "application/problem+json", body = Object),
         (status = 501, description = "The daemon was started without an issuer wallet", content_type = "application/problem+json", body = Object),
     )
 )]
-pub async fn issue_credential(State(state): State<Arc<AppState>>, body: axum::body::Bytes) -> Response {
+pub async fn issue_credential(
+    State(state): State<Arc<AppState>>,
+    presented: Presented,
+    body: axum::body::Bytes,
+) -> Response {
     let Some(issuer) = &state.issuer else {
         return problem::plain(
             StatusCode::NOT_IMPLEMENTED,
@@ -217,6 +233,9 @@ pub async fn issue_credential(State(state): State<Arc<AppState>>, body: axum::bo
             "this daemon has no issuer wallet; start it with --issuer-wallet, --issuer-passphrase-file and --issuer-did",
         );
     };
+    if let Err(denied) = state.auth.authorize(&presented, Scope::Issue).await {
+        return denied.into_response();
+    }
     let request: IssueRequest = match parse(&body, "{\"credential\": {…}, \"options\": {…}}") {
         Ok(r) => r,
         Err(detail) => return bad_request(detail),

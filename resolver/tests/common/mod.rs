@@ -224,3 +224,47 @@ pub fn is_problem(content_type: Option<&reqwest::header::HeaderValue>) -> bool {
 pub fn exists(p: &Path) -> bool {
     p.exists()
 }
+
+/// The bearer token the tests' issuing daemons accept (`token_flag`).
+pub const TOKEN: &str = "dGVzdCB0b2tlbiBvZiB0aGUgcmVzb2x2ZXIgdGVzdHM";
+
+/// The flag that makes a daemon accept [`TOKEN`]: its SHA-256, never the token.
+pub fn token_flag() -> [String; 2] {
+    ["--auth-token-sha256".into(), didam_resolver::auth::SecretHash::of(TOKEN).to_string()]
+}
+
+/// A fresh wallet in `dir` with an Ed25519 did:key: its folder, passphrase
+/// file and DID.
+pub fn did_key_wallet(dir: &Path) -> (PathBuf, PathBuf, String) {
+    use didam_wallet::{InitOptions, KdfParams, Wallet};
+    let (wallet_dir, pass_file) = (dir.join("wallet"), dir.join("wallet-pass"));
+    std::fs::write(&pass_file, "issuer passphrase\n").unwrap();
+    let (wallet, _) =
+        Wallet::init(&wallet_dir, b"issuer passphrase", &InitOptions { kdf: Some(KdfParams::FLOOR) })
+            .unwrap();
+    let did = wallet.create_did_key(didam_credential::KeyType::Ed25519).unwrap().did;
+    (wallet_dir, pass_file, did)
+}
+
+/// The flags of an issuer daemon for the wallet of [`did_key_wallet`].
+pub fn issuer_flags(wallet_dir: &Path, pass_file: &Path, did: &str) -> Vec<String> {
+    vec![
+        "--issuer-wallet".into(),
+        wallet_dir.display().to_string(),
+        "--issuer-passphrase-file".into(),
+        pass_file.display().to_string(),
+        "--issuer-did".into(),
+        did.to_owned(),
+    ]
+}
+
+/// A daemon issuing as a did:key of a fresh wallet, accepting [`TOKEN`]
+/// (`extra`: more flags); returns it with its DID.
+pub fn did_key_issuer(name: &str, extra: &[&str]) -> (Daemon, String) {
+    let dir = temp_dir(name);
+    let (wallet_dir, pass_file, did) = did_key_wallet(&dir);
+    let mut args = issuer_flags(&wallet_dir, &pass_file, &did);
+    args.extend(token_flag());
+    args.extend(extra.iter().map(|s| s.to_string()));
+    (Daemon::start(name, &args.iter().map(String::as_str).collect::<Vec<_>>()), did)
+}

@@ -131,10 +131,10 @@ pub fn verify_input(data: &[u8]) {
 /// SD-JWT: split, then reveal within the default limits; a revealed
 /// credential is never deeper than the limit.
 pub fn sd_jwt(data: &str) {
-    if let Ok(sd_jwt) = SdJwt::parse(data) {
-        if let Ok(revealed) = sd_jwt.reveal(&Limits::default()) {
-            assert_within_depth(&revealed);
-        }
+    if let Ok(sd_jwt) = SdJwt::parse(data)
+        && let Ok(revealed) = sd_jwt.reveal(&Limits::default())
+    {
+        assert_within_depth(&revealed);
     }
 }
 

@@ -311,11 +311,8 @@ mod tests {
         let e = Limits::default().check_document(&deep).unwrap_err();
         assert_eq!((e.what, e.found), (Limit::Depth, 33));
         // Dropping a value this deep recurses in serde_json: take it apart.
-        loop {
-            match deep {
-                Value::Array(mut items) => deep = items.pop().unwrap_or(Value::Null),
-                _ => break,
-            }
+        while let Value::Array(mut items) = deep {
+            deep = items.pop().unwrap_or(Value::Null);
         }
     }
 

@@ -135,7 +135,6 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
             skew_seconds: self.policy.clock_skew.to_chrono().num_seconds(),
             challenge: challenge.map(str::to_owned),
             domain: domain.map(str::to_owned),
-            ..VerifyOptions::default()
         }
     }
 

@@ -159,9 +159,17 @@ pub struct ServeArgs {
     /// peer these headers are ignored. Config file key: `trusted-proxies`.
     #[arg(long, env = "DIDAM_RESOLVER_TRUSTED_PROXY", value_delimiter = ',')]
     pub trusted_proxy: Vec<ipnet::IpNet>,
-    /// Largest request body, in bytes.
+    /// Largest request body, in bytes [default: 272 KiB: the largest
+    /// document the engine verifies, 256 KiB, and the VC API's request
+    /// around it]. Documents are also held to the engine's other limits
+    /// (depth 32, 16 proofs, 64 contexts, 512 SD-JWT disclosures, …; see
+    /// `didam_credential::limits`).
     #[arg(long, env = "DIDAM_RESOLVER_BODY_LIMIT")]
     pub body_limit: Option<usize>,
+    /// Verifications run at once, each on its own thread; more are answered
+    /// 503 with `Retry-After` [default: half the CPUs, at least 1].
+    #[arg(long, env = "DIDAM_RESOLVER_VERIFY_WORKERS")]
+    pub verify_workers: Option<usize>,
     /// Time limit of a request, in ms.
     #[arg(long, env = "DIDAM_RESOLVER_REQUEST_TIMEOUT_MS")]
     pub request_timeout_ms: Option<u64>,

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use didam_credential::limits::Limits;
 use didam_credential::status_list::StatusPurpose;
 use didam_ledger::LedgerLocation;
 use serde::Deserialize;
@@ -67,8 +68,15 @@ pub struct Config {
     /// Proxies (CIDR prefixes) whose `Forwarded` / `X-Forwarded-For` headers
     /// name the client; from any other peer these headers are ignored.
     pub trusted_proxies: Vec<ipnet::IpNet>,
-    /// Largest request body, in bytes.
+    /// Largest request body, in bytes. The default is the engine's document
+    /// limit ([`Limits::DEFAULT_MAX_BYTES`], 256 KiB) and 16 KiB for the VC
+    /// API's request around the document: a body the daemon reads holds a
+    /// document the engine reads.
     pub body_limit: usize,
+    /// Verifications run at once, each on its own thread (the VC API's
+    /// verification pool); a request beyond them is answered 503 with
+    /// `Retry-After`. Default: half the CPUs, at least 1.
+    pub verify_workers: usize,
     /// Time limit of a request, in ms.
     pub request_timeout_ms: u64,
     /// `json` or `text`.
@@ -171,7 +179,8 @@ impl Default for Config {
             max_log_entries: limits.max_log_entries,
             max_log_bytes: limits.max_log_bytes,
             trusted_proxies: Vec::new(),
-            body_limit: 256 * 1024,
+            body_limit: Limits::DEFAULT_MAX_BYTES + 16 * 1024,
+            verify_workers: std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
             request_timeout_ms: 15_000,
             log_format: "json".into(),
             issuer_wallet: None,
@@ -263,6 +272,7 @@ impl Config {
             self.trusted_proxies.clone_from(&a.trusted_proxy);
         }
         set(&mut self.body_limit, &a.body_limit);
+        set(&mut self.verify_workers, &a.verify_workers);
         set(&mut self.request_timeout_ms, &a.request_timeout_ms);
         set(&mut self.log_format, &a.log_format);
         for (field, value) in [

@@ -9,10 +9,21 @@
 //! daemon: the code fuzzed is the daemon's, the build is a fraction of it.
 //! So this file uses only `crate::request`, `crate::problem` and the
 //! libraries.
+//!
+//! The verify endpoint's input is reached in the engine's order: the limits'
+//! pre-scan and JSON parsing ([`verify_input`]), each securing format's
+//! parser ([`sd_jwt`], [`jws`], [`cose`]), then the whole verification,
+//! JSON-LD expansion and RDFC-1.0 included, with the offline resolver
+//! ([`verify`]).
 
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use chrono::{TimeZone as _, Utc};
-use didam_credential::{Did, DidUrl};
+use didam_credential::cose::CoseCredential;
+use didam_credential::jose::CompactJws;
+use didam_credential::limits::{self, Limit, Limits};
+use didam_credential::sd_jwt::SdJwt;
+use didam_credential::verify::{self as engine, Input};
+use didam_credential::{Did, DidUrl, Error, did::OfflineResolver};
 use didam_method::log::{Method, verify_entry, verify_log};
 
 use crate::request::ResolutionRequest;
@@ -87,5 +98,70 @@ pub fn ledger_entry(data: &str) {
             }
         }
         let _ = futures::executor::block_on(verify_log(method, data, now));
+    }
+}
+
+/// Fails when `value` is deeper than the default limits allow: what the
+/// limits let through is never deeper than they say.
+fn assert_within_depth(value: &serde_json::Value) {
+    if let Err(e) = Limits::default().check_document(value) {
+        assert_ne!(e.what, Limit::Depth, "a document deeper than the limit got through");
+    }
+}
+
+/// The verify endpoint's first steps: the byte pre-scan, then
+/// [`Input::parse_within`] (JSON parsing, or the securing format sniffed),
+/// then the parsed document's check. A document the pre-scan lets through
+/// is never deeper than the limit.
+pub fn verify_input(data: &[u8]) {
+    let limits = Limits::default();
+    let Ok(text) = std::str::from_utf8(data) else {
+        let _ = limits::scan_json(data, &limits);
+        return;
+    };
+    if let Ok(Input::Json(value)) = Input::parse_within(text, &limits) {
+        assert!(
+            limits::scan_json(text.trim().as_bytes(), &limits).is_ok(),
+            "the pre-scan refused what was read"
+        );
+        assert_within_depth(&value);
+    }
+}
+
+/// SD-JWT: split, then reveal within the default limits; a revealed
+/// credential is never deeper than the limit.
+pub fn sd_jwt(data: &str) {
+    if let Ok(sd_jwt) = SdJwt::parse(data)
+        && let Ok(revealed) = sd_jwt.reveal(&Limits::default())
+    {
+        assert_within_depth(&revealed);
+    }
+}
+
+/// Compact JWS: split and decoded; the `kid` read.
+pub fn jws(data: &str) {
+    if let Ok(jws) = CompactJws::parse(data) {
+        let _ = jws.kid();
+    }
+}
+
+/// COSE_Sign1, as bytes and as base64 text.
+pub fn cose(data: &[u8]) {
+    if let Ok(cose) = CoseCredential::parse(data) {
+        let _ = (cose.alg(), cose.kid());
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = CoseCredential::parse_base64(text);
+    }
+}
+
+/// The whole verification with the offline resolver (did:key, did:jwk):
+/// data model, JSON-LD expansion, RDFC-1.0, proofs. Any answer will do but
+/// a panic; a limit is the only error about the input's size.
+pub fn verify(data: &str) {
+    let outcome =
+        futures::executor::block_on(engine::verify_text(data, &OfflineResolver, &Default::default()));
+    if let Err(Error::Limit(e)) = outcome {
+        assert!(e.found > e.limit, "a limit error within its limit: {e}");
     }
 }

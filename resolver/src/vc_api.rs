@@ -6,16 +6,22 @@
 //! 1. read the body (`{verifiableCredential, options}` or
 //!    `{verifiablePresentation, options: {challenge, domain}}`): malformed
 //!    input is a 400 problem object;
-//! 2. verify with [`didam_verifier::Verifier`] ([`VcVerifier`]: the policy of
+//! 2. take a place in the verification pool ([`VerifyPool`]: at most
+//!    `--verify-workers` verifications at once, each on its own thread, never
+//!    on the blocking pool DID resolution uses): a full pool is a 503 problem
+//!    with `Retry-After`; a request that times out or whose client goes away
+//!    abandons its verification (at its next await or step);
+//! 3. verify with [`didam_verifier::Verifier`] ([`VcVerifier`]: the policy of
 //!    `--policy`, else [`VcVerifier::default_policy`], the data model's rules), keys resolved through the daemon's
 //!    own resolver ([`DaemonMethods`]), status lists dereferenced by DID URL
 //!    from the ledger (proofs checked, never cached: a revocation counts once
 //!    checkpointed) or fetched over HTTPS (loopback only with
 //!    `--status-allow-loopback`; cached up to 60 s, within their `ttl` and
 //!    `validUntil`);
-//! 3. answer `{verified, checks, warnings, errors, report}`: 200 only when
+//! 4. answer `{verified, checks, warnings, errors, report}`: 200 only when
 //!    verified, 422 when a check failed or the input could not be checked
-//!    because of what it says (unknown DID, context, suite), 502 when a
+//!    because of what it says (unknown DID, context, suite, a document over
+//!    the engine's limits; 413 over its size limit), 502 when a
 //!    resolution failed on our side. A client that reads only the status
 //!    cannot mistake a failure for a success.
 //!
@@ -30,6 +36,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use didam_credential::limits::Limit;
 use didam_credential::{CheckKind, Error, Outcome, Report, ResolveError};
 use didam_registry::web::WebLimits;
 use didam_verifier::{NetworkOptions, NetworkStatusSource, Policy, Verifier};
@@ -44,12 +51,16 @@ use crate::state::AppState;
 use crate::status_files::DaemonStatusSource;
 
 pub mod issue;
+mod pool;
+
+pub use pool::{PoolError, VerifyPool};
 
 /// The VC API's verifier: the daemon's resolver for keys and status lists,
 /// the configured policy (an axum extension set by [`crate::app()`]).
 #[derive(Debug)]
 pub struct VcVerifier {
     verifier: Verifier<DaemonMethods, DaemonStatusSource>,
+    pool: VerifyPool,
 }
 
 impl VcVerifier {
@@ -79,7 +90,8 @@ impl VcVerifier {
         let source =
             DaemonStatusSource::new(config.status_url.as_deref(), config.status_dir.as_deref(), network);
         let policy = config.vc_policy.clone().unwrap_or_else(Self::default_policy);
-        Self { verifier: Verifier::new(methods).with_status_source(source).with_policy(policy) }
+        let verifier = Verifier::new(methods).with_status_source(source).with_policy(policy);
+        Self { verifier, pool: VerifyPool::new(config.verify_workers) }
     }
 
     /// The policy without `--policy`: what the data model requires, and no
@@ -248,6 +260,10 @@ fn error_response(e: &Error, warnings: Vec<Value>) -> Response {
         Error::Json(_) | Error::UnreadableInput(_) => {
             return bad_request(format!("the document cannot be read: {e}"));
         }
+        Error::Limit(limit) if limit.what == Limit::Bytes => {
+            (StatusCode::PAYLOAD_TOO_LARGE, "urn:didam:problem:vc-api:limit-exceeded")
+        }
+        Error::Limit(_) => (StatusCode::UNPROCESSABLE_ENTITY, "urn:didam:problem:vc-api:limit-exceeded"),
         Error::Resolve(ResolveError::Internal { .. }) => {
             (StatusCode::BAD_GATEWAY, "urn:didam:problem:vc-api:resolution-failed")
         }
@@ -257,31 +273,35 @@ fn error_response(e: &Error, warnings: Vec<Value>) -> Response {
         }
         _ => (StatusCode::UNPROCESSABLE_ENTITY, "urn:didam:problem:vc-api:cannot-verify"),
     };
-    let error = json!({ "type": problem_type, "title": "Cannot verify", "detail": e.to_string() });
+    let mut error = json!({ "type": problem_type, "title": "Cannot verify", "detail": e.to_string() });
+    if let Error::Limit(limit) = e {
+        error["limit"] = json!({ "what": limit.what.name(), "limit": limit.limit, "found": limit.found });
+    }
     let body = json!({ "verified": false, "checks": [], "warnings": warnings, "errors": [error] });
     (status, Json(body)).into_response()
 }
 
-/// Verifies on a blocking thread (the engine's futures are not `Send`, and
-/// resolution blocks on the ledger), keys resolved through the daemon.
+/// Verifies in the pool (the engine's futures are not `Send`: each runs on
+/// its worker thread), keys resolved through the daemon.
 async fn verify(vc: &Arc<VcVerifier>, text: String, subject: Subject, warnings: Vec<Value>) -> Response {
-    let vc = Arc::clone(vc);
-    let handle = tokio::runtime::Handle::current();
-    let outcome = tokio::task::spawn_blocking(move || {
-        handle.block_on(async {
-            let verifier = vc.verifier();
+    let worker = Arc::clone(vc);
+    let outcome = vc
+        .pool
+        .run(move |cancel| async move {
+            let verifier = worker.verifier();
             match subject {
-                Subject::Credential => verifier.verify_credential(&text).await,
+                Subject::Credential => verifier.verify_credential_cancellable(&text, &cancel).await,
                 Subject::Presentation { challenge, domain } => {
-                    verifier.verify_presentation(&text, challenge.as_deref(), domain.as_deref()).await
+                    let (c, d) = (challenge.as_deref(), domain.as_deref());
+                    verifier.verify_presentation_cancellable(&text, c, d, &cancel).await
                 }
             }
         })
-    })
-    .await;
+        .await;
     match outcome {
         Ok(Ok(report)) => report_response(&report, warnings),
         Ok(Err(e)) => error_response(&e, warnings),
+        Err(PoolError::Full) => pool::busy(vc.pool.workers()),
         Err(e) => {
             tracing::error!(error = %e, "the verification task failed");
             internal_error("the verification failed; see the daemon's log")
@@ -299,7 +319,9 @@ async fn verify(vc: &Arc<VcVerifier>, text: String, subject: Subject, warnings: 
         (status = 200, description = "Verified: `{verified: true, checks, warnings, errors: [], report}`", body = Object),
         (status = 400, description = "Malformed request or credential", content_type = "application/problem+json", body = Object),
         (status = 422, description = "Not verified: `{verified: false, errors: [{type, title, detail}], …}`", body = Object),
+        (status = 413, description = "The document is larger than the engine's size limit", body = Object),
         (status = 502, description = "A DID could not be resolved on the daemon's side", body = Object),
+        (status = 503, description = "Every verification worker is busy (`Retry-After`), or the request timed out", content_type = "application/problem+json", body = Object),
     )
 )]
 pub async fn verify_credential(
@@ -330,7 +352,9 @@ pub async fn verify_credential(
         (status = 200, description = "Verified (the presentation and every credential in it)", body = Object),
         (status = 400, description = "Malformed request or presentation", content_type = "application/problem+json", body = Object),
         (status = 422, description = "Not verified (wrong challenge or domain, a failed credential, …)", body = Object),
+        (status = 413, description = "The document is larger than the engine's size limit", body = Object),
         (status = 502, description = "A DID could not be resolved on the daemon's side", body = Object),
+        (status = 503, description = "Every verification worker is busy (`Retry-After`), or the request timed out", content_type = "application/problem+json", body = Object),
     )
 )]
 pub async fn verify_presentation(

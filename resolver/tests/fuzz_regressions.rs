@@ -52,12 +52,44 @@ fn ledger_entry() {
     assert!(replay_str("ledger_entry", fuzzing::ledger_entry) > 0);
 }
 
+/// Runs `f` on each input's bytes.
+fn replay_bytes(target: &str, f: fn(&[u8])) -> usize {
+    let inputs = inputs(target);
+    for (path, data) in &inputs {
+        eprintln!("{}", path.display());
+        f(data);
+    }
+    inputs.len()
+}
+
 #[test]
 fn resolution_request() {
-    let inputs = inputs("resolution_request");
-    assert!(!inputs.is_empty());
-    for (path, data) in inputs {
-        eprintln!("{}", path.display());
-        fuzzing::resolution_request(&data);
-    }
+    assert!(replay_bytes("resolution_request", fuzzing::resolution_request) > 0);
+}
+
+#[test]
+fn verify_input() {
+    assert!(replay_bytes("verify_input", fuzzing::verify_input) > 0);
+}
+
+/// Includes `r18_nested_1600`: an SD-JWT whose disclosures nest 1,600 deep
+/// overflowed the stack of the recursive reveal (issue 18).
+#[test]
+fn sd_jwt() {
+    assert!(replay_str("sd_jwt", fuzzing::sd_jwt) > 2);
+}
+
+#[test]
+fn jws() {
+    assert!(replay_str("jws", fuzzing::jws) > 0);
+}
+
+#[test]
+fn cose() {
+    assert!(replay_bytes("cose", fuzzing::cose) > 0);
+}
+
+#[test]
+fn verify() {
+    assert!(replay_str("verify", fuzzing::verify) > 0);
 }

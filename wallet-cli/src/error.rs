@@ -186,6 +186,9 @@ impl CliError {
             Self::NotTourFolder { .. } => {
                 Some("give --out a new or empty folder, e.g. `didam tour --out ./tour`")
             }
+            Self::Unreadable(didam_credential::Error::Limit(_)) => Some(
+                "the document is larger or deeper than a verifier accepts (didam_credential::limits), so it was not checked",
+            ),
             Self::Unreadable(_) => Some("give a JSON credential or presentation, or a compact vc+jwt"),
             Self::CouldNotCheck(didam_credential::Error::UnknownContext { .. }) => Some(
                 "didam loads only its bundled JSON-LD contexts; see `crates/credential/contexts/README.md`",

@@ -34,15 +34,25 @@ static STDIN_TAKEN: AtomicBool = AtomicBool::new(false);
 
 /// Reads a file, or standard input for `-`.
 pub(crate) fn read(path: &Path) -> Result<String, CliError> {
+    read_at_most(path, u64::MAX)
+}
+
+/// [`read`], stopping after `max` bytes: what is left of a larger file is
+/// never read (the caller refuses the text by its size).
+pub(crate) fn read_at_most(path: &Path, max: u64) -> Result<String, CliError> {
     let read_err = |source| CliError::Read { path: path.to_owned(), source };
+    let mut bytes = Vec::new();
     if is_stdin(path) {
         take_stdin()?;
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(read_err)?;
-        Ok(text)
+        std::io::stdin().take(max).read_to_end(&mut bytes).map_err(read_err)?;
     } else {
-        std::fs::read_to_string(path).map_err(read_err)
+        std::fs::File::open(path).map_err(read_err)?.take(max).read_to_end(&mut bytes).map_err(read_err)?;
     }
+    if bytes.len() as u64 == max {
+        // Cut short, perhaps inside a character: refused by its size anyway.
+        return Ok(String::from_utf8_lossy(&bytes).into_owned());
+    }
+    String::from_utf8(bytes).map_err(|e| read_err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
 }
 
 /// Whether `path` names standard input (or standard output, for `--out`).

@@ -192,3 +192,23 @@ fn tour_runs_the_x1403_flow() {
     assert_eq!(json["leakedKey"]["valid"], false);
     assert_eq!(json["afterRevocation"]["valid"], false);
 }
+
+/// See: issue 18. `didam vc verify` holds its input to the engine's limits,
+/// as the daemon does: the SD-JWT whose disclosures nest 1,600 deep (it
+/// aborted the daemon) and a document larger than the size limit (read no
+/// further than the limit) are refused unread, with the limit named.
+#[test]
+fn r18_vc_verify_refuses_documents_over_the_limits() {
+    let nested = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../resolver/tests/fuzz_regressions/sd_jwt/r18_nested_1600");
+    let out = didam(&["vc", "verify", nested.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("limit on disclosures"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("hint:"), "{}", stderr(&out));
+
+    let huge = temp_dir("r18-huge").join("huge.json");
+    std::fs::write(&huge, format!("{{\"name\": \"{}\"}}", "x".repeat(1024 * 1024))).unwrap();
+    let out = didam(&["vc", "verify", huge.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("limit on bytes"), "{}", stderr(&out));
+}

@@ -106,6 +106,14 @@ pub enum Error {
         /// The context URL.
         url: String,
     },
+    /// The document exceeds one of the [`Limits`](crate::limits::Limits):
+    /// it was refused before any expensive step.
+    #[error(transparent)]
+    Limit(#[from] crate::limits::LimitError),
+    /// The verification was abandoned by its caller
+    /// ([`Cancellation`](crate::limits::Cancellation)).
+    #[error("the verification was cancelled")]
+    Cancelled,
     /// A proof names a cryptosuite or proof type this engine does not implement.
     #[error("unsupported proof: {0}")]
     UnsupportedProof(String),
@@ -142,7 +150,7 @@ impl Error {
     /// The process exit code class this error maps to for the `didam` command:
     /// errors are "could not check".
     pub fn is_input_error(&self) -> bool {
-        matches!(self, Self::Json(_) | Self::UnreadableInput(_))
+        matches!(self, Self::Json(_) | Self::UnreadableInput(_) | Self::Limit(_))
     }
 }
 

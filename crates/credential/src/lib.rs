@@ -17,7 +17,16 @@
 //! | its DID | [`did::did_key`], [`did::did_jwk`] |
 //! | sign a credential | [`proof::add_proof`] with [`ProofOptions`] naming the suite, or [`jose::sign`] |
 //! | verify anything | [`verify::verify_text`] → `Result<`[`verify::Verified`]`, `[`Error`]`>`: the [`Report`], the document checked, its signers |
+//! | bound the work on hostile input | [`limits::Limits`] in [`verify::VerifyOptions::limits`]; [`limits::Cancellation`] |
 //! | resolve a DID | [`did::DidResolver::resolve`] on [`did::OfflineResolver`] |
+//!
+//! Every input is held to [`limits::Limits`] (documented defaults: 256 KiB,
+//! depth 32, 20,000 JSON values, 2,000 blank nodes, 16 proofs, 64 contexts,
+//! 512 SD-JWT disclosures) before any expensive step, without recursion on
+//! its depth; a document over a limit is [`Error::Limit`], naming the limit
+//! and what was found. [`verify::VerifyOptions`] carries the limits (raise or
+//! lower them there) and a [`limits::Cancellation`] flag that abandons the
+//! verification at its next step.
 //!
 //! Verification has two levels: `Err(Error)` means the input could not be
 //! checked (unreadable, unknown context, unresolvable DID, unknown suite);
@@ -47,6 +56,10 @@
 //! tampered["credentialSubject"]["name"] = json!("Mallory");
 //! let verified = verify::verify_text(&tampered.to_string(), &did::OfflineResolver, &Default::default()).await?;
 //! assert!(!verified.report.is_valid());
+//!
+//! let deep = format!("{}{}", "[".repeat(1000), "]".repeat(1000));
+//! let refused = verify::verify_text(&format!("{{\"a\":{deep}}}"), &did::OfflineResolver, &Default::default()).await;
+//! assert!(matches!(refused, Err(didam_credential::Error::Limit(_))));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();
 //! ```
@@ -61,6 +74,7 @@ mod expand;
 mod identifier;
 pub mod jose;
 pub mod key;
+pub mod limits;
 pub mod proof;
 mod related_resource;
 mod report;

@@ -21,6 +21,7 @@ use sha2::Digest as _;
 use crate::did::{MethodResolver, ProofPurpose};
 use crate::error::Error;
 use crate::jose::{self, CompactJws};
+use crate::limits::{LimitError, Limits};
 use crate::report::{Check, CheckKind};
 
 /// Media type of SD-JWT credentials.
@@ -56,8 +57,17 @@ impl SdJwt {
         Ok(Self { jwt, disclosures: parts.into_iter().map(str::to_owned).collect() })
     }
 
-    /// The disclosed credential, or why it cannot be revealed.
-    pub fn reveal(&self) -> Result<Value, RevealError> {
+    /// The disclosures given (not the key binding JWT).
+    pub fn disclosure_count(&self) -> usize {
+        self.disclosures.len()
+    }
+
+    /// The disclosed credential, or why it cannot be revealed: within
+    /// `limits`, the number of disclosures and the depth of the credential
+    /// as it is revealed (checked at every level before the walk goes
+    /// deeper, so the walk's recursion is bounded by `limits.max_depth`).
+    pub fn reveal(&self, limits: &Limits) -> Result<Value, RevealError> {
+        limits.check_disclosures(self.disclosures.len())?;
         let alg = self.jwt.payload.get("_sd_alg").and_then(Value::as_str).unwrap_or("sha-256");
         if alg != "sha-256" {
             return Err(RevealError::UnsupportedAlg(alg.to_owned()));
@@ -75,7 +85,9 @@ impl SdJwt {
         if let Value::Object(map) = &mut revealed {
             map.remove("_sd_alg");
         }
-        reveal_value(&mut revealed, &mut by_digest)?;
+        let mut walk = Walk { by_digest, limits };
+        walk.value(&mut revealed, 1)?;
+        let by_digest = walk.by_digest;
         if by_digest.values().any(|(_, used)| !used) {
             return Err(RevealError::Unreferenced);
         }
@@ -122,85 +134,105 @@ pub enum RevealError {
     /// A disclosed claim named `_sd` or `...`, or already in the object.
     #[error("disclosed claim `{0}` clashes")]
     Clash(String),
+    /// Too many disclosures, or a credential nested too deep once revealed.
+    #[error(transparent)]
+    Limit(#[from] LimitError),
 }
 
 type Disclosed = HashMap<String, (Vec<Value>, bool)>;
 
-fn take(by_digest: &mut Disclosed, digest: &str) -> Result<Option<Vec<Value>>, RevealError> {
-    match by_digest.get_mut(digest) {
-        None => Ok(None),
-        Some((_, true)) => Err(RevealError::ReferencedTwice),
-        Some((parts, used)) => {
-            *used = true;
-            Ok(Some(parts.clone()))
-        }
-    }
+/// The reveal walk: the disclosures by digest, and the limits it keeps to.
+struct Walk<'a> {
+    by_digest: Disclosed,
+    limits: &'a Limits,
 }
 
-fn reveal_value(value: &mut Value, by_digest: &mut Disclosed) -> Result<(), RevealError> {
-    match value {
-        Value::Object(map) => reveal_object(map, by_digest),
-        Value::Array(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            for mut item in std::mem::take(items) {
-                let digest = match &item {
-                    Value::Object(m) if m.len() == 1 => {
-                        m.get("...").and_then(Value::as_str).map(str::to_owned)
-                    }
-                    _ => None,
-                };
-                let Some(d) = digest else {
-                    reveal_value(&mut item, by_digest)?;
-                    out.push(item);
-                    continue;
-                };
-                // An undisclosed element is dropped.
-                if let Some(parts) = take(by_digest, &d)? {
-                    let Ok([_, mut v]) = <[Value; 2]>::try_from(parts) else {
-                        return Err(RevealError::BadArrayElement);
+impl Walk<'_> {
+    fn take(&mut self, digest: &str) -> Result<Option<Vec<Value>>, RevealError> {
+        match self.by_digest.get_mut(digest) {
+            None => Ok(None),
+            Some((_, true)) => Err(RevealError::ReferencedTwice),
+            Some((parts, used)) => {
+                *used = true;
+                Ok(Some(parts.clone()))
+            }
+        }
+    }
+
+    /// Reveals `value`, found at `depth` (the top-level object is 1).
+    fn value(&mut self, value: &mut Value, depth: usize) -> Result<(), RevealError> {
+        match value {
+            Value::Object(map) => {
+                self.limits.check_depth(depth)?;
+                self.object(map, depth)
+            }
+            Value::Array(items) => {
+                self.limits.check_depth(depth)?;
+                let mut out = Vec::with_capacity(items.len());
+                for mut item in std::mem::take(items) {
+                    let digest = match &item {
+                        Value::Object(m) if m.len() == 1 => {
+                            m.get("...").and_then(Value::as_str).map(str::to_owned)
+                        }
+                        _ => None,
                     };
-                    reveal_value(&mut v, by_digest)?;
-                    out.push(v);
+                    let Some(d) = digest else {
+                        self.value(&mut item, depth + 1)?;
+                        out.push(item);
+                        continue;
+                    };
+                    // An undisclosed element is dropped.
+                    if let Some(parts) = self.take(&d)? {
+                        let Ok([_, mut v]) = <[Value; 2]>::try_from(parts) else {
+                            return Err(RevealError::BadArrayElement);
+                        };
+                        self.value(&mut v, depth + 1)?;
+                        out.push(v);
+                    }
+                }
+                *items = out;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn object(&mut self, map: &mut Map<String, Value>, depth: usize) -> Result<(), RevealError> {
+        if let Some(sd) = map.remove("_sd") {
+            let Value::Array(digests) = sd else { return Err(RevealError::SdNotArray) };
+            for d in digests {
+                let d = d.as_str().ok_or(RevealError::DigestNotString)?;
+                if let Some(parts) = self.take(d)? {
+                    let Ok([_, Value::String(name), v]) = <[Value; 3]>::try_from(parts) else {
+                        return Err(RevealError::BadProperty);
+                    };
+                    if name == "_sd" || name == "..." || map.contains_key(&name) {
+                        return Err(RevealError::Clash(name));
+                    }
+                    map.insert(name, v);
                 }
             }
-            *items = out;
-            Ok(())
         }
-        _ => Ok(()),
+        for v in map.values_mut() {
+            self.value(v, depth + 1)?;
+        }
+        Ok(())
     }
 }
 
-fn reveal_object(map: &mut Map<String, Value>, by_digest: &mut Disclosed) -> Result<(), RevealError> {
-    if let Some(sd) = map.remove("_sd") {
-        let Value::Array(digests) = sd else { return Err(RevealError::SdNotArray) };
-        for d in digests {
-            let d = d.as_str().ok_or(RevealError::DigestNotString)?;
-            if let Some(parts) = take(by_digest, d)? {
-                let Ok([_, Value::String(name), v]) = <[Value; 3]>::try_from(parts) else {
-                    return Err(RevealError::BadProperty);
-                };
-                if name == "_sd" || name == "..." || map.contains_key(&name) {
-                    return Err(RevealError::Clash(name));
-                }
-                map.insert(name, v);
-            }
-        }
-    }
-    for v in map.values_mut() {
-        reveal_value(v, by_digest)?;
-    }
-    Ok(())
-}
-
-/// Verifies the issuer JWT and reveals the disclosures; returns the checks and
-/// the credential when it could be revealed.
+/// Verifies the issuer JWT and reveals the disclosures within `limits`;
+/// returns the checks and the credential when it could be revealed. Too
+/// many disclosures, or a revealed credential nested too deep, is an
+/// [`Error::Limit`], before the signature is checked for the count.
 pub async fn verify<R: MethodResolver + ?Sized>(
     sd_jwt: &SdJwt,
     resolver: &R,
     purpose: ProofPurpose,
+    limits: &Limits,
 ) -> Result<(Vec<Check>, Option<Value>), Error> {
+    limits.check_disclosures(sd_jwt.disclosures.len())?;
     let mut checks = jose::verify_typed(&sd_jwt.jwt, resolver, purpose, &[VC_SD_JWT, "dc+sd-jwt"]).await?;
-    let revealed = match sd_jwt.reveal() {
+    let revealed = match sd_jwt.reveal(limits) {
         Ok(v) => {
             checks.push(Check::passed(
                 CheckKind::Disclosures,
@@ -208,6 +240,7 @@ pub async fn verify<R: MethodResolver + ?Sized>(
             ));
             Some(v)
         }
+        Err(RevealError::Limit(e)) => return Err(e.into()),
         Err(reason) => {
             checks.push(Check::failed(CheckKind::Disclosures, reason.to_string()));
             None

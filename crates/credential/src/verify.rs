@@ -4,7 +4,11 @@
 //! SD-JWT or COSE_Sign1) → data-model rules → proof(s) or signature, with key
 //! resolution and authorisation (for an SD-JWT, then its disclosures revealed)
 //! → validity period → for a presentation, each credential in it, the same
-//! way. Anything that stops the steps is an [`Error`]; everything checked is
+//! way. Before any of it, and again on every document a step decodes (a JWS
+//! or COSE payload, an SD-JWT's revealed credential, each credential of a
+//! presentation), the input is held to [`VerifyOptions::limits`] without
+//! recursion ([`crate::limits`]); between steps the engine stops when
+//! [`VerifyOptions::cancel`] is set. Anything that stops the steps is an [`Error`]; everything checked is
 //! in the [`Report`], returned in a [`Verified`] with what was checked: the
 //! document the proofs were checked over, its signers and, for a
 //! presentation, each credential as verified. Checks made after the engine's
@@ -18,6 +22,7 @@ use crate::credential::{self, DocumentKind, Version};
 use crate::did::{MethodResolver, ProofPurpose};
 use crate::error::Error;
 use crate::jose::{self, CompactJws};
+use crate::limits::{self, Cancellation, Limits};
 use crate::proof::{self, ProofExpectations, Unsecured};
 use crate::report::{Check, CheckKind, Report, Securing};
 use crate::sd_jwt::{self, SdJwt};
@@ -45,6 +50,10 @@ pub struct VerifyOptions {
     /// presentation can replay it). The verifier's policy sets this to `true`
     /// by default; the engine's own default is `false`.
     pub require_challenge: bool,
+    /// The limits the input is held to ([`Limits::default`] unless set).
+    pub limits: Limits,
+    /// Set by the caller to abandon the verification; checked between steps.
+    pub cancel: Cancellation,
 }
 
 /// A document as read from text.
@@ -61,12 +70,21 @@ pub enum Input {
 }
 
 impl Input {
-    /// Reads a JSON document, a compact JWS, an SD-JWT or a base64 COSE_Sign1.
+    /// Reads a JSON document, a compact JWS, an SD-JWT or a base64
+    /// COSE_Sign1, within the default [`Limits`].
     pub fn parse(text: &str) -> Result<Self, Error> {
+        Self::parse_within(text, &Limits::default())
+    }
+
+    /// [`Input::parse`] within `limits`: the size of `text` and, for JSON,
+    /// its nesting depth are checked before it is parsed.
+    pub fn parse_within(text: &str, limits: &Limits) -> Result<Self, Error> {
         let text = text.trim();
         if text.starts_with('{') {
+            limits::scan_json(text.as_bytes(), limits)?;
             return Ok(Self::Json(serde_json::from_str(text)?));
         }
+        limits.check_size(text)?;
         let base64url = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
         if SdJwt::looks_like(text) {
             return Ok(Self::SdJwt(text.to_owned()));
@@ -151,7 +169,7 @@ pub async fn verify_text<R: MethodResolver + ?Sized>(
     resolver: &R,
     options: &VerifyOptions,
 ) -> Result<Verified, Error> {
-    verify(&Input::parse(text)?, resolver, options).await
+    verify(&Input::parse_within(text, &options.limits)?, resolver, options).await
 }
 
 /// Verifies a parsed credential or presentation.
@@ -160,6 +178,11 @@ pub async fn verify<R: MethodResolver + ?Sized>(
     resolver: &R,
     options: &VerifyOptions,
 ) -> Result<Verified, Error> {
+    options.cancel.check()?;
+    match input {
+        Input::Jws(text) | Input::SdJwt(text) | Input::Cose(text) => options.limits.check_size(text)?,
+        Input::Json(doc) => options.limits.check_document(doc)?,
+    }
     match input {
         Input::Jws(jws) => verify_jws(jws, resolver, options).await,
         Input::SdJwt(text) => verify_sd_jwt(text, resolver, options).await,
@@ -207,6 +230,7 @@ impl Secured {
         checks.extend(validity_period(&covered, now, options.skew_seconds));
         let mut credentials = Vec::new();
         if kind == DocumentKind::Presentation {
+            options.cancel.check()?;
             checks.push(replay_protection(options));
             let (embedded, verified) = embedded_credentials(&document, resolver, options).await?;
             checks.extend(embedded);
@@ -223,8 +247,11 @@ async fn verify_sd_jwt<R: MethodResolver + ?Sized>(
 ) -> Result<Verified, Error> {
     let now = options.now.unwrap_or_else(Utc::now);
     let sd_jwt = SdJwt::parse(text)?;
+    options.limits.check_document(&sd_jwt.jwt.payload)?;
     let kind = DocumentKind::of(&sd_jwt.jwt.payload);
-    let (proof_checks, revealed) = sd_jwt::verify(&sd_jwt, resolver, purpose_of(kind)).await?;
+    let (proof_checks, revealed) =
+        sd_jwt::verify(&sd_jwt, resolver, purpose_of(kind), &options.limits).await?;
+    options.cancel.check()?;
     let alg = sd_jwt.jwt.header.get("alg").and_then(Value::as_str).unwrap_or_default().to_owned();
     let securing = Securing::SdJwt { alg };
     let signers = sd_jwt.jwt.kid().into_iter().collect();
@@ -236,6 +263,7 @@ async fn verify_sd_jwt<R: MethodResolver + ?Sized>(
         let report = Report::new(kind, securing, checks);
         return Ok(Verified { report, document: sd_jwt.jwt.payload, signers, credentials: Vec::new() });
     };
+    options.limits.check_document(&credential)?;
     let mut checks = vec![data_model_check(&credential, None).await?];
     checks.extend(proof_checks);
     checks.extend(jwt_times(&sd_jwt.jwt.payload, &credential, now, options.skew_seconds));
@@ -251,6 +279,7 @@ async fn verify_cose<R: MethodResolver + ?Sized>(
 ) -> Result<Verified, Error> {
     let now = options.now.unwrap_or_else(Utc::now);
     let cose = CoseCredential::parse_base64(text)?;
+    options.limits.check_document(&cose.payload)?;
     let kind = DocumentKind::of(&cose.payload);
     let mut checks = vec![data_model_check(&cose.payload, None).await?];
     checks.extend(cose::verify(&cose, resolver, purpose_of(kind)).await?);
@@ -308,6 +337,7 @@ async fn verify_data_integrity<R: MethodResolver + ?Sized>(
     } else {
         rdfc_view(doc, &unsecured).await?
     };
+    options.cancel.check()?;
     let mut checks = vec![data_model];
     checks.extend(proof::verify_proofs(doc, &unsecured, resolver, &expectations(kind, options, now)).await?);
     let securing = if suites.is_empty() { Securing::None } else { Securing::DataIntegrity { suites } };
@@ -354,6 +384,7 @@ async fn verify_jws<R: MethodResolver + ?Sized>(
 ) -> Result<Verified, Error> {
     let now = options.now.unwrap_or_else(Utc::now);
     let jws = CompactJws::parse(text)?;
+    options.limits.check_document(&jws.payload)?;
     let kind = DocumentKind::of(&jws.payload);
     let mut checks = vec![data_model_check(&jws.payload, None).await?];
     checks.extend(jose::verify(&jws, resolver, purpose_of(kind)).await?);

@@ -21,6 +21,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use didam_credential::credential::DocumentKind;
 use didam_credential::did::MethodResolver;
+use didam_credential::limits::{Cancellation, Limits};
 use didam_credential::verify::{self, Input, Verified, VerifyOptions};
 use didam_credential::{Check, CheckKind, Error, Report};
 
@@ -40,6 +41,7 @@ pub struct Verifier<R, S = NoStatusSource> {
     status: Option<S>,
     policy: Policy,
     now: Option<DateTime<Utc>>,
+    limits: Limits,
 }
 
 /// Status lists fetched during one verification, by URL.
@@ -57,6 +59,7 @@ impl<R: MethodResolver> Verifier<R> {
             status: None,
             policy: Policy::default(),
             now: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -64,7 +67,13 @@ impl<R: MethodResolver> Verifier<R> {
 impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
     /// Checks status entries with lists from `source`.
     pub fn with_status_source<T: StatusSource>(self, source: T) -> Verifier<R, T> {
-        Verifier { resolver: self.resolver, status: Some(source), policy: self.policy, now: self.now }
+        Verifier {
+            resolver: self.resolver,
+            status: Some(source),
+            policy: self.policy,
+            now: self.now,
+            limits: self.limits,
+        }
     }
 
     /// Verifies under `policy`.
@@ -78,6 +87,17 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
     pub fn with_clock_skew(mut self, seconds: i64) -> Self {
         self.policy.clock_skew = HumanDuration::from_secs(u64::try_from(seconds).unwrap_or(0));
         self
+    }
+
+    /// Holds every input to `limits` instead of [`Limits::default`].
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The limits inputs are held to.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// Judges validity at a fixed time instead of now.
@@ -101,8 +121,16 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
         self.status.as_ref()
     }
 
-    fn options(&self, now: DateTime<Utc>, challenge: Option<&str>, domain: Option<&str>) -> VerifyOptions {
+    fn options(
+        &self,
+        now: DateTime<Utc>,
+        challenge: Option<&str>,
+        domain: Option<&str>,
+        cancel: &Cancellation,
+    ) -> VerifyOptions {
         VerifyOptions {
+            limits: self.limits.clone(),
+            cancel: cancel.clone(),
             now: Some(now),
             skew_seconds: self.policy.clock_skew.to_chrono().num_seconds(),
             challenge: challenge.map(str::to_owned),
@@ -114,8 +142,18 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
     /// Verifies a credential given as text (JSON, enveloped, JWS, SD-JWT or
     /// COSE).
     pub async fn verify_credential(&self, text: &str) -> Result<Report, Error> {
-        let input = Input::parse(text)?;
-        self.run(&input, Some(DocumentKind::Credential), None, None).await
+        self.verify_credential_cancellable(text, &Cancellation::new()).await
+    }
+
+    /// [`Verifier::verify_credential`], abandoned with
+    /// [`Error::Cancelled`] at the next step once `cancel` is set.
+    pub async fn verify_credential_cancellable(
+        &self,
+        text: &str,
+        cancel: &Cancellation,
+    ) -> Result<Report, Error> {
+        let input = Input::parse_within(text, &self.limits)?;
+        self.run(&input, Some(DocumentKind::Credential), None, None, cancel).await
     }
 
     /// Verifies a presentation, which must carry `challenge` and `domain`
@@ -127,14 +165,26 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
         challenge: Option<&str>,
         domain: Option<&str>,
     ) -> Result<Report, Error> {
-        let input = Input::parse(text)?;
-        self.run(&input, Some(DocumentKind::Presentation), challenge, domain).await
+        self.verify_presentation_cancellable(text, challenge, domain, &Cancellation::new()).await
+    }
+
+    /// [`Verifier::verify_presentation`], abandoned with
+    /// [`Error::Cancelled`] at the next step once `cancel` is set.
+    pub async fn verify_presentation_cancellable(
+        &self,
+        text: &str,
+        challenge: Option<&str>,
+        domain: Option<&str>,
+        cancel: &Cancellation,
+    ) -> Result<Report, Error> {
+        let input = Input::parse_within(text, &self.limits)?;
+        self.run(&input, Some(DocumentKind::Presentation), challenge, domain, cancel).await
     }
 
     /// Verifies whatever the input is (credential or presentation; no
     /// challenge or domain is expected).
     pub async fn verify(&self, input: &Input) -> Result<Report, Error> {
-        self.run(input, None, None, None).await
+        self.run(input, None, None, None, &Cancellation::new()).await
     }
 
     async fn run(
@@ -143,9 +193,14 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
         expected: Option<DocumentKind>,
         challenge: Option<&str>,
         domain: Option<&str>,
+        cancel: &Cancellation,
     ) -> Result<Report, Error> {
         let now = self.now.unwrap_or_else(Utc::now);
-        let verified = verify::verify(input, &self.resolver, &self.options(now, challenge, domain)).await?;
+        let options = self.options(now, challenge, domain, cancel);
+        let verified = verify::verify(input, &self.resolver, &options).await?;
+        if cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
         let kind = verified.kind();
         let mut checks = verified.report.checks.clone();
         if let Some(expected) = expected.filter(|k| *k != kind) {
@@ -276,7 +331,8 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
     async fn fetch_list(&self, source: &S, url: &str, now: DateTime<Utc>) -> Result<FetchedList, Error> {
         let input =
             source.fetch(url).await.map_err(|e| Error::Status { url: url.to_owned(), source: e.into() })?;
-        let verified = verify::verify(&input, &self.resolver, &self.options(now, None, None)).await?;
+        let options = self.options(now, None, None, &Cancellation::new());
+        let verified = verify::verify(&input, &self.resolver, &options).await?;
         Ok(FetchedList::new(verified))
     }
 }

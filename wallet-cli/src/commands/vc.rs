@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use didam_credential::DidUrl;
+use didam_credential::limits::Limits;
 use didam_credential::status_list::StatusPurpose;
 use didam_verifier::status::SharedResolver;
 use didam_verifier::{Input, NetworkOptions, Verifier};
@@ -15,8 +16,11 @@ use crate::error::{CliError, exit};
 use crate::{input, output};
 
 pub(crate) fn verify(cx: &Context, args: &VerifyArgs) -> Result<u8, CliError> {
-    let text = input::read(&args.file)?;
-    let input = Input::parse(&text).map_err(CliError::from_engine)?;
+    // The engine's limits (didam_credential::limits): a larger document is
+    // read one byte past the size limit, and refused by its size.
+    let limits = Limits::default();
+    let text = input::read_at_most(&args.file, limits.max_bytes as u64 + 1)?;
+    let input = Input::parse_within(&text, &limits).map_err(CliError::from_engine)?;
     // The ledger is opened (and its key pinned) at the first did:didam DID.
     let resolver = Arc::new(cx.resolver(None)?);
     // Status lists by DID URL from the ledger (proofs checked), else over
@@ -24,7 +28,8 @@ pub(crate) fn verify(cx: &Context, args: &VerifyArgs) -> Result<u8, CliError> {
     // machine too with --status-allow-loopback), each fetched once per run.
     let options = NetworkOptions::default().allow_loopback(args.status_allow_loopback);
     let mut verifier = Verifier::networked(SharedResolver(Arc::clone(&resolver)), resolver, &options)
-        .map_err(|e| CliError::Input(format!("status source: {e}")))?;
+        .map_err(|e| CliError::Input(format!("status source: {e}")))?
+        .with_limits(limits);
     if let Some(path) = &args.policy {
         let policy = didam_verifier::Policy::from_file(path)
             .map_err(|e| CliError::Input(format!("policy {}: {e}", path.display())))?;

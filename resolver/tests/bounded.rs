@@ -1,0 +1,178 @@
+//! Issue 18, bounded work, through the real daemon: hostile documents are
+//! refused with the engine's typed limit (4xx) and the daemon keeps
+//! answering; verifications run in their own bounded pool, so a full pool
+//! answers 503 with `Retry-After` while DID resolution still answers, and a
+//! request that times out gives its place back.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::time::Duration;
+
+use common::{DID_KEY, Daemon, client, encode, is_problem, poll, temp_dir};
+use didam_credential::did::did_key;
+use didam_credential::{KeyType, ProofOptions, SecretKey, Suite, proof};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// A credential about `subject` (VC Data Model 2.0), not signed.
+fn credential(subject: Value) -> Value {
+    let context = ["https://www.w3.org/ns/credentials/v2"];
+    json!({ "@context": context, "type": ["VerifiableCredential"], "issuer": "did:example:issuer", "credentialSubject": subject })
+}
+
+async fn verify(d: &Daemon, document: &Value) -> reqwest::Response {
+    let body = json!({ "verifiableCredential": document });
+    client().post(d.url("/credentials/verify")).json(&body).send().await.unwrap()
+}
+
+/// The limit named by a refused verification's error, after checking the
+/// status and problem type.
+async fn refused_by(d: &Daemon, document: &Value, status: StatusCode) -> String {
+    let response = verify(d, document).await;
+    assert_eq!(response.status(), status);
+    let body: Value = response.json().await.unwrap();
+    let error = &body["errors"][0];
+    assert_eq!(error["type"], "urn:didam:problem:vc-api:limit-exceeded", "{body}");
+    assert!(error["limit"]["found"].as_u64() > error["limit"]["limit"].as_u64(), "{body}");
+    error["limit"]["what"].as_str().unwrap().to_owned()
+}
+
+async fn resolves_did_key(d: &Daemon) {
+    let url = d.url(&format!("/1.0/identifiers/{}", encode(DID_KEY)));
+    let response = client().get(url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["didDocument"]["id"], DID_KEY, "{body}");
+}
+
+/// See: issue 18 (one 133 KB SD-JWT whose disclosures nest 1,600 deep
+/// aborted the daemon with a stack overflow).
+#[tokio::test(flavor = "multi_thread")]
+async fn r18_hostile_documents_are_refused_and_the_daemon_keeps_answering() {
+    let d = Daemon::start("bounded-limits", &[]);
+    let regressions = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions/sd_jwt");
+    for (file, limit) in [("r18_nested_1600", "disclosures"), ("r18_nested_100", "depth")] {
+        let sd_jwt = std::fs::read_to_string(regressions.join(file)).unwrap();
+        let what = refused_by(&d, &json!(sd_jwt), StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(what, limit, "{file}");
+        resolves_did_key(&d).await;
+    }
+
+    let mut deep = json!({ "id": "did:example:alice" });
+    for _ in 0..40 {
+        deep = json!({ "id": "did:example:alice", "knows": deep });
+    }
+    let mut proofs = credential(json!({ "id": "did:example:alice" }));
+    let proof = json!({ "type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022", "proofValue": "z1" });
+    proofs["proof"] = Value::Array(vec![proof; 17]);
+    let mut contexts = credential(json!({ "id": "did:example:alice" }));
+    contexts["@context"] = Value::Array(vec![json!("https://www.w3.org/ns/credentials/v2"); 65]);
+    let cases = [(credential(deep), "depth"), (proofs, "proofs"), (contexts, "contexts")];
+    for (document, limit) in cases {
+        assert_eq!(refused_by(&d, &document, StatusCode::UNPROCESSABLE_ENTITY).await, limit);
+    }
+    // Within the body limit, over the engine's size limit: 413 from the engine.
+    let huge = credential(json!({ "id": "did:example:alice", "name": "x".repeat(260 * 1024) }));
+    assert_eq!(refused_by(&d, &huge, StatusCode::PAYLOAD_TOO_LARGE).await, "bytes");
+    resolves_did_key(&d).await;
+    assert!(client().get(d.url("/health")).send().await.unwrap().status().is_success());
+}
+
+/// A credential signed by a did:key whose status list is at `list`.
+async fn with_status(list: &str) -> Value {
+    let key = SecretKey::generate(KeyType::Ed25519);
+    let (issuer, method) = did_key(&key.public_key());
+    let mut document = credential(json!({ "id": "did:example:alice" }));
+    document["issuer"] = json!(issuer);
+    document["credentialStatus"] = json!({
+        "id": format!("{list}#1"),
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "1",
+        "statusListCredential": list,
+    });
+    let options = ProofOptions::assertion(Suite::EddsaJcs2022, &method);
+    proof::add_proof(&document, &key, &options).await.unwrap()
+}
+
+/// See: issue 18 (verification work went on in the blocking pool DID
+/// resolution shares after its client got a 503, so a handful of expensive
+/// requests stopped resolution).
+#[tokio::test(flavor = "multi_thread")]
+async fn r18_a_full_verification_pool_leaves_resolution_answering() {
+    // A status list server that accepts connections and never answers:
+    // each verification of `slow` holds its worker until abandoned.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let list = format!("http://{}/list", silent.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in silent.incoming() {
+            held.push(stream);
+        }
+    });
+    // The fetch itself would wait 120 s; the request's time limit is 2 s.
+    let dir = temp_dir("bounded-pool-config");
+    let config = dir.join("config.toml");
+    std::fs::write(&config, "[web]\ntimeout-ms = 120000\n").unwrap();
+    let args = [
+        "--config",
+        config.to_str().unwrap(),
+        "--verify-workers",
+        "1",
+        "--request-timeout-ms",
+        "2000",
+        "--status-allow-loopback",
+    ];
+    let d = Daemon::start("bounded-pool", &args);
+    let slow = with_status(&list).await;
+
+    let mut waiting = Vec::new();
+    for _ in 0..3 {
+        let (base, slow) = (d.base.clone(), slow.clone());
+        waiting.push(tokio::spawn(async move {
+            let body = json!({ "verifiableCredential": slow });
+            let response =
+                client().post(format!("{base}/credentials/verify")).json(&body).send().await.unwrap();
+            response.status()
+        }));
+    }
+    // The pool is full: a verification is turned away at once, with a problem
+    // document and Retry-After ...
+    let busy = poll(Duration::from_secs(60), async || {
+        let response = verify(&d, &slow).await;
+        let retry = response.headers().get("retry-after").cloned();
+        let problem = is_problem(response.headers().get("content-type"));
+        let body: Value = response.json().await.ok()?;
+        (body["type"] == "urn:didam:problem:vc-api:busy").then_some((retry, problem))
+    })
+    .await;
+    assert_eq!(busy.0.unwrap(), "1");
+    assert!(busy.1, "a problem document");
+    // ... while DID resolution answers.
+    resolves_did_key(&d).await;
+
+    // The slow requests time out (503) or are turned away (503); none is verified.
+    for task in waiting {
+        assert_eq!(task.await.unwrap(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+    // Their work was abandoned, not left running for the fetch's 120 s: the
+    // pool takes a verification again.
+    let plain = {
+        let key = SecretKey::generate(KeyType::Ed25519);
+        let (issuer, method) = did_key(&key.public_key());
+        let mut document = credential(json!({ "id": "did:example:alice" }));
+        document["issuer"] = json!(issuer);
+        proof::add_proof(&document, &key, &ProofOptions::assertion(Suite::EddsaJcs2022, &method))
+            .await
+            .unwrap()
+    };
+    let verified = poll(Duration::from_secs(30), async || {
+        let response = verify(&d, &plain).await;
+        (response.status() != StatusCode::SERVICE_UNAVAILABLE).then_some(response.status())
+    })
+    .await;
+    assert_eq!(verified, StatusCode::OK);
+}

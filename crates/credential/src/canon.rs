@@ -1,14 +1,41 @@
 //! The two canonical forms Data Integrity suites hash.
 //!
-//! - [`rdfc`]: RDF Dataset Canonicalization (RDFC-1.0) of the JSON-LD document,
-//!   serialised as sorted N-Quads. Steps: check the contexts are bundled →
-//!   take the processed top-level context from the cache (processing it once per
-//!   distinct `@context`) → expand the rest of the document with it, rejecting
-//!   undefined terms → label blank nodes → RDF quads → RDFC-1.0 (ssi-rdf) →
-//!   N-Quads.
+//! - [`rdfc`] / [`rdfc_with`]: RDF Dataset Canonicalization (RDFC-1.0) of the
+//!   JSON-LD document, serialised as sorted N-Quads. Steps: check the contexts
+//!   are bundled → take the processed top-level context from the cache
+//!   (processing it once per distinct `@context`) → expand the rest of the
+//!   document with it, rejecting undefined terms → label blank nodes → RDF
+//!   quads → RDFC-1.0 (the `rdf-canon` crate, with the hash the suite names:
+//!   SHA-256, or SHA-384 for ECDSA with P-384) → N-Quads.
 //! - [`jcs`]: the JSON Canonicalization Scheme (RFC 8785).
 //!
-//! See: <https://www.w3.org/TR/rdf-canon/>, <https://www.rfc-editor.org/rfc/rfc8785>
+//! # Work budget
+//!
+//! RDFC-1.0 can be made to do exponential work by a small "poison" graph (a
+//! clique of blank nodes that share first-degree hashes): its Hash N-Degree
+//! Quads algorithm recurses over every permutation of them. As the spec
+//! requires, canonicalisation here stops after [`HNDQ_CALL_LIMIT`] calls to
+//! Hash N-Degree Quads with [`CanonError::Budget`]. Credentials whose blank
+//! nodes all have distinct first-degree hashes need no call at all; a few
+//! look-alike nodes (two identical addresses, say) need a handful.
+//!
+//! See: <https://www.w3.org/TR/rdf-canon/>, <https://www.w3.org/TR/rdf-canon/#dataset-poisoning>,
+//! <https://www.rfc-editor.org/rfc/rfc8785>
+//!
+//! ```
+//! use didam_credential::canon::{self, HashAlgorithm};
+//! use serde_json::json;
+//!
+//! let doc = json!({
+//!     "@context": "https://www.w3.org/ns/credentials/v2",
+//!     "type": "VerifiableCredential",
+//!     "credentialSubject": {"name": "Alice"}
+//! });
+//! let sha256 = futures::executor::block_on(canon::rdfc(&doc)).unwrap();
+//! assert!(sha256.starts_with("_:c14n0 "));
+//! let sha384 = futures::executor::block_on(canon::rdfc_with(&doc, HashAlgorithm::Sha384)).unwrap();
+//! assert_eq!(sha384.lines().count(), sha256.lines().count());
+//! ```
 
 use std::sync::Arc;
 
@@ -18,7 +45,7 @@ use ssi::json_ld::{
     expansion::{Action, Options, Policy},
     syntax::Value as LdValue,
 };
-use ssi::rdf::{LexicalQuad, generator, urdna2015};
+use ssi::rdf::{LexicalQuad, generator};
 
 use crate::contexts::{BundledLoader, ContextCache, check_contexts};
 use crate::error::Error;
@@ -43,6 +70,57 @@ pub enum CanonError {
     /// covers (see [`covered_view`]): refused rather than guessed.
     #[error("the JSON is ambiguous: {0}")]
     Ambiguous(String),
+    /// RDFC-1.0 ran out of its work budget ([`HNDQ_CALL_LIMIT`] calls to Hash
+    /// N-Degree Quads): the document's blank nodes form a graph too costly to
+    /// canonicalise (a poison graph), so it has no canonical form here.
+    #[error(
+        "RDFC-1.0 canonicalisation stopped: it exceeded its work budget of {limit} Hash N-Degree Quads calls (a poison graph of look-alike blank nodes)"
+    )]
+    Budget {
+        /// The limit that was reached.
+        limit: usize,
+        /// What the canonicaliser reported.
+        #[source]
+        source: rdf_canon::CanonicalizationError,
+    },
+    /// RDFC-1.0 failed for another reason (an inconsistency the canonicaliser
+    /// reports; not expected for datasets built from JSON-LD).
+    #[error("RDFC-1.0 canonicalisation failed")]
+    Rdfc(#[source] rdf_canon::CanonicalizationError),
+}
+
+/// The most calls to RDFC-1.0's Hash N-Degree Quads algorithm one
+/// canonicalisation may make before it stops with [`CanonError::Budget`].
+///
+/// RDFC-1.0 (section "Dataset Poisoning") asks implementations to bound this
+/// work. Typical credentials make no call (every blank node has a unique
+/// first-degree hash) or a handful (a few look-alike nodes); 256 leaves room
+/// for a few dozen look-alike nodes while a poison graph (a clique of blank
+/// nodes) stops after milliseconds of work.
+pub const HNDQ_CALL_LIMIT: usize = 256;
+
+/// The hash RDFC-1.0 uses inside (for blank-node labels) and a suite uses on
+/// the canonical forms: ECDSA suites with P-384 use SHA-384 for both, every
+/// other suite SHA-256.
+/// See: <https://www.w3.org/TR/vc-di-ecdsa/#transformation-ecdsa-rdfc-2019>
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HashAlgorithm {
+    /// SHA-256.
+    Sha256,
+    /// SHA-384.
+    Sha384,
+}
+
+impl HashAlgorithm {
+    /// The digest of `bytes`.
+    pub fn digest(self, bytes: &[u8]) -> Vec<u8> {
+        use sha2::Digest as _;
+        match self {
+            Self::Sha256 => sha2::Sha256::digest(bytes).to_vec(),
+            Self::Sha384 => sha2::Sha384::digest(bytes).to_vec(),
+        }
+    }
 }
 
 /// RFC 8785 canonical JSON.
@@ -64,15 +142,23 @@ async fn prepare(document: &Value) -> Result<(Map<String, Value>, Option<Arc<Nod
     Ok((body, root))
 }
 
-/// RDFC-1.0 canonical N-Quads of a compacted JSON-LD document.
+/// RDFC-1.0 canonical N-Quads of a compacted JSON-LD document, with SHA-256
+/// as RDFC-1.0's hash (what every suite but ECDSA with P-384 uses, and what
+/// the dataset comparisons here use: the hash only picks blank-node labels).
 pub async fn rdfc(document: &Value) -> Result<String, CanonError> {
+    rdfc_with(document, HashAlgorithm::Sha256).await
+}
+
+/// RDFC-1.0 canonical N-Quads of a compacted JSON-LD document, with `hash` as
+/// RDFC-1.0's hash algorithm, within the work budget ([`HNDQ_CALL_LIMIT`]).
+pub async fn rdfc_with(document: &Value, hash: HashAlgorithm) -> Result<String, CanonError> {
     let (body, root) = prepare(document).await?;
     if let Some(root) = &root
         && let Some(quads) = crate::expand::quads(&body, root.clone()).await
     {
-        return Ok(normalize(&quads));
+        return normalize(&quads, hash);
     }
-    general(body, root).await
+    general(body, root, hash).await
 }
 
 /// The document as the RDF dataset its RDFC proofs cover says it, for the
@@ -156,8 +242,47 @@ pub async fn expanded(document: &Value) -> Result<Value, CanonError> {
     Ok(Value::Array(objects.map(|o| o.into_json_with(&()).into_serde_json()).collect()))
 }
 
-fn normalize(quads: &[LexicalQuad]) -> String {
-    urdna2015::normalize(quads.iter().map(LexicalQuad::as_lexical_quad_ref)).into_nquads()
+/// RDFC-1.0 of `quads` with `hash`, within [`HNDQ_CALL_LIMIT`], as sorted
+/// canonical N-Quads (duplicates removed).
+fn normalize(quads: &[LexicalQuad], hash: HashAlgorithm) -> Result<String, CanonError> {
+    let dataset: oxrdf::Dataset = quads.iter().map(ox_quad).collect();
+    let options = rdf_canon::CanonicalizationOptions { hndq_call_limit: Some(HNDQ_CALL_LIMIT) };
+    let canonical = match hash {
+        HashAlgorithm::Sha256 => rdf_canon::canonicalize_with::<sha2::Sha256>(&dataset, &options),
+        HashAlgorithm::Sha384 => rdf_canon::canonicalize_with::<sha2::Sha384>(&dataset, &options),
+    };
+    canonical.map_err(|e| match e {
+        rdf_canon::CanonicalizationError::HndqCallLimitExceeded(limit) => {
+            CanonError::Budget { limit, source: e }
+        }
+        other => CanonError::Rdfc(other),
+    })
+}
+
+/// One of our quads as the canonicaliser's (oxrdf) quad, term by term.
+fn ox_quad(quad: &LexicalQuad) -> oxrdf::Quad {
+    use oxrdf::{BlankNode, GraphName, Literal, NamedNode, NamedOrBlankNode, Term as OxTerm};
+    let node = |id: &rdf_types::Id| -> NamedOrBlankNode {
+        match id {
+            rdf_types::Id::Iri(iri) => NamedNode::new_unchecked(iri.as_str()).into(),
+            rdf_types::Id::Blank(b) => BlankNode::new_unchecked(b.suffix()).into(),
+        }
+    };
+    let rdf_types::Quad(s, p, o, g) = quad;
+    let object: OxTerm = match o {
+        rdf_types::Term::Id(id) => node(id).into(),
+        rdf_types::Term::Literal(lit) => match &lit.type_ {
+            rdf_types::LiteralType::Any(datatype) => {
+                Literal::new_typed_literal(lit.value.as_str(), NamedNode::new_unchecked(datatype.as_str()))
+                    .into()
+            }
+            rdf_types::LiteralType::LangString(tag) => {
+                Literal::new_language_tagged_literal_unchecked(lit.value.as_str(), tag.as_str()).into()
+            }
+        },
+    };
+    let graph = g.as_ref().map_or(GraphName::DefaultGraph, |id| node(id).into());
+    oxrdf::Quad::new(node(s), NamedNode::new_unchecked(p.as_str()), object, graph)
 }
 
 /// Both paths to the canonical form: the fast walker (`None` when the document
@@ -169,10 +294,13 @@ pub async fn rdfc_both_paths(
 ) -> Result<(Option<String>, Result<String, CanonError>), CanonError> {
     let (body, root) = prepare(document).await?;
     let fast = match &root {
-        Some(root) => crate::expand::quads(&body, root.clone()).await.map(|q| normalize(&q)),
+        Some(root) => match crate::expand::quads(&body, root.clone()).await {
+            Some(q) => Some(normalize(&q, HashAlgorithm::Sha256)?),
+            None => None,
+        },
         None => None,
     };
-    Ok((fast, general(body, root).await))
+    Ok((fast, general(body, root, HashAlgorithm::Sha256).await))
 }
 
 /// JSON-LD expansion of `body` with `root` as the initial context, undefined
@@ -193,12 +321,16 @@ async fn expand(
         .map_err(|e| CanonError::JsonLd(e.to_string()))
 }
 
-async fn general(body: Map<String, Value>, root: Option<Arc<Node>>) -> Result<String, CanonError> {
+async fn general(
+    body: Map<String, Value>,
+    root: Option<Arc<Node>>,
+    hash: HashAlgorithm,
+) -> Result<String, CanonError> {
     let mut expanded = expand(body, root).await?;
     let mut blank = generator::Blank::new();
     expanded.identify_all(&mut blank);
     let quads: Vec<LexicalQuad> = expanded.rdf_quads(&mut blank, None).cloned().filter_map(lexical).collect();
-    Ok(normalize(&quads))
+    normalize(&quads, hash)
 }
 
 fn lexical(

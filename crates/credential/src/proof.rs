@@ -5,8 +5,9 @@
 //!    `verificationMethod`, `proofPurpose`, `challenge`, `domain`, and the
 //!    document's `@context`);
 //! 2. canonicalize the document without its `proof` and the configuration
-//!    (RDFC-1.0 or JCS, per suite);
-//! 3. hash each (SHA-256; SHA-384 for P-384) and sign `hash(config) ‖ hash(doc)`;
+//!    (RDFC-1.0 or JCS, per suite; RDFC-1.0 uses the suite's hash inside);
+//! 3. hash each (SHA-256; SHA-384 for ECDSA with P-384: [`Suite::hash_algorithm`])
+//!    and sign `hash(config) ‖ hash(doc)`;
 //! 4. encode the signature as base58btc multibase in `proofValue`.
 //!
 //! Verifying runs the same steps on the received proof and records each check
@@ -16,7 +17,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value};
 
-use crate::canon::{self, CanonError};
+use crate::canon::{self, CanonError, HashAlgorithm};
 use crate::did::{MethodResolver, ProofPurpose};
 use crate::error::Error;
 use crate::key::SecretKey;
@@ -77,11 +78,16 @@ pub struct ProofExpectations {
     pub skew_seconds: i64,
 }
 
-/// The canonical form `suite` hashes for `value`.
-pub async fn canonical_form(suite: Suite, value: &Value) -> Result<String, CanonError> {
+/// The canonical form `suite` hashes for `value` when signing with a key of
+/// `key_type` (which picks RDFC-1.0's hash: [`Suite::hash_algorithm`]).
+pub async fn canonical_form(
+    suite: Suite,
+    key_type: crate::key::KeyType,
+    value: &Value,
+) -> Result<String, CanonError> {
     match suite.canonicalization() {
         Canonicalization::Jcs => canon::jcs(value),
-        Canonicalization::Rdfc => canon::rdfc(value).await,
+        Canonicalization::Rdfc => canon::rdfc_with(value, suite.hash_algorithm(key_type)).await,
     }
 }
 
@@ -92,8 +98,8 @@ pub async fn hash_data(
     config: &Value,
     unsecured: &Value,
 ) -> Result<Vec<u8>, CanonError> {
-    let config_c = canonical_form(suite, config).await?;
-    let doc_c = canonical_form(suite, unsecured).await?;
+    let config_c = canonical_form(suite, key_type, config).await?;
+    let doc_c = canonical_form(suite, key_type, unsecured).await?;
     let mut out = suite.hash(key_type, config_c.as_bytes());
     out.extend(suite.hash(key_type, doc_c.as_bytes()));
     Ok(out)
@@ -259,6 +265,7 @@ pub fn proofs_of(document: &Value) -> Vec<&Value> {
 pub struct Unsecured {
     value: Value,
     rdfc: std::cell::OnceCell<Result<String, CanonError>>,
+    rdfc_sha384: std::cell::OnceCell<Result<String, CanonError>>,
     jcs: std::cell::OnceCell<Result<String, CanonError>>,
 }
 
@@ -269,12 +276,12 @@ impl Unsecured {
         if let Value::Object(map) = &mut value {
             map.remove("proof");
         }
-        Self { value, rdfc: Default::default(), jcs: Default::default() }
+        Self::new_with_proofs(value)
     }
 
     /// A document to hash as it is, `proof` member included (proof chains).
     fn new_with_proofs(value: Value) -> Self {
-        Self { value, rdfc: Default::default(), jcs: Default::default() }
+        Self { value, rdfc: Default::default(), rdfc_sha384: Default::default(), jcs: Default::default() }
     }
 
     /// The document without proofs.
@@ -282,21 +289,33 @@ impl Unsecured {
         &self.value
     }
 
-    /// Its canonical form under `canonicalization`. An unknown context is an
-    /// [`Error`] (the document could not be checked); any other reason the
-    /// document has no canonical form (not valid JSON-LD under its contexts,
-    /// not representable in JCS) is the inner error, for a failed check.
+    /// Its canonical form under `canonicalization` (RDFC-1.0 with SHA-256).
+    /// An unknown context is an [`Error`] (the document could not be
+    /// checked); any other reason the document has no canonical form (not
+    /// valid JSON-LD under its contexts, not representable in JCS, RDFC-1.0's
+    /// work budget exceeded) is the inner error, for a failed check.
     pub async fn canonical(
         &self,
         canonicalization: Canonicalization,
     ) -> Result<Result<&str, &CanonError>, Error> {
-        let cell = match canonicalization {
-            Canonicalization::Rdfc => &self.rdfc,
-            Canonicalization::Jcs => &self.jcs,
+        self.canonical_hashed(canonicalization, HashAlgorithm::Sha256).await
+    }
+
+    /// As [`Unsecured::canonical`], with `hash` as RDFC-1.0's hash (JCS
+    /// ignores it).
+    pub async fn canonical_hashed(
+        &self,
+        canonicalization: Canonicalization,
+        hash: HashAlgorithm,
+    ) -> Result<Result<&str, &CanonError>, Error> {
+        let cell = match (canonicalization, hash) {
+            (Canonicalization::Rdfc, HashAlgorithm::Sha384) => &self.rdfc_sha384,
+            (Canonicalization::Rdfc, _) => &self.rdfc,
+            (Canonicalization::Jcs, _) => &self.jcs,
         };
         if cell.get().is_none() {
             let computed = match canonicalization {
-                Canonicalization::Rdfc => canon::rdfc(&self.value).await,
+                Canonicalization::Rdfc => canon::rdfc_with(&self.value, hash).await,
                 Canonicalization::Jcs => canon::jcs(&self.value),
             };
             if let Err(CanonError::Context(e)) = computed {
@@ -420,7 +439,7 @@ async fn verify_one<R: MethodResolver + ?Sized>(
         }
     }
     let document = replaced_context.as_ref().unwrap_or(unsecured);
-    let config_c = match canonical_form(suite, &Value::Object(config)).await {
+    let config_c = match canonical_form(suite, key_type, &Value::Object(config)).await {
         Ok(c) => c,
         Err(CanonError::Context(e)) => return Err(e),
         Err(other) => {
@@ -428,13 +447,14 @@ async fn verify_one<R: MethodResolver + ?Sized>(
             return Ok(checks);
         }
     };
-    let doc_c = match document.canonical(suite.canonicalization()).await? {
-        Ok(c) => c,
-        Err(reason) => {
-            checks.push(Check::failed(CheckKind::Signature, format!("document: {reason}")));
-            return Ok(checks);
-        }
-    };
+    let doc_c =
+        match document.canonical_hashed(suite.canonicalization(), suite.hash_algorithm(key_type)).await? {
+            Ok(c) => c,
+            Err(reason) => {
+                checks.push(Check::failed(CheckKind::Signature, format!("document: {reason}")));
+                return Ok(checks);
+            }
+        };
     let mut data = suite.hash(key_type, config_c.as_bytes());
     data.extend(suite.hash(key_type, doc_c.as_bytes()));
     let signature = match multibase::decode(proof_value) {

@@ -7,8 +7,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde_json::Value;
-use sha2::Digest as _;
 
+use crate::canon::HashAlgorithm;
 use crate::error::Error;
 use crate::key::KeyType;
 
@@ -108,14 +108,21 @@ impl Suite {
         }
     }
 
-    /// The suite's hash of a canonical form: SHA-384 for ECDSA with P-384,
-    /// SHA-256 otherwise.
-    pub fn hash(self, key_type: KeyType, canonical: &[u8]) -> Vec<u8> {
-        if key_type == KeyType::P384 {
-            sha2::Sha384::digest(canonical).to_vec()
-        } else {
-            sha2::Sha256::digest(canonical).to_vec()
+    /// The hash the suite uses with keys of `key_type`, both inside RDFC-1.0
+    /// and on the canonical forms: SHA-384 for ECDSA with P-384, SHA-256
+    /// otherwise.
+    /// See: <https://www.w3.org/TR/vc-di-ecdsa/#transformation-ecdsa-rdfc-2019>,
+    /// <https://www.w3.org/TR/vc-di-ecdsa/#hashing-ecdsa-rdfc-2019>
+    pub fn hash_algorithm(self, key_type: KeyType) -> HashAlgorithm {
+        match (self, key_type) {
+            (Self::EcdsaRdfc2019 | Self::EcdsaJcs2019, KeyType::P384) => HashAlgorithm::Sha384,
+            _ => HashAlgorithm::Sha256,
         }
+    }
+
+    /// The suite's hash of a canonical form ([`Suite::hash_algorithm`]).
+    pub fn hash(self, key_type: KeyType, canonical: &[u8]) -> Vec<u8> {
+        self.hash_algorithm(key_type).digest(canonical)
     }
 
     /// The suite a proof object claims, from its `type` and `cryptosuite`.

@@ -398,3 +398,36 @@ fn r17_a_presentation_without_a_challenge_shows_replay_protection_skipped() {
         didam_credential::Outcome::Passed
     );
 }
+
+/// ecdsa-rdfc-2019 with our own P-384 key signs SHA-384 hashes of an RDFC-1.0
+/// form that used SHA-384 inside (issue 17); P-256 keeps SHA-256.
+#[test]
+fn p384_rdfc_proofs_use_sha384_inside_rdfc() {
+    let key = SecretKey::generate(KeyType::P384);
+    let (issuer, vm) = did::did_key(&key.public_key());
+    let credential = credential_v2(&issuer); // `degree` is a blank node
+    let signed =
+        run(proof::add_proof(&credential, &key, &ProofOptions::assertion(Suite::EcdsaRdfc2019, &vm)))
+            .unwrap();
+    assert!(check(&signed, &VerifyOptions::default()).is_valid());
+
+    let mut config = signed["proof"].clone();
+    let signature = multibase::decode(config["proofValue"].as_str().unwrap()).unwrap().1;
+    config.as_object_mut().unwrap().remove("proofValue");
+    config["@context"] = signed["@context"].clone();
+    let unsigned = credential.clone();
+    let suite = Suite::EcdsaRdfc2019;
+    assert_eq!(suite.hash_algorithm(KeyType::P384), didam_credential::canon::HashAlgorithm::Sha384);
+    assert_eq!(suite.hash_algorithm(KeyType::P256), didam_credential::canon::HashAlgorithm::Sha256);
+    let data = run(proof::hash_data(suite, KeyType::P384, &config, &unsigned)).unwrap();
+    assert_eq!(data.len(), 96, "two SHA-384 hashes");
+    key.public_key().verify(&data, &signature).expect("signed over the SHA-384 RDFC-1.0 form");
+
+    // RDFC-1.0's blank-node labels depend on its hash: a fixed document
+    // shows it (a key-dependent one would differ only by chance).
+    let mut fixed = credential_v2("did:example:issuer");
+    fixed["credentialSubject"]["award"] = json!([{ "name": "A" }, { "name": "B" }, { "name": "C" }]);
+    let sha256_doc = run(proof::canonical_form(suite, KeyType::P256, &fixed)).unwrap();
+    let sha384_doc = run(proof::canonical_form(suite, KeyType::P384, &fixed)).unwrap();
+    assert_ne!(sha256_doc, sha384_doc, "the labels depend on the hash");
+}

@@ -144,6 +144,7 @@ fn a_killed_compromise_is_finished_by_a_rerun() {
         assert!(out.status.success(), "kill {i}: rerun: {}{}", text(&out.stdout), text(&out.stderr));
         let report: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(report["finished"], true, "kill {i}: {report}");
+        assert_eq!(report["resolvable"], true, "kill {i}: {report}");
         assert_eq!(report["stopUsing"], json!([key]), "kill {i}: {report}");
         let (verified, detail) = forged_verifies(&h, &didam, i);
         assert_eq!(verified, 1, "kill {i}: the thief's credential verifies: {detail}");

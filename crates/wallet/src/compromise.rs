@@ -22,7 +22,8 @@
 //!    reported "stop using, re-issue";
 //! 4. the rotations made resolvable at once, before any step that can fail:
 //!    the caller's `resolvable` step signs a checkpoint as the ledger's
-//!    operator, or awaits a daemon's checkpoint;
+//!    operator, or awaits a daemon's checkpoint (when it cannot, the journal
+//!    says so, the report warns, and every later run tries again);
 //! 5. the wallet's status lists re-published with the new keys;
 //! 6. the ledger-operator keys the wallet holds reported as leaked, with
 //!    what they sign for; then the journal is marked finished.
@@ -237,7 +238,7 @@ impl Wallet {
                 done
             }
         };
-        if journal.finished.is_none() && journal.resolvable {
+        if journal.finished.is_none() {
             self.update_journal(|j| j.finished = Some(Utc::now()))?;
             self.backup()?;
         }

@@ -48,17 +48,17 @@ fn a_compromise_is_begun_once_and_continued_without_a_second_rekey() {
     let refused = wallet.compromise_begin(&rrs, &didam.did, PASS, Some(KdfParams::FLOOR), true);
     assert!(matches!(refused, Err(WalletError::CompromiseUnfinished(_))), "{refused:?}");
 
-    // Not resolvable yet (say, another operator): rotated, not finished.
+    // Not resolvable yet (say, another operator): rotated, said so.
     let report = block_on(wallet.compromise_continue(&ledger, &rrs, async |_| Ok(false))).unwrap();
     assert_eq!(report.rotated.len(), 1);
     assert_eq!(report.stop_using, vec![key.did.clone()]);
-    assert!(report.journal.finished.is_none());
+    assert!(!report.journal.resolvable && report.journal.finished.is_some());
     assert_eq!(wallet.did(&key.did).unwrap().status, DidStatus::Compromised);
-    // Continued: not rotated again, now finished.
+    // Run again: not rotated again, now resolvable.
     let report = block_on(wallet.compromise_continue(&ledger, &rrs, async |_| Ok(true))).unwrap();
     assert_eq!(report.rotated[0].1, wallet.did(&didam.did).unwrap().version_id.unwrap());
     assert!(report.rotated[0].1.starts_with("2-"), "{:?}", report.rotated);
-    assert!(report.journal.finished.is_some());
+    assert!(report.journal.resolvable);
     // Finished: a new leak re-keys again.
     let (fresh, resumed) =
         wallet.compromise_begin(&rrs, &didam.did, PASS, Some(KdfParams::FLOOR), true).unwrap();

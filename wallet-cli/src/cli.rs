@@ -104,6 +104,7 @@ pub(crate) enum Command {
     Recover(RecoverArgs),
     /// After a key leak: stop using every key of the wallet, re-key the
     /// wallet, rotate its DIDs with the rotation secret, list what to revoke.
+    /// Interrupted, it is continued by running it again.
     #[command(
         after_help = "Example:\n  didam compromise --did did:didam:Qm... --rotation-shares rot-1.txt,rot-2.txt --shares-out ./new-shares"
     )]
@@ -425,6 +426,11 @@ pub(crate) struct CompromiseArgs {
     pub(crate) did: Did,
     #[command(flatten)]
     pub(crate) shares: SharesOut,
+    /// A new leak after a compromise that finished: re-key the wallet again
+    /// (an interrupted compromise is continued by running it again, without
+    /// this flag).
+    #[arg(long)]
+    pub(crate) new_leak: bool,
     /// Key-derivation cost: `calibrate` or `floor`.
     #[arg(long, default_value = "calibrate")]
     pub(crate) kdf: String,

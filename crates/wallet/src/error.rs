@@ -73,6 +73,19 @@ pub enum WalletError {
     /// replace the record `didam vc revoke` finds the first by.
     #[error("a credential with id {0} was issued before; give the new one another id")]
     AlreadyIssued(String),
+    /// The DID cannot be rotated and its keys leaked: it is never used again.
+    #[error(
+        "{0} is marked compromised (its keys leaked and it cannot be rotated): stop using it and re-issue with a new DID"
+    )]
+    DidCompromised(String),
+    /// A compromise procedure is unfinished: it is continued, not begun again.
+    #[error(
+        "a compromise procedure begun at {0} is unfinished: run it again without --new-leak to finish it"
+    )]
+    CompromiseUnfinished(chrono::DateTime<chrono::Utc>),
+    /// No compromise procedure was begun.
+    #[error("no compromise procedure was begun in this wallet")]
+    NoCompromise,
     /// A credential to issue with a status entry already has one.
     #[error("the credential already has a credentialStatus")]
     HasStatus,

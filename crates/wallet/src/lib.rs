@@ -11,7 +11,8 @@
 //! | DIDs on a ledger, durable before public | [`controller`] | [`Wallet::create_did`], [`Wallet::create_did_key`], [`Wallet::rotate_did`], [`Wallet::update_did`], [`Wallet::deactivate_did`], [`Wallet::reconcile`], [`Wallet::pending`] |
 //! | issue and present | [`issuing`] | [`Wallet::issue`], [`Wallet::issued`], [`Wallet::present`] |
 //! | the issuer's status lists (revoke, suspend, reinstate) | [`status`] | [`Wallet::issue_with_status`], [`Wallet::set_status`], [`Wallet::republish_status_lists`] |
-//! | recovery from shares and a backup; the compromise procedure | [`recovery`] | [`Wallet::restore`], [`Wallet::restore_with_passphrase`], [`Wallet::compromise`] |
+//! | recovery from shares and a backup | [`recovery`] | [`Wallet::restore`], [`Wallet::restore_with_passphrase`] |
+//! | the resumable compromise procedure after a leak, its journal | [`compromise`] | [`Wallet::compromise_begin`], [`Wallet::compromise_continue`], [`Wallet::compromise`], [`Wallet::compromise_journal`] |
 //! | the ledger is the truth: DID logs kept and backed up, resync, rollback checks | [`resync`] | [`Wallet::resync_did`], [`Wallet::did_log`], [`Wallet::republish_log`], [`Wallet::check_fresh`], [`Wallet::check_against_ledger`] |
 //! | the ledger operator's checkpoint key | [`operator`] | [`Wallet::ledger_signer`], [`Wallet::existing_ledger_signer`] |
 //! | the sealed SQLite store | [`store`] | [`store::Store`] |
@@ -68,6 +69,7 @@
 //! ```
 
 pub mod backup;
+pub mod compromise;
 pub mod controller;
 mod error;
 pub mod issuing;
@@ -82,11 +84,11 @@ pub mod status;
 pub mod store;
 mod wallet;
 
+pub use compromise::{CompromiseJournal, CompromiseReport};
 pub use controller::{PendingOp, Reconciled};
 pub use error::{BackupError, WalletError};
 pub use kdf::KdfParams;
 pub use keys::RootSecret;
 pub use keystore::{InitOptions, PassphraseSource};
-pub use recovery::CompromiseReport;
 pub use resync::{DidLog, Resynced};
 pub use wallet::{DidRecord, DidStatus, IssuedRecord, KeyRecord, StagedWallet, Wallet, db_path};

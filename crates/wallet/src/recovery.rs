@@ -1,5 +1,5 @@
-//! Recovery: rebuilding a wallet after key loss, and the compromise
-//! procedure after a key leak.
+//! Recovery: rebuilding a wallet after key loss (the procedure after a key
+//! leak is [`crate::compromise`]).
 //!
 //! Steps of [`Wallet::restore`] (and [`Wallet::restore_with_passphrase`]):
 //! 1. decrypt the backup with the root (from SLIP-39 shares), or with its
@@ -8,44 +8,16 @@
 //!    the backup is not older than its state (unless forced);
 //! 3. replace every record in one transaction, wrap the root under the new
 //!    passphrase, check the store, back up.
-//!
-//! Steps of [`Wallet::compromise`]: 1. mark every current key compromised;
-//! 2. re-key the wallet; 3. rotate every DID with the cold rotation secret;
-//! 4. list what the leaked keys signed; 5. re-publish the status lists
-//! (details on the method).
 
 use std::path::Path;
 
-use didam_credential::PublicKey;
-use didam_ledger::Ledger;
-
 use crate::WalletError;
 use crate::backup::{self, BackupKey};
-use crate::controller::Change;
 use crate::error::BackupError;
 use crate::kdf::KdfParams;
 use crate::keys::{RootSecret, hex, unhex};
 use crate::store::Store;
-use crate::wallet::{
-    DidRecord, DidStatus, IssuedRecord, KEY, META, StagedWallet, Wallet, db_path, make_private_dir,
-    staging_dir, to_json,
-};
-
-/// What the compromise procedure did.
-#[derive(Debug)]
-pub struct CompromiseReport {
-    /// Keys marked compromised.
-    pub leaked_keys: Vec<String>,
-    /// DIDs rotated to new keys, with their new `versionId`.
-    pub rotated: Vec<(String, String)>,
-    /// Credentials the leaked keys signed: revoke them.
-    pub to_revoke: Vec<IssuedRecord>,
-    /// The wallet's status lists on the ledger, re-signed and re-published
-    /// with a new resource key (step 5).
-    pub status_lists: Vec<crate::status::Republished>,
-    /// The new Wallet Root Secret: split it into new shares.
-    pub new_root: RootSecret,
-}
+use crate::wallet::{StagedWallet, Wallet, db_path, make_private_dir, staging_dir};
 
 impl Wallet {
     /// Rebuilds a wallet in `dir` from its root secret (from shares) and a
@@ -136,114 +108,5 @@ impl Wallet {
         let wallet = Wallet { store, root: root.clone(), dir: dir.to_owned() };
         wallet.backup()?;
         Ok(wallet)
-    }
-
-    /// The leak-recovery procedure, after `did`'s keys (or the whole unlocked
-    /// wallet) leaked. Because every signing key derives from the Wallet Root
-    /// Secret, a leak of the wallet is a leak of all its keys, so this:
-    /// 1. marks every current signing key compromised (never signed with again);
-    /// 2. re-keys the wallet: a new root, every record re-encrypted, the root
-    ///    re-wrapped under `passphrase`;
-    /// 3. rotates every active DID of the wallet (with `did` first) with the
-    ///    cold `rrs`: new verification methods from the new root, a new
-    ///    pre-rotation commitment; the leaked methods are gone from the
-    ///    documents;
-    /// 4. lists what the leaked keys signed, to revoke;
-    /// 5. re-publishes the wallet's status lists on the ledger
-    ///    ([`Wallet::republish_status_lists`]): signed with the new keys, and
-    ///    the leaked resource keys spent.
-    ///
-    /// The caller splits `new_root` into new shares.
-    pub async fn compromise<L: Ledger>(
-        &mut self,
-        ledger: &L,
-        rrs: &RootSecret,
-        did: &str,
-        passphrase: &[u8],
-        kdf: Option<KdfParams>,
-    ) -> Result<CompromiseReport, WalletError> {
-        let new_root = self.compromise_rekey(rrs, did, passphrase, kdf)?;
-        let (rotated, to_revoke) = self.compromise_rotate(ledger, rrs, did).await?;
-        let status_lists = self.republish_status_lists(ledger).await?;
-        let leaked_keys = self.keys()?.into_iter().filter(|k| k.compromised).map(|k| k.id).collect();
-        Ok(CompromiseReport { leaked_keys, rotated, to_revoke, status_lists, new_root })
-    }
-
-    /// Steps 1 and 2 of [`Wallet::compromise`], in one transaction: every
-    /// current key marked compromised, a new epoch, every record re-sealed
-    /// under a new root wrapped by `passphrase`. A crash leaves the old
-    /// wallet or the re-keyed one. Returns the new root (split it now).
-    pub fn compromise_rekey(
-        &mut self,
-        rrs: &RootSecret,
-        did: &str,
-        passphrase: &[u8],
-        kdf: Option<KdfParams>,
-    ) -> Result<RootSecret, WalletError> {
-        self.check_rrs(rrs)?;
-        self.did(did)?;
-        let params = KdfParams::or_calibrated(kdf)?;
-        let mut meta = self.meta()?;
-        meta.epoch += 1;
-        meta.next_key.clear();
-        let meta_json = to_json(&meta)?;
-        let marked = self
-            .keys()?
-            .into_iter()
-            .map(|mut k| {
-                k.compromised = true;
-                Ok((k.id.clone(), to_json(&k)?))
-            })
-            .collect::<Result<Vec<_>, WalletError>>()?;
-        let mut updates: Vec<(&str, &str, &[u8])> =
-            marked.iter().map(|(id, b)| (KEY, id.as_str(), &b[..])).collect();
-        updates.push((META, "wallet", &meta_json));
-        let new_root = RootSecret::generate();
-        self.store.rekey(&new_root, passphrase, &params, &updates)?;
-        self.root = new_root.clone();
-        self.backup()?;
-        Ok(new_root)
-    }
-
-    /// Steps 3 and 4 of [`Wallet::compromise`] (run again after a failure:
-    /// DIDs already rotated to the current keys are skipped): every active
-    /// DID still listing a compromised key, `did` first, rotated to new keys
-    /// of the current root; and what the compromised keys signed.
-    pub async fn compromise_rotate<L: Ledger>(
-        &self,
-        ledger: &L,
-        rrs: &RootSecret,
-        did: &str,
-    ) -> Result<(Vec<(String, String)>, Vec<IssuedRecord>), WalletError> {
-        self.check_rrs(rrs)?;
-        let compromised: Vec<String> =
-            self.keys()?.into_iter().filter(|k| k.compromised).map(|k| k.id).collect();
-        let mut dids: Vec<DidRecord> = self
-            .dids()?
-            .into_iter()
-            .filter(|d| d.status == DidStatus::Active && d.keys.iter().any(|k| compromised.contains(k)))
-            .collect();
-        dids.sort_by_key(|d| d.did != did);
-        let mut rotated = Vec::new();
-        for d in dids {
-            let types = d
-                .keys
-                .iter()
-                .map(|k| Ok(PublicKey::from_multikey(k)?.key_type()))
-                .collect::<Result<Vec<_>, WalletError>>()?;
-            let new_keys = self.new_keys_for(&d.did, &types)?;
-            let record = self
-                .next_op(
-                    ledger,
-                    rrs,
-                    &d.did,
-                    "compromise",
-                    Change { keys: Some(new_keys), ..Change::default() },
-                )
-                .await?;
-            rotated.push((record.did.clone(), record.version_id.clone().unwrap_or_default()));
-        }
-        let to_revoke = self.issued()?.into_iter().filter(|i| compromised.contains(&i.key)).collect();
-        Ok((rotated, to_revoke))
     }
 }

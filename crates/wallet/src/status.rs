@@ -79,7 +79,7 @@ impl StatusAction {
 }
 
 /// A list re-published after a leak by [`Wallet::republish_status_lists`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Republished {
     /// The status list credential's URL.

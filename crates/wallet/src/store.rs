@@ -420,7 +420,8 @@ impl Store {
 
     /// Re-keys: every record re-sealed under keys from `new_root`, the root
     /// re-wrapped under `passphrase`, a new MAC; one transaction. `updates`
-    /// (kind, id, new plaintext) replace records in the same transaction.
+    /// (kind, id, new plaintext) replace or add records in the same
+    /// transaction.
     pub fn rekey(
         &mut self,
         new_root: &RootSecret,
@@ -440,6 +441,15 @@ impl Store {
                 .prepare("SELECT kind, id, version, sealed FROM records")?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
                 .collect::<Result<_, _>>()?;
+            for (kind, id, new) in
+                updates.iter().filter(|(k, i, _)| !rows.iter().any(|r| r.0 == *k && r.1 == *i))
+            {
+                let sealed = new_keys.seal(kind, id, generation, new)?;
+                tx.execute(
+                    "INSERT INTO records (kind, id, version, sealed) VALUES (?1, ?2, ?3, ?4)",
+                    params![kind, id, generation as i64, sealed],
+                )?;
+            }
             for (kind, id, v, sealed) in rows {
                 let plain = self.keys.open(&kind, &id, v as u64, &sealed)?;
                 let plain = match updates.iter().find(|(k, i, _)| *k == kind && *i == id) {

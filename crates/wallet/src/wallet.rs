@@ -6,7 +6,7 @@
 //! this one, never the other way round (the crate doc lists the jobs). The
 //! job modules depend on each other in one direction only: `keystore` (open,
 //! keys, backups) ← `controller` (DIDs) ← `issuing` ← `status` ←
-//! `recovery`, and `operator` on `keystore`.
+//! `recovery` and `compromise`, and `operator` on `keystore`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -82,6 +82,9 @@ pub enum DidStatus {
     Active,
     /// Deactivated for good.
     Deactivated,
+    /// Its keys leaked and it cannot be rotated (`did:key`, `did:jwk`):
+    /// never used again (set by the compromise procedure).
+    Compromised,
 }
 
 /// A DID the wallet controls.
@@ -117,6 +120,7 @@ impl DidRecord {
             DidStatus::Active => Ok(()),
             DidStatus::Deactivated => Err(WalletError::DidDeactivated(self.did.clone())),
             DidStatus::Pending => Err(WalletError::DidPending(self.did.clone())),
+            DidStatus::Compromised => Err(WalletError::DidCompromised(self.did.clone())),
         }
     }
 }

@@ -352,7 +352,10 @@ fn a_thief_with_the_old_wallet_and_passphrase_gets_nothing_after_compromise() {
     let thief = Wallet::open(&stolen, PASS).unwrap();
 
     let report =
-        block_on(wallet.compromise(&env.ledger, &rrs, &me.did, PASS, Some(KdfParams::FLOOR))).unwrap();
+        block_on(
+            wallet.compromise(&env.ledger, &rrs, &me.did, PASS, Some(KdfParams::FLOOR), async |_| Ok(true)),
+        )
+        .unwrap();
     assert_eq!(report.leaked_keys, me.keys);
     assert_eq!(report.to_revoke.len(), 1);
     assert_eq!(report.rotated.len(), 1);

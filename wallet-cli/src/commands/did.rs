@@ -76,7 +76,7 @@ pub(crate) fn create(cx: &Context, args: &CreateArgs) -> Result<u8, CliError> {
 
 /// How long `did create` / `update` / `rotate` wait for a daemon's sequencer
 /// to checkpoint the new entry.
-const CHECKPOINT_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
+pub(crate) const CHECKPOINT_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// Whether the ledger's latest checkpoint covers `record`'s new entry. An
 /// embedded ledger's operator signs at once (this is then true); a daemon's

@@ -231,9 +231,13 @@ async fn tour(work: &Workdir, args: &TourArgs) -> Result<u8, CliError> {
         Some(KdfParams::FLOOR),
         false,
     )?;
-    let report =
-        holder.compromise(&ledger, &holder_rrs, &holder_did, pass.as_slice(), Some(KdfParams::FLOOR)).await?;
-    ledger.checkpoint(&operator).await?;
+    let checkpoint = async |_: &[(String, String)]| {
+        ledger.checkpoint(&operator).await?;
+        Ok(true)
+    };
+    let report = holder
+        .compromise(&ledger, &holder_rrs, &holder_did, pass.as_slice(), Some(KdfParams::FLOOR), checkpoint)
+        .await?;
     say(" 6. key leak        a thief gets a copy of the holder's wallet and its passphrase".into());
     say(format!(
         "                    `compromise`: {} key(s) marked compromised, wallet re-keyed, {} DID(s) rotated",

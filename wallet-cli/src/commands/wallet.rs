@@ -2,9 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
+use didam_credential::Did;
 use didam_wallet::slip39::{self, GroupSpec, Share};
-use didam_wallet::{InitOptions, RootSecret, Wallet};
+use didam_wallet::{CompromiseJournal, CompromiseReport, InitOptions, RootSecret, Wallet};
 use serde_json::json;
+use zeroize::Zeroizing;
 
 use crate::cli::{BackupArgs, CompromiseArgs, InitArgs, JsonArg, PasswdArgs, RecoverArgs, SharesVerifyArgs};
 use crate::context::{self, Context};
@@ -41,18 +43,41 @@ fn write_shares(
     count: u8,
     written: &mut Vec<PathBuf>,
 ) -> Result<Vec<String>, CliError> {
+    write_share_files(dir, prefix, &split_root(secret, threshold, count)?, written)
+}
+
+/// `secret` split into `count` SLIP-39 shares, `threshold` of them needed.
+fn split_root(secret: &RootSecret, threshold: u8, count: u8) -> Result<Vec<Zeroizing<String>>, CliError> {
     let groups =
         slip39::split(secret.as_bytes(), b"", 1, &[GroupSpec { threshold, count }], 1, &mut rand_core::OsRng)
             .map_err(|e| CliError::Input(format!("shares: {e}")))?;
+    Ok(groups.into_iter().flatten().collect())
+}
+
+/// Writes each share to its own file `<prefix>-share-<i>.txt` (mode 0600,
+/// synced) in `dir`.
+fn write_share_files(
+    dir: &Path,
+    prefix: &str,
+    shares: &[Zeroizing<String>],
+    written: &mut Vec<PathBuf>,
+) -> Result<Vec<String>, CliError> {
     let mut paths = Vec::new();
-    for (i, share) in groups.iter().flatten().enumerate() {
+    for (i, share) in shares.iter().enumerate() {
         let path = share_path(dir, prefix, i + 1);
-        let line = zeroize::Zeroizing::new(format!("{}\n", share.as_str()));
+        let line = Zeroizing::new(format!("{}\n", share.as_str()));
         output::write_secret(&path, line.as_bytes())?;
         paths.push(path.display().to_string());
         written.push(path);
     }
     Ok(paths)
+}
+
+/// The SLIP-39 set identifier of the share in `path`, if it holds one.
+fn share_identifier(path: &Path) -> Option<u16> {
+    let text = Zeroizing::new(std::fs::read_to_string(path).ok()?);
+    let line = text.lines().find(|l| !l.trim().is_empty())?;
+    Share::parse(line.trim()).ok().map(|s| s.identifier())
 }
 
 fn check_share_params(threshold: u8, count: u8) -> Result<(), CliError> {
@@ -231,38 +256,122 @@ pub(crate) fn passwd(cx: &Context, args: &PasswdArgs) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
+/// `didam compromise`: begins the wallet's compromise procedure, or
+/// continues the one a crash or a failure interrupted (its journal is in
+/// the wallet), so a retry never re-keys twice and the shares an earlier
+/// try wrote stay valid. See `didam_wallet::compromise` for the steps.
 pub(crate) fn compromise(cx: &Context, args: &CompromiseArgs) -> Result<u8, CliError> {
     check_share_params(args.shares.threshold, args.shares.count)?;
     std::fs::create_dir_all(&args.shares.shares_out)
         .map_err(|source| CliError::Write { path: args.shares.shares_out.clone(), source })?;
-    check_shares_free(&args.shares, &["wallet"])?;
     let kdf = context::kdf(&args.kdf)?;
     // Cheap checks before each secret: the share files exist before the
     // passphrase is asked for, the DID is the wallet's before the shares.
     cx.check_rotation_shares()?;
     let (mut wallet, pass) = cx.open_wallet_keeping_passphrase()?;
     wallet.did(args.did.as_str())?;
+    let journal = wallet.compromise_journal()?;
+    if journal.as_ref().is_none_or(|j| j.finished.is_some() && args.new_leak) {
+        // A new re-key: refused before anything changes when its shares
+        // would overwrite files.
+        check_shares_free(&args.shares, &["wallet"])?;
+    }
     let rrs = cx.rotation_secret()?;
     let ledger = cx.ledger()?;
-    // Re-key first and write the new shares at once: the old ones are void.
+    // A daemon checkpoints by itself: the resolver waits for it (made
+    // before the runtime runs the procedure).
+    let resolver = match ledger.embedded() {
+        Some(_) => None,
+        None => {
+            let didam = wallet
+                .dids()?
+                .into_iter()
+                .find_map(|d| Did::parse(&d.did).ok().filter(|d| d.method() == "didam"));
+            didam.map(|did| cx.resolver(Some(&did))).transpose()?
+        }
+    };
     let progress = Progress::start("re-keying the wallet");
-    let new_root = wallet.compromise_rekey(&rrs, args.did.as_str(), &pass, kdf);
+    let begun = wallet.compromise_begin(&rrs, args.did.as_str(), &pass, kdf, args.new_leak);
     progress.finish();
-    let new_root = new_root?;
-    let (out, threshold, count) = (&args.shares.shares_out, args.shares.threshold, args.shares.count);
-    let shares = write_shares(out, "wallet", &new_root, threshold, count, &mut Vec::new())?;
+    let (journal, resumed) = begun?;
+    if resumed && journal.finished.is_some() {
+        eprintln!(
+            "note: the compromise begun at {} had finished; its report follows. For a new leak, \
+             run `didam compromise --new-leak` with a new --shares-out folder",
+            journal.started
+        );
+    } else if resumed {
+        eprintln!("note: continuing the compromise begun at {} (not re-keyed again)", journal.started);
+    }
+    let shares = compromise_shares(&wallet, &journal, &args.shares)?;
     let progress = Progress::start("rotating the wallet's DIDs on the ledger");
-    let done = cx.block_on(async {
-        let (rotated, to_revoke) = wallet.compromise_rotate(&ledger, &rrs, args.did.as_str()).await?;
-        let status_lists = wallet.republish_status_lists(&ledger).await?;
-        wallet.checkpoint_as_operator(&ledger, context::EMBEDDED_ORIGIN).await?;
-        Ok::<_, CliError>((rotated, to_revoke, status_lists))
-    });
+    let resolvable = async |rotated: &[(String, String)]| {
+        if rotated.is_empty() {
+            // Nothing new on the ledger (only did:key DIDs, say).
+            return Ok(true);
+        }
+        if ledger.embedded().is_some() {
+            return wallet.checkpoint_as_operator(&ledger, context::EMBEDDED_ORIGIN).await;
+        }
+        for (did, version) in rotated {
+            let (Some(resolver), Ok(did)) = (&resolver, Did::parse(did)) else { return Ok(false) };
+            if !resolver.wait_for_version(&did, version, super::did::CHECKPOINT_WAIT).await {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    };
+    let done = cx.block_on(wallet.compromise_continue(&ledger, &rrs, resolvable));
     progress.finish();
-    let (rotated, to_revoke, status_lists) = done?;
-    let leaked: Vec<String> = wallet.keys()?.into_iter().filter(|k| k.compromised).map(|k| k.id).collect();
-    let report =
-        didam_wallet::CompromiseReport { leaked_keys: leaked, rotated, to_revoke, status_lists, new_root };
+    let report = done?;
+    print_compromise(&report, &shares, resumed, args.print.json);
+    if !report.journal.resolvable {
+        eprintln!(
+            "warning: no checkpoint covers the rotation yet: resolvers serve the leaked keys until the \
+             ledger's operator signs one (`didam ledger checkpoint`; a daemon signs within its interval)"
+        );
+    }
+    Ok(exit::OK)
+}
+
+/// Step 2 of the procedure: the new root's shares, written once. A set an
+/// interrupted run wrote whole is kept (it recovers the wallet); a set it
+/// cut short is its own (the journal names its identifier) and is replaced.
+fn compromise_shares(
+    wallet: &Wallet,
+    journal: &CompromiseJournal,
+    out: &crate::cli::SharesOut,
+) -> Result<Vec<String>, CliError> {
+    let display = |paths: &[PathBuf]| paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
+    if let Some(set) = &journal.shares {
+        let paths: Vec<PathBuf> =
+            (1..=usize::from(set.count)).map(|i| share_path(&set.dir, "wallet", i)).collect();
+        if set.written {
+            return Ok(display(&paths));
+        }
+        let ours = |p: &PathBuf| share_identifier(p) == Some(set.identifier);
+        if paths.iter().all(ours) {
+            wallet.compromise_shares_written()?;
+            return Ok(display(&paths));
+        }
+        for path in paths.iter().filter(|p| ours(p)) {
+            std::fs::remove_file(path).map_err(|source| CliError::Write { path: path.clone(), source })?;
+        }
+    }
+    check_shares_free(out, &["wallet"])?;
+    let shares = split_root(wallet.root(), out.threshold, out.count)?;
+    let identifier = shares
+        .first()
+        .and_then(|s| Share::parse(s).ok())
+        .map(|s| s.identifier())
+        .ok_or_else(|| CliError::Input("shares: no share was made".into()))?;
+    wallet.compromise_shares_planned(identifier, &out.shares_out, out.count)?;
+    let paths = write_share_files(&out.shares_out, "wallet", &shares, &mut Vec::new())?;
+    wallet.compromise_shares_written()?;
+    Ok(paths)
+}
+
+fn print_compromise(report: &CompromiseReport, shares: &[String], resumed: bool, json: bool) {
     for lost in report.status_lists.iter().filter(|r| r.error.is_some()) {
         // A warning, not data: on standard error (the rest of the report follows).
         eprintln!(
@@ -272,52 +381,66 @@ pub(crate) fn compromise(cx: &Context, args: &CompromiseArgs) -> Result<u8, CliE
             lost.error.as_deref().unwrap_or_default()
         );
     }
+    for key in &report.operator_keys {
+        eprintln!(
+            "warning: this wallet's operator key of ledger {} ({}) leaked with it: whoever holds it can \
+             sign checkpoints of that ledger; it is not rotated yet",
+            key.origin, key.vkey
+        );
+    }
     let revoke: Vec<_> = report
         .to_revoke
         .iter()
         .map(|i| json!({ "id": i.id, "issuer": i.issuer, "status": i.status }))
         .collect();
-    if args.print.json {
+    if json {
         output::print_json(
             &json!({
+                "resumed": resumed,
+                "finished": report.journal.finished.is_some(),
+                "resolvable": report.journal.resolvable,
                 "leakedKeys": report.leaked_keys,
                 "rotated": report.rotated.iter().map(|(did, version)| json!({ "did": did, "versionId": version })).collect::<Vec<_>>(),
+                "stopUsing": report.stop_using,
                 "revoke": revoke,
                 "statusLists": report.status_lists,
+                "operatorKeys": report.operator_keys,
                 "walletShares": shares,
             }),
             false,
         );
-    } else {
-        output::print(&format!("keys marked compromised: {}", report.leaked_keys.len()));
-        for (did, version) in &report.rotated {
-            output::print(&format!("rotated {did} to new keys ({version})"));
-        }
+        return;
+    }
+    output::print(&format!("keys marked compromised: {}", report.leaked_keys.len()));
+    for (did, version) in &report.rotated {
+        output::print(&format!("rotated {did} to new keys ({version})"));
+    }
+    for did in &report.stop_using {
         output::print(&format!(
-            "credentials the leaked keys signed (revoke them): {}",
-            report.to_revoke.len()
-        ));
-        for i in &report.to_revoke {
-            output::print(&format!("  {}", i.id));
-        }
-        for r in &report.status_lists {
-            if let Some(version) = &r.version_id {
-                output::print(&format!("re-published status list {} with the new keys ({version})", r.list));
-            }
-        }
-        output::print(&format!(
-            "new wallet root shares: {}; the old shares and backups are void",
-            shares.join(", ")
+            "stop using {did}: its keys leaked and it cannot be rotated; make a new one \
+             (`didam did create --method key`) and re-issue its credentials with it (`didam vc issue`)"
         ));
     }
-    Ok(exit::OK)
+    output::print(&format!("credentials the leaked keys signed (revoke them): {}", report.to_revoke.len()));
+    for i in &report.to_revoke {
+        output::print(&format!("  {}", i.id));
+    }
+    for r in &report.status_lists {
+        if let Some(version) = &r.version_id {
+            output::print(&format!("re-published status list {} with the new keys ({version})", r.list));
+        }
+    }
+    output::print(&format!(
+        "new wallet root shares: {}; the old shares and backups are void",
+        shares.join(", ")
+    ));
 }
 
 pub(crate) fn shares_verify(args: &SharesVerifyArgs) -> Result<u8, CliError> {
     let mut results = Vec::new();
     let mut all_ok = true;
     for path in &args.files {
-        let text = zeroize::Zeroizing::new(
+        let text = Zeroizing::new(
             std::fs::read_to_string(path).map_err(|source| CliError::Read { path: path.clone(), source })?,
         );
         for (n, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {

@@ -1,0 +1,164 @@
+//! `didam compromise` through the real binary on a real embedded ledger
+//! (issue 19, Deliver 1): a wallet holding a did:didam and a did:key DID
+//! finishes the procedure, the did:key is reported "stop using"; the
+//! rotation is checkpointed by the procedure itself, so a credential the
+//! thief signs with the leaked key does not verify; a rerun continues and
+//! never re-keys; and `compromise` killed (SIGKILL) at random points, then
+//! run again, completes with the thief locked out and shares that recover
+//! the wallet.
+//!
+//! `DIDAM_COMPROMISE_KILLS` sets the number of kills (3 by default, for CI;
+//! the soak, `scripts/soak-compromise`, sets 1,000).
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::hash::{BuildHasher as _, Hasher as _};
+use std::time::{Duration, Instant};
+
+mod common;
+
+use common::{Home, code, text};
+use serde_json::{Value, json};
+
+/// A random number below `n` (std's randomly keyed hasher: no extra crate).
+fn below(n: u64) -> u64 {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(Instant::now().elapsed().as_nanos());
+    h.finish() % n.max(1)
+}
+
+/// A wallet `w` with a did:didam DID (the ledger's operator is `w`) and a
+/// did:key DID; an unsigned credential in `unsigned.json`. Returns both DIDs.
+fn wallet_with_two_dids(h: &Home) -> (String, String) {
+    h.init("w");
+    let didam = h.json("w", &["did", "create", "--json"])["did"].as_str().unwrap().to_owned();
+    let key = h.key_and_unsigned("w");
+    (didam, key)
+}
+
+/// A copy of the wallet folder `w` as `thief` (taken at the leak).
+fn steal(h: &Home) {
+    let copied = std::process::Command::new("cp").args(["-r", &h.p("w"), &h.p("thief")]).status();
+    assert!(copied.unwrap().success());
+}
+
+fn compromise_command(h: &Home, did: &str) -> std::process::Command {
+    let mut cmd = h.command(env!("CARGO_BIN_EXE_didam"), "w");
+    cmd.args(["compromise", "--did", did, "--kdf", "floor", "--shares-out", &h.p("new-shares"), "--json"]);
+    cmd
+}
+
+/// The thief issues a credential as `issuer` with its copy of the wallet;
+/// the exit code of `vc verify` on it (0: valid, 1: invalid).
+fn forged_verifies(h: &Home, issuer: &str, n: usize) -> (i32, String) {
+    let out = h.p(&format!("forged-{n}.json"));
+    h.ok("thief", &["vc", "issue", &h.p("unsigned.json"), "--issuer", issuer, "--out", &out]);
+    let verified = h.run("w", &["vc", "verify", &out]);
+    (code(&verified), format!("{}{}", text(&verified.stdout), text(&verified.stderr)))
+}
+
+/// Recovers the wallet from new shares 1 and 2 and its newest backup into
+/// `target`; returns whether it worked.
+fn recovers(h: &Home, target: &str) -> bool {
+    let shares = format!("{},{}", h.p("new-shares/wallet-share-1.txt"), h.p("new-shares/wallet-share-2.txt"));
+    let backup = std::fs::read_dir(h.path("w/backups")).unwrap().map(|e| e.unwrap().path()).max().unwrap();
+    let out = h.run(
+        target,
+        &["recover", "--kdf", "floor", "--shares", &shares, "--backup", backup.to_str().unwrap()],
+    );
+    out.status.success() && h.run(target, &["wallet", "check"]).status.success()
+}
+
+#[test]
+fn compromise_of_a_wallet_with_a_did_key_finishes_and_the_thief_is_locked_out() {
+    let h = Home::new("compromise-key");
+    let (didam, key) = wallet_with_two_dids(&h);
+    steal(&h);
+    // Before the procedure, the thief's credential verifies: the test can fail.
+    let (before, report) = forged_verifies(&h, &didam, 0);
+    assert_eq!(before, 0, "{report}");
+
+    let out = compromise_command(&h, &didam).output().unwrap();
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["finished"], true, "{report}");
+    assert_eq!(report["resumed"], false, "{report}");
+    assert_eq!(report["resolvable"], true, "{report}");
+    assert_eq!(report["rotated"][0]["did"], didam.as_str(), "{report}");
+    assert!(report["rotated"][0]["versionId"].as_str().unwrap().starts_with("2-"), "{report}");
+    assert_eq!(report["stopUsing"], json!([key]), "{report}");
+    // The wallet holds the embedded ledger's operator key: flagged.
+    assert_eq!(report["operatorKeys"].as_array().unwrap().len(), 1, "{report}");
+
+    // No `ledger checkpoint` here: the procedure signed one. The thief's new
+    // credential, signed with the leaked key, does not verify.
+    let (after, verified) = forged_verifies(&h, &didam, 1);
+    assert_eq!(after, 1, "{verified}");
+    // The did:key is never used again by the wallet.
+    let out = h.run("w", &["vc", "issue", &h.p("unsigned.json"), "--issuer", &key]);
+    assert_ne!(code(&out), 0, "{}", text(&out.stdout));
+    // The owner's did:didam signs with its new key, and that verifies.
+    h.ok("w", &["vc", "issue", &h.p("unsigned.json"), "--issuer", &didam, "--out", &h.p("fresh.json")]);
+    assert_eq!(code(&h.run("w", &["vc", "verify", &h.p("fresh.json")])), 0);
+
+    // Run again: the finished report, no second re-key, the same shares.
+    let shares_before = std::fs::read(h.path("new-shares/wallet-share-1.txt")).unwrap();
+    let again = compromise_command(&h, &didam).output().unwrap();
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let again: Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(again["resumed"], true, "{again}");
+    assert_eq!(again["rotated"], report["rotated"], "not rotated twice: {again}");
+    assert_eq!(std::fs::read(h.path("new-shares/wallet-share-1.txt")).unwrap(), shares_before);
+    assert!(recovers(&h, "restored"), "the shares written recover the wallet");
+}
+
+#[test]
+fn a_killed_compromise_is_finished_by_a_rerun() {
+    let kills: usize = std::env::var("DIDAM_COMPROMISE_KILLS").ok().and_then(|n| n.parse().ok()).unwrap_or(3);
+    // One whole run sets the window the kills fall in.
+    let h = Home::new("compromise-kill-time");
+    let (didam, _) = wallet_with_two_dids(&h);
+    let start = Instant::now();
+    assert!(compromise_command(&h, &didam).output().unwrap().status.success());
+    let whole = start.elapsed().as_micros() as u64;
+    drop(h);
+    let (mut rerun_time, mut shares_kept) = (Duration::ZERO, 0);
+    for i in 0..kills {
+        let h = Home::new("compromise-kill");
+        let (didam, key) = wallet_with_two_dids(&h);
+        steal(&h);
+        let started = Instant::now();
+        let mut child = compromise_command(&h, &didam)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros(below(whole + whole / 5)));
+        let _ = child.kill();
+        child.wait().unwrap();
+        // The shares the interrupted run wrote whole, if it did.
+        let written: Vec<Option<Vec<u8>>> = (1..=3)
+            .map(|n| std::fs::read(h.path(&format!("new-shares/wallet-share-{n}.txt"))).ok())
+            .collect();
+        let out = compromise_command(&h, &didam).output().unwrap();
+        rerun_time += started.elapsed();
+        assert!(out.status.success(), "kill {i}: rerun: {}{}", text(&out.stdout), text(&out.stderr));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["finished"], true, "kill {i}: {report}");
+        assert_eq!(report["resolvable"], true, "kill {i}: {report}");
+        assert_eq!(report["stopUsing"], json!([key]), "kill {i}: {report}");
+        let (verified, detail) = forged_verifies(&h, &didam, i);
+        assert_eq!(verified, 1, "kill {i}: the thief's credential verifies: {detail}");
+        if written.iter().all(Option::is_some) {
+            shares_kept += 1;
+            for (n, before) in written.iter().enumerate() {
+                let now = std::fs::read(h.path(&format!("new-shares/wallet-share-{}.txt", n + 1))).unwrap();
+                assert_eq!(before.as_deref(), Some(&now[..]), "kill {i}: a written share was replaced");
+            }
+        }
+        assert!(recovers(&h, "restored"), "kill {i}: the new shares do not recover the wallet");
+    }
+    let per = rerun_time.as_millis() / kills.max(1) as u128;
+    eprintln!(
+        "{kills} kills: all finished by a rerun, thief locked out; {shares_kept} had written their shares whole (kept); kill+rerun {per} ms each"
+    );
+}

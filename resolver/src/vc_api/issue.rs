@@ -198,7 +198,10 @@ fn issue_error(e: &IssueError) -> Response {
             &format!("{e}; the first keeps its record (and can be revoked)"),
         ),
         IssueError::Wallet(other) => {
-            tracing::error!(error = %other, "issuing failed");
+            // The wallet's message may name a DID or a credential id, which
+            // the default log never records (issue 18): details at debug.
+            tracing::error!("issuing failed: the issuer wallet failed (details at debug level)");
+            tracing::debug!(error = %other, "issuing failed");
             internal_error("the issuer wallet failed; see the daemon's log")
         }
     }

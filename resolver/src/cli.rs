@@ -233,7 +233,7 @@ pub struct ServeArgs {
     /// `[[auth.certificates]]` with `dns-name`, `scopes`.
     #[arg(long, env = "DIDAM_RESOLVER_CLIENT_CERT_NAME", value_delimiter = ',')]
     pub client_cert_name: Vec<String>,
-    /// Who may append to the ledger API: `anyone` [default] or
+    /// Who may append to the ledger API: `anyone` (the default) or
     /// `authenticated` (clients with the `ledger-append` scope).
     #[arg(long, env = "DIDAM_RESOLVER_LEDGER_APPENDS", value_enum)]
     pub ledger_appends: Option<LedgerAppends>,

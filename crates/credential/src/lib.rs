@@ -76,7 +76,7 @@ pub mod jose;
 pub mod key;
 pub mod limits;
 pub mod proof;
-mod related_resource;
+pub mod related_resource;
 mod report;
 pub mod sd_jwt;
 pub mod status_list;

@@ -5,7 +5,8 @@
 //! in Subresource Integrity) and/or `digestMultibase` (a multibase SHA-256
 //! digest, bare or as a multihash). The engine fetches nothing: a digest is
 //! checked against the resources it holds (the bundled contexts), and a
-//! resource it does not hold is left to the application.
+//! resource it does not hold is left to the application. An issuer adds the
+//! digests of resources the engine holds ([`add_digests`]).
 //!
 //! See: <https://www.w3.org/TR/vc-data-model-2.0/#integrity-of-related-resources>
 
@@ -14,6 +15,47 @@ use serde_json::Value;
 use sha2::{Digest as _, Sha256, Sha384, Sha512};
 
 use crate::contexts::BUNDLED;
+
+/// Gives each `relatedResource` object that names a resource the engine
+/// holds (a bundled context) and carries no digest a `digestSRI` (SHA-384)
+/// of it, as an issuer does before signing; returns how many it added.
+/// Objects that already carry a digest are left as they are (the checks at
+/// issue and verify compare them), and so are resources the engine does not
+/// hold: their issuer must give the digest, and the data-model check says so.
+///
+/// ```
+/// use didam_credential::related_resource;
+/// use serde_json::json;
+///
+/// let mut vc = json!({ "relatedResource": [{ "id": "https://www.w3.org/ns/credentials/v2" }] });
+/// assert_eq!(related_resource::add_digests(&mut vc), 1);
+/// assert!(vc["relatedResource"][0]["digestSRI"].as_str().unwrap().starts_with("sha384-"));
+/// ```
+pub fn add_digests(document: &mut Value) -> usize {
+    let items: Vec<&mut Value> = match document.get_mut("relatedResource") {
+        Some(Value::Array(items)) => items.iter_mut().collect(),
+        Some(item @ Value::Object(_)) => vec![item],
+        _ => return 0,
+    };
+    let mut added = 0;
+    for item in items {
+        let Some(object) = item.as_object_mut() else { continue };
+        if object.contains_key("digestSRI") || object.contains_key("digestMultibase") {
+            continue;
+        }
+        let held = object
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|id| BUNDLED.iter().find(|(url, _)| *url == id))
+            .map(|(_, text)| text.as_bytes());
+        if let Some(bytes) = held {
+            let digest = base64::engine::general_purpose::STANDARD.encode(Sha384::digest(bytes));
+            object.insert("digestSRI".into(), Value::String(format!("sha384-{digest}")));
+            added += 1;
+        }
+    }
+    added
+}
 
 /// The rule violations of a document's `relatedResource`, if it has one.
 pub(crate) fn violations(document: &Value) -> Vec<String> {
@@ -113,6 +155,31 @@ mod tests {
 
     fn check(related: Value) -> Vec<String> {
         violations(&json!({ "relatedResource": related }))
+    }
+
+    #[test]
+    fn an_issuer_adds_the_digests_it_can() {
+        let v2 = "https://www.w3.org/ns/credentials/v2";
+        let given = format!("sha256-{}", base64::engine::general_purpose::STANDARD.encode([1u8; 32]));
+        let mut doc = json!({ "relatedResource": [
+            { "id": v2 },
+            { "id": "https://example.org/not-held" },
+            { "id": "https://example.org/other", "digestSRI": given },
+        ] });
+        assert_eq!(add_digests(&mut doc), 1);
+        assert!(doc["relatedResource"][0]["digestSRI"].as_str().unwrap().starts_with("sha384-"));
+        assert!(doc["relatedResource"][1].get("digestSRI").is_none());
+        assert_eq!(doc["relatedResource"][2]["digestSRI"], given.as_str());
+        // What it added passes the check; the resource it does not hold still
+        // needs a digest from the caller.
+        let violations = violations(&doc);
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert!(violations[0].contains("digestSRI"), "{violations:?}");
+        // A single object, and again: nothing more to add.
+        let mut one = json!({ "relatedResource": { "id": v2 } });
+        assert_eq!(add_digests(&mut one), 1);
+        assert_eq!(add_digests(&mut one), 0);
+        assert!(super::violations(&one).is_empty());
     }
 
     #[test]

@@ -32,7 +32,10 @@ impl Wallet {
 
     /// Issues `credential` as `issuer` (a DID of this wallet) with `suite`;
     /// sets `issuer` (an `issuer` object whose `id` is `issuer` is kept, with
-    /// its `name` and `description`) and records what was signed.
+    /// its `name` and `description`), adds the `relatedResource` digests
+    /// of resources the engine holds
+    /// ([`didam_credential::related_resource::add_digests`]) and records what
+    /// was signed.
     ///
     /// A credential whose `id` this wallet issued before is refused
     /// ([`WalletError::AlreadyIssued`]): the record of the first, which
@@ -43,6 +46,7 @@ impl Wallet {
         self.ensure_not_issued(credential)?;
         let (record, key_id, key) = self.key_for(issuer, suite.default_key_type())?;
         let mut credential = credential.clone();
+        didam_credential::related_resource::add_digests(&mut credential);
         if didam_credential::credential::issuer(&credential) != Some(issuer)
             || !credential["issuer"].is_object()
         {

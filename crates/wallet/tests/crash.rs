@@ -106,6 +106,12 @@ fn killed_at_random_points_the_wallet_loses_nothing_acknowledged() {
     let (mut keys, mut dids, mut credentials) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     let mut rotations: std::collections::BTreeMap<String, u32> = Default::default();
     let mut kills_mid_operation = 0;
+    // How long after `ready` a kill may come. It starts short, so that most
+    // kills land mid-write; it doubles after a kill that found nothing
+    // acknowledged (up to 2 s) and halves after one that did (down to the
+    // start): on a loaded machine the child is slower, and a fixed window
+    // could kill every child before it wrote anything.
+    let mut window_us: u64 = 120_000;
     for i in 0..iterations {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args(["--ignored", "--exact", "crash_child", "--nocapture", "--test-threads=1"])
@@ -133,14 +139,17 @@ fn killed_at_random_points_the_wallet_loses_nothing_acknowledged() {
             lines
         });
         let started = ready_rx.recv_timeout(Duration::from_secs(30)).is_ok();
-        std::thread::sleep(Duration::from_micros(u64::from(OsRng.next_u32() % 120_000)));
+        std::thread::sleep(Duration::from_micros(u64::from(OsRng.next_u32()) % window_us));
         let _ = child.kill();
         let _ = child.wait();
         let lines = reader.join().unwrap();
         assert!(started, "iteration {i}: the child did not start: {lines:?}");
         let acks: Vec<&String> = lines.iter().filter(|l| l.starts_with("ack ")).collect();
-        if !acks.is_empty() {
+        if acks.is_empty() {
+            window_us = (window_us * 2).min(2_000_000);
+        } else {
             kills_mid_operation += 1;
+            window_us = (window_us / 2).max(120_000);
         }
         for line in acks {
             let parts: Vec<&str> = line.split(' ').collect();

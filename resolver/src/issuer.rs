@@ -101,8 +101,9 @@ impl Issuer {
         })
     }
 
-    /// Adds the `relatedResource` digests of resources the engine holds,
-    /// checks `credential` against the data model, then signs it as this
+    /// Checks `credential` against the data model (a `relatedResource`
+    /// without a digest is refused, as the W3C suite expects of an issuer
+    /// service), then signs it as this
     /// issuer with `suite`, with status entries of the `status` purposes
     /// (`None`: `--issue-status`), lists of a `did:didam` issuer on `ledger`
     /// (see the module doc). Runs on a blocking thread: the wallet's store
@@ -110,13 +111,10 @@ impl Issuer {
     pub async fn issue(
         &self,
         ledger: &AnyLedger,
-        mut credential: Value,
+        credential: Value,
         suite: Suite,
         status: Option<Vec<StatusPurpose>>,
     ) -> Result<Value, IssueError> {
-        // Digests the issuer can produce are added before the data-model
-        // check, which requires one for every related resource.
-        didam_credential::related_resource::add_digests(&mut credential);
         let this = self.clone();
         let ledger = ledger.clone();
         tokio::task::spawn_blocking(move || {

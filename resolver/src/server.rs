@@ -299,6 +299,17 @@ pub async fn serve(mut config: Config) -> Result<(), StartError> {
             );
         }
     }
+    let plain = listeners.plain.as_ref().and_then(|l| l.local_addr().ok());
+    if state.auth.is_configured()
+        && let Some(addr) = plain.filter(|a| !a.ip().is_loopback())
+    {
+        // RFC 6750 §5.3: bearer tokens need TLS.
+        tracing::warn!(
+            %addr,
+            "bearer tokens and client secrets are accepted over plain HTTP on a non-loopback address: \
+             serve HTTPS (--tls-cert, --tls-key) or listen on loopback behind a TLS proxy"
+        );
+    }
     tracing::info!(urls = ?urls, ledger = %config.ledger_location(), "listening");
     {
         use std::io::Write as _;

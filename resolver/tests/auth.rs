@@ -254,6 +254,19 @@ async fn r18_oauth2_client_credentials_grant() {
     let (status, _, body) = issue(&d, Some(&narrow), &credential).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
 
+    // A client holds a bounded number of live tokens: asking for more
+    // retires its oldest (a 401 now), never another client's.
+    let mut newest = String::new();
+    for _ in 0..16 {
+        let (status, _, body) = token_request(&d, &grant, Some(("appender", &narrow_secret))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        newest = format!("Bearer {}", body["access_token"].as_str().unwrap());
+    }
+    let (status, _, body) = issue(&d, Some(&narrow), &credential).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the appender's oldest token retired: {body}");
+    let (status, _, body) = issue(&d, Some(&newest), &credential).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "its newest token is live: {body}");
+
     // Access tokens are short-lived.
     tokio::time::sleep(Duration::from_millis(3_000)).await;
     let (status, _, body) = issue(&d, Some(&access), &credential).await;

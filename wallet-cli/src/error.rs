@@ -126,8 +126,13 @@ impl CliError {
                     | W::DidPending(_)
                     | W::DidDeactivated(_)
                     | W::OperationPending(_)
+                    | W::AlreadyIssued(_)
+                    | W::Ledger(didam_ledger::LedgerError::Limit(_))
                     | W::Io { .. } => exit::USAGE,
-                    W::RolledBack { .. } | W::BehindLedger { .. } => exit::INVALID,
+                    W::RolledBack { .. }
+                    | W::BehindLedger { .. }
+                    | W::LedgerBehind { .. }
+                    | W::LedgerForked { .. } => exit::INVALID,
                     _ => exit::COULD_NOT_CHECK,
                 }
             }
@@ -224,6 +229,19 @@ impl CliError {
                 didam_wallet::WalletError::BehindLedger { .. }
                 | didam_wallet::WalletError::NotCommitted { .. },
             ) => Some("take the DIDs' state from their ledgers with `didam wallet resync`"),
+            Self::Wallet(didam_wallet::WalletError::AlreadyIssued(_)) => Some(
+                "give the credential another `id` (an `id` is issued once, so `didam vc revoke ID` finds the first credential); to withdraw the first, run `didam vc revoke ID`",
+            ),
+            Self::Wallet(didam_wallet::WalletError::Ledger(didam_ledger::LedgerError::Limit(_)))
+            | Self::Ledger(didam_ledger::LedgerError::Limit(_)) => Some(
+                "the ledger refuses entries and logs over its documented limits: give the DID fewer or smaller keys and services, or, for a log at its limit, create a new DID",
+            ),
+            Self::Wallet(didam_wallet::WalletError::LedgerBehind { .. }) => Some(
+                "`didam wallet resync` appends the entries the wallet kept to the DID's ledger, then takes the DID's state from it",
+            ),
+            Self::Wallet(didam_wallet::WalletError::LedgerForked { .. }) => Some(
+                "the ledger holds a history of this DID that this wallet did not write: do not use the DID until you know why; `didam did resolve DID` shows what the ledger serves",
+            ),
             Self::Wallet(didam_wallet::WalletError::StaleBackup { .. }) => {
                 Some("use the newest backup, or pass --force")
             }

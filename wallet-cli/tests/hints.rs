@@ -119,3 +119,29 @@ fn a_broken_config_file_hint_leads_to_a_command_that_works() {
     assert!(out.status.success(), "`{quoted}`: {}", text(&out.stderr));
     assert!(text(&out.stdout).contains("wallet"), "{}", text(&out.stdout));
 }
+
+#[test]
+fn a_credential_id_issued_twice_is_a_usage_error_whose_hint_works() {
+    let h = Home::new("hints-issued");
+    h.init("w");
+    // A did:didam issuer: its status lists go to the ledger.
+    let key = h.json("w", &["did", "create", "--json"])["did"].as_str().unwrap().to_owned();
+    let id = "urn:uuid:6f1d2c3b-8a4e-4b7f-9c0d-1e2f3a4b5c6d";
+    let unsigned = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": id,
+        "type": ["VerifiableCredential"],
+        "credentialSubject": { "id": "did:example:holder" }
+    });
+    std::fs::write(h.path("unsigned.json"), unsigned.to_string()).unwrap();
+    h.ok("w", &["vc", "issue", &h.p("unsigned.json"), "--issuer", &key, "--status"]);
+    let out = h.run("w", &["vc", "issue", &h.p("unsigned.json"), "--issuer", &key, "--status"]);
+    let err = text(&out.stderr);
+    assert_eq!(code(&out), 2, "{err}");
+    assert!(err.contains("issued before"), "{err}");
+    let hint = err.lines().find_map(|l| l.strip_prefix("hint: ")).expect("a hint");
+    assert!(hint.contains("`didam vc revoke ID`"), "{hint}");
+    // The command the hint names works in this state, on the first credential.
+    let out = h.run("w", &["vc", "revoke", id]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}

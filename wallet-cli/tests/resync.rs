@@ -212,6 +212,47 @@ fn a_lost_ledger_file_is_put_back_from_the_wallet() {
     h.ok("w", &["wallet", "check"]);
 }
 
+#[test]
+fn a_rolled_back_ledger_is_never_taken_and_resync_puts_it_right() {
+    let h = Home::new("resync-ledger-back");
+    h.init("w");
+    let did = did_of(&h.json("w", &["did", "create", "--json"]));
+    // An old copy of the ledger file, put back after the DID rotated: it
+    // still commits to the update key the rotation revealed.
+    let copy = |from: &str, to: &str| {
+        for ext in ["", "-wal", "-shm"] {
+            let (from, to) = (h.path(&format!("{from}{ext}")), h.path(&format!("{to}{ext}")));
+            if from.exists() {
+                std::fs::copy(&from, &to).unwrap();
+            } else if to.exists() {
+                std::fs::remove_file(&to).unwrap();
+            }
+        }
+    };
+    copy("ledger.db", "old-ledger.db");
+    h.ok("w", &["did", "rotate", &did]);
+    copy("old-ledger.db", "ledger.db");
+
+    let out = h.run("w", &["did", "rotate", &did]);
+    let err = text(&out.stderr);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(err.contains("before the wallet's 2-"), "{err}");
+    let listed = h.json("w", &["did", "list", "--json"]);
+    assert!(
+        listed[0]["versionId"].as_str().unwrap().starts_with("2-"),
+        "the wallet kept its state: {listed}"
+    );
+    assert!(err.contains("`didam wallet resync`"), "{err}");
+    let out = h.run("w", &["wallet", "check"]);
+    assert_eq!(code(&out), 1, "wallet check reports it too: {}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("before the wallet's 2-"), "{}", text(&out.stderr));
+
+    // The hint's command appends what the wallet kept; the DID goes on.
+    h.ok("w", &["wallet", "resync"]);
+    h.ok("w", &["did", "rotate", &did]);
+    assert!(version(&h, &did).starts_with("3-"));
+}
+
 /// The newest automatic backup of `h`'s wallet `w`.
 fn didam_backup(h: &Home) -> std::path::PathBuf {
     let mut files: Vec<_> =

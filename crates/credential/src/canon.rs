@@ -123,6 +123,59 @@ impl HashAlgorithm {
     }
 }
 
+/// Refuses a document with a key or string whose percent-encoded bytes
+/// (`%XX`) do not decode to UTF-8: such a string can become an IRI (a term
+/// expanded against `@vocab`, an `@id`), and the JSON-LD stack's IRI type
+/// (`pct-str` 2, through `iref`) panics when it hashes or compares one. One
+/// iterative walk, before any JSON-LD processing.
+fn check_percent_encoding(document: &Value) -> Result<(), CanonError> {
+    fn decodes(s: &str) -> bool {
+        if !s.contains('%') {
+            return true;
+        }
+        let hex = |b: u8| (b as char).to_digit(16);
+        let bytes = s.as_bytes();
+        let mut decoded = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%'
+                && let (Some(&hi), Some(&lo)) = (bytes.get(i + 1), bytes.get(i + 2))
+                && let (Some(hi), Some(lo)) = (hex(hi), hex(lo))
+            {
+                // Two hex digits: at most 0xff.
+                decoded.push(u8::try_from(hi * 16 + lo).unwrap_or(u8::MAX));
+                i += 3;
+            } else {
+                decoded.push(bytes[i]);
+                i += 1;
+            }
+        }
+        std::str::from_utf8(&decoded).is_ok()
+    }
+    let mut stack = vec![document];
+    while let Some(value) = stack.pop() {
+        let bad = match value {
+            Value::String(s) => (!decodes(s)).then_some(s),
+            Value::Array(items) => {
+                stack.extend(items);
+                None
+            }
+            Value::Object(map) => {
+                stack.extend(map.values());
+                map.keys().find(|k| !decodes(k))
+            }
+            _ => None,
+        };
+        if let Some(bad) = bad {
+            let shown: String = bad.chars().take(64).collect();
+            return Err(CanonError::JsonLd(format!(
+                "`{shown}` holds percent-encoded bytes that are not UTF-8, so it is no IRI"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// RFC 8785 canonical JSON.
 pub fn jcs(value: &Value) -> Result<String, CanonError> {
     serde_json_canonicalizer::to_string(value).map_err(|e| CanonError::Jcs(e.to_string()))
@@ -131,6 +184,7 @@ pub fn jcs(value: &Value) -> Result<String, CanonError> {
 /// The document without its `@context`, and the processed context.
 async fn prepare(document: &Value) -> Result<(Map<String, Value>, Option<Arc<Node>>), CanonError> {
     check_contexts(document).map_err(CanonError::Context)?;
+    check_percent_encoding(document)?;
     let Value::Object(map) = document else {
         return Err(CanonError::JsonLd("document is not a JSON object".into()));
     };
@@ -356,6 +410,25 @@ mod tests {
         });
         let err = futures::executor::block_on(rdfc(&doc)).unwrap_err();
         assert!(matches!(err, CanonError::JsonLd(_)), "{err}");
+    }
+
+    #[test]
+    fn percent_encoded_bytes_that_are_not_utf8_are_refused_before_json_ld() {
+        // Expanded against the examples context's `@vocab`, this key became
+        // an IRI whose hash panicked inside the JSON-LD stack (found by the
+        // `verify` fuzz target).
+        let context =
+            json!(["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"]);
+        for doc in [
+            json!({ "@context": context, "type": "VerifiableCredential", "cr%dentialSubject": {} }),
+            json!({ "@context": context, "type": "VerifiableCredential", "id": "urn:x:%C3%28" }),
+        ] {
+            let err = futures::executor::block_on(rdfc(&doc)).unwrap_err();
+            assert!(err.to_string().contains("not UTF-8"), "{err}");
+        }
+        // Valid percent-encodings and a lone `%` pass this check.
+        let fine = json!({ "@context": context, "type": "VerifiableCredential", "id": "urn:x:caf%C3%A9", "name": "100%" });
+        assert!(check_percent_encoding(&fine).is_ok());
     }
 
     #[test]

@@ -57,8 +57,9 @@ pub struct Limits {
     /// JSON values in the document (objects, arrays, strings, numbers,
     /// booleans, nulls). Default: 20,000.
     pub max_values: usize,
-    /// JSON objects without `id` or `@id` outside `@context` (each can
-    /// become a blank node in the RDF dataset). Default: 2,000.
+    /// JSON objects outside `@context` without an `id` or `@id` string, or
+    /// whose id names a blank node (`_:…`): each can become a blank node
+    /// in the RDF dataset. Default: 2,000.
     pub max_blank_nodes: usize,
     /// Proofs in the document, counting those of a presentation's
     /// credentials. Default: 16.
@@ -96,7 +97,11 @@ impl Limits {
                 Value::Object(map) => {
                     LimitError::check(Limit::Depth, self.max_depth, depth)?;
                     let node = !in_context && !map.contains_key("@value");
-                    if node && !map.contains_key("id") && !map.contains_key("@id") {
+                    // An id naming a blank node (`_:b0`) leaves it one.
+                    let named = ["id", "@id"]
+                        .iter()
+                        .any(|k| map.get(*k).and_then(Value::as_str).is_some_and(|id| !id.starts_with("_:")));
+                    if node && !named {
                         counts.blank_nodes += 1;
                         LimitError::check(Limit::BlankNodes, self.max_blank_nodes, counts.blank_nodes)?;
                     }

@@ -378,6 +378,20 @@ async fn verify_one<R: MethodResolver + ?Sized>(
     let Some(Value::Object(proof)) = Some(proof) else {
         return Ok(vec![Check::failed(CheckKind::Proof, "the proof is not a JSON object")]);
     };
+    // The proof's options are signed as RDF, but read here as JSON: a key
+    // spelled as an IRI or a compact IRI (`sec:expiration`) would be signed
+    // yet not read (an expired proof passing as one without `expires`). So a
+    // proof holds the Data Integrity properties by their terms, and nothing
+    // else.
+    if let Some(key) = proof.keys().find(|k| !PROOF_PROPERTIES.contains(&k.as_str())) {
+        checks[0] = Check::failed(
+            CheckKind::Proof,
+            format!(
+                "the proof has `{key}`, which is not a Data Integrity proof property written as its term"
+            ),
+        );
+        return Ok(checks);
+    }
     let text = |name: &str| proof.get(name).and_then(Value::as_str);
     let (Some(vm_id), Some(purpose), Some(proof_value)) =
         (text("verificationMethod"), text("proofPurpose"), text("proofValue"))
@@ -479,6 +493,24 @@ fn expected_value(kind: CheckKind, found: Option<&str>, wanted: Option<&str>) ->
         (Some(w), None) => Some(Check::failed(kind, format!("missing, expected `{w}`"))),
     }
 }
+
+/// The properties a Data Integrity proof may have, as the terms of the
+/// Data Integrity context (<https://www.w3.org/TR/vc-data-integrity/#proofs>).
+const PROOF_PROPERTIES: [&str; 13] = [
+    "@context",
+    "id",
+    "type",
+    "cryptosuite",
+    "verificationMethod",
+    "proofPurpose",
+    "proofValue",
+    "created",
+    "expires",
+    "challenge",
+    "domain",
+    "nonce",
+    "previousProof",
+];
 
 fn proof_dates(proof: &Map<String, Value>, expect: &ProofExpectations) -> Vec<Check> {
     let skew = chrono::Duration::seconds(expect.skew_seconds);

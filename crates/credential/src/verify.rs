@@ -367,6 +367,13 @@ async fn rdfc_view(doc: &Value, unsecured: &Unsecured) -> Result<(Check, Value),
         Err(crate::canon::CanonError::Context(e)) => return Err(e),
         Err(reason) => return Ok((Check::failed(CheckKind::DataModel, reason.to_string()), doc.clone())),
     };
+    // A credential under another spelling of `verifiableCredential` (its
+    // IRI, a compact IRI, an alias) would not be verified as one, yet would
+    // be read back into the view as one.
+    if view.get("verifiableCredential").is_some() {
+        let reason = "the presentation's credentials are not under the term `verifiableCredential`";
+        return Ok((Check::failed(CheckKind::DataModel, reason), doc.clone()));
+    }
     if let Value::Object(map) = &mut view {
         for (key, value) in [("verifiableCredential", credentials), ("proof", doc.get("proof").cloned())] {
             if let Some(value) = value {

@@ -112,6 +112,10 @@ fn r18_many_proofs_contexts_and_blank_nodes_are_refused() {
     let nodes: Vec<Value> = (0..2001).map(|i| json!({ "name": i })).collect();
     let blank = credential(json!({ "id": "did:example:alice", "knows": nodes }));
     assert_eq!(refused_by(verify_text(&blank.to_string(), &options)), Limit::BlankNodes);
+    // Named as blank nodes (`_:b…`), they are still blank nodes.
+    let labelled: Vec<Value> = (0..2001).map(|i| json!({ "id": format!("_:b{i}"), "name": i })).collect();
+    let blank = credential(json!({ "id": "did:example:alice", "knows": labelled }));
+    assert_eq!(refused_by(verify_text(&blank.to_string(), &options)), Limit::BlankNodes);
 }
 
 #[test]

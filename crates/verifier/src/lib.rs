@@ -102,4 +102,4 @@ pub use error::{FetchError, InvalidDuration, PolicyError, UnknownFormat};
 pub use network::{NetworkOptions, NetworkStatusSource};
 pub use policy::Policy;
 pub use status::StatusSource;
-pub use verifier::Verifier;
+pub use verifier::{MAX_STATUS_ENTRIES, Verifier};

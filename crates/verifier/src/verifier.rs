@@ -31,6 +31,11 @@ use crate::policy::{HumanDuration, Policy};
 use crate::status::check::{Entry, FetchedList, entries};
 use crate::status::{NoStatusSource, StatusSource};
 
+/// Most `credentialStatus` entries of one credential a verifier checks
+/// (each can name a list to fetch and verify); a credential with more
+/// fails its status check.
+pub const MAX_STATUS_ENTRIES: usize = 8;
+
 /// Verifies credentials and presentations through one resolver (with the keys
 /// of immutable DIDs cached, see [`MethodCache`]), under a [`Policy`], with
 /// status lists from a [`StatusSource`] (none by default: status entries are
@@ -274,6 +279,27 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
         let entries = entries(&credential.document);
         if entries.is_empty() {
             return Ok(vec![unchecked("no credentialStatus".into())]);
+        }
+        // Status lists are fetched and verified: work a credential whose own
+        // signature failed, or that names many lists, must not buy.
+        let forged = credential.report.checks.iter().any(|c| {
+            c.outcome == didam_credential::Outcome::Failed
+                && matches!(c.check, CheckKind::Proof | CheckKind::Signature)
+        });
+        if forged {
+            return Ok(vec![Check::not_applicable(
+                CheckKind::Status,
+                "not checked: the credential's proof failed, so its status lists were not fetched",
+            )]);
+        }
+        if entries.len() > MAX_STATUS_ENTRIES {
+            return Ok(vec![Check::failed(
+                CheckKind::Status,
+                format!(
+                    "{} credentialStatus entries; a verifier checks at most {MAX_STATUS_ENTRIES}",
+                    entries.len()
+                ),
+            )]);
         }
         let mut checks = Vec::new();
         let mut checked = false;

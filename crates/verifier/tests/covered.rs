@@ -63,6 +63,74 @@ fn r17_an_expiry_spelled_through_an_inline_alias_is_still_judged() {
     assert_fails_only(&report, CheckKind::ValidUntil, "expired");
 }
 
+#[test]
+fn r17_a_proof_option_spelled_as_an_iri_fails_the_proof() {
+    // `created` (and so `expires`) written as its IRI with a typed value: the
+    // signed proof options are the same RDF, but a check reading the JSON
+    // would not see them.
+    let issuer = Issuer::new();
+    let vc = common::credential(&issuer.party.did, "did:example:alice");
+    let signed = issuer.party.issue(&vc, Suite::EddsaRdfc2022);
+    let valid = run(Verifier::new(OfflineResolver).at(now()).verify_credential(&signed.to_string())).unwrap();
+    assert!(valid.is_valid(), "{valid:?}");
+    let mut rewritten = signed.clone();
+    let proof = rewritten["proof"].as_object_mut().unwrap();
+    let created = proof.shift_remove("created").unwrap();
+    proof.insert(
+        "http://purl.org/dc/terms/created".into(),
+        json!({ "@value": created, "@type": "http://www.w3.org/2001/XMLSchema#dateTime" }),
+    );
+    let report =
+        run(Verifier::new(OfflineResolver).at(now()).verify_credential(&rewritten.to_string())).unwrap();
+    assert_fails_only(
+        &report,
+        CheckKind::Proof,
+        "the proof has `http://purl.org/dc/terms/created`, which is not a Data Integrity proof property written as its term",
+    );
+}
+
+#[test]
+fn r17_a_presentation_whose_credentials_are_under_an_iri_is_not_valid() {
+    let issuer = Issuer::new();
+    let unsigned = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": issuer.party.did,
+        "validFrom": "2025-05-01T00:00:00Z",
+        "credentialSubject": { "id": "did:example:alice" }
+    });
+    // Forged: the issuer never signed this subject.
+    let mut vc = issuer.party.issue(&unsigned, Suite::EddsaRdfc2022);
+    vc["credentialSubject"]["id"] = json!("did:example:mallory");
+    let holder = common::Party::new();
+    let mut vp = common::presentation(&holder.did, vec![]);
+    vp.as_object_mut().unwrap().shift_remove("verifiableCredential");
+    // An inline alias of `verifiableCredential`, with its graph container.
+    vp["@context"].as_array_mut().unwrap().push(json!({ "vcs": {
+        "@id": "https://www.w3.org/2018/credentials#verifiableCredential",
+        "@type": "@id",
+        "@container": "@graph",
+        "@context": null
+    }}));
+    vp["vcs"] = json!([vc]);
+    let signed = holder.present(&vp, Some("c-1"), None, Suite::EddsaRdfc2022);
+    let report = run(Verifier::new(OfflineResolver).at(now()).verify_presentation(
+        &signed.to_string(),
+        Some("c-1"),
+        None,
+    ))
+    .unwrap();
+    assert!(!report.is_valid(), "{report:?}");
+    // Refused by JSON-LD expansion here (the alias's scoped context), and
+    // by the view's check where expansion lets it through.
+    assert_eq!(
+        report.checks.iter().find(|c| c.check == CheckKind::DataModel).map(|c| c.outcome),
+        Some(Outcome::Failed),
+        "{report:?}"
+    );
+    assert!(report.checks.iter().all(|c| c.check != CheckKind::EmbeddedCredential), "{report:?}");
+}
+
 // --- The property: dataset-preserving rewrites change nothing. ---
 
 /// One rewrite of a document's JSON that keeps its RDF dataset.

@@ -261,3 +261,33 @@ fn a_credential_naming_an_issuer_but_signed_by_another_key_fails_issuer_key() {
         &format!("not a key of the issuer {}", issuer.party.did),
     );
 }
+
+#[test]
+fn a_forged_credential_buys_no_status_list_fetch() {
+    let (issuer, vc, _, _) = issue_one();
+    let mut forged: serde_json::Value = serde_json::from_str(&vc).unwrap();
+    forged["credentialSubject"]["id"] = json!("did:example:mallory");
+    // No list is served: a fetch would be an error, not a report.
+    let verifier = issuer.verifier_with(StaticStatusSource::new());
+    let report = run(verifier.verify_credential(&forged.to_string())).unwrap();
+    assert!(!report.is_valid(), "{report}");
+    assert_eq!(outcome(&report, CheckKind::Signature), Some(Outcome::Failed), "{report}");
+    assert!(report.of(CheckKind::Status).all(|c| c.outcome == Outcome::NotApplicable), "{report}");
+    assert_eq!(outcome(&report, CheckKind::StatusList), None, "no list was read:\n{report}");
+}
+
+#[test]
+fn a_credential_naming_more_status_lists_than_a_verifier_checks_fails_status() {
+    let mut issuer = Issuer::new();
+    let mut vc = common::credential(&issuer.party.did, "did:example:alice");
+    let entries: Vec<_> = (0..=didam_verifier::MAX_STATUS_ENTRIES)
+        .map(|_| {
+            let index = issuer.revocation.allocate().unwrap();
+            issuer.revocation.entry(index).unwrap()
+        })
+        .collect();
+    vc["credentialStatus"] = json!(entries);
+    let signed = issuer.party.issue(&vc, Suite::EddsaRdfc2022);
+    let report = run(issuer.verifier().verify_credential(&signed.to_string())).unwrap();
+    assert_fails_only(&report, CheckKind::Status, "9 credentialStatus entries; a verifier checks at most 8");
+}

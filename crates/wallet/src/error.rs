@@ -158,6 +158,29 @@ pub enum WalletError {
         /// The ledger's `versionId`.
         version: String,
     },
+    /// The ledger holds fewer entries of a DID than the wallet kept (a
+    /// ledger restored from an older copy, or one that lost entries): its
+    /// state is older than the wallet's and is not taken.
+    #[error(
+        "{did}: its ledger ends at version {ledger}, before the wallet's {wallet}; put the missing entries back with `didam wallet resync`"
+    )]
+    LedgerBehind {
+        /// The DID.
+        did: String,
+        /// The last `versionId` the wallet kept.
+        wallet: String,
+        /// The ledger's `versionId`.
+        ledger: String,
+    },
+    /// The ledger's log of a DID is not the log the wallet kept: the two
+    /// part at some entry. Neither is taken.
+    #[error("{did}: its ledger's log parts from the one the wallet kept at version {at}")]
+    LedgerForked {
+        /// The DID.
+        did: String,
+        /// The first `versionId` in which they differ (the wallet's).
+        at: String,
+    },
     /// SLIP-39 shares did not give a secret.
     #[error("shares: {0}")]
     Shares(#[from] crate::slip39::Slip39Error),

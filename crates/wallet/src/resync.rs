@@ -98,6 +98,27 @@ pub(crate) fn state_from_tip(record: &DidRecord, tip: &DidState) -> Result<DidRe
     Ok(then)
 }
 
+/// Checks that the ledger's log of `did` (`theirs`) extends the log the
+/// wallet kept (`ours`): the wallet never takes an older or another state
+/// (a rolled-back ledger would hand back keys a compromise retired, and
+/// the update key the lost entries revealed).
+fn extends(did: &str, ours: &[LogEntry], theirs: &[LogEntry]) -> Result<(), WalletError> {
+    let parted = ours.iter().zip(theirs).find(|(a, b)| a.version_id() != b.version_id());
+    if let Some((a, _)) = parted {
+        return Err(WalletError::LedgerForked { did: did.to_owned(), at: a.version_id().to_owned() });
+    }
+    if theirs.len() < ours.len() {
+        let last =
+            |log: &[LogEntry]| log.last().map_or_else(|| "none".to_owned(), |e| e.version_id().to_owned());
+        return Err(WalletError::LedgerBehind {
+            did: did.to_owned(),
+            wallet: last(ours),
+            ledger: last(theirs),
+        });
+    }
+    Ok(())
+}
+
 /// Appends `entry` to `did`'s log record (made when missing), in `tx`.
 pub(crate) fn record_entry(tx: &mut Tx<'_>, record: &DidRecord, entry: &LogEntry) -> Result<(), WalletError> {
     let mut log = match tx.get(DID_LOG, &record.did)? {
@@ -126,6 +147,14 @@ impl Wallet {
         let tip = ledger.tip(&parsed).await?;
         let stored = ledger.log(&parsed).await?;
         let entries = stored.iter().map(|s| s.entry()).collect::<Result<Vec<_>, _>>()?;
+        if let Some(kept) = self.did_log(did)? {
+            extends(did, &kept.entries, &entries)?;
+        }
+        if entries.last().map(LogEntry::version_id) != Some(tip.version_id.as_str()) {
+            return Err(WalletError::Ledger(didam_ledger::LedgerError::Corrupt(format!(
+                "the tip of {did} is not the last entry of its log"
+            ))));
+        }
         let then = state_from_tip(&record, &tip)?;
         let known: Vec<String> = self.keys()?.into_iter().map(|k| k.id).collect();
         let unknown_keys = then.keys.iter().filter(|k| !known.contains(k)).cloned().collect();
@@ -205,6 +234,18 @@ impl Wallet {
         let tip = ledger.tip(&Did::parse(did)?).await?;
         let keys: Vec<String> = self.keys()?.into_iter().map(|k| k.id).collect();
         let ours = record.version_id.as_deref() == Some(tip.version_id.as_str());
+        if !ours
+            && let Some(wallet) = &record.version_id
+            && let Some(kept) = self.did_log(did)?
+            && kept.entries.iter().any(|e| e.version_id() == tip.version_id)
+        {
+            // The ledger ends at an entry the wallet kept before its latest.
+            return Err(WalletError::LedgerBehind {
+                did: did.to_owned(),
+                wallet: wallet.clone(),
+                ledger: tip.version_id,
+            });
+        }
         let known = document_keys(&tip.document).iter().all(|k| keys.contains(k));
         if !ours || !known {
             return Err(WalletError::BehindLedger {

@@ -16,7 +16,8 @@
 //! See: <https://www.rfc-editor.org/rfc/rfc6749#section-4.4>,
 //! <https://w3c-ccg.github.io/vc-api/#authorization>
 
-use std::sync::Arc;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Json;
@@ -32,28 +33,53 @@ use super::{Principal, Scope, SecretHash, new_secret};
 use crate::state::AppState;
 
 /// Access tokens handed out, by hash, each for the token lifetime.
+///
+/// Each client holds at most [`AccessTokens::PER_CLIENT`] live tokens (a
+/// new one retires its oldest), so no client, however many tokens it asks
+/// for, crowds out another's; the cache as a whole is least-recently-used
+/// (moka's default, TinyLFU, would refuse a new token while the cache is
+/// full of tokens asked for more often).
 #[derive(Clone)]
 pub(crate) struct AccessTokens {
     cache: moka::future::Cache<SecretHash, Principal>,
+    /// Each client's live tokens, oldest first. Clients are configured,
+    /// so this map is as small as the configuration.
+    live: Arc<Mutex<HashMap<String, VecDeque<SecretHash>>>>,
     ttl: Duration,
 }
 
 impl AccessTokens {
-    /// Most access tokens alive at once; the oldest go first.
+    /// Most access tokens alive at once; the least recently used go first.
     const CAPACITY: u64 = 100_000;
+    /// Most live access tokens of one client.
+    pub(crate) const PER_CLIENT: usize = 16;
 
     pub(crate) fn new(ttl: Duration) -> Self {
-        let cache = moka::future::Cache::builder().max_capacity(Self::CAPACITY).time_to_live(ttl).build();
-        Self { cache, ttl }
+        let cache = moka::future::Cache::builder()
+            .max_capacity(Self::CAPACITY)
+            .eviction_policy(moka::policy::EvictionPolicy::lru())
+            .time_to_live(ttl)
+            .build();
+        Self { cache, live: Arc::default(), ttl }
     }
 
     pub(crate) async fn get(&self, hash: &SecretHash) -> Option<Principal> {
         self.cache.get(hash).await
     }
 
-    /// A new access token for `principal`.
+    /// A new access token for `principal`; its oldest live token retires
+    /// when it holds [`AccessTokens::PER_CLIENT`] already.
     async fn issue(&self, principal: Principal) -> Zeroizing<String> {
         let (token, hash) = new_secret();
+        let retired = {
+            let mut live = self.live.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let tokens = live.entry(principal.name.clone()).or_default();
+            tokens.push_back(hash);
+            if tokens.len() > Self::PER_CLIENT { tokens.pop_front() } else { None }
+        };
+        if let Some(old) = retired {
+            self.cache.invalidate(&old).await;
+        }
         self.cache.insert(hash, principal).await;
         token
     }

@@ -131,7 +131,9 @@ async fn sync_on(
         wallet.republish_log(ledger, did).await?;
     }
     let resynced = match wallet.resync_did(ledger, did).await {
-        Err(WalletError::Ledger(LedgerError::NotFound(_))) if wallet.did_log(did)?.is_some() => {
+        Err(WalletError::Ledger(LedgerError::NotFound(_)) | WalletError::LedgerBehind { .. })
+            if wallet.did_log(did)?.is_some() =>
+        {
             wallet.republish_log(ledger, did).await?;
             wallet.resync_did(ledger, did).await?
         }
@@ -207,7 +209,11 @@ pub(crate) fn check_ledgers(cx: &Context, wallet: &Wallet) -> Result<Vec<(String
         });
         match checked {
             Ok(()) => {}
-            Err(CliError::Wallet(e @ WalletError::BehindLedger { .. })) => return Err(e.into()),
+            Err(CliError::Wallet(
+                e @ (WalletError::BehindLedger { .. } | WalletError::LedgerBehind { .. }),
+            )) => {
+                return Err(e.into());
+            }
             Err(e) => unchecked.push((record.did, e.to_string())),
         }
     }

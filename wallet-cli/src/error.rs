@@ -127,6 +127,9 @@ impl CliError {
                     | W::DidDeactivated(_)
                     | W::OperationPending(_)
                     | W::Io { .. } => exit::USAGE,
+                    // A credential the engine refuses to sign as asked (a
+                    // mandatory pointer into nothing, a key of another type).
+                    W::Credential(e) if e.is_input_error() => exit::USAGE,
                     W::RolledBack { .. } | W::BehindLedger { .. } => exit::INVALID,
                     _ => exit::COULD_NOT_CHECK,
                 }

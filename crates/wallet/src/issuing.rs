@@ -6,7 +6,7 @@
 
 use chrono::Utc;
 use didam_credential::proof::SuiteOptions;
-use didam_credential::{KeyType, ProofOptions, PublicKey, SecretKey, did::ProofPurpose, proof};
+use didam_credential::{KeyType, ProofOptions, PublicKey, SecretKey, Suite, did::ProofPurpose, proof};
 use serde_json::{Value, json};
 
 use crate::WalletError;

@@ -1,5 +1,5 @@
 //! The W3C CCG VC API: `POST /credentials/verify`, `POST
-//! /presentations/verify`, `POST /credentials/derive` ([`derive`]: a
+//! /presentations/verify`, `POST /credentials/derive` ([`derive`](mod@derive): a
 //! holder's `ecdsa-sd-2023` disclosure) and, with an issuer wallet, `POST
 //! /credentials/issue` ([`issue`]).
 //!

@@ -10,7 +10,7 @@
 //!    key scoped to this proof, and the issuer's key (P-256 or P-384) signs
 //!    `hash(proof configuration) ‖ proof-scoped public key ‖ hash(mandatory)`.
 //!    The base proof carries the HMAC key: it is for the holder only.
-//! 2. **Derive** ([`derive`]): the holder names what to disclose with JSON
+//! 2. **Derive** ([`derive()`]): the holder names what to disclose with JSON
 //!    pointers; the derived credential holds the mandatory and the chosen
 //!    parts, the signatures of the chosen N-Quads, and the map from the
 //!    verifier's canonical labels to the HMAC labels (never the HMAC key).
@@ -270,7 +270,7 @@ async fn sign_data(
 
 /// Adds an `ecdsa-sd-2023` base proof to `document` with `key` (P-256 or
 /// P-384), the options' mandatory pointers always disclosed. The base proof
-/// is for the holder, who derives from it ([`derive`]); it carries the HMAC
+/// is for the holder, who derives from it ([`derive()`]); it carries the HMAC
 /// key. A mandatory pointer into nothing is
 /// [`SelectiveError::PointerNotFound`].
 pub async fn add_base_proof(

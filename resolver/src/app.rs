@@ -40,6 +40,7 @@ fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(vc_api::verify_credential))
         .routes(routes!(vc_api::verify_presentation))
         .routes(routes!(vc_api::issue::issue_credential))
+        .routes(routes!(vc_api::derive::derive_credential))
         .routes(routes!(auth::oauth::token))
         .routes(routes!(status_files::get_status))
         .routes(routes!(ledger_api::submit))

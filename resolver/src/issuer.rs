@@ -17,8 +17,8 @@
 use std::sync::Arc;
 
 use age::secrecy::ExposeSecret as _;
-use didam_credential::Suite;
 use didam_credential::credential::{Version, validate, version};
+use didam_credential::proof::SuiteOptions;
 use didam_credential::status_list::StatusPurpose;
 use didam_ledger::AnyLedger;
 use didam_wallet::status::StatusDirectory;
@@ -112,7 +112,7 @@ impl Issuer {
         &self,
         ledger: &AnyLedger,
         credential: Value,
-        suite: Suite,
+        suite: SuiteOptions,
         status: Option<Vec<StatusPurpose>>,
     ) -> Result<Value, IssueError> {
         let this = self.clone();

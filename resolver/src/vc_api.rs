@@ -1,5 +1,6 @@
 //! The W3C CCG VC API: `POST /credentials/verify`, `POST
-//! /presentations/verify` and, with an issuer wallet, `POST
+//! /presentations/verify`, `POST /credentials/derive` ([`derive`](mod@derive): a
+//! holder's `ecdsa-sd-2023` disclosure) and, with an issuer wallet, `POST
 //! /credentials/issue` ([`issue`]).
 //!
 //! Steps of a verification:
@@ -50,6 +51,7 @@ use crate::problem;
 use crate::state::AppState;
 use crate::status_files::DaemonStatusSource;
 
+pub mod derive;
 pub mod issue;
 mod pool;
 

@@ -177,6 +177,15 @@ didam vc issue unsigned.json --issuer did:key:z6Mk... --status --status-dir ./st
 Exit codes: 0 issued, 2 usage error (unknown issuer, bad input, file exists), 3 the ledger or the list could not be published."
     )]
     Issue(IssueArgs),
+    /// Derive a credential disclosing only some claims of an `ecdsa-sd-2023`
+    /// credential (the holder's step): the issuer's mandatory claims and
+    /// those `--disclose` points at (JSON pointers). Needs no wallet.
+    #[command(after_help = "Example:
+  didam vc derive degree.json --disclose /credentialSubject/degree --out -
+  didam vc derive degree.json --disclose /credentialSubject/degree/name --disclose /validFrom --out disclosed.json
+
+Exit codes: 0 derived, 2 usage error (a pointer into nothing or given twice, no ecdsa-sd-2023 base proof, file exists).")]
+    Derive(DeriveArgs),
     /// Revoke a credential this wallet issued with `--status` (final):
     /// sets its bit, re-signs and re-publishes the revocation list.
     #[command(
@@ -216,6 +225,10 @@ pub(crate) struct IssueArgs {
     /// The proof suite.
     #[arg(long, default_value = "eddsa-rdfc-2022", value_parser = suite)]
     pub(crate) suite: Suite,
+    /// With `--suite ecdsa-sd-2023`: a JSON pointer to a claim every
+    /// derived credential discloses (repeat for more), e.g. `/issuer`.
+    #[arg(long = "mandatory", value_name = "POINTER")]
+    pub(crate) mandatory: Vec<String>,
     /// Write the credential here instead of standard output (`-`: standard output).
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
@@ -235,6 +248,23 @@ pub(crate) struct IssueArgs {
     /// The URL `--status-dir` is served at (e.g. `https://issuer.example/status`).
     #[arg(long, requires = "status_dir")]
     pub(crate) status_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DeriveArgs {
+    /// The credential with its `ecdsa-sd-2023` base proof, or `-` for standard input.
+    pub(crate) file: PathBuf,
+    /// A JSON pointer to a claim to disclose (repeat for more), e.g.
+    /// `/credentialSubject/degree`. Without any, only the issuer's
+    /// mandatory claims are disclosed.
+    #[arg(long = "disclose", value_name = "POINTER")]
+    pub(crate) disclose: Vec<String>,
+    /// Write the derived credential here instead of standard output (`-`: standard output).
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// Overwrite `--out`.
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -129,6 +129,9 @@ impl CliError {
                     | W::AlreadyIssued(_)
                     | W::Ledger(didam_ledger::LedgerError::Limit(_))
                     | W::Io { .. } => exit::USAGE,
+                    // A credential the engine refuses to sign as asked (a
+                    // mandatory pointer into nothing, a key of another type).
+                    W::Credential(e) if e.is_input_error() => exit::USAGE,
                     W::RolledBack { .. }
                     | W::BehindLedger { .. }
                     | W::LedgerBehind { .. }

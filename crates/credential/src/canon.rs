@@ -228,7 +228,6 @@ pub async fn rdfc_with(document: &Value, hash: HashAlgorithm) -> Result<String, 
 /// top-level node, or the view is not the same dataset.
 /// See: <https://www.w3.org/TR/json-ld11-api/#compaction-algorithm>
 pub async fn covered_view(document: &Value) -> Result<Value, CanonError> {
-    use json_ld::Compact as _;
     let (body, root) = prepare(document).await?;
     let urls: Vec<Value> = match document.get("@context") {
         Some(Value::Array(items)) => items.iter().filter(|c| c.is_string()).cloned().collect(),
@@ -236,28 +235,8 @@ pub async fn covered_view(document: &Value) -> Result<Value, CanonError> {
         _ => return Err(CanonError::Ambiguous("the document names no context URL".into())),
     };
     let context = Value::Array(urls);
-    let processed = ContextCache::global().get(&context).await.map_err(CanonError::JsonLd)?;
-    let syntax = <json_ld::syntax::Context as json_ld::syntax::TryFromJson>::try_from_json(
-        LdValue::from_serde_json(context.clone()),
-    )
-    .map_err(|e| CanonError::JsonLd(e.to_string()))?;
     let expanded = expand(body, root).await?;
-    let options = json_ld::compaction::Options {
-        compact_to_relative: false,
-        compact_arrays: true,
-        ordered: true,
-        ..Default::default()
-    };
-    let compacted = expanded
-        .compact_full(
-            &mut (),
-            json_ld::context_processing::ProcessedRef::new(&syntax, processed.context()),
-            &BundledLoader,
-            options,
-        )
-        .await
-        .map_err(|e| CanonError::Ambiguous(format!("compaction failed: {e}")))?;
-    let Value::Object(mut view) = compacted.into_serde_json() else {
+    let Value::Object(mut view) = compact(expanded, &context).await? else {
         return Err(CanonError::Ambiguous("the document is not one JSON-LD node".into()));
     };
     if view.contains_key("@graph") {
@@ -286,6 +265,105 @@ pub async fn covered_view(document: &Value) -> Result<Value, CanonError> {
     Ok(view)
 }
 
+/// `expanded` compacted against `context` (JSON-LD 1.1 compaction with
+/// compacted arrays and absolute IRIs), without an `@context` member.
+async fn compact(expanded: json_ld::ExpandedDocument, context: &Value) -> Result<Value, CanonError> {
+    use json_ld::Compact as _;
+    let processed = ContextCache::global().get(context).await.map_err(CanonError::JsonLd)?;
+    let syntax = <json_ld::syntax::Context as json_ld::syntax::TryFromJson>::try_from_json(
+        LdValue::from_serde_json(context.clone()),
+    )
+    .map_err(|e| CanonError::JsonLd(e.to_string()))?;
+    let options = json_ld::compaction::Options {
+        compact_to_relative: false,
+        compact_arrays: true,
+        ordered: true,
+        ..Default::default()
+    };
+    let compacted = expanded
+        .compact_full(
+            &mut (),
+            json_ld::context_processing::ProcessedRef::new(&syntax, processed.context()),
+            &BundledLoader,
+            options,
+        )
+        .await
+        .map_err(|e| CanonError::Ambiguous(format!("compaction failed: {e}")))?;
+    let mut compacted = compacted.into_serde_json();
+    if let Value::Object(map) = &mut compacted {
+        map.remove("@context");
+    }
+    Ok(compacted)
+}
+
+/// A compacted JSON-LD document with `rewrite` applied to its expanded form,
+/// compacted again against the document's own `@context` (which the result
+/// keeps). The selective-disclosure suites skolemize blank nodes this way.
+/// See: <https://www.w3.org/TR/vc-di-ecdsa/#skolemizecompactjsonld>
+pub(crate) async fn rewrite_expanded(
+    document: &Value,
+    rewrite: impl FnOnce(Value) -> Value,
+) -> Result<Value, CanonError> {
+    let (body, root) = prepare(document).await?;
+    let Some(context) = document.get("@context").cloned() else {
+        return Err(CanonError::JsonLd("the document has no @context".into()));
+    };
+    use json_ld::syntax::IntoJsonWithContext as _;
+    let objects = expand(body, root).await?.into_iter();
+    let rewritten = rewrite(Value::Array(objects.map(|o| o.into_json_with(&()).into_serde_json()).collect()));
+    let options = Options {
+        policy: Policy { invalid: Action::Reject, allow_undefined: false, ..Default::default() },
+        ..Default::default()
+    };
+    let expanded = LdValue::from_serde_json(rewritten)
+        .expand_full(&mut (), Default::default(), None, &BundledLoader, options, ())
+        .await
+        .map_err(|e| CanonError::JsonLd(e.to_string()))?;
+    let Value::Object(compacted) = compact(expanded, &context).await? else {
+        return Err(CanonError::Ambiguous("the document is not one JSON-LD node".into()));
+    };
+    let mut with_context = Map::new();
+    with_context.insert("@context".into(), context);
+    with_context.extend(compacted);
+    Ok(Value::Object(with_context))
+}
+
+/// The RDF dataset of a compacted JSON-LD document, blank nodes labelled
+/// as expansion labels them (not canonical): for the selective-disclosure
+/// suites, which canonicalize it with [`issue`] and relabel it themselves.
+pub(crate) async fn dataset(document: &Value) -> Result<oxrdf::Dataset, CanonError> {
+    let (body, root) = prepare(document).await?;
+    if let Some(root) = &root
+        && let Some(quads) = crate::expand::quads(&body, root.clone()).await
+    {
+        return Ok(quads.iter().map(ox_quad).collect());
+    }
+    Ok(general_quads(body, root).await?.iter().map(ox_quad).collect())
+}
+
+/// RDFC-1.0's canonical labels for the blank nodes of `dataset` (input label
+/// → `c14nN`, without `_:`), with `hash`, within [`HNDQ_CALL_LIMIT`].
+pub(crate) fn issue(
+    dataset: &oxrdf::Dataset,
+    hash: HashAlgorithm,
+) -> Result<std::collections::HashMap<String, String>, CanonError> {
+    let options = rdf_canon::CanonicalizationOptions { hndq_call_limit: Some(HNDQ_CALL_LIMIT) };
+    let issued = match hash {
+        HashAlgorithm::Sha256 => rdf_canon::issue_with::<sha2::Sha256>(dataset, &options),
+        HashAlgorithm::Sha384 => rdf_canon::issue_with::<sha2::Sha384>(dataset, &options),
+    };
+    issued.map_err(budget_error)
+}
+
+fn budget_error(e: rdf_canon::CanonicalizationError) -> CanonError {
+    match e {
+        rdf_canon::CanonicalizationError::HndqCallLimitExceeded(limit) => {
+            CanonError::Budget { limit, source: e }
+        }
+        other => CanonError::Rdfc(other),
+    }
+}
+
 /// The JSON-LD expanded form of `document` (no `@context`, full IRIs, value
 /// objects): another spelling of the same dataset. For the rewrite tests only.
 #[doc(hidden)]
@@ -305,12 +383,7 @@ fn normalize(quads: &[LexicalQuad], hash: HashAlgorithm) -> Result<String, Canon
         HashAlgorithm::Sha256 => rdf_canon::canonicalize_with::<sha2::Sha256>(&dataset, &options),
         HashAlgorithm::Sha384 => rdf_canon::canonicalize_with::<sha2::Sha384>(&dataset, &options),
     };
-    canonical.map_err(|e| match e {
-        rdf_canon::CanonicalizationError::HndqCallLimitExceeded(limit) => {
-            CanonError::Budget { limit, source: e }
-        }
-        other => CanonError::Rdfc(other),
-    })
+    canonical.map_err(budget_error)
 }
 
 /// One of our quads as the canonicaliser's (oxrdf) quad, term by term.
@@ -380,11 +453,18 @@ async fn general(
     root: Option<Arc<Node>>,
     hash: HashAlgorithm,
 ) -> Result<String, CanonError> {
+    normalize(&general_quads(body, root).await?, hash)
+}
+
+/// The quads of `body` by json-ld's general expansion.
+async fn general_quads(
+    body: Map<String, Value>,
+    root: Option<Arc<Node>>,
+) -> Result<Vec<LexicalQuad>, CanonError> {
     let mut expanded = expand(body, root).await?;
     let mut blank = generator::Blank::new();
     expanded.identify_all(&mut blank);
-    let quads: Vec<LexicalQuad> = expanded.rdf_quads(&mut blank, None).cloned().filter_map(lexical).collect();
-    normalize(&quads, hash)
+    Ok(expanded.rdf_quads(&mut blank, None).cloned().filter_map(lexical).collect())
 }
 
 fn lexical(

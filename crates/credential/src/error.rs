@@ -134,6 +134,10 @@ pub enum Error {
     /// JSON-LD processing failed while signing.
     #[error("JSON-LD processing failed: {0}")]
     JsonLd(String),
+    /// A selective-disclosure proof could not be made or derived (see
+    /// [`SelectiveError`]).
+    #[error(transparent)]
+    Selective(#[from] SelectiveError),
     /// A credential's status could not be checked: its status list could not
     /// be retrieved or uses a feature the verifier does not implement. (A
     /// status list that was read and found bad is a failed check instead.)
@@ -148,10 +152,58 @@ pub enum Error {
 
 impl Error {
     /// The process exit code class this error maps to for the `didam` command:
-    /// errors are "could not check".
+    /// errors are "could not check", but for unreadable input, input over the
+    /// limits and selective-disclosure requests that do not fit the
+    /// credential (usage errors).
     pub fn is_input_error(&self) -> bool {
-        matches!(self, Self::Json(_) | Self::UnreadableInput(_) | Self::Limit(_))
+        matches!(self, Self::Json(_) | Self::UnreadableInput(_) | Self::Limit(_) | Self::Selective(_))
     }
+}
+
+/// Why a selective-disclosure proof (`ecdsa-sd-2023`) could not be made or
+/// derived, or its proof value read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SelectiveError {
+    /// A string that is not a JSON pointer (RFC 6901).
+    #[error("`{pointer}` is not a JSON pointer: {reason}")]
+    InvalidPointer {
+        /// The string given.
+        pointer: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The same JSON pointer given twice.
+    #[error("the JSON pointer `{0}` is given twice")]
+    DuplicatePointer(String),
+    /// A JSON pointer that points at nothing in the document.
+    #[error("the JSON pointer `{0}` points at nothing in the credential")]
+    PointerNotFound(String),
+    /// No pointer selects anything: there would be nothing to disclose.
+    #[error("nothing to disclose: the base proof has no mandatory pointers and no pointer was given")]
+    NothingSelected,
+    /// The document has no `ecdsa-sd-2023` proof to derive from.
+    #[error("the credential has no ecdsa-sd-2023 proof to derive from")]
+    NoBaseProof,
+    /// The document has several `ecdsa-sd-2023` proofs: which to derive from
+    /// is ambiguous.
+    #[error("the credential has {0} ecdsa-sd-2023 proofs; derive from a credential with one")]
+    SeveralBaseProofs(usize),
+    /// A proof value that is not the one expected (a derived proof where a
+    /// base proof is needed, bad CBOR, components of the wrong size).
+    #[error("malformed ecdsa-sd-2023 proof value: {0}")]
+    ProofValue(&'static str),
+    /// The base proof does not fit the document it is on.
+    #[error("the base proof does not fit the credential: {0}")]
+    Mismatch(&'static str),
+    /// The document has no canonical form (not JSON-LD under its contexts,
+    /// an unknown context, RDFC-1.0's work budget exceeded).
+    #[error("the credential has no canonical form: {0}")]
+    Canon(#[source] Box<crate::canon::CanonError>),
+    /// A selection holds a blank node that the document's canonical form
+    /// does not (an RDF list, whose nodes have no identity to select).
+    #[error("a selection holds a blank node the credential's canonical form does not (an RDF list?)")]
+    UnknownBlankNode,
 }
 
 /// Problems with a Bitstring Status List or with an issuer's operation on it.

@@ -4,7 +4,7 @@
 //! The wallet signs through this crate and the verifier checks through it. It
 //! covers W3C VC Data Model 2.0 and 1.1 credentials and presentations, secured
 //! with Data Integrity proofs ([`Suite`]: `eddsa-rdfc-2022`, `eddsa-jcs-2022`,
-//! `ecdsa-rdfc-2019`, `ecdsa-jcs-2019`, `Ed25519Signature2020`) or as VC-JOSE
+//! `ecdsa-rdfc-2019`, `ecdsa-jcs-2019`, `ecdsa-sd-2023`, `Ed25519Signature2020`) or as VC-JOSE
 //! compact JWS ([`jose`]); it also verifies SD-JWT ([`sd_jwt`]) and COSE
 //! ([`cose`]) credentials; and the offline DID methods `did:key` and `did:jwk`
 //! ([`did`]). JSON-LD contexts are bundled ([`contexts`]); nothing is fetched.
@@ -16,6 +16,8 @@
 //! | make a key | [`SecretKey::generate`] |
 //! | its DID | [`did::did_key`], [`did::did_jwk`] |
 //! | sign a credential | [`proof::add_proof`] with [`ProofOptions`] naming the suite, or [`jose::sign`] |
+//! | issue for selective disclosure | [`ecdsa_sd::add_base_proof`] (or [`proof::add_proof`] with [`Suite::EcdsaSd2023`] and `mandatory_pointers`) |
+//! | disclose part of a credential (holder) | [`ecdsa_sd::derive`] with [`selective::JsonPointer`]s |
 //! | verify anything | [`verify::verify_text`] → `Result<`[`verify::Verified`]`, `[`Error`]`>`: the [`Report`], the document checked, its signers |
 //! | bound the work on hostile input | [`limits::Limits`] in [`verify::VerifyOptions::limits`]; [`limits::Cancellation`] |
 //! | resolve a DID | [`did::DidResolver::resolve`] on [`did::OfflineResolver`] |
@@ -69,6 +71,7 @@ pub mod contexts;
 pub mod cose;
 pub mod credential;
 pub mod did;
+pub mod ecdsa_sd;
 mod error;
 mod expand;
 mod identifier;
@@ -79,11 +82,12 @@ pub mod proof;
 pub mod related_resource;
 mod report;
 pub mod sd_jwt;
+pub mod selective;
 pub mod status_list;
 mod suite;
 pub mod verify;
 
-pub use error::{Error, KeyError, ResolveError, StatusError};
+pub use error::{Error, KeyError, ResolveError, SelectiveError, StatusError};
 pub use identifier::{Did, DidUrl, InvalidDid};
 pub use key::{KeyType, PublicKey, SecretKey};
 pub use proof::ProofOptions;

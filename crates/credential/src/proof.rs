@@ -22,6 +22,7 @@ use crate::did::{MethodResolver, ProofPurpose};
 use crate::error::Error;
 use crate::key::SecretKey;
 use crate::report::{Check, CheckKind};
+use crate::selective::JsonPointer;
 use crate::suite::{Canonicalization, Suite};
 
 /// What a new proof says about itself.
@@ -44,6 +45,35 @@ pub struct ProofOptions {
     /// Ids of existing proofs this one chains to (`previousProof`): the new
     /// proof then also signs them.
     pub previous_proof: Vec<String>,
+    /// For `ecdsa-sd-2023`: what every derived credential discloses.
+    pub mandatory_pointers: Vec<JsonPointer>,
+}
+
+/// The suite a signer names and what it needs besides a key: for
+/// `ecdsa-sd-2023`, the mandatory pointers. A [`Suite`] converts into it
+/// with none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SuiteOptions {
+    /// The suite.
+    pub suite: Suite,
+    /// For `ecdsa-sd-2023`: what every derived credential discloses.
+    pub mandatory_pointers: Vec<JsonPointer>,
+}
+
+impl From<Suite> for SuiteOptions {
+    fn from(suite: Suite) -> Self {
+        Self { suite, mandatory_pointers: Vec::new() }
+    }
+}
+
+impl SuiteOptions {
+    /// Options for an issuer's assertion proof with this suite.
+    pub fn assertion(&self, verification_method: impl Into<String>) -> ProofOptions {
+        ProofOptions {
+            mandatory_pointers: self.mandatory_pointers.clone(),
+            ..ProofOptions::assertion(self.suite, verification_method)
+        }
+    }
 }
 
 impl ProofOptions {
@@ -58,6 +88,7 @@ impl ProofOptions {
             domain: None,
             id: None,
             previous_proof: Vec::new(),
+            mandatory_pointers: Vec::new(),
         }
     }
 }
@@ -111,8 +142,43 @@ pub fn xsd_datetime(t: DateTime<Utc>) -> String {
 }
 
 /// Adds a proof to `document` (a JSON object). An existing `proof` becomes a
-/// proof set with the new one appended.
+/// proof set with the new one appended. With [`Suite::EcdsaSd2023`] this is
+/// a base proof ([`crate::ecdsa_sd::add_base_proof`]) with the options'
+/// mandatory pointers.
 pub async fn add_proof(document: &Value, key: &SecretKey, options: &ProofOptions) -> Result<Value, Error> {
+    let suite = options.suite;
+    if suite == Suite::EcdsaSd2023 {
+        return crate::ecdsa_sd::add_base_proof(document, key, options).await;
+    }
+    let (unsecured, existing) = unsecured_for(document, key, options)?;
+    let all: Vec<&Value> = match &existing {
+        Some(Value::Array(set)) => set.iter().collect(),
+        Some(one) => vec![one],
+        None => Vec::new(),
+    };
+    let matching = matching_proofs(&all, &options.previous_proof)
+        .map_err(|_| Error::Unsignable("`previousProof` names a proof the document does not have"))?;
+    let config = configuration(options, &unsecured);
+    let mut input = unsecured.clone();
+    if !matching.is_empty() {
+        input.insert("proof".into(), Value::Array(matching));
+    }
+    let data = hash_data(suite, key.key_type(), &Value::Object(config.clone()), &Value::Object(input))
+        .await
+        .map_err(signing_error)?;
+    let signature = key.sign(&data);
+    let proof_value = multibase::encode(multibase::Base::Base58Btc, signature);
+    Ok(attach(unsecured, existing, finish_proof(config, suite, proof_value)))
+}
+
+/// The document to sign without its proofs (with the suite's context added
+/// for RDFC suites), and the proofs it had; refuses a key of the wrong type
+/// and a document that is not an object.
+pub(crate) fn unsecured_for(
+    document: &Value,
+    key: &SecretKey,
+    options: &ProofOptions,
+) -> Result<(Map<String, Value>, Option<Value>), Error> {
     let suite = options.suite;
     if !suite.accepts(key.key_type()) {
         return Err(Error::KeyMismatch { suite: suite.name(), key_type: key.key_type() });
@@ -125,13 +191,21 @@ pub async fn add_proof(document: &Value, key: &SecretKey, options: &ProofOptions
     if suite.canonicalization() == Canonicalization::Rdfc {
         add_suite_context(&mut unsecured, suite);
     }
-    let all: Vec<&Value> = match &existing {
-        Some(Value::Array(set)) => set.iter().collect(),
-        Some(one) => vec![one],
-        None => Vec::new(),
-    };
-    let matching = matching_proofs(&all, &options.previous_proof)
-        .map_err(|_| Error::Unsignable("`previousProof` names a proof the document does not have"))?;
+    Ok((unsecured, existing))
+}
+
+/// A canonicalization failure while signing, as the engine's error.
+pub(crate) fn signing_error(e: CanonError) -> Error {
+    match e {
+        CanonError::Context(e) => e,
+        other => Error::JsonLd(other.to_string()),
+    }
+}
+
+/// The proof configuration of `options` for `unsecured`, with the
+/// document's `@context`.
+pub(crate) fn configuration(options: &ProofOptions, unsecured: &Map<String, Value>) -> Map<String, Value> {
+    let suite = options.suite;
     let mut config = Map::new();
     if let Some(id) = &options.id {
         config.insert("id".into(), id.clone().into());
@@ -162,26 +236,22 @@ pub async fn add_proof(document: &Value, key: &SecretKey, options: &ProofOptions
     if let Some(ctx) = unsecured.get("@context") {
         config.insert("@context".into(), ctx.clone());
     }
-    let config = Value::Object(config);
-    let mut input = unsecured.clone();
-    if !matching.is_empty() {
-        input.insert("proof".into(), Value::Array(matching));
-    }
-    let unsecured = Value::Object(unsecured);
-    let data =
-        hash_data(suite, key.key_type(), &config, &Value::Object(input)).await.map_err(|e| match e {
-            CanonError::Context(e) => e,
-            other => Error::JsonLd(other.to_string()),
-        })?;
-    let signature = key.sign(&data);
-    let Value::Object(mut proof) = config else { unreachable!("built as an object") };
+    config
+}
+
+/// The proof from its configuration and `proofValue`: RDFC proofs inherit
+/// the document's context, JCS proofs keep it.
+pub(crate) fn finish_proof(mut config: Map<String, Value>, suite: Suite, proof_value: String) -> Value {
     if suite.canonicalization() == Canonicalization::Rdfc {
-        // RDFC proofs inherit the document's context; JCS proofs keep it.
-        proof.remove("@context");
+        config.remove("@context");
     }
-    proof.insert("proofValue".into(), multibase::encode(multibase::Base::Base58Btc, signature).into());
-    let Value::Object(mut secured) = unsecured else { unreachable!("built as an object") };
-    let proof = Value::Object(proof);
+    config.insert("proofValue".into(), proof_value.into());
+    Value::Object(config)
+}
+
+/// The secured document: `unsecured` with `proof`, appended to the proofs
+/// it had.
+pub(crate) fn attach(mut unsecured: Map<String, Value>, existing: Option<Value>, proof: Value) -> Value {
     let proof = match existing {
         None => proof,
         Some(Value::Array(mut set)) => {
@@ -190,8 +260,8 @@ pub async fn add_proof(document: &Value, key: &SecretKey, options: &ProofOptions
         }
         Some(other) => Value::Array(vec![other, proof]),
     };
-    secured.insert("proof".into(), proof);
-    Ok(Value::Object(secured))
+    unsecured.insert("proof".into(), proof);
+    Value::Object(unsecured)
 }
 
 /// The context that defines a suite's proof terms, unless the document's
@@ -420,6 +490,15 @@ async fn verify_one<R: MethodResolver + ?Sized>(
     let key_type = method.key.key_type();
     if !suite.accepts(key_type) {
         checks.push(Check::failed(CheckKind::Signature, format!("{suite} does not use {key_type} keys")));
+        return Ok(checks);
+    }
+    if suite == Suite::EcdsaSd2023 {
+        let mut config = proof.clone();
+        config.remove("proofValue");
+        checks.push(
+            crate::ecdsa_sd::verify_derived(unsecured.value(), config, proof_value, &method.key, &method.id)
+                .await?,
+        );
         return Ok(checks);
     }
 

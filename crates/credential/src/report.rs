@@ -195,13 +195,26 @@ pub struct Report {
     pub securing: Securing,
     /// Every check, in the order made.
     pub checks: Vec<Check>,
+    /// For a selectively disclosed credential (`ecdsa-sd-2023`), JSON
+    /// pointers to each claim the holder disclosed (every value of what the
+    /// proofs cover, `@context` and the proof aside); what was withheld
+    /// never reaches the verifier. `None` for other documents.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disclosed: Option<Vec<String>>,
 }
 
 impl Report {
     /// A report from its checks.
     pub fn new(kind: DocumentKind, securing: Securing, checks: Vec<Check>) -> Self {
         let valid = !checks.iter().any(|c| c.outcome == Outcome::Failed);
-        Self { valid, kind, securing, checks }
+        Self { valid, kind, securing, checks, disclosed: None }
+    }
+
+    /// The report with the claims a selectively disclosed credential
+    /// disclosed ([`Report::disclosed`]).
+    pub fn with_disclosed(mut self, disclosed: Option<Vec<String>>) -> Self {
+        self.disclosed = disclosed;
+        self
     }
 
     /// Whether every check passed or did not apply.
@@ -236,6 +249,12 @@ impl fmt::Display for Report {
                 Outcome::NotApplicable => "n/a ",
             };
             writeln!(f, "  {mark} {:<18} {}", c.check.name(), c.detail)?;
+        }
+        if let Some(disclosed) = &self.disclosed {
+            writeln!(f, "  disclosed ({}; the rest was withheld by the holder):", disclosed.len())?;
+            for pointer in disclosed {
+                writeln!(f, "    {pointer}")?;
+            }
         }
         Ok(())
     }

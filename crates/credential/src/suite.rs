@@ -28,6 +28,13 @@ pub enum Suite {
     /// `DataIntegrityProof` / `ecdsa-jcs-2019`: P-256 or P-384 over JCS.
     /// See: <https://www.w3.org/TR/vc-di-ecdsa/#ecdsa-jcs-2019>
     EcdsaJcs2019,
+    /// `DataIntegrityProof` / `ecdsa-sd-2023`: selective disclosure with a
+    /// P-256 or P-384 issuer key over RDFC-1.0 with HMAC'd blank-node
+    /// labels ([`crate::ecdsa_sd`]). The issuer makes a base proof for the
+    /// holder; the holder derives a proof disclosing what it chooses; a
+    /// verifier accepts only derived proofs.
+    /// See: <https://www.w3.org/TR/vc-di-ecdsa/#ecdsa-sd-2023>
+    EcdsaSd2023,
     /// The legacy `Ed25519Signature2020` proof type (RDFC-1.0, Ed25519).
     /// See: <https://www.w3.org/TR/vc-di-eddsa/#the-ed25519signature2020-suite>
     Ed25519Signature2020,
@@ -44,11 +51,12 @@ pub enum Canonicalization {
 
 impl Suite {
     /// Every suite, in a stable order.
-    pub const ALL: [Suite; 5] = [
+    pub const ALL: [Suite; 6] = [
         Self::EddsaRdfc2022,
         Self::EddsaJcs2022,
         Self::EcdsaRdfc2019,
         Self::EcdsaJcs2019,
+        Self::EcdsaSd2023,
         Self::Ed25519Signature2020,
     ];
 
@@ -60,6 +68,7 @@ impl Suite {
             Self::EddsaJcs2022 => "eddsa-jcs-2022",
             Self::EcdsaRdfc2019 => "ecdsa-rdfc-2019",
             Self::EcdsaJcs2019 => "ecdsa-jcs-2019",
+            Self::EcdsaSd2023 => "ecdsa-sd-2023",
             Self::Ed25519Signature2020 => "Ed25519Signature2020",
         }
     }
@@ -94,7 +103,7 @@ impl Suite {
             Self::EddsaRdfc2022 | Self::EddsaJcs2022 | Self::Ed25519Signature2020 => {
                 key_type == KeyType::Ed25519
             }
-            Self::EcdsaRdfc2019 | Self::EcdsaJcs2019 => {
+            Self::EcdsaRdfc2019 | Self::EcdsaJcs2019 | Self::EcdsaSd2023 => {
                 matches!(key_type, KeyType::P256 | KeyType::P384)
             }
         }
@@ -103,7 +112,7 @@ impl Suite {
     /// The key type the suite uses by default when creating a key for it.
     pub fn default_key_type(self) -> KeyType {
         match self {
-            Self::EcdsaRdfc2019 | Self::EcdsaJcs2019 => KeyType::P256,
+            Self::EcdsaRdfc2019 | Self::EcdsaJcs2019 | Self::EcdsaSd2023 => KeyType::P256,
             _ => KeyType::Ed25519,
         }
     }
@@ -115,7 +124,9 @@ impl Suite {
     /// <https://www.w3.org/TR/vc-di-ecdsa/#hashing-ecdsa-rdfc-2019>
     pub fn hash_algorithm(self, key_type: KeyType) -> HashAlgorithm {
         match (self, key_type) {
-            (Self::EcdsaRdfc2019 | Self::EcdsaJcs2019, KeyType::P384) => HashAlgorithm::Sha384,
+            (Self::EcdsaRdfc2019 | Self::EcdsaJcs2019 | Self::EcdsaSd2023, KeyType::P384) => {
+                HashAlgorithm::Sha384
+            }
             _ => HashAlgorithm::Sha256,
         }
     }
@@ -188,7 +199,7 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "unknown suite `EDDSA-RDFC-2022` (known: eddsa-rdfc-2022, eddsa-jcs-2022, ecdsa-rdfc-2019, \
-             ecdsa-jcs-2019, Ed25519Signature2020)"
+             ecdsa-jcs-2019, ecdsa-sd-2023, Ed25519Signature2020)"
         );
     }
 }

@@ -340,11 +340,16 @@ async fn verify_data_integrity<R: MethodResolver + ?Sized>(
     options.cancel.check()?;
     let mut checks = vec![data_model];
     checks.extend(proof::verify_proofs(doc, &unsecured, resolver, &expectations(kind, options, now)).await?);
+    // A selectively disclosed credential: the claims disclosed, read from
+    // what the proofs cover.
+    let disclosed = suites.contains(&Suite::EcdsaSd2023).then(|| crate::selective::claim_pointers(&covered));
     let securing = if suites.is_empty() { Securing::None } else { Securing::DataIntegrity { suites } };
     let kind = DocumentKind::of(&covered).or(kind).unwrap_or(DocumentKind::Credential);
-    Secured { document: doc.clone(), covered, kind, securing, signers, checks }
+    let mut verified = Secured { document: doc.clone(), covered, kind, securing, signers, checks }
         .finish(resolver, options, now)
-        .await
+        .await?;
+    verified.report.disclosed = disclosed;
+    Ok(verified)
 }
 
 /// The data-model check of a document read as JSON-LD, and the view its

@@ -129,6 +129,7 @@ impl Pipeline {
             domain: None,
             id: None,
             previous_proof: Vec::new(),
+            mandatory_pointers: Vec::new(),
         };
         let ours = run(proof::add_proof(&self.document, &secret, &options)).unwrap();
         let report = run(verify::verify(

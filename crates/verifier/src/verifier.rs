@@ -220,7 +220,7 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
         } else {
             checks.extend(self.credential_checks(&verified, None, now, &mut lists).await?);
         }
-        Ok(Report::new(kind, verified.report.securing, checks))
+        Ok(Report::new(kind, verified.report.securing, checks).with_disclosed(verified.report.disclosed))
     }
 
     async fn presentation_checks(

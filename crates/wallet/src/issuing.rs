@@ -5,6 +5,7 @@
 //! Issuing with a status entry builds on this, in the `status` module.
 
 use chrono::Utc;
+use didam_credential::proof::SuiteOptions;
 use didam_credential::{KeyType, ProofOptions, PublicKey, SecretKey, Suite, did::ProofPurpose, proof};
 use serde_json::{Value, json};
 
@@ -30,7 +31,9 @@ impl Wallet {
         Err(WalletError::NoKeyOfType { did: did.to_owned(), key_type })
     }
 
-    /// Issues `credential` as `issuer` (a DID of this wallet) with `suite`;
+    /// Issues `credential` as `issuer` (a DID of this wallet) with `suite`
+    /// (a [`didam_credential::Suite`], or [`SuiteOptions`] with the mandatory
+    /// pointers of an `ecdsa-sd-2023` base proof);
     /// sets `issuer` (an `issuer` object whose `id` is `issuer` is kept, with
     /// its `name` and `description`), adds the `relatedResource` digests
     /// of resources the engine holds
@@ -42,9 +45,15 @@ impl Wallet {
     /// revoking it needs, is never replaced. The record is inserted under a
     /// unique key after signing, so of two issues of one `id` racing, one
     /// fails and its signed credential is dropped unseen.
-    pub async fn issue(&self, credential: &Value, issuer: &str, suite: Suite) -> Result<Value, WalletError> {
+    pub async fn issue(
+        &self,
+        credential: &Value,
+        issuer: &str,
+        suite: impl Into<SuiteOptions>,
+    ) -> Result<Value, WalletError> {
+        let suite = suite.into();
         self.ensure_not_issued(credential)?;
-        let (record, key_id, key) = self.key_for(issuer, suite.default_key_type())?;
+        let (record, key_id, key) = self.key_for(issuer, suite.suite.default_key_type())?;
         let mut credential = credential.clone();
         didam_credential::related_resource::add_digests(&mut credential);
         if didam_credential::credential::issuer(&credential) != Some(issuer)
@@ -52,9 +61,7 @@ impl Wallet {
         {
             credential["issuer"] = json!(issuer);
         }
-        let signed =
-            proof::add_proof(&credential, &key, &ProofOptions::assertion(suite, record.method_id(&key_id)))
-                .await?;
+        let signed = proof::add_proof(&credential, &key, &suite.assertion(record.method_id(&key_id))).await?;
         let own_id = signed.get("id").and_then(Value::as_str).map(str::to_owned);
         let issued = IssuedRecord {
             id: own_id.clone().unwrap_or_else(|| content_id(&signed)),

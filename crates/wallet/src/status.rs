@@ -31,6 +31,8 @@
 //! the ledger with its issuer's new key and spends the leaked resource key.
 
 use chrono::Utc;
+use didam_credential::proof::SuiteOptions;
+use didam_credential::selective::JsonPointer;
 use didam_credential::status_list::{StatusListIssuer, StatusPurpose};
 use didam_credential::{KeyType, SecretKey, Suite};
 use didam_ledger::Ledger;
@@ -121,9 +123,24 @@ impl Wallet {
         directory: Option<&StatusDirectory>,
         credential: &Value,
         issuer: &str,
-        suite: Suite,
+        suite: impl Into<SuiteOptions>,
         purposes: &[StatusPurpose],
     ) -> Result<Value, WalletError> {
+        let mut suite = suite.into();
+        // A selective-disclosure credential always discloses its status
+        // (a verifier must be able to check it); the list itself is signed
+        // with the plain ECDSA suite (nobody derives from a list).
+        let list_suite = match suite.suite {
+            Suite::EcdsaSd2023 => {
+                let status: JsonPointer =
+                    "/credentialStatus".parse().map_err(didam_credential::Error::from)?;
+                if !suite.mandatory_pointers.contains(&status) {
+                    suite.mandatory_pointers.push(status);
+                }
+                Suite::EcdsaRdfc2019
+            }
+            other => other,
+        };
         if credential.get("credentialStatus").is_some() {
             return Err(WalletError::HasStatus);
         }
@@ -134,7 +151,7 @@ impl Wallet {
         for &purpose in purposes {
             let (mut record, new) = match self.open_list(issuer, purpose)? {
                 Some(r) => (r, false),
-                None => (self.start_list(ledger, directory, issuer, suite, purpose).await?, true),
+                None => (self.start_list(ledger, directory, issuer, list_suite, purpose).await?, true),
             };
             let index = record.list.allocate()?;
             self.put_status_list(&record)?;

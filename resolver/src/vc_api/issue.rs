@@ -5,7 +5,9 @@
 //! without the `issue` scope) → read the body (`{credential, options}`; a malformed request, or a
 //! credential that is not a JSON object, is a 400 problem document) → the
 //! cryptosuite and the status entries asked for (`options.cryptosuite`,
-//! `options.credentialStatus`) → the credential's `issuer` must be the
+//! `options.credentialStatus`, and for `ecdsa-sd-2023`
+//! `options.mandatoryPointers`: JSON pointers, none twice, or a 400) → the
+//! credential's `issuer` must be the
 //! daemon's DID (filled in when absent; an object is kept) → the issuer
 //! ([`crate::issuer::Issuer::issue`]) checks the data model and signs: a
 //! credential it refuses is a 422 problem document.
@@ -19,6 +21,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use didam_credential::Suite;
+use didam_credential::proof::SuiteOptions;
+use didam_credential::selective::JsonPointer;
 use didam_credential::status_list::StatusPurpose;
 use didam_wallet::WalletError;
 use serde::Deserialize;
@@ -51,8 +55,8 @@ pub struct IssueOptions {
     /// `DataIntegrityProof` (the only proof type issued), or a cryptosuite name.
     #[serde(rename = "type")]
     pub proof_type: Option<String>,
-    /// `eddsa-rdfc-2022` (default), `eddsa-jcs-2022`, `ecdsa-rdfc-2019` or
-    /// `ecdsa-jcs-2019`.
+    /// `eddsa-rdfc-2022` (default), `eddsa-jcs-2022`, `ecdsa-rdfc-2019`,
+    /// `ecdsa-jcs-2019` or `ecdsa-sd-2023`.
     pub cryptosuite: Option<String>,
     /// Same as `cryptosuite`.
     pub suite: Option<String>,
@@ -63,13 +67,36 @@ pub struct IssueOptions {
     /// or an array of them (one per purpose).
     #[schema(value_type = Object)]
     pub credential_status: Option<Value>,
+    /// For `ecdsa-sd-2023`: JSON pointers to what every derived credential
+    /// discloses (a pointer into nothing is a 422).
+    pub mandatory_pointers: Option<Vec<String>>,
 }
 
 /// The suites `POST /credentials/issue` signs with.
-const ISSUE_SUITES: [Suite; 4] =
-    [Suite::EddsaRdfc2022, Suite::EddsaJcs2022, Suite::EcdsaRdfc2019, Suite::EcdsaJcs2019];
+const ISSUE_SUITES: [Suite; 5] = [
+    Suite::EddsaRdfc2022,
+    Suite::EddsaJcs2022,
+    Suite::EcdsaRdfc2019,
+    Suite::EcdsaJcs2019,
+    Suite::EcdsaSd2023,
+];
 
 impl IssueOptions {
+    /// The suite asked for, with its mandatory pointers.
+    fn suite_options(&self) -> Result<SuiteOptions, String> {
+        let suite = self.suite()?;
+        let mandatory_pointers = match &self.mandatory_pointers {
+            None => Vec::new(),
+            Some(_) if suite != Suite::EcdsaSd2023 => {
+                return Err(format!("options.mandatoryPointers applies to ecdsa-sd-2023, not to {suite}"));
+            }
+            Some(list) => {
+                JsonPointer::parse_list(list).map_err(|e| format!("options.mandatoryPointers: {e}"))?
+            }
+        };
+        Ok(SuiteOptions { suite, mandatory_pointers })
+    }
+
     /// The suite asked for (default `eddsa-rdfc-2022`).
     fn suite(&self) -> Result<Suite, String> {
         // The one parser of suite names, restricted to the suites issued here.
@@ -243,7 +270,7 @@ pub async fn issue_credential(
         Ok(r) => r,
         Err(detail) => return bad_request(detail),
     };
-    let (suite, status) = match (request.options.suite(), request.options.status_purposes()) {
+    let (suite, status) = match (request.options.suite_options(), request.options.status_purposes()) {
         (Ok(suite), Ok(status)) => (suite, status),
         (Err(detail), _) | (_, Err(detail)) => return bad_request(detail),
     };
@@ -277,6 +304,12 @@ mod tests {
         );
         assert!(options(json!({"type": "Ed25519Signature2020"})).suite().is_err());
         assert!(options(json!({"cryptosuite": "bbs-2023"})).suite().is_err());
+        let sd = options(json!({"cryptosuite": "ecdsa-sd-2023", "mandatoryPointers": ["/issuer"]}));
+        assert_eq!(sd.suite_options().unwrap().mandatory_pointers.len(), 1);
+        let twice = options(json!({"cryptosuite": "ecdsa-sd-2023", "mandatoryPointers": ["/a", "/a"]}));
+        assert!(twice.suite_options().unwrap_err().contains("twice"));
+        let elsewhere = options(json!({"cryptosuite": "ecdsa-rdfc-2019", "mandatoryPointers": ["/a"]}));
+        assert!(elsewhere.suite_options().is_err());
         assert!(
             options(json!({"cryptosuite": "eddsa-jcs-2022", "suite": "ecdsa-jcs-2019"})).suite().is_err()
         );

@@ -19,6 +19,7 @@ pub(crate) fn run(cx: &Context, command: Command) -> Result<u8, CliError> {
     match command {
         Command::Vc(VcCommand::Verify(args)) => vc::verify(cx, &args),
         Command::Vc(VcCommand::Issue(args)) => vc::issue(cx, &args),
+        Command::Vc(VcCommand::Derive(args)) => vc::derive(cx, &args),
         Command::Vc(VcCommand::Revoke(args)) => vc::set_status(cx, &args, StatusAction::Revoke),
         Command::Vc(VcCommand::Suspend(args)) => vc::set_status(cx, &args, StatusAction::Suspend),
         Command::Vc(VcCommand::Reinstate(args)) => vc::set_status(cx, &args, StatusAction::Reinstate),

@@ -2,15 +2,17 @@
 
 use std::sync::Arc;
 
-use didam_credential::DidUrl;
-use didam_credential::limits::Limits;
+use didam_credential::limits::{self, Limits};
+use didam_credential::proof::SuiteOptions;
+use didam_credential::selective::JsonPointer;
 use didam_credential::status_list::StatusPurpose;
+use didam_credential::{DidUrl, Suite, ecdsa_sd};
 use didam_verifier::status::SharedResolver;
 use didam_verifier::{Input, NetworkOptions, Verifier};
 use didam_wallet::status::{StatusAction, StatusDirectory};
 use serde_json::{Value, json};
 
-use crate::cli::{FileArg, IdArg, IssueArgs, JsonArg, PresentArgs, StatusArgs, VerifyArgs};
+use crate::cli::{DeriveArgs, FileArg, IdArg, IssueArgs, JsonArg, PresentArgs, StatusArgs, VerifyArgs};
 use crate::context::{self, Context};
 use crate::error::{CliError, exit};
 use crate::{input, output};
@@ -85,8 +87,21 @@ fn emit(value: &Value, out: Option<&std::path::Path>, force: bool) -> Result<(),
     }
 }
 
+/// JSON pointers given on the command line: each one once.
+fn pointers(list: &[String], flag: &str) -> Result<Vec<JsonPointer>, CliError> {
+    JsonPointer::parse_list(list).map_err(|e| CliError::Input(format!("{flag}: {e}")))
+}
+
 pub(crate) fn issue(cx: &Context, args: &IssueArgs) -> Result<u8, CliError> {
-    let (issuer, suite) = (args.issuer.as_str(), args.suite);
+    let issuer = args.issuer.as_str();
+    if !args.mandatory.is_empty() && args.suite != Suite::EcdsaSd2023 {
+        return Err(CliError::Input(format!(
+            "--mandatory applies to --suite ecdsa-sd-2023, not to {}",
+            args.suite
+        )));
+    }
+    let suite =
+        SuiteOptions { suite: args.suite, mandatory_pointers: pointers(&args.mandatory, "--mandatory")? };
     let credential = parse_json(&args.file)?;
     if let Some(out) = args.out.as_deref().filter(|p| !input::is_stdin(p) && p.exists() && !args.force) {
         // Refuse before an index is allocated or a list published.
@@ -107,7 +122,14 @@ pub(crate) fn issue(cx: &Context, args: &IssueArgs) -> Result<u8, CliError> {
             if args.issuer.method() == "didam" { Some(cx.did_ledger(&wallet.did(issuer)?)?.0) } else { None };
         cx.block_on(async {
             let signed = wallet
-                .issue_with_status(ledger.as_ref(), directory.as_ref(), &credential, issuer, suite, &purposes)
+                .issue_with_status(
+                    ledger.as_ref(),
+                    directory.as_ref(),
+                    &credential,
+                    issuer,
+                    suite.clone(),
+                    &purposes,
+                )
                 .await?;
             if let Some(ledger) = &ledger {
                 wallet.checkpoint_as_operator(ledger, context::EMBEDDED_ORIGIN).await?;
@@ -118,6 +140,23 @@ pub(crate) fn issue(cx: &Context, args: &IssueArgs) -> Result<u8, CliError> {
         cx.block_on(wallet.issue(&credential, issuer, suite))?
     };
     emit(&signed, args.out.as_deref(), args.force)?;
+    Ok(exit::OK)
+}
+
+/// `didam vc derive`: the holder's selective disclosure.
+pub(crate) fn derive(cx: &Context, args: &DeriveArgs) -> Result<u8, CliError> {
+    let disclose = pointers(&args.disclose, "--disclose")?;
+    let limits = Limits::default();
+    let text = input::read_at_most(&args.file, limits.max_bytes as u64 + 1)?;
+    limits::scan_json(text.as_bytes(), &limits).map_err(|e| CliError::from_engine(e.into()))?;
+    let credential: Value = serde_json::from_str(&text)
+        .map_err(|e| CliError::Input(format!("{}: not JSON: {e}", args.file.display())))?;
+    if let Some(out) = args.out.as_deref().filter(|p| !input::is_stdin(p) && p.exists() && !args.force) {
+        return Err(CliError::Replaceable { path: out.to_owned() });
+    }
+    let derived =
+        cx.block_on(ecdsa_sd::derive(&credential, &disclose, &limits)).map_err(CliError::from_engine)?;
+    emit(&derived, args.out.as_deref().filter(|p| !input::is_stdin(p)), args.force)?;
     Ok(exit::OK)
 }
 

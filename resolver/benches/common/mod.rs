@@ -10,7 +10,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-pub use daemon::{DID_KEY, Daemon, TOKEN, checkpointed, did_key_issuer, didam_did, encode};
+// Each bench uses part of these (abuse_soak through tests/abuse, etcd_load
+// `checkpointed`).
+#[allow(unused_imports)]
+pub use daemon::{DID_KEY, Daemon, checkpointed, did_key_issuer, didam_did, encode};
 
 /// The number in the environment variable `name`, else `default`.
 pub fn env_or(name: &str, default: usize) -> usize {

@@ -166,10 +166,15 @@ pub struct ServeArgs {
     /// `didam_credential::limits`).
     #[arg(long, env = "DIDAM_RESOLVER_BODY_LIMIT")]
     pub body_limit: Option<usize>,
-    /// Verifications run at once, each on its own thread; more are answered
-    /// 503 with `Retry-After` [default: half the CPUs, at least 1].
+    /// Verifications run at once, each on its own thread [default: one per
+    /// CPU, at least 2].
     #[arg(long, env = "DIDAM_RESOLVER_VERIFY_WORKERS")]
     pub verify_workers: Option<usize>,
+    /// Verifications that wait for a busy worker, each within its request's
+    /// time limit; more are answered 503 with `Retry-After` [default: four
+    /// per worker].
+    #[arg(long, env = "DIDAM_RESOLVER_VERIFY_QUEUE")]
+    pub verify_queue: Option<usize>,
     /// Time limit of a request, in ms.
     #[arg(long, env = "DIDAM_RESOLVER_REQUEST_TIMEOUT_MS")]
     pub request_timeout_ms: Option<u64>,

@@ -74,9 +74,12 @@ pub struct Config {
     /// document the engine reads.
     pub body_limit: usize,
     /// Verifications run at once, each on its own thread (the VC API's
-    /// verification pool); a request beyond them is answered 503 with
-    /// `Retry-After`. Default: half the CPUs, at least 1.
+    /// verification pool). Default: one per CPU, at least 2.
     pub verify_workers: usize,
+    /// Verifications that wait for a busy worker (within their request's
+    /// time limit); a request beyond them is answered 503 with
+    /// `Retry-After`. Default (`None`): four per worker.
+    pub verify_queue: Option<usize>,
     /// Time limit of a request, in ms.
     pub request_timeout_ms: u64,
     /// `json` or `text`.
@@ -180,7 +183,8 @@ impl Default for Config {
             max_log_bytes: limits.max_log_bytes,
             trusted_proxies: Vec::new(),
             body_limit: Limits::DEFAULT_MAX_BYTES + 16 * 1024,
-            verify_workers: std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
+            verify_workers: crate::vc_api::VerifyPool::default_workers(),
+            verify_queue: None,
             request_timeout_ms: 15_000,
             log_format: "json".into(),
             issuer_wallet: None,
@@ -273,6 +277,9 @@ impl Config {
         }
         set(&mut self.body_limit, &a.body_limit);
         set(&mut self.verify_workers, &a.verify_workers);
+        if a.verify_queue.is_some() {
+            self.verify_queue = a.verify_queue;
+        }
         set(&mut self.request_timeout_ms, &a.request_timeout_ms);
         set(&mut self.log_format, &a.log_format);
         for (field, value) in [
@@ -382,7 +389,13 @@ impl Config {
         }
     }
 
-    /// The request time limit.
+    /// The length of the verification pool's wait queue: `verify-queue`,
+    /// else four per worker.
+    pub fn verify_queue(&self) -> usize {
+        self.verify_queue.unwrap_or_else(|| crate::vc_api::VerifyPool::default_queue(self.verify_workers))
+    }
+
+    /// The time limit of a request.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
     }

@@ -9,9 +9,11 @@
 //!    input is a 400 problem object;
 //! 2. take a place in the verification pool ([`VerifyPool`]: at most
 //!    `--verify-workers` verifications at once, each on its own thread, never
-//!    on the blocking pool DID resolution uses): a full pool is a 503 problem
-//!    with `Retry-After`; a request that times out or whose client goes away
-//!    abandons its verification (at its next await or step);
+//!    on the blocking pool DID resolution uses; up to `--verify-queue` more
+//!    wait for a worker within their time limit): a full pool and queue is a
+//!    503 problem with `Retry-After`; a request that times out or whose
+//!    client goes away gives up its place or abandons its verification (at
+//!    its next await or step);
 //! 3. verify with [`didam_verifier::Verifier`] ([`VcVerifier`]: the policy of
 //!    `--policy`, else [`VcVerifier::default_policy`], the data model's rules), keys resolved through the daemon's
 //!    own resolver ([`DaemonMethods`]), status lists dereferenced by DID URL
@@ -93,7 +95,7 @@ impl VcVerifier {
             DaemonStatusSource::new(config.status_url.as_deref(), config.status_dir.as_deref(), network);
         let policy = config.vc_policy.clone().unwrap_or_else(Self::default_policy);
         let verifier = Verifier::new(methods).with_status_source(source).with_policy(policy);
-        Self { verifier, pool: VerifyPool::new(config.verify_workers) }
+        Self { verifier, pool: VerifyPool::new(config.verify_workers, config.verify_queue()) }
     }
 
     /// The policy without `--policy`: what the data model requires, and no
@@ -303,7 +305,7 @@ async fn verify(vc: &Arc<VcVerifier>, text: String, subject: Subject, warnings: 
     match outcome {
         Ok(Ok(report)) => report_response(&report, warnings),
         Ok(Err(e)) => error_response(&e, warnings),
-        Err(PoolError::Full) => pool::busy(vc.pool.workers()),
+        Err(PoolError::Full { .. }) => pool::busy(&vc.pool),
         Err(e) => {
             tracing::error!(error = %e, "the verification task failed");
             internal_error("the verification failed; see the daemon's log")
@@ -323,7 +325,7 @@ async fn verify(vc: &Arc<VcVerifier>, text: String, subject: Subject, warnings: 
         (status = 422, description = "Not verified: `{verified: false, errors: [{type, title, detail}], …}`", body = Object),
         (status = 413, description = "The document is larger than the engine's size limit", body = Object),
         (status = 502, description = "A DID could not be resolved on the daemon's side", body = Object),
-        (status = 503, description = "Every verification worker is busy (`Retry-After`), or the request timed out", content_type = "application/problem+json", body = Object),
+        (status = 503, description = "Every verification worker is busy and the wait queue is full (`Retry-After`), or the request timed out", content_type = "application/problem+json", body = Object),
     )
 )]
 pub async fn verify_credential(
@@ -356,7 +358,7 @@ pub async fn verify_credential(
         (status = 422, description = "Not verified (wrong challenge or domain, a failed credential, …)", body = Object),
         (status = 413, description = "The document is larger than the engine's size limit", body = Object),
         (status = 502, description = "A DID could not be resolved on the daemon's side", body = Object),
-        (status = 503, description = "Every verification worker is busy (`Retry-After`), or the request timed out", content_type = "application/problem+json", body = Object),
+        (status = 503, description = "Every verification worker is busy and the wait queue is full (`Retry-After`), or the request timed out", content_type = "application/problem+json", body = Object),
     )
 )]
 pub async fn verify_presentation(

@@ -98,6 +98,12 @@ async fn with_status(list: &str) -> Value {
     proof::add_proof(&document, &key, &options).await.unwrap()
 }
 
+/// A gauge or counter of the daemon's `/metrics` (0 when not yet set).
+async fn metric(d: &Daemon, name: &str) -> f64 {
+    let text = client().get(d.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok()).unwrap_or(0.0)
+}
+
 /// See: issue 18 (verification work went on in the blocking pool DID
 /// resolution shares after its client got a 503, so a handful of expensive
 /// requests stopped resolution).
@@ -113,7 +119,7 @@ async fn r18_a_full_verification_pool_leaves_resolution_answering() {
             held.push(stream);
         }
     });
-    // The fetch itself would wait 120 s; the request's time limit is 2 s.
+    // The fetch itself would wait 120 s; the request's time limit is 5 s.
     let dir = temp_dir("bounded-pool-config");
     let config = dir.join("config.toml");
     std::fs::write(&config, "[web]\ntimeout-ms = 120000\n").unwrap();
@@ -122,15 +128,18 @@ async fn r18_a_full_verification_pool_leaves_resolution_answering() {
         config.to_str().unwrap(),
         "--verify-workers",
         "1",
+        "--verify-queue",
+        "2",
         "--request-timeout-ms",
-        "2000",
+        "5000",
         "--status-allow-loopback",
     ];
     let d = Daemon::start("bounded-pool", &args);
     let slow = with_status(&list).await;
 
+    // One slow verification on the worker, then two waiting in the queue.
     let mut waiting = Vec::new();
-    for _ in 0..3 {
+    for queued in 0..3 {
         let (base, slow) = (d.base.clone(), slow.clone());
         waiting.push(tokio::spawn(async move {
             let body = json!({ "verifiableCredential": slow });
@@ -138,28 +147,31 @@ async fn r18_a_full_verification_pool_leaves_resolution_answering() {
                 client().post(format!("{base}/credentials/verify")).json(&body).send().await.unwrap();
             response.status()
         }));
+        let (name, want) = if queued == 0 {
+            ("didam_verify_busy_workers", 1.0)
+        } else {
+            ("didam_verify_queue_depth", f64::from(queued))
+        };
+        poll(Duration::from_secs(4), async || (metric(&d, name).await >= want).then_some(())).await;
     }
-    // The pool is full: a verification is turned away at once, with a problem
-    // document and Retry-After ...
-    let busy = poll(Duration::from_secs(60), async || {
-        let response = verify(&d, &slow).await;
-        let retry = response.headers().get("retry-after").cloned();
-        let problem = is_problem(response.headers().get("content-type"));
-        let body: Value = response.json().await.ok()?;
-        (body["type"] == "urn:didam:problem:vc-api:busy").then_some((retry, problem))
-    })
-    .await;
-    assert_eq!(busy.0.unwrap(), "1");
-    assert!(busy.1, "a problem document");
+    // Workers and queue are full: a verification is turned away at once,
+    // with a problem document and Retry-After ...
+    let response = verify(&d, &slow).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers().get("retry-after").unwrap(), "1");
+    assert!(is_problem(response.headers().get("content-type")), "a problem document");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["type"], "urn:didam:problem:vc-api:busy", "{body}");
+    assert_eq!(metric(&d, "didam_verify_rejected_total").await, 1.0);
     // ... while DID resolution answers.
     resolves_did_key(&d).await;
 
-    // The slow requests time out (503) or are turned away (503); none is verified.
+    // The slow requests and the queued ones time out (503); none is verified.
     for task in waiting {
         assert_eq!(task.await.unwrap(), StatusCode::SERVICE_UNAVAILABLE);
     }
-    // Their work was abandoned, not left running for the fetch's 120 s: the
-    // pool takes a verification again.
+    // Their work was abandoned, not left running for the fetch's 120 s, and
+    // the queue emptied: the pool takes a verification again.
     let plain = {
         let key = SecretKey::generate(KeyType::Ed25519);
         let (issuer, method) = did_key(&key.public_key());
@@ -175,4 +187,23 @@ async fn r18_a_full_verification_pool_leaves_resolution_answering() {
     })
     .await;
     assert_eq!(verified, StatusCode::OK);
+    assert_eq!(metric(&d, "didam_verify_queue_depth").await, 0.0);
+}
+
+/// With the default pool (at least two workers and a queue), concurrent
+/// verifications of valid credentials all succeed: none is turned away
+/// because another is running.
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_verifications_wait_for_a_worker_instead_of_a_503() {
+    let d = Daemon::start("bounded-queue", &[]);
+    let key = SecretKey::generate(KeyType::Ed25519);
+    let (issuer, method) = did_key(&key.public_key());
+    let mut document = credential(json!({ "id": "did:example:alice" }));
+    document["issuer"] = json!(issuer);
+    let options = ProofOptions::assertion(Suite::EddsaRdfc2022, &method);
+    let signed = proof::add_proof(&document, &key, &options).await.unwrap();
+    let requests = (0..8).map(|_| verify(&d, &signed));
+    for response in futures::future::join_all(requests).await {
+        assert_eq!(response.status(), StatusCode::OK);
+    }
 }

@@ -10,11 +10,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use didam_credential::{KeyType, SecretKey};
-use didam_ledger::HttpLedger;
-use didam_ledger::Ledger as _;
-use didam_method::entry;
-use didam_registry::operations;
+// Each bench uses part of these (abuse_soak through tests/abuse, etcd_load
+// `checkpointed`).
+#[allow(unused_imports)]
+pub use daemon::{DID_KEY, Daemon, checkpointed, did_key_issuer, didam_did, encode};
 
 /// The number in the environment variable `name`, else `default`.
 pub fn env_or(name: &str, default: usize) -> usize {
@@ -112,29 +111,4 @@ pub async fn gets(url: &str, clients: usize, count: usize, cap: Duration) -> Out
         url: url.to_owned(),
     })
     .await
-}
-
-/// Creates a did:didam DID through `base` and waits (up to `limit`) until
-/// `reader` serves a checkpoint covering it.
-pub async fn didam_did(base: &str, reader: &str, limit: Duration) -> String {
-    let ledger = HttpLedger::new(base).unwrap();
-    let (update, next, signing) = (
-        SecretKey::generate(KeyType::Ed25519),
-        SecretKey::generate(KeyType::Ed25519),
-        SecretKey::generate(KeyType::Ed25519),
-    );
-    let doc = entry::document_with_keys("did:didam:{SCID}", &[signing.public_key()]);
-    let (did, receipt) =
-        operations::create(&ledger, &update, &next.public_key(), doc, chrono::Utc::now()).await.unwrap();
-    checkpointed(&HttpLedger::new(reader).unwrap(), receipt.leaf_index + 1, limit).await;
-    did.as_str().to_owned()
-}
-
-/// Waits (up to `limit`) until `reader` serves a checkpoint of `size` leaves
-/// or more.
-pub async fn checkpointed(reader: &HttpLedger, size: u64, limit: Duration) {
-    daemon::poll(limit, async || {
-        reader.latest_checkpoint().await.unwrap().is_some_and(|c| c.size >= size).then_some(())
-    })
-    .await;
 }

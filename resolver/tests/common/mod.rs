@@ -268,3 +268,34 @@ pub fn did_key_issuer(name: &str, extra: &[&str]) -> (Daemon, String) {
     args.extend(extra.iter().map(|s| s.to_string()));
     (Daemon::start(name, &args.iter().map(String::as_str).collect::<Vec<_>>()), did)
 }
+
+/// Creates a did:didam DID through `base` and waits (up to `limit`) until
+/// `reader` serves a checkpoint covering it.
+pub async fn didam_did(base: &str, reader: &str, limit: Duration) -> String {
+    let ledger = didam_ledger::HttpLedger::new(base).unwrap();
+    let (update, next, signing) = (
+        didam_credential::SecretKey::generate(didam_credential::KeyType::Ed25519),
+        didam_credential::SecretKey::generate(didam_credential::KeyType::Ed25519),
+        didam_credential::SecretKey::generate(didam_credential::KeyType::Ed25519),
+    );
+    let doc = didam_method::entry::document_with_keys("did:didam:{SCID}", &[signing.public_key()]);
+    let (did, receipt) =
+        didam_registry::operations::create(&ledger, &update, &next.public_key(), doc, chrono::Utc::now())
+            .await
+            .unwrap();
+    checkpointed(&didam_ledger::HttpLedger::new(reader).unwrap(), receipt.leaf_index + 1, limit).await;
+    did.as_str().to_owned()
+}
+
+/// Waits (up to `limit`) until `reader` serves a checkpoint of `size` leaves
+/// or more.
+pub async fn checkpointed(reader: &didam_ledger::HttpLedger, size: u64, limit: Duration) {
+    poll(limit, async || {
+        didam_ledger::Ledger::latest_checkpoint(reader)
+            .await
+            .unwrap()
+            .is_some_and(|c| c.size >= size)
+            .then_some(())
+    })
+    .await;
+}

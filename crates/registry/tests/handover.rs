@@ -52,8 +52,10 @@ fn a_pinned_client_follows_the_handover_and_refuses_the_retired_key() {
         let pinned = store.pin_operator_of(&ledger, ledger.operator().unwrap().as_deref()).await.unwrap();
         assert!(matches!(&pinned.events[..], [PinEvent::FirstUse { .. }]));
         resolve(&ledger, &pinned.key, &store, &did, &ResolveOptions::default()).await.unwrap();
-        // The thief's copy of the ledger, taken at the leak.
+        // The thief's copy of the ledger, taken at the leak (with its
+        // write-ahead log: the ledger is open).
         std::fs::copy(&path, dir.join("thief.db")).unwrap();
+        std::fs::copy(dir.join("ledger.db-wal"), dir.join("thief.db-wal")).unwrap();
         // The ledger grows under the old key; a second client sees that.
         let later = new_did(&ledger, &old).await;
         let late = CheckpointStore::new(dir.join("late"));

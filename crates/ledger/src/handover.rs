@@ -7,7 +7,7 @@
 //! the old key (the ledger's operator until then: it vouches for the new key)
 //! and by the new key (which proves it is held). From then on:
 //! 1. the ledger records the new key as its operator and the handover, in
-//!    the same transaction ([`crate::EmbeddedLedger::replace_operator`]);
+//!    the same transaction ([`crate::Ledger::replace_operator`]);
 //! 2. the old key is retired for good: the ledger never records a second
 //!    handover from it nor signs a checkpoint with it, so the first handover
 //!    after a leak wins;

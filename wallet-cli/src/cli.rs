@@ -84,8 +84,11 @@ pub(crate) enum Command {
         after_help = "Example:\n  didam wallet init --shares-out ./shares\n  didam wallet check"
     )]
     Wallet(WalletCommand),
-    /// The ledger: sign a checkpoint, verify everything.
-    #[command(subcommand, after_help = "Example:\n  didam ledger checkpoint\n  didam ledger verify --json")]
+    /// The ledger: sign a checkpoint, verify everything, its operator key.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  didam ledger checkpoint\n  didam ledger verify --json\n  didam ledger operator"
+    )]
     Ledger(LedgerCommand),
     /// SLIP-39 shares.
     #[command(subcommand, after_help = "Example:\n  didam shares verify ./shares/wallet-share-1.txt")]
@@ -477,6 +480,30 @@ pub(crate) enum LedgerCommand {
     /// Recompute the whole tree and check every DID log of the embedded ledger.
     #[command(after_help = "Example:\n  didam ledger verify")]
     Verify(JsonArg),
+    /// Print the key the ledger signs its checkpoints with (its fingerprint,
+    /// to compare out of band) and the key this machine pinned for it.
+    #[command(
+        after_help = "Example:\n  didam ledger operator\n  didam --ledger http://127.0.0.1:8080 ledger operator"
+    )]
+    Operator(JsonArg),
+    /// Move this machine's pin of the ledger's operator key: along the
+    /// handovers the pinned key signed (also done by itself whenever a
+    /// did:didam DID is resolved), or by hand with --trust after checking
+    /// the new key's fingerprint with the operator out of band.
+    #[command(
+        after_help = "Example:\n  didam ledger repin\n  didam ledger repin --trust 'localhost/didam-ledger+1a2b3c4d+AQ...'"
+    )]
+    Repin(RepinArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RepinArgs {
+    /// The new key (as `didam ledger operator` prints it) to pin by hand; the
+    /// ledger must announce it. The key pinned before is retired.
+    #[arg(long, value_name = "VKEY")]
+    pub(crate) trust: Option<String>,
+    #[command(flatten)]
+    pub(crate) print: JsonArg,
 }
 
 #[derive(Debug, Subcommand)]

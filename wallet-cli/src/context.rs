@@ -8,7 +8,7 @@ use didam_credential::Did;
 use didam_ledger::note::NoteVerifier;
 use didam_ledger::{AnyLedger, LedgerError, LedgerLocation, OpenOptions};
 use didam_registry::web::{WebFetcher, WebLimits};
-use didam_registry::{CheckpointStore, PinError, Resolver};
+use didam_registry::{CheckpointStore, PinError, PinEvent, Resolver};
 use didam_wallet::{DidRecord, KdfParams, RootSecret, Wallet, WalletError};
 use zeroize::Zeroizing;
 
@@ -186,6 +186,12 @@ impl Context {
 }
 
 impl Context {
+    /// This machine's checkpoint store of the ledger at `location` (its
+    /// pinned operator key and the newest checkpoint seen).
+    pub(crate) fn checkpoint_store(&self, location: &LedgerLocation) -> Result<CheckpointStore, CliError> {
+        Ok(CheckpointStore::for_location(&data_dir()?.join("checkpoints"), &location.to_string()))
+    }
+
     /// A resolver for did:didam DIDs on the ledger at `location` (which must
     /// exist), with its operator key pinned, and for did:web and did:webvh.
     pub(crate) fn resolver_at(&self, location: &LedgerLocation) -> Result<Resolver<AnyLedger>, CliError> {
@@ -220,15 +226,47 @@ fn missing_ledger(location: &LedgerLocation) -> Option<CliError> {
 }
 
 /// The key `ledger` (at `location`) signs its checkpoints with, pinned on
-/// first use, and the checkpoint store of that location in `checkpoints`.
+/// first use (and said once, on standard error), moved along the handovers
+/// the pinned key signed, and the checkpoint store of that location in
+/// `checkpoints`.
 async fn pinned<E: From<LedgerError> + From<PinError>>(
     ledger: &AnyLedger,
     location: &LedgerLocation,
     checkpoints: &Path,
 ) -> Result<(NoteVerifier, CheckpointStore), E> {
     let store = CheckpointStore::for_location(checkpoints, &location.to_string());
-    let key = store.pin_operator(ledger.operator().await?.as_deref())?;
-    Ok((key, store))
+    let pinned = store.pin_operator_of(ledger, ledger.operator().await?.as_deref()).await?;
+    tell_pin_events(location, &pinned.events);
+    Ok((pinned.key, store))
+}
+
+/// Says on standard error what pinning changed: each event happens once per
+/// ledger and machine, so each is said once (as ssh says a new host key).
+pub(crate) fn tell_pin_events(location: &LedgerLocation, events: &[PinEvent]) {
+    let named = |key: &NoteVerifier| format!("{}+{:08x} ({})", key.name(), key.key_id(), key.fingerprint());
+    for event in events {
+        match event {
+            PinEvent::FirstUse { key } => eprintln!(
+                "note: pinned the checkpoint key of ledger {location} on first use: {}\n\
+                 note: its checkpoints are accepted from this key (and the keys it hands over to) only; \
+                 compare the fingerprint with the ledger's operator out of band (they see it with \
+                 `didam ledger operator`)",
+                named(key)
+            ),
+            PinEvent::HandedOver { from, to, size } => eprintln!(
+                "note: ledger {location} handed its checkpoint key over at tree size {size}, signed by the \
+                 pinned key: now pinned {}; {} is retired",
+                named(to),
+                named(from)
+            ),
+            PinEvent::Trusted { from, to } => eprintln!(
+                "note: pinned {} by hand for ledger {location}; {} is retired",
+                named(to),
+                named(from)
+            ),
+            _ => {}
+        }
+    }
 }
 
 pub(crate) fn kdf(choice: &str) -> Result<Option<KdfParams>, CliError> {

@@ -65,6 +65,9 @@ pub(crate) enum CliError {
     Ledger(#[from] didam_ledger::LedgerError),
     #[error(transparent)]
     Registry(#[from] didam_registry::Error),
+    /// The ledger's operator key was refused by the pin of this machine.
+    #[error(transparent)]
+    Pin(didam_registry::PinError),
 }
 
 /// Exit codes, identical for every command.
@@ -146,6 +149,7 @@ impl CliError {
             | Self::CouldNotCheck(_)
             | Self::Tour { .. }
             | Self::Ledger(_)
+            | Self::Pin(_)
             | Self::Registry(_) => exit::COULD_NOT_CHECK,
         }
     }
@@ -251,6 +255,9 @@ impl CliError {
             Self::Ledger(didam_ledger::LedgerError::Unavailable(_)) => Some(
                 "the operation is kept in the wallet: run `didam did reconcile` when the ledger is reachable",
             ),
+            Self::Pin(e) | Self::Registry(didam_registry::Error::Pin(e)) if Self::pin_hint(e).is_some() => {
+                Self::pin_hint(e)
+            }
             Self::Registry(didam_registry::Error::MethodNotSupported(_)) => {
                 Some("didam resolves did:key, did:jwk, did:web, did:webvh and did:didam")
             }
@@ -267,6 +274,7 @@ impl CliError {
             | Self::Input(_)
             | Self::Wallet(_)
             | Self::Ledger(_)
+            | Self::Pin(_)
             | Self::Registry(_) => None,
         }
     }
@@ -281,6 +289,25 @@ impl CliError {
     }
 }
 
+impl CliError {
+    /// What to do when the pinned operator key refuses the ledger's.
+    fn pin_hint(e: &didam_registry::PinError) -> Option<&'static str> {
+        use didam_registry::PinError as P;
+        match e {
+            P::Changed { .. } => Some(
+                "the key changed without a handover signed by the key pinned here (a daemon's new key file, or a forged ledger): compare the new key's fingerprint with its operator out of band (`didam ledger operator` shows both keys), then pin it with `didam ledger repin --trust VKEY`",
+            ),
+            P::Retired { .. } => Some(
+                "a retired key (one that handed the ledger over: after a leak, a thief may hold it) signs this copy of the ledger: do not trust it; read the DID from the ledger that carries the handover",
+            ),
+            P::Handover { .. } | P::Inconsistent { .. } => Some(
+                "the handover does not match what this machine saw of the ledger (a fork): ask its operator out of band which key is theirs; `didam ledger operator` shows both keys",
+            ),
+            _ => None,
+        }
+    }
+}
+
 /// A ledger operator key that could not be pinned, said as the CLI says it.
 impl From<didam_registry::PinError> for CliError {
     fn from(e: didam_registry::PinError) -> Self {
@@ -291,6 +318,7 @@ impl From<didam_registry::PinError> for CliError {
             ),
             P::Read { path, source } => Self::Read { path, source },
             P::Write { path, source } => Self::Write { path, source },
+            other if other.is_refusal() => Self::Pin(other),
             other => Self::Input(other.to_string()),
         }
     }

@@ -5,7 +5,10 @@
 //! thief signs with the leaked key does not verify; a rerun continues and
 //! never re-keys; and `compromise` killed (SIGKILL) at random points, then
 //! run again, completes with the thief locked out and shares that recover
-//! the wallet.
+//! the wallet. The wallet's ledger-operator key is handed over once (also
+//! after a kill): a verifier that pinned the old key follows the handover
+//! and refuses the thief's copy of the ledger signed with the old key; the
+//! first pin of a ledger's key is announced once.
 //!
 //! `DIDAM_COMPROMISE_KILLS` sets the number of kills (3 by default, for CI;
 //! the soak, `scripts/soak-compromise`, sets 1,000).
@@ -35,10 +38,23 @@ fn wallet_with_two_dids(h: &Home) -> (String, String) {
     (didam, key)
 }
 
-/// A copy of the wallet folder `w` as `thief` (taken at the leak).
+/// A copy of the wallet folder `w` as `thief`, and of the ledger file as
+/// `thief-ledger.db` (taken at the leak).
 fn steal(h: &Home) {
     let copied = std::process::Command::new("cp").args(["-r", &h.p("w"), &h.p("thief")]).status();
     assert!(copied.unwrap().success());
+    copy_ledger(h, "ledger.db", "thief-ledger.db");
+}
+
+/// Copies the ledger file `from` (and its write-ahead log, if any) to `to`.
+fn copy_ledger(h: &Home, from: &str, to: &str) {
+    for suffix in ["", "-wal"] {
+        let _ = std::fs::remove_file(h.path(&format!("{to}{suffix}")));
+        if h.path(&format!("{from}{suffix}")).exists() {
+            std::fs::copy(h.path(&format!("{from}{suffix}")), h.path(&format!("{to}{suffix}"))).unwrap();
+        }
+    }
+    let _ = std::fs::remove_file(h.path(&format!("{to}-shm")));
 }
 
 fn compromise_command(h: &Home, did: &str) -> std::process::Command {
@@ -86,13 +102,34 @@ fn compromise_of_a_wallet_with_a_did_key_finishes_and_the_thief_is_locked_out() 
     assert_eq!(report["rotated"][0]["did"], didam.as_str(), "{report}");
     assert!(report["rotated"][0]["versionId"].as_str().unwrap().starts_with("2-"), "{report}");
     assert_eq!(report["stopUsing"], json!([key]), "{report}");
-    // The wallet holds the embedded ledger's operator key: flagged.
-    assert_eq!(report["operatorKeys"].as_array().unwrap().len(), 1, "{report}");
+    // The wallet held the embedded ledger's operator key: handed over.
+    assert_eq!(report["operatorKeys"], json!([]), "{report}");
+    assert_eq!(report["operatorHandovers"][0]["outcome"]["kind"], "handedOver", "{report}");
+    let new_key = report["operatorHandovers"][0]["new"].as_str().unwrap().to_owned();
 
     // No `ledger checkpoint` here: the procedure signed one. The thief's new
-    // credential, signed with the leaked key, does not verify.
+    // credential, signed with the leaked key, does not verify; the verifier
+    // that pinned the old key followed the handover by itself, once.
     let (after, verified) = forged_verifies(&h, &didam, 1);
     assert_eq!(after, 1, "{verified}");
+    assert_eq!(verified.matches("handed its checkpoint key over").count(), 1, "{verified}");
+    let operator = h.json("w", &["ledger", "operator", "--json"]);
+    assert_eq!(operator["operator"]["vkey"], new_key.as_str(), "{operator}");
+    assert_eq!(operator["pinned"], operator["operator"], "{operator}");
+    assert_eq!(operator["handovers"], 1, "{operator}");
+    // The wallet signs checkpoints with the new key.
+    h.ok("w", &["ledger", "checkpoint"]);
+
+    // The thief puts its copy of the ledger (signed by the old key, the
+    // DID's leaked key still current there) where the ledger was: the
+    // verifier refuses the retired key, and the forged credential with it.
+    copy_ledger(&h, "ledger.db", "real-ledger.db");
+    copy_ledger(&h, "thief-ledger.db", "ledger.db");
+    let forged = h.run("w", &["vc", "verify", &h.p("forged-0.json")]);
+    let said = format!("{}{}", text(&forged.stdout), text(&forged.stderr));
+    assert_ne!(code(&forged), 0, "{said}");
+    assert!(said.contains("retired operator key"), "{said}");
+    copy_ledger(&h, "real-ledger.db", "ledger.db");
     // The did:key is never used again by the wallet.
     let out = h.run("w", &["vc", "issue", &h.p("unsigned.json"), "--issuer", &key]);
     assert_ne!(code(&out), 0, "{}", text(&out.stdout));
@@ -148,6 +185,15 @@ fn a_killed_compromise_is_finished_by_a_rerun() {
         assert_eq!(report["stopUsing"], json!([key]), "kill {i}: {report}");
         let (verified, detail) = forged_verifies(&h, &didam, i);
         assert_eq!(verified, 1, "kill {i}: the thief's credential verifies: {detail}");
+        // The operator key was handed over once, and the wallet holds the new one.
+        assert_eq!(report["operatorHandovers"][0]["outcome"]["kind"], "handedOver", "kill {i}: {report}");
+        let operator = h.json("w", &["ledger", "operator", "--json"]);
+        assert_eq!(operator["handovers"], 1, "kill {i}: {operator}");
+        assert_eq!(
+            operator["operator"]["vkey"], report["operatorHandovers"][0]["new"],
+            "kill {i}: {operator}"
+        );
+        h.ok("w", &["ledger", "checkpoint"]);
         if written.iter().all(Option::is_some) {
             shares_kept += 1;
             for (n, before) in written.iter().enumerate() {
@@ -161,4 +207,31 @@ fn a_killed_compromise_is_finished_by_a_rerun() {
     eprintln!(
         "{kills} kills: all finished by a rerun, thief locked out; {shares_kept} had written their shares whole (kept); kill+rerun {per} ms each"
     );
+}
+
+#[test]
+fn the_first_pin_of_a_ledger_key_is_announced_once() {
+    let h = Home::new("first-pin");
+    h.init("w");
+    let created = h.run("w", &["did", "create", "--json"]);
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let did = serde_json::from_slice::<Value>(&created.stdout).unwrap()["did"].as_str().unwrap().to_owned();
+    let mut said = text(&created.stderr);
+    for _ in 0..3 {
+        let out = h.run("w", &["did", "resolve", &did]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        said.push_str(&text(&out.stderr));
+    }
+    assert_eq!(said.matches("pinned the checkpoint key of ledger").count(), 1, "{said}");
+    // It names the key by the fingerprint its operator sees.
+    let operator = h.json("w", &["ledger", "operator", "--json"]);
+    assert!(said.contains(operator["operator"]["fingerprint"].as_str().unwrap()), "{said}\n{operator}");
+    assert_eq!(operator["pinned"], operator["operator"], "{operator}");
+    // Nothing to move; a key the ledger does not announce is not pinned.
+    let repin = h.json("w", &["ledger", "repin", "--json"]);
+    assert_eq!(repin["changed"], false, "{repin}");
+    let stranger = "localhost/didam-ledger+d3adb33f+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    let refused = h.run("w", &["ledger", "repin", "--trust", stranger]);
+    assert_ne!(code(&refused), 0, "{}", text(&refused.stdout));
+    assert_eq!(h.json("w", &["ledger", "operator", "--json"])["pinned"], operator["operator"]);
 }

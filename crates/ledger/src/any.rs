@@ -386,6 +386,18 @@ impl Ledger for AnyLedger {
     async fn tip_proof(&self, did: &Did, size: u64) -> Result<TipProof, LedgerError> {
         dispatch!(self, l => l.tip_proof(did, size).await, blocking(did = did.clone()))
     }
+
+    async fn replace_operator(
+        &self,
+        old: &NoteSigner,
+        new: &NoteSigner,
+    ) -> Result<SignedCheckpoint, LedgerError> {
+        dispatch!(self, l => l.replace_operator(old, new).await, blocking(old = old.clone(), new = new.clone()))
+    }
+
+    async fn handovers(&self) -> Result<Vec<String>, LedgerError> {
+        dispatch!(self, l => l.handovers().await, blocking())
+    }
 }
 
 #[cfg(test)]

@@ -157,6 +157,10 @@ pub enum LedgerError {
         /// The latest signed size.
         signed: u64,
     },
+    /// The operator's checkpoint key could not be handed over, or a retired
+    /// key tried to sign.
+    #[error(transparent)]
+    Operator(#[from] crate::handover::OperatorError),
     /// Stored data does not check (a tampered or damaged ledger).
     #[error("ledger data is corrupt: {0}")]
     Corrupt(String),
@@ -236,4 +240,24 @@ pub trait Ledger {
     /// `did`'s tip record and its proof in the tips tree of the checkpoint of
     /// `size` leaves (the latest checkpoint).
     async fn tip_proof(&self, did: &Did, size: u64) -> Result<TipProof, LedgerError>;
+
+    /// Hands the operator's checkpoint key over from `old` to `new`
+    /// ([`crate::handover`]): signs the handover note, records `new` as the
+    /// operator and retires `old` for good. Done again with the same keys, it
+    /// returns the recorded handover. The default refuses: a backend whose
+    /// operator is a daemon hands its key over where the daemon runs.
+    async fn replace_operator(
+        &self,
+        old: &NoteSigner,
+        new: &NoteSigner,
+    ) -> Result<SignedCheckpoint, LedgerError> {
+        let _ = (old, new);
+        Err(crate::handover::OperatorError::NotHere.into())
+    }
+
+    /// The handover notes this ledger recorded, oldest first (the default:
+    /// none).
+    async fn handovers(&self) -> Result<Vec<String>, LedgerError> {
+        Ok(Vec::new())
+    }
 }

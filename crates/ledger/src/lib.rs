@@ -54,6 +54,7 @@ pub mod cosign;
 #[cfg(feature = "etcd")]
 pub mod etcd;
 pub mod file;
+pub mod handover;
 #[cfg(feature = "http")]
 pub mod http;
 mod ledger;

@@ -319,6 +319,14 @@ impl NoteVerifier {
         format!("{}+{:08x}+{}", self.name, self.key_id, B64.encode(encode_public_key(&self.key)))
     }
 
+    /// The key's fingerprint as ssh shows one: `SHA256:` and the unpadded
+    /// base64 of the SHA-256 of the encoded key (`0x01 || public key`), for
+    /// people to compare out of band.
+    pub fn fingerprint(&self) -> String {
+        let digest = Sha256::digest(encode_public_key(&self.key));
+        format!("SHA256:{}", base64::engine::general_purpose::STANDARD_NO_PAD.encode(digest))
+    }
+
     /// Whether `sig` (without the key ID) is a valid Ed25519 signature of `msg`
     /// by this key (RFC 8032).
     pub fn verify(&self, msg: &[u8], sig: &[u8]) -> bool {

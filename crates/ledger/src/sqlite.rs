@@ -12,7 +12,9 @@
 //!
 //! Schema: `entries(leaf_index, did, version_number, entry_hash, line)`,
 //! `dids(did, state)`, `nodes(level, idx, hash)`, `checkpoints(size, root,
-//! note)`, `meta(key, value)`.
+//! note)`, `meta(key, value)`, `handovers(seq, old, new, size, root, note)`
+//! (the operator's key handovers, [`crate::handover`]: `old` is unique, so a
+//! key hands over once and is retired for good).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -24,6 +26,7 @@ use didam_method::LogEntry;
 use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 
 use crate::admission::{Admission, AdmissionLimits, AdmissionView, Admitted, LogBudget, admit, check_tip};
+use crate::handover::{Handover, OperatorError};
 use crate::ledger::{Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry};
 use crate::merkle::{self, Hash, NodeReader, TreeError};
 use crate::note::{Checkpoint, NoteSigner};
@@ -51,6 +54,10 @@ CREATE TABLE IF NOT EXISTS tips_nodes (
     level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS entries_by_did ON entries (did, leaf_index);
+CREATE TABLE IF NOT EXISTS handovers (
+    seq INTEGER PRIMARY KEY, old TEXT NOT NULL UNIQUE, new TEXT NOT NULL,
+    size INTEGER NOT NULL, root BLOB NOT NULL, note TEXT NOT NULL
+);
 ";
 
 /// The ledger in one SQLite file.
@@ -524,6 +531,54 @@ impl EmbeddedLedger {
         Self::set_meta(c, "tips_count", count)?;
         Ok((count, root))
     }
+
+    /// Integrates what was appended, and checks that the tree still holds
+    /// the latest signed checkpoint unchanged: the size, the root, and that
+    /// checkpoint.
+    fn tree_head(tx: &Connection) -> Result<(u64, Hash, Option<SignedCheckpoint>), LedgerError> {
+        let size = Self::integrate_in(tx)?;
+        let root = merkle::root(&Nodes(tx, "nodes"), size).map_err(tree)?;
+        let latest = Self::latest_signed(tx)?;
+        if let Some(latest) = &latest {
+            let ours = if latest.size <= size {
+                Some(merkle::root(&Nodes(tx, "nodes"), latest.size).map_err(tree)?)
+            } else {
+                None
+            };
+            if ours != Some(latest.root) {
+                return Err(LedgerError::InconsistentCheckpoint { size, signed: latest.size });
+            }
+        }
+        Ok((size, root, latest))
+    }
+
+    /// The checkpoint text of the tree of `size` leaves with root `root`
+    /// (its tips tree rebuilt for it).
+    fn checkpoint_at(&self, tx: &Connection, size: u64, root: Hash) -> Result<Checkpoint, LedgerError> {
+        let (count, tips_root) = Self::rebuild_tips(tx, size)?;
+        Ok(Checkpoint {
+            origin: self.origin.clone(),
+            size,
+            root: root.0,
+            extensions: vec![crate::ledger::tips_extension(count, &tips_root)],
+        })
+    }
+
+    /// The handover recorded from the key `vkey`, if it handed over: its
+    /// successor and the handover note.
+    fn handover_from(c: &Connection, vkey: &str) -> Result<Option<(String, SignedCheckpoint)>, LedgerError> {
+        let row: Option<(String, i64, Vec<u8>, String)> = c
+            .query_row("SELECT new, size, root, note FROM handovers WHERE old = ?1", [vkey], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()
+            .map_err(storage)?;
+        row.map(|(new, size, root, note)| {
+            let root = Hash(root.try_into().map_err(|_| LedgerError::Corrupt("handover root".into()))?);
+            Ok((new, SignedCheckpoint { size: size as u64, root, note }))
+        })
+        .transpose()
+    }
 }
 
 impl Ledger for EmbeddedLedger {
@@ -647,32 +702,20 @@ impl Ledger for EmbeddedLedger {
         })
     }
 
+    /// Signs with `signer` unless it is a retired operator key (one that
+    /// handed this ledger over).
     async fn checkpoint(&self, signer: &NoteSigner) -> Result<SignedCheckpoint, LedgerError> {
         self.with_conn(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
-            let size = Self::integrate_in(&tx)?;
-            let root = merkle::root(&Nodes(&tx, "nodes"), size).map_err(tree)?;
-            if let Some(latest) = Self::latest_signed(&tx)? {
-                // The tree must still contain what was signed, unchanged.
-                let ours = if latest.size <= size {
-                    Some(merkle::root(&Nodes(&tx, "nodes"), latest.size).map_err(tree)?)
-                } else {
-                    None
-                };
-                if ours != Some(latest.root) {
-                    return Err(LedgerError::InconsistentCheckpoint { size, signed: latest.size });
-                }
-                if latest.size == size {
-                    return Ok(latest);
-                }
+            let key = signer.verifier().to_vkey();
+            if let Some((successor, ..)) = Self::handover_from(&tx, &key)? {
+                return Err(OperatorError::Retired { key, successor }.into());
             }
-            let (count, tips_root) = Self::rebuild_tips(&tx, size)?;
-            let checkpoint = Checkpoint {
-                origin: self.origin.clone(),
-                size,
-                root: root.0,
-                extensions: vec![crate::ledger::tips_extension(count, &tips_root)],
-            };
+            let (size, root, latest) = Self::tree_head(&tx)?;
+            if let Some(latest) = latest.filter(|l| l.size == size) {
+                return Ok(latest);
+            }
+            let checkpoint = self.checkpoint_at(&tx, size, root)?;
             let note = checkpoint.sign(signer)?;
             tx.execute(
                 "INSERT INTO checkpoints (size, root, note) VALUES (?1, ?2, ?3)",
@@ -681,6 +724,58 @@ impl Ledger for EmbeddedLedger {
             .map_err(storage)?;
             tx.commit().map_err(storage)?;
             Ok(SignedCheckpoint { size, root, note })
+        })
+    }
+
+    /// In one transaction: the handover note (a checkpoint of everything
+    /// integrated, signed by both keys) stored as the latest checkpoint and
+    /// as a handover, and `new` recorded as the operator.
+    async fn replace_operator(
+        &self,
+        old: &NoteSigner,
+        new: &NoteSigner,
+    ) -> Result<SignedCheckpoint, LedgerError> {
+        let (old_key, new_key) = (old.verifier().to_vkey(), new.verifier().to_vkey());
+        self.with_conn(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
+            if let Some((successor, signed)) = Self::handover_from(&tx, &old_key)? {
+                if successor == new_key {
+                    return Ok(signed);
+                }
+                return Err(OperatorError::Retired { key: old_key, successor }.into());
+            }
+            let operator: Option<String> = tx
+                .query_row("SELECT value FROM meta WHERE key = 'operator_vkey'", [], |r| r.get(0))
+                .optional()
+                .map_err(storage)?;
+            if operator.as_deref() != Some(old_key.as_str()) {
+                return Err(OperatorError::NotOperator { operator, key: old_key }.into());
+            }
+            let (size, root, _) = Self::tree_head(&tx)?;
+            let note = Handover::sign(&self.checkpoint_at(&tx, size, root)?, old, new)?;
+            let (size_i, root_bytes) = (to_i64(size)?, root.as_bytes().to_vec());
+            tx.execute(
+                "INSERT OR REPLACE INTO checkpoints (size, root, note) VALUES (?1, ?2, ?3)",
+                params![size_i, root_bytes, note],
+            )
+            .map_err(storage)?;
+            tx.execute(
+                "INSERT INTO handovers (old, new, size, root, note) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![old_key, new_key, size_i, root_bytes, note],
+            )
+            .map_err(storage)?;
+            tx.execute("UPDATE meta SET value = ?1 WHERE key = 'operator_vkey'", [&new_key])
+                .map_err(storage)?;
+            tx.commit().map_err(storage)?;
+            Ok(SignedCheckpoint { size, root, note })
+        })
+    }
+
+    async fn handovers(&self) -> Result<Vec<String>, LedgerError> {
+        self.with_conn(|c| {
+            let mut stmt = c.prepare("SELECT note FROM handovers ORDER BY seq").map_err(storage)?;
+            let notes = stmt.query_map([], |r| r.get(0)).map_err(storage)?;
+            notes.collect::<Result<Vec<String>, _>>().map_err(storage)
         })
     }
 

@@ -4,12 +4,19 @@
 //! See: `specs/did-didam.md` (resolution, consistency with stored checkpoints).
 //!
 //! Steps of a client's set-up ([`CheckpointStore::for_location`], then
-//! [`CheckpointStore::pin_operator`]):
+//! [`CheckpointStore::pin_operator_of`]):
 //! 1. one store per ledger location, in a folder of the client's data;
 //! 2. the key the ledger announces (its recorded operator, or a daemon's
-//!    checkpoint key) is written to the store on first use;
-//! 3. afterwards, a different announced key is refused: a ledger that
-//!    changes keys must be trusted again by hand.
+//!    checkpoint key) is written to the store on first use, and reported
+//!    once ([`PinEvent::FirstUse`]) for the front end to tell;
+//! 3. afterwards, a different announced key is accepted only through the
+//!    ledger's handovers, each signed by the key pinned then (the pin moves,
+//!    the old key is retired in the store for good: [`PinEvent::HandedOver`]);
+//!    any other key is refused, a retired one always, and a key changed
+//!    without a handover is trusted only by hand
+//!    ([`CheckpointStore::trust_operator`], after an out-of-band check).
+//!
+//! See: `specs/did-didam.md#operator-key-handover`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -18,7 +25,11 @@ use std::sync::Mutex;
 use didam_ledger::note::{Checkpoint, NoteError, NoteVerifier};
 use sha2::Digest as _;
 
-use crate::error::{Error, PinError};
+use crate::error::Error;
+
+mod pin;
+
+pub use pin::{PinEvent, Pinned};
 
 /// A folder of checkpoints, one file per ledger origin.
 ///
@@ -95,30 +106,7 @@ impl CheckpointStore {
         self.dir.join("operator.vkey")
     }
 
-    /// Trusts `announced`, the note verifier key (`vkey`) the ledger says
-    /// signs its checkpoints (`None`: it has no operator yet), on first use:
-    /// pins it in this store, and afterwards refuses any other key.
-    pub fn pin_operator(&self, announced: Option<&str>) -> Result<NoteVerifier, PinError> {
-        let announced = announced.ok_or(PinError::NoOperator)?.trim();
-        let key = NoteVerifier::parse(announced).map_err(PinError::InvalidKey)?;
-        let path = self.operator_pin();
-        match std::fs::read_to_string(&path) {
-            Ok(pinned) if pinned.trim() == announced => Ok(key),
-            Ok(pinned) => Err(PinError::Changed {
-                pinned: pinned.trim().to_owned(),
-                announced: announced.to_owned(),
-                path,
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                didam_ledger::file::write_atomic(&path, announced.as_bytes())
-                    .map_err(|source| PinError::Write { path, source })?;
-                Ok(key)
-            }
-            Err(source) => Err(PinError::Read { path, source }),
-        }
-    }
-
-    fn file(&self, origin: &str) -> PathBuf {
+    pub(crate) fn file(&self, origin: &str) -> PathBuf {
         let digest = sha2::Sha256::digest(origin.as_bytes());
         let name: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
         self.dir.join(format!("{name}.checkpoint"))
@@ -143,38 +131,5 @@ impl CheckpointStore {
         let path = self.file(verifier.name());
         didam_ledger::file::write_atomic(&path, note.as_bytes())
             .map_err(|source| Error::Store { path, source })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-    use didam_credential::{KeyType, SecretKey};
-    use didam_ledger::note::NoteSigner;
-
-    fn vkey(origin: &str) -> String {
-        NoteSigner::new(origin, SecretKey::generate(KeyType::Ed25519)).unwrap().verifier().to_vkey()
-    }
-
-    #[test]
-    fn the_operator_key_is_pinned_on_first_use() {
-        let dir = std::env::temp_dir().join(format!("didam-pin-{}", std::process::id()));
-        let store = CheckpointStore::for_location(&dir, "http://127.0.0.1:8080");
-        assert_eq!(store.dir(), dir.join("http___127_0_0_1_8080"));
-        assert!(matches!(store.pin_operator(None), Err(PinError::NoOperator)));
-        assert!(matches!(store.pin_operator(Some("not a key")), Err(PinError::InvalidKey(_))));
-        assert!(!store.operator_pin().exists(), "nothing is pinned before a valid key");
-
-        let (first, second) = (vkey("example.test/a"), vkey("example.test/a"));
-        assert_eq!(store.pin_operator(Some(&first)).unwrap().to_vkey(), first);
-        assert_eq!(store.pin_operator(Some(&format!("{first}\n"))).unwrap().to_vkey(), first);
-        match store.pin_operator(Some(&second)) {
-            Err(PinError::Changed { pinned, announced, path }) => {
-                assert_eq!((pinned, announced, path), (first.clone(), second, store.operator_pin()));
-            }
-            other => panic!("a changed key is refused: {other:?}"),
-        }
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -122,7 +122,7 @@ impl Error {
             Self::InvalidDocument { .. } => "invalidDidDocument",
             Self::InvalidDidUrl(_) => "invalidDidUrl",
             Self::InvalidResource { .. } => "invalidResource",
-            Self::Pin(PinError::Changed { .. }) => "invalidLedgerProof",
+            Self::Pin(p) if p.is_refusal() => "invalidLedgerProof",
             Self::Ledger(_)
             | Self::Store { .. }
             | Self::Build(_)
@@ -147,10 +147,10 @@ pub enum PinError {
     /// The announced key is not a note verifier key.
     #[error("operator key: {0}")]
     InvalidKey(#[source] didam_ledger::note::NoteError),
-    /// The ledger announces another key than the one pinned.
+    /// The ledger announces another key than the one pinned, and no
+    /// handover signed by the pinned key leads to it.
     #[error(
-        "the ledger's operator key changed: pinned {pinned}, now {announced}; remove {} only if you trust the change",
-        path.display()
+        "the ledger's operator key changed without a handover signed by the pinned key: pinned {pinned}, now {announced}"
     )]
     Changed {
         /// The key pinned before.
@@ -159,6 +159,53 @@ pub enum PinError {
         announced: String,
         /// The pin file.
         path: std::path::PathBuf,
+    },
+    /// The ledger announces a key that handed the ledger over: retired for
+    /// good (whoever still holds it, a thief say, signs for nobody).
+    #[error(
+        "the ledger's checkpoints are signed by {key}, a retired operator key (this client follows {pinned})"
+    )]
+    Retired {
+        /// The retired key.
+        key: String,
+        /// The key pinned now.
+        pinned: String,
+    },
+    /// A handover note signed by the pinned key does not check.
+    #[error("the operator key handover by {key}: {source}")]
+    Handover {
+        /// The pinned key that signed it.
+        key: String,
+        /// Why.
+        #[source]
+        source: didam_ledger::handover::OperatorError,
+    },
+    /// A handover is not consistent with the checkpoint this client stored
+    /// (a fork, or the old key signed beyond its handover).
+    #[error(
+        "the operator key handover at size {size} is not consistent with the stored checkpoint of size {seen}: {reason}"
+    )]
+    Inconsistent {
+        /// The handover's tree size.
+        size: u64,
+        /// The stored checkpoint's tree size.
+        seen: u64,
+        /// Why.
+        reason: String,
+    },
+    /// The ledger could not give the handovers or a consistency proof.
+    #[error("reading the operator key handovers: {0}")]
+    Ledger(#[source] didam_ledger::LedgerError),
+    /// The stored checkpoint could not be read.
+    #[error("the stored checkpoint: {0}")]
+    Stored(#[source] Box<Error>),
+    /// The key given to trust is not the one the ledger announces.
+    #[error("the ledger announces {announced}, not {given}")]
+    NotAnnounced {
+        /// The key given.
+        given: String,
+        /// The key the ledger announces.
+        announced: String,
     },
     /// The pin file could not be read.
     #[error("cannot read {path}: {source}")]
@@ -178,6 +225,17 @@ pub enum PinError {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl PinError {
+    /// Whether the ledger's key was refused (it is not the pinned key nor
+    /// reached from it by handovers), rather than not checked.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            Self::Changed { .. } | Self::Retired { .. } | Self::Handover { .. } | Self::Inconsistent { .. }
+        )
+    }
 }
 
 /// Why a DID resolver over HTTP did not answer with a resolution
@@ -285,7 +343,10 @@ impl Error {
             e @ (Self::Log { .. }
             | Self::InvalidLedgerProof(_)
             | Self::InvalidResource { .. }
-            | Self::Pin(PinError::Changed { .. })) => R::InvalidLedgerProof { did, reason: e.to_string() },
+            | Self::Pin(PinError::Changed { .. } | PinError::Retired { .. })
+            | Self::Pin(PinError::Handover { .. } | PinError::Inconsistent { .. })) => {
+                R::InvalidLedgerProof { did, reason: e.to_string() }
+            }
             e @ (Self::Ledger(_)
             | Self::InvalidOptions(_)
             | Self::FeatureNotSupported(_)

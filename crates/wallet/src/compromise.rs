@@ -25,8 +25,16 @@
 //!    operator, or awaits a daemon's checkpoint (when it cannot, the journal
 //!    says so, the report warns, and every later run tries again);
 //! 5. the wallet's status lists re-published with the new keys;
-//! 6. the ledger-operator keys the wallet holds reported as leaked, with
-//!    what they sign for; then the journal is marked finished.
+//! 6. the ledger-operator keys the wallet holds handed over to new keys
+//!    (`didam_ledger::handover`): first a new key per origin is made and
+//!    sealed in the wallet with the plan in the journal (one transaction);
+//!    then the ledger signs the handover with the old and the new key and
+//!    retires the old one (done again with the same keys, it returns the
+//!    recorded handover, so a rerun never hands over twice); then the wallet
+//!    takes the new key and the journal records the outcome (one
+//!    transaction). A key this ledger is not operated by (another ledger, a
+//!    daemon's) stays leaked and is reported; then the journal is marked
+//!    finished.
 //!
 //! Running it again after it finished reports again and changes nothing; a
 //! new leak after a finished run starts a new procedure (`new_leak`).
@@ -35,10 +43,13 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use didam_credential::PublicKey;
-use didam_ledger::Ledger;
+use didam_credential::{KeyType, PublicKey, SecretKey};
+use didam_ledger::handover::OperatorError;
+use didam_ledger::note::NoteSigner;
+use didam_ledger::{Ledger, LedgerError};
 use didam_method::DidamDid;
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
 use crate::WalletError;
 use crate::controller::{Change, Reconciled};
@@ -51,6 +62,9 @@ use crate::wallet::{DID, DidRecord, DidStatus, IssuedRecord, KEY, LEDGER_KEY, ME
 const COMPROMISE: &str = "compromise";
 /// The journal's record id: one procedure at a time.
 const CURRENT: &str = "current";
+/// The record kind of an operator key made for a handover (step 6), by
+/// origin, until the ledger takes it.
+const LEDGER_KEY_NEXT: &str = "ledger-key-next";
 
 /// The state of a compromise procedure, sealed in the wallet. It holds no
 /// secret: the new root is named by its public check value.
@@ -71,6 +85,9 @@ pub struct CompromiseJournal {
     pub resolvable: bool,
     /// The status lists re-published (step 5), once done.
     pub status_lists: Option<Vec<Republished>>,
+    /// The operator keys to hand over (step 6), once planned.
+    #[serde(default)]
+    pub operators: Option<Vec<OperatorHandover>>,
     /// When the procedure finished.
     pub finished: Option<DateTime<Utc>>,
 }
@@ -87,6 +104,47 @@ pub struct ShareSet {
     pub count: u8,
     /// Whether every file is written and synced.
     pub written: bool,
+}
+
+/// A ledger-operator key of the wallet handed over to a new key (step 6):
+/// public facts only (the keys by their note verifier keys).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct OperatorHandover {
+    /// The ledger's origin.
+    pub origin: String,
+    /// The leaked key.
+    pub old: String,
+    /// The new key (sealed in the wallet as the next key until the ledger
+    /// takes it).
+    pub new: String,
+    /// What happened, once done.
+    pub outcome: Option<HandoverOutcome>,
+}
+
+/// What handing an operator key over came to.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+#[non_exhaustive]
+pub enum HandoverOutcome {
+    /// The ledger took the new key with a handover the old key signed, at
+    /// this tree size; the old key is retired for good.
+    HandedOver {
+        /// The handover checkpoint's tree size.
+        size: u64,
+    },
+    /// The ledger is not operated by this key here (another ledger, or a
+    /// daemon's): the key stays leaked.
+    NotThisLedger {
+        /// Why, as the ledger said it.
+        reason: String,
+    },
+    /// The old key had handed the ledger over to another key first (whoever
+    /// else holds it: a thief).
+    Lost {
+        /// The key it was handed over to.
+        successor: String,
+    },
 }
 
 /// A ledger-operator key the wallet holds: it leaked with the wallet.
@@ -115,8 +173,10 @@ pub struct CompromiseReport {
     pub to_revoke: Vec<IssuedRecord>,
     /// The wallet's status lists on the ledger, re-signed and re-published.
     pub status_lists: Vec<Republished>,
-    /// Ledger-operator keys held in the wallet: leaked with it.
+    /// Ledger-operator keys that leaked and are not handed over.
     pub operator_keys: Vec<LeakedOperatorKey>,
+    /// The operator keys' handovers (step 6).
+    pub operator_handovers: Vec<OperatorHandover>,
 }
 
 impl Wallet {
@@ -169,6 +229,7 @@ impl Wallet {
             shares: None,
             resolvable: false,
             status_lists: None,
+            operators: None,
             finished: None,
         };
         let marked = self
@@ -239,6 +300,7 @@ impl Wallet {
             }
         };
         if journal.finished.is_none() {
+            self.compromise_operators(ledger).await?;
             self.update_journal(|j| j.finished = Some(Utc::now()))?;
             self.backup()?;
         }
@@ -246,14 +308,26 @@ impl Wallet {
         let compromised: BTreeSet<&str> =
             keys.iter().filter(|k| k.compromised).map(|k| k.id.as_str()).collect();
         let to_revoke = self.issued()?.into_iter().filter(|i| compromised.contains(i.key.as_str())).collect();
+        let journal = self.compromise_journal()?.ok_or(WalletError::NoCompromise)?;
+        let operator_handovers = journal.operators.clone().unwrap_or_default();
+        let operator_keys = match &journal.operators {
+            // A journal from before step 6 existed: every key held leaked.
+            None => self.operator_keys()?,
+            Some(handovers) => handovers
+                .iter()
+                .filter(|h| !matches!(h.outcome, Some(HandoverOutcome::HandedOver { .. })))
+                .map(|h| LeakedOperatorKey { origin: h.origin.clone(), vkey: h.old.clone() })
+                .collect(),
+        };
         Ok(CompromiseReport {
-            journal: self.compromise_journal()?.ok_or(WalletError::NoCompromise)?,
+            journal,
             leaked_keys: compromised.iter().map(|k| (*k).to_owned()).collect(),
             rotated,
             stop_using,
             to_revoke,
             status_lists,
-            operator_keys: self.operator_keys()?,
+            operator_keys,
+            operator_handovers,
         })
     }
 
@@ -343,6 +417,102 @@ impl Wallet {
             }
         }
         Ok(out)
+    }
+
+    /// Step 6: hands every operator key the wallet holds over to a new key
+    /// on `ledger` (see the module doc), each handover once.
+    async fn compromise_operators<L: Ledger>(&self, ledger: &L) -> Result<(), WalletError> {
+        let planned = match self.compromise_journal()?.and_then(|j| j.operators) {
+            Some(planned) => planned,
+            None => self.plan_handovers()?,
+        };
+        for handover in planned.into_iter().filter(|h| h.outcome.is_none()) {
+            let origin = &handover.origin;
+            let missing = || WalletError::Tampered(format!("the operator key of {origin} is missing"));
+            let old = self.existing_ledger_signer(origin)?.ok_or_else(missing)?;
+            let new = self.next_ledger_signer(origin)?;
+            if old.verifier().to_vkey() != handover.old || new.verifier().to_vkey() != handover.new {
+                return Err(WalletError::Tampered(format!(
+                    "the operator keys of {origin} differ from the journal"
+                )));
+            }
+            let outcome = match ledger.replace_operator(&old, &new).await {
+                Ok(signed) => HandoverOutcome::HandedOver { size: signed.size },
+                Err(LedgerError::Operator(OperatorError::Retired { successor, .. })) => {
+                    HandoverOutcome::Lost { successor }
+                }
+                Err(e @ LedgerError::Operator(_)) => HandoverOutcome::NotThisLedger { reason: e.to_string() },
+                Err(e) => return Err(e.into()),
+            };
+            self.settle_handover(origin, &new, outcome)?;
+        }
+        Ok(())
+    }
+
+    /// A new key for each origin whose operator key the wallet holds, sealed
+    /// as its next key, and the plan in the journal: one transaction.
+    fn plan_handovers(&self) -> Result<Vec<OperatorHandover>, WalletError> {
+        let held = self.operator_keys()?;
+        let mut next = Vec::new();
+        let mut planned = Vec::new();
+        for key in held {
+            let signer = NoteSigner::new(&key.origin, SecretKey::generate(KeyType::Ed25519))
+                .map_err(WalletError::LedgerKey)?;
+            planned.push(OperatorHandover {
+                origin: key.origin.clone(),
+                old: key.vkey,
+                new: signer.verifier().to_vkey(),
+                outcome: None,
+            });
+            next.push((key.origin, to_json(&*signer.to_key_string())?));
+        }
+        let plan = planned.clone();
+        self.store.update(|tx| {
+            for (origin, text) in &next {
+                tx.put(LEDGER_KEY_NEXT, origin, text)?;
+            }
+            let b = tx.get(COMPROMISE, CURRENT)?.ok_or(WalletError::NoCompromise)?;
+            let mut journal: CompromiseJournal = crate::wallet::from_json(COMPROMISE, CURRENT, &b)?;
+            journal.operators = Some(plan);
+            tx.put(COMPROMISE, CURRENT, &to_json(&journal)?)
+        })?;
+        Ok(planned)
+    }
+
+    /// The new operator key made for `origin`'s handover.
+    fn next_ledger_signer(&self, origin: &str) -> Result<NoteSigner, WalletError> {
+        let missing = || WalletError::Tampered(format!("the next operator key of {origin} is missing"));
+        let b = self.store.get(LEDGER_KEY_NEXT, origin)?.ok_or_else(missing)?;
+        let text: Zeroizing<String> = Zeroizing::new(
+            serde_json::from_slice(&b).map_err(|_| WalletError::Tampered("next ledger key record".into()))?,
+        );
+        NoteSigner::from_key_string(&text).map_err(WalletError::LedgerKey)
+    }
+
+    /// After the ledger answered: the wallet takes the new key when it was
+    /// handed over, the next key record goes, and the journal records the
+    /// outcome, in one transaction.
+    fn settle_handover(
+        &self,
+        origin: &str,
+        new: &NoteSigner,
+        outcome: HandoverOutcome,
+    ) -> Result<(), WalletError> {
+        let text = to_json(&*new.to_key_string())?;
+        self.store.update(|tx| {
+            if matches!(outcome, HandoverOutcome::HandedOver { .. }) {
+                tx.put(LEDGER_KEY, origin, &text)?;
+            }
+            tx.delete(LEDGER_KEY_NEXT, origin)?;
+            let b = tx.get(COMPROMISE, CURRENT)?.ok_or(WalletError::NoCompromise)?;
+            let mut journal: CompromiseJournal = crate::wallet::from_json(COMPROMISE, CURRENT, &b)?;
+            for h in journal.operators.iter_mut().flatten().filter(|h| h.origin == origin) {
+                h.outcome = Some(outcome.clone());
+            }
+            tx.put(COMPROMISE, CURRENT, &to_json(&journal)?)
+        })?;
+        self.backup()?;
+        Ok(())
     }
 
     fn update_journal(&self, change: impl FnOnce(&mut CompromiseJournal)) -> Result<(), WalletError> {

@@ -84,7 +84,7 @@ pub mod status;
 pub mod store;
 mod wallet;
 
-pub use compromise::{CompromiseJournal, CompromiseReport};
+pub use compromise::{CompromiseJournal, CompromiseReport, HandoverOutcome, OperatorHandover};
 pub use controller::{PendingOp, Reconciled};
 pub use error::{BackupError, WalletError};
 pub use kdf::KdfParams;

@@ -1,9 +1,11 @@
 //! `didam ledger …`
 
+use didam_ledger::note::NoteVerifier;
 use didam_ledger::{AnyLedger, Ledger as _};
+use didam_registry::PinError;
 use serde_json::json;
 
-use crate::cli::JsonArg;
+use crate::cli::{JsonArg, RepinArgs};
 use crate::context::{self, Context};
 use crate::error::{CliError, exit};
 use crate::output::{self, Progress};
@@ -60,6 +62,89 @@ pub(crate) fn verify(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
     } else {
         output::print(&format!(
             "ledger ok: {leaves} entries, {dids} DIDs; tree, checkpoints and every log verify"
+        ));
+    }
+    Ok(exit::OK)
+}
+
+/// `didam ledger operator`: the key the ledger announces for its
+/// checkpoints, its fingerprint (to compare out of band), its handovers, and
+/// the key this machine pinned for it. Reads only.
+pub(crate) fn operator(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
+    let location = cx.location()?;
+    let ledger = cx.existing_ledger()?;
+    let (announced, handovers) = cx
+        .block_on(async { Ok::<_, CliError>((ledger.operator().await?, ledger.handovers().await?.len())) })?;
+    let announced =
+        announced.as_deref().map(NoteVerifier::parse).transpose().map_err(PinError::InvalidKey)?;
+    let pinned = cx.checkpoint_store(&location)?.pinned_operator()?;
+    if args.json {
+        let key = |k: &Option<NoteVerifier>| {
+            k.as_ref().map(|k| json!({ "vkey": k.to_vkey(), "fingerprint": k.fingerprint() }))
+        };
+        output::print_json(
+            &json!({
+                "ledger": location.to_string(),
+                "operator": key(&announced),
+                "handovers": handovers,
+                "pinned": key(&pinned),
+            }),
+            false,
+        );
+        return Ok(exit::OK);
+    }
+    let show = |k: &NoteVerifier| format!("{}\n  fingerprint {}", k.to_vkey(), k.fingerprint());
+    output::print(&format!("ledger {location}"));
+    match &announced {
+        Some(key) => output::print(&format!("operator key: {}", show(key))),
+        None => output::print("operator key: none yet (no checkpoint signed)"),
+    }
+    output::print(&format!("handovers recorded: {handovers}"));
+    match (&pinned, &announced) {
+        (None, _) => {
+            output::print("pinned here: nothing yet (the key is pinned when a DID is first resolved)")
+        }
+        (Some(p), Some(a)) if p == a => output::print("pinned here: the operator key"),
+        (Some(p), _) => {
+            output::print(&format!("pinned here: {}", show(p)));
+            output::hint(
+                "the ledger shows another key: `didam ledger repin` follows the handovers the pinned key signed",
+            );
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// `didam ledger repin`: moves this machine's pin along the handovers the
+/// pinned key signed (as resolving does by itself), or to `--trust VKEY`
+/// by hand (the ledger must announce it; the old key is retired).
+pub(crate) fn repin(cx: &Context, args: &RepinArgs) -> Result<u8, CliError> {
+    let location = cx.location()?;
+    let ledger = cx.existing_ledger()?;
+    let store = cx.checkpoint_store(&location)?;
+    let pinned = cx.block_on(async {
+        let announced = ledger.operator().await?;
+        match &args.trust {
+            Some(given) => Ok::<_, CliError>(store.trust_operator(announced.as_deref(), given)?),
+            None => Ok(store.pin_operator_of(&ledger, announced.as_deref()).await?),
+        }
+    })?;
+    context::tell_pin_events(&location, &pinned.events);
+    if args.print.json {
+        output::print_json(
+            &json!({
+                "ledger": location.to_string(),
+                "pinned": { "vkey": pinned.key.to_vkey(), "fingerprint": pinned.key.fingerprint() },
+                "changed": !pinned.events.is_empty(),
+            }),
+            false,
+        );
+    } else {
+        let changed = if pinned.events.is_empty() { "unchanged" } else { "moved" };
+        output::print(&format!(
+            "pinned for ledger {location} ({changed}): {}\n  fingerprint {}",
+            pinned.key.to_vkey(),
+            pinned.key.fingerprint()
         ));
     }
     Ok(exit::OK)

@@ -38,6 +38,8 @@ pub(crate) fn run(cx: &Context, command: Command) -> Result<u8, CliError> {
         Command::Did(DidCommand::Resolve(args)) => did::resolve(cx, &args),
         Command::Ledger(LedgerCommand::Checkpoint(args)) => ledger::checkpoint(cx, &args),
         Command::Ledger(LedgerCommand::Verify(args)) => ledger::verify(cx, &args),
+        Command::Ledger(LedgerCommand::Operator(args)) => ledger::operator(cx, &args),
+        Command::Ledger(LedgerCommand::Repin(args)) => ledger::repin(cx, &args),
         Command::Wallet(WalletCommand::Init(args)) => wallet::init(cx, &args),
         Command::Wallet(WalletCommand::Check(args)) => wallet::check(cx, &args),
         Command::Wallet(WalletCommand::Backup(args)) => wallet::backup(cx, &args),

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use didam_credential::Did;
 use didam_wallet::slip39::{self, GroupSpec, Share};
-use didam_wallet::{CompromiseJournal, CompromiseReport, InitOptions, RootSecret, Wallet};
+use didam_wallet::{CompromiseJournal, CompromiseReport, HandoverOutcome, InitOptions, RootSecret, Wallet};
 use serde_json::json;
 use zeroize::Zeroizing;
 
@@ -324,7 +324,7 @@ pub(crate) fn compromise(cx: &Context, args: &CompromiseArgs) -> Result<u8, CliE
     let done = cx.block_on(wallet.compromise_continue(&ledger, &rrs, resolvable));
     progress.finish();
     let report = done?;
-    print_compromise(&report, &shares, resumed, args.print.json);
+    print_compromise(&report, &shares, resumed, args.print.json, ledger.embedded().is_none());
     if !report.journal.resolvable {
         eprintln!(
             "warning: no checkpoint covers the rotation yet: resolvers serve the leaked keys until the \
@@ -371,7 +371,7 @@ fn compromise_shares(
     Ok(paths)
 }
 
-fn print_compromise(report: &CompromiseReport, shares: &[String], resumed: bool, json: bool) {
+fn print_compromise(report: &CompromiseReport, shares: &[String], resumed: bool, json: bool, remote: bool) {
     for lost in report.status_lists.iter().filter(|r| r.error.is_some()) {
         // A warning, not data: on standard error (the rest of the report follows).
         eprintln!(
@@ -381,13 +381,7 @@ fn print_compromise(report: &CompromiseReport, shares: &[String], resumed: bool,
             lost.error.as_deref().unwrap_or_default()
         );
     }
-    for key in &report.operator_keys {
-        eprintln!(
-            "warning: this wallet's operator key of ledger {} ({}) leaked with it: whoever holds it can \
-             sign checkpoints of that ledger; it is not rotated yet",
-            key.origin, key.vkey
-        );
-    }
+    print_operator_handovers(report, remote);
     let revoke: Vec<_> = report
         .to_revoke
         .iter()
@@ -405,6 +399,7 @@ fn print_compromise(report: &CompromiseReport, shares: &[String], resumed: bool,
                 "revoke": revoke,
                 "statusLists": report.status_lists,
                 "operatorKeys": report.operator_keys,
+                "operatorHandovers": report.operator_handovers,
                 "walletShares": shares,
             }),
             false,
@@ -434,6 +429,46 @@ fn print_compromise(report: &CompromiseReport, shares: &[String], resumed: bool,
         "new wallet root shares: {}; the old shares and backups are void",
         shares.join(", ")
     ));
+}
+
+/// Step 6 of the procedure, said on standard error (warnings and notes;
+/// the JSON report carries the same): each operator key handed over, and
+/// each that stays leaked with what to do.
+fn print_operator_handovers(report: &CompromiseReport, remote: bool) {
+    for h in &report.operator_handovers {
+        match &h.outcome {
+            Some(HandoverOutcome::HandedOver { size }) => eprintln!(
+                "note: this wallet's operator key of ledger {} was handed over to {} at tree size {size}, \
+                 signed by the leaked key before it was retired; verifiers that pinned the old key follow \
+                 the handover by themselves (or with `didam ledger repin`), and refuse the old key afterwards",
+                h.origin, h.new
+            ),
+            Some(HandoverOutcome::Lost { successor }) => eprintln!(
+                "warning: the leaked operator key of ledger {} had already handed the ledger over to {successor}, \
+                 a key this wallet does not hold (the thief's?): tell its verifiers out of band not to trust it; \
+                 they can pin a key by hand with `didam ledger repin --trust VKEY`",
+                h.origin
+            ),
+            _ => {}
+        }
+    }
+    for key in &report.operator_keys {
+        eprintln!(
+            "warning: this wallet's operator key of ledger {} ({}) leaked with it and is not handed over: \
+             the ledger this procedure ran on is not operated by it. Whoever holds it signs checkpoints of \
+             the ledger files it operates: stop using them, or have their verifiers pin a new key by hand \
+             (`didam ledger repin --trust VKEY`)",
+            key.origin, key.vkey
+        );
+    }
+    if remote {
+        eprintln!(
+            "note: a daemon's checkpoint key is not in the wallet: if its key file leaked too, its operator \
+             makes a new one (`didam-resolver keygen --origin ORIGIN --out NEW.key --passphrase-file FILE`) \
+             and restarts the daemon with --checkpoint-key NEW.key; verifiers then compare the new key's \
+             fingerprint out of band and pin it with `didam ledger repin --trust VKEY`"
+        );
+    }
 }
 
 pub(crate) fn shares_verify(args: &SharesVerifyArgs) -> Result<u8, CliError> {

@@ -111,7 +111,7 @@ pub async fn derive_credential(
             (StatusCode::CREATED, Json(json!({ "verifiableCredential": derived }))).into_response()
         }
         Ok(Err(e)) => derive_error(&e),
-        Err(PoolError::Full) => pool::busy(vc.pool.workers()),
+        Err(PoolError::Full { .. }) => pool::busy(&vc.pool),
         Err(e) => {
             tracing::error!(error = %e, "the derive task failed");
             internal_error("deriving failed; see the daemon's log")

@@ -16,7 +16,8 @@
 //!    ([`Wallet::compromise_shares_written`]), so a retry recognises the
 //!    files of the interrupted run as its own;
 //! 3. [`Wallet::compromise_continue`]: pending operations reconciled; every
-//!    `did:didam` DID rotated with the cold rotation secret (pre-rotation:
+//!    `did:didam` DID rotated on its own ledger ([`DidLedgers`]) with the
+//!    cold rotation secret (pre-rotation:
 //!    new verification methods from the new root); every DID that cannot be
 //!    rotated (`did:key`, `did:jwk`) marked [`DidStatus::Compromised`] and
 //!    reported "stop using, re-issue";
@@ -45,7 +46,9 @@ use crate::controller::{Change, Reconciled};
 use crate::kdf::KdfParams;
 use crate::keys::RootSecret;
 use crate::status::Republished;
-use crate::wallet::{DID, DidRecord, DidStatus, IssuedRecord, KEY, LEDGER_KEY, META, Wallet, to_json};
+use crate::wallet::{
+    DID, DidLedgers, DidRecord, DidStatus, IssuedRecord, KEY, LEDGER_KEY, META, Wallet, to_json,
+};
 
 /// The record kind of the journal.
 const COMPROMISE: &str = "compromise";
@@ -212,20 +215,21 @@ impl Wallet {
     }
 
     /// Steps 3 to 6 of the procedure begun by [`Wallet::compromise_begin`]
-    /// (each skipped when the journal says it is done). `resolvable` makes
-    /// the rotated versions resolvable (step 4) and says whether it could:
-    /// sign a checkpoint as the ledger's operator
+    /// (each skipped when the journal says it is done), each DID's
+    /// operations and status lists on its own ledger (`ledgers`).
+    /// `resolvable` makes the rotated versions resolvable (step 4) and says
+    /// whether it could: sign a checkpoint as each ledger's operator
     /// ([`Wallet::checkpoint_as_operator`]), or await a daemon's
     /// checkpoint (`Resolver::wait_for_version`).
     pub async fn compromise_continue<L: Ledger>(
         &self,
-        ledger: &L,
+        ledgers: &DidLedgers<'_, L>,
         rrs: &RootSecret,
         resolvable: impl AsyncFnOnce(&[(String, String)]) -> Result<bool, WalletError>,
     ) -> Result<CompromiseReport, WalletError> {
         self.check_rrs(rrs)?;
         let mut journal = self.compromise_journal()?.ok_or(WalletError::NoCompromise)?;
-        let (rotated, stop_using) = self.compromise_rotate(ledger, rrs, &journal).await?;
+        let (rotated, stop_using) = self.compromise_rotate(ledgers, rrs, &journal).await?;
         if !journal.resolvable && resolvable(&rotated).await? {
             self.update_journal(|j| j.resolvable = true)?;
             journal.resolvable = true;
@@ -233,7 +237,7 @@ impl Wallet {
         let status_lists = match journal.status_lists.clone() {
             Some(done) => done,
             None => {
-                let done = self.republish_status_lists(ledger).await?;
+                let done = self.republish_status_lists(ledgers).await?;
                 self.update_journal(|j| j.status_lists = Some(done.clone()))?;
                 done
             }
@@ -262,7 +266,7 @@ impl Wallet {
     /// afterwards.
     pub async fn compromise<L: Ledger>(
         &mut self,
-        ledger: &L,
+        ledgers: &DidLedgers<'_, L>,
         rrs: &RootSecret,
         did: &str,
         passphrase: &[u8],
@@ -270,7 +274,7 @@ impl Wallet {
         resolvable: impl AsyncFnOnce(&[(String, String)]) -> Result<bool, WalletError>,
     ) -> Result<CompromiseReport, WalletError> {
         self.compromise_begin(rrs, did, passphrase, kdf, false)?;
-        self.compromise_continue(ledger, rrs, resolvable).await
+        self.compromise_continue(ledgers, rrs, resolvable).await
     }
 
     /// Step 3: the journal's target DIDs, its named DID first. Returns the
@@ -278,14 +282,21 @@ impl Wallet {
     /// earlier run), and the DIDs that cannot be rotated.
     async fn compromise_rotate<L: Ledger>(
         &self,
-        ledger: &L,
+        ledgers: &DidLedgers<'_, L>,
         rrs: &RootSecret,
         journal: &CompromiseJournal,
     ) -> Result<(Vec<(String, String)>, Vec<String>), WalletError> {
-        for outcome in self.reconcile(ledger).await? {
-            if let Reconciled::StillPending { did, .. } = outcome {
+        let pending = self.pending()?;
+        let reconciled = !pending.is_empty();
+        for op in pending {
+            let ledger = ledgers.of(&op.did)?;
+            if let Reconciled::StillPending { did, .. } = self.reconcile_op(ledger, op).await? {
+                self.backup()?;
                 return Err(WalletError::OperationPending(did));
             }
+        }
+        if reconciled {
+            self.backup()?;
         }
         let compromised: BTreeSet<String> =
             self.keys()?.into_iter().filter(|k| k.compromised).map(|k| k.id).collect();
@@ -316,7 +327,7 @@ impl Wallet {
                     .collect::<Result<Vec<_>, WalletError>>()?;
                 let new_keys = self.new_keys_for(&d.did, &types)?;
                 let change = Change { keys: Some(new_keys), ..Change::default() };
-                self.next_op(ledger, rrs, &d.did, "compromise", change).await?
+                self.next_op(ledgers.of(&d.did)?, rrs, &d.did, "compromise", change).await?
             } else {
                 d
             };

@@ -6,7 +6,7 @@
 
 use didam_credential::KeyType;
 use didam_ledger::EmbeddedLedger;
-use didam_wallet::{DidStatus, InitOptions, KdfParams, Wallet, WalletError};
+use didam_wallet::{DidLedgers, DidStatus, InitOptions, KdfParams, Wallet, WalletError};
 
 const PASS: &[u8] = b"correct horse battery staple";
 
@@ -49,13 +49,17 @@ fn a_compromise_is_begun_once_and_continued_without_a_second_rekey() {
     assert!(matches!(refused, Err(WalletError::CompromiseUnfinished(_))), "{refused:?}");
 
     // Not resolvable yet (say, another operator): rotated, said so.
-    let report = block_on(wallet.compromise_continue(&ledger, &rrs, async |_| Ok(false))).unwrap();
+    let report =
+        block_on(wallet.compromise_continue(&DidLedgers::every_did_on(&ledger), &rrs, async |_| Ok(false)))
+            .unwrap();
     assert_eq!(report.rotated.len(), 1);
     assert_eq!(report.stop_using, vec![key.did.clone()]);
     assert!(!report.journal.resolvable && report.journal.finished.is_some());
     assert_eq!(wallet.did(&key.did).unwrap().status, DidStatus::Compromised);
     // Run again: not rotated again, now resolvable.
-    let report = block_on(wallet.compromise_continue(&ledger, &rrs, async |_| Ok(true))).unwrap();
+    let report =
+        block_on(wallet.compromise_continue(&DidLedgers::every_did_on(&ledger), &rrs, async |_| Ok(true)))
+            .unwrap();
     assert_eq!(report.rotated[0].1, wallet.did(&didam.did).unwrap().version_id.unwrap());
     assert!(report.rotated[0].1.starts_with("2-"), "{:?}", report.rotated);
     assert!(report.journal.resolvable);

@@ -54,13 +54,31 @@ impl Context {
         self.open_wallet_keeping_passphrase().map(|(wallet, _)| wallet)
     }
 
-    /// Opens the wallet, and returns the passphrase it was opened with (a
-    /// command that re-wraps the root keeps it without asking twice).
-    pub(crate) fn open_wallet_keeping_passphrase(&self) -> Result<(Wallet, Zeroizing<Vec<u8>>), CliError> {
+    /// Opens the wallet to read it only (the commands that list, show or
+    /// check): nothing is created in its folder, so a read-only folder
+    /// serves them.
+    pub(crate) fn open_wallet_read_only(&self) -> Result<Wallet, CliError> {
+        let dir = self.existing_wallet_dir()?;
+        let pass = crate::input::passphrase(self.global.passphrase_file.as_deref(), "wallet passphrase: ")?;
+        let progress = crate::output::Progress::start("unlocking the wallet");
+        let wallet = Wallet::open_read_only(&dir, &pass);
+        progress.finish();
+        Ok(wallet?)
+    }
+
+    /// The wallet's folder, which must hold a wallet.
+    fn existing_wallet_dir(&self) -> Result<PathBuf, CliError> {
         let dir = self.wallet_dir()?;
         if !didam_wallet::db_path(&dir).exists() {
             return Err(CliError::Wallet(WalletError::NotFound(dir.display().to_string())));
         }
+        Ok(dir)
+    }
+
+    /// Opens the wallet, and returns the passphrase it was opened with (a
+    /// command that re-wraps the root keeps it without asking twice).
+    pub(crate) fn open_wallet_keeping_passphrase(&self) -> Result<(Wallet, Zeroizing<Vec<u8>>), CliError> {
+        let dir = self.existing_wallet_dir()?;
         let pass = crate::input::passphrase(self.global.passphrase_file.as_deref(), "wallet passphrase: ")?;
         let progress = crate::output::Progress::start("unlocking the wallet");
         let wallet = Wallet::open(&dir, &pass);
@@ -94,10 +112,20 @@ impl Context {
     }
 
     /// Opens the ledger to read it: a ledger file that is not there is an
-    /// error, never a new empty ledger (only commands that write make one).
+    /// error, never a new empty ledger (only commands that write make one),
+    /// and one that is there is opened read-only.
     pub(crate) fn existing_ledger(&self) -> Result<AnyLedger, CliError> {
-        missing_ledger(&self.location()?).map_or(Ok(()), Err)?;
-        self.ledger()
+        self.read_ledger_at(&self.location()?)
+    }
+
+    /// Opens the ledger at `location` to read it: an embedded file must
+    /// exist and is opened read-only (nothing is created beside it).
+    pub(crate) fn read_ledger_at(&self, location: &LedgerLocation) -> Result<AnyLedger, CliError> {
+        missing_ledger(location).map_or(Ok(()), Err)?;
+        let options = OpenOptions::new(EMBEDDED_ORIGIN).reading();
+        self.block_on(AnyLedger::open(location, &options)).map_err(|e| {
+            if location.is_remote() { CliError::Input(format!("--ledger {location}: {e}")) } else { e.into() }
+        })
     }
 
     /// Opens the ledger to write to it (an embedded file is made if missing).
@@ -173,7 +201,8 @@ impl Context {
                             let missing = format!("no ledger file at {}", path.display());
                             return Err(LedgerError::Unavailable(missing).into());
                         }
-                        let ledger = AnyLedger::open(&location, &OpenOptions::new(EMBEDDED_ORIGIN)).await?;
+                        let options = OpenOptions::new(EMBEDDED_ORIGIN).reading();
+                        let ledger = AnyLedger::open(&location, &options).await?;
                         let (key, store) =
                             pinned::<didam_registry::Error>(&ledger, &location, &checkpoints).await?;
                         Ok((ledger, key, store))
@@ -196,8 +225,7 @@ impl Context {
     /// exist), with its operator key pinned, and for did:web and did:webvh.
     pub(crate) fn resolver_at(&self, location: &LedgerLocation) -> Result<Resolver<AnyLedger>, CliError> {
         let resolver = Resolver::new().with_web(WebFetcher::new(&WebLimits::default())?);
-        missing_ledger(location).map_or(Ok(()), Err)?;
-        let (ledger, checkpoints) = (self.ledger_at(location)?, data_dir()?.join("checkpoints"));
+        let (ledger, checkpoints) = (self.read_ledger_at(location)?, data_dir()?.join("checkpoints"));
         let (key, store) = self.block_on(pinned::<CliError>(&ledger, location, &checkpoints))?;
         Ok(resolver.with_ledger(ledger, key, store))
     }

@@ -131,6 +131,7 @@ impl CliError {
                     | W::OperationPending(_)
                     | W::AlreadyIssued(_)
                     | W::Ledger(didam_ledger::LedgerError::Limit(_))
+                    | W::ReadOnly { .. }
                     | W::Io { .. } => exit::USAGE,
                     // A credential the engine refuses to sign as asked (a
                     // mandatory pointer into nothing, a key of another type).
@@ -142,7 +143,8 @@ impl CliError {
                     _ => exit::COULD_NOT_CHECK,
                 }
             }
-            Self::Registry(didam_registry::Error::InvalidDid(_)) => exit::USAGE,
+            Self::Registry(didam_registry::Error::InvalidDid(_))
+            | Self::Ledger(didam_ledger::LedgerError::ReadOnly { .. }) => exit::USAGE,
             Self::Resolver(e) if !Self::unreachable_resolver(e) => exit::USAGE,
             Self::Write { .. }
             | Self::Resolver(_)
@@ -252,6 +254,12 @@ impl CliError {
             Self::Wallet(didam_wallet::WalletError::StaleBackup { .. }) => {
                 Some("use the newest backup, or pass --force")
             }
+            Self::Wallet(didam_wallet::WalletError::ReadOnly { .. }) => Some(
+                "this command changes the wallet: run it where the wallet's folder is writable (as its owner, or on a writable copy with --wallet DIR); reading commands such as `didam did list` and `didam wallet check` work as they are",
+            ),
+            Self::Ledger(didam_ledger::LedgerError::ReadOnly { .. }) => Some(
+                "this command writes to the ledger: run it where the ledger's folder is writable, or give a writable one with --ledger; `didam ledger verify` only reads",
+            ),
             Self::Ledger(didam_ledger::LedgerError::Unavailable(_)) => Some(
                 "the operation is kept in the wallet: run `didam did reconcile` when the ledger is reachable",
             ),

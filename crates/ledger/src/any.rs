@@ -90,6 +90,10 @@ pub struct OpenOptions {
     /// TLS to the etcd members, for `etcds://`.
     #[cfg(feature = "etcd")]
     pub etcd_tls: Option<crate::etcd::EtcdTls>,
+    /// Open to read only: an embedded file must exist and is opened
+    /// read-only ([`EmbeddedLedger::open_read_only`]); writes fail as
+    /// [`LedgerError::ReadOnly`]. Other backends are unchanged.
+    pub read_only: bool,
 }
 
 impl OpenOptions {
@@ -98,6 +102,7 @@ impl OpenOptions {
         Self {
             origin: origin.to_owned(),
             limits: crate::AdmissionLimits::default(),
+            read_only: false,
             #[cfg(feature = "etcd")]
             etcd_prefix: None,
             #[cfg(feature = "etcd")]
@@ -108,6 +113,12 @@ impl OpenOptions {
     /// Sets the admission limits.
     pub fn with_limits(mut self, limits: crate::AdmissionLimits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Opens to read only (see [`OpenOptions::read_only`]).
+    pub fn reading(mut self) -> Self {
+        self.read_only = true;
         self
     }
 
@@ -217,14 +228,21 @@ macro_rules! dispatch {
 
 impl AnyLedger {
     /// Opens the ledger at `location` (see the module doc), in a tokio
-    /// runtime. Opening an embedded file creates it if needed.
+    /// runtime. Opening an embedded file creates it if needed, unless the
+    /// options say to read only.
     pub async fn open(location: &LedgerLocation, options: &OpenOptions) -> Result<Self, LedgerError> {
         match location {
             LedgerLocation::File(path) => {
                 let (path, origin, limits) = (path.clone(), options.origin.clone(), options.limits);
+                let read_only = options.read_only;
                 let ledger = runtime()?
                     .spawn_blocking(move || {
-                        EmbeddedLedger::open(&path, &origin).map(|l| l.with_limits(limits))
+                        let opened = if read_only {
+                            EmbeddedLedger::open_read_only(&path, &origin)
+                        } else {
+                            EmbeddedLedger::open(&path, &origin)
+                        };
+                        opened.map(|l| l.with_limits(limits))
                     })
                     .await
                     .map_err(|e| LedgerError::Unavailable(format!("ledger task failed: {e}")))??;
@@ -435,6 +453,42 @@ mod tests {
         let outcome = futures::executor::block_on(send(ledger.append(&entry)));
         assert!(matches!(outcome, Err(LedgerError::Unavailable(_))), "{outcome:?}");
         assert!(matches!(futures::executor::block_on(send(ledger.size())), Err(LedgerError::Unavailable(_))));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_ledger_opened_to_read_only_is_read_and_refuses_every_write() {
+        let dir = std::env::temp_dir().join(format!("didam-any-ledger-read-{}", std::process::id()));
+        let location = LedgerLocation::File(dir.join("ledger.db"));
+        let reading = OpenOptions::new("example.test/read").reading();
+        // Reading never makes a ledger.
+        assert!(matches!(AnyLedger::open(&location, &reading).await, Err(LedgerError::Unavailable(_))));
+        assert!(!dir.join("ledger.db").exists());
+        let signer = NoteSigner::new(
+            "example.test/read",
+            didam_credential::SecretKey::generate(didam_credential::KeyType::Ed25519),
+        )
+        .unwrap();
+        let vkey = signer.verifier().to_vkey();
+        let written = AnyLedger::open(&location, &OpenOptions::new("example.test/read")).await.unwrap();
+        written.set_operator(&vkey).await.unwrap();
+        written.checkpoint(&signer).await.unwrap();
+        drop(written);
+
+        let read = AnyLedger::open(&location, &reading).await.unwrap();
+        assert_eq!(read.operator().await.unwrap(), Some(vkey.clone()));
+        assert_eq!(read.size().await.unwrap(), 0);
+        assert_eq!(read.latest_checkpoint().await.unwrap().map(|c| c.size), Some(0));
+        assert_eq!(read.verify_all().await.unwrap(), (0, 0));
+        let read_only =
+            |e: Result<(), LedgerError>| matches!(e, Err(LedgerError::ReadOnly { dir: d }) if d == dir);
+        assert!(read_only(read.set_operator(&vkey).await));
+        assert!(read_only(read.checkpoint(&signer).await.map(drop)));
+        assert!(read_only(read.integrate().await.map(drop)));
+        let entry =
+            LogEntry::parse(serde_json::json!({ "versionId": "1-x", "state": { "id": "did:didam:QmXr1NpRE3NGnpqNxvMUVxGmXa4wgWH6nUGH6bdwoaXn5m" } }))
+                .unwrap();
+        assert!(read_only(read.append(&entry).await.map(drop)));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

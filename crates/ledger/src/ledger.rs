@@ -167,6 +167,14 @@ pub enum LedgerError {
     /// The storage engine failed or cannot be reached.
     #[error("ledger storage unavailable: {0}")]
     Unavailable(String),
+    /// A write to a ledger this process may only read: its file or its
+    /// folder is not writable (a read-only data folder), or it was opened
+    /// to read only.
+    #[error("the ledger in {} is read-only here (its folder or file is not writable)", .dir.display())]
+    ReadOnly {
+        /// The ledger file's folder.
+        dir: std::path::PathBuf,
+    },
 }
 
 /// An append-only ledger of DID logs.

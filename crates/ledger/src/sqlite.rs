@@ -68,6 +68,8 @@ pub struct EmbeddedLedger {
     origin: String,
     method: Method,
     limits: AdmissionLimits,
+    /// Opened by [`EmbeddedLedger::open_read_only`]: every write is refused.
+    read_only: bool,
 }
 
 fn storage(e: impl std::fmt::Display) -> LedgerError {
@@ -79,6 +81,12 @@ fn tree<E: std::fmt::Display>(e: TreeError<E>) -> LedgerError {
         TreeError::Proof(p) => LedgerError::Proof(p),
         TreeError::Store(s) => LedgerError::Corrupt(s.to_string()),
     }
+}
+
+/// [`LedgerError::ReadOnly`] for `dir` when `e` says this process may not
+/// write there, else the storage error.
+fn read_only_or(dir: &Path, e: std::io::Error) -> LedgerError {
+    if crate::file::is_read_only(&e) { LedgerError::ReadOnly { dir: dir.to_owned() } } else { storage(e) }
 }
 
 /// Tree nodes read from the database (`nodes`, or `tips_nodes` for the tips tree).
@@ -119,22 +127,73 @@ fn to_i64(n: u64) -> Result<i64, LedgerError> {
 impl EmbeddedLedger {
     /// Opens (creating if needed) the ledger file at `path`. `origin` names the
     /// ledger in its checkpoints.
+    ///
+    /// A file or folder this process cannot write is [`LedgerError::ReadOnly`]
+    /// (naming the folder), never SQLite's own message: reading such a
+    /// ledger goes through [`EmbeddedLedger::open_read_only`].
     pub fn open(path: &Path, origin: &str) -> Result<Self, LedgerError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(storage)?;
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|e| read_only_or(dir, e))?;
+        if path.exists() {
+            // Opening for writing changes nothing, and tells a file this
+            // user may not write apart (SQLite would open it read-only).
+            std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(path)
+                .map_err(|e| read_only_or(dir, e))?;
         }
-        let conn = Connection::open(path).map_err(storage)?;
+        let read_only = |e: rusqlite::Error| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly) => {
+                LedgerError::ReadOnly { dir: dir.to_owned() }
+            }
+            _ => storage(e),
+        };
+        let conn = Connection::open(path).map_err(read_only)?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(storage)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(storage)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(read_only)?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(storage)?;
-        conn.execute_batch(SCHEMA).map_err(storage)?;
-        Ok(Self {
+        conn.execute_batch(SCHEMA).map_err(read_only)?;
+        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true) {
+            return Err(LedgerError::ReadOnly { dir: dir.to_owned() });
+        }
+        Ok(Self::with_connection(conn, path, origin))
+    }
+
+    /// Opens the existing ledger file at `path` to read it only: SQLite
+    /// opens it read-only and nothing is created beside it. In a folder this
+    /// process cannot write, a file whose last writer closed it cleanly (no
+    /// `-wal` file beside it) is opened `immutable` (SQLite then needs no
+    /// shared-memory file). Appends and checkpoints on it fail as
+    /// [`LedgerError::ReadOnly`].
+    pub fn open_read_only(path: &Path, origin: &str) -> Result<Self, LedgerError> {
+        if !path.is_file() {
+            return Err(LedgerError::Unavailable(format!("no ledger file at {}", path.display())));
+        }
+        let conn = crate::file::open_sqlite_read_only(path).map_err(storage)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(storage)?;
+        Ok(Self { read_only: true, ..Self::with_connection(conn, path, origin) })
+    }
+
+    fn with_connection(conn: Connection, path: &Path, origin: &str) -> Self {
+        Self {
             conn: Mutex::new(conn),
             path: path.to_owned(),
             origin: origin.to_owned(),
             method: Method::Didam,
             limits: AdmissionLimits::default(),
-        })
+            read_only: false,
+        }
+    }
+
+    /// `Ok` unless this ledger was opened to read only.
+    fn writable(&self) -> Result<(), LedgerError> {
+        if self.read_only { Err(self.read_only_error()) } else { Ok(()) }
+    }
+
+    fn read_only_error(&self) -> LedgerError {
+        let dir = self.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        LedgerError::ReadOnly { dir: dir.to_owned() }
     }
 
     /// Admits entries, and reads logs, within `limits` (default:
@@ -154,6 +213,7 @@ impl EmbeddedLedger {
     pub fn add_cosignatures(&self, note: &str) -> Result<(), LedgerError> {
         let text = note.rsplit_once("\n\n").map(|(t, _)| format!("{t}\n")).unwrap_or_default();
         let checkpoint = Checkpoint::parse(&text)?;
+        self.writable()?;
         self.with_conn(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
             let stored: Option<String> = tx
@@ -198,6 +258,7 @@ impl EmbeddedLedger {
     /// Records the operator's verifier key on first use; refuses to replace
     /// a different one (a ledger has one operator).
     pub fn set_operator(&self, vkey: &str) -> Result<(), LedgerError> {
+        self.writable()?;
         self.with_conn(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
             let current: Option<String> = tx
@@ -593,6 +654,9 @@ impl Ledger for EmbeddedLedger {
     /// against the earlier ones of the batch), then all accepted entries are
     /// stored in one transaction, with one fsync.
     async fn append_all(&self, entries: &[LogEntry]) -> Vec<Result<Receipt, LedgerError>> {
+        if self.read_only {
+            return entries.iter().map(|_| Err(self.read_only_error())).collect();
+        }
         let mut overlay: HashMap<Did, DidState> = HashMap::new();
         let mut added: HashMap<Did, Vec<usize>> = HashMap::new();
         let mut in_batch: HashMap<&str, usize> = HashMap::new();
@@ -694,6 +758,7 @@ impl Ledger for EmbeddedLedger {
     }
 
     async fn integrate(&self) -> Result<u64, LedgerError> {
+        self.writable()?;
         self.with_conn(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
             let size = Self::integrate_in(&tx)?;
@@ -705,6 +770,7 @@ impl Ledger for EmbeddedLedger {
     /// Signs with `signer` unless it is a retired operator key (one that
     /// handed this ledger over).
     async fn checkpoint(&self, signer: &NoteSigner) -> Result<SignedCheckpoint, LedgerError> {
+        self.writable()?;
         self.with_conn(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
             let key = signer.verifier().to_vkey();

@@ -16,7 +16,8 @@
 //!    ([`Wallet::compromise_shares_written`]), so a retry recognises the
 //!    files of the interrupted run as its own;
 //! 3. [`Wallet::compromise_continue`]: pending operations reconciled; every
-//!    `did:didam` DID rotated with the cold rotation secret (pre-rotation:
+//!    `did:didam` DID rotated on its own ledger ([`DidLedgers`]) with the
+//!    cold rotation secret (pre-rotation:
 //!    new verification methods from the new root); every DID that cannot be
 //!    rotated (`did:key`, `did:jwk`) marked [`DidStatus::Compromised`] and
 //!    reported "stop using, re-issue";
@@ -56,7 +57,9 @@ use crate::controller::{Change, Reconciled};
 use crate::kdf::KdfParams;
 use crate::keys::RootSecret;
 use crate::status::Republished;
-use crate::wallet::{DID, DidRecord, DidStatus, IssuedRecord, KEY, LEDGER_KEY, META, Wallet, to_json};
+use crate::wallet::{
+    DID, DidLedgers, DidRecord, DidStatus, IssuedRecord, KEY, LEDGER_KEY, META, Wallet, to_json,
+};
 
 /// The record kind of the journal.
 const COMPROMISE: &str = "compromise";
@@ -273,20 +276,21 @@ impl Wallet {
     }
 
     /// Steps 3 to 6 of the procedure begun by [`Wallet::compromise_begin`]
-    /// (each skipped when the journal says it is done). `resolvable` makes
-    /// the rotated versions resolvable (step 4) and says whether it could:
-    /// sign a checkpoint as the ledger's operator
+    /// (each skipped when the journal says it is done), each DID's
+    /// operations and status lists on its own ledger (`ledgers`).
+    /// `resolvable` makes the rotated versions resolvable (step 4) and says
+    /// whether it could: sign a checkpoint as each ledger's operator
     /// ([`Wallet::checkpoint_as_operator`]), or await a daemon's
     /// checkpoint (`Resolver::wait_for_version`).
     pub async fn compromise_continue<L: Ledger>(
         &self,
-        ledger: &L,
+        ledgers: &DidLedgers<'_, L>,
         rrs: &RootSecret,
         resolvable: impl AsyncFnOnce(&[(String, String)]) -> Result<bool, WalletError>,
     ) -> Result<CompromiseReport, WalletError> {
         self.check_rrs(rrs)?;
         let mut journal = self.compromise_journal()?.ok_or(WalletError::NoCompromise)?;
-        let (rotated, stop_using) = self.compromise_rotate(ledger, rrs, &journal).await?;
+        let (rotated, stop_using) = self.compromise_rotate(ledgers, rrs, &journal).await?;
         if !journal.resolvable && resolvable(&rotated).await? {
             self.update_journal(|j| j.resolvable = true)?;
             journal.resolvable = true;
@@ -294,13 +298,13 @@ impl Wallet {
         let status_lists = match journal.status_lists.clone() {
             Some(done) => done,
             None => {
-                let done = self.republish_status_lists(ledger).await?;
+                let done = self.republish_status_lists(ledgers).await?;
                 self.update_journal(|j| j.status_lists = Some(done.clone()))?;
                 done
             }
         };
         if journal.finished.is_none() {
-            self.compromise_operators(ledger).await?;
+            self.compromise_operators(&ledgers.ledgers()).await?;
             self.update_journal(|j| j.finished = Some(Utc::now()))?;
             self.backup()?;
         }
@@ -336,7 +340,7 @@ impl Wallet {
     /// afterwards.
     pub async fn compromise<L: Ledger>(
         &mut self,
-        ledger: &L,
+        ledgers: &DidLedgers<'_, L>,
         rrs: &RootSecret,
         did: &str,
         passphrase: &[u8],
@@ -344,7 +348,7 @@ impl Wallet {
         resolvable: impl AsyncFnOnce(&[(String, String)]) -> Result<bool, WalletError>,
     ) -> Result<CompromiseReport, WalletError> {
         self.compromise_begin(rrs, did, passphrase, kdf, false)?;
-        self.compromise_continue(ledger, rrs, resolvable).await
+        self.compromise_continue(ledgers, rrs, resolvable).await
     }
 
     /// Step 3: the journal's target DIDs, its named DID first. Returns the
@@ -352,14 +356,21 @@ impl Wallet {
     /// earlier run), and the DIDs that cannot be rotated.
     async fn compromise_rotate<L: Ledger>(
         &self,
-        ledger: &L,
+        ledgers: &DidLedgers<'_, L>,
         rrs: &RootSecret,
         journal: &CompromiseJournal,
     ) -> Result<(Vec<(String, String)>, Vec<String>), WalletError> {
-        for outcome in self.reconcile(ledger).await? {
-            if let Reconciled::StillPending { did, .. } = outcome {
+        let pending = self.pending()?;
+        let reconciled = !pending.is_empty();
+        for op in pending {
+            let ledger = ledgers.of(&op.did)?;
+            if let Reconciled::StillPending { did, .. } = self.reconcile_op(ledger, op).await? {
+                self.backup()?;
                 return Err(WalletError::OperationPending(did));
             }
+        }
+        if reconciled {
+            self.backup()?;
         }
         let compromised: BTreeSet<String> =
             self.keys()?.into_iter().filter(|k| k.compromised).map(|k| k.id).collect();
@@ -390,7 +401,7 @@ impl Wallet {
                     .collect::<Result<Vec<_>, WalletError>>()?;
                 let new_keys = self.new_keys_for(&d.did, &types)?;
                 let change = Change { keys: Some(new_keys), ..Change::default() };
-                self.next_op(ledger, rrs, &d.did, "compromise", change).await?
+                self.next_op(ledgers.of(&d.did)?, rrs, &d.did, "compromise", change).await?
             } else {
                 d
             };
@@ -420,8 +431,9 @@ impl Wallet {
     }
 
     /// Step 6: hands every operator key the wallet holds over to a new key
-    /// on `ledger` (see the module doc), each handover once.
-    async fn compromise_operators<L: Ledger>(&self, ledger: &L) -> Result<(), WalletError> {
+    /// (see the module doc), each handover once, on the first of `ledgers`
+    /// (the wallet's DIDs' ledgers) that the key operates.
+    async fn compromise_operators<L: Ledger>(&self, ledgers: &[&L]) -> Result<(), WalletError> {
         let planned = match self.compromise_journal()?.and_then(|j| j.operators) {
             Some(planned) => planned,
             None => self.plan_handovers()?,
@@ -436,14 +448,23 @@ impl Wallet {
                     "the operator keys of {origin} differ from the journal"
                 )));
             }
-            let outcome = match ledger.replace_operator(&old, &new).await {
-                Ok(signed) => HandoverOutcome::HandedOver { size: signed.size },
-                Err(LedgerError::Operator(OperatorError::Retired { successor, .. })) => {
-                    HandoverOutcome::Lost { successor }
+            let mut outcome =
+                HandoverOutcome::NotThisLedger { reason: "the wallet's DIDs use no ledger".into() };
+            for ledger in ledgers {
+                outcome = match ledger.replace_operator(&old, &new).await {
+                    Ok(signed) => HandoverOutcome::HandedOver { size: signed.size },
+                    Err(LedgerError::Operator(OperatorError::Retired { successor, .. })) => {
+                        HandoverOutcome::Lost { successor }
+                    }
+                    Err(e @ LedgerError::Operator(_)) => {
+                        HandoverOutcome::NotThisLedger { reason: e.to_string() }
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                if !matches!(outcome, HandoverOutcome::NotThisLedger { .. }) {
+                    break;
                 }
-                Err(e @ LedgerError::Operator(_)) => HandoverOutcome::NotThisLedger { reason: e.to_string() },
-                Err(e) => return Err(e.into()),
-            };
+            }
             self.settle_handover(origin, &new, outcome)?;
         }
         Ok(())

@@ -222,6 +222,14 @@ pub enum WalletError {
     /// cancelled. The store is as its last committed transaction left it.
     #[error("a wallet operation stopped before it finished; reopen the wallet")]
     Interrupted,
+    /// A write to a wallet this process may only read: its folder or its
+    /// `wallet.db` is not writable (a read-only data folder), or the wallet
+    /// was opened to read only ([`crate::Wallet::open_read_only`]).
+    #[error("the wallet in {} is read-only here (its folder or wallet.db is not writable): this command changes the wallet", .dir.display())]
+    ReadOnly {
+        /// The wallet's folder.
+        dir: std::path::PathBuf,
+    },
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

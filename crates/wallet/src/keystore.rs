@@ -103,6 +103,15 @@ impl Wallet {
         Ok(Wallet { store, root, dir: dir.to_owned() })
     }
 
+    /// Opens and unlocks the wallet in `dir` to read it only (the read
+    /// commands: listing, showing, checking): nothing is created in `dir`,
+    /// so a wallet whose folder this process cannot write is read; any
+    /// change fails with [`WalletError::ReadOnly`] naming the folder.
+    pub fn open_read_only(dir: &Path, passphrase: &[u8]) -> Result<Wallet, WalletError> {
+        let (store, root) = Store::open_read_only(&db_path(dir), passphrase)?;
+        Ok(Wallet { store, root, dir: dir.to_owned() })
+    }
+
     /// Opens the wallet with its root secret instead of the passphrase (after
     /// recovering the root from shares); checks the MAC and every record.
     pub fn open_with_root(dir: &Path, root: &RootSecret) -> Result<Wallet, WalletError> {

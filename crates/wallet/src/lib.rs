@@ -7,12 +7,12 @@
 //!
 //! | job | module | API |
 //! |---|---|---|
-//! | open, unlock, passphrase, signing keys, received credentials, backups | [`keystore`] | [`Wallet::init`], [`Wallet::open`], [`Wallet::unlock`] with a [`PassphraseSource`], [`Wallet::change_passphrase`], [`Wallet::keys`], [`Wallet::signing_key`], [`Wallet::store_credential`], [`Wallet::backup`], [`Wallet::backup_to`] |
+//! | open, unlock, passphrase, signing keys, received credentials, backups | [`keystore`] | [`Wallet::init`], [`Wallet::open`], [`Wallet::open_read_only`] (a read-only folder), [`Wallet::unlock`] with a [`PassphraseSource`], [`Wallet::change_passphrase`], [`Wallet::keys`], [`Wallet::signing_key`], [`Wallet::store_credential`], [`Wallet::backup`], [`Wallet::backup_to`] |
 //! | DIDs on a ledger, durable before public | [`controller`] | [`Wallet::create_did`], [`Wallet::create_did_key`], [`Wallet::rotate_did`], [`Wallet::update_did`], [`Wallet::deactivate_did`], [`Wallet::reconcile`], [`Wallet::pending`] |
 //! | issue and present | [`issuing`] | [`Wallet::issue`], [`Wallet::issued`], [`Wallet::present`] |
-//! | the issuer's status lists (revoke, suspend, reinstate) | [`status`] | [`Wallet::issue_with_status`], [`Wallet::set_status`], [`Wallet::republish_status_lists`] |
+//! | the issuer's status lists (revoke, suspend, reinstate) | [`status`] | [`Wallet::issue_with_status`], [`Wallet::set_status`], [`Wallet::issued_record`], [`Wallet::republish_status_lists`] |
 //! | recovery from shares and a backup | [`recovery`] | [`Wallet::restore`], [`Wallet::restore_with_passphrase`] |
-//! | the resumable compromise procedure after a leak, its journal | [`compromise`] | [`Wallet::compromise_begin`], [`Wallet::compromise_continue`], [`Wallet::compromise`], [`Wallet::compromise_journal`] |
+//! | the resumable compromise procedure after a leak, its journal | [`compromise`] | [`Wallet::compromise_begin`], [`Wallet::compromise_continue`], [`Wallet::compromise`], [`Wallet::compromise_journal`], each DID on its own ledger ([`DidLedgers`]) |
 //! | the ledger is the truth: DID logs kept and backed up, resync, rollback checks | [`resync`] | [`Wallet::resync_did`], [`Wallet::did_log`], [`Wallet::republish_log`], [`Wallet::check_fresh`], [`Wallet::check_against_ledger`] |
 //! | the ledger operator's checkpoint key | [`operator`] | [`Wallet::ledger_signer`], [`Wallet::existing_ledger_signer`] |
 //! | the sealed SQLite store | [`store`] | [`store::Store`] |
@@ -91,4 +91,4 @@ pub use kdf::KdfParams;
 pub use keys::RootSecret;
 pub use keystore::{InitOptions, PassphraseSource};
 pub use resync::{DidLog, Resynced};
-pub use wallet::{DidRecord, DidStatus, IssuedRecord, KeyRecord, StagedWallet, Wallet, db_path};
+pub use wallet::{DidLedgers, DidRecord, DidStatus, IssuedRecord, KeyRecord, StagedWallet, Wallet, db_path};

@@ -42,7 +42,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::WalletError;
-use crate::wallet::{ISSUED, IssuedRecord, Wallet, content_id, from_json};
+use crate::wallet::{DidLedgers, ISSUED, IssuedRecord, Wallet, content_id, from_json};
 
 mod publish;
 mod record;
@@ -232,7 +232,7 @@ impl Wallet {
     /// and the others go on: such a list is lost, start a new one.
     pub async fn republish_status_lists<L: Ledger>(
         &self,
-        ledger: &L,
+        ledgers: &DidLedgers<'_, L>,
     ) -> Result<Vec<Republished>, WalletError> {
         let lists = self.status_lists()?;
         let mut out = Vec::new();
@@ -241,7 +241,12 @@ impl Wallet {
                 continue;
             }
             let list = record.list.url().to_owned();
-            match self.publish_status_list(Some(ledger), &mut record).await {
+            // A list is a resource of its issuer DID, on that DID's ledger.
+            let published = match ledgers.of(&record.issuer) {
+                Ok(ledger) => self.publish_status_list(Some(ledger), &mut record).await,
+                Err(e) => Err(e),
+            };
+            match published {
                 Ok(version_id) => out.push(Republished { list, version_id: Some(version_id), error: None }),
                 Err(e) => out.push(Republished { list, version_id: None, error: Some(e.to_string()) }),
             }
@@ -299,8 +304,9 @@ impl Wallet {
         Ok(changes)
     }
 
-    /// The issued record of a credential id, or of a credential given as JSON.
-    fn issued_record(&self, credential: &str) -> Result<IssuedRecord, WalletError> {
+    /// The record of a credential this wallet issued, by its id or given
+    /// as JSON (its issuer DID says on which ledger its status lists live).
+    pub fn issued_record(&self, credential: &str) -> Result<IssuedRecord, WalletError> {
         let id = match serde_json::from_str::<Value>(credential) {
             Ok(Value::Object(doc)) => match doc.get("id").and_then(Value::as_str) {
                 Some(id) => id.to_owned(),

@@ -114,13 +114,44 @@ fn header(conn: &Connection) -> Result<Option<Header>, WalletError> {
     .transpose()
 }
 
+/// Opens `path` to write to it. A file or folder this process may not
+/// write is [`WalletError::ReadOnly`] naming the folder, never SQLite's
+/// message (SQLite would open such a file read-only, or fail to make its
+/// WAL files).
 fn connect(path: &Path) -> Result<Connection, WalletError> {
-    let conn = Connection::open(path)?;
+    let read_only = || WalletError::ReadOnly { dir: folder(path).to_owned() };
+    if path.exists() {
+        // Opening for writing changes nothing.
+        std::fs::OpenOptions::new().read(true).write(true).open(path).map_err(|e| {
+            if didam_ledger::file::is_read_only(&e) { read_only() } else { crate::error::io(path)(e) }
+        })?;
+    }
+    let sqlite_read_only = |e: rusqlite::Error| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly) => read_only(),
+        _ => WalletError::Storage(e),
+    };
+    let conn = Connection::open(path).map_err(sqlite_read_only)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "journal_mode", "WAL").map_err(sqlite_read_only)?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "secure_delete", "ON")?;
+    if conn.is_readonly(rusqlite::MAIN_DB)? {
+        return Err(read_only());
+    }
     Ok(conn)
+}
+
+/// Opens the existing `path` to read it only, creating nothing beside it
+/// (see `didam_ledger::file::open_sqlite_read_only`).
+fn connect_read_only(path: &Path) -> Result<Connection, WalletError> {
+    let conn = didam_ledger::file::open_sqlite_read_only(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    Ok(conn)
+}
+
+/// The folder of the store file `path`.
+fn folder(path: &Path) -> &Path {
+    path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."))
 }
 
 /// An open, unlocked store.
@@ -128,6 +159,8 @@ pub struct Store {
     conn: Mutex<Connection>,
     keys: Keys,
     path: PathBuf,
+    /// Opened by [`Store::open_read_only`]: every write is refused.
+    read_only: bool,
 }
 
 impl std::fmt::Debug for Store {
@@ -258,7 +291,7 @@ impl Store {
             params![&wallet_id[..], FORMAT, kdf_text, &salt[..], wrapped, &mac[..]],
         )?;
         tx.commit()?;
-        Ok(Store { conn: Mutex::new(conn), keys, path: path.to_owned() })
+        Ok(Store { conn: Mutex::new(conn), keys, path: path.to_owned(), read_only: false })
     }
 
     /// Creates a store with a given wallet id (a restore onto a new machine
@@ -279,7 +312,15 @@ impl Store {
     /// Opens and unlocks the store at `path`: checks the KDF bounds, unwraps
     /// the root, then checks the MAC and every record.
     pub fn open(path: &Path, passphrase: &[u8]) -> Result<(Store, RootSecret), WalletError> {
-        Self::open_with(path, |kdf, salt| kdf::derive(passphrase, salt, kdf))
+        Self::open_with(path, false, |kdf, salt| kdf::derive(passphrase, salt, kdf))
+    }
+
+    /// Opens and unlocks the store at `path` to read it only: SQLite opens
+    /// it read-only and nothing is created beside it, so a wallet in a
+    /// folder this process cannot write is read; every write is refused
+    /// with [`WalletError::ReadOnly`].
+    pub fn open_read_only(path: &Path, passphrase: &[u8]) -> Result<(Store, RootSecret), WalletError> {
+        Self::open_with(path, true, |kdf, salt| kdf::derive(passphrase, salt, kdf))
     }
 
     /// Opens the store with the root secret itself (recovery from shares).
@@ -289,8 +330,12 @@ impl Store {
         }
         let conn = connect(path)?;
         let h = header(&conn)?.ok_or_else(|| WalletError::Tampered("the wallet row is missing".into()))?;
-        let store =
-            Store { keys: Keys::new(h.wallet_id, root), conn: Mutex::new(conn), path: path.to_owned() };
+        let store = Store {
+            keys: Keys::new(h.wallet_id, root),
+            conn: Mutex::new(conn),
+            path: path.to_owned(),
+            read_only: false,
+        };
         store.verify()?;
         Ok(store)
     }
@@ -300,17 +345,23 @@ impl Store {
     pub(crate) fn open_unchecked(path: &Path, root: &RootSecret) -> Result<Store, WalletError> {
         let conn = connect(path)?;
         let h = header(&conn)?.ok_or_else(|| WalletError::Tampered("the wallet row is missing".into()))?;
-        Ok(Store { keys: Keys::new(h.wallet_id, root), conn: Mutex::new(conn), path: path.to_owned() })
+        Ok(Store {
+            keys: Keys::new(h.wallet_id, root),
+            conn: Mutex::new(conn),
+            path: path.to_owned(),
+            read_only: false,
+        })
     }
 
     fn open_with(
         path: &Path,
+        read_only: bool,
         kek: impl FnOnce(&KdfParams, &[u8]) -> Result<Zeroizing<[u8; 32]>, WalletError>,
     ) -> Result<(Store, RootSecret), WalletError> {
         if !path.exists() {
             return Err(WalletError::NotFound(path.display().to_string()));
         }
-        let conn = connect(path)?;
+        let conn = if read_only { connect_read_only(path)? } else { connect(path)? };
         let h = header(&conn)?.ok_or_else(|| WalletError::Tampered("the wallet row is missing".into()))?;
         if h.format != FORMAT {
             return Err(WalletError::Format(h.format));
@@ -320,14 +371,31 @@ impl Store {
         params.check()?;
         let kek = kek(&params, &h.salt)?;
         let root = unwrap_root(&kek, &h.wallet_id, &h.kdf, &h.wrapped_root)?;
-        let store =
-            Store { keys: Keys::new(h.wallet_id, &root), conn: Mutex::new(conn), path: path.to_owned() };
+        let store = Store {
+            keys: Keys::new(h.wallet_id, &root),
+            conn: Mutex::new(conn),
+            path: path.to_owned(),
+            read_only,
+        };
         store.verify()?;
         Ok((store, root))
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>, WalletError> {
         self.conn.lock().map_err(|_| WalletError::Interrupted)
+    }
+
+    /// The connection, to write: refused on a store opened to read only.
+    fn lock_to_write(&self) -> Result<std::sync::MutexGuard<'_, Connection>, WalletError> {
+        if self.read_only {
+            return Err(WalletError::ReadOnly { dir: folder(&self.path).to_owned() });
+        }
+        self.lock()
+    }
+
+    /// Whether the store was opened to read only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// Checks the store MAC and that every record decrypts.
@@ -379,7 +447,7 @@ impl Store {
         &self,
         f: impl FnOnce(&mut Tx<'_>) -> Result<T, WalletError>,
     ) -> Result<(T, u64), WalletError> {
-        let mut conn = self.lock()?;
+        let mut conn = self.lock_to_write()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let h = header(&tx)?.ok_or_else(|| WalletError::Tampered("the wallet row is missing".into()))?;
         check_mac(&tx, &self.keys, &h)?;
@@ -404,7 +472,7 @@ impl Store {
         params: &KdfParams,
     ) -> Result<(), WalletError> {
         let (kdf_text, salt, wrapped) = wrap_root(root, new, params, &self.keys.wallet_id)?;
-        let mut conn = self.lock()?;
+        let mut conn = self.lock_to_write()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let h = header(&tx)?.ok_or_else(|| WalletError::Tampered("the wallet row is missing".into()))?;
         check_mac(&tx, &self.keys, &h)?;
@@ -432,7 +500,7 @@ impl Store {
         let new_keys = Keys::new(self.keys.wallet_id, new_root);
         let (kdf_text, salt, wrapped) = wrap_root(new_root, passphrase, params, &self.keys.wallet_id)?;
         let generation = {
-            let mut conn = self.lock()?;
+            let mut conn = self.lock_to_write()?;
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let h = header(&tx)?.ok_or_else(|| WalletError::Tampered("the wallet row is missing".into()))?;
             check_mac(&tx, &self.keys, &h)?;
@@ -500,7 +568,7 @@ impl Store {
     /// least `generation` (restore from a backup), in one transaction. Works
     /// on a tampered store: restoring is how a tampered wallet is repaired.
     pub fn replace_all(&self, generation: u64, records: &[PlainRecord]) -> Result<u64, WalletError> {
-        let mut conn = self.lock()?;
+        let mut conn = self.lock_to_write()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let h = header(&tx)?.ok_or_else(|| WalletError::Tampered("the wallet row is missing".into()))?;
         let generation = generation.max(h.generation) + 1;

@@ -144,6 +144,65 @@ pub struct IssuedRecord {
     pub issued: DateTime<Utc>,
 }
 
+/// The ledger each DID lives on, as the caller opened them (the caller
+/// knows how to reach a DID's recorded ledger, and refuses another): the
+/// procedures that touch several DIDs ([`Wallet::compromise_continue`],
+/// [`Wallet::republish_status_lists`]) send each DID's operations, and its
+/// status lists, to its own ledger.
+pub struct DidLedgers<'a, L> {
+    by_did: BTreeMap<String, &'a L>,
+    every: Option<&'a L>,
+}
+
+impl<L> Default for DidLedgers<'_, L> {
+    fn default() -> Self {
+        Self { by_did: BTreeMap::new(), every: None }
+    }
+}
+
+impl<L> std::fmt::Debug for DidLedgers<'_, L> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DidLedgers")
+            .field("dids", &self.by_did.keys().collect::<Vec<_>>())
+            .field("every", &self.every.is_some())
+            .finish()
+    }
+}
+
+impl<'a, L> DidLedgers<'a, L> {
+    /// No DID's ledger yet: add them with [`DidLedgers::insert`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every DID on `ledger` (a wallet whose DIDs all live on one ledger).
+    pub fn every_did_on(ledger: &'a L) -> Self {
+        Self { by_did: BTreeMap::new(), every: Some(ledger) }
+    }
+
+    /// `did` lives on `ledger`.
+    pub fn insert(&mut self, did: &str, ledger: &'a L) {
+        self.by_did.insert(did.to_owned(), ledger);
+    }
+
+    /// Each distinct ledger once (the one for every DID first), as given.
+    pub fn ledgers(&self) -> Vec<&'a L> {
+        let mut out: Vec<&'a L> = Vec::new();
+        for ledger in self.every.into_iter().chain(self.by_did.values().copied()) {
+            if !out.iter().any(|seen| std::ptr::eq(*seen, ledger)) {
+                out.push(ledger);
+            }
+        }
+        out
+    }
+
+    /// The ledger `did` lives on; [`WalletError::NoLedger`] when the caller
+    /// gave none for it.
+    pub fn of(&self, did: &str) -> Result<&'a L, WalletError> {
+        self.by_did.get(did).copied().or(self.every).ok_or_else(|| WalletError::NoLedger(did.to_owned()))
+    }
+}
+
 /// An open, unlocked wallet.
 pub struct Wallet {
     pub(crate) store: Store,

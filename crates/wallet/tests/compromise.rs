@@ -10,7 +10,7 @@ use didam_ledger::note::NoteSigner;
 use didam_ledger::{EmbeddedLedger, Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof};
 use didam_method::LogEntry;
 use didam_method::log::DidState;
-use didam_wallet::{DidStatus, HandoverOutcome, InitOptions, KdfParams, Wallet, WalletError};
+use didam_wallet::{DidLedgers, DidStatus, HandoverOutcome, InitOptions, KdfParams, Wallet, WalletError};
 
 const PASS: &[u8] = b"correct horse battery staple";
 
@@ -53,13 +53,17 @@ fn a_compromise_is_begun_once_and_continued_without_a_second_rekey() {
     assert!(matches!(refused, Err(WalletError::CompromiseUnfinished(_))), "{refused:?}");
 
     // Not resolvable yet (say, another operator): rotated, said so.
-    let report = block_on(wallet.compromise_continue(&ledger, &rrs, async |_| Ok(false))).unwrap();
+    let report =
+        block_on(wallet.compromise_continue(&DidLedgers::every_did_on(&ledger), &rrs, async |_| Ok(false)))
+            .unwrap();
     assert_eq!(report.rotated.len(), 1);
     assert_eq!(report.stop_using, vec![key.did.clone()]);
     assert!(!report.journal.resolvable && report.journal.finished.is_some());
     assert_eq!(wallet.did(&key.did).unwrap().status, DidStatus::Compromised);
     // Run again: not rotated again, now resolvable.
-    let report = block_on(wallet.compromise_continue(&ledger, &rrs, async |_| Ok(true))).unwrap();
+    let report =
+        block_on(wallet.compromise_continue(&DidLedgers::every_did_on(&ledger), &rrs, async |_| Ok(true)))
+            .unwrap();
     assert_eq!(report.rotated[0].1, wallet.did(&didam.did).unwrap().version_id.unwrap());
     assert!(report.rotated[0].1.starts_with("2-"), "{:?}", report.rotated);
     assert!(report.journal.resolvable);
@@ -142,7 +146,8 @@ fn the_operator_key_is_handed_over_once_whatever_run_is_cut_short() {
     // Cut before the ledger acts, then after it took the new key.
     for after in [false, true] {
         let cut = CutAtHandover { ledger: &ledger, after };
-        let outcome = block_on(wallet.compromise_continue(&cut, &rrs, async |_| Ok(true)));
+        let outcome =
+            block_on(wallet.compromise_continue(&DidLedgers::every_did_on(&cut), &rrs, async |_| Ok(true)));
         assert!(matches!(outcome, Err(WalletError::Ledger(LedgerError::Unavailable(_)))), "{outcome:?}");
         let journal = wallet.compromise_journal().unwrap().unwrap();
         assert!(journal.finished.is_none());
@@ -155,7 +160,9 @@ fn the_operator_key_is_handed_over_once_whatever_run_is_cut_short() {
     // Reopened, the rerun settles the handover the ledger recorded: once.
     drop(wallet);
     let wallet = Wallet::open(&dir.join("w"), PASS).unwrap();
-    let report = block_on(wallet.compromise_continue(&ledger, &rrs, async |_| Ok(true))).unwrap();
+    let report =
+        block_on(wallet.compromise_continue(&DidLedgers::every_did_on(&ledger), &rrs, async |_| Ok(true)))
+            .unwrap();
     assert!(report.journal.finished.is_some());
     assert_eq!(report.operator_handovers.len(), 1);
     assert!(matches!(report.operator_handovers[0].outcome, Some(HandoverOutcome::HandedOver { .. })));
@@ -167,7 +174,9 @@ fn the_operator_key_is_handed_over_once_whatever_run_is_cut_short() {
     block_on(ledger.checkpoint(&now)).unwrap();
     assert!(matches!(block_on(ledger.checkpoint(&old)), Err(LedgerError::Operator(_))));
     // Run again after it finished: nothing more.
-    let again = block_on(wallet.compromise_continue(&ledger, &rrs, async |_| Ok(true))).unwrap();
+    let again =
+        block_on(wallet.compromise_continue(&DidLedgers::every_did_on(&ledger), &rrs, async |_| Ok(true)))
+            .unwrap();
     assert_eq!(again.operator_handovers, report.operator_handovers);
     assert_eq!(block_on(ledger.handovers()).unwrap().len(), 1);
     let _ = std::fs::remove_dir_all(&dir);

@@ -9,7 +9,7 @@ use didam_ledger::note::NoteSigner;
 use didam_ledger::{EmbeddedLedger, Ledger as _};
 use didam_registry::{CheckpointStore, ResolveOptions, resolve};
 use didam_wallet::slip39::{self, GroupSpec};
-use didam_wallet::{DidStatus, InitOptions, KdfParams, RootSecret, Wallet, WalletError};
+use didam_wallet::{DidLedgers, DidStatus, InitOptions, KdfParams, RootSecret, Wallet, WalletError};
 use rusqlite::Connection;
 use serde_json::{Value, json};
 
@@ -351,11 +351,15 @@ fn a_thief_with_the_old_wallet_and_passphrase_gets_nothing_after_compromise() {
     copy_db(&dir, &stolen);
     let thief = Wallet::open(&stolen, PASS).unwrap();
 
-    let report =
-        block_on(
-            wallet.compromise(&env.ledger, &rrs, &me.did, PASS, Some(KdfParams::FLOOR), async |_| Ok(true)),
-        )
-        .unwrap();
+    let report = block_on(wallet.compromise(
+        &DidLedgers::every_did_on(&env.ledger),
+        &rrs,
+        &me.did,
+        PASS,
+        Some(KdfParams::FLOOR),
+        async |_| Ok(true),
+    ))
+    .unwrap();
     assert_eq!(report.leaked_keys, me.keys);
     assert_eq!(report.to_revoke.len(), 1);
     assert_eq!(report.rotated.len(), 1);

@@ -140,7 +140,7 @@ pub(crate) fn rotate(cx: &Context, args: &DidArg, deactivate: bool) -> Result<u8
 }
 
 pub(crate) fn list(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
-    let wallet = cx.open_wallet()?;
+    let wallet = cx.open_wallet_read_only()?;
     let dids = wallet.dids()?;
     if args.json {
         output::print_json(&serde_json::to_value(&dids).unwrap_or_default(), false);

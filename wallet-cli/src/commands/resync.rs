@@ -204,7 +204,7 @@ pub(crate) fn check_ledgers(cx: &Context, wallet: &Wallet) -> Result<Vec<(String
             unchecked.push((record.did, format!("its ledger file {} is gone", path.display())));
             continue;
         }
-        let checked = cx.ledger_at(&location).and_then(|ledger| {
+        let checked = cx.read_ledger_at(&location).and_then(|ledger| {
             cx.block_on(wallet.check_against_ledger(&ledger, &record.did)).map_err(CliError::from)
         });
         match checked {

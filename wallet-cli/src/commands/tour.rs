@@ -28,7 +28,7 @@ use didam_registry::{CheckpointStore, Resolver};
 use didam_verifier::status::SharedResolver;
 use didam_verifier::{NetworkOptions, Policy, Verifier};
 use didam_wallet::status::StatusAction;
-use didam_wallet::{InitOptions, KdfParams, RootSecret, Wallet};
+use didam_wallet::{DidLedgers, InitOptions, KdfParams, RootSecret, Wallet};
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
@@ -236,7 +236,14 @@ async fn tour(work: &Workdir, args: &TourArgs) -> Result<u8, CliError> {
         Ok(true)
     };
     let report = holder
-        .compromise(&ledger, &holder_rrs, &holder_did, pass.as_slice(), Some(KdfParams::FLOOR), checkpoint)
+        .compromise(
+            &DidLedgers::every_did_on(&ledger),
+            &holder_rrs,
+            &holder_did,
+            pass.as_slice(),
+            Some(KdfParams::FLOOR),
+            checkpoint,
+        )
         .await?;
     say(" 6. key leak        a thief gets a copy of the holder's wallet and its passphrase".into());
     say(format!(

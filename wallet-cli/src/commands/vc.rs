@@ -165,9 +165,12 @@ pub(crate) fn set_status(cx: &Context, args: &StatusArgs, action: StatusAction) 
     let path = std::path::Path::new(&args.credential);
     let credential = if path.is_file() { input::read(path)? } else { args.credential.clone() };
     let wallet = cx.open_wallet()?;
-    // Lists published as resources of a DID live on the ledger.
-    let on_ledger = wallet.status_lists()?.iter().any(|l| l.list.url().parse::<DidUrl>().is_ok());
-    let ledger = if on_ledger { Some(cx.ledger()?) } else { None };
+    // The credential's lists are its issuer's; those published as resources
+    // of the issuer DID live on that DID's own ledger (never on another).
+    let issuer = wallet.issued_record(&credential)?.issuer;
+    let on_ledger =
+        wallet.status_lists()?.iter().any(|l| l.issuer == issuer && l.list.url().parse::<DidUrl>().is_ok());
+    let ledger = if on_ledger { Some(cx.did_ledger(&wallet.did(&issuer)?)?.0) } else { None };
     let changes = cx.block_on(async {
         let changes = wallet.set_status(ledger.as_ref(), &credential, action).await?;
         if let Some(ledger) = &ledger {
@@ -203,7 +206,7 @@ pub(crate) fn store(cx: &Context, args: &FileArg) -> Result<u8, CliError> {
 }
 
 pub(crate) fn list(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
-    let wallet = cx.open_wallet()?;
+    let wallet = cx.open_wallet_read_only()?;
     let rows: Vec<Value> = wallet
         .credentials()?
         .into_iter()
@@ -224,7 +227,7 @@ pub(crate) fn list(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
 }
 
 pub(crate) fn show(cx: &Context, args: &IdArg) -> Result<u8, CliError> {
-    let wallet = cx.open_wallet()?;
+    let wallet = cx.open_wallet_read_only()?;
     output::print_json(&wallet.credential(&args.id)?, false);
     Ok(exit::OK)
 }

@@ -3,8 +3,13 @@
 use std::path::{Path, PathBuf};
 
 use didam_credential::Did;
+use didam_ledger::{AnyLedger, LedgerLocation};
+use didam_registry::Resolver;
 use didam_wallet::slip39::{self, GroupSpec, Share};
-use didam_wallet::{CompromiseJournal, CompromiseReport, HandoverOutcome, InitOptions, RootSecret, Wallet};
+use didam_wallet::{
+    CompromiseJournal, CompromiseReport, DidLedgers, DidStatus, HandoverOutcome, InitOptions, RootSecret,
+    Wallet,
+};
 use serde_json::json;
 use zeroize::Zeroizing;
 
@@ -149,7 +154,7 @@ pub(crate) fn init(cx: &Context, args: &InitArgs) -> Result<u8, CliError> {
 }
 
 pub(crate) fn check(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
-    let wallet = cx.open_wallet()?;
+    let wallet = cx.open_wallet_read_only()?;
     wallet.check()?;
     for k in wallet.keys()?.iter().filter(|k| !k.compromised) {
         wallet.signing_key(&k.id)?;
@@ -276,20 +281,10 @@ pub(crate) fn compromise(cx: &Context, args: &CompromiseArgs) -> Result<u8, CliE
         // would overwrite files.
         check_shares_free(&args.shares, &["wallet"])?;
     }
+    // Each DID's own ledger (a --ledger naming another, or a lost ledger
+    // file, is refused here, before the rotation secret is asked for).
+    let open = DidLedgersOpen::open(cx, &wallet)?;
     let rrs = cx.rotation_secret()?;
-    let ledger = cx.ledger()?;
-    // A daemon checkpoints by itself: the resolver waits for it (made
-    // before the runtime runs the procedure).
-    let resolver = match ledger.embedded() {
-        Some(_) => None,
-        None => {
-            let didam = wallet
-                .dids()?
-                .into_iter()
-                .find_map(|d| Did::parse(&d.did).ok().filter(|d| d.method() == "didam"));
-            didam.map(|did| cx.resolver(Some(&did))).transpose()?
-        }
-    };
     let progress = Progress::start("re-keying the wallet");
     let begun = wallet.compromise_begin(&rrs, args.did.as_str(), &pass, kdf, args.new_leak);
     progress.finish();
@@ -304,27 +299,36 @@ pub(crate) fn compromise(cx: &Context, args: &CompromiseArgs) -> Result<u8, CliE
         eprintln!("note: continuing the compromise begun at {} (not re-keyed again)", journal.started);
     }
     let shares = compromise_shares(&wallet, &journal, &args.shares)?;
-    let progress = Progress::start("rotating the wallet's DIDs on the ledger");
+    let progress = Progress::start("rotating the wallet's DIDs on their ledgers");
+    // Each ledger a rotation went to: a checkpoint signed as its operator
+    // (embedded), or the daemon's awaited.
     let resolvable = async |rotated: &[(String, String)]| {
-        if rotated.is_empty() {
-            // Nothing new on the ledger (only did:key DIDs, say).
-            return Ok(true);
-        }
-        if ledger.embedded().is_some() {
-            return wallet.checkpoint_as_operator(&ledger, context::EMBEDDED_ORIGIN).await;
-        }
+        let mut done = vec![false; open.ledgers.len()];
         for (did, version) in rotated {
-            let (Some(resolver), Ok(did)) = (&resolver, Did::parse(did)) else { return Ok(false) };
-            if !resolver.wait_for_version(&did, version, super::did::CHECKPOINT_WAIT).await {
+            let Some(i) = open.index_of(did) else { return Ok(false) };
+            if done[i] {
+                continue;
+            }
+            let (ledger, resolver) = &open.ledgers[i];
+            let covered = match (ledger.embedded(), resolver, Did::parse(did)) {
+                (Some(_), _, _) => wallet.checkpoint_as_operator(ledger, context::EMBEDDED_ORIGIN).await?,
+                (None, Some(resolver), Ok(did)) => {
+                    resolver.wait_for_version(&did, version, super::did::CHECKPOINT_WAIT).await
+                }
+                _ => false,
+            };
+            if !covered {
                 return Ok(false);
             }
+            done[i] = ledger.embedded().is_some();
         }
         Ok(true)
     };
-    let done = cx.block_on(wallet.compromise_continue(&ledger, &rrs, resolvable));
+    let done = cx.block_on(wallet.compromise_continue(&open.did_ledgers(), &rrs, resolvable));
     progress.finish();
     let report = done?;
-    print_compromise(&report, &shares, resumed, args.print.json, ledger.embedded().is_none());
+    let remote = open.ledgers.iter().all(|(ledger, _)| ledger.embedded().is_none());
+    print_compromise(&report, &shares, resumed, args.print.json, remote);
     if !report.journal.resolvable {
         eprintln!(
             "warning: no checkpoint covers the rotation yet: resolvers serve the leaked keys until the \
@@ -332,6 +336,54 @@ pub(crate) fn compromise(cx: &Context, args: &CompromiseArgs) -> Result<u8, CliE
         );
     }
     Ok(exit::OK)
+}
+
+/// The ledgers the wallet's did:didam DIDs live on, each opened once (with
+/// a resolver of it when a daemon or a cluster signs its checkpoints).
+struct DidLedgersOpen {
+    ledgers: Vec<(AnyLedger, Option<Resolver<AnyLedger>>)>,
+    locations: Vec<LedgerLocation>,
+    /// Each DID and the index of its ledger.
+    dids: Vec<(String, usize)>,
+}
+
+impl DidLedgersOpen {
+    /// Opens the ledger of every did:didam DID of `wallet` not deactivated
+    /// (as [`Context::did_ledger`]: its recorded one, which must be there).
+    fn open(cx: &Context, wallet: &Wallet) -> Result<Self, CliError> {
+        let mut open = Self { ledgers: Vec::new(), locations: Vec::new(), dids: Vec::new() };
+        for record in wallet.dids()? {
+            let on_ledger = Did::parse(&record.did).is_ok_and(|d| d.method() == "didam");
+            if !on_ledger || record.status == DidStatus::Deactivated {
+                continue;
+            }
+            let location = cx.did_location(&record)?;
+            let i = match open.locations.iter().position(|l| context::same_location(l, &location)) {
+                Some(i) => i,
+                None => {
+                    let (ledger, location) = cx.did_ledger(&record)?;
+                    let resolver = if location.is_remote() { Some(cx.resolver_at(&location)?) } else { None };
+                    open.ledgers.push((ledger, resolver));
+                    open.locations.push(location);
+                    open.ledgers.len() - 1
+                }
+            };
+            open.dids.push((record.did, i));
+        }
+        Ok(open)
+    }
+
+    fn index_of(&self, did: &str) -> Option<usize> {
+        self.dids.iter().find(|(d, _)| d == did).map(|(_, i)| *i)
+    }
+
+    fn did_ledgers(&self) -> DidLedgers<'_, AnyLedger> {
+        let mut map = DidLedgers::new();
+        for (did, i) in &self.dids {
+            map.insert(did, &self.ledgers[*i].0);
+        }
+        map
+    }
 }
 
 /// Step 2 of the procedure: the new root's shares, written once. A set an

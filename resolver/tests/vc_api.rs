@@ -190,8 +190,10 @@ async fn issues_with_the_wallet_did_and_verifies_what_it_issued() {
         Wallet::init(&wallet_dir, b"issuer passphrase", &InitOptions { kdf: Some(KdfParams::FLOOR) })
             .unwrap();
     let ledger = EmbeddedLedger::open(&ledger_path, common::ORIGIN).unwrap();
-    let record =
-        wallet.create_did(&ledger, "ledger.db", &rrs, &[KeyType::Ed25519, KeyType::P256]).await.unwrap();
+    let record = wallet
+        .create_did(&ledger, "ledger.db", &rrs, &[KeyType::Ed25519, KeyType::P256, KeyType::MlDsa44])
+        .await
+        .unwrap();
     drop((ledger, wallet));
 
     let args: Vec<String> = vec![
@@ -223,6 +225,8 @@ async fn issues_with_the_wallet_did_and_verifies_what_it_issued() {
         (json!({ "type": "DataIntegrityProof", "cryptosuite": "eddsa-jcs-2022" }), "eddsa-jcs-2022"),
         (json!({ "cryptosuite": "ecdsa-rdfc-2019" }), "ecdsa-rdfc-2019"),
         (json!({ "suite": "ecdsa-jcs-2019" }), "ecdsa-jcs-2019"),
+        (json!({ "cryptosuite": "mldsa44-rdfc-2024" }), "mldsa44-rdfc-2024"),
+        (json!({ "type": "DataIntegrityProof", "cryptosuite": "mldsa44-jcs-2024" }), "mldsa44-jcs-2024"),
     ] {
         let (status, _, body) =
             post(&d, "/credentials/issue", &json!({ "credential": unsigned, "options": options })).await;
@@ -232,6 +236,10 @@ async fn issues_with_the_wallet_did_and_verifies_what_it_issued() {
         assert_eq!(vc["proof"]["cryptosuite"], cryptosuite);
         let (status, _, body) = post(&d, "/credentials/verify", &json!({ "verifiableCredential": vc })).await;
         assert_eq!(status, StatusCode::OK, "{cryptosuite}: {body}");
+        let checks = body["report"]["checks"].as_array().unwrap();
+        let proof = checks.iter().find(|c| c["check"] == "proof").unwrap();
+        let security = if cryptosuite.starts_with("mldsa44") { "quantum-safe" } else { "classical" };
+        assert_eq!(proof["security"], security, "{body}");
     }
 
     let mut other = unsigned.clone();

@@ -599,7 +599,8 @@ pub(crate) struct CreateArgs {
     /// first key type, kept in the wallet; no ledger, never rotated).
     #[arg(long, default_value = "didam")]
     pub(crate) method: String,
-    /// Signing key types (comma-separated): ed25519, p256, secp256k1, p384, p521.
+    /// Signing key types (comma-separated): ed25519, p256, secp256k1, p384, p521,
+    /// ml-dsa-44 (quantum-safe).
     #[arg(long, value_delimiter = ',', default_value = "ed25519", value_parser = key_type)]
     pub(crate) key_type: Vec<KeyType>,
     #[command(flatten)]

@@ -116,9 +116,14 @@ pub async fn verify<R: MethodResolver + ?Sized>(
         return Ok(checks);
     };
     let verified = cose.sign1.verify_signature(b"", |sig, data| method.key.verify(data, sig));
-    checks.push(match verified {
-        Ok(()) => Check::passed(CheckKind::Signature, format!("{alg} signature by {}", method.id)),
-        Err(_) => Check::failed(CheckKind::Signature, format!("the {alg} COSE signature does not verify")),
-    });
+    checks.push(
+        match verified {
+            Ok(()) => Check::passed(CheckKind::Signature, format!("{alg} signature by {}", method.id)),
+            Err(_) => {
+                Check::failed(CheckKind::Signature, format!("the {alg} COSE signature does not verify"))
+            }
+        }
+        .with_security(key_type.security()),
+    );
     Ok(checks)
 }

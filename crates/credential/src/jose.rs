@@ -145,9 +145,13 @@ pub(crate) async fn verify_typed<R: MethodResolver + ?Sized>(
         ));
         return Ok(checks);
     }
-    checks.push(match method.key.verify(jws.signing_input.as_bytes(), &jws.signature) {
-        Ok(()) => Check::passed(CheckKind::Signature, format!("{alg} signature by {}", method.id)),
-        Err(_) => Check::failed(CheckKind::Signature, format!("the {alg} signature does not verify")),
-    });
+    let security = method.key.key_type().security();
+    checks.push(
+        match method.key.verify(jws.signing_input.as_bytes(), &jws.signature) {
+            Ok(()) => Check::passed(CheckKind::Signature, format!("{alg} signature by {}", method.id)),
+            Err(_) => Check::failed(CheckKind::Signature, format!("the {alg} signature does not verify")),
+        }
+        .with_security(security),
+    );
     Ok(checks)
 }

@@ -11,6 +11,19 @@
 //! | P-384 | ECDSA, RFC 6979 nonces, `r‖s` | SHA-384 | `0x1201` / `0x1307` |
 //! | P-521 | ECDSA, hedged RFC 6979 nonces, `r‖s` | SHA-512 | `0x1202` / `0x1308` |
 //! | secp256k1 | ECDSA, RFC 6979 nonces, low-S `r‖s` | SHA-256 | `0xe7` / `0x1301` |
+//! | ML-DSA-44 | pure ML-DSA (FIPS 204), hedged, empty context | – | `0x1210` / `0x131a` (seed) |
+//!
+//! ML-DSA-44 is the one quantum-safe type ([`KeyType::security`]). Its secret
+//! is the 32-byte seed of FIPS 204 key generation (`ML-DSA.KeyGen_internal`),
+//! so a wallet derives it from its root like any other key. Its public key is
+//! 1312 bytes and its signatures 2420 bytes. Multikey strings of ML-DSA keys
+//! use base64url (`u`), as the W3C quantum-safe cryptosuites require; the
+//! classical types use base58btc (`z`). Reading accepts either base.
+//! Signing follows `ML-DSA.Sign` (FIPS 204, Algorithm 2) with fresh
+//! randomness from the operating system (the hedged variant) and an empty
+//! context string; verification `ML-DSA.Verify` with the same empty context.
+//! Its JWK is the `AKP` key type of draft-ietf-cose-dilithium (`alg`
+//! `ML-DSA-44`, `pub`, and `priv` the seed).
 
 use std::fmt;
 
@@ -20,6 +33,38 @@ use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
 use crate::error::KeyError;
+
+/// ML-DSA-44 as the `ml-dsa` crate names it.
+type MlDsa44Params = ml_dsa::MlDsa44;
+
+/// Whether a signature stays unforgeable against an attacker with a
+/// cryptographically relevant quantum computer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Security {
+    /// Elliptic-curve signatures (EdDSA, ECDSA): forgeable once discrete
+    /// logarithms can be computed (Shor's algorithm).
+    Classical,
+    /// A post-quantum signature (ML-DSA, FIPS 204).
+    QuantumSafe,
+}
+
+impl Security {
+    /// The name in reports and JSON output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Classical => "classical",
+            Self::QuantumSafe => "quantum-safe",
+        }
+    }
+}
+
+impl fmt::Display for Security {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// The kinds of key didam signs with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -35,11 +80,14 @@ pub enum KeyType {
     P521,
     /// secp256k1 (ECDSA with SHA-256).
     Secp256k1,
+    /// ML-DSA-44 (FIPS 204, security category 2): quantum-safe.
+    MlDsa44,
 }
 
 impl KeyType {
     /// Every key type, in a stable order.
-    pub const ALL: [KeyType; 5] = [Self::Ed25519, Self::P256, Self::P384, Self::P521, Self::Secp256k1];
+    pub const ALL: [KeyType; 6] =
+        [Self::Ed25519, Self::P256, Self::P384, Self::P521, Self::Secp256k1, Self::MlDsa44];
 
     /// The name used on the command line and in reports.
     pub fn name(self) -> &'static str {
@@ -49,10 +97,20 @@ impl KeyType {
             Self::P384 => "p384",
             Self::P521 => "p521",
             Self::Secp256k1 => "secp256k1",
+            Self::MlDsa44 => "ml-dsa-44",
         }
     }
 
-    /// The JOSE `alg` for this key type (RFC 7518, RFC 8037, RFC 8812).
+    /// Whether signatures of this type resist a quantum computer.
+    pub fn security(self) -> Security {
+        match self {
+            Self::MlDsa44 => Security::QuantumSafe,
+            _ => Security::Classical,
+        }
+    }
+
+    /// The JOSE `alg` for this key type (RFC 7518, RFC 8037, RFC 8812;
+    /// draft-ietf-cose-dilithium for ML-DSA).
     pub fn jose_alg(self) -> &'static str {
         match self {
             Self::Ed25519 => "EdDSA",
@@ -60,6 +118,16 @@ impl KeyType {
             Self::P384 => "ES384",
             Self::P521 => "ES512",
             Self::Secp256k1 => "ES256K",
+            Self::MlDsa44 => "ML-DSA-44",
+        }
+    }
+
+    /// The multibase of this type's Multikey strings: base64url for ML-DSA
+    /// (W3C quantum-safe cryptosuites, "Multikey"), base58btc otherwise.
+    pub(crate) fn multibase(self) -> multibase::Base {
+        match self {
+            Self::MlDsa44 => multibase::Base::Base64Url,
+            _ => multibase::Base::Base58Btc,
         }
     }
 
@@ -72,6 +140,7 @@ impl KeyType {
             Self::P384 => ("p384-pub", "p384-priv"),
             Self::P521 => ("p521-pub", "p521-priv"),
             Self::Secp256k1 => ("secp256k1-pub", "secp256k1-priv"),
+            Self::MlDsa44 => ("mldsa-44-pub", "mldsa-44-priv-seed"),
         }
     }
 
@@ -82,6 +151,7 @@ impl KeyType {
             Self::P384 => [0x81, 0x24],
             Self::P521 => [0x82, 0x24],
             Self::Secp256k1 => [0xe7, 0x01],
+            Self::MlDsa44 => [0x90, 0x24],
         }
     }
 
@@ -92,6 +162,7 @@ impl KeyType {
             Self::P384 => [0x87, 0x26],
             Self::P521 => [0x88, 0x26],
             Self::Secp256k1 => [0x81, 0x26],
+            Self::MlDsa44 => [0x9a, 0x26],
         }
     }
 
@@ -133,6 +204,25 @@ enum SecretInner {
     P384(p384::ecdsa::SigningKey),
     P521(p521::ecdsa::SigningKey),
     Secp256k1(k256::ecdsa::SigningKey),
+    MlDsa44(Box<MlDsaSecret>),
+}
+
+/// An ML-DSA-44 secret: the FIPS 204 key-generation seed (what the wallet
+/// derives and exports) and the expanded signing key it gives. Both are
+/// wiped on drop (the expanded key by `ml-dsa`'s `zeroize` feature).
+#[derive(Clone)]
+struct MlDsaSecret {
+    seed: Zeroizing<[u8; 32]>,
+    expanded: ml_dsa::ExpandedSigningKey<MlDsa44Params>,
+}
+
+impl MlDsaSecret {
+    /// `ML-DSA.KeyGen_internal` (FIPS 204, Algorithm 6) from `seed`.
+    fn from_seed(seed: Zeroizing<[u8; 32]>) -> Box<Self> {
+        let xi = Zeroizing::new(ml_dsa::Seed::from(*seed));
+        let expanded = ml_dsa::ExpandedSigningKey::from_seed(&xi);
+        Box::new(Self { seed, expanded })
+    }
 }
 
 impl fmt::Debug for SecretKey {
@@ -151,10 +241,17 @@ impl SecretKey {
             KeyType::P384 => SecretInner::P384(p384::ecdsa::SigningKey::random(&mut rng)),
             KeyType::P521 => SecretInner::P521(p521::ecdsa::SigningKey::random(&mut rng)),
             KeyType::Secp256k1 => SecretInner::Secp256k1(k256::ecdsa::SigningKey::random(&mut rng)),
+            KeyType::MlDsa44 => {
+                use rand_core::RngCore as _;
+                let mut seed = Zeroizing::new([0u8; 32]);
+                rng.fill_bytes(seed.as_mut());
+                SecretInner::MlDsa44(MlDsaSecret::from_seed(seed))
+            }
         })
     }
 
-    /// A key from its raw secret bytes (32 bytes; 48 for P-384).
+    /// A key from its raw secret bytes (32 bytes; 48 for P-384, 66 for
+    /// P-521; for ML-DSA-44 the 32-byte seed of FIPS 204 key generation).
     pub fn from_bytes(key_type: KeyType, bytes: &[u8]) -> Result<Self, KeyError> {
         let bad = || KeyError::InvalidSecretKey(key_type);
         Ok(Self(match key_type {
@@ -174,6 +271,10 @@ impl SecretKey {
             KeyType::Secp256k1 => {
                 SecretInner::Secp256k1(k256::ecdsa::SigningKey::from_slice(bytes).map_err(|_| bad())?)
             }
+            KeyType::MlDsa44 => {
+                let seed: [u8; 32] = bytes.try_into().map_err(|_| bad())?;
+                SecretInner::MlDsa44(MlDsaSecret::from_seed(Zeroizing::new(seed)))
+            }
         }))
     }
 
@@ -186,16 +287,17 @@ impl SecretKey {
         Self::from_bytes(key_type, rest)
     }
 
-    /// The Multikey `secretKeyMultibase` form of this key (base58btc).
+    /// The Multikey `secretKeyMultibase` form of this key (base58btc;
+    /// base64url of the seed for ML-DSA).
     pub fn to_multibase(&self) -> Zeroizing<String> {
         let raw = self.to_bytes();
         let mut buf = Zeroizing::new(Vec::with_capacity(raw.len() + 2));
         buf.extend_from_slice(&self.key_type().secret_codec());
         buf.extend_from_slice(&raw);
-        Zeroizing::new(multibase::encode(multibase::Base::Base58Btc, &*buf))
+        Zeroizing::new(multibase::encode(self.key_type().multibase(), &*buf))
     }
 
-    /// The raw secret bytes.
+    /// The raw secret bytes (the seed for ML-DSA).
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
         Zeroizing::new(match &self.0 {
             SecretInner::Ed25519(k) => k.to_bytes().to_vec(),
@@ -203,6 +305,7 @@ impl SecretKey {
             SecretInner::P384(k) => k.to_bytes().to_vec(),
             SecretInner::P521(k) => k.to_bytes().to_vec(),
             SecretInner::Secp256k1(k) => k.to_bytes().to_vec(),
+            SecretInner::MlDsa44(k) => k.seed.to_vec(),
         })
     }
 
@@ -214,6 +317,7 @@ impl SecretKey {
             SecretInner::P384(_) => KeyType::P384,
             SecretInner::P521(_) => KeyType::P521,
             SecretInner::Secp256k1(_) => KeyType::Secp256k1,
+            SecretInner::MlDsa44(_) => KeyType::MlDsa44,
         }
     }
 
@@ -225,10 +329,17 @@ impl SecretKey {
             SecretInner::P384(k) => PublicInner::P384(*k.verifying_key()),
             SecretInner::P521(k) => PublicInner::P521(p521::ecdsa::VerifyingKey::from(k)),
             SecretInner::Secp256k1(k) => PublicInner::Secp256k1(*k.verifying_key()),
+            SecretInner::MlDsa44(k) => PublicInner::MlDsa44(Box::new(k.expanded.verifying_key())),
         })
     }
 
     /// Signs `message` (see the module table for the algorithm of each key type).
+    ///
+    /// ML-DSA signing is hedged: when the operating system's random number
+    /// generator fails it falls back to FIPS 204's deterministic variant. Its
+    /// rejection sampling gives up only after 16384 rounds (about 4 are
+    /// needed, so never in practice); then the signature is empty, which no
+    /// verifier accepts.
     pub fn sign(&self, message: &[u8]) -> Vec<u8> {
         use signature::Signer as _;
         match &self.0 {
@@ -251,22 +362,32 @@ impl SecretKey {
                 let sig: k256::ecdsa::Signature = k.sign(message);
                 sig.normalize_s().unwrap_or(sig).to_bytes().to_vec()
             }
+            SecretInner::MlDsa44(k) => {
+                let mut rng = ml_dsa::common::getrandom::SysRng;
+                k.expanded
+                    .sign_randomized(message, &[], &mut rng)
+                    .or_else(|_| k.expanded.sign_deterministic(message, &[]))
+                    .map(|sig| sig.encode().to_vec())
+                    .unwrap_or_default()
+            }
         }
     }
 
-    /// The private JWK of this key (RFC 7517, with `d`).
+    /// The private JWK of this key (RFC 7517, with `d`; `AKP` with `priv`,
+    /// the seed, for ML-DSA).
     pub fn to_jwk(&self) -> Zeroizing<String> {
         let mut jwk = self.public_key().to_jwk();
         if let Value::Object(map) = &mut jwk {
-            map.insert("d".into(), Value::String(B64URL.encode(&*self.to_bytes())));
+            let member = private_jwk_member(self.key_type());
+            map.insert(member.into(), Value::String(B64URL.encode(&*self.to_bytes())));
         }
         Zeroizing::new(jwk.to_string())
     }
 
-    /// A key from a private JWK (`kty` OKP or EC, with `d`).
+    /// A key from a private JWK (`kty` OKP or EC with `d`, `AKP` with `priv`).
     pub fn from_jwk(jwk: &Value) -> Result<Self, KeyError> {
         let key_type = jwk_key_type(jwk)?;
-        let d = jwk_field(jwk, "d")?;
+        let d = jwk_field(jwk, private_jwk_member(key_type))?;
         let secret = Self::from_bytes(key_type, &d)?;
         if secret.public_key() != PublicKey::from_jwk(jwk)? {
             return Err(KeyError::InvalidJwk("`d` does not match the public key"));
@@ -286,6 +407,7 @@ enum PublicInner {
     P384(p384::ecdsa::VerifyingKey),
     P521(p521::ecdsa::VerifyingKey),
     Secp256k1(k256::ecdsa::VerifyingKey),
+    MlDsa44(Box<ml_dsa::VerifyingKey<MlDsa44Params>>),
 }
 
 impl PartialEq for PublicKey {
@@ -304,7 +426,8 @@ impl fmt::Debug for PublicKey {
 
 impl PublicKey {
     /// A key from its raw bytes: 32 bytes for Ed25519, a SEC1 point (compressed
-    /// or not) for the ECDSA curves.
+    /// or not) for the ECDSA curves, the 1312-byte encoding (FIPS 204
+    /// `pkEncode`) for ML-DSA-44.
     pub fn from_bytes(key_type: KeyType, bytes: &[u8]) -> Result<Self, KeyError> {
         let bad = || KeyError::InvalidPublicKey(key_type);
         Ok(Self(match key_type {
@@ -330,6 +453,13 @@ impl PublicKey {
             KeyType::Secp256k1 => {
                 PublicInner::Secp256k1(k256::ecdsa::VerifyingKey::from_sec1_bytes(bytes).map_err(|_| bad())?)
             }
+            KeyType::MlDsa44 => {
+                // Every 1312-byte string is a public key (`pkDecode` reads 10-bit
+                // fields); only its length is checked.
+                let encoded =
+                    ml_dsa::EncodedVerifyingKey::<MlDsa44Params>::try_from(bytes).map_err(|_| bad())?;
+                PublicInner::MlDsa44(Box::new(ml_dsa::VerifyingKey::decode(&encoded)))
+            }
         }))
     }
 
@@ -343,14 +473,17 @@ impl PublicKey {
     }
 
     /// The Multikey `publicKeyMultibase` form: base58btc of the multicodec
-    /// prefix and the key (compressed point for the ECDSA curves).
+    /// prefix and the key (compressed point for the ECDSA curves); base64url
+    /// (`u`) for ML-DSA.
+    /// See: <https://w3c-ccg.github.io/di-quantum-safe/#multikey>
     pub fn to_multikey(&self) -> String {
         let mut buf = self.key_type().public_codec().to_vec();
         buf.extend_from_slice(&self.to_bytes());
-        multibase::encode(multibase::Base::Base58Btc, buf)
+        multibase::encode(self.key_type().multibase(), buf)
     }
 
-    /// Raw key bytes: 32 bytes for Ed25519, the compressed SEC1 point otherwise.
+    /// Raw key bytes: 32 bytes for Ed25519, the compressed SEC1 point for the
+    /// ECDSA curves, 1312 bytes for ML-DSA-44.
     pub fn to_bytes(&self) -> Vec<u8> {
         match &self.0 {
             PublicInner::Ed25519(k) => k.to_bytes().to_vec(),
@@ -358,6 +491,7 @@ impl PublicKey {
             PublicInner::P384(k) => k.to_encoded_point(true).as_bytes().to_vec(),
             PublicInner::P521(k) => k.to_encoded_point(true).as_bytes().to_vec(),
             PublicInner::Secp256k1(k) => k.to_encoded_point(true).as_bytes().to_vec(),
+            PublicInner::MlDsa44(k) => k.encode().to_vec(),
         }
     }
 
@@ -369,12 +503,15 @@ impl PublicKey {
             PublicInner::P384(_) => KeyType::P384,
             PublicInner::P521(_) => KeyType::P521,
             PublicInner::Secp256k1(_) => KeyType::Secp256k1,
+            PublicInner::MlDsa44(_) => KeyType::MlDsa44,
         }
     }
 
     /// Checks `signature` over `message`. Ed25519 per RFC 8032 §5.1.7 (the key
     /// was checked not to be of small order when decoded); ECDSA accepts only the
-    /// fixed-size `r‖s` form, and for secp256k1 only low-S signatures.
+    /// fixed-size `r‖s` form, and for secp256k1 only low-S signatures;
+    /// ML-DSA-44 per FIPS 204 `ML-DSA.Verify` with an empty context (a
+    /// signature of any length but 2420 bytes fails).
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), KeyError> {
         use signature::Verifier as _;
         let ok = match &self.0 {
@@ -392,15 +529,19 @@ impl PublicKey {
             }
             PublicInner::Secp256k1(k) => k256::ecdsa::Signature::from_slice(signature)
                 .is_ok_and(|s| s.normalize_s().is_none() && k.verify(message, &s).is_ok()),
+            PublicInner::MlDsa44(k) => ml_dsa::Signature::<MlDsa44Params>::try_from(signature)
+                .is_ok_and(|s| k.verify_with_context(message, &[], &s)),
         };
         if ok { Ok(()) } else { Err(KeyError::BadSignature) }
     }
 
-    /// The public JWK of this key (RFC 7517; RFC 8037 for Ed25519).
+    /// The public JWK of this key (RFC 7517; RFC 8037 for Ed25519;
+    /// draft-ietf-cose-dilithium's `AKP` for ML-DSA).
     pub fn to_jwk(&self) -> Value {
         match self.jwk_members() {
             JwkMembers::Okp { crv, x } => json!({ "kty": "OKP", "crv": crv, "x": x }),
             JwkMembers::Ec { crv, x, y } => json!({ "kty": "EC", "crv": crv, "x": x, "y": y }),
+            JwkMembers::Akp { alg, public } => json!({ "kty": "AKP", "alg": alg, "pub": public }),
         }
     }
 
@@ -412,12 +553,19 @@ impl PublicKey {
             PublicInner::P384(k) => JwkMembers::ec("P-384", k.to_encoded_point(false).as_bytes()),
             PublicInner::P521(k) => JwkMembers::ec("P-521", k.to_encoded_point(false).as_bytes()),
             PublicInner::Secp256k1(k) => JwkMembers::ec("secp256k1", k.to_encoded_point(false).as_bytes()),
+            PublicInner::MlDsa44(k) => {
+                JwkMembers::Akp { alg: KeyType::MlDsa44.jose_alg(), public: B64URL.encode(k.encode()) }
+            }
         }
     }
 
-    /// A key from a public JWK (`kty` OKP or EC). Private members are ignored.
+    /// A key from a public JWK (`kty` OKP, EC or AKP). Private members are
+    /// ignored.
     pub fn from_jwk(jwk: &Value) -> Result<Self, KeyError> {
         let key_type = jwk_key_type(jwk)?;
+        if key_type == KeyType::MlDsa44 {
+            return Self::from_bytes(key_type, &jwk_field(jwk, "pub")?);
+        }
         let x = jwk_field(jwk, "x")?;
         if key_type == KeyType::Ed25519 {
             return Self::from_bytes(key_type, &x);
@@ -437,6 +585,7 @@ impl PublicKey {
         let canonical = match self.jwk_members() {
             JwkMembers::Okp { crv, x } => format!(r#"{{"crv":"{crv}","kty":"OKP","x":"{x}"}}"#),
             JwkMembers::Ec { crv, x, y } => format!(r#"{{"crv":"{crv}","kty":"EC","x":"{x}","y":"{y}"}}"#),
+            JwkMembers::Akp { alg, public } => format!(r#"{{"alg":"{alg}","kty":"AKP","pub":"{public}"}}"#),
         };
         B64URL.encode(sha2::Sha256::digest(canonical.as_bytes()))
     }
@@ -448,6 +597,8 @@ enum JwkMembers {
     Okp { crv: &'static str, x: String },
     /// `kty` EC (RFC 7518 §6.2).
     Ec { crv: &'static str, x: String, y: String },
+    /// `kty` AKP (draft-ietf-cose-dilithium): the algorithm and the public key.
+    Akp { alg: &'static str, public: String },
 }
 
 impl JwkMembers {
@@ -459,8 +610,23 @@ impl JwkMembers {
     }
 }
 
+/// The member of a private JWK that holds the secret: `priv` (the seed) in
+/// an `AKP` key, `d` otherwise.
+fn private_jwk_member(key_type: KeyType) -> &'static str {
+    match key_type {
+        KeyType::MlDsa44 => "priv",
+        _ => "d",
+    }
+}
+
 fn jwk_key_type(jwk: &Value) -> Result<KeyType, KeyError> {
     let kty = jwk["kty"].as_str().ok_or(KeyError::InvalidJwk("missing `kty`"))?;
+    if kty == "AKP" {
+        return match jwk["alg"].as_str().ok_or(KeyError::InvalidJwk("missing `alg`"))? {
+            "ML-DSA-44" => Ok(KeyType::MlDsa44),
+            alg => Err(KeyError::UnsupportedKeyType(format!("AKP/{alg}"))),
+        };
+    }
     let crv = jwk["crv"].as_str().ok_or(KeyError::InvalidJwk("missing `crv`"))?;
     match (kty, crv) {
         ("OKP", "Ed25519") => Ok(KeyType::Ed25519),
@@ -514,6 +680,7 @@ mod tests {
             (KeyType::P384, "z82"),
             (KeyType::P521, "z2J9"),
             (KeyType::Secp256k1, "zQ3s"),
+            (KeyType::MlDsa44, "ukC"),
         ];
         for (key_type, prefix) in prefixes {
             let mk = SecretKey::generate(key_type).public_key().to_multikey();

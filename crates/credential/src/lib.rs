@@ -4,7 +4,9 @@
 //! The wallet signs through this crate and the verifier checks through it. It
 //! covers W3C VC Data Model 2.0 and 1.1 credentials and presentations, secured
 //! with Data Integrity proofs ([`Suite`]: `eddsa-rdfc-2022`, `eddsa-jcs-2022`,
-//! `ecdsa-rdfc-2019`, `ecdsa-jcs-2019`, `ecdsa-sd-2023`, `Ed25519Signature2020`) or as VC-JOSE
+//! `ecdsa-rdfc-2019`, `ecdsa-jcs-2019`, `ecdsa-sd-2023`, `Ed25519Signature2020`, and the
+//! quantum-safe `mldsa44-rdfc-2024` and `mldsa44-jcs-2024` with ML-DSA-44
+//! keys: [`key`] and [`Suite`] say what is supported and what is not yet) or as VC-JOSE
 //! compact JWS ([`jose`]); it also verifies SD-JWT ([`sd_jwt`]) and COSE
 //! ([`cose`]) credentials; and the offline DID methods `did:key` and `did:jwk`
 //! ([`did`]). JSON-LD contexts are bundled ([`contexts`]); nothing is fetched.
@@ -33,7 +35,9 @@
 //! Verification has two levels: `Err(Error)` means the input could not be
 //! checked (unreadable, unknown context, unresolvable DID, unknown suite);
 //! `Ok(report)` means it was checked, and [`Report::is_valid`] tells the
-//! verdict with every check listed.
+//! verdict with every check listed. Each proof's `proof` check (and a JWS or
+//! COSE `signature` check) says whether its signature is classical or
+//! quantum-safe ([`Check::security`]).
 //!
 //! ```
 //! use didam_credential::{did, proof, verify, KeyType, ProofOptions, SecretKey, Suite};
@@ -89,7 +93,7 @@ pub mod verify;
 
 pub use error::{Error, KeyError, ResolveError, SelectiveError, StatusError};
 pub use identifier::{Did, DidUrl, InvalidDid};
-pub use key::{KeyType, PublicKey, SecretKey};
+pub use key::{KeyType, PublicKey, SecretKey, Security};
 pub use proof::ProofOptions;
 pub use report::{Check, CheckKind, Outcome, Report, Securing};
 pub use suite::{Canonicalization, Suite, UnknownSuite};

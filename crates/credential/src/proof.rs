@@ -8,7 +8,8 @@
 //!    (RDFC-1.0 or JCS, per suite; RDFC-1.0 uses the suite's hash inside);
 //! 3. hash each (SHA-256; SHA-384 for ECDSA with P-384: [`Suite::hash_algorithm`])
 //!    and sign `hash(config) ‖ hash(doc)`;
-//! 4. encode the signature as base58btc multibase in `proofValue`.
+//! 4. encode the signature as multibase in `proofValue`: base58btc, or
+//!    base64url for the ML-DSA suites ([`Suite::proof_value_base`]).
 //!
 //! Verifying runs the same steps on the received proof and records each check
 //! (purpose, key authorisation, dates, challenge, domain, signature) in the
@@ -167,7 +168,7 @@ pub async fn add_proof(document: &Value, key: &SecretKey, options: &ProofOptions
         .await
         .map_err(signing_error)?;
     let signature = key.sign(&data);
-    let proof_value = multibase::encode(multibase::Base::Base58Btc, signature);
+    let proof_value = multibase::encode(suite.proof_value_base(), signature);
     Ok(attach(unsecured, existing, finish_proof(config, suite, proof_value)))
 }
 
@@ -444,7 +445,8 @@ async fn verify_one<R: MethodResolver + ?Sized>(
     expect: &ProofExpectations,
 ) -> Result<Vec<Check>, Error> {
     let suite = Suite::of_proof(proof)?;
-    let mut checks = vec![Check::passed(CheckKind::Proof, format!("suite {suite}"))];
+    let mut checks =
+        vec![Check::passed(CheckKind::Proof, format!("suite {suite}")).with_security(suite.security())];
     let Some(Value::Object(proof)) = Some(proof) else {
         return Ok(vec![Check::failed(CheckKind::Proof, "the proof is not a JSON object")]);
     };
@@ -467,7 +469,8 @@ async fn verify_one<R: MethodResolver + ?Sized>(
         (text("verificationMethod"), text("proofPurpose"), text("proofValue"))
     else {
         checks[0] =
-            Check::failed(CheckKind::Proof, "the proof lacks verificationMethod, proofPurpose or proofValue");
+            Check::failed(CheckKind::Proof, "the proof lacks verificationMethod, proofPurpose or proofValue")
+                .with_security(suite.security());
         return Ok(checks);
     };
 
@@ -528,6 +531,12 @@ async fn verify_one<R: MethodResolver + ?Sized>(
                     value["@context"] = proof_ctx.clone();
                     replaced_context = Some(Unsecured::new_with_proofs(value));
                 }
+            } else if let Some(ctx) = doc_context {
+                // "Set proofConfig.@context to unsecuredDocument.@context"
+                // (the suites' Proof Configuration): a proof that does not
+                // repeat the context was still made over it, as the
+                // quantum-safe suites' vectors are.
+                config.insert("@context".into(), ctx.clone());
             }
         }
     }
@@ -551,9 +560,13 @@ async fn verify_one<R: MethodResolver + ?Sized>(
     let mut data = suite.hash(key_type, config_c.as_bytes());
     data.extend(suite.hash(key_type, doc_c.as_bytes()));
     let signature = match multibase::decode(proof_value) {
-        Ok((multibase::Base::Base58Btc, bytes)) => bytes,
+        Ok((base, bytes)) if base == suite.proof_value_base() => bytes,
         _ => {
-            checks.push(Check::failed(CheckKind::Signature, "proofValue is not base58btc multibase"));
+            let base = match suite.proof_value_base() {
+                multibase::Base::Base64Url => "base64url",
+                _ => "base58btc",
+            };
+            checks.push(Check::failed(CheckKind::Signature, format!("proofValue is not {base} multibase")));
             return Ok(checks);
         }
     };

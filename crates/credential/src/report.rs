@@ -9,6 +9,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::credential::DocumentKind;
+use crate::key::Security;
 use crate::suite::Suite;
 
 /// What was checked.
@@ -136,22 +137,34 @@ pub struct Check {
     pub outcome: Outcome,
     /// Why, in words.
     pub detail: String,
+    /// On a Data Integrity proof's `proof` entry (one per proof) and on a JWS
+    /// or COSE `signature` check: whether the signature is classical or
+    /// quantum-safe. Absent (and not serialized) on other checks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security: Option<Security>,
 }
 
 impl Check {
     /// A passed check.
     pub fn passed(check: CheckKind, detail: impl Into<String>) -> Self {
-        Self { check, outcome: Outcome::Passed, detail: detail.into() }
+        Self { check, outcome: Outcome::Passed, detail: detail.into(), security: None }
     }
 
     /// A failed check.
     pub fn failed(check: CheckKind, detail: impl Into<String>) -> Self {
-        Self { check, outcome: Outcome::Failed, detail: detail.into() }
+        Self { check, outcome: Outcome::Failed, detail: detail.into(), security: None }
     }
 
     /// A check that does not apply.
     pub fn not_applicable(check: CheckKind, detail: impl Into<String>) -> Self {
-        Self { check, outcome: Outcome::NotApplicable, detail: detail.into() }
+        Self { check, outcome: Outcome::NotApplicable, detail: detail.into(), security: None }
+    }
+
+    /// This check, saying whether the signature it is about is classical or
+    /// quantum-safe.
+    pub fn with_security(mut self, security: Security) -> Self {
+        self.security = Some(security);
+        self
     }
 }
 
@@ -248,7 +261,10 @@ impl fmt::Display for Report {
                 Outcome::Failed => "FAIL",
                 Outcome::NotApplicable => "n/a ",
             };
-            writeln!(f, "  {mark} {:<18} {}", c.check.name(), c.detail)?;
+            match c.security {
+                Some(security) => writeln!(f, "  {mark} {:<18} {} ({security})", c.check.name(), c.detail)?,
+                None => writeln!(f, "  {mark} {:<18} {}", c.check.name(), c.detail)?,
+            }
         }
         if let Some(disclosed) = &self.disclosed {
             writeln!(f, "  disclosed ({}; the rest was withheld by the holder):", disclosed.len())?;

@@ -2,6 +2,15 @@
 //!
 //! There is no automatic choice of suite: a signer names one, and a verifier
 //! reads the proof's `type` and `cryptosuite` and refuses anything else.
+//!
+//! The two ML-DSA suites of the W3C CCG "Quantum-Safe Cryptosuites" (v0.3,
+//! the same names in the VC WG's "Quantum-Resistant Cryptosuites" draft) are
+//! the quantum-safe ones ([`Suite::security`]): `hashData` is SHA-256 of the
+//! canonical proof configuration followed by SHA-256 of the canonical
+//! document, signed with pure ML-DSA-44 and an empty context, and the
+//! `proofValue` is base64url multibase (`u`). Not implemented yet: the
+//! SLH-DSA, FALCON and SQIsign suites of the same documents, `mldsa44-sd-2024`,
+//! and ML-DSA-65/87 (which the documents do not define).
 
 use std::fmt;
 use std::str::FromStr;
@@ -10,7 +19,7 @@ use serde_json::Value;
 
 use crate::canon::HashAlgorithm;
 use crate::error::Error;
-use crate::key::KeyType;
+use crate::key::{KeyType, Security};
 
 /// A Data Integrity proof suite.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -38,6 +47,12 @@ pub enum Suite {
     /// The legacy `Ed25519Signature2020` proof type (RDFC-1.0, Ed25519).
     /// See: <https://www.w3.org/TR/vc-di-eddsa/#the-ed25519signature2020-suite>
     Ed25519Signature2020,
+    /// `DataIntegrityProof` / `mldsa44-rdfc-2024`: ML-DSA-44 over RDFC-1.0.
+    /// See: <https://w3c-ccg.github.io/di-quantum-safe/#mldsa44-rdfc-2024>
+    Mldsa44Rdfc2024,
+    /// `DataIntegrityProof` / `mldsa44-jcs-2024`: ML-DSA-44 over JCS.
+    /// See: <https://w3c-ccg.github.io/di-quantum-safe/#mldsa44-jcs-2024>
+    Mldsa44Jcs2024,
 }
 
 /// How a suite turns a document into bytes to hash.
@@ -51,13 +66,15 @@ pub enum Canonicalization {
 
 impl Suite {
     /// Every suite, in a stable order.
-    pub const ALL: [Suite; 6] = [
+    pub const ALL: [Suite; 8] = [
         Self::EddsaRdfc2022,
         Self::EddsaJcs2022,
         Self::EcdsaRdfc2019,
         Self::EcdsaJcs2019,
         Self::EcdsaSd2023,
         Self::Ed25519Signature2020,
+        Self::Mldsa44Rdfc2024,
+        Self::Mldsa44Jcs2024,
     ];
 
     /// The suite's name: the `cryptosuite` value, or the proof `type` for the
@@ -70,6 +87,23 @@ impl Suite {
             Self::EcdsaJcs2019 => "ecdsa-jcs-2019",
             Self::EcdsaSd2023 => "ecdsa-sd-2023",
             Self::Ed25519Signature2020 => "Ed25519Signature2020",
+            Self::Mldsa44Rdfc2024 => "mldsa44-rdfc-2024",
+            Self::Mldsa44Jcs2024 => "mldsa44-jcs-2024",
+        }
+    }
+
+    /// Whether the suite's signatures resist a quantum computer: the
+    /// [security](KeyType::security) of the key type it signs with.
+    pub fn security(self) -> Security {
+        self.default_key_type().security()
+    }
+
+    /// The multibase of the suite's `proofValue`: base64url (`u`) for the
+    /// quantum-safe suites, base58btc (`z`) for the others.
+    pub fn proof_value_base(self) -> multibase::Base {
+        match self {
+            Self::Mldsa44Rdfc2024 | Self::Mldsa44Jcs2024 => multibase::Base::Base64Url,
+            _ => multibase::Base::Base58Btc,
         }
     }
 
@@ -92,7 +126,7 @@ impl Suite {
     /// The canonicalization the suite hashes.
     pub fn canonicalization(self) -> Canonicalization {
         match self {
-            Self::EddsaJcs2022 | Self::EcdsaJcs2019 => Canonicalization::Jcs,
+            Self::EddsaJcs2022 | Self::EcdsaJcs2019 | Self::Mldsa44Jcs2024 => Canonicalization::Jcs,
             _ => Canonicalization::Rdfc,
         }
     }
@@ -106,6 +140,7 @@ impl Suite {
             Self::EcdsaRdfc2019 | Self::EcdsaJcs2019 | Self::EcdsaSd2023 => {
                 matches!(key_type, KeyType::P256 | KeyType::P384)
             }
+            Self::Mldsa44Rdfc2024 | Self::Mldsa44Jcs2024 => key_type == KeyType::MlDsa44,
         }
     }
 
@@ -113,6 +148,7 @@ impl Suite {
     pub fn default_key_type(self) -> KeyType {
         match self {
             Self::EcdsaRdfc2019 | Self::EcdsaJcs2019 | Self::EcdsaSd2023 => KeyType::P256,
+            Self::Mldsa44Rdfc2024 | Self::Mldsa44Jcs2024 => KeyType::MlDsa44,
             _ => KeyType::Ed25519,
         }
     }
@@ -199,7 +235,20 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "unknown suite `EDDSA-RDFC-2022` (known: eddsa-rdfc-2022, eddsa-jcs-2022, ecdsa-rdfc-2019, \
-             ecdsa-jcs-2019, ecdsa-sd-2023, Ed25519Signature2020)"
+             ecdsa-jcs-2019, ecdsa-sd-2023, Ed25519Signature2020, mldsa44-rdfc-2024, mldsa44-jcs-2024)"
         );
+    }
+
+    #[test]
+    fn only_the_ml_dsa_suites_are_quantum_safe() {
+        for suite in Suite::ALL {
+            let pq = matches!(suite, Suite::Mldsa44Rdfc2024 | Suite::Mldsa44Jcs2024);
+            assert_eq!(suite.security() == Security::QuantumSafe, pq, "{suite}");
+            assert_eq!(suite.accepts(KeyType::MlDsa44), pq, "{suite}");
+            assert_eq!(suite.proof_value_base() == multibase::Base::Base64Url, pq, "{suite}");
+        }
+        assert_eq!(Suite::Mldsa44Jcs2024.canonicalization(), Canonicalization::Jcs);
+        assert_eq!(Suite::Mldsa44Rdfc2024.canonicalization(), Canonicalization::Rdfc);
+        assert_eq!(Suite::Mldsa44Rdfc2024.hash_algorithm(KeyType::MlDsa44), HashAlgorithm::Sha256);
     }
 }

@@ -26,6 +26,8 @@ const SETS: &[(&str, usize)] = &[
     ("did:key vectors of key types didam does not verify with (X25519, BLS12-381, RSA)", 9),
     ("VCDM 2.0 test suite: -ok inputs", 45),
     ("VCDM 2.0 test suite: -fail inputs", 48),
+    ("CCG quantum-safe mldsa44 pipelines, in `mldsa44/` (hashData, signatures)", 2),
+    ("CCG quantum-safe signed mldsa44 credentials, in `mldsa44/`", 2),
 ];
 
 fn count(set: &str) -> usize {
@@ -524,4 +526,99 @@ fn readme_table_matches_the_vectors() {
         let row = format!("| {set} | {n} | {n} |");
         assert!(readme.contains(&row), "test-vectors/README.md lacks the row `{row}`");
     }
+}
+
+/// The CCG quantum-safe vectors' signer: `verificationMethod` is the bare
+/// `did:key:u…` (no fragment), which is no verification method of the did:key
+/// document, so the published key is given as a method of that id.
+fn mldsa_resolver() -> StaticMethods<OfflineResolver> {
+    let keys = vector_json("test-vectors/mldsa44/KeysMLDSA.json");
+    let multikey = keys["mldsa44"]["publicKeyMultibase"].as_str().unwrap();
+    let did = format!("did:key:{multikey}");
+    let vm = json!({"id": did, "type": "Multikey", "controller": did, "publicKeyMultibase": multikey});
+    let mut methods = StaticMethods::new(OfflineResolver);
+    methods.insert(&vm, &[ProofPurpose::AssertionMethod]).unwrap();
+    methods
+}
+
+const MLDSA_SUITES: [Suite; 2] = [Suite::Mldsa44Rdfc2024, Suite::Mldsa44Jcs2024];
+
+#[test]
+fn mldsa44_pipelines_reproduce_the_vectors() {
+    use fips204::traits::{SerDes as _, Verifier as _};
+    let keys = vector_json("test-vectors/mldsa44/KeysMLDSA.json");
+    let public = PublicKey::from_multikey(keys["mldsa44"]["publicKeyMultibase"].as_str().unwrap()).unwrap();
+    assert_eq!(public.key_type(), KeyType::MlDsa44);
+    assert_eq!(hex::encode(public.to_bytes()), keys["mldsa44"]["publicKeyHex"].as_str().unwrap());
+    assert_eq!(public.to_multikey(), keys["mldsa44"]["publicKeyMultibase"].as_str().unwrap());
+    let oracle =
+        fips204::ml_dsa_44::PublicKey::try_from_bytes(public.to_bytes().as_slice().try_into().unwrap())
+            .unwrap();
+    let hashing = vector_json("test-vectors/mldsa44/hashing-combined.json");
+    for suite in MLDSA_SUITES {
+        let signed = vector_json(&format!("test-vectors/mldsa44/signed-{suite}.json"));
+        let mut config = signed["proof"].clone();
+        let proof_value = config.as_object_mut().unwrap().remove("proofValue").unwrap();
+        config["@context"] = signed["@context"].clone();
+        let data = run(proof::hash_data(suite, KeyType::MlDsa44, &config, &unsigned_of(&signed))).unwrap();
+        assert_eq!(hex::encode(&data), hashing[suite.name()].as_str().unwrap(), "{suite}: hashData");
+        let (base, signature) = multibase::decode(proof_value.as_str().unwrap()).unwrap();
+        assert_eq!((base, signature.len()), (multibase::Base::Base64Url, 2420));
+        public.verify(&data, &signature).unwrap();
+        let array: [u8; 2420] = signature.as_slice().try_into().unwrap();
+        assert!(oracle.verify(&data, &array, b""), "{suite}: fips204 verifies the vector too");
+        // One bit of the hashed data or of the signature: refused.
+        for i in [0, 31, 32, 63] {
+            let mut flipped = data.clone();
+            flipped[i] ^= 0x01;
+            assert!(public.verify(&flipped, &signature).is_err(), "{suite}: hashData bit {i}");
+        }
+        for i in [0, 1209, 2419] {
+            let mut flipped = signature.clone();
+            flipped[i] ^= 0x01;
+            assert!(public.verify(&data, &flipped).is_err(), "{suite}: signature bit {i}");
+        }
+    }
+    assert_eq!(
+        MLDSA_SUITES.len(),
+        count("CCG quantum-safe mldsa44 pipelines, in `mldsa44/` (hashData, signatures)")
+    );
+}
+
+#[test]
+fn mldsa44_signed_vectors_verify_and_tampered_copies_fail() {
+    let resolver = mldsa_resolver();
+    let verify_doc = |doc: &Value| {
+        run(verify::verify(&verify::Input::Json(doc.clone()), &resolver, &VerifyOptions::default()))
+            .unwrap()
+            .report
+    };
+    for suite in MLDSA_SUITES {
+        let path = format!("test-vectors/mldsa44/signed-{suite}.json");
+        let doc = vector_json(&path);
+        let report = verify_doc(&doc);
+        assert!(report.is_valid(), "{path}: {report}");
+        let entry = report.of(CheckKind::Proof).next().unwrap();
+        assert_eq!(entry.security, Some(didam_credential::Security::QuantumSafe), "{path}");
+
+        let mut claim = doc.clone();
+        claim["credentialSubject"]["givenName"] = json!("JANE");
+        let report = verify_doc(&claim);
+        assert_eq!(report.failure().unwrap().check, CheckKind::Signature, "{path}: {report}");
+
+        // One bit of the signature, re-encoded.
+        let (_, mut signature) = multibase::decode(doc["proof"]["proofValue"].as_str().unwrap()).unwrap();
+        signature[1000] ^= 0x04;
+        let mut bit = doc.clone();
+        bit["proof"]["proofValue"] = json!(multibase::encode(multibase::Base::Base64Url, &signature));
+        let report = verify_doc(&bit);
+        assert_eq!(report.failure().unwrap().check, CheckKind::Signature, "{path}: {report}");
+
+        // One bit of the proof options (`created` a second later).
+        let mut created = doc.clone();
+        created["proof"]["created"] = json!("2023-02-24T23:36:39Z");
+        let report = verify_doc(&created);
+        assert_eq!(report.failure().unwrap().check, CheckKind::Signature, "{path}: {report}");
+    }
+    assert_eq!(MLDSA_SUITES.len(), count("CCG quantum-safe signed mldsa44 credentials, in `mldsa44/`"));
 }

@@ -159,7 +159,7 @@ mod tests {
     fn derivation_is_deterministic_and_separated() {
         let root = RootSecret::from_bytes(&[7; 32]).unwrap();
         let again = RootSecret::from_bytes(&[7; 32]).unwrap();
-        for kt in [KeyType::Ed25519, KeyType::P256, KeyType::Secp256k1, KeyType::P384, KeyType::P521] {
+        for kt in KeyType::ALL {
             let a = root.signing_key(kt, 0).unwrap().public_key().to_multikey();
             assert_eq!(a, again.signing_key(kt, 0).unwrap().public_key().to_multikey());
             assert_ne!(a, root.signing_key(kt, 1).unwrap().public_key().to_multikey());

@@ -336,6 +336,58 @@ fn recovery_on_a_fresh_machine_from_shares_and_the_newest_backup() {
     assert_eq!(again.dids().unwrap()[0].did, record.did);
 }
 
+/// ML-DSA-44 keys come from the wallet root like every other key: a did:didam
+/// with one is admitted by the ledger (its document is within the 12 KiB
+/// limit), issues `mldsa44-rdfc-2024` credentials that verify against the
+/// ledger, and a wallet restored from two shares and the backup has the same
+/// ML-DSA keys and keeps issuing with them.
+#[test]
+fn ml_dsa_keys_derive_from_the_root_and_recover_from_shares() {
+    let env = Env::new("mldsa");
+    let dir = env.wallet_dir("w");
+    let (wallet, rrs) = Wallet::init(&dir, PASS, &fast()).unwrap();
+    let record =
+        block_on(wallet.create_did(&env.ledger, "l", &rrs, &[KeyType::Ed25519, KeyType::MlDsa44])).unwrap();
+    let doc = block_on(env.resolve(&record.did));
+    let methods = doc["verificationMethod"].as_array().unwrap();
+    let ml = methods.iter().find(|m| m["publicKeyMultibase"].as_str().unwrap().starts_with("ukC")).unwrap();
+    assert_eq!(ml["type"], "Multikey");
+    let size = serde_json_canonicalizer::to_string(&doc).unwrap().len();
+    assert!(size < 12 * 1024, "the document is {size} bytes");
+    let key_did = wallet.create_did_key(KeyType::MlDsa44).unwrap();
+    assert!(key_did.did.starts_with("did:key:ukC"), "{}", key_did.did);
+
+    let verifier = Verifier::new(LedgerMethods(&env));
+    let vc =
+        block_on(wallet.issue(&credential("did:example:x"), &record.did, Suite::Mldsa44Rdfc2024)).unwrap();
+    let report = block_on(verifier.verify_credential(&vc.to_string())).unwrap();
+    assert!(report.is_valid(), "{report}");
+    let entry = report.of(didam_credential::CheckKind::Proof).next().unwrap();
+    assert_eq!(entry.security, Some(didam_credential::Security::QuantumSafe));
+
+    let shares = shares_of(wallet.root());
+    let backup = wallet.backup().unwrap();
+    let keys_before = wallet.keys().unwrap();
+    drop(wallet);
+    let fresh = env.wallet_dir("fresh");
+    let root = RootSecret::from_bytes(&slip39::combine(&shares[..2], b"").unwrap()).unwrap();
+    let restored =
+        Wallet::restore(&fresh, &root, &backup, b"new passphrase", Some(KdfParams::FLOOR), false).unwrap();
+    assert_eq!(restored.keys().unwrap(), keys_before);
+    let ml_keys: Vec<_> =
+        keys_before.iter().filter(|k| k.id.starts_with("ukC")).map(|k| k.id.clone()).collect();
+    assert_eq!(ml_keys.len(), 2, "the did:didam's and the did:key's");
+    for id in &ml_keys {
+        let key = restored.signing_key(id).unwrap();
+        assert_eq!(key.key_type(), KeyType::MlDsa44);
+        assert_eq!(&key.public_key().to_multikey(), id, "the same ML-DSA key from the shares");
+    }
+    let again =
+        block_on(restored.issue(&credential("did:example:y"), &record.did, Suite::Mldsa44Jcs2024)).unwrap();
+    let report = block_on(verifier.verify_credential(&again.to_string())).unwrap();
+    assert!(report.is_valid(), "{report}");
+}
+
 #[test]
 fn a_thief_with_the_old_wallet_and_passphrase_gets_nothing_after_compromise() {
     let env = Env::new("leak");

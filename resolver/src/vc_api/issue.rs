@@ -73,12 +73,14 @@ pub struct IssueOptions {
 }
 
 /// The suites `POST /credentials/issue` signs with.
-const ISSUE_SUITES: [Suite; 5] = [
+const ISSUE_SUITES: [Suite; 7] = [
     Suite::EddsaRdfc2022,
     Suite::EddsaJcs2022,
     Suite::EcdsaRdfc2019,
     Suite::EcdsaJcs2019,
     Suite::EcdsaSd2023,
+    Suite::Mldsa44Rdfc2024,
+    Suite::Mldsa44Jcs2024,
 ];
 
 impl IssueOptions {
@@ -301,6 +303,10 @@ mod tests {
         assert_eq!(
             options(json!({"type": "DataIntegrityProof", "suite": "ecdsa-rdfc-2019"})).suite().unwrap(),
             Suite::EcdsaRdfc2019
+        );
+        assert_eq!(
+            options(json!({"cryptosuite": "mldsa44-rdfc-2024"})).suite().unwrap(),
+            Suite::Mldsa44Rdfc2024
         );
         assert!(options(json!({"type": "Ed25519Signature2020"})).suite().is_err());
         assert!(options(json!({"cryptosuite": "bbs-2023"})).suite().is_err());

@@ -1,0 +1,71 @@
+//! ML-DSA-44 through the real `didam` binary, on a real wallet and embedded
+//! ledger: `did create --key-type ml-dsa-44` (did:didam beside an Ed25519 key,
+//! and did:key), `vc issue --suite mldsa44-rdfc-2024` / `mldsa44-jcs-2024`,
+//! and `vc verify` saying the proof is quantum-safe.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use serde_json::json;
+
+mod common;
+
+use common::{Home, code, text};
+
+#[test]
+fn ml_dsa_dids_issue_quantum_safe_credentials_and_the_report_says_so() {
+    let h = Home::new("pq");
+    h.init("issuer");
+    let created = h.json("issuer", &["did", "create", "--key-type", "ed25519,ml-dsa-44", "--json"]);
+    let did = created["did"].as_str().unwrap().to_owned();
+    let resolved = h.json("issuer", &["did", "resolve", &did]);
+    let methods = resolved["didDocument"]["verificationMethod"].as_array().unwrap();
+    assert!(
+        methods.iter().any(|m| m["publicKeyMultibase"].as_str().unwrap().starts_with("ukC")),
+        "an ML-DSA-44 Multikey (base64url, 0x1210): {resolved}"
+    );
+    let key_did =
+        h.json("issuer", &["did", "create", "--method", "key", "--key-type", "ml-dsa-44", "--json"]);
+    let key_did = key_did["did"].as_str().unwrap().to_owned();
+    assert!(key_did.starts_with("did:key:ukC"), "{key_did}");
+    let resolved = h.json("issuer", &["did", "resolve", &key_did]);
+    assert_eq!(resolved["didDocument"]["id"], key_did);
+
+    let unsigned = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential", "ExampleDegreeCredential"],
+        "validFrom": "2025-01-01T00:00:00Z",
+        "credentialSubject": { "id": "did:example:alice", "degree": "BSc" }
+    });
+    std::fs::write(h.path("unsigned.json"), unsigned.to_string()).unwrap();
+    for (issuer, suite) in [(&did, "mldsa44-rdfc-2024"), (&key_did, "mldsa44-jcs-2024")] {
+        let vc = h.p(&format!("{suite}.json"));
+        h.ok(
+            "issuer",
+            &["vc", "issue", &h.p("unsigned.json"), "--issuer", issuer, "--suite", suite, "--out", &vc],
+        );
+        let out = h.run("issuer", &["vc", "verify", &vc]);
+        let shown = text(&out.stdout);
+        assert_eq!(code(&out), 0, "{shown}{}", text(&out.stderr));
+        assert!(shown.contains(&format!("ok   proof              suite {suite} (quantum-safe)")), "{shown}");
+        let report = h.json("issuer", &["vc", "verify", "--json", &vc]);
+        let proof = report["checks"].as_array().unwrap().iter().find(|c| c["check"] == "proof").unwrap();
+        assert_eq!(proof["security"], "quantum-safe", "{report}");
+        assert_eq!(report["securing"]["suites"][0], suite);
+    }
+
+    // An ML-DSA suite with an issuer that has no ML-DSA key: refused, naming the key type.
+    let ed_only = h.json("issuer", &["did", "create", "--method", "key", "--key-type", "ed25519", "--json"]);
+    let out = h.run(
+        "issuer",
+        &[
+            "vc",
+            "issue",
+            &h.p("unsigned.json"),
+            "--issuer",
+            ed_only["did"].as_str().unwrap(),
+            "--suite",
+            "mldsa44-rdfc-2024",
+        ],
+    );
+    assert_ne!(code(&out), 0);
+    assert!(text(&out.stderr).contains("ml-dsa-44"), "{}", text(&out.stderr));
+}

@@ -44,6 +44,7 @@ async fn the_openapi_document_matches_the_routes() {
         ("GET", "/1.0/methods"),
         ("POST", "/credentials/verify"),
         ("POST", "/presentations/verify"),
+        ("POST", "/credentials/derive"),
         ("POST", "/credentials/issue"),
         ("POST", "/oauth2/token"),
         ("GET", "/status/{name}"),

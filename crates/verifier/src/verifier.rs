@@ -280,16 +280,18 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
         if entries.is_empty() {
             return Ok(vec![unchecked("no credentialStatus".into())]);
         }
-        // Status lists are fetched and verified: work a credential whose own
-        // signature failed, or that names many lists, must not buy.
-        let forged = credential.report.checks.iter().any(|c| {
-            c.outcome == didam_credential::Outcome::Failed
-                && matches!(c.check, CheckKind::Proof | CheckKind::Signature)
-        });
+        // Status lists are fetched and verified: work a credential whose
+        // signature failed, or that names many lists, must not buy. (An
+        // unsigned one is checked, within the fetch policy and the cap.)
+        let forged = credential
+            .report
+            .checks
+            .iter()
+            .any(|c| c.outcome == didam_credential::Outcome::Failed && c.check == CheckKind::Signature);
         if forged {
             return Ok(vec![Check::not_applicable(
                 CheckKind::Status,
-                "not checked: the credential's proof failed, so its status lists were not fetched",
+                "not checked: the credential's signature failed, so its status lists were not fetched",
             )]);
         }
         if entries.len() > MAX_STATUS_ENTRIES {

@@ -2,7 +2,7 @@
 //! (never overwritten without `--force`, written whole or not at all).
 
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::CliError;
 
@@ -45,6 +45,13 @@ pub(crate) fn write_file(path: &Path, contents: &str, force: bool) -> Result<(),
         .map_err(|source| CliError::Write { path: path.to_owned(), source })
 }
 
+/// The temporary file [`write_secret`] writes `path`'s contents to first.
+pub(crate) fn secret_temporary(path: &Path) -> PathBuf {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("secret");
+    dir.join(format!(".{name}.tmp-{}", std::process::id()))
+}
+
 /// Writes a secret (a share) to a new file `path`, readable by its owner
 /// only from the moment it exists: a temporary file created with mode 0600 is
 /// written and synced, then linked to `path` (which fails if `path` exists:
@@ -54,8 +61,7 @@ pub(crate) fn write_secret(path: &Path, contents: &[u8]) -> Result<(), CliError>
     use std::os::unix::fs::OpenOptionsExt as _;
     let fail = |source| CliError::Write { path: path.to_owned(), source };
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("secret");
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let tmp = secret_temporary(path);
     let result = (|| {
         let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
         file.write_all(contents)?;

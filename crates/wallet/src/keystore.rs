@@ -92,6 +92,7 @@ impl Wallet {
         if db_path(dir).exists() || std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some()) {
             return Err(WalletError::Exists(dir.display().to_string()));
         }
+        StagedWallet::clear_abandoned(dir)?;
         let staging = staging_dir(dir)?;
         let (wallet, rrs) = StagedWallet::build(&staging, || Wallet::init(&staging, passphrase, options))?;
         Ok((StagedWallet::new(wallet, staging, dir), rrs))

@@ -91,4 +91,6 @@ pub use kdf::KdfParams;
 pub use keys::RootSecret;
 pub use keystore::{InitOptions, PassphraseSource};
 pub use resync::{DidLog, Resynced};
-pub use wallet::{DidLedgers, DidRecord, DidStatus, IssuedRecord, KeyRecord, StagedWallet, Wallet, db_path};
+pub use wallet::{
+    DidLedgers, DidRecord, DidStatus, IssuedRecord, KeyRecord, PendingShare, StagedWallet, Wallet, db_path,
+};

@@ -84,7 +84,9 @@ impl Wallet {
             store.change_passphrase(root, passphrase, &params)?;
             store
         } else {
-            // A new wallet: built beside `dir` and renamed into place whole.
+            // A new wallet: built beside `dir` and renamed into place whole
+            // (what killed attempts left beside it is removed first).
+            StagedWallet::clear_abandoned(dir)?;
             let staging = staging_dir(dir)?;
             let wallet = StagedWallet::build(&staging, || {
                 make_private_dir(&staging)?;

@@ -333,6 +333,12 @@ pub struct StagedWallet {
     target: PathBuf,
 }
 
+/// `path` made absolute against the current folder (as recorded: a later
+/// run may start elsewhere).
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
+}
+
 /// A temporary folder beside `dir` (`.<name>.init-<pid>`, emptied), for
 /// building a wallet that is renamed onto `dir` when complete.
 pub(crate) fn staging_dir(dir: &Path) -> Result<PathBuf, WalletError> {
@@ -344,7 +350,106 @@ pub(crate) fn staging_dir(dir: &Path) -> Result<PathBuf, WalletError> {
     Ok(staging)
 }
 
+/// The file in a staging folder naming the share files written for the
+/// wallet being built, so that what an interrupted creation left behind is
+/// recognised by its contents, never by its name alone.
+const PENDING_SHARES: &str = "pending-shares.json";
+
+/// A share file a creation is about to write (see
+/// [`StagedWallet::record_shares`]).
+#[derive(Debug)]
+pub struct PendingShare<'a> {
+    /// Where the share goes.
+    pub path: &'a Path,
+    /// The temporary file it is written to first, if the writer uses one.
+    pub temporary: Option<&'a Path>,
+    /// The exact bytes the file will hold.
+    pub contents: &'a [u8],
+}
+
+#[derive(Serialize, Deserialize)]
+struct PendingEntry {
+    path: PathBuf,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    temporary: Option<PathBuf>,
+    sha256: String,
+}
+
+/// The staging folders beside `dir` that creations no longer running left:
+/// `.<name>.init-<pid>` whose process is gone (`/proc/<pid>`; where there is
+/// no `/proc`, every folder but this process's own).
+fn abandoned_staging(dir: &Path) -> Vec<PathBuf> {
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let prefix = format!(".{name}.init-");
+    let proc = Path::new("/proc/self").exists();
+    let Ok(entries) = std::fs::read_dir(parent) else { return Vec::new() };
+    entries
+        .flatten()
+        .filter_map(|e| {
+            let file = e.file_name().to_string_lossy().into_owned();
+            let pid: u32 = file.strip_prefix(&prefix)?.parse().ok()?;
+            let alive = pid == std::process::id() || (proc && Path::new(&format!("/proc/{pid}")).exists());
+            (!alive && e.file_type().is_ok_and(|t| t.is_dir())).then(|| e.path())
+        })
+        .collect()
+}
+
 impl StagedWallet {
+    /// Records, synced, the share files this creation is about to write.
+    /// Called before the first share is written: when the process dies
+    /// before [`StagedWallet::commit`], [`StagedWallet::clear_abandoned`]
+    /// finds the shares of a wallet that never came into being and removes
+    /// them (a file is removed only when its contents are exactly what was
+    /// recorded here).
+    pub fn record_shares(&self, shares: &[PendingShare<'_>]) -> Result<(), WalletError> {
+        use sha2::Digest as _;
+        let entries: Vec<PendingEntry> = shares
+            .iter()
+            .map(|s| PendingEntry {
+                path: absolute(s.path),
+                temporary: s.temporary.map(absolute),
+                sha256: hex(&sha2::Sha256::digest(s.contents)),
+            })
+            .collect();
+        let path = self.staging.join(PENDING_SHARES);
+        let text = serde_json::to_vec(&entries).map_err(|e| WalletError::Io {
+            path: path.display().to_string(),
+            source: std::io::Error::other(e),
+        })?;
+        didam_ledger::file::write_atomic(&path, &text).map_err(crate::error::io(&path))
+    }
+
+    /// Removes what interrupted creations of a wallet at `dir` (`init` or
+    /// `recover` killed before the wallet was in place) left behind: their
+    /// staging folders, and the share files they recorded whose contents are
+    /// unchanged (shares of a root no wallet holds). Returns the share files
+    /// removed.
+    pub fn clear_abandoned(dir: &Path) -> Result<Vec<PathBuf>, WalletError> {
+        use sha2::Digest as _;
+        let mut removed = Vec::new();
+        for staging in abandoned_staging(dir) {
+            let entries: Vec<PendingEntry> = std::fs::read(staging.join(PENDING_SHARES))
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok())
+                .unwrap_or_default();
+            for entry in entries {
+                if let Some(tmp) = &entry.temporary {
+                    let _ = std::fs::remove_file(tmp);
+                }
+                let same = std::fs::read(&entry.path)
+                    .map(Zeroizing::new)
+                    .is_ok_and(|b| hex(&sha2::Sha256::digest(&b[..])) == entry.sha256);
+                if same {
+                    std::fs::remove_file(&entry.path).map_err(crate::error::io(&entry.path))?;
+                    removed.push(entry.path);
+                }
+            }
+            std::fs::remove_dir_all(&staging).map_err(crate::error::io(&staging))?;
+        }
+        Ok(removed)
+    }
+
     pub(crate) fn new(wallet: Wallet, staging: PathBuf, target: &Path) -> Self {
         Self { wallet: Some(wallet), staging, target: target.to_owned() }
     }
@@ -379,6 +484,9 @@ impl StagedWallet {
             let _ = std::fs::remove_dir_all(&self.staging);
             return Err(crate::error::io(&self.target)(e));
         }
+        // The shares belong to a wallet now (a kill before this line leaves a
+        // harmless record: a folder holding a wallet is never cleared).
+        let _ = std::fs::remove_file(self.target.join(PENDING_SHARES));
         Wallet::open_with_root(&self.target, &root)
     }
 }

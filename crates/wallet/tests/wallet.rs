@@ -590,3 +590,60 @@ fn two_users_of_one_wallet_write_at_the_same_time() {
     assert_eq!(wallet.credentials().unwrap().len(), 80);
     assert_eq!(wallet.dids().unwrap()[0].did, did.did);
 }
+
+/// An `init` killed after writing its shares and before the commit leaves a
+/// staging folder and shares of a root no wallet holds: the next creation
+/// removes both, and leaves alone a share file whose contents changed (a
+/// file is never removed by its name alone).
+#[test]
+fn an_interrupted_creation_leaves_nothing_the_next_one_trips_on() {
+    let env = Env::new("abandoned");
+    let target = env.wallet_dir("w");
+    let shares = env.dir.join("shares");
+    std::fs::create_dir_all(&shares).unwrap();
+    let (staged, _rrs) = Wallet::init_staged(&target, PASS, &fast()).unwrap();
+    let files: Vec<(PathBuf, Vec<u8>)> = (1..=3)
+        .map(|i| (shares.join(format!("wallet-share-{i}.txt")), format!("share {i}\n").into_bytes()))
+        .collect();
+    let tmp = shares.join(".wallet-share-3.txt.tmp-1");
+    let pending: Vec<_> = files
+        .iter()
+        .map(|(path, contents)| didam_wallet::PendingShare {
+            path,
+            temporary: path.ends_with("wallet-share-3.txt").then_some(tmp.as_path()),
+            contents,
+        })
+        .collect();
+    staged.record_shares(&pending).unwrap();
+    for (path, contents) in &files {
+        std::fs::write(path, contents).unwrap();
+    }
+    std::fs::write(&tmp, b"part of share 3").unwrap();
+    // Someone wrote over share 2 since: it is not what was recorded.
+    std::fs::write(&files[1].0, b"another secret\n").unwrap();
+    // The process dies: no drop, no commit; its pid is gone.
+    let staging = std::fs::read_dir(&env.dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(".w.init-"))
+        .unwrap();
+    std::mem::forget(staged);
+    let dead = env.dir.join(".w.init-4294967295");
+    std::fs::rename(&staging, &dead).unwrap();
+
+    // A live creation's folder (this process) is never touched.
+    let live = env.dir.join(format!(".w.init-{}", std::process::id()));
+    std::fs::create_dir_all(&live).unwrap();
+    let removed = didam_wallet::StagedWallet::clear_abandoned(&target).unwrap();
+    assert_eq!(removed.len(), 2, "{removed:?}");
+    assert!(!files[0].0.exists() && !files[2].0.exists() && !tmp.exists());
+    assert_eq!(std::fs::read(&files[1].0).unwrap(), b"another secret\n");
+    assert!(!dead.exists() && live.exists());
+    std::fs::remove_dir_all(&live).unwrap();
+
+    // And a wallet is created in place as if nothing had happened.
+    let (staged, _rrs) = Wallet::init_staged(&target, PASS, &fast()).unwrap();
+    staged.commit().unwrap();
+    assert!(didam_wallet::db_path(&target).exists());
+    assert!(!target.join("pending-shares.json").exists());
+}

@@ -7,8 +7,8 @@ use didam_ledger::{AnyLedger, LedgerLocation};
 use didam_registry::Resolver;
 use didam_wallet::slip39::{self, GroupSpec, Share};
 use didam_wallet::{
-    CompromiseJournal, CompromiseReport, DidLedgers, DidStatus, HandoverOutcome, InitOptions, RootSecret,
-    Wallet,
+    CompromiseJournal, CompromiseReport, DidLedgers, DidStatus, HandoverOutcome, InitOptions, PendingShare,
+    RootSecret, StagedWallet, Wallet,
 };
 use serde_json::json;
 use zeroize::Zeroizing;
@@ -19,9 +19,7 @@ use crate::error::{CliError, exit};
 use crate::input;
 use crate::output::{self, Progress};
 
-/// Splits `secret` into `count` shares (threshold `threshold`) and writes each
-/// to its own file `<prefix>-share-<i>.txt` (mode 0600) in `dir`. One share
-/// alone reveals nothing about the secret.
+/// The file of share `i` of the set `prefix` (`wallet`, `rotation`) in `dir`.
 fn share_path(dir: &Path, prefix: &str, i: usize) -> PathBuf {
     dir.join(format!("{prefix}-share-{i}.txt"))
 }
@@ -38,17 +36,6 @@ fn check_shares_free(out: &crate::cli::SharesOut, prefixes: &[&str]) -> Result<(
         }
     }
     Ok(())
-}
-
-fn write_shares(
-    dir: &Path,
-    prefix: &str,
-    secret: &RootSecret,
-    threshold: u8,
-    count: u8,
-    written: &mut Vec<PathBuf>,
-) -> Result<Vec<String>, CliError> {
-    write_share_files(dir, prefix, &split_root(secret, threshold, count)?, written)
 }
 
 /// `secret` split into `count` SLIP-39 shares, `threshold` of them needed.
@@ -70,7 +57,7 @@ fn write_share_files(
     let mut paths = Vec::new();
     for (i, share) in shares.iter().enumerate() {
         let path = share_path(dir, prefix, i + 1);
-        let line = Zeroizing::new(format!("{}\n", share.as_str()));
+        let line = share_line(share);
         output::write_secret(&path, line.as_bytes())?;
         paths.push(path.display().to_string());
         written.push(path);
@@ -78,11 +65,30 @@ fn write_share_files(
     Ok(paths)
 }
 
+/// The exact contents of a share file.
+fn share_line(share: &str) -> Zeroizing<String> {
+    Zeroizing::new(format!("{share}\n"))
+}
+
 /// The SLIP-39 set identifier of the share in `path`, if it holds one.
 fn share_identifier(path: &Path) -> Option<u16> {
     let text = Zeroizing::new(std::fs::read_to_string(path).ok()?);
     let line = text.lines().find(|l| !l.trim().is_empty())?;
     Share::parse(line.trim()).ok().map(|s| s.identifier())
+}
+
+/// Removes what an interrupted `init` or `recover` of the wallet at `dir`
+/// left (its staging folder, and shares of a root no wallet holds), saying
+/// so.
+fn clear_abandoned(dir: &Path) -> Result<(), CliError> {
+    let removed = StagedWallet::clear_abandoned(dir)?;
+    if !removed.is_empty() {
+        eprintln!(
+            "note: removed {} share file(s) an interrupted `didam wallet init` wrote for a wallet that was never created",
+            removed.len()
+        );
+    }
+    Ok(())
 }
 
 fn check_share_params(threshold: u8, count: u8) -> Result<(), CliError> {
@@ -102,6 +108,7 @@ pub(crate) fn init(cx: &Context, args: &InitArgs) -> Result<u8, CliError> {
     }
     std::fs::create_dir_all(&args.shares.shares_out)
         .map_err(|source| CliError::Write { path: args.shares.shares_out.clone(), source })?;
+    clear_abandoned(&dir)?;
     check_shares_free(&args.shares, &["wallet", "rotation"])?;
     let pass =
         input::new_passphrase(args.new_passphrase_file.as_deref().or(cx.global.passphrase_file.as_deref()))?;
@@ -114,8 +121,34 @@ pub(crate) fn init(cx: &Context, args: &InitArgs) -> Result<u8, CliError> {
     let (staged, rrs) = created?;
     let mut written = Vec::new();
     let (out, threshold, count) = (&args.shares.shares_out, args.shares.threshold, args.shares.count);
-    let result = write_shares(out, "wallet", staged.wallet().root(), threshold, count, &mut written)
-        .and_then(|w| Ok((w, write_shares(out, "rotation", &rrs, threshold, count, &mut written)?)))
+    let result = split_root(staged.wallet().root(), threshold, count)
+        .and_then(|w| Ok((w, split_root(&rrs, threshold, count)?)))
+        .and_then(|(w, r)| {
+            // Recorded in the staging folder before any is written: a kill
+            // before the commit leaves shares the next `init` recognises
+            // as belonging to no wallet, and removes.
+            let planned: Vec<_> = [("wallet", &w), ("rotation", &r)]
+                .into_iter()
+                .flat_map(|(prefix, set)| {
+                    set.iter().enumerate().map(move |(i, s)| (share_path(out, prefix, i + 1), share_line(s)))
+                })
+                .collect();
+            let temporaries: Vec<_> = planned.iter().map(|(p, _)| output::secret_temporary(p)).collect();
+            let pending: Vec<_> = planned
+                .iter()
+                .zip(&temporaries)
+                .map(|((path, line), tmp)| PendingShare {
+                    path,
+                    temporary: Some(tmp),
+                    contents: line.as_bytes(),
+                })
+                .collect();
+            staged.record_shares(&pending)?;
+            Ok((
+                write_share_files(out, "wallet", &w, &mut written)?,
+                write_share_files(out, "rotation", &r, &mut written)?,
+            ))
+        })
         .and_then(|shares| Ok((staged.commit()?, shares)));
     let (_wallet, (wallet_shares, rotation_shares)) = match result {
         Ok(done) => done,

@@ -8,36 +8,19 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod common;
+mod entries;
 
 use std::time::Duration;
 
 use chrono::Utc;
 use common::{Daemon, client, encode, is_problem, poll};
-use didam_credential::{KeyType, SecretKey};
 use didam_ledger::{HttpLedger, Ledger as _, LedgerError, LimitError};
+use didam_method::entry;
 use didam_method::log::{self, EntryDraft, Method};
-use didam_method::{LogEntry, entry};
 use didam_registry::operations;
+use entries::{first_entry, keys};
 use reqwest::StatusCode;
 use serde_json::{Map, Value, json};
-
-fn keys(n: usize) -> Vec<SecretKey> {
-    (0..n).map(|_| SecretKey::generate(KeyType::Ed25519)).collect()
-}
-
-/// A signed first entry dated `time` whose document is padded with about
-/// `pad` bytes.
-async fn first_entry(k: &[SecretKey], pad: usize, time: chrono::DateTime<Utc>) -> LogEntry {
-    let mut parameters = Map::new();
-    parameters.insert("updateKeys".into(), json!([k[0].public_key().to_multikey()]));
-    parameters.insert("nextKeyHashes".into(), json!([log::key_hash(&k[1].public_key().to_multikey())]));
-    let mut document = entry::document_with_keys("did:didam:{SCID}", &[k[2].public_key()]);
-    if pad > 0 {
-        document["alsoKnownAs"] = json!([format!("https://example.com/{}", "a".repeat(pad))]);
-    }
-    let draft = EntryDraft { parameters, document, version_time: time };
-    log::create_entry(Method::Didam, draft, &k[0]).await.unwrap()
-}
 
 async fn post(d: &Daemon, body: &Value) -> (StatusCode, Value) {
     let response = client().post(d.url("/ledger/v1/entries")).json(body).send().await.unwrap();

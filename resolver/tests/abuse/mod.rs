@@ -33,12 +33,15 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use didam_credential::did::did_key;
 use didam_credential::{KeyType, ProofOptions, SecretKey, Suite, proof};
-use didam_method::entry;
-use didam_method::log::{self, EntryDraft, Method};
-use serde_json::{Map, Value, json};
+use didam_method::log;
+use serde_json::{Value, json};
 use tokio::net::{TcpSocket, TcpStream};
 
 use crate::common::{DID_KEY, Daemon, did_key_issuer, didam_did, encode};
+
+#[path = "../entries/mod.rs"]
+mod entries;
+use entries::{first_entry, keys};
 
 /// The daemon's flags besides the issuer's (a did:key wallet, one bearer
 /// token): each client address may send 20 requests a second with bursts of
@@ -232,21 +235,6 @@ async fn valid_credential() -> Value {
     proof::add_proof(&document, &key, &ProofOptions::assertion(Suite::EddsaRdfc2022, &method)).await.unwrap()
 }
 
-/// A signed first did:didam entry dated `time`, its document padded with
-/// `pad` bytes.
-async fn first_entry(pad: usize, time: chrono::DateTime<Utc>) -> Value {
-    let k: Vec<SecretKey> = (0..3).map(|_| SecretKey::generate(KeyType::Ed25519)).collect();
-    let mut parameters = Map::new();
-    parameters.insert("updateKeys".into(), json!([k[0].public_key().to_multikey()]));
-    parameters.insert("nextKeyHashes".into(), json!([log::key_hash(&k[1].public_key().to_multikey())]));
-    let mut document = entry::document_with_keys("did:didam:{SCID}", &[k[2].public_key()]);
-    if pad > 0 {
-        document["alsoKnownAs"] = json!([format!("https://example.com/{}", "a".repeat(pad))]);
-    }
-    let draft = EntryDraft { parameters, document, version_time: time };
-    log::create_entry(Method::Didam, draft, &k[0]).await.unwrap().json().clone()
-}
-
 /// Every hostile request of issue 18, as bytes for `127.0.0.1:port`.
 async fn attacks(port: u16) -> Vec<Attack> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -263,10 +251,13 @@ async fn attacks(port: u16) -> Vec<Attack> {
     }});
     let a_minute_ago = Utc::now() - chrono::Duration::minutes(1);
     // The attack's 250 KB document.
-    let oversized = first_entry(250_000, a_minute_ago).await;
-    let mut foreign = first_entry(0, a_minute_ago).await;
+    let oversized = first_entry(&keys(3), 250_000, a_minute_ago).await.json().clone();
+    let mut foreign = first_entry(&keys(3), 0, a_minute_ago).await.json().clone();
     foreign["state"]["id"] = json!("did:example:not-didam");
-    let skewed = first_entry(0, Utc::now() + log::MAX_CLOCK_SKEW + chrono::Duration::hours(1)).await;
+    let skewed = first_entry(&keys(3), 0, Utc::now() + log::MAX_CLOCK_SKEW + chrono::Duration::hours(1))
+        .await
+        .json()
+        .clone();
     let post = |path: &str, body: &Value| raw_request(port, "POST", path, Some(body));
     vec![
         Attack {

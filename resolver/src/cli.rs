@@ -138,7 +138,7 @@ pub struct ServeArgs {
     /// Burst size of the per-client append rate limit [default: 20].
     #[arg(long, env = "DIDAM_RESOLVER_APPEND_RATE_LIMIT_BURST")]
     pub append_rate_limit_burst: Option<u32>,
-    /// Largest ledger entry (its JCS text) admitted, in bytes [default: 16384].
+    /// Largest ledger entry (its JCS text) admitted, in bytes [default: 32768].
     #[arg(long, env = "DIDAM_RESOLVER_MAX_ENTRY_BYTES")]
     pub max_entry_bytes: Option<u64>,
     /// Largest DID document (the JCS text of an entry's `state`) admitted, in

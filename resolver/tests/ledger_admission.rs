@@ -89,10 +89,10 @@ async fn oversize_entries_and_documents_are_refused_with_413_and_not_stored() {
     let k = keys(3);
     let time = Utc::now() - chrono::Duration::minutes(1);
     // The attack's 250 KB document, a 13 KB one (over the default 12 KiB),
-    // and an entry over the default 16 KiB.
+    // and an entry over the default 32 KiB.
     for (pad, problem_type, limit) in [
-        (250_000, "urn:didam:ledger:entry-too-large", 16 * 1024),
-        (20_000, "urn:didam:ledger:entry-too-large", 16 * 1024),
+        (250_000, "urn:didam:ledger:entry-too-large", 32 * 1024),
+        (40_000, "urn:didam:ledger:entry-too-large", 32 * 1024),
         (13_000, "urn:didam:ledger:document-too-large", 12 * 1024),
     ] {
         let big = first_entry(&k, pad, time).await;

@@ -571,9 +571,12 @@ pub(crate) enum DidCommand {
         after_help = "Example:\n  didam did update did:didam:Qm... --new-keys ed25519 --service hub=LinkedDomains=https://example.com"
     )]
     Update(UpdateArgs),
-    /// Rotate a DID's update key: reveal the committed key, commit the next.
-    #[command(after_help = "Example:\n  didam did rotate did:didam:Qm...")]
-    Rotate(DidArg),
+    /// Rotate a DID's update key: reveal the committed key, commit the next
+    /// (with --control, keys of other types: quantum-safe or hybrid control).
+    #[command(
+        after_help = "Examples:\n  didam did rotate did:didam:Qm...\n  didam did rotate did:didam:Qm... --control ed25519,ml-dsa-44"
+    )]
+    Rotate(RotateArgs),
     /// Deactivate a DID for good.
     #[command(after_help = "Example:\n  didam did deactivate did:didam:Qm...")]
     Deactivate(DidArg),
@@ -603,6 +606,27 @@ pub(crate) struct CreateArgs {
     /// ml-dsa-44 (quantum-safe).
     #[arg(long, value_delimiter = ',', default_value = "ed25519", value_parser = key_type)]
     pub(crate) key_type: Vec<KeyType>,
+    /// The update keys that control the DID, one of each type, all signing
+    /// every change (comma-separated): `ed25519`, `ml-dsa-44`
+    /// (quantum-safe), or `ed25519,ml-dsa-44` (hybrid: control survives a
+    /// break of either algorithm). did:didam only.
+    #[arg(long, value_delimiter = ',', default_value = "ed25519", value_parser = key_type)]
+    pub(crate) control: Vec<KeyType>,
+    #[command(flatten)]
+    pub(crate) print: JsonArg,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RotateArgs {
+    /// The DID.
+    pub(crate) did: DidamDid,
+    /// Move the DID's control to update keys of these types (comma-separated:
+    /// `ml-dsa-44`, or `ed25519,ml-dsa-44` for hybrid control): this entry
+    /// is signed by the keys committed before and commits to the new ones,
+    /// so a thief holding the current key cannot stop the move. The DID does
+    /// not change.
+    #[arg(long, value_delimiter = ',', value_parser = key_type)]
+    pub(crate) control: Vec<KeyType>,
     #[command(flatten)]
     pub(crate) print: JsonArg,
 }

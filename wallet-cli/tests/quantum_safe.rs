@@ -69,3 +69,78 @@ fn ml_dsa_dids_issue_quantum_safe_credentials_and_the_report_says_so() {
     assert_ne!(code(&out), 0);
     assert!(text(&out.stderr).contains("ml-dsa-44"), "{}", text(&out.stderr));
 }
+
+/// Issue 21, Deliver 3 and 5 through the real binary: a did:didam created
+/// with Ed25519 control moves to hybrid control (`did rotate --control
+/// ed25519,ml-dsa-44`) without changing its identifier; from then on every
+/// change carries both signatures; it adds an ML-DSA-44 signing key and
+/// issues an `mldsa44-rdfc-2024` credential that verifies. The resolution
+/// metadata says how the DID is controlled at each step.
+#[test]
+fn a_classical_did_migrates_to_hybrid_control_and_issues_quantum_safe_credentials() {
+    let h = Home::new("pq-migrate");
+    h.init("w");
+    let did = h.json("w", &["did", "create", "--json"])["did"].as_str().unwrap().to_owned();
+    let control = |h: &Home| h.json("w", &["did", "resolve", &did])["didDocumentMetadata"]["control"].clone();
+    assert_eq!(
+        control(&h),
+        json!({ "security": "classical", "updateKeyTypes": ["ed25519"], "nextKeyTypes": ["ed25519"] })
+    );
+
+    // The move: signed by the Ed25519 key committed at creation, committing
+    // to one key of each type.
+    let moved = h.json("w", &["did", "rotate", &did, "--control", "ed25519,ml-dsa-44", "--json"]);
+    assert_eq!(moved["did"], did.as_str(), "{moved}");
+    assert_eq!(
+        control(&h),
+        json!({ "security": "classical", "updateKeyTypes": ["ed25519"], "nextKeyTypes": ["ed25519", "ml-dsa-44"] })
+    );
+    // The next change is signed by both.
+    h.ok("w", &["did", "rotate", &did]);
+    assert_eq!(
+        control(&h),
+        json!({ "security": "hybrid", "updateKeyTypes": ["ed25519", "ml-dsa-44"], "nextKeyTypes": ["ed25519", "ml-dsa-44"] })
+    );
+    let log = h.json("w", &["did", "resolve", &did]);
+    assert_eq!(log["didDocument"]["id"], did.as_str());
+
+    // An ML-DSA-44 signing key, then a quantum-safe credential.
+    h.ok("w", &["did", "update", &did, "--new-keys", "ed25519,ml-dsa-44"]);
+    let unsigned = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential", "ExampleDegreeCredential"],
+        "validFrom": "2025-01-01T00:00:00Z",
+        "credentialSubject": { "id": "did:example:alice", "degree": "BSc" }
+    });
+    std::fs::write(h.path("unsigned.json"), unsigned.to_string()).unwrap();
+    let vc = h.p("pq.json");
+    h.ok(
+        "w",
+        &[
+            "vc",
+            "issue",
+            &h.p("unsigned.json"),
+            "--issuer",
+            &did,
+            "--suite",
+            "mldsa44-rdfc-2024",
+            "--out",
+            &vc,
+        ],
+    );
+    let report = h.json("w", &["vc", "verify", "--json", &vc]);
+    let proof = report["checks"].as_array().unwrap().iter().find(|c| c["check"] == "proof").unwrap();
+    assert_eq!(proof["security"], "quantum-safe", "{report}");
+
+    // Back to one algorithm is the owner's choice too (both keys sign it).
+    h.ok("w", &["did", "rotate", &did, "--control", "ml-dsa-44"]);
+    h.ok("w", &["did", "rotate", &did]);
+    assert_eq!(control(&h)["security"], "quantum-safe");
+
+    // A control set no entry can be signed with: refused before anything.
+    let out = h.run("w", &["did", "rotate", &did, "--control", "p256"]);
+    assert_ne!(code(&out), 0);
+    assert!(text(&out.stderr).contains("no set of update key types"), "{}", text(&out.stderr));
+    let out = h.run("w", &["did", "rotate", &did, "--control", "ml-dsa-44,ml-dsa-44"]);
+    assert_ne!(code(&out), 0);
+}

@@ -48,6 +48,10 @@ pub enum Security {
     Classical,
     /// A post-quantum signature (ML-DSA, FIPS 204).
     QuantumSafe,
+    /// Classical and post-quantum signatures that must all verify (a
+    /// did:didam whose update keys mix both): unforgeable while either
+    /// family holds.
+    Hybrid,
 }
 
 impl Security {
@@ -56,6 +60,7 @@ impl Security {
         match self {
             Self::Classical => "classical",
             Self::QuantumSafe => "quantum-safe",
+            Self::Hybrid => "hybrid",
         }
     }
 }

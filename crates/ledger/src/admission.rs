@@ -49,12 +49,14 @@ use crate::{LedgerError, Receipt};
 /// use didam_ledger::AdmissionLimits;
 ///
 /// let limits = AdmissionLimits { max_log_entries: 3, ..AdmissionLimits::default() };
-/// assert_eq!(limits.max_entry_bytes, 16 * 1024);
+/// assert_eq!(limits.max_entry_bytes, 32 * 1024);
 /// assert!(limits.max_document_bytes < limits.max_entry_bytes);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AdmissionLimits {
-    /// Largest entry (its JCS text, the leaf), in bytes. Default 16 KiB.
+    /// Largest entry (its JCS text, the leaf), in bytes. Default 32 KiB: an
+    /// entry of a DID with hybrid control (an ML-DSA-44 update key and its
+    /// proof) and an ML-DSA-44 signing key is about 17.5 KB.
     pub max_entry_bytes: u64,
     /// Largest DID document (the JCS text of an entry's `state`), in bytes.
     /// Default 12 KiB.
@@ -68,7 +70,7 @@ pub struct AdmissionLimits {
 impl Default for AdmissionLimits {
     fn default() -> Self {
         Self {
-            max_entry_bytes: 16 * 1024,
+            max_entry_bytes: 32 * 1024,
             max_document_bytes: 12 * 1024,
             max_log_entries: 256,
             max_log_bytes: 1024 * 1024,

@@ -13,13 +13,17 @@ use crate::error::EntryError;
 use crate::log::{self, DidState, EntryDraft, Method};
 use crate::{DidamDid, LogEntry};
 
-fn parameters(update: &PublicKey, next: Option<&PublicKey>) -> Map<String, Value> {
+/// The pre-rotation parameters of an entry signed by `update` that commits
+/// to `next`: `updateKeys`, `nextKeyHashes` and, naming the next keys' types
+/// in the same order, `nextKeyTypes`.
+fn parameters(update: &[PublicKey], next: &[PublicKey]) -> Map<String, Value> {
     let mut p = Map::new();
-    p.insert("updateKeys".into(), json!([update.to_multikey()]));
+    p.insert("updateKeys".into(), json!(update.iter().map(PublicKey::to_multikey).collect::<Vec<_>>()));
     p.insert(
         "nextKeyHashes".into(),
-        json!(next.map(|n| vec![log::key_hash(&n.to_multikey())]).unwrap_or_default()),
+        json!(next.iter().map(|n| log::key_hash(&n.to_multikey())).collect::<Vec<_>>()),
     );
+    p.insert("nextKeyTypes".into(), json!(next.iter().map(|n| n.key_type().name()).collect::<Vec<_>>()));
     p
 }
 
@@ -125,12 +129,22 @@ pub async fn create_entry(
     document: Value,
     time: DateTime<Utc>,
 ) -> Result<(DidamDid, LogEntry), EntryError> {
-    let draft = EntryDraft {
-        parameters: parameters(&update_key.public_key(), Some(next_key)),
-        document,
-        version_time: time,
-    };
-    let entry = log::create_entry(Method::Didam, draft, update_key).await?;
+    create_controlled(&[update_key], std::slice::from_ref(next_key), document, time).await
+}
+
+/// [`create_entry`] for a DID controlled by several update keys (hybrid
+/// control: one Ed25519 and one ML-DSA-44 key): every key of `update_keys`
+/// signs, and `next_keys` (their successors, of the types they will have)
+/// are committed by hash with their types.
+pub async fn create_controlled(
+    update_keys: &[&SecretKey],
+    next_keys: &[PublicKey],
+    document: Value,
+    time: DateTime<Utc>,
+) -> Result<(DidamDid, LogEntry), EntryError> {
+    let public: Vec<PublicKey> = update_keys.iter().map(|k| k.public_key()).collect();
+    let draft = EntryDraft { parameters: parameters(&public, next_keys), document, version_time: time };
+    let entry = log::create_entry_signed(Method::Didam, draft, update_keys).await?;
     Ok((DidamDid::try_from(entry.did())?, entry))
 }
 
@@ -156,7 +170,31 @@ pub async fn next_entry(
     deactivate: bool,
     time: DateTime<Utc>,
 ) -> Result<LogEntry, EntryError> {
-    let mut params = parameters(&key.public_key(), next);
+    next_controlled(
+        tip,
+        &[key],
+        next.map(std::slice::from_ref).unwrap_or_default(),
+        document,
+        deactivate,
+        time,
+    )
+    .await
+}
+
+/// [`next_entry`] for a DID controlled by several update keys: `keys` are
+/// every key `tip` committed to (all sign), `next` the keys the entry
+/// commits to (empty when deactivating); a `next` of other types than `keys`
+/// moves the DID's control (to ML-DSA-44, or to hybrid control).
+pub async fn next_controlled(
+    tip: &DidState,
+    keys: &[&SecretKey],
+    next: &[PublicKey],
+    document: Option<Value>,
+    deactivate: bool,
+    time: DateTime<Utc>,
+) -> Result<LogEntry, EntryError> {
+    let public: Vec<PublicKey> = keys.iter().map(|k| k.public_key()).collect();
+    let mut params = parameters(&public, next);
     if deactivate {
         params.insert("deactivated".into(), json!(true));
     }
@@ -165,7 +203,7 @@ pub async fn next_entry(
         document: document.unwrap_or_else(|| tip.document.clone()),
         version_time: not_before(tip, time).unwrap_or(time),
     };
-    log::next_entry(tip, draft, key).await
+    log::next_entry_signed(tip, draft, keys).await
 }
 
 #[cfg(test)]

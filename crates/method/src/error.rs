@@ -22,6 +22,9 @@ pub enum EntryError {
     /// The entry names no valid DID.
     #[error(transparent)]
     InvalidDid(#[from] didam_credential::InvalidDid),
+    /// An update key of a type no entry may be signed with.
+    #[error("a {} key cannot be an update key (ed25519, ml-dsa-44)", .0.name())]
+    UpdateKeyType(didam_credential::KeyType),
     /// The built entry is not a well-formed log entry.
     #[error(transparent)]
     Malformed(#[from] crate::MalformedEntry),

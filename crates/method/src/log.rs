@@ -15,7 +15,9 @@
 //!    pre-image of a committed hash;
 //! 5. the `eddsa-jcs-2022` proof is by one of the authorised update keys: the
 //!    entry's own with pre-rotation (or for the first entry), the previous
-//!    ones otherwise;
+//!    ones otherwise; for `did:didam`, every committed key is revealed (of
+//!    the type `nextKeyTypes` named for it) and every update key signs
+//!    (`eddsa-jcs-2022` or `mldsa44-jcs-2024`): hybrid control;
 //! 6. the DID document's `id` is the DID (for `did:didam`, a well-formed
 //!    [`crate::DidamDid`] whose SCID is the log's), and nothing follows a
 //!    deactivation.
@@ -30,7 +32,7 @@
 use chrono::{DateTime, Utc};
 use didam_credential::did::{NoFallback, ProofPurpose, StaticMethods};
 use didam_credential::proof::{self, ProofExpectations, Unsecured};
-use didam_credential::{Outcome, PublicKey, Suite, canon, verify::VerifyOptions};
+use didam_credential::{KeyType, Outcome, PublicKey, Security, Suite, canon, verify::VerifyOptions};
 use serde_json::{Map, Value, json};
 use sha2::Digest as _;
 
@@ -180,6 +182,54 @@ impl DidState {
     pub fn next_key_hashes(&self) -> Vec<String> {
         self.strings("nextKeyHashes")
     }
+
+    /// The types of the committed next update keys, one per hash in order
+    /// (`nextKeyTypes`; without it, every committed key is Ed25519).
+    pub fn next_key_types(&self) -> Vec<KeyType> {
+        let named: Vec<KeyType> =
+            self.strings("nextKeyTypes").iter().filter_map(|n| update_key_type(n)).collect();
+        if named.is_empty() { vec![KeyType::Ed25519; self.next_key_hashes().len()] } else { named }
+    }
+
+    /// How the DID's control resists a quantum computer: its active update
+    /// keys are all classical, all quantum-safe, or a mix of both (hybrid:
+    /// every key must sign, so control survives a break of either family).
+    pub fn control_security(&self) -> Security {
+        let types: Vec<KeyType> = self
+            .update_keys()
+            .iter()
+            .filter_map(|k| PublicKey::from_multikey(k).ok())
+            .map(|k| k.key_type())
+            .collect();
+        security_of(&types)
+    }
+}
+
+/// The key types an update key of a did:didam may have, each with the
+/// Data Integrity suite its entries are signed with.
+pub const UPDATE_KEY_TYPES: [(KeyType, Suite); 2] =
+    [(KeyType::Ed25519, Suite::EddsaJcs2022), (KeyType::MlDsa44, Suite::Mldsa44Jcs2024)];
+
+/// The update key type named `name` (`ed25519`, `ml-dsa-44`), if update keys
+/// may have it.
+pub fn update_key_type(name: &str) -> Option<KeyType> {
+    UPDATE_KEY_TYPES.iter().map(|(t, _)| *t).find(|t| t.name() == name)
+}
+
+/// The suite an entry's proof by an update key of `key_type` uses.
+pub fn update_suite(key_type: KeyType) -> Option<Suite> {
+    UPDATE_KEY_TYPES.iter().find(|(t, _)| *t == key_type).map(|(_, s)| *s)
+}
+
+/// Classical, quantum-safe or (a mix) hybrid, for a set of key types that
+/// must all sign.
+pub fn security_of(types: &[KeyType]) -> Security {
+    let quantum = types.iter().filter(|t| t.security() == Security::QuantumSafe).count();
+    match quantum {
+        0 => Security::Classical,
+        q if q == types.len() => Security::QuantumSafe,
+        _ => Security::Hybrid,
+    }
 }
 
 /// The base58btc SHA-256 multihash of `bytes` (the `Qm…` form did:webvh uses).
@@ -311,7 +361,22 @@ pub async fn verify_entry(
     for (k, v) in parameters {
         accumulated.insert(k.clone(), v.clone());
     }
+    // Types name the hashes of the same entry: new hashes without types
+    // drop the old types (the new keys are then Ed25519).
+    if parameters.contains_key("nextKeyHashes") && !parameters.contains_key("nextKeyTypes") {
+        accumulated.remove("nextKeyTypes");
+    }
     validate_parameters(&accumulated).map_err(bad_params)?;
+    if let Some(types) = string_list(accumulated.get("nextKeyTypes")) {
+        let hashes = string_list(accumulated.get("nextKeyHashes")).unwrap_or_default();
+        if types.len() != hashes.len() {
+            return Err(bad_params(format!(
+                "nextKeyTypes names {} key types for {} nextKeyHashes",
+                types.len(),
+                hashes.len()
+            )));
+        }
+    }
     // did:didam makes pre-rotation mandatory: every entry but a deactivation
     // commits, in its own parameters, to the next update key.
     let deactivating = accumulated.get("deactivated").and_then(Value::as_bool) == Some(true);
@@ -334,13 +399,20 @@ pub async fn verify_entry(
             if let Some(k) = keys.iter().find(|k| !committed.contains(&key_hash(k))) {
                 return Err(bad_params(format!("update key {k} was not committed in nextKeyHashes")));
             }
+            if method == Method::Didam
+                && let Some(p) = previous
+            {
+                check_reveal(p, &keys).map_err(bad_params)?;
+            }
             keys
         }
         Some(p) => p.update_keys(),
     };
 
-    // 5. The proof.
-    verify_proof(n, entry, &authorised, now).await?;
+    // 5. The proof: for did:didam one by every authorised key (control is
+    // the conjunction of the update keys: hybrid when they mix classical and
+    // quantum-safe types).
+    verify_proof(n, method, entry, &authorised, now).await?;
 
     // 6. The document.
     let document = obj.get("state").cloned().ok_or_else(|| bad_did("no state".into()))?;
@@ -377,6 +449,41 @@ pub async fn verify_entry(
     })
 }
 
+/// did:didam's reveal rule: the entry's update keys are exactly the keys
+/// `previous` committed to (every committed hash revealed, once), each of
+/// the type committed for it. Revealing only some of them would let whoever
+/// breaks one algorithm drop the other key from a hybrid DID's control.
+fn check_reveal(previous: &DidState, keys: &[String]) -> Result<(), String> {
+    let hashes = previous.next_key_hashes();
+    let types = previous.next_key_types();
+    let mut revealed = vec![false; hashes.len()];
+    for k in keys {
+        let h = key_hash(k);
+        let Some(i) = hashes.iter().position(|c| *c == h) else {
+            return Err(format!("update key {k} was not committed in nextKeyHashes"));
+        };
+        if std::mem::replace(&mut revealed[i], true) {
+            return Err(format!("update key {k} is named twice"));
+        }
+        let kind = PublicKey::from_multikey(k).map_err(|e| format!("update key {k}: {e}"))?.key_type();
+        if types.get(i) != Some(&kind) {
+            return Err(format!(
+                "update key {k} is {}, but the key committed for it is {}",
+                kind.name(),
+                types.get(i).map_or("unnamed", |t| t.name())
+            ));
+        }
+    }
+    if let Some(missing) = revealed.iter().position(|r| !r) {
+        return Err(format!(
+            "the committed {} update key {} is not revealed: did:didam control needs every committed key",
+            types.get(missing).map_or("?", |t| t.name()),
+            hashes[missing]
+        ));
+    }
+    Ok(())
+}
+
 fn string_list(value: Option<&Value>) -> Option<Vec<String>> {
     value?.as_array()?.iter().map(|v| v.as_str().map(str::to_owned)).collect()
 }
@@ -386,6 +493,14 @@ fn validate_parameters(p: &Map<String, Value>) -> Result<(), String> {
         match name.as_str() {
             "method" | "scid" => {
                 value.as_str().ok_or(format!("`{name}` is not a string"))?;
+            }
+            "nextKeyTypes" => {
+                let list = string_list(Some(value)).ok_or("`nextKeyTypes` is not a list of strings")?;
+                if let Some(bad) = list.iter().find(|t| update_key_type(t).is_none()) {
+                    return Err(format!(
+                        "`nextKeyTypes`: `{bad}` is not an update key type (ed25519, ml-dsa-44)"
+                    ));
+                }
             }
             "updateKeys" | "nextKeyHashes" => {
                 let list = string_list(Some(value)).ok_or(format!("`{name}` is not a list of strings"))?;
@@ -415,20 +530,43 @@ fn validate_parameters(p: &Map<String, Value>) -> Result<(), String> {
 
 async fn verify_proof(
     n: u64,
+    method: Method,
     entry: &Value,
     authorised: &[String],
     now: DateTime<Utc>,
 ) -> Result<(), LogError> {
-    verify_signed(entry, authorised, now).await.map_err(|reason| LogError::InvalidProof { entry: n, reason })
+    let invalid = |reason| LogError::InvalidProof { entry: n, reason };
+    let suites: &[Suite] = match method {
+        Method::Didam => &[Suite::EddsaJcs2022, Suite::Mldsa44Jcs2024],
+        Method::WebVh => &[Suite::EddsaJcs2022],
+    };
+    if method == Method::Didam {
+        let proofs = proof::proofs_of(entry);
+        if proofs.len() > authorised.len() {
+            return Err(invalid(format!("{} proofs for {} update keys", proofs.len(), authorised.len())));
+        }
+        for k in authorised {
+            let vm = format!("did:key:{k}#{k}");
+            if !proofs.iter().any(|p| p.get("verificationMethod").and_then(Value::as_str) == Some(&vm)) {
+                return Err(invalid(format!("update key {k} did not sign: every update key must")));
+            }
+            let kind = PublicKey::from_multikey(k).map_err(|e| invalid(e.to_string()))?.key_type();
+            if update_suite(kind).is_none() {
+                return Err(invalid(format!("update key {k} is {}: not an update key type", kind.name())));
+            }
+        }
+    }
+    verify_signed(entry, authorised, suites, now).await.map_err(invalid)
 }
 
-/// Checks the proofs on `document`: each is `eddsa-jcs-2022`, for
+/// Checks the proofs on `document`: each is one of `suites`, for
 /// `assertionMethod`, and verifies with one of `keys` (Multikey strings, as
 /// `did:key:<key>#<key>` methods). Log entries and witness approvals both go
 /// through here.
 pub(crate) async fn verify_signed(
     document: &Value,
     keys: &[String],
+    suites: &[Suite],
     now: DateTime<Utc>,
 ) -> Result<(), String> {
     let proofs = proof::proofs_of(document);
@@ -436,8 +574,9 @@ pub(crate) async fn verify_signed(
         return Err("there is no proof".into());
     }
     for p in &proofs {
-        if Suite::of_proof(p).ok() != Some(Suite::EddsaJcs2022) {
-            return Err("did:webvh proofs are eddsa-jcs-2022".into());
+        if !Suite::of_proof(p).is_ok_and(|s| suites.contains(&s)) {
+            let names: Vec<&str> = suites.iter().map(|s| s.name()).collect();
+            return Err(format!("proofs here are {}", names.join(" or ")));
         }
     }
     let mut methods = StaticMethods::new(NoFallback);
@@ -506,21 +645,29 @@ pub struct EntryDraft {
     pub version_time: DateTime<Utc>,
 }
 
-/// Signs `entry` with `update_key` (`eddsa-jcs-2022`, did:key method) and
-/// returns it with its proof as a one-element proof array.
-async fn sign_entry(mut entry: Value, update_key: &didam_credential::SecretKey) -> Result<Value, EntryError> {
-    let mk = update_key.public_key().to_multikey();
-    let options = proof::ProofOptions {
-        created: Some(
-            entry["versionTime"]
-                .as_str()
-                .and_then(didam_credential::credential::parse_datetime)
-                .ok_or(EntryError::NoVersionTime)?,
-        ),
-        ..proof::ProofOptions::assertion(Suite::EddsaJcs2022, format!("did:key:{mk}#{mk}"))
-    };
-    let signed = proof::add_proof(&entry, update_key, &options).await.map_err(EntryError::Sign)?;
-    entry["proof"] = Value::Array(vec![signed["proof"].clone()]);
+/// Signs `entry` with each of `update_keys` (`eddsa-jcs-2022` for Ed25519,
+/// `mldsa44-jcs-2024` for ML-DSA-44; did:key methods) and returns it with
+/// its proofs, one a key, as the proof array (a proof set).
+async fn sign_entry(
+    mut entry: Value,
+    update_keys: &[&didam_credential::SecretKey],
+) -> Result<Value, EntryError> {
+    let created = entry["versionTime"]
+        .as_str()
+        .and_then(didam_credential::credential::parse_datetime)
+        .ok_or(EntryError::NoVersionTime)?;
+    let mut proofs = Vec::with_capacity(update_keys.len());
+    for key in update_keys {
+        let mk = key.public_key().to_multikey();
+        let suite = update_suite(key.key_type()).ok_or(EntryError::UpdateKeyType(key.key_type()))?;
+        let options = proof::ProofOptions {
+            created: Some(created),
+            ..proof::ProofOptions::assertion(suite, format!("did:key:{mk}#{mk}"))
+        };
+        let signed = proof::add_proof(&entry, key, &options).await.map_err(EntryError::Sign)?;
+        proofs.push(signed["proof"].clone());
+    }
+    entry["proof"] = Value::Array(proofs);
     Ok(entry)
 }
 
@@ -530,6 +677,16 @@ pub async fn create_entry(
     method: Method,
     draft: EntryDraft,
     update_key: &didam_credential::SecretKey,
+) -> Result<LogEntry, EntryError> {
+    create_entry_signed(method, draft, &[update_key]).await
+}
+
+/// [`create_entry`] signed by every key of `update_keys` (all of the
+/// entry's `updateKeys`, for did:didam).
+pub async fn create_entry_signed(
+    method: Method,
+    draft: EntryDraft,
+    update_keys: &[&didam_credential::SecretKey],
 ) -> Result<LogEntry, EntryError> {
     let mut parameters = draft.parameters;
     parameters.insert("method".into(), method.parameter().into());
@@ -545,7 +702,7 @@ pub async fn create_entry(
     let mut entry: Value = serde_json::from_str(&text)?;
     let hash = entry_hash(&entry, &scid)?;
     entry["versionId"] = format!("1-{hash}").into();
-    Ok(LogEntry::parse(sign_entry(entry, update_key).await?)?)
+    Ok(LogEntry::parse(sign_entry(entry, update_keys).await?)?)
 }
 
 /// The entry that follows `previous`, signed with `update_key` (an active
@@ -556,6 +713,16 @@ pub async fn next_entry(
     draft: EntryDraft,
     update_key: &didam_credential::SecretKey,
 ) -> Result<LogEntry, EntryError> {
+    next_entry_signed(previous, draft, &[update_key]).await
+}
+
+/// [`next_entry`] signed by every key of `update_keys` (all of the entry's
+/// `updateKeys`, for did:didam).
+pub async fn next_entry_signed(
+    previous: &DidState,
+    draft: EntryDraft,
+    update_keys: &[&didam_credential::SecretKey],
+) -> Result<LogEntry, EntryError> {
     let mut entry = json!({
         "versionId": previous.version_id,
         "versionTime": proof::xsd_datetime(draft.version_time),
@@ -564,5 +731,5 @@ pub async fn next_entry(
     });
     let hash = entry_hash(&entry, &previous.version_id)?;
     entry["versionId"] = format!("{}-{hash}", previous.version_number + 1).into();
-    Ok(LogEntry::parse(sign_entry(entry, update_key).await?)?)
+    Ok(LogEntry::parse(sign_entry(entry, update_keys).await?)?)
 }

@@ -22,7 +22,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use didam_credential::PublicKey;
+use didam_credential::{PublicKey, Suite};
 use serde_json::{Value, json};
 
 use crate::log::{self, DidState, LogError};
@@ -237,9 +237,13 @@ async fn verify_approval(
     }
     let key = signer.strip_prefix("did:key:").expect("named witnesses are did:key DIDs");
     let document = json!({ "versionId": version_id, "proof": [proof] });
-    log::verify_signed(&document, &[key.to_owned()], now).await.map_err(|reason| {
-        WitnessError::InvalidProof { version_id: version_id.to_owned(), signer: signer.clone(), reason }
-    })?;
+    log::verify_signed(&document, &[key.to_owned()], &[Suite::EddsaJcs2022], now).await.map_err(
+        |reason| WitnessError::InvalidProof {
+            version_id: version_id.to_owned(),
+            signer: signer.clone(),
+            reason,
+        },
+    )?;
     Ok(signer)
 }
 

@@ -58,6 +58,20 @@ impl Resolved {
         if self.latest.deactivated {
             metadata["deactivated"] = json!(true);
         }
+        // Who can change the DID, and whether that survives a quantum
+        // computer: the update keys' types (all must sign), and the types
+        // committed for the next ones.
+        let types = |keys: Vec<String>| -> Vec<&'static str> {
+            keys.iter()
+                .filter_map(|k| didam_credential::PublicKey::from_multikey(k).ok())
+                .map(|k| k.key_type().name())
+                .collect()
+        };
+        metadata["control"] = json!({
+            "security": self.latest.control_security().name(),
+            "updateKeyTypes": types(self.latest.update_keys()),
+            "nextKeyTypes": self.latest.next_key_types().iter().map(|t| t.name()).collect::<Vec<_>>(),
+        });
         if let Some(next) = self.history.iter().find(|s| s.version_number == self.state.version_number + 1) {
             metadata["nextUpdate"] = json!(stamp(next.version_time));
             metadata["nextVersionId"] = json!(next.version_id);

@@ -16,7 +16,7 @@
 //! pending: [`Wallet::reconcile`] re-submits it (appends are idempotent).
 
 use chrono::{DateTime, Utc};
-use didam_credential::{KeyType, PublicKey};
+use didam_credential::{KeyType, PublicKey, SecretKey};
 use didam_ledger::Ledger;
 use didam_method::{DidamDid, LogEntry, entry};
 use serde::{Deserialize, Serialize};
@@ -67,9 +67,25 @@ pub enum Reconciled {
 /// What the next entry of a DID changes.
 #[derive(Default)]
 pub(crate) struct Change {
+    /// The types of the update keys the entry commits to (its successors'
+    /// control), when they change: ML-DSA-44, or hybrid control.
+    pub(crate) control: Option<Vec<KeyType>>,
     pub(crate) keys: Option<Vec<(String, PublicKey)>>,
     pub(crate) services: Option<Vec<Value>>,
     pub(crate) deactivate: bool,
+}
+
+/// Refuses a control set no did:didam entry can be signed with: empty, a
+/// type twice, or a type that cannot be an update key.
+fn check_control(control: &[KeyType]) -> Result<(), WalletError> {
+    let valid = !control.is_empty()
+        && control.iter().all(|t| didam_method::log::update_suite(*t).is_some())
+        && control.iter().enumerate().all(|(i, t)| !control[..i].contains(t));
+    if valid {
+        Ok(())
+    } else {
+        Err(WalletError::Control(control.iter().map(|t| t.name()).collect::<Vec<_>>().join(",")))
+    }
 }
 
 impl Wallet {
@@ -99,6 +115,21 @@ impl Wallet {
         rrs: &RootSecret,
         key_types: &[KeyType],
     ) -> Result<DidRecord, WalletError> {
+        self.create_did_controlled(ledger, ledger_name, rrs, key_types, &[KeyType::Ed25519]).await
+    }
+
+    /// [`Wallet::create_did`] with update keys of `control` (one of each
+    /// type, all signing every entry): `[Ed25519]` as `create_did`,
+    /// `[MlDsa44]` for quantum-safe control, `[Ed25519, MlDsa44]` for hybrid
+    /// control, which survives a break of either algorithm.
+    pub async fn create_did_controlled<L: Ledger>(
+        &self,
+        ledger: &L,
+        ledger_name: &str,
+        rrs: &RootSecret,
+        key_types: &[KeyType],
+        control: &[KeyType],
+    ) -> Result<DidRecord, WalletError> {
         self.check_rrs(rrs)?;
         if key_types.is_empty() {
             return Err(WalletError::NoKeyTypes);
@@ -107,9 +138,12 @@ impl Wallet {
         let named: Vec<(String, PublicKey)> =
             keys.iter().map(|(_, k)| (k.to_multikey(), k.clone())).collect();
         let document = entry::document_with_methods("did:didam:{SCID}", &named);
-        let update = rrs.update_key(slot, 0)?;
-        let next = rrs.update_key(slot, 1)?.public_key();
-        let (did, entry) = entry::create_entry(&update, &next, document, Utc::now()).await?;
+        check_control(control)?;
+        let update = rrs.update_keys(control, slot, 0)?;
+        let next: Vec<PublicKey> =
+            rrs.update_keys(control, slot, 1)?.iter().map(|k| k.public_key()).collect();
+        let signers: Vec<&SecretKey> = update.iter().collect();
+        let (did, entry) = entry::create_controlled(&signers, &next, document, Utc::now()).await?;
         let record = DidRecord {
             did: did.to_string(),
             slot,
@@ -216,7 +250,7 @@ impl Wallet {
         op: &str,
         change: Change,
     ) -> Result<DidRecord, WalletError> {
-        let Change { keys: new_keys, services, deactivate } = change;
+        let Change { control, keys: new_keys, services, deactivate } = change;
         self.check_rrs(rrs)?;
         let mut record = self.no_pending(did)?;
         let didam = DidamDid::parse(did)?;
@@ -228,8 +262,16 @@ impl Wallet {
         }
         let n = record.update_n + 1;
         self.check_commitment(rrs, &record, &tip, n)?;
-        let key = rrs.update_key(record.slot, n)?;
-        let next = if deactivate { None } else { Some(rrs.update_key(record.slot, n + 1)?.public_key()) };
+        // Every key the tip committed to signs (of the types it named).
+        let current = tip.next_key_types();
+        let keys = rrs.update_keys(&current, record.slot, n)?;
+        let next_types = control.unwrap_or(current);
+        check_control(&next_types)?;
+        let next: Vec<PublicKey> = if deactivate {
+            Vec::new()
+        } else {
+            rrs.update_keys(&next_types, record.slot, n + 1)?.iter().map(|k| k.public_key()).collect()
+        };
         let document = if new_keys.is_some() || services.is_some() {
             let named = match &new_keys {
                 Some(k) => k.clone(),
@@ -250,7 +292,8 @@ impl Wallet {
             None
         };
         let time = entry_time(&tip).await;
-        let entry = entry::next_entry(&tip, &key, next.as_ref(), document, deactivate, time).await?;
+        let signers: Vec<&SecretKey> = keys.iter().collect();
+        let entry = entry::next_controlled(&tip, &signers, &next, document, deactivate, time).await?;
         let mut then = record.clone();
         then.update_n = n;
         if let Some(k) = &new_keys {
@@ -274,6 +317,23 @@ impl Wallet {
         self.next_op(ledger, rrs, did, "rotate", Change::default()).await
     }
 
+    /// Rotates `did` and moves its control to update keys of `control` (one
+    /// key of each type, all signing every later entry): `[MlDsa44]` for
+    /// quantum-safe control, `[Ed25519, MlDsa44]` for hybrid control. The
+    /// entry is signed by the keys committed before (which a thief holding
+    /// the current, revealed key does not have) and commits to the new
+    /// ones by hash and type; the identifier does not change.
+    pub async fn migrate_control<L: Ledger>(
+        &self,
+        ledger: &L,
+        rrs: &RootSecret,
+        did: &str,
+        control: &[KeyType],
+    ) -> Result<DidRecord, WalletError> {
+        let change = Change { control: Some(control.to_vec()), ..Change::default() };
+        self.next_op(ledger, rrs, did, "rotate", change).await
+    }
+
     /// Updates `did`: new signing keys of `key_types` (when given) and/or new
     /// `services` (when given), rotating the update key as every entry does.
     pub async fn update_did<L: Ledger>(
@@ -288,7 +348,8 @@ impl Wallet {
             Some(types) => Some(self.new_keys_for(did, types)?),
             None => None,
         };
-        self.next_op(ledger, rrs, did, "update", Change { keys: new_keys, services, deactivate: false }).await
+        self.next_op(ledger, rrs, did, "update", Change { keys: new_keys, services, ..Change::default() })
+            .await
     }
 
     pub(crate) fn new_keys_for(

@@ -51,6 +51,9 @@ pub enum WalletError {
     /// A DID was asked for with no key types.
     #[error("a DID needs at least one key")]
     NoKeyTypes,
+    /// Update keys asked for that no did:didam entry can be signed with.
+    #[error("`{0}` is no set of update key types: one or two of ed25519 and ml-dsa-44, each once")]
+    Control(String),
     /// The DID has no signing key of the type the suite needs.
     #[error("{did} has no {} key", key_type.name())]
     NoKeyOfType {

@@ -76,7 +76,25 @@ impl RootSecret {
 
     /// The Ed25519 update key number `n` of the DID in `slot` (RRS).
     pub fn update_key(&self, slot: u64, n: u32) -> Result<SecretKey, WalletError> {
-        derive_key(self, KeyType::Ed25519, &format!("update/{slot}/{n}"))
+        self.update_key_of(KeyType::Ed25519, slot, n)
+    }
+
+    /// The update key of `key_type` number `n` of the DID in `slot` (RRS):
+    /// `update/<slot>/<n>` for Ed25519 (as before hybrid control),
+    /// `update/<type>/<slot>/<n>` for the others (ML-DSA-44: the 32 bytes
+    /// are the FIPS 204 seed).
+    pub fn update_key_of(&self, key_type: KeyType, slot: u64, n: u32) -> Result<SecretKey, WalletError> {
+        match key_type {
+            KeyType::Ed25519 => derive_key(self, key_type, &format!("update/{slot}/{n}")),
+            other => derive_key(self, other, &format!("update/{}/{slot}/{n}", other.name())),
+        }
+    }
+
+    /// The update keys number `n` of the DID in `slot`, one of each of
+    /// `types` in order (all sign an entry: hybrid control when they mix
+    /// classical and quantum-safe types).
+    pub fn update_keys(&self, types: &[KeyType], slot: u64, n: u32) -> Result<Vec<SecretKey>, WalletError> {
+        types.iter().map(|t| self.update_key_of(*t, slot, n)).collect()
     }
 
     /// A public check value that tells whether a rotation secret is this

@@ -176,12 +176,14 @@ impl Wallet {
         tip: &DidState,
         n: u32,
     ) -> Result<(), WalletError> {
-        let key = rrs.update_key(record.slot, n)?.public_key().to_multikey();
-        if !tip.next_key_hashes().contains(&key_hash(&key)) {
-            return Err(WalletError::NotCommitted {
-                did: record.did.clone(),
-                version: tip.version_id.clone(),
-            });
+        let committed = tip.next_key_hashes();
+        for key in rrs.update_keys(&tip.next_key_types(), record.slot, n)? {
+            if !committed.contains(&key_hash(&key.public_key().to_multikey())) {
+                return Err(WalletError::NotCommitted {
+                    did: record.did.clone(),
+                    version: tip.version_id.clone(),
+                });
+            }
         }
         Ok(())
     }

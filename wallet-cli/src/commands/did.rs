@@ -1,7 +1,8 @@
 //! `didam did …`
 
-use didam_credential::Did;
+use didam_credential::{Did, KeyType};
 use didam_ledger::{AnyLedger, LedgerLocation};
+use didam_method::DidamDid;
 use didam_method::entry::Service;
 use didam_registry::ResolveOptions;
 use didam_registry::client::ResolutionClient;
@@ -65,7 +66,9 @@ pub(crate) fn create(cx: &Context, args: &CreateArgs) -> Result<u8, CliError> {
     let location = cx.new_did_location()?;
     let ledger = cx.ledger_at(&location)?;
     let (record, checkpointed) = cx.block_on(async {
-        let record = wallet.create_did(&ledger, &location.to_string(), &rrs, &args.key_type).await?;
+        let record = wallet
+            .create_did_controlled(&ledger, &location.to_string(), &rrs, &args.key_type, &args.control)
+            .await?;
         let checkpointed = wallet.checkpoint_as_operator(&ledger, context::EMBEDDED_ORIGIN).await?;
         Ok::<_, CliError>((record, checkpointed))
     })?;
@@ -120,22 +123,37 @@ pub(crate) fn update(cx: &Context, args: &UpdateArgs) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn rotate(cx: &Context, args: &DidArg, deactivate: bool) -> Result<u8, CliError> {
+pub(crate) fn rotate(cx: &Context, did: &DidamDid, control: &[KeyType], json: bool) -> Result<u8, CliError> {
+    next_op(cx, did, json, Op::Rotate(control))
+}
+
+pub(crate) fn deactivate(cx: &Context, args: &DidArg) -> Result<u8, CliError> {
+    next_op(cx, &args.did, args.print.json, Op::Deactivate)
+}
+
+enum Op<'a> {
+    /// A rotation; to update keys of these types when not empty.
+    Rotate(&'a [KeyType]),
+    Deactivate,
+}
+
+fn next_op(cx: &Context, did: &DidamDid, json: bool, op: Op<'_>) -> Result<u8, CliError> {
     cx.check_rotation_shares()?;
     let wallet = cx.open_wallet()?;
-    let (ledger, location) = cx.did_ledger(&wallet.did(args.did.as_str())?)?;
+    let (ledger, location) = cx.did_ledger(&wallet.did(did.as_str())?)?;
     let rrs = cx.rotation_secret()?;
+    let deactivate = matches!(op, Op::Deactivate);
     let (record, checkpointed) = cx.block_on(async {
-        let record = if deactivate {
-            wallet.deactivate_did(&ledger, &rrs, args.did.as_str()).await?
-        } else {
-            wallet.rotate_did(&ledger, &rrs, args.did.as_str()).await?
+        let record = match op {
+            Op::Deactivate => wallet.deactivate_did(&ledger, &rrs, did.as_str()).await?,
+            Op::Rotate([]) => wallet.rotate_did(&ledger, &rrs, did.as_str()).await?,
+            Op::Rotate(control) => wallet.migrate_control(&ledger, &rrs, did.as_str(), control).await?,
         };
         let checkpointed = wallet.checkpoint_as_operator(&ledger, context::EMBEDDED_ORIGIN).await?;
         Ok::<_, CliError>((record, checkpointed))
     })?;
     let checkpointed = checkpointed && (deactivate || covered(cx, &ledger, &location, &record)?);
-    report(&record, checkpointed, args.print.json, if deactivate { "deactivated" } else { "rotated" });
+    report(&record, checkpointed, json, if deactivate { "deactivated" } else { "rotated" });
     Ok(exit::OK)
 }
 

@@ -279,6 +279,43 @@ impl EmbeddedLedger {
         })
     }
 
+    /// The operator's ML-DSA-44 checkpoint key (`vkey`, type `0x06`), if it
+    /// added one: its checkpoints carry that key's cosignature beside the
+    /// Ed25519 signature.
+    pub fn pq_operator(&self) -> Result<Option<String>, LedgerError> {
+        self.with_conn(|c| {
+            c.query_row("SELECT value FROM meta WHERE key = 'operator_pq_vkey'", [], |r| r.get(0))
+                .optional()
+                .map_err(storage)
+        })
+    }
+
+    /// Records the operator's ML-DSA-44 key on first use; refuses a
+    /// different one (clients pin it: changing it is not a migration).
+    pub fn set_pq_operator(&self, vkey: &str) -> Result<(), LedgerError> {
+        self.writable()?;
+        self.with_conn(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
+            let current: Option<String> = tx
+                .query_row("SELECT value FROM meta WHERE key = 'operator_pq_vkey'", [], |r| r.get(0))
+                .optional()
+                .map_err(storage)?;
+            match current {
+                Some(v) if v == vkey => return Ok(()),
+                Some(v) => {
+                    return Err(LedgerError::Corrupt(format!(
+                        "this ledger's ML-DSA-44 operator key is {v}, not {vkey}"
+                    )));
+                }
+                None => {
+                    tx.execute("INSERT INTO meta (key, value) VALUES ('operator_pq_vkey', ?1)", [vkey])
+                        .map_err(storage)?;
+                }
+            }
+            tx.commit().map_err(storage)
+        })
+    }
+
     /// Verifies entries as `method` logs (default: `did:didam`).
     pub fn with_method(mut self, method: Method) -> Self {
         self.method = method;

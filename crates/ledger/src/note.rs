@@ -746,6 +746,15 @@ pub fn cosigners(note: &[u8], witnesses: &[NoteVerifier]) -> Result<usize, NoteE
     }
 }
 
+/// Whether `note` has a signature line with `verifier`'s name and key ID,
+/// without verifying it (a cheap check of whether a key signed already; to
+/// trust the note, [`open`] it).
+pub fn has_line_by(note: &[u8], verifier: &NoteVerifier) -> bool {
+    let Some(text) = std::str::from_utf8(note).ok() else { return false };
+    let Some((_, block)) = text.rsplit_once("\n\n") else { return false };
+    block.lines().filter_map(|l| parse_signature_line(l).ok()).any(|s| s.name == verifier.name && s.key_id == verifier.key_id)
+}
+
 /// Parses `— <name> <base64(key ID || signature)>` (without the newline).
 fn parse_signature_line(line: &str) -> Result<NoteSignature, NoteError> {
     let rest = line

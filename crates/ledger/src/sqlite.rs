@@ -29,7 +29,7 @@ use crate::admission::{Admission, AdmissionLimits, AdmissionView, Admitted, LogB
 use crate::handover::{Handover, OperatorError};
 use crate::ledger::{Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry};
 use crate::merkle::{self, Hash, NodeReader, TreeError};
-use crate::note::{Checkpoint, NoteSigner};
+use crate::note::{self, Checkpoint, NoteSigner};
 use didam_method::log::{self, DidState, Method};
 
 const SCHEMA: &str = "
@@ -816,7 +816,18 @@ impl Ledger for EmbeddedLedger {
             }
             let (size, root, latest) = Self::tree_head(&tx)?;
             if let Some(latest) = latest.filter(|l| l.size == size) {
-                return Ok(latest);
+                // The tree did not grow: the latest checkpoint stands, with
+                // the signer's ML-DSA-44 cosignature added when it lacks one
+                // (the operator just added the key).
+                let Some(pq) = signer.pq().filter(|pq| note::open(latest.note.as_bytes(), &[pq.verifier()]).is_err())
+                else {
+                    return Ok(latest);
+                };
+                let note = note::cosign(latest.note.as_bytes(), pq)?;
+                tx.execute("UPDATE checkpoints SET note = ?1 WHERE size = ?2", params![note, to_i64(size)?])
+                    .map_err(storage)?;
+                tx.commit().map_err(storage)?;
+                return Ok(SignedCheckpoint { note, ..latest });
             }
             let checkpoint = self.checkpoint_at(&tx, size, root)?;
             let note = checkpoint.sign(signer)?;

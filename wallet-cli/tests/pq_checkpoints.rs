@@ -22,7 +22,11 @@ use common::{Home, code, text};
 /// `didam` as wallet `w` of `h` with its own data folder `data`: its own pins
 /// and stored checkpoints, as another machine reading the same ledger.
 fn client(h: &Home, data: &str, args: &[&str]) -> Output {
-    h.command(env!("CARGO_BIN_EXE_didam"), "w").env("XDG_DATA_HOME", h.path(data)).args(args).output().unwrap()
+    h.command(env!("CARGO_BIN_EXE_didam"), "w")
+        .env("XDG_DATA_HOME", h.path(data))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn resolved_ok(h: &Home, data: &str, args: &[&str]) -> (Value, String) {
@@ -48,7 +52,8 @@ fn rewrite_latest(ledger: &std::path::Path, edit: impl FnOnce(&str) -> String) {
             Ok((r.get(0)?, r.get(1)?))
         })
         .unwrap();
-    db.execute("UPDATE checkpoints SET note = ?1 WHERE size = ?2", rusqlite::params![edit(&note), size]).unwrap();
+    db.execute("UPDATE checkpoints SET note = ?1 WHERE size = ?2", rusqlite::params![edit(&note), size])
+        .unwrap();
 }
 
 #[test]
@@ -71,8 +76,12 @@ fn an_embedded_ledger_operator_adds_ml_dsa_and_clients_keep_or_require_it() {
     assert_eq!(operator["operatorMlDsa44"]["security"], "quantum-safe", "{operator}");
     assert_eq!(operator["operator"]["security"], "classical", "{operator}");
     let checkpoint = h.json("w", &["ledger", "checkpoint", "--json"]);
-    let kinds: Vec<&str> =
-        checkpoint["signatures"].as_array().unwrap().iter().map(|s| s["security"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = checkpoint["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["security"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["classical", "quantum-safe"], "{checkpoint}");
     // Again: nothing changes (the key is the same, derived).
     let again = h.json("w", &["ledger", "operator", "--add-ml-dsa", "--json"]);
@@ -101,9 +110,20 @@ fn an_embedded_ledger_operator_adds_ml_dsa_and_clients_keep_or_require_it() {
     let pq_line = good.lines().last().unwrap().to_owned();
     let (head, sig) = pq_line.rsplit_once(' ').unwrap();
     let cases: [(&str, String, &str); 3] = [
-        ("wrong key ID", good.replace(&pq_line, &format!("{head} {}{}", if sig.starts_with('A') { 'B' } else { 'A' }, &sig[1..])), "carries no ML-DSA-44 signature"),
+        (
+            "wrong key ID",
+            good.replace(
+                &pq_line,
+                &format!("{head} {}{}", if sig.starts_with('A') { 'B' } else { 'A' }, &sig[1..]),
+            ),
+            "carries no ML-DSA-44 signature",
+        ),
         ("stripped", good.replace(&format!("{pq_line}\n"), ""), "carries no ML-DSA-44 signature"),
-        ("truncated", good.replace(&pq_line, &format!("{head} {}", &sig[..sig.len() - 8])), "invalid signature"),
+        (
+            "truncated",
+            good.replace(&pq_line, &format!("{head} {}", &sig[..sig.len() - 8])),
+            "invalid signature",
+        ),
     ];
     for (name, note, expected) in cases {
         rewrite_latest(&ledger, |_| note.clone());
@@ -130,14 +150,22 @@ struct Daemon {
 
 fn daemon_bin() -> std::path::PathBuf {
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_didam")).with_file_name("didam-resolver");
-    assert!(bin.exists(), "build the daemon first: cargo build -p didam-resolver (cargo test --workspace does)");
+    assert!(
+        bin.exists(),
+        "build the daemon first: cargo build -p didam-resolver (cargo test --workspace does)"
+    );
     bin
 }
 
 fn daemon_command(h: &Home, extra: &[&str]) -> Command {
     let mut cmd = Command::new(daemon_bin());
     cmd.args(["--listen", "127.0.0.1:0", "--data-dir", &h.p("daemon/data")])
-        .args(["--checkpoint-key", &h.p("daemon.age"), "--checkpoint-key-passphrase-file", &h.p("daemon-pass")])
+        .args([
+            "--checkpoint-key",
+            &h.p("daemon.age"),
+            "--checkpoint-key-passphrase-file",
+            &h.p("daemon-pass"),
+        ])
         .args(["--checkpoint-interval-ms", "100", "--rate-limit", "0", "--append-rate-limit", "0"])
         .args(extra)
         .env_remove("RUST_LOG");
@@ -155,13 +183,20 @@ impl Daemon {
         std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         let Some(base) = line.trim().strip_prefix("listening on ").map(str::to_owned) else {
             let _ = child.kill();
-            panic!("the daemon did not start: {line:?} {}", std::fs::read_to_string(h.path("daemon.log")).unwrap());
+            panic!(
+                "the daemon did not start: {line:?} {}",
+                std::fs::read_to_string(h.path("daemon.log")).unwrap()
+            );
         };
         Daemon { child, base }
     }
 
     fn get(&self, path: &str) -> (String, Value) {
-        let out = Command::new("curl").args(["-s", "-w", "\n%{http_code}"]).arg(format!("{}{path}", self.base)).output().unwrap();
+        let out = Command::new("curl")
+            .args(["-s", "-w", "\n%{http_code}"])
+            .arg(format!("{}{path}", self.base))
+            .output()
+            .unwrap();
         let body = text(&out.stdout);
         let (body, status) = body.rsplit_once('\n').unwrap();
         (status.to_owned(), serde_json::from_str(body).unwrap_or(Value::String(body.to_owned())))
@@ -196,7 +231,12 @@ fn a_daemon_migrates_its_checkpoint_key_to_ml_dsa_with_an_overlap() {
     // Requiring quantum-safe checkpoints with a classical key: the daemon does not start, saying why.
     let refused = daemon_command(&h, &["--require-pq-checkpoints"]).output().unwrap();
     assert!(!refused.status.success());
-    assert!(text(&refused.stderr).contains("--require-pq-checkpoints needs a checkpoint key with an ML-DSA-44 key"), "{}", text(&refused.stderr));
+    assert!(
+        text(&refused.stderr)
+            .contains("--require-pq-checkpoints needs a checkpoint key with an ML-DSA-44 key"),
+        "{}",
+        text(&refused.stderr)
+    );
 
     let daemon = Daemon::start(&h, &[]);
     let url = daemon.base.clone();
@@ -219,7 +259,8 @@ fn a_daemon_migrates_its_checkpoint_key_to_ml_dsa_with_an_overlap() {
     assert_eq!((status.as_str(), pq_key.as_str()), ("200", Some(keys[1].as_str())));
     let deadline = Instant::now() + Duration::from_secs(30);
     let strict_resolution = loop {
-        let out = client(&h, "strict", &["--ledger", &url, "--require-pq-checkpoints", "did", "resolve", &did]);
+        let out =
+            client(&h, "strict", &["--ledger", &url, "--require-pq-checkpoints", "did", "resolve", &did]);
         if code(&out) == 0 {
             break serde_json::from_slice::<Value>(&out.stdout).unwrap();
         }
@@ -236,6 +277,7 @@ fn a_daemon_migrates_its_checkpoint_key_to_ml_dsa_with_an_overlap() {
     assert_eq!(securities(&resolution), ["classical", "quantum-safe"]);
     // New entries are checkpointed with both signatures.
     let second = h.json("w", &["--ledger", &url, "did", "create", "--json"]);
-    let (_, said) = resolved_ok(&h, "old", &["--ledger", &url, "did", "resolve", second["did"].as_str().unwrap()]);
+    let (_, said) =
+        resolved_ok(&h, "old", &["--ledger", &url, "did", "resolve", second["did"].as_str().unwrap()]);
     assert!(!said.contains("ML-DSA-44"), "{said}");
 }

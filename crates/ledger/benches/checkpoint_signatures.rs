@@ -44,7 +44,9 @@ fn main() {
     let ed = NoteSigner::new(ORIGIN, SecretKey::generate(KeyType::Ed25519)).unwrap();
     let pq = NoteSigner::new(ORIGIN, SecretKey::generate(KeyType::MlDsa44)).unwrap();
     let both = ed.clone().with_pq(pq.clone()).unwrap();
-    println!("| checkpoint signatures | note bytes | sign (median) | open, verifying every known key (median) |");
+    println!(
+        "| checkpoint signatures | note bytes | sign (median) | open, verifying every known key (median) |"
+    );
     println!("|---|---|---|---|");
     let cases: [(&str, &NoteSigner, Vec<NoteVerifier>); 3] = [
         ("Ed25519 only", &ed, vec![ed.verifier()]),

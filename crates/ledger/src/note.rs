@@ -142,7 +142,9 @@ pub enum NoteError {
     },
     /// The checkpoint carries no valid signature by the ledger's ML-DSA-44
     /// key: the line is missing, has another key ID, or was stripped.
-    #[error("the checkpoint carries no ML-DSA-44 signature by {name}+{key_id:08x} (quantum-safe checkpoints are required)")]
+    #[error(
+        "the checkpoint carries no ML-DSA-44 signature by {name}+{key_id:08x} (quantum-safe checkpoints are required)"
+    )]
     MissingQuantumSafeSignature {
         /// The key name.
         name: String,
@@ -397,8 +399,9 @@ impl NoteVerifier {
         }
         let (alg, raw) = parts.key.split_first().ok_or(malformed_key("empty key"))?;
         let key_type = key_type_of(*alg)?;
-        let key = PublicKey::from_bytes(key_type, raw)
-            .map_err(|_| malformed_key("not a usable Ed25519 (32 bytes) or ML-DSA-44 (1312 bytes) public key"))?;
+        let key = PublicKey::from_bytes(key_type, raw).map_err(|_| {
+            malformed_key("not a usable Ed25519 (32 bytes) or ML-DSA-44 (1312 bytes) public key")
+        })?;
         Ok(Self { name: parts.name.to_owned(), key_id: computed, key })
     }
 
@@ -473,7 +476,11 @@ impl NoteVerifier {
 /// `"subtree/v1\n\0"`, the cosigner name and the origin each with a one-byte
 /// length, the timestamp, start and end as big-endian `u64`, the root hash.
 /// Fails for a name or origin that is empty or longer than 255 bytes.
-pub fn cosigned_message(cosigner: &str, timestamp: u64, checkpoint: &Checkpoint) -> Result<Vec<u8>, NoteError> {
+pub fn cosigned_message(
+    cosigner: &str,
+    timestamp: u64,
+    checkpoint: &Checkpoint,
+) -> Result<Vec<u8>, NoteError> {
     let short = |s: &str| u8::try_from(s.len()).ok().filter(|n| *n > 0);
     let name_len = short(cosigner).ok_or(malformed_key("a cosigner name is 1 to 255 bytes"))?;
     let origin_len = short(&checkpoint.origin).ok_or(invalid_checkpoint("an origin is 1 to 255 bytes"))?;
@@ -752,7 +759,10 @@ pub fn cosigners(note: &[u8], witnesses: &[NoteVerifier]) -> Result<usize, NoteE
 pub fn has_line_by(note: &[u8], verifier: &NoteVerifier) -> bool {
     let Some(text) = std::str::from_utf8(note).ok() else { return false };
     let Some((_, block)) = text.rsplit_once("\n\n") else { return false };
-    block.lines().filter_map(|l| parse_signature_line(l).ok()).any(|s| s.name == verifier.name && s.key_id == verifier.key_id)
+    block
+        .lines()
+        .filter_map(|l| parse_signature_line(l).ok())
+        .any(|s| s.name == verifier.name && s.key_id == verifier.key_id)
 }
 
 /// Parses `— <name> <base64(key ID || signature)>` (without the newline).
@@ -964,7 +974,12 @@ mod tests {
     }
 
     fn checkpoint(origin: &str) -> Checkpoint {
-        Checkpoint { origin: origin.into(), size: 5, root: [4; 32], extensions: vec!["didam-tips 1 x".into()] }
+        Checkpoint {
+            origin: origin.into(),
+            size: 5,
+            root: [4; 32],
+            extensions: vec!["didam-tips 1 x".into()],
+        }
     }
 
     /// The note with its `n`th signature line (0-based) changed by `edit`
@@ -1066,7 +1081,10 @@ mod tests {
         let other = checkpoint("example.com/other").sign(&pq(origin, 2)).unwrap();
         let moved = other.rsplit_once("\n\n").unwrap().1;
         let transplanted = format!("{}{moved}", note.rsplit_once("\n\n").unwrap().0.to_owned() + "\n\n");
-        assert!(matches!(open(transplanted.as_bytes(), &[ml.verifier()]), Err(NoteError::InvalidSignature { .. })));
+        assert!(matches!(
+            open(transplanted.as_bytes(), &[ml.verifier()]),
+            Err(NoteError::InvalidSignature { .. })
+        ));
 
         // Another cosigner name: the same key known as `w2`, a line by it as `w1`
         // renamed (with `w2`'s key ID): the signed message names `w1`.
@@ -1077,8 +1095,10 @@ mod tests {
             *name = "w2".into();
             raw[..4].copy_from_slice(&w2.key_id().to_be_bytes());
         });
-        assert!(matches!(open(renamed.as_bytes(), &[w2.verifier()]), Err(NoteError::InvalidSignature { .. })));
+        assert!(matches!(
+            open(renamed.as_bytes(), &[w2.verifier()]),
+            Err(NoteError::InvalidSignature { .. })
+        ));
         assert_eq!(cosigners(cosigned.as_bytes(), &[w1.verifier(), ed.verifier()]).unwrap(), 2);
     }
-
 }

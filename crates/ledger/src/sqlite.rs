@@ -819,7 +819,8 @@ impl Ledger for EmbeddedLedger {
                 // The tree did not grow: the latest checkpoint stands, with
                 // the signer's ML-DSA-44 cosignature added when it lacks one
                 // (the operator just added the key).
-                let Some(pq) = signer.pq().filter(|pq| note::open(latest.note.as_bytes(), &[pq.verifier()]).is_err())
+                let Some(pq) =
+                    signer.pq().filter(|pq| note::open(latest.note.as_bytes(), &[pq.verifier()]).is_err())
                 else {
                     return Ok(latest);
                 };

@@ -38,7 +38,8 @@ fn peer_dir() -> PathBuf {
 fn script() -> PathBuf {
     let dir = peer_dir();
     let staged = dir.join(format!("cosignature.{}.tmp", std::process::id()));
-    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/cosignature.mjs"), &staged).unwrap();
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/cosignature.mjs"), &staged)
+        .unwrap();
     let script = dir.join("cosignature.mjs");
     std::fs::rename(&staged, &script).unwrap();
     script
@@ -48,7 +49,11 @@ fn script() -> PathBuf {
 fn peer(script: &Path, args: &[&str]) -> (i32, Value) {
     let out = Command::new("node").arg(script).args(args).output().expect("node runs");
     let code = out.status.code().expect("the script exited");
-    assert!(code == 0 || code == 1, "cosignature.mjs {args:?} (exit {code}): {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        code == 0 || code == 1,
+        "cosignature.mjs {args:?} (exit {code}): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     (code, serde_json::from_slice(&out.stdout).unwrap())
 }
 
@@ -94,7 +99,8 @@ fn didam_and_noble_agree_on_ml_dsa_44_cosignatures() {
     let key = NoteVerifier::parse(made["vkey"].as_str().unwrap()).unwrap();
     assert_eq!(key.security(), Security::QuantumSafe);
     let with_peer = format!("{signed}{}", made["line"].as_str().unwrap());
-    let opened = note::open(with_peer.as_bytes(), &[log.verifier(), witness.verifier(), key.clone()]).unwrap();
+    let opened =
+        note::open(with_peer.as_bytes(), &[log.verifier(), witness.verifier(), key.clone()]).unwrap();
     assert_eq!(opened.verified.len(), 3);
     assert_eq!(opened.signed_by(&key).unwrap().timestamp, made["timestamp"].as_u64());
     // And refuses it on another origin.

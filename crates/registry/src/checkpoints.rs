@@ -163,13 +163,20 @@ impl CheckpointStore {
     /// [`Self::open_checked`]; when `require` is false, an ML-DSA-44 line is
     /// checked if present but not required (a stored checkpoint, accepted
     /// before the key was pinned).
-    fn open_as(&self, note: &[u8], verifier: &NoteVerifier, require: bool) -> Result<OpenedCheckpoint, NoteError> {
+    fn open_as(
+        &self,
+        note: &[u8],
+        verifier: &NoteVerifier,
+        require: bool,
+    ) -> Result<OpenedCheckpoint, NoteError> {
         let pq = self.pq_key.as_ref().filter(|k| k.name() == verifier.name());
         if require && self.require_pq && pq.is_none() {
             return Err(NoteError::NoQuantumSafeKey { origin: verifier.name().to_owned() });
         }
         let pq_vkey = pq.map(NoteVerifier::to_vkey).unwrap_or_default();
-        let key = [verifier.to_vkey().as_bytes(), b"\n", pq_vkey.as_bytes(), b"\n", &[u8::from(require)], note].concat();
+        let key =
+            [verifier.to_vkey().as_bytes(), b"\n", pq_vkey.as_bytes(), b"\n", &[u8::from(require)], note]
+                .concat();
         if let Some(opened) = self.verified.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return Ok(opened);
         }

@@ -136,7 +136,9 @@ async fn resolve_at<L: Ledger>(
     if let (Some(seen), Some(now)) = (&seen_opened, opened.pq_timestamp()) {
         // A larger tree cosigned earlier than the smaller one stored: a
         // replayed or back-dated ML-DSA-44 cosignature.
-        if let Some(before) = seen.pq_timestamp().filter(|t| *t > now && checkpoint.size > seen.checkpoint.size) {
+        if let Some(before) =
+            seen.pq_timestamp().filter(|t| *t > now && checkpoint.size > seen.checkpoint.size)
+        {
             return Err(Error::InvalidLedgerProof(format!(
                 "checkpoint: cosignature timestamp {now} of {}: older than {before}, the timestamp on the smaller tree \
                  (size {}) this client stored",

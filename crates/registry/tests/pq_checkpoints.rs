@@ -30,7 +30,8 @@ fn ed25519() -> SecretKey {
 /// A new DID on `ledger`.
 async fn new_did(ledger: &EmbeddedLedger) -> String {
     let doc = entry::document_with_keys("did:didam:{SCID}", &[ed25519().public_key()]);
-    let (did, _) = operations::create(ledger, &ed25519(), &ed25519().public_key(), doc, Utc::now()).await.unwrap();
+    let (did, _) =
+        operations::create(ledger, &ed25519(), &ed25519().public_key(), doc, Utc::now()).await.unwrap();
     did.to_string()
 }
 

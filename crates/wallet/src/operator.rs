@@ -77,7 +77,8 @@ impl Wallet {
     ) -> Result<NoteSigner, WalletError> {
         let pq = self.ledger_pq_signer(origin)?;
         let vkey = pq.verifier().to_vkey();
-        let added = self.store.get(LEDGER_PQ, origin)?.is_some() || recorded.is_some_and(|r| r.trim() == vkey);
+        let added =
+            self.store.get(LEDGER_PQ, origin)?.is_some() || recorded.is_some_and(|r| r.trim() == vkey);
         // A ledger that records another ML-DSA-44 key (this wallet was
         // re-keyed after a compromise) keeps it: replacing a pinned key is
         // not supported yet, so the checkpoint is signed classically.

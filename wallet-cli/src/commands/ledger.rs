@@ -34,7 +34,10 @@ pub(crate) fn checkpoint(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
     let Some(signed) = signed else { return Err(CliError::Input("no checkpoint was signed".into())) };
     if args.json {
         let signatures = signature_report(&signed.note, &ledger, cx)?;
-        output::print_json(&json!({ "size": signed.size, "note": signed.note, "signatures": signatures }), false);
+        output::print_json(
+            &json!({ "size": signed.size, "note": signed.note, "signatures": signatures }),
+            false,
+        );
     } else {
         output::print(signed.note.trim_end());
     }
@@ -43,7 +46,11 @@ pub(crate) fn checkpoint(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
 
 /// Each signature on a checkpoint `note` by the keys the ledger announces:
 /// the key, and whether it is classical or quantum-safe.
-fn signature_report(note: &str, ledger: &AnyLedger, cx: &Context) -> Result<Vec<serde_json::Value>, CliError> {
+fn signature_report(
+    note: &str,
+    ledger: &AnyLedger,
+    cx: &Context,
+) -> Result<Vec<serde_json::Value>, CliError> {
     let announced =
         cx.block_on(async { Ok::<_, CliError>([ledger.operator().await?, ledger.pq_operator().await?]) })?;
     let keys = announced
@@ -103,17 +110,22 @@ pub(crate) fn operator(cx: &Context, args: &OperatorArgs) -> Result<u8, CliError
     let location = cx.location()?;
     let ledger = cx.existing_ledger()?;
     let (announced, pq, handovers) = cx.block_on(async {
-        Ok::<_, CliError>((ledger.operator().await?, ledger.pq_operator().await?, ledger.handovers().await?.len()))
+        Ok::<_, CliError>((
+            ledger.operator().await?,
+            ledger.pq_operator().await?,
+            ledger.handovers().await?.len(),
+        ))
     })?;
-    let parse = |k: Option<String>| k.as_deref().map(NoteVerifier::parse).transpose().map_err(PinError::InvalidKey);
+    let parse =
+        |k: Option<String>| k.as_deref().map(NoteVerifier::parse).transpose().map_err(PinError::InvalidKey);
     let (announced, pq) = (parse(announced)?, parse(pq)?);
     let store = cx.checkpoint_store(&location)?;
     let (pinned, pinned_pq) = (store.pinned_operator()?, store.pinned_pq_operator()?);
     if args.print.json {
         let key = |k: &Option<NoteVerifier>| {
-            k.as_ref().map(|k| {
-                json!({ "vkey": k.to_vkey(), "fingerprint": k.fingerprint(), "security": k.security() })
-            })
+            k.as_ref().map(
+                |k| json!({ "vkey": k.to_vkey(), "fingerprint": k.fingerprint(), "security": k.security() }),
+            )
         };
         output::print_json(
             &json!({
@@ -139,7 +151,10 @@ pub(crate) fn operator(cx: &Context, args: &OperatorArgs) -> Result<u8, CliError
         None => output::print("ML-DSA-44 key: none (checkpoints are signed classically only)"),
     }
     if let Some(p) = &pinned_pq {
-        output::print(&format!("pinned here (ML-DSA-44): {}", if Some(p) == pq.as_ref() { "the ML-DSA-44 key".into() } else { show(p) }));
+        output::print(&format!(
+            "pinned here (ML-DSA-44): {}",
+            if Some(p) == pq.as_ref() { "the ML-DSA-44 key".into() } else { show(p) }
+        ));
     }
     output::print(&format!("handovers recorded: {handovers}"));
     match (&pinned, &announced) {

@@ -135,7 +135,9 @@ impl CheckpointStore {
         let announced = announced.map(str::trim).filter(|a| !a.is_empty());
         match (&pin.pq, announced) {
             (None, None) => Ok((None, Vec::new())),
-            (Some(pinned), None) => Ok((Some(NoteVerifier::parse(pinned).map_err(PinError::InvalidKey)?), Vec::new())),
+            (Some(pinned), None) => {
+                Ok((Some(NoteVerifier::parse(pinned).map_err(PinError::InvalidKey)?), Vec::new()))
+            }
             (Some(pinned), Some(a)) if pinned == a => {
                 Ok((Some(NoteVerifier::parse(a).map_err(PinError::InvalidKey)?), Vec::new()))
             }
@@ -147,7 +149,8 @@ impl CheckpointStore {
             (None, Some(a)) => {
                 let key = NoteVerifier::parse(a).map_err(PinError::InvalidKey)?;
                 let operator = NoteVerifier::parse(&pin.current).map_err(PinError::InvalidKey)?;
-                if key.security() != didam_credential::Security::QuantumSafe || key.name() != operator.name() {
+                if key.security() != didam_credential::Security::QuantumSafe || key.name() != operator.name()
+                {
                     return Err(PinError::InvalidKey(NoteError::InvalidCompanion));
                 }
                 pin.pq = Some(a.to_owned());

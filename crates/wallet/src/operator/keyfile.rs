@@ -132,7 +132,8 @@ pub fn generate(
     let origin_error = |source| KeyFileError::Origin { origin: origin.to_owned(), source };
     let mut signer = NoteSigner::new(origin, SecretKey::generate(KeyType::Ed25519)).map_err(origin_error)?;
     if pq {
-        let companion = NoteSigner::new(origin, SecretKey::generate(KeyType::MlDsa44)).map_err(origin_error)?;
+        let companion =
+            NoteSigner::new(origin, SecretKey::generate(KeyType::MlDsa44)).map_err(origin_error)?;
         signer = signer.with_pq(companion).map_err(origin_error)?;
     }
     seal(&signer, out, passphrase, false)?;
@@ -159,7 +160,12 @@ pub fn add_pq(path: &Path, passphrase: SecretString) -> Result<NoteSigner, KeyFi
 /// Encrypts `signer`'s key strings (one a line: the Ed25519 key, then its
 /// ML-DSA-44 companion) to `passphrase` and writes them to `out`
 /// atomically (replacing the file only when `replace`).
-fn seal(signer: &NoteSigner, out: &Path, passphrase: SecretString, replace: bool) -> Result<(), KeyFileError> {
+fn seal(
+    signer: &NoteSigner,
+    out: &Path,
+    passphrase: SecretString,
+    replace: bool,
+) -> Result<(), KeyFileError> {
     let mut recipient = age::scrypt::Recipient::new(passphrase);
     recipient.set_work_factor(WORK_FACTOR);
     let mut key_string = zeroize::Zeroizing::new(signer.to_key_string().to_string());
@@ -215,7 +221,10 @@ mod tests {
         let made = generate("example.test/ledger", &path, pass(), false).unwrap();
         let opened = open(&path, pass()).unwrap();
         assert_eq!(opened.verifier(), made.verifier());
-        assert!(matches!(generate("example.test/ledger", &path, pass(), false), Err(KeyFileError::Exists(_))));
+        assert!(matches!(
+            generate("example.test/ledger", &path, pass(), false),
+            Err(KeyFileError::Exists(_))
+        ));
         let wrong = open(&path, SecretString::from("wrong".to_owned()));
         assert!(matches!(wrong, Err(KeyFileError::Open { .. })));
         assert_eq!(opened.name(), "example.test/ledger");

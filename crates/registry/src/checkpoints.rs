@@ -150,7 +150,7 @@ impl CheckpointStore {
     /// Opens a checkpoint note: it must carry a valid signature by
     /// `verifier` (Ed25519), a valid ML-DSA-44 signature by this store's
     /// ML-DSA-44 key when it has one (with a timestamp at most
-    /// [`MAX_FUTURE_SKEW`] ahead), and the witness cosignatures the store
+    /// ten minutes ahead), and the witness cosignatures the store
     /// requires. Errors: the note's ([`note::open`]);
     /// [`NoteError::NoQuantumSafeKey`] when quantum-safe checkpoints are
     /// required and no ML-DSA-44 key is known;

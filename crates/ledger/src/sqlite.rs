@@ -881,6 +881,15 @@ impl Ledger for EmbeddedLedger {
             .map_err(storage)?;
             tx.execute("UPDATE meta SET value = ?1 WHERE key = 'operator_vkey'", [&new_key])
                 .map_err(storage)?;
+            // The new operator's ML-DSA-44 key, if it has one, replaces the old one's.
+            match new.pq_verifier() {
+                Some(pq) => tx.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('operator_pq_vkey', ?1)",
+                    [pq.to_vkey()],
+                ),
+                None => tx.execute("DELETE FROM meta WHERE key = 'operator_pq_vkey'", []),
+            }
+            .map_err(storage)?;
             tx.commit().map_err(storage)?;
             Ok(SignedCheckpoint { size, root, note })
         })

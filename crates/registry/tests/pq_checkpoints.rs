@@ -122,3 +122,48 @@ fn ml_dsa_checkpoints_are_required_once_pinned_and_hostile_lines_are_refused() {
     });
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_handover_moves_the_ml_dsa_pin_to_the_new_operators_key() {
+    let dir = temp_dir("handover");
+    let ledger = EmbeddedLedger::open(&dir.join("ledger.db"), ORIGIN).unwrap();
+    let operator = |pq: &SecretKey| {
+        let pq = NoteSigner::new(ORIGIN, pq.clone()).unwrap();
+        NoteSigner::new(ORIGIN, ed25519()).unwrap().with_pq(pq).unwrap()
+    };
+    let (old, new) =
+        (operator(&SecretKey::generate(KeyType::MlDsa44)), operator(&SecretKey::generate(KeyType::MlDsa44)));
+    let store = CheckpointStore::new(dir.join("pins"));
+    let options = ResolveOptions::default();
+    block_on(async {
+        let did = new_did(&ledger).await;
+        ledger.set_operator(&old.verifier().to_vkey()).unwrap();
+        ledger.set_pq_operator(&old.pq_verifier().unwrap().to_vkey()).unwrap();
+        ledger.checkpoint(&old).await.unwrap();
+        store.pin_operator_of(&ledger, ledger.operator().unwrap().as_deref()).await.unwrap();
+        let (pq, _) = store.pin_pq_operator(ledger.pq_operator().unwrap().as_deref()).unwrap();
+        assert_eq!(pq, old.pq_verifier());
+        let pinned = store.clone().with_pq_key(pq);
+        assert!(resolve(&ledger, &old.verifier(), &pinned, &did, &options).await.is_ok());
+
+        // The handover records the new operator's ML-DSA-44 key; the pin follows it.
+        ledger.replace_operator(&old, &new).await.unwrap();
+        assert_eq!(ledger.pq_operator().unwrap(), new.pq_verifier().map(|k| k.to_vkey()));
+        let moved = store.pin_operator_of(&ledger, ledger.operator().unwrap().as_deref()).await.unwrap();
+        assert_eq!(moved.key, new.verifier());
+        let (pq, events) = store.pin_pq_operator(ledger.pq_operator().unwrap().as_deref()).unwrap();
+        assert_eq!(pq, new.pq_verifier());
+        assert!(matches!(&events[..], [didam_registry::PinEvent::PqFirstUse { .. }]), "{events:?}");
+        let resolved =
+            resolve(&ledger, &new.verifier(), &store.clone().with_pq_key(pq), &did, &options).await.unwrap();
+        assert_eq!(resolved.signatures.len(), 2);
+        // Another ML-DSA-44 key announced afterwards is refused.
+        let stranger =
+            NoteSigner::new(ORIGIN, SecretKey::generate(KeyType::MlDsa44)).unwrap().verifier().to_vkey();
+        assert!(matches!(
+            store.pin_pq_operator(Some(&stranger)),
+            Err(didam_registry::PinError::PqChanged { .. })
+        ));
+    });
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -79,9 +79,9 @@ impl Wallet {
         let vkey = pq.verifier().to_vkey();
         let added =
             self.store.get(LEDGER_PQ, origin)?.is_some() || recorded.is_some_and(|r| r.trim() == vkey);
-        // A ledger that records another ML-DSA-44 key (this wallet was
-        // re-keyed after a compromise) keeps it: replacing a pinned key is
-        // not supported yet, so the checkpoint is signed classically.
+        // A ledger that records another ML-DSA-44 key keeps it (clients
+        // pinned it; only a handover replaces it, and a handover clears
+        // it): the checkpoint is signed classically.
         if !added || recorded.is_some_and(|r| r.trim() != vkey) {
             return Ok(signer);
         }

@@ -22,7 +22,8 @@
 //! on first use on the line `pq <vkey>` ([`CheckpointStore::pin_pq_operator`]):
 //! a different one is refused ([`PinError::PqChanged`]); one no longer
 //! announced stays pinned (its signature stays required: dropping it is a
-//! downgrade). Trusting a key by hand drops the ML-DSA-44 pin too.
+//! downgrade). A handover, or trusting a key by hand, drops the ML-DSA-44
+//! pin: the new operator's ML-DSA-44 key is pinned on its first use.
 
 use didam_ledger::Ledger;
 use didam_ledger::handover::{Handover, OperatorError};
@@ -208,6 +209,8 @@ impl CheckpointStore {
             self.check_consistent(ledger, &current, &handover).await?;
             self.save(&handover.new, &note).map_err(|e| PinError::Stored(Box::new(e)))?;
             pin.retired.push(std::mem::replace(&mut pin.current, next));
+            // The new operator's ML-DSA-44 key (if any) is pinned anew.
+            pin.pq = None;
             self.write_pin(&pin)?;
             let size = handover.checkpoint.size;
             events.push(PinEvent::HandedOver { from: current, to: handover.new.clone(), size });

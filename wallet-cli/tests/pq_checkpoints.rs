@@ -238,6 +238,12 @@ fn a_daemon_migrates_its_checkpoint_key_to_ml_dsa_with_an_overlap() {
         text(&refused.stderr)
     );
 
+    // The same from the daemon's config file.
+    std::fs::write(h.path("daemon.toml"), "require-pq-checkpoints = true\n").unwrap();
+    let refused = daemon_command(&h, &["--config", &h.p("daemon.toml")]).output().unwrap();
+    assert!(!refused.status.success());
+    assert!(text(&refused.stderr).contains("--require-pq-checkpoints needs"), "{}", text(&refused.stderr));
+
     let daemon = Daemon::start(&h, &[]);
     let url = daemon.base.clone();
     h.init("w");

@@ -9,8 +9,7 @@
 //! wrong key ID, truncated.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::io::BufRead as _;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -148,17 +147,8 @@ struct Daemon {
     base: String,
 }
 
-fn daemon_bin() -> std::path::PathBuf {
-    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_didam")).with_file_name("didam-resolver");
-    assert!(
-        bin.exists(),
-        "build the daemon first: cargo build -p didam-resolver (cargo test --workspace does)"
-    );
-    bin
-}
-
 fn daemon_command(h: &Home, extra: &[&str]) -> Command {
-    let mut cmd = Command::new(daemon_bin());
+    let mut cmd = Command::new(common::daemon_bin());
     cmd.args(["--listen", "127.0.0.1:0", "--data-dir", &h.p("daemon/data")])
         .args([
             "--checkpoint-key",
@@ -167,27 +157,13 @@ fn daemon_command(h: &Home, extra: &[&str]) -> Command {
             &h.p("daemon-pass"),
         ])
         .args(["--checkpoint-interval-ms", "100", "--rate-limit", "0", "--append-rate-limit", "0"])
-        .args(extra)
-        .env_remove("RUST_LOG");
+        .args(extra);
     cmd
 }
 
 impl Daemon {
     fn start(h: &Home, extra: &[&str]) -> Daemon {
-        let mut child = daemon_command(h, extra)
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(h.path("daemon.log")).unwrap())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let Some(base) = line.trim().strip_prefix("listening on ").map(str::to_owned) else {
-            let _ = child.kill();
-            panic!(
-                "the daemon did not start: {line:?} {}",
-                std::fs::read_to_string(h.path("daemon.log")).unwrap()
-            );
-        };
+        let (child, base) = common::spawn_daemon(&mut daemon_command(h, extra), &h.path("daemon.log"));
         Daemon { child, base }
     }
 
@@ -211,7 +187,7 @@ impl Drop for Daemon {
 }
 
 fn keygen(h: &Home, args: &[&str]) -> Vec<String> {
-    let out = Command::new(daemon_bin())
+    let out = Command::new(common::daemon_bin())
         .arg("keygen")
         .args(args)
         .args(["--out", &h.p("daemon.age"), "--passphrase-file", &h.p("daemon-pass")])

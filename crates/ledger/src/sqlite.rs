@@ -248,67 +248,54 @@ impl EmbeddedLedger {
     /// The note verifier key (`vkey`) of this ledger's operator, the one
     /// key whose checkpoints resolvers of this file accept, if recorded.
     pub fn operator(&self) -> Result<Option<String>, LedgerError> {
-        self.with_conn(|c| {
-            c.query_row("SELECT value FROM meta WHERE key = 'operator_vkey'", [], |r| r.get(0))
-                .optional()
-                .map_err(storage)
-        })
+        self.meta_value("operator_vkey")
     }
 
     /// Records the operator's verifier key on first use; refuses to replace
     /// a different one (a ledger has one operator).
     pub fn set_operator(&self, vkey: &str) -> Result<(), LedgerError> {
-        self.writable()?;
-        self.with_conn(|c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
-            let current: Option<String> = tx
-                .query_row("SELECT value FROM meta WHERE key = 'operator_vkey'", [], |r| r.get(0))
-                .optional()
-                .map_err(storage)?;
-            match current {
-                Some(v) if v == vkey => return Ok(()),
-                Some(v) => {
-                    return Err(LedgerError::Corrupt(format!("this ledger's operator is {v}, not {vkey}")));
-                }
-                None => {
-                    tx.execute("INSERT INTO meta (key, value) VALUES ('operator_vkey', ?1)", [vkey])
-                        .map_err(storage)?;
-                }
-            }
-            tx.commit().map_err(storage)
-        })
+        self.set_meta_once("operator_vkey", vkey, "operator")
     }
 
     /// The operator's ML-DSA-44 checkpoint key (`vkey`, type `0x06`), if it
     /// added one: its checkpoints carry that key's cosignature beside the
     /// Ed25519 signature.
     pub fn pq_operator(&self) -> Result<Option<String>, LedgerError> {
+        self.meta_value("operator_pq_vkey")
+    }
+
+    /// Records the operator's ML-DSA-44 key on first use; refuses a
+    /// different one (clients pin it: only a handover replaces it).
+    pub fn set_pq_operator(&self, vkey: &str) -> Result<(), LedgerError> {
+        self.set_meta_once("operator_pq_vkey", vkey, "ML-DSA-44 operator")
+    }
+
+    /// The `meta` row `key`, if any.
+    fn meta_value(&self, key: &str) -> Result<Option<String>, LedgerError> {
         self.with_conn(|c| {
-            c.query_row("SELECT value FROM meta WHERE key = 'operator_pq_vkey'", [], |r| r.get(0))
+            c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
                 .optional()
                 .map_err(storage)
         })
     }
 
-    /// Records the operator's ML-DSA-44 key on first use; refuses a
-    /// different one (clients pin it: changing it is not a migration).
-    pub fn set_pq_operator(&self, vkey: &str) -> Result<(), LedgerError> {
+    /// Writes the `meta` row `key` unless it holds another value (an error
+    /// naming `what` it is).
+    fn set_meta_once(&self, key: &str, value: &str, what: &str) -> Result<(), LedgerError> {
         self.writable()?;
         self.with_conn(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
             let current: Option<String> = tx
-                .query_row("SELECT value FROM meta WHERE key = 'operator_pq_vkey'", [], |r| r.get(0))
+                .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
                 .optional()
                 .map_err(storage)?;
             match current {
-                Some(v) if v == vkey => return Ok(()),
+                Some(v) if v == value => return Ok(()),
                 Some(v) => {
-                    return Err(LedgerError::Corrupt(format!(
-                        "this ledger's ML-DSA-44 operator key is {v}, not {vkey}"
-                    )));
+                    return Err(LedgerError::Corrupt(format!("this ledger's {what} is {v}, not {value}")));
                 }
                 None => {
-                    tx.execute("INSERT INTO meta (key, value) VALUES ('operator_pq_vkey', ?1)", [vkey])
+                    tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", [key, value])
                         .map_err(storage)?;
                 }
             }

@@ -53,6 +53,7 @@ fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(ledger_api::consistency))
         .routes(routes!(ledger_api::checkpoint))
         .routes(routes!(ledger_api::key))
+        .routes(routes!(ledger_api::pq_key))
         .routes(routes!(ops::health))
         .routes(routes!(ops::metrics))
         .routes(routes!(ops::openapi))

@@ -68,14 +68,22 @@ pub struct ClientArgs {
 #[derive(Debug, Args)]
 pub struct KeygenArgs {
     /// The ledger's origin (its checkpoints' first line and key name).
-    #[arg(long)]
-    pub origin: String,
+    #[arg(long, required_unless_present = "add_ml_dsa")]
+    pub origin: Option<String>,
     /// The key file to write; an existing file is never overwritten.
     #[arg(long)]
     pub out: PathBuf,
     /// A file holding the passphrase (its first line).
     #[arg(long)]
     pub passphrase_file: PathBuf,
+    /// Also make an ML-DSA-44 checkpoint key (C2SP tlog-cosignature `0x06`):
+    /// checkpoints then carry an Ed25519 and an ML-DSA-44 signature.
+    #[arg(long)]
+    pub ml_dsa: bool,
+    /// Add an ML-DSA-44 key to the existing key file `--out` (the Ed25519
+    /// key is kept: checkpoints carry both from the daemon's next start).
+    #[arg(long, conflicts_with = "ml_dsa")]
+    pub add_ml_dsa: bool,
 }
 
 /// Serve options (all optional here: defaults come from [`crate::Config`]).
@@ -117,6 +125,11 @@ pub struct ServeArgs {
     /// A file holding the checkpoint key's passphrase.
     #[arg(long, env = "DIDAM_RESOLVER_CHECKPOINT_KEY_PASSPHRASE_FILE")]
     pub checkpoint_key_passphrase_file: Option<PathBuf>,
+    /// Resolve did:didam only through checkpoints that carry a valid
+    /// ML-DSA-44 signature by the checkpoint key's ML-DSA-44 companion (the
+    /// key must have one: `keygen --add-ml-dsa`).
+    #[arg(long, env = "DIDAM_RESOLVER_REQUIRE_PQ_CHECKPOINTS")]
+    pub require_pq_checkpoints: bool,
     /// How often the sequencer checks for new entries to sign, in ms.
     #[arg(long, env = "DIDAM_RESOLVER_CHECKPOINT_INTERVAL_MS")]
     pub checkpoint_interval_ms: Option<u64>,

@@ -42,6 +42,9 @@ pub struct Config {
     pub checkpoint_key: Option<PathBuf>,
     /// The file with the checkpoint key's passphrase.
     pub checkpoint_key_passphrase_file: Option<PathBuf>,
+    /// Resolve did:didam only through checkpoints with a valid ML-DSA-44
+    /// signature (the checkpoint key needs an ML-DSA-44 companion).
+    pub require_pq_checkpoints: bool,
     /// Sequencer period, in ms.
     pub checkpoint_interval_ms: u64,
     /// Requests per second per client IP; 0 turns the rate limit off.
@@ -171,6 +174,7 @@ impl Default for Config {
             origin: "didam.local/ledger".into(),
             checkpoint_key: None,
             checkpoint_key_passphrase_file: None,
+            require_pq_checkpoints: false,
             checkpoint_interval_ms: 200,
             rate_limit: 50.0,
             rate_limit_burst: 100,
@@ -323,6 +327,9 @@ impl Config {
         }
         if a.checkpoint_key_passphrase_file.is_some() {
             self.checkpoint_key_passphrase_file.clone_from(&a.checkpoint_key_passphrase_file);
+        }
+        if a.require_pq_checkpoints {
+            self.require_pq_checkpoints = true;
         }
         self.apply_auth(a);
     }

@@ -28,6 +28,13 @@ pub enum StartError {
         "--checkpoint-key needs --checkpoint-key-passphrase-file (the passphrase is never read from argv)"
     )]
     NoPassphrase,
+    /// Quantum-safe checkpoints are required, but the checkpoint key has no
+    /// ML-DSA-44 companion (or there is no checkpoint key).
+    #[error(
+        "--require-pq-checkpoints needs a checkpoint key with an ML-DSA-44 key (add one with \
+         `didam-resolver keygen --add-ml-dsa --out KEY --passphrase-file FILE`)"
+    )]
+    NoPqKey,
     /// The checkpoint key file (or a passphrase file) could not be made,
     /// read or opened (never says the key or passphrase).
     #[error(transparent)]

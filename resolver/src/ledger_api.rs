@@ -290,3 +290,23 @@ pub async fn key(State(state): State<Arc<AppState>>) -> Result<Response, ApiErro
         state.verifier.as_ref().ok_or_else(|| no_checkpoint("this daemon has no checkpoint key"))?;
     Ok(text(verifier.to_vkey()))
 }
+
+/// The ML-DSA-44 checkpoint key (`<origin>+<key id>+<base64(0x06 || key)>`,
+/// C2SP tlog-cosignature), when the daemon's checkpoints carry an ML-DSA-44
+/// signature, for clients to pin.
+#[utoipa::path(
+    get,
+    path = "/ledger/v1/key/ml-dsa-44",
+    tag = "Ledger",
+    responses(
+        (status = 200, content_type = "text/plain", body = String),
+        (status = 404, description = "The daemon signs no ML-DSA-44 checkpoint signatures", content_type = "application/problem+json", body = LedgerProblem),
+    )
+)]
+pub async fn pq_key(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+    let verifier = state
+        .pq_verifier
+        .as_ref()
+        .ok_or_else(|| no_checkpoint("this daemon signs no ML-DSA-44 checkpoint signatures"))?;
+    Ok(text(verifier.to_vkey()))
+}

@@ -21,8 +21,15 @@ fn init_logs(format: &str) {
 
 fn keygen(args: &didam_resolver::cli::KeygenArgs) -> Result<(), StartError> {
     let passphrase = keyfile::read_passphrase(&args.passphrase_file)?;
-    let signer = keyfile::generate(&args.origin, &args.out, passphrase)?;
+    let signer = if args.add_ml_dsa {
+        keyfile::add_pq(&args.out, passphrase)?
+    } else {
+        keyfile::generate(args.origin.as_deref().unwrap_or_default(), &args.out, passphrase, args.ml_dsa)?
+    };
     println!("{}", signer.verifier());
+    if let Some(pq) = signer.pq_verifier() {
+        println!("{pq}");
+    }
     Ok(())
 }
 

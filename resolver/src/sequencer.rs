@@ -18,13 +18,20 @@ use didam_ledger::note::NoteSigner;
 use didam_ledger::{AnyLedger, Ledger as _};
 use tokio::sync::{Notify, watch};
 
-/// Signs a checkpoint if the tree grew since the latest one.
+/// Signs a checkpoint if the tree grew since the latest one, or if the
+/// latest one lacks the signer's ML-DSA-44 cosignature (the key was just
+/// added: the ledger adds the line to it).
 pub async fn step(ledger: &AnyLedger, signer: &NoteSigner) {
     let grew = async {
         let size = ledger.size().await?;
-        let signed = ledger.latest_checkpoint().await?.map_or(0, |c| c.size);
+        let latest = ledger.latest_checkpoint().await?;
+        let signed = latest.as_ref().map_or(0, |c| c.size);
+        let lacks_pq = signer
+            .pq_verifier()
+            .zip(latest)
+            .is_some_and(|(pq, c)| !didam_ledger::note::has_line_by(c.note.as_bytes(), &pq));
         metrics::gauge!("didam_ledger_size").set(size as f64);
-        Ok::<_, didam_ledger::LedgerError>(size > signed)
+        Ok::<_, didam_ledger::LedgerError>(size > signed || lacks_pq)
     };
     match grew.await {
         Ok(false) => {}

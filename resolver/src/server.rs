@@ -140,8 +140,14 @@ pub fn build_state_on(
     .map_err(|e| StartError::Setup(e.to_string()))?;
     let mut resolver = Resolver::new().with_web(web);
     let verifier = signer.map(NoteSigner::verifier);
+    let pq_verifier = signer.and_then(NoteSigner::pq_verifier);
+    if config.require_pq_checkpoints && pq_verifier.is_none() {
+        return Err(StartError::NoPqKey);
+    }
     if let Some(verifier) = &verifier {
-        let store = CheckpointStore::new(config.data_dir.join("checkpoints"));
+        let store = CheckpointStore::new(config.data_dir.join("checkpoints"))
+            .with_pq_key(pq_verifier.clone())
+            .require_pq(config.require_pq_checkpoints);
         resolver = resolver.with_ledger(ledger.clone(), verifier.clone(), store);
     }
     let resolver = Arc::new(resolver);
@@ -151,6 +157,7 @@ pub fn build_state_on(
         resolver,
         ledger,
         verifier,
+        pq_verifier,
         cache,
         rate: RateLimiter::new(config.rate_limit, config.rate_limit_burst, config.client_keys()?)
             .map(Arc::new),

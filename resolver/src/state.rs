@@ -25,6 +25,9 @@ pub struct AppState {
     pub ledger: AnyLedger,
     /// The checkpoint verifier key, when the daemon signs checkpoints.
     pub verifier: Option<NoteVerifier>,
+    /// The ML-DSA-44 checkpoint key, when the daemon's checkpoints carry
+    /// an ML-DSA-44 cosignature too.
+    pub pq_verifier: Option<NoteVerifier>,
     /// The resolution cache.
     pub cache: ResolutionCache,
     /// The per-client rate limit (`None`: off).

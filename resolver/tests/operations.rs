@@ -58,6 +58,7 @@ async fn the_openapi_document_matches_the_routes() {
         ("GET", "/ledger/v1/proofs/consistency"),
         ("GET", "/ledger/v1/checkpoint"),
         ("GET", "/ledger/v1/key"),
+        ("GET", "/ledger/v1/key/ml-dsa-44"),
         ("GET", "/health"),
         ("GET", "/metrics"),
         ("GET", "/openapi.json"),

@@ -59,6 +59,12 @@ pub(crate) struct Global {
     /// `config.toml`, e.g. ~/.config/didam/config.toml].
     #[arg(long, global = true, env = "DIDAM_CONFIG")]
     pub(crate) config: Option<PathBuf>,
+    /// Resolve did:didam only through checkpoints that carry a valid
+    /// ML-DSA-44 signature by the ledger's pinned ML-DSA-44 key (C2SP
+    /// tlog-cosignature `0x06`); a ledger without one is refused. Also
+    /// `require_pq_checkpoints = true` in the config file.
+    #[arg(long, global = true, env = "DIDAM_REQUIRE_PQ_CHECKPOINTS")]
+    pub(crate) require_pq_checkpoints: bool,
     /// Where each setting came from (filled in after parsing).
     #[arg(skip)]
     pub(crate) provenance: crate::config::Provenance,
@@ -480,12 +486,14 @@ pub(crate) enum LedgerCommand {
     /// Recompute the whole tree and check every DID log of the embedded ledger.
     #[command(after_help = "Example:\n  didam ledger verify")]
     Verify(JsonArg),
-    /// Print the key the ledger signs its checkpoints with (its fingerprint,
-    /// to compare out of band) and the key this machine pinned for it.
+    /// Print the keys the ledger signs its checkpoints with (Ed25519, and
+    /// ML-DSA-44 once added; fingerprints to compare out of band) and the
+    /// keys this machine pinned for it; or, with --add-ml-dsa, add the
+    /// ML-DSA-44 key to this wallet's operator key.
     #[command(
-        after_help = "Example:\n  didam ledger operator\n  didam --ledger http://127.0.0.1:8080 ledger operator"
+        after_help = "Example:\n  didam ledger operator\n  didam ledger operator --add-ml-dsa\n  didam --ledger http://127.0.0.1:8080 ledger operator"
     )]
-    Operator(JsonArg),
+    Operator(OperatorArgs),
     /// Move this machine's pin of the ledger's operator key: along the
     /// handovers the pinned key signed (also done by itself whenever a
     /// did:didam DID is resolved), or by hand with --trust after checking
@@ -494,6 +502,17 @@ pub(crate) enum LedgerCommand {
         after_help = "Example:\n  didam ledger repin\n  didam ledger repin --trust 'localhost/didam-ledger+1a2b3c4d+AQ...'"
     )]
     Repin(RepinArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct OperatorArgs {
+    /// Add an ML-DSA-44 checkpoint key (derived from the wallet root) beside
+    /// the Ed25519 one of the embedded ledger this wallet operates, and sign
+    /// a checkpoint: from now on checkpoints carry both signatures.
+    #[arg(long)]
+    pub(crate) add_ml_dsa: bool,
+    #[command(flatten)]
+    pub(crate) print: JsonArg,
 }
 
 #[derive(Debug, Args)]

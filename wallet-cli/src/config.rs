@@ -12,6 +12,7 @@
 //! ledger = "http://127.0.0.1:8080"      # or a ledger file
 //! resolver = "http://127.0.0.1:8080"    # asked for did:web and did:webvh
 //! passphrase_file = "/run/user/1000/didam-passphrase"
+//! require_pq_checkpoints = true        # did:didam only through ML-DSA-44-signed checkpoints
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -33,6 +34,7 @@ struct File {
     ledger: Option<String>,
     resolver: Option<String>,
     passphrase_file: Option<PathBuf>,
+    require_pq_checkpoints: Option<bool>,
 }
 
 /// Where a setting's value came from.
@@ -140,6 +142,9 @@ pub(crate) fn apply(matches: &ArgMatches, mut g: Global) -> Result<Global, CliEr
             {
                 g.passphrase_file = Some(rel(f));
                 p.passphrase_file = Source::File;
+            }
+            if file.require_pq_checkpoints == Some(true) {
+                g.require_pq_checkpoints = true;
             }
         }
     }

@@ -189,6 +189,7 @@ impl Context {
     /// when `did` is one (`None`: when a did:didam DID is first met).
     pub(crate) fn resolver(&self, did: Option<&Did>) -> Result<Resolver<AnyLedger>, CliError> {
         let resolver = Resolver::new().with_web(WebFetcher::new(&WebLimits::default())?);
+        let require_pq = self.global.require_pq_checkpoints;
         match did {
             Some(did) if did.method() == "didam" => self.resolver_at(&self.location()?),
             Some(_) => Ok(resolver),
@@ -204,7 +205,8 @@ impl Context {
                         let options = OpenOptions::new(EMBEDDED_ORIGIN).reading();
                         let ledger = AnyLedger::open(&location, &options).await?;
                         let (key, store) =
-                            pinned::<didam_registry::Error>(&ledger, &location, &checkpoints).await?;
+                            pinned::<didam_registry::Error>(&ledger, &location, &checkpoints, require_pq)
+                                .await?;
                         Ok((ledger, key, store))
                     })
                 })),
@@ -226,7 +228,8 @@ impl Context {
     pub(crate) fn resolver_at(&self, location: &LedgerLocation) -> Result<Resolver<AnyLedger>, CliError> {
         let resolver = Resolver::new().with_web(WebFetcher::new(&WebLimits::default())?);
         let (ledger, checkpoints) = (self.read_ledger_at(location)?, data_dir()?.join("checkpoints"));
-        let (key, store) = self.block_on(pinned::<CliError>(&ledger, location, &checkpoints))?;
+        let require_pq = self.global.require_pq_checkpoints;
+        let (key, store) = self.block_on(pinned::<CliError>(&ledger, location, &checkpoints, require_pq))?;
         Ok(resolver.with_ledger(ledger, key, store))
     }
 }
@@ -256,16 +259,20 @@ fn missing_ledger(location: &LedgerLocation) -> Option<CliError> {
 /// The key `ledger` (at `location`) signs its checkpoints with, pinned on
 /// first use (and said once, on standard error), moved along the handovers
 /// the pinned key signed, and the checkpoint store of that location in
-/// `checkpoints`.
+/// `checkpoints`, which requires the ledger's ML-DSA-44 signature once its
+/// key is pinned (always, when `require_pq`).
 async fn pinned<E: From<LedgerError> + From<PinError>>(
     ledger: &AnyLedger,
     location: &LedgerLocation,
     checkpoints: &Path,
+    require_pq: bool,
 ) -> Result<(NoteVerifier, CheckpointStore), E> {
     let store = CheckpointStore::for_location(checkpoints, &location.to_string());
     let pinned = store.pin_operator_of(ledger, ledger.operator().await?.as_deref()).await?;
     tell_pin_events(location, &pinned.events);
-    Ok((pinned.key, store))
+    let (pq, events) = store.pin_pq_operator(ledger.pq_operator().await?.as_deref())?;
+    tell_pin_events(location, &events);
+    Ok((pinned.key, store.with_pq_key(pq).require_pq(require_pq)))
 }
 
 /// Says on standard error what pinning changed: each event happens once per
@@ -286,6 +293,11 @@ pub(crate) fn tell_pin_events(location: &LedgerLocation, events: &[PinEvent]) {
                  pinned key: now pinned {}; {} is retired",
                 named(to),
                 named(from)
+            ),
+            PinEvent::PqFirstUse { key } => eprintln!(
+                "note: pinned the ML-DSA-44 checkpoint key of ledger {location} on first use: {}\n\
+                 note: its checkpoints must carry this key's quantum-safe signature from now on",
+                named(key)
             ),
             PinEvent::Trusted { from, to } => eprintln!(
                 "note: pinned {} by hand for ledger {location}; {} is retired",

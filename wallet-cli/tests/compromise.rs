@@ -253,12 +253,7 @@ struct Daemon {
 
 impl Daemon {
     fn start(h: &Home) -> Daemon {
-        use std::io::BufRead as _;
-        let bin = std::path::Path::new(env!("CARGO_BIN_EXE_didam")).with_file_name("didam-resolver");
-        assert!(
-            bin.exists(),
-            "build the daemon first: cargo build -p didam-resolver (cargo test --workspace does)"
-        );
+        let bin = common::daemon_bin();
         let (key, pass) = (h.p("daemon/checkpoint.age"), h.p("daemon-pass.txt"));
         common::write_private(&h.path("daemon-pass.txt"), "the daemon's checkpoint passphrase\n");
         let keygen = std::process::Command::new(&bin)
@@ -270,25 +265,12 @@ impl Daemon {
         // answer the moment `compromise` returns, not at a copy the daemon
         // may keep for its cache lifetime (5 s by default).
         std::fs::write(h.path("daemon.toml"), "[cache]\ndidam-ttl-secs = 0\n").unwrap();
-        let mut child = std::process::Command::new(&bin)
-            .args(["--config", &h.p("daemon.toml")])
+        let mut cmd = std::process::Command::new(&bin);
+        cmd.args(["--config", &h.p("daemon.toml")])
             .args(["--listen", "127.0.0.1:0", "--data-dir", &h.p("daemon/data")])
             .args(["--checkpoint-key", &key, "--checkpoint-key-passphrase-file", &pass])
-            .args(["--checkpoint-interval-ms", "200", "--rate-limit", "0", "--append-rate-limit", "0"])
-            .env_remove("RUST_LOG")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::fs::File::create(h.path("daemon.log")).unwrap())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let Some(base) = line.trim().strip_prefix("listening on ").map(str::to_owned) else {
-            let _ = child.kill();
-            panic!(
-                "the daemon did not start: {line:?} {}",
-                std::fs::read_to_string(h.path("daemon.log")).unwrap()
-            );
-        };
+            .args(["--checkpoint-interval-ms", "200", "--rate-limit", "0", "--append-rate-limit", "0"]);
+        let (child, base) = common::spawn_daemon(&mut cmd, &h.path("daemon.log"));
         Daemon { child, base }
     }
 

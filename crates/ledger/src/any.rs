@@ -292,6 +292,41 @@ impl AnyLedger {
         })
     }
 
+    /// The ML-DSA-44 checkpoint key (`vkey`, type `0x06`) the ledger
+    /// announces beside [`Self::operator`], if any: recorded in the file, or
+    /// the daemon's (`GET /ledger/v1/key/ml-dsa-44`). An etcd cluster
+    /// records none (its daemons announce theirs). Pin it on first use
+    /// (`didam_registry::CheckpointStore::pin_pq_operator`).
+    pub async fn pq_operator(&self) -> Result<Option<String>, LedgerError> {
+        Ok(match self {
+            Self::Embedded(l) => blocking(l, |l| async move { l.pq_operator() }).await??,
+            #[cfg(feature = "http")]
+            Self::Http(l) => l.pq_verifier_key().await?.map(|k| k.to_vkey()),
+            #[cfg(feature = "etcd")]
+            Self::Etcd(_) => None,
+        })
+    }
+
+    /// Records the operator's ML-DSA-44 key on first use and refuses a
+    /// different one; only an embedded file records it here.
+    pub async fn set_pq_operator(&self, vkey: &str) -> Result<(), LedgerError> {
+        match self {
+            Self::Embedded(l) => {
+                let vkey = vkey.to_owned();
+                blocking(l, move |l| async move { l.set_pq_operator(&vkey) }).await?
+            }
+            #[cfg(feature = "http")]
+            Self::Http(l) => Err(LedgerError::Unavailable(format!(
+                "{}: a daemon records its own operator key",
+                l.base_url()
+            ))),
+            #[cfg(feature = "etcd")]
+            Self::Etcd(_) => Err(LedgerError::Unavailable(
+                "an etcd ledger's ML-DSA-44 key is its daemons' (`didam-resolver keygen --ml-dsa`)".into(),
+            )),
+        }
+    }
+
     /// Records the operator's verifier key on first use and refuses a
     /// different one (a ledger has one operator). A daemon's ledger API
     /// records its own: there this fails.

@@ -25,6 +25,7 @@
 //! | `GET /ledger/v1/proofs/consistency?old=M&new=N` | [`ProofBody`] |
 //! | `GET /ledger/v1/checkpoint` | the latest signed note (`text/plain`), 404 when none |
 //! | `GET /ledger/v1/key` | the checkpoint verifier key (`text/plain`), 404 when none |
+//! | `GET /ledger/v1/key/ml-dsa-44` | the ML-DSA-44 checkpoint key (`text/plain`, type `0x06`), 404 when none |
 
 use std::time::Duration;
 
@@ -564,6 +565,12 @@ impl HttpLedger {
             .await?
             .ok_or_else(|| LedgerError::Unavailable("the daemon has no checkpoint key".into()))?;
         Ok(NoteVerifier::parse(vkey.trim())?)
+    }
+
+    /// The daemon's ML-DSA-44 checkpoint key (`GET /ledger/v1/key/ml-dsa-44`),
+    /// `None` when its checkpoints carry no ML-DSA-44 signature. Pin it.
+    pub async fn pq_verifier_key(&self) -> Result<Option<NoteVerifier>, LedgerError> {
+        self.get_text("key/ml-dsa-44").await?.map(|vkey| Ok(NoteVerifier::parse(vkey.trim())?)).transpose()
     }
 }
 

@@ -6,12 +6,25 @@
 //! (C2SP tlog-checkpoint, <https://c2sp.org/tlog-checkpoint>). The ledger
 //! publishes its tree heads as checkpoints.
 //!
-//! Only Ed25519 keys (signature type `0x01`) are supported. Key strings use the
-//! formats of golang.org/x/mod/sumdb/note: verifier keys
-//! `<name>+<hex key ID>+<base64(0x01 || public key)>` and signer keys
-//! `PRIVATE+KEY+<name>+<hex key ID>+<base64(0x01 || seed)>`. Signing and
-//! verification go through `didam_credential`, the project's one home for
-//! crypto.
+//! Two signature types are supported:
+//! - Ed25519 (`0x01`, signed-note "Ed25519 signatures"): the signature is over
+//!   the note text; classical;
+//! - timestamped ML-DSA-44 (sub)tree cosignatures (`0x06`, C2SP
+//!   tlog-cosignature v1.1, <https://c2sp.org/tlog-cosignature>): the
+//!   signature is `u64 timestamp || ML-DSA-44 signature` over the binary
+//!   [`cosigned_message`] of the checkpoint the text holds (its origin, size
+//!   and root hash, and the signer's name: not its extension lines); quantum-safe.
+//!
+//! A checkpoint may carry both: a classical client that knows only the Ed25519
+//! key passes over the `0x06` line as a signature by an unknown key (step 4
+//! below). A [`NoteSigner`] may carry an ML-DSA-44 companion of the same name
+//! ([`NoteSigner::with_pq`]), so every checkpoint it signs has both lines.
+//!
+//! Key strings use the formats of golang.org/x/mod/sumdb/note: verifier keys
+//! `<name>+<hex key ID>+<base64(type || public key)>` and signer keys
+//! `PRIVATE+KEY+<name>+<hex key ID>+<base64(type || seed)>` (for ML-DSA-44 the
+//! 32-byte FIPS 204 key-generation seed). Signing and verification go through
+//! `didam_credential`, the project's one home for crypto.
 //!
 //! [`open`] follows Go's `note.Open`, in these steps:
 //!
@@ -54,7 +67,7 @@ use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use didam_credential::{KeyType, PublicKey, SecretKey};
+use didam_credential::{KeyType, PublicKey, SecretKey, Security};
 use sha2::{Digest as _, Sha256};
 
 /// The most signature lines [`open`] reads, and [`sign`] writes. Go uses the
@@ -63,6 +76,15 @@ pub const MAX_SIGNATURES: usize = 100;
 
 /// Signature type identifier of Ed25519 (signed-note, "Signature types").
 const ALG_ED25519: u8 = 0x01;
+/// Signature type identifier of timestamped ML-DSA-44 (sub)tree cosignatures
+/// (signed-note, "Signature types"; tlog-cosignature v1.1).
+const ALG_MLDSA44_COSIGNATURE: u8 = 0x06;
+/// The `cosigned_message` label (tlog-cosignature, "ML-DSA-44 signed message").
+const SUBTREE_LABEL: &[u8; 12] = b"subtree/v1\n\0";
+/// Bytes of an ML-DSA-44 signature (FIPS 204, Table 2).
+const MLDSA44_SIGNATURE_LEN: usize = 2420;
+/// The largest timestamp a cosignature may carry (tlog-cosignature: 2^63 - 1).
+const MAX_TIMESTAMP: u64 = i64::MAX as u64;
 /// Every signature line starts with an em dash (U+2014) and a space.
 const SIGNATURE_PREFIX: &str = "\u{2014} ";
 /// Prefix of Go's signer key strings.
@@ -95,12 +117,52 @@ pub enum NoteError {
         /// What is wrong with it.
         reason: &'static str,
     },
-    /// A key string names a signature type other than Ed25519 (`0x01`).
-    #[error("unsupported note signature type 0x{0:02x} (only Ed25519, 0x01, is supported)")]
+    /// A key string names a signature type other than Ed25519 (`0x01`) or
+    /// ML-DSA-44 cosignatures (`0x06`).
+    #[error(
+        "unsupported note signature type 0x{0:02x} (Ed25519, 0x01, and ML-DSA-44 cosignatures, 0x06, are supported)"
+    )]
     UnsupportedAlgorithm(u8),
-    /// A key of a type other than Ed25519 was given.
-    #[error("note keys must be Ed25519, not {0}")]
+    /// A key of a type other than Ed25519 or ML-DSA-44 was given.
+    #[error("note keys must be Ed25519 or ML-DSA-44, not {0}")]
     UnsupportedKeyType(KeyType),
+    /// An ML-DSA-44 companion that does not fit its signer: not ML-DSA-44,
+    /// another name, or a signer that is not Ed25519.
+    #[error("an ML-DSA-44 companion key must be ML-DSA-44, of an Ed25519 signer, under the same name")]
+    InvalidCompanion,
+    /// A policy requires a quantum-safe (ML-DSA-44, `0x06`) signature by the
+    /// ledger and no key is known for it: the ledger never announced one.
+    #[error(
+        "quantum-safe checkpoints are required, but no ML-DSA-44 key is known for the ledger `{origin}` (its \
+         operator has not added one: `didam ledger operator --add-ml-dsa`)"
+    )]
+    NoQuantumSafeKey {
+        /// The ledger's origin.
+        origin: String,
+    },
+    /// The checkpoint carries no valid signature by the ledger's ML-DSA-44
+    /// key: the line is missing, has another key ID, or was stripped.
+    #[error(
+        "the checkpoint carries no ML-DSA-44 signature by {name}+{key_id:08x} (quantum-safe checkpoints are required)"
+    )]
+    MissingQuantumSafeSignature {
+        /// The key name.
+        name: String,
+        /// The ML-DSA-44 key's ID.
+        key_id: u32,
+    },
+    /// A cosignature's timestamp is after 2^63 - 1, in the future beyond the
+    /// allowed skew, or older than one already seen on a smaller tree (a
+    /// replayed or back-dated cosignature).
+    #[error("cosignature timestamp {timestamp} of {name}: {reason}")]
+    BadTimestamp {
+        /// The key name.
+        name: String,
+        /// The timestamp (POSIX seconds).
+        timestamp: u64,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// The key ID in a key string is not the one computed from the name and key.
     #[error("key ID {stated:08x} of `{name}` does not match its key (expected {computed:08x})")]
     KeyIdMismatch {
@@ -165,55 +227,68 @@ fn invalid_checkpoint(reason: &'static str) -> NoteError {
     NoteError::InvalidCheckpoint { reason }
 }
 
-/// A note signer: a key name and an Ed25519 secret key.
+/// A note signer: a key name and an Ed25519 or ML-DSA-44 secret key, and for
+/// an Ed25519 signer possibly an ML-DSA-44 companion of the same name, which
+/// adds its cosignature line to every note this signer signs.
 ///
-/// Its `Debug` output shows the name and key ID, never the key.
+/// Its `Debug` output shows the name and key IDs, never a key.
 #[derive(Clone)]
 pub struct NoteSigner {
     name: String,
     key_id: u32,
     key: SecretKey,
+    companion: Option<Box<NoteSigner>>,
 }
 
 impl fmt::Debug for NoteSigner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NoteSigner")
-            .field("name", &self.name)
-            .field("key_id", &format_args!("{:08x}", self.key_id))
-            .finish_non_exhaustive()
+        let mut s = f.debug_struct("NoteSigner");
+        s.field("name", &self.name).field("key_id", &format_args!("{:08x}", self.key_id));
+        if let Some(pq) = &self.companion {
+            s.field("pq_key_id", &format_args!("{:08x}", pq.key_id));
+        }
+        s.finish_non_exhaustive()
     }
 }
 
 impl NoteSigner {
     /// A signer for `key` under `name`. The name must be non-empty, without
     /// Unicode spaces, `+` or control characters (signed-note, "Format"); the
-    /// key must be Ed25519.
+    /// key must be Ed25519 or ML-DSA-44 (which signs only checkpoints).
     pub fn new(name: &str, key: SecretKey) -> Result<Self, NoteError> {
         check_name(name)?;
-        if key.key_type() != KeyType::Ed25519 {
-            return Err(NoteError::UnsupportedKeyType(key.key_type()));
+        let key_id = key_id(name, &encode_public_key(&key.public_key())?);
+        Ok(Self { name: name.to_owned(), key_id, key, companion: None })
+    }
+
+    /// This Ed25519 signer with the ML-DSA-44 signer `pq` of the same name as
+    /// its companion: every note signed with it carries both lines.
+    pub fn with_pq(mut self, pq: NoteSigner) -> Result<Self, NoteError> {
+        if self.key.key_type() != KeyType::Ed25519
+            || pq.key.key_type() != KeyType::MlDsa44
+            || pq.name != self.name
+            || pq.companion.is_some()
+        {
+            return Err(NoteError::InvalidCompanion);
         }
-        let key_id = key_id(name, &encode_public_key(&key.public_key()));
-        Ok(Self { name: name.to_owned(), key_id, key })
+        self.companion = Some(Box::new(pq));
+        Ok(self)
     }
 
     /// A signer from Go's signer key string
-    /// `PRIVATE+KEY+<name>+<hex key ID>+<base64(0x01 || 32-byte seed)>`.
-    /// The key ID must match the key.
+    /// `PRIVATE+KEY+<name>+<hex key ID>+<base64(type || 32-byte seed)>`, the
+    /// type `0x01` (Ed25519) or `0x06` (ML-DSA-44). The key ID must match.
     pub fn from_key_string(s: &str) -> Result<Self, NoteError> {
         let rest =
             s.strip_prefix(SIGNER_KEY_PREFIX).ok_or(malformed_key("signer keys start with PRIVATE+KEY+"))?;
         let parts = KeyString::parse(rest)?;
         let seed = WipeOnDrop(parts.key);
         let (alg, seed) = seed.0.split_first().ok_or(malformed_key("empty key"))?;
-        if *alg != ALG_ED25519 {
-            return Err(NoteError::UnsupportedAlgorithm(*alg));
-        }
+        let key_type = key_type_of(*alg)?;
         if seed.len() != 32 {
-            return Err(malformed_key("an Ed25519 seed is 32 bytes"));
+            return Err(malformed_key("a seed is 32 bytes"));
         }
-        let key = SecretKey::from_bytes(KeyType::Ed25519, seed)
-            .map_err(|_| malformed_key("not an Ed25519 seed"))?;
+        let key = SecretKey::from_bytes(key_type, seed).map_err(|_| malformed_key("not a usable seed"))?;
         let signer = Self::new(parts.name, key)?;
         if signer.key_id != parts.key_id {
             return Err(NoteError::KeyIdMismatch {
@@ -225,12 +300,13 @@ impl NoteSigner {
         Ok(signer)
     }
 
-    /// Go's signer key string, the inverse of [`NoteSigner::from_key_string`].
-    /// It is the secret itself: zeroized on drop, never to be logged.
+    /// Go's signer key string, the inverse of [`NoteSigner::from_key_string`]
+    /// (of this key only, not its companion). It is the secret itself:
+    /// zeroized on drop, never to be logged.
     pub fn to_key_string(&self) -> zeroize::Zeroizing<String> {
         let seed = self.key.to_bytes();
         let mut raw = zeroize::Zeroizing::new(Vec::with_capacity(33));
-        raw.push(ALG_ED25519);
+        raw.push(alg_of(self.key.key_type()).unwrap_or(ALG_ED25519));
         raw.extend_from_slice(&seed);
         zeroize::Zeroizing::new(format!(
             "{SIGNER_KEY_PREFIX}{}+{:08x}+{}",
@@ -246,21 +322,50 @@ impl NoteSigner {
     }
 
     /// The key ID: the first four bytes, big-endian, of
-    /// SHA-256(name || 0x0A || 0x01 || public key) (signed-note, "Ed25519 signatures").
+    /// SHA-256(name || 0x0A || type || public key) (signed-note, "Ed25519
+    /// signatures"; tlog-cosignature, "Format").
     pub fn key_id(&self) -> u32 {
         self.key_id
     }
 
-    /// The verifier of this signer's signatures.
+    /// The verifier of this signer's signatures (not of its companion's).
     pub fn verifier(&self) -> NoteVerifier {
         NoteVerifier { name: self.name.clone(), key_id: self.key_id, key: self.key.public_key() }
     }
+
+    /// The ML-DSA-44 companion, if any.
+    pub fn pq(&self) -> Option<&NoteSigner> {
+        self.companion.as_deref()
+    }
+
+    /// The verifier of the ML-DSA-44 companion's cosignatures, if any.
+    pub fn pq_verifier(&self) -> Option<NoteVerifier> {
+        self.companion.as_ref().map(|c| c.verifier())
+    }
+
+    /// The signature line's bytes after the key ID, for `text`: an Ed25519
+    /// signature of the text, or `timestamp || ML-DSA-44 signature` of the
+    /// [`cosigned_message`] of the checkpoint the text holds, stamped now.
+    fn signature(&self, text: &str) -> Result<Vec<u8>, NoteError> {
+        match self.key.key_type() {
+            KeyType::MlDsa44 => {
+                let checkpoint = Checkpoint::parse(text)?;
+                let timestamp = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0);
+                let message = cosigned_message(&self.name, timestamp, &checkpoint)?;
+                let mut raw = timestamp.to_be_bytes().to_vec();
+                raw.extend_from_slice(&self.key.sign(&message));
+                Ok(raw)
+            }
+            _ => Ok(self.key.sign(text.as_bytes())),
+        }
+    }
 }
 
-/// A note verifier key: a key name, its key ID and an Ed25519 public key.
+/// A note verifier key: a key name, its key ID and an Ed25519 or ML-DSA-44
+/// public key.
 ///
 /// Its text form (`Display`, [`NoteVerifier::to_vkey`]) is
-/// `<name>+<hex key ID>+<base64(0x01 || public key)>`.
+/// `<name>+<hex key ID>+<base64(type || public key)>`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NoteVerifier {
     name: String,
@@ -270,18 +375,18 @@ pub struct NoteVerifier {
 
 impl NoteVerifier {
     /// A verifier for `key` under `name`. The name must be non-empty, without
-    /// Unicode spaces, `+` or control characters; the key must be Ed25519.
+    /// Unicode spaces, `+` or control characters; the key must be Ed25519 or
+    /// ML-DSA-44.
     pub fn new(name: &str, key: PublicKey) -> Result<Self, NoteError> {
         check_name(name)?;
-        if key.key_type() != KeyType::Ed25519 {
-            return Err(NoteError::UnsupportedKeyType(key.key_type()));
-        }
-        let key_id = key_id(name, &encode_public_key(&key));
+        let key_id = key_id(name, &encode_public_key(&key)?);
         Ok(Self { name: name.to_owned(), key_id, key })
     }
 
-    /// Parses a verifier key string `<name>+<hex key ID>+<base64(0x01 || public key)>`,
+    /// Parses a verifier key string `<name>+<hex key ID>+<base64(type || public key)>`,
     /// checking the key ID against the key, as Go's `note.NewVerifier` does.
+    /// The type is `0x01` with a 32-byte Ed25519 key or `0x06` with a
+    /// 1312-byte ML-DSA-44 key.
     pub fn parse(vkey: &str) -> Result<Self, NoteError> {
         let parts = KeyString::parse(vkey)?;
         let computed = key_id(parts.name, &parts.key);
@@ -293,14 +398,10 @@ impl NoteVerifier {
             });
         }
         let (alg, raw) = parts.key.split_first().ok_or(malformed_key("empty key"))?;
-        if *alg != ALG_ED25519 {
-            return Err(NoteError::UnsupportedAlgorithm(*alg));
-        }
-        if raw.len() != 32 {
-            return Err(malformed_key("an Ed25519 public key is 32 bytes"));
-        }
-        let key = PublicKey::from_bytes(KeyType::Ed25519, raw)
-            .map_err(|_| malformed_key("not a usable Ed25519 public key"))?;
+        let key_type = key_type_of(*alg)?;
+        let key = PublicKey::from_bytes(key_type, raw).map_err(|_| {
+            malformed_key("not a usable Ed25519 (32 bytes) or ML-DSA-44 (1312 bytes) public key")
+        })?;
         Ok(Self { name: parts.name.to_owned(), key_id: computed, key })
     }
 
@@ -314,23 +415,103 @@ impl NoteVerifier {
         self.key_id
     }
 
+    /// Whether this key's signatures are classical (Ed25519) or quantum-safe
+    /// (ML-DSA-44).
+    pub fn security(&self) -> Security {
+        self.key.key_type().security()
+    }
+
     /// The verifier key string.
     pub fn to_vkey(&self) -> String {
-        format!("{}+{:08x}+{}", self.name, self.key_id, B64.encode(encode_public_key(&self.key)))
+        let encoded = encode_public_key(&self.key).unwrap_or_default();
+        format!("{}+{:08x}+{}", self.name, self.key_id, B64.encode(encoded))
     }
 
     /// The key's fingerprint as ssh shows one: `SHA256:` and the unpadded
-    /// base64 of the SHA-256 of the encoded key (`0x01 || public key`), for
+    /// base64 of the SHA-256 of the encoded key (`type || public key`), for
     /// people to compare out of band.
     pub fn fingerprint(&self) -> String {
-        let digest = Sha256::digest(encode_public_key(&self.key));
+        let digest = Sha256::digest(encode_public_key(&self.key).unwrap_or_default());
         format!("SHA256:{}", base64::engine::general_purpose::STANDARD_NO_PAD.encode(digest))
     }
 
     /// Whether `sig` (without the key ID) is a valid Ed25519 signature of `msg`
-    /// by this key (RFC 8032).
+    /// by this key (RFC 8032). For an ML-DSA-44 key see [`Self::verify_line`].
     pub fn verify(&self, msg: &[u8], sig: &[u8]) -> bool {
-        self.key.verify(msg, sig).is_ok()
+        self.key.key_type() == KeyType::Ed25519 && self.key.verify(msg, sig).is_ok()
+    }
+
+    /// Checks a signature line's bytes after the key ID on the note `text`:
+    /// for Ed25519 a signature of the text; for ML-DSA-44 the timestamp and a
+    /// signature of the [`cosigned_message`] of the checkpoint in the text
+    /// under this key's name. Returns the cosignature's timestamp (`None`
+    /// for Ed25519), or `InvalidSignature` (a timestamp above 2^63 - 1:
+    /// `BadTimestamp`).
+    pub fn verify_line(&self, text: &str, sig: &[u8]) -> Result<Option<u64>, NoteError> {
+        let invalid = || NoteError::InvalidSignature { name: self.name.clone(), key_id: self.key_id };
+        if self.key.key_type() != KeyType::MlDsa44 {
+            return if self.verify(text.as_bytes(), sig) { Ok(None) } else { Err(invalid()) };
+        }
+        let Some((stamp, signature)) = sig.split_first_chunk::<8>() else { return Err(invalid()) };
+        if signature.len() != MLDSA44_SIGNATURE_LEN {
+            return Err(invalid());
+        }
+        let timestamp = u64::from_be_bytes(*stamp);
+        if timestamp > MAX_TIMESTAMP {
+            return Err(NoteError::BadTimestamp {
+                name: self.name.clone(),
+                timestamp,
+                reason: "above 2^63 - 1",
+            });
+        }
+        let checkpoint = Checkpoint::parse(text).map_err(|_| invalid())?;
+        let message = cosigned_message(&self.name, timestamp, &checkpoint).map_err(|_| invalid())?;
+        self.key.verify(&message, signature).map_err(|_| invalid())?;
+        Ok(Some(timestamp))
+    }
+}
+
+/// The binary message an ML-DSA-44 cosignature signs (tlog-cosignature v1.1,
+/// "ML-DSA-44 signed message"), for a checkpoint (`start` 0, `end` its size):
+/// `"subtree/v1\n\0"`, the cosigner name and the origin each with a one-byte
+/// length, the timestamp, start and end as big-endian `u64`, the root hash.
+/// Fails for a name or origin that is empty or longer than 255 bytes.
+pub fn cosigned_message(
+    cosigner: &str,
+    timestamp: u64,
+    checkpoint: &Checkpoint,
+) -> Result<Vec<u8>, NoteError> {
+    let short = |s: &str| u8::try_from(s.len()).ok().filter(|n| *n > 0);
+    let name_len = short(cosigner).ok_or(malformed_key("a cosigner name is 1 to 255 bytes"))?;
+    let origin_len = short(&checkpoint.origin).ok_or(invalid_checkpoint("an origin is 1 to 255 bytes"))?;
+    let mut message = Vec::with_capacity(12 + 2 + cosigner.len() + checkpoint.origin.len() + 24 + 32);
+    message.extend_from_slice(SUBTREE_LABEL);
+    message.push(name_len);
+    message.extend_from_slice(cosigner.as_bytes());
+    message.extend_from_slice(&timestamp.to_be_bytes());
+    message.push(origin_len);
+    message.extend_from_slice(checkpoint.origin.as_bytes());
+    message.extend_from_slice(&0u64.to_be_bytes());
+    message.extend_from_slice(&checkpoint.size.to_be_bytes());
+    message.extend_from_slice(&checkpoint.root);
+    Ok(message)
+}
+
+/// The signature type byte of a key type.
+fn alg_of(key_type: KeyType) -> Result<u8, NoteError> {
+    match key_type {
+        KeyType::Ed25519 => Ok(ALG_ED25519),
+        KeyType::MlDsa44 => Ok(ALG_MLDSA44_COSIGNATURE),
+        other => Err(NoteError::UnsupportedKeyType(other)),
+    }
+}
+
+/// The key type of a signature type byte.
+fn key_type_of(alg: u8) -> Result<KeyType, NoteError> {
+    match alg {
+        ALG_ED25519 => Ok(KeyType::Ed25519),
+        ALG_MLDSA44_COSIGNATURE => Ok(KeyType::MlDsa44),
+        other => Err(NoteError::UnsupportedAlgorithm(other)),
     }
 }
 
@@ -403,11 +584,12 @@ fn is_forbidden_control(c: char) -> bool {
     c < ' ' && c != '\n'
 }
 
-/// The signature type byte followed by the 32-byte Ed25519 key.
-fn encode_public_key(key: &PublicKey) -> Vec<u8> {
-    let mut encoded = vec![ALG_ED25519];
+/// The signature type byte followed by the key (32 bytes for Ed25519, 1312
+/// for ML-DSA-44).
+fn encode_public_key(key: &PublicKey) -> Result<Vec<u8>, NoteError> {
+    let mut encoded = vec![alg_of(key.key_type())?];
     encoded.extend_from_slice(&key.to_bytes());
-    encoded
+    Ok(encoded)
 }
 
 /// SHA-256(name || 0x0A || encoded key)[:4] as a big-endian u32, where the
@@ -433,15 +615,17 @@ pub fn sign(text: &str, signers: &[&NoteSigner]) -> Result<String, NoteError> {
     if signers.is_empty() {
         return Err(NoteError::NoSigners);
     }
-    if signers.len() > MAX_SIGNATURES {
+    let keys: Vec<&NoteSigner> =
+        signers.iter().flat_map(|s| std::iter::once(*s).chain(s.companion.as_deref())).collect();
+    if keys.len() > MAX_SIGNATURES {
         return Err(NoteError::TooManySignatures { max: MAX_SIGNATURES });
     }
-    let mut note = String::with_capacity(text.len() + 1 + signers.len() * 128);
+    let mut note = String::with_capacity(text.len() + 1 + keys.len() * 128);
     note.push_str(text);
     note.push('\n');
-    for signer in signers {
+    for signer in keys {
         let mut raw = signer.key_id.to_be_bytes().to_vec();
-        raw.extend_from_slice(&signer.key.sign(text.as_bytes()));
+        raw.extend_from_slice(&signer.signature(text)?);
         note.push_str(SIGNATURE_PREFIX);
         note.push_str(&signer.name);
         note.push(' ');
@@ -466,6 +650,13 @@ pub struct Note {
     pub unverified: Vec<NoteSignature>,
 }
 
+impl Note {
+    /// The verified signature by `verifier`'s key, if any.
+    pub fn signed_by(&self, verifier: &NoteVerifier) -> Option<&NoteSignature> {
+        self.verified.iter().find(|s| s.name == verifier.name && s.key_id == verifier.key_id)
+    }
+}
+
 /// One signature line of a note.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NoteSignature {
@@ -475,6 +666,12 @@ pub struct NoteSignature {
     pub key_id: u32,
     /// The signature bytes after the key ID.
     pub signature: Vec<u8>,
+    /// For a verified signature: whether its key is classical (Ed25519) or
+    /// quantum-safe (ML-DSA-44); `None` for an unverified one (its type is
+    /// not known without the key).
+    pub security: Option<Security>,
+    /// For a verified ML-DSA-44 cosignature: its timestamp (POSIX seconds).
+    pub timestamp: Option<u64>,
 }
 
 /// Opens `note`, checking its signatures against the known `verifiers`, with the
@@ -515,9 +712,9 @@ pub fn open(note: &[u8], verifiers: &[NoteVerifier]) -> Result<Note, NoteError> 
             opened.unverified.push(signature);
             continue;
         };
-        if !verifier.verify(text.as_bytes(), &signature.signature) {
-            return Err(NoteError::InvalidSignature { name: signature.name, key_id: signature.key_id });
-        }
+        let mut signature = signature;
+        signature.timestamp = verifier.verify_line(text, &signature.signature)?;
+        signature.security = Some(verifier.security());
         let known = opened.verified.iter().any(|s| s.name == signature.name && s.key_id == signature.key_id);
         if !known {
             opened.verified.push(signature);
@@ -556,6 +753,18 @@ pub fn cosigners(note: &[u8], witnesses: &[NoteVerifier]) -> Result<usize, NoteE
     }
 }
 
+/// Whether `note` has a signature line with `verifier`'s name and key ID,
+/// without verifying it (a cheap check of whether a key signed already; to
+/// trust the note, [`open`] it).
+pub fn has_line_by(note: &[u8], verifier: &NoteVerifier) -> bool {
+    let Some(text) = std::str::from_utf8(note).ok() else { return false };
+    let Some((_, block)) = text.rsplit_once("\n\n") else { return false };
+    block
+        .lines()
+        .filter_map(|l| parse_signature_line(l).ok())
+        .any(|s| s.name == verifier.name && s.key_id == verifier.key_id)
+}
+
 /// Parses `— <name> <base64(key ID || signature)>` (without the newline).
 fn parse_signature_line(line: &str) -> Result<NoteSignature, NoteError> {
     let rest = line
@@ -571,6 +780,8 @@ fn parse_signature_line(line: &str) -> Result<NoteSignature, NoteError> {
             name: name.to_owned(),
             key_id: u32::from_be_bytes([*a, *b, *c, *d]),
             signature: signature.to_vec(),
+            security: None,
+            timestamp: None,
         }),
         _ => Err(malformed("a signature is shorter than five bytes")),
     }
@@ -756,5 +967,138 @@ mod tests {
         cp.extensions = vec![];
         cp.origin = String::new();
         assert!(matches!(cp.sign(&s), Err(NoteError::InvalidCheckpoint { .. })));
+    }
+
+    fn pq(name: &str, seed: u8) -> NoteSigner {
+        NoteSigner::new(name, SecretKey::from_bytes(KeyType::MlDsa44, &[seed; 32]).unwrap()).unwrap()
+    }
+
+    fn checkpoint(origin: &str) -> Checkpoint {
+        Checkpoint {
+            origin: origin.into(),
+            size: 5,
+            root: [4; 32],
+            extensions: vec!["didam-tips 1 x".into()],
+        }
+    }
+
+    /// The note with its `n`th signature line (0-based) changed by `edit`
+    /// on (name, decoded key ID and signature).
+    fn edit_line(note: &str, n: usize, edit: impl FnOnce(&mut String, &mut Vec<u8>)) -> String {
+        let (text, block) = note.rsplit_once("\n\n").unwrap();
+        let mut lines: Vec<String> = block.lines().map(str::to_owned).collect();
+        let (name, sig) = lines[n].strip_prefix(SIGNATURE_PREFIX).unwrap().split_once(' ').unwrap();
+        let (mut name, mut raw) = (name.to_owned(), B64.decode(sig).unwrap());
+        edit(&mut name, &mut raw);
+        lines[n] = format!("{SIGNATURE_PREFIX}{name} {}", B64.encode(raw));
+        format!("{text}\n\n{}\n", lines.join("\n"))
+    }
+
+    #[test]
+    fn ml_dsa_vkeys_round_trip_with_the_c2sp_key_id() {
+        let s = pq("witness.example/w1", 1);
+        let v = s.verifier();
+        let vkey = v.to_vkey();
+        assert_eq!(NoteVerifier::parse(&vkey).unwrap(), v);
+        let encoded = B64.decode(vkey.splitn(3, '+').nth(2).unwrap()).unwrap();
+        assert_eq!((encoded[0], encoded.len()), (0x06, 1313));
+        let digest = Sha256::new().chain_update("witness.example/w1\n").chain_update(&encoded).finalize();
+        assert_eq!(v.key_id().to_be_bytes(), digest[..4]);
+        assert_eq!(v.security(), Security::QuantumSafe);
+        let back = NoteSigner::from_key_string(&s.to_key_string()).unwrap();
+        assert_eq!(back.verifier(), v);
+        // An Ed25519-sized key under type 0x06 (with its own key ID) is refused.
+        let mut short = vec![0x06];
+        short.extend_from_slice(&[1; 32]);
+        let vkey = format!("a+{:08x}+{}", key_id("a", &short), B64.encode(&short));
+        assert!(matches!(NoteVerifier::parse(&vkey), Err(NoteError::MalformedKey { .. })));
+    }
+
+    #[test]
+    fn cosigned_message_is_the_c2sp_structure() {
+        let cp = checkpoint("example.com/log");
+        let m = cosigned_message("w", 0x0102, &cp).unwrap();
+        let mut expected = b"subtree/v1\n\0".to_vec();
+        expected.extend_from_slice(&[1, b'w', 0, 0, 0, 0, 0, 0, 1, 2, 15]);
+        expected.extend_from_slice(b"example.com/log");
+        expected.extend_from_slice(&[0; 8]);
+        expected.extend_from_slice(&5u64.to_be_bytes());
+        expected.extend_from_slice(&[4; 32]);
+        assert_eq!(m, expected);
+        assert!(cosigned_message("", 0, &cp).is_err());
+        assert!(cosigned_message(&"n".repeat(256), 0, &cp).is_err());
+    }
+
+    #[test]
+    fn a_checkpoint_with_both_lines_verifies_with_either_key() {
+        let (ed, ml) = (signer("example.com/log"), pq("example.com/log", 2));
+        let both = ed.clone().with_pq(ml.clone()).unwrap();
+        assert_eq!(both.pq_verifier(), Some(ml.verifier()));
+        let note = checkpoint("example.com/log").sign(&both).unwrap();
+        assert_eq!(note.lines().filter(|l| l.starts_with(SIGNATURE_PREFIX)).count(), 2);
+        // A classical client knows only the Ed25519 key: the 0x06 line is unknown to it.
+        let (_, opened) = Checkpoint::open(note.as_bytes(), &ed.verifier()).unwrap();
+        assert_eq!(opened.verified[0].security, Some(Security::Classical));
+        assert_eq!(opened.unverified.len(), 1);
+        // A PQ-capable client knows both.
+        let opened = open(note.as_bytes(), &[ed.verifier(), ml.verifier()]).unwrap();
+        let line = opened.signed_by(&ml.verifier()).unwrap();
+        assert_eq!(line.security, Some(Security::QuantumSafe));
+        assert!(line.timestamp.unwrap() > 1_700_000_000);
+        assert_eq!(line.signature.len(), 8 + 2420);
+        // Only the ML-DSA key: also enough (it signs origin, size and root).
+        assert!(Checkpoint::open(note.as_bytes(), &ml.verifier()).is_ok());
+        // Companions: only ML-DSA-44, same name, of an Ed25519 signer.
+        assert_eq!(ed.clone().with_pq(signer("example.com/log")).unwrap_err(), NoteError::InvalidCompanion);
+        assert_eq!(ed.clone().with_pq(pq("other", 2)).unwrap_err(), NoteError::InvalidCompanion);
+        assert_eq!(ml.clone().with_pq(pq("example.com/log", 3)).unwrap_err(), NoteError::InvalidCompanion);
+        // An ML-DSA-44 signer signs checkpoints only.
+        assert!(matches!(sign("not a checkpoint\n", &[&ml]), Err(NoteError::InvalidCheckpoint { .. })));
+    }
+
+    #[test]
+    fn hostile_ml_dsa_lines_are_refused() {
+        let origin = "example.com/log";
+        let (ed, ml) = (signer(origin), pq(origin, 2));
+        let note = checkpoint(origin).sign(&ed.clone().with_pq(ml.clone()).unwrap()).unwrap();
+        let keys = [ed.verifier(), ml.verifier()];
+        let invalid = |n: &str| matches!(open(n.as_bytes(), &keys), Err(NoteError::InvalidSignature { .. }));
+
+        // A wrong key ID: the line is by an unknown key; the ML-DSA key alone finds nothing.
+        let wrong_id = edit_line(&note, 1, |_, raw| raw[0] ^= 1);
+        assert!(matches!(open(wrong_id.as_bytes(), &[ml.verifier()]), Err(NoteError::Unverified { .. })));
+        assert!(open(wrong_id.as_bytes(), &keys).unwrap().signed_by(&ml.verifier()).is_none());
+        // Truncated: the signature is shorter than 2420 bytes, or the timestamp is cut.
+        assert!(invalid(&edit_line(&note, 1, |_, raw| raw.truncate(raw.len() - 1))));
+        assert!(invalid(&edit_line(&note, 1, |_, raw| raw.truncate(4 + 7))));
+        // A changed (replayed, back-dated) timestamp breaks the signature.
+        assert!(invalid(&edit_line(&note, 1, |_, raw| raw[4 + 7] ^= 1)));
+        // Above 2^63 - 1.
+        let far = edit_line(&note, 1, |_, raw| raw[4] = 0x80);
+        assert!(matches!(open(far.as_bytes(), &keys), Err(NoteError::BadTimestamp { .. })));
+
+        // A cosignature over another origin, moved onto this checkpoint.
+        let other = checkpoint("example.com/other").sign(&pq(origin, 2)).unwrap();
+        let moved = other.rsplit_once("\n\n").unwrap().1;
+        let transplanted = format!("{}{moved}", note.rsplit_once("\n\n").unwrap().0.to_owned() + "\n\n");
+        assert!(matches!(
+            open(transplanted.as_bytes(), &[ml.verifier()]),
+            Err(NoteError::InvalidSignature { .. })
+        ));
+
+        // Another cosigner name: the same key known as `w2`, a line by it as `w1`
+        // renamed (with `w2`'s key ID): the signed message names `w1`.
+        let key = SecretKey::from_bytes(KeyType::MlDsa44, &[7; 32]).unwrap();
+        let (w1, w2) = (NoteSigner::new("w1", key.clone()).unwrap(), NoteSigner::new("w2", key).unwrap());
+        let cosigned = cosign(note.as_bytes(), &w1).unwrap();
+        let renamed = edit_line(&cosigned, 2, |name, raw| {
+            *name = "w2".into();
+            raw[..4].copy_from_slice(&w2.key_id().to_be_bytes());
+        });
+        assert!(matches!(
+            open(renamed.as_bytes(), &[w2.verifier()]),
+            Err(NoteError::InvalidSignature { .. })
+        ));
+        assert_eq!(cosigners(cosigned.as_bytes(), &[w1.verifier(), ed.verifier()]).unwrap(), 2);
     }
 }

@@ -29,7 +29,7 @@ use crate::admission::{Admission, AdmissionLimits, AdmissionView, Admitted, LogB
 use crate::handover::{Handover, OperatorError};
 use crate::ledger::{Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry};
 use crate::merkle::{self, Hash, NodeReader, TreeError};
-use crate::note::{Checkpoint, NoteSigner};
+use crate::note::{self, Checkpoint, NoteSigner};
 use didam_method::log::{self, DidState, Method};
 
 const SCHEMA: &str = "
@@ -248,30 +248,54 @@ impl EmbeddedLedger {
     /// The note verifier key (`vkey`) of this ledger's operator, the one
     /// key whose checkpoints resolvers of this file accept, if recorded.
     pub fn operator(&self) -> Result<Option<String>, LedgerError> {
-        self.with_conn(|c| {
-            c.query_row("SELECT value FROM meta WHERE key = 'operator_vkey'", [], |r| r.get(0))
-                .optional()
-                .map_err(storage)
-        })
+        self.meta_value("operator_vkey")
     }
 
     /// Records the operator's verifier key on first use; refuses to replace
     /// a different one (a ledger has one operator).
     pub fn set_operator(&self, vkey: &str) -> Result<(), LedgerError> {
+        self.set_meta_once("operator_vkey", vkey, "operator")
+    }
+
+    /// The operator's ML-DSA-44 checkpoint key (`vkey`, type `0x06`), if it
+    /// added one: its checkpoints carry that key's cosignature beside the
+    /// Ed25519 signature.
+    pub fn pq_operator(&self) -> Result<Option<String>, LedgerError> {
+        self.meta_value("operator_pq_vkey")
+    }
+
+    /// Records the operator's ML-DSA-44 key on first use; refuses a
+    /// different one (clients pin it: only a handover replaces it).
+    pub fn set_pq_operator(&self, vkey: &str) -> Result<(), LedgerError> {
+        self.set_meta_once("operator_pq_vkey", vkey, "ML-DSA-44 operator")
+    }
+
+    /// The `meta` row `key`, if any.
+    fn meta_value(&self, key: &str) -> Result<Option<String>, LedgerError> {
+        self.with_conn(|c| {
+            c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()
+                .map_err(storage)
+        })
+    }
+
+    /// Writes the `meta` row `key` unless it holds another value (an error
+    /// naming `what` it is).
+    fn set_meta_once(&self, key: &str, value: &str, what: &str) -> Result<(), LedgerError> {
         self.writable()?;
         self.with_conn(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(storage)?;
             let current: Option<String> = tx
-                .query_row("SELECT value FROM meta WHERE key = 'operator_vkey'", [], |r| r.get(0))
+                .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
                 .optional()
                 .map_err(storage)?;
             match current {
-                Some(v) if v == vkey => return Ok(()),
+                Some(v) if v == value => return Ok(()),
                 Some(v) => {
-                    return Err(LedgerError::Corrupt(format!("this ledger's operator is {v}, not {vkey}")));
+                    return Err(LedgerError::Corrupt(format!("this ledger's {what} is {v}, not {value}")));
                 }
                 None => {
-                    tx.execute("INSERT INTO meta (key, value) VALUES ('operator_vkey', ?1)", [vkey])
+                    tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", [key, value])
                         .map_err(storage)?;
                 }
             }
@@ -779,7 +803,19 @@ impl Ledger for EmbeddedLedger {
             }
             let (size, root, latest) = Self::tree_head(&tx)?;
             if let Some(latest) = latest.filter(|l| l.size == size) {
-                return Ok(latest);
+                // The tree did not grow: the latest checkpoint stands, with
+                // the signer's ML-DSA-44 cosignature added when it lacks one
+                // (the operator just added the key).
+                let Some(pq) =
+                    signer.pq().filter(|pq| note::open(latest.note.as_bytes(), &[pq.verifier()]).is_err())
+                else {
+                    return Ok(latest);
+                };
+                let note = note::cosign(latest.note.as_bytes(), pq)?;
+                tx.execute("UPDATE checkpoints SET note = ?1 WHERE size = ?2", params![note, to_i64(size)?])
+                    .map_err(storage)?;
+                tx.commit().map_err(storage)?;
+                return Ok(SignedCheckpoint { note, ..latest });
             }
             let checkpoint = self.checkpoint_at(&tx, size, root)?;
             let note = checkpoint.sign(signer)?;
@@ -832,6 +868,15 @@ impl Ledger for EmbeddedLedger {
             .map_err(storage)?;
             tx.execute("UPDATE meta SET value = ?1 WHERE key = 'operator_vkey'", [&new_key])
                 .map_err(storage)?;
+            // The new operator's ML-DSA-44 key, if it has one, replaces the old one's.
+            match new.pq_verifier() {
+                Some(pq) => tx.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('operator_pq_vkey', ?1)",
+                    [pq.to_vkey()],
+                ),
+                None => tx.execute("DELETE FROM meta WHERE key = 'operator_pq_vkey'", []),
+            }
+            .map_err(storage)?;
             tx.commit().map_err(storage)?;
             Ok(SignedCheckpoint { size, root, note })
         })

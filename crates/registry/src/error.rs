@@ -193,6 +193,20 @@ pub enum PinError {
         /// Why.
         reason: String,
     },
+    /// The ledger announces another ML-DSA-44 checkpoint key than the one
+    /// pinned.
+    #[error(
+        "the ledger's ML-DSA-44 checkpoint key changed: pinned {pinned}, now {announced} (after checking the new key \
+         with the operator out of band, trust its Ed25519 key again with `didam ledger repin --trust`)"
+    )]
+    PqChanged {
+        /// The key pinned before.
+        pinned: String,
+        /// The key the ledger announces now.
+        announced: String,
+        /// The pin file.
+        path: std::path::PathBuf,
+    },
     /// The ledger could not give the handovers or a consistency proof.
     #[error("reading the operator key handovers: {0}")]
     Ledger(#[source] didam_ledger::LedgerError),
@@ -233,7 +247,11 @@ impl PinError {
     pub fn is_refusal(&self) -> bool {
         matches!(
             self,
-            Self::Changed { .. } | Self::Retired { .. } | Self::Handover { .. } | Self::Inconsistent { .. }
+            Self::Changed { .. }
+                | Self::Retired { .. }
+                | Self::Handover { .. }
+                | Self::Inconsistent { .. }
+                | Self::PqChanged { .. }
         )
     }
 }

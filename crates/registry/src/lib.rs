@@ -54,7 +54,7 @@ pub mod resource;
 pub mod web;
 
 pub use any::Resolver;
-pub use checkpoints::{CheckpointStore, PinEvent, Pinned};
+pub use checkpoints::{CheckpointSignature, CheckpointStore, OpenedCheckpoint, PinEvent, Pinned};
 #[cfg(feature = "net")]
 pub use error::ClientError;
 pub use error::{Error, PinError};

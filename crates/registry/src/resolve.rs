@@ -43,6 +43,8 @@ pub struct Resolved {
     pub history: Vec<DidState>,
     /// The checkpoint the log was proven under.
     pub checkpoint: Checkpoint,
+    /// The ledger's verified signatures on it, each classical or quantum-safe.
+    pub signatures: Vec<crate::CheckpointSignature>,
 }
 
 impl Resolved {
@@ -71,6 +73,13 @@ impl Resolved {
             "security": self.latest.control_security().name(),
             "updateKeyTypes": types(self.latest.update_keys()),
             "nextKeyTypes": self.latest.next_key_types().iter().map(|t| t.name()).collect::<Vec<_>>(),
+        });
+        // Which ledger signatures the resolution rests on: each classical
+        // (Ed25519) or quantum-safe (ML-DSA-44).
+        metadata["checkpoint"] = json!({
+            "origin": self.checkpoint.origin,
+            "size": self.checkpoint.size,
+            "signatures": self.signatures,
         });
         if let Some(next) = self.history.iter().find(|s| s.version_number == self.state.version_number + 1) {
             metadata["nextUpdate"] = json!(stamp(next.version_time));
@@ -127,16 +136,32 @@ async fn resolve_at<L: Ledger>(
     signed: SignedCheckpoint,
 ) -> Result<Resolved, Error> {
     // 2. The checkpoint's signature.
-    let checkpoint = store
-        .open(signed.note.as_bytes(), ledger_key)
+    let opened = store
+        .open_checked(signed.note.as_bytes(), ledger_key)
         .map_err(|e| Error::InvalidLedgerProof(format!("checkpoint: {e}")))?;
+    let checkpoint = opened.checkpoint.clone();
     if checkpoint.origin != ledger_key.name() {
         return Err(Error::InvalidLedgerProof(format!("checkpoint origin `{}`", checkpoint.origin)));
     }
     let root = Hash(checkpoint.root);
 
     // 3. Consistency with what this client saw before.
-    let seen = store.newest(ledger_key)?;
+    let seen_opened = store.newest_opened(ledger_key)?;
+    if let (Some(seen), Some(now)) = (&seen_opened, opened.pq_timestamp()) {
+        // A larger tree cosigned earlier than the smaller one stored: a
+        // replayed or back-dated ML-DSA-44 cosignature.
+        if let Some(before) =
+            seen.pq_timestamp().filter(|t| *t > now && checkpoint.size > seen.checkpoint.size)
+        {
+            return Err(Error::InvalidLedgerProof(format!(
+                "checkpoint: cosignature timestamp {now} of {}: older than {before}, the timestamp on the smaller tree \
+                 (size {}) this client stored",
+                ledger_key.name(),
+                seen.checkpoint.size
+            )));
+        }
+    }
+    let seen = seen_opened.map(|o| o.checkpoint);
     if let Some(seen) = &seen {
         if seen.size > checkpoint.size {
             return Err(Error::InvalidLedgerProof(format!(
@@ -232,7 +257,7 @@ async fn resolve_at<L: Ledger>(
             .ok_or_else(|| Error::NotFound(format!("{did} at {t}")))?,
         (None, None) => latest.clone(),
     };
-    Ok(Resolved { state, latest, history, checkpoint })
+    Ok(Resolved { state, latest, history, checkpoint, signatures: opened.signatures })
 }
 
 fn proof_error(e: LedgerError) -> Error {

@@ -224,7 +224,11 @@ pub async fn dereference<L: Ledger, M: MethodResolver + ?Sized>(
         "updated": xsd_datetime(state.version_time),
         "versionId": state.version_id,
         "versionTime": xsd_datetime(state.version_time),
-        "checkpoint": { "origin": resolved.checkpoint.origin, "size": resolved.checkpoint.size },
+        "checkpoint": {
+            "origin": resolved.checkpoint.origin,
+            "size": resolved.checkpoint.size,
+            "signatures": resolved.signatures,
+        },
     });
     if let Some(next) = resolved.history.iter().find(|s| s.version_number == state.version_number + 1) {
         metadata["nextVersionId"] = json!(next.version_id);

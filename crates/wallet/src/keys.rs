@@ -97,6 +97,13 @@ impl RootSecret {
         types.iter().map(|t| self.update_key_of(*t, slot, n)).collect()
     }
 
+    /// The ML-DSA-44 checkpoint key of the ledger `origin` this wallet
+    /// operates (`ledger/ml-dsa-44/<origin>`): derived, so shares and
+    /// backups recover it.
+    pub fn ledger_pq_key(&self, origin: &str) -> Result<SecretKey, WalletError> {
+        derive_key(self, KeyType::MlDsa44, &format!("ledger/{}/{origin}", KeyType::MlDsa44.name()))
+    }
+
     /// A public check value that tells whether a rotation secret is this
     /// wallet's without revealing anything about it (kept in the wallet).
     pub fn check_value(&self) -> String {

@@ -3,6 +3,13 @@
 //! it ([`Wallet::checkpoint_as_operator`]); and, for a daemon that runs a
 //! ledger without a wallet, the same key sealed in a file of its own
 //! ([`keyfile`]).
+//!
+//! The operator migrates to quantum-safe checkpoints with an overlap
+//! ([`Wallet::add_ledger_pq_key`]): an ML-DSA-44 key, derived from the wallet
+//! root (`ledger/ml-dsa-44/<origin>`, so shares recover it), is added beside
+//! the Ed25519 key, and every checkpoint from then on carries both
+//! signatures (C2SP tlog-cosignature `0x06` for the ML-DSA-44 one). Classical
+//! clients keep verifying the Ed25519 line; quantum-safe ones pin the new key.
 
 use didam_credential::{KeyType, SecretKey};
 use didam_ledger::note::NoteSigner;
@@ -13,6 +20,9 @@ pub mod keyfile;
 
 use crate::WalletError;
 use crate::wallet::{LEDGER_KEY, Wallet, to_json};
+
+/// Records of the ledgers whose operator added an ML-DSA-44 key (by origin).
+const LEDGER_PQ: &str = "ledger-pq";
 
 impl Wallet {
     /// The checkpoint signing key this wallet holds for ledger `origin`,
@@ -38,6 +48,46 @@ impl Wallet {
         NoteSigner::from_key_string(&text).map(Some).map_err(WalletError::LedgerKey)
     }
 
+    /// The ML-DSA-44 checkpoint key for ledger `origin`, derived from the
+    /// wallet root.
+    pub fn ledger_pq_signer(&self, origin: &str) -> Result<NoteSigner, WalletError> {
+        NoteSigner::new(origin, self.root().ledger_pq_key(origin)?).map_err(WalletError::LedgerKey)
+    }
+
+    /// Adds the ML-DSA-44 key to this wallet's checkpoint key for `origin`
+    /// (made on first use): from now on the checkpoints it signs carry an
+    /// Ed25519 and an ML-DSA-44 signature. Returns the signer with both.
+    pub fn add_ledger_pq_key(&self, origin: &str) -> Result<NoteSigner, WalletError> {
+        let signer = self.ledger_signer(origin)?;
+        let pq = self.ledger_pq_signer(origin)?;
+        let vkey = pq.verifier().to_vkey();
+        self.store.update(|tx| tx.put(LEDGER_PQ, origin, &to_json(&vkey)?))?;
+        self.backup()?;
+        signer.with_pq(pq).map_err(WalletError::LedgerKey)
+    }
+
+    /// `signer` with its ML-DSA-44 companion when the operator added one:
+    /// recorded in this wallet, or (a wallet recovered from shares) the
+    /// ledger records the key this root derives.
+    fn with_pq_if_added(
+        &self,
+        signer: NoteSigner,
+        origin: &str,
+        recorded: Option<&str>,
+    ) -> Result<NoteSigner, WalletError> {
+        let pq = self.ledger_pq_signer(origin)?;
+        let vkey = pq.verifier().to_vkey();
+        let added =
+            self.store.get(LEDGER_PQ, origin)?.is_some() || recorded.is_some_and(|r| r.trim() == vkey);
+        // A ledger that records another ML-DSA-44 key keeps it (clients
+        // pinned it; only a handover replaces it, and a handover clears
+        // it): the checkpoint is signed classically.
+        if !added || recorded.is_some_and(|r| r.trim() != vkey) {
+            return Ok(signer);
+        }
+        signer.with_pq(pq).map_err(WalletError::LedgerKey)
+    }
+
     /// Signs a checkpoint of `ledger` (named `origin` in its checkpoints)
     /// when this wallet is its operator, and returns whether a checkpoint now
     /// covers its latest entries. Steps:
@@ -45,7 +95,8 @@ impl Wallet {
     /// 2. an embedded file with no operator yet takes this wallet's key for
     ///    `origin` (made on first use) as its operator;
     /// 3. an embedded file whose operator is another key is left alone: `false`;
-    /// 4. the operator's key signs a checkpoint of everything integrated.
+    /// 4. the operator's key signs a checkpoint of everything integrated,
+    ///    with its ML-DSA-44 companion too once added (recorded in the file).
     pub async fn checkpoint_as_operator(
         &self,
         ledger: &AnyLedger,
@@ -61,7 +112,11 @@ impl Wallet {
                 _ => return Ok(false),
             },
         };
+        let signer = self.with_pq_if_added(signer, origin, ledger.pq_operator().await?.as_deref())?;
         ledger.set_operator(&signer.verifier().to_vkey()).await?;
+        if let Some(pq) = signer.pq_verifier() {
+            ledger.set_pq_operator(&pq.to_vkey()).await?;
+        }
         ledger.checkpoint(&signer).await?;
         Ok(true)
     }

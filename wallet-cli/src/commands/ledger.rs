@@ -1,11 +1,11 @@
 //! `didam ledger …`
 
 use didam_ledger::note::NoteVerifier;
-use didam_ledger::{AnyLedger, Ledger as _};
+use didam_ledger::{AnyLedger, Ledger as _, LedgerError, LedgerLocation};
 use didam_registry::PinError;
 use serde_json::json;
 
-use crate::cli::{JsonArg, RepinArgs};
+use crate::cli::{JsonArg, OperatorArgs, RepinArgs};
 use crate::context::{self, Context};
 use crate::error::{CliError, exit};
 use crate::output::{self, Progress};
@@ -33,11 +33,44 @@ pub(crate) fn checkpoint(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
     })?;
     let Some(signed) = signed else { return Err(CliError::Input("no checkpoint was signed".into())) };
     if args.json {
-        output::print_json(&json!({ "size": signed.size, "note": signed.note }), false);
+        let signatures = signature_report(&signed.note, &ledger, cx)?;
+        output::print_json(
+            &json!({ "size": signed.size, "note": signed.note, "signatures": signatures }),
+            false,
+        );
     } else {
         output::print(signed.note.trim_end());
     }
     Ok(exit::OK)
+}
+
+/// Each signature on a checkpoint `note` by the keys the ledger announces:
+/// the key, and whether it is classical or quantum-safe.
+fn signature_report(
+    note: &str,
+    ledger: &AnyLedger,
+    cx: &Context,
+) -> Result<Vec<serde_json::Value>, CliError> {
+    let announced =
+        cx.block_on(async { Ok::<_, CliError>([ledger.operator().await?, ledger.pq_operator().await?]) })?;
+    let keys = announced
+        .iter()
+        .flatten()
+        .map(|k| NoteVerifier::parse(k))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(PinError::InvalidKey)?;
+    let opened = didam_ledger::note::open(note.as_bytes(), &keys).map_err(LedgerError::Note)?;
+    Ok(opened
+        .verified
+        .iter()
+        .map(|s| {
+            json!({
+                "key": format!("{}+{:08x}", s.name, s.key_id),
+                "security": s.security,
+                "timestamp": s.timestamp,
+            })
+        })
+        .collect())
 }
 
 pub(crate) fn verify(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
@@ -70,24 +103,38 @@ pub(crate) fn verify(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
 /// `didam ledger operator`: the key the ledger announces for its
 /// checkpoints, its fingerprint (to compare out of band), its handovers, and
 /// the key this machine pinned for it. Reads only.
-pub(crate) fn operator(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
+pub(crate) fn operator(cx: &Context, args: &OperatorArgs) -> Result<u8, CliError> {
+    if args.add_ml_dsa {
+        add_ml_dsa(cx)?;
+    }
     let location = cx.location()?;
     let ledger = cx.existing_ledger()?;
-    let (announced, handovers) = cx
-        .block_on(async { Ok::<_, CliError>((ledger.operator().await?, ledger.handovers().await?.len())) })?;
-    let announced =
-        announced.as_deref().map(NoteVerifier::parse).transpose().map_err(PinError::InvalidKey)?;
-    let pinned = cx.checkpoint_store(&location)?.pinned_operator()?;
-    if args.json {
+    let (announced, pq, handovers) = cx.block_on(async {
+        Ok::<_, CliError>((
+            ledger.operator().await?,
+            ledger.pq_operator().await?,
+            ledger.handovers().await?.len(),
+        ))
+    })?;
+    let parse =
+        |k: Option<String>| k.as_deref().map(NoteVerifier::parse).transpose().map_err(PinError::InvalidKey);
+    let (announced, pq) = (parse(announced)?, parse(pq)?);
+    let store = cx.checkpoint_store(&location)?;
+    let (pinned, pinned_pq) = (store.pinned_operator()?, store.pinned_pq_operator()?);
+    if args.print.json {
         let key = |k: &Option<NoteVerifier>| {
-            k.as_ref().map(|k| json!({ "vkey": k.to_vkey(), "fingerprint": k.fingerprint() }))
+            k.as_ref().map(
+                |k| json!({ "vkey": k.to_vkey(), "fingerprint": k.fingerprint(), "security": k.security() }),
+            )
         };
         output::print_json(
             &json!({
                 "ledger": location.to_string(),
                 "operator": key(&announced),
+                "operatorMlDsa44": key(&pq),
                 "handovers": handovers,
                 "pinned": key(&pinned),
+                "pinnedMlDsa44": key(&pinned_pq),
             }),
             false,
         );
@@ -96,8 +143,18 @@ pub(crate) fn operator(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
     let show = |k: &NoteVerifier| format!("{}\n  fingerprint {}", k.to_vkey(), k.fingerprint());
     output::print(&format!("ledger {location}"));
     match &announced {
-        Some(key) => output::print(&format!("operator key: {}", show(key))),
+        Some(key) => output::print(&format!("operator key (classical): {}", show(key))),
         None => output::print("operator key: none yet (no checkpoint signed)"),
+    }
+    match &pq {
+        Some(key) => output::print(&format!("ML-DSA-44 key (quantum-safe): {}", show(key))),
+        None => output::print("ML-DSA-44 key: none (checkpoints are signed classically only)"),
+    }
+    if let Some(p) = &pinned_pq {
+        output::print(&format!(
+            "pinned here (ML-DSA-44): {}",
+            if Some(p) == pq.as_ref() { "the ML-DSA-44 key".into() } else { show(p) }
+        ));
     }
     output::print(&format!("handovers recorded: {handovers}"));
     match (&pinned, &announced) {
@@ -113,6 +170,33 @@ pub(crate) fn operator(cx: &Context, args: &JsonArg) -> Result<u8, CliError> {
         }
     }
     Ok(exit::OK)
+}
+
+/// `didam ledger operator --add-ml-dsa`: adds the ML-DSA-44 key to this
+/// wallet's operator key of the embedded ledger and signs a checkpoint with
+/// both (the start of the overlap in which checkpoints carry both).
+fn add_ml_dsa(cx: &Context) -> Result<(), CliError> {
+    if !matches!(cx.location()?, LedgerLocation::File(_)) {
+        return Err(CliError::Input(
+            "a daemon's ML-DSA-44 checkpoint key is added where it runs (`didam-resolver keygen --add-ml-dsa`), \
+             not through this client"
+                .into(),
+        ));
+    }
+    let ledger = embedded(cx, true)?;
+    let wallet = cx.open_wallet()?;
+    cx.block_on(async {
+        let operator = ledger.operator().await?;
+        let mine = wallet.existing_ledger_signer(context::EMBEDDED_ORIGIN)?;
+        if operator.is_some() && operator != mine.map(|s| s.verifier().to_vkey()) {
+            return Err(CliError::Input(
+                "this wallet is not the ledger's operator: only the operator adds its ML-DSA-44 key".into(),
+            ));
+        }
+        wallet.add_ledger_pq_key(context::EMBEDDED_ORIGIN)?;
+        wallet.checkpoint_as_operator(&ledger, context::EMBEDDED_ORIGIN).await?;
+        Ok(())
+    })
 }
 
 /// `didam ledger repin`: moves this machine's pin along the handovers the

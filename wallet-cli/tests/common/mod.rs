@@ -3,8 +3,8 @@
 //! wallet's rotation shares.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs, dead_code)]
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output};
 
 use serde_json::Value;
 
@@ -150,4 +150,34 @@ pub(crate) fn text(b: &[u8]) -> String {
 
 pub(crate) fn code(o: &Output) -> i32 {
     o.status.code().unwrap_or(-1)
+}
+
+/// The real `didam-resolver`, built beside `didam` (by `cargo test --workspace`).
+pub(crate) fn daemon_bin() -> PathBuf {
+    let bin = Path::new(env!("CARGO_BIN_EXE_didam")).with_file_name("didam-resolver");
+    assert!(
+        bin.exists(),
+        "build the daemon first: cargo build -p didam-resolver (cargo test --workspace does)"
+    );
+    bin
+}
+
+/// Starts `cmd` (a `didam-resolver` serving, its standard error written to
+/// `log`) and returns it with the base URL of its first line `listening on
+/// …`; a daemon that does not start fails the test, showing its log.
+pub(crate) fn spawn_daemon(cmd: &mut Command, log: &Path) -> (Child, String) {
+    use std::io::BufRead as _;
+    let mut child = cmd
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let Some(base) = line.trim().strip_prefix("listening on ").map(str::to_owned) else {
+        let _ = child.kill();
+        panic!("the daemon did not start: {line:?} {}", std::fs::read_to_string(log).unwrap_or_default());
+    };
+    (child, base)
 }

@@ -17,6 +17,13 @@
 //! 5. the announced key must be the one reached, or it is refused
 //!    ([`PinError::Changed`]): a key changed without a handover is trusted
 //!    only by hand ([`CheckpointStore::trust_operator`]).
+//!
+//! The operator's ML-DSA-44 key, announced beside the Ed25519 one, is pinned
+//! on first use on the line `pq <vkey>` ([`CheckpointStore::pin_pq_operator`]):
+//! a different one is refused ([`PinError::PqChanged`]); one no longer
+//! announced stays pinned (its signature stays required: dropping it is a
+//! downgrade). A handover, or trusting a key by hand, drops the ML-DSA-44
+//! pin: the new operator's ML-DSA-44 key is pinned on its first use.
 
 use didam_ledger::Ledger;
 use didam_ledger::handover::{Handover, OperatorError};
@@ -45,6 +52,12 @@ pub enum PinEvent {
         /// The tree size of the handover's checkpoint.
         size: u64,
     },
+    /// The ledger's ML-DSA-44 checkpoint key was pinned for the first time:
+    /// from now on its checkpoints must carry its signature.
+    PqFirstUse {
+        /// The key pinned.
+        key: NoteVerifier,
+    },
     /// The pin was moved by hand ([`CheckpointStore::trust_operator`]).
     Trusted {
         /// The key retired.
@@ -68,20 +81,27 @@ pub struct Pinned {
 struct PinFile {
     current: String,
     retired: Vec<String>,
+    pq: Option<String>,
 }
 
 impl PinFile {
     fn parse(text: &str) -> Self {
         let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
         let current = lines.next().unwrap_or_default().to_owned();
-        let retired = lines.filter_map(|l| l.strip_prefix("retired ")).map(|k| k.trim().to_owned()).collect();
-        Self { current, retired }
+        let rest: Vec<&str> = lines.collect();
+        let retired =
+            rest.iter().filter_map(|l| l.strip_prefix("retired ")).map(|k| k.trim().to_owned()).collect();
+        let pq = rest.iter().find_map(|l| l.strip_prefix("pq ")).map(|k| k.trim().to_owned());
+        Self { current, retired, pq }
     }
 
     fn text(&self) -> String {
         let mut text = format!("{}\n", self.current);
         for key in &self.retired {
             text.push_str(&format!("retired {key}\n"));
+        }
+        if let Some(pq) = &self.pq {
+            text.push_str(&format!("pq {pq}\n"));
         }
         text
     }
@@ -93,6 +113,52 @@ impl CheckpointStore {
         self.read_pin()?
             .map(|pin| NoteVerifier::parse(&pin.current).map_err(PinError::InvalidKey))
             .transpose()
+    }
+
+    /// The pinned ML-DSA-44 key, if any.
+    pub fn pinned_pq_operator(&self) -> Result<Option<NoteVerifier>, PinError> {
+        let Some(pin) = self.read_pin()? else { return Ok(None) };
+        pin.pq.as_deref().map(|k| NoteVerifier::parse(k).map_err(PinError::InvalidKey)).transpose()
+    }
+
+    /// Pins `announced`, the ML-DSA-44 key (`vkey`, type `0x06`) the ledger
+    /// announces beside its Ed25519 key, on first use (after
+    /// [`Self::pin_operator_of`]); returns the key pinned now (`None`: the
+    /// ledger has none) and what changed. A key of another type or origin
+    /// is invalid; a different key than the pinned one is refused
+    /// ([`PinError::PqChanged`]); a pinned key the ledger no longer announces
+    /// stays pinned.
+    pub fn pin_pq_operator(
+        &self,
+        announced: Option<&str>,
+    ) -> Result<(Option<NoteVerifier>, Vec<PinEvent>), PinError> {
+        let Some(mut pin) = self.read_pin()? else { return Err(PinError::NoOperator) };
+        let announced = announced.map(str::trim).filter(|a| !a.is_empty());
+        match (&pin.pq, announced) {
+            (None, None) => Ok((None, Vec::new())),
+            (Some(pinned), None) => {
+                Ok((Some(NoteVerifier::parse(pinned).map_err(PinError::InvalidKey)?), Vec::new()))
+            }
+            (Some(pinned), Some(a)) if pinned == a => {
+                Ok((Some(NoteVerifier::parse(a).map_err(PinError::InvalidKey)?), Vec::new()))
+            }
+            (Some(pinned), Some(a)) => Err(PinError::PqChanged {
+                pinned: pinned.clone(),
+                announced: a.to_owned(),
+                path: self.operator_pin(),
+            }),
+            (None, Some(a)) => {
+                let key = NoteVerifier::parse(a).map_err(PinError::InvalidKey)?;
+                let operator = NoteVerifier::parse(&pin.current).map_err(PinError::InvalidKey)?;
+                if key.security() != didam_credential::Security::QuantumSafe || key.name() != operator.name()
+                {
+                    return Err(PinError::InvalidKey(NoteError::InvalidCompanion));
+                }
+                pin.pq = Some(a.to_owned());
+                self.write_pin(&pin)?;
+                Ok((Some(key.clone()), vec![PinEvent::PqFirstUse { key }]))
+            }
+        }
     }
 
     /// Trusts `announced`, the note verifier key (`vkey`) the ledger says
@@ -143,6 +209,8 @@ impl CheckpointStore {
             self.check_consistent(ledger, &current, &handover).await?;
             self.save(&handover.new, &note).map_err(|e| PinError::Stored(Box::new(e)))?;
             pin.retired.push(std::mem::replace(&mut pin.current, next));
+            // The new operator's ML-DSA-44 key (if any) is pinned anew.
+            pin.pq = None;
             self.write_pin(&pin)?;
             let size = handover.checkpoint.size;
             events.push(PinEvent::HandedOver { from: current, to: handover.new.clone(), size });
@@ -184,6 +252,7 @@ impl CheckpointStore {
             _ => {}
         }
         pin.retired.push(std::mem::replace(&mut pin.current, announced.to_owned()));
+        pin.pq = None;
         self.write_pin(&pin)?;
         Ok(Pinned { key: key.clone(), events: vec![PinEvent::Trusted { from, to: key }] })
     }
@@ -210,7 +279,7 @@ impl CheckpointStore {
     }
 
     fn first_use(&self, key: NoteVerifier) -> Result<Pinned, PinError> {
-        self.write_pin(&PinFile { current: key.to_vkey(), retired: Vec::new() })?;
+        self.write_pin(&PinFile { current: key.to_vkey(), retired: Vec::new(), pq: None })?;
         Ok(Pinned { key: key.clone(), events: vec![PinEvent::FirstUse { key }] })
     }
 

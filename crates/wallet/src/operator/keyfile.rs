@@ -1,8 +1,10 @@
 //! The operator's checkpoint key as a file, for a ledger daemon that runs
 //! without a wallet: the C2SP/Go note signer key string
-//! (`PRIVATE+KEY+<origin>+<key id>+<key>`), encrypted to a passphrase with age
-//! (scrypt recipient). The passphrase comes from a file, never from argv, and
-//! is never logged.
+//! (`PRIVATE+KEY+<origin>+<key id>+<key>`), and on a second line, once the
+//! operator added one ([`add_pq`], or [`generate`] with `pq`), the ML-DSA-44
+//! key's (type `0x06`, C2SP tlog-cosignature), encrypted to a passphrase with
+//! age (scrypt recipient). The passphrase comes from a file, never from argv,
+//! and is never logged.
 //!
 //! ```
 //! use age::secrecy::SecretString;
@@ -12,7 +14,7 @@
 //! let path = dir.join("checkpoint.key");
 //! let pass = || SecretString::from("correct horse".to_owned());
 //! # let _ = std::fs::remove_dir_all(&dir);
-//! let made = keyfile::generate("example.test/ledger", &path, pass())?;
+//! let made = keyfile::generate("example.test/ledger", &path, pass(), false)?;
 //! assert_eq!(keyfile::open(&path, pass())?.verifier(), made.verifier());
 //! # std::fs::remove_dir_all(&dir)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -115,19 +117,64 @@ pub fn read_passphrase(path: &Path) -> Result<SecretString, KeyFileError> {
     Ok(SecretString::from(line.to_owned()))
 }
 
-/// Makes a new key for `origin`, encrypts it to `passphrase` and writes it to
-/// `out` (atomically; an existing file is an error). Returns the signer.
-pub fn generate(origin: &str, out: &Path, passphrase: SecretString) -> Result<NoteSigner, KeyFileError> {
+/// Makes a new key for `origin` (with an ML-DSA-44 companion when `pq`),
+/// encrypts it to `passphrase` and writes it to `out` (atomically; an
+/// existing file is an error). Returns the signer.
+pub fn generate(
+    origin: &str,
+    out: &Path,
+    passphrase: SecretString,
+    pq: bool,
+) -> Result<NoteSigner, KeyFileError> {
     if out.exists() {
         return Err(KeyFileError::Exists(out.to_owned()));
     }
-    let signer = NoteSigner::new(origin, SecretKey::generate(KeyType::Ed25519))
-        .map_err(|source| KeyFileError::Origin { origin: origin.to_owned(), source })?;
+    let origin_error = |source| KeyFileError::Origin { origin: origin.to_owned(), source };
+    let mut signer = NoteSigner::new(origin, SecretKey::generate(KeyType::Ed25519)).map_err(origin_error)?;
+    if pq {
+        let companion =
+            NoteSigner::new(origin, SecretKey::generate(KeyType::MlDsa44)).map_err(origin_error)?;
+        signer = signer.with_pq(companion).map_err(origin_error)?;
+    }
+    seal(&signer, out, passphrase, false)?;
+    Ok(signer)
+}
+
+/// Adds an ML-DSA-44 key to the key file at `path` (opened with
+/// `passphrase`), the start of the migration's overlap: from the daemon's
+/// next start its checkpoints carry both signatures. A file that has one
+/// already is returned unchanged. Returns the signer.
+pub fn add_pq(path: &Path, passphrase: SecretString) -> Result<NoteSigner, KeyFileError> {
+    let signer = open(path, passphrase.clone())?;
+    if signer.pq().is_some() {
+        return Ok(signer);
+    }
+    let origin_error = |source| KeyFileError::Origin { origin: signer.name().to_owned(), source };
+    let companion =
+        NoteSigner::new(signer.name(), SecretKey::generate(KeyType::MlDsa44)).map_err(origin_error)?;
+    let signer = signer.clone().with_pq(companion).map_err(origin_error)?;
+    seal(&signer, path, passphrase, true)?;
+    Ok(signer)
+}
+
+/// Encrypts `signer`'s key strings (one a line: the Ed25519 key, then its
+/// ML-DSA-44 companion) to `passphrase` and writes them to `out`
+/// atomically (replacing the file only when `replace`).
+fn seal(
+    signer: &NoteSigner,
+    out: &Path,
+    passphrase: SecretString,
+    replace: bool,
+) -> Result<(), KeyFileError> {
     let mut recipient = age::scrypt::Recipient::new(passphrase);
     recipient.set_work_factor(WORK_FACTOR);
-    let key_string = zeroize::Zeroizing::new(signer.to_key_string());
+    let mut key_string = zeroize::Zeroizing::new(signer.to_key_string().to_string());
+    if let Some(pq) = signer.pq() {
+        key_string.push('\n');
+        key_string.push_str(&pq.to_key_string());
+    }
     let sealed = age::encrypt(&recipient, key_string.as_bytes()).map_err(KeyFileError::Seal)?;
-    if out.exists() {
+    if !replace && out.exists() {
         return Err(KeyFileError::Exists(out.to_owned()));
     }
     let write = |source| KeyFileError::Write { path: out.to_owned(), source };
@@ -137,7 +184,7 @@ pub fn generate(origin: &str, out: &Path, passphrase: SecretString) -> Result<No
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(out, std::fs::Permissions::from_mode(0o600)).map_err(write)?;
     }
-    Ok(signer)
+    Ok(())
 }
 
 /// Opens the key file at `path` with `passphrase`.
@@ -151,8 +198,13 @@ pub fn open(path: &Path, passphrase: SecretString) -> Result<NoteSigner, KeyFile
             .map_err(|source| KeyFileError::Open { path: path.to_owned(), source })?,
     );
     let text = std::str::from_utf8(&plain).map_err(|_| KeyFileError::NotText(path.to_owned()))?;
-    NoteSigner::from_key_string(text.trim_end())
-        .map_err(|source| KeyFileError::Key { path: path.to_owned(), source })
+    let key_error = |source| KeyFileError::Key { path: path.to_owned(), source };
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let signer = NoteSigner::from_key_string(lines.next().unwrap_or_default()).map_err(key_error)?;
+    match lines.next() {
+        Some(pq) => signer.with_pq(NoteSigner::from_key_string(pq).map_err(key_error)?).map_err(key_error),
+        None => Ok(signer),
+    }
 }
 
 #[cfg(test)]
@@ -166,10 +218,13 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         let path = dir.join("checkpoint.key");
         let pass = || SecretString::from("correct horse".to_owned());
-        let made = generate("example.test/ledger", &path, pass()).unwrap();
+        let made = generate("example.test/ledger", &path, pass(), false).unwrap();
         let opened = open(&path, pass()).unwrap();
         assert_eq!(opened.verifier(), made.verifier());
-        assert!(matches!(generate("example.test/ledger", &path, pass()), Err(KeyFileError::Exists(_))));
+        assert!(matches!(
+            generate("example.test/ledger", &path, pass(), false),
+            Err(KeyFileError::Exists(_))
+        ));
         let wrong = open(&path, SecretString::from("wrong".to_owned()));
         assert!(matches!(wrong, Err(KeyFileError::Open { .. })));
         assert_eq!(opened.name(), "example.test/ledger");
@@ -178,6 +233,13 @@ mod tests {
         let header = String::from_utf8_lossy(&header[..200.min(header.len())]).into_owned();
         let stanza = header.lines().find(|l| l.starts_with("-> scrypt ")).unwrap();
         assert_eq!(stanza.rsplit(' ').next(), Some(WORK_FACTOR.to_string().as_str()), "{stanza}");
+        // The migration's start: an ML-DSA-44 key added, the Ed25519 key kept.
+        let both = add_pq(&path, pass()).unwrap();
+        assert_eq!(both.verifier(), made.verifier());
+        let reopened = open(&path, pass()).unwrap();
+        assert_eq!(reopened.pq_verifier(), both.pq_verifier());
+        assert!(reopened.pq_verifier().is_some());
+        assert_eq!(add_pq(&path, pass()).unwrap().pq_verifier(), both.pq_verifier());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,0 +1,265 @@
+//! Quantum-safe checkpoints through the real `didam` binary and the real
+//! `didam-resolver` daemon on loopback (issue 21, Deliver 4): the operator
+//! adds an ML-DSA-44 key beside its Ed25519 key (`didam ledger operator
+//! --add-ml-dsa`; a daemon's `keygen --add-ml-dsa`), checkpoints carry both
+//! signatures, clients that pinned the Ed25519 key keep resolving, clients
+//! with `--require-pq-checkpoints` refuse a ledger without the ML-DSA-44
+//! signature, and the reports say which signature is classical and which
+//! quantum-safe. Hostile checkpoints: the ML-DSA-44 line stripped, with a
+//! wrong key ID, truncated.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+mod common;
+
+use common::{Home, code, text};
+
+/// `didam` as wallet `w` of `h` with its own data folder `data`: its own pins
+/// and stored checkpoints, as another machine reading the same ledger.
+fn client(h: &Home, data: &str, args: &[&str]) -> Output {
+    h.command(env!("CARGO_BIN_EXE_didam"), "w")
+        .env("XDG_DATA_HOME", h.path(data))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn resolved_ok(h: &Home, data: &str, args: &[&str]) -> (Value, String) {
+    let out = client(h, data, args);
+    assert_eq!(code(&out), 0, "didam {args:?}: {}{}", text(&out.stdout), text(&out.stderr));
+    (serde_json::from_slice(&out.stdout).unwrap(), text(&out.stderr))
+}
+
+fn securities(resolution: &Value) -> Vec<String> {
+    resolution["didDocumentMetadata"]["checkpoint"]["signatures"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no checkpoint signatures: {resolution}"))
+        .iter()
+        .map(|s| s["security"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The latest checkpoint's note in the ledger file, rewritten by `edit`.
+fn rewrite_latest(ledger: &std::path::Path, edit: impl FnOnce(&str) -> String) {
+    let db = rusqlite::Connection::open(ledger).unwrap();
+    let (size, note): (i64, String) = db
+        .query_row("SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    db.execute("UPDATE checkpoints SET note = ?1 WHERE size = ?2", rusqlite::params![edit(&note), size])
+        .unwrap();
+}
+
+#[test]
+fn an_embedded_ledger_operator_adds_ml_dsa_and_clients_keep_or_require_it() {
+    let h = Home::new("pq-checkpoints");
+    h.init("w");
+    let did = h.json("w", &["did", "create", "--json"])["did"].as_str().unwrap().to_owned();
+    let strict = ["--require-pq-checkpoints", "did", "resolve", did.as_str()];
+
+    // Before: a classical ledger. Clients resolve; a strict one refuses, saying how to fix it.
+    let (before, _) = resolved_ok(&h, "old", &["did", "resolve", &did]);
+    assert_eq!(securities(&before), ["classical"]);
+    let refused = client(&h, "strict", &strict);
+    assert_ne!(code(&refused), 0);
+    let said = text(&refused.stderr);
+    assert!(said.contains("no ML-DSA-44 key is known") && said.contains("--add-ml-dsa"), "{said}");
+
+    // The operator adds the ML-DSA-44 key (derived from the wallet root).
+    let operator = h.json("w", &["ledger", "operator", "--add-ml-dsa", "--json"]);
+    assert_eq!(operator["operatorMlDsa44"]["security"], "quantum-safe", "{operator}");
+    assert_eq!(operator["operator"]["security"], "classical", "{operator}");
+    let checkpoint = h.json("w", &["ledger", "checkpoint", "--json"]);
+    let kinds: Vec<&str> = checkpoint["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["security"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["classical", "quantum-safe"], "{checkpoint}");
+    // Again: nothing changes (the key is the same, derived).
+    let again = h.json("w", &["ledger", "operator", "--add-ml-dsa", "--json"]);
+    assert_eq!(again["operatorMlDsa44"], operator["operatorMlDsa44"]);
+
+    // The client that pinned the Ed25519 key keeps resolving, and pins the new key once.
+    let (after, said) = resolved_ok(&h, "old", &["did", "resolve", &did]);
+    assert_eq!(securities(&after), ["classical", "quantum-safe"]);
+    assert!(said.contains("pinned the ML-DSA-44 checkpoint key"), "{said}");
+    let (_, said) = resolved_ok(&h, "old", &["did", "resolve", &did]);
+    assert!(!said.contains("ML-DSA-44"), "said once: {said}");
+    // The strict client resolves now; also from the config file.
+    let (strict_resolution, _) = resolved_ok(&h, "strict", &strict);
+    assert_eq!(securities(&strict_resolution), ["classical", "quantum-safe"]);
+    std::fs::write(h.path("strict.toml"), "require_pq_checkpoints = true\n").unwrap();
+    resolved_ok(&h, "strict-config", &["--config", &h.p("strict.toml"), "did", "resolve", &did]);
+
+    // Hostile checkpoints: the ML-DSA-44 line with a wrong key ID, stripped,
+    // truncated. Each is refused by every client that pinned the key.
+    let ledger = h.path("ledger.db");
+    let good = {
+        let db = rusqlite::Connection::open(&ledger).unwrap();
+        db.query_row("SELECT note FROM checkpoints ORDER BY size DESC LIMIT 1", [], |r| r.get::<_, String>(0))
+            .unwrap()
+    };
+    let pq_line = good.lines().last().unwrap().to_owned();
+    let (head, sig) = pq_line.rsplit_once(' ').unwrap();
+    let cases: [(&str, String, &str); 3] = [
+        (
+            "wrong key ID",
+            good.replace(
+                &pq_line,
+                &format!("{head} {}{}", if sig.starts_with('A') { 'B' } else { 'A' }, &sig[1..]),
+            ),
+            "carries no ML-DSA-44 signature",
+        ),
+        ("stripped", good.replace(&format!("{pq_line}\n"), ""), "carries no ML-DSA-44 signature"),
+        (
+            "truncated",
+            good.replace(&pq_line, &format!("{head} {}", &sig[..sig.len() - 8])),
+            "invalid signature",
+        ),
+    ];
+    for (name, note, expected) in cases {
+        rewrite_latest(&ledger, |_| note.clone());
+        for data in ["old", "strict"] {
+            let out = client(&h, data, &["--require-pq-checkpoints", "did", "resolve", &did]);
+            assert_ne!(code(&out), 0, "{name}: {}", text(&out.stdout));
+            assert!(text(&out.stderr).contains(expected), "{name}: {}", text(&out.stderr));
+        }
+        // Without the flag, the client that pinned the key refuses it too (a downgrade).
+        let out = client(&h, "old", &["did", "resolve", &did]);
+        assert_ne!(code(&out), 0, "{name}: {}", text(&out.stdout));
+    }
+    rewrite_latest(&ledger, |_| good.clone());
+    resolved_ok(&h, "old", &["did", "resolve", &did]);
+}
+
+/// The real `didam-resolver` (beside `didam`) on a loopback port, with its
+/// data in `h`'s `daemon/` folder and its checkpoint key `daemon.age`;
+/// killed when dropped.
+struct Daemon {
+    child: Child,
+    base: String,
+}
+
+fn daemon_command(h: &Home, extra: &[&str]) -> Command {
+    let mut cmd = Command::new(common::daemon_bin());
+    cmd.args(["--listen", "127.0.0.1:0", "--data-dir", &h.p("daemon/data")])
+        .args([
+            "--checkpoint-key",
+            &h.p("daemon.age"),
+            "--checkpoint-key-passphrase-file",
+            &h.p("daemon-pass"),
+        ])
+        .args(["--checkpoint-interval-ms", "100", "--rate-limit", "0", "--append-rate-limit", "0"])
+        .args(extra);
+    cmd
+}
+
+impl Daemon {
+    fn start(h: &Home, extra: &[&str]) -> Daemon {
+        let (child, base) = common::spawn_daemon(&mut daemon_command(h, extra), &h.path("daemon.log"));
+        Daemon { child, base }
+    }
+
+    fn get(&self, path: &str) -> (String, Value) {
+        let out = Command::new("curl")
+            .args(["-s", "-w", "\n%{http_code}"])
+            .arg(format!("{}{path}", self.base))
+            .output()
+            .unwrap();
+        let body = text(&out.stdout);
+        let (body, status) = body.rsplit_once('\n').unwrap();
+        (status.to_owned(), serde_json::from_str(body).unwrap_or(Value::String(body.to_owned())))
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn keygen(h: &Home, args: &[&str]) -> Vec<String> {
+    let out = Command::new(common::daemon_bin())
+        .arg("keygen")
+        .args(args)
+        .args(["--out", &h.p("daemon.age"), "--passphrase-file", &h.p("daemon-pass")])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "keygen {args:?}: {}", text(&out.stderr));
+    text(&out.stdout).lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn a_daemon_migrates_its_checkpoint_key_to_ml_dsa_with_an_overlap() {
+    let h = Home::new("pq-daemon");
+    common::write_private(&h.path("daemon-pass"), "the daemon's checkpoint passphrase\n");
+    let keys = keygen(&h, &["--origin", "didam.test/pq"]);
+    assert_eq!(keys.len(), 1, "a classical key: {keys:?}");
+
+    // Requiring quantum-safe checkpoints with a classical key: the daemon does not start, saying why.
+    let refused = daemon_command(&h, &["--require-pq-checkpoints"]).output().unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr)
+            .contains("--require-pq-checkpoints needs a checkpoint key with an ML-DSA-44 key"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    // The same from the daemon's config file.
+    std::fs::write(h.path("daemon.toml"), "require-pq-checkpoints = true\n").unwrap();
+    let refused = daemon_command(&h, &["--config", &h.p("daemon.toml")]).output().unwrap();
+    assert!(!refused.status.success());
+    assert!(text(&refused.stderr).contains("--require-pq-checkpoints needs"), "{}", text(&refused.stderr));
+
+    let daemon = Daemon::start(&h, &[]);
+    let url = daemon.base.clone();
+    h.init("w");
+    let created = h.json("w", &["--ledger", &url, "did", "create", "--json"]);
+    assert_eq!(created["checkpointed"], true, "{created}");
+    let did = created["did"].as_str().unwrap().to_owned();
+    let (before, _) = resolved_ok(&h, "old", &["--ledger", &url, "did", "resolve", &did]);
+    assert_eq!(securities(&before), ["classical"]);
+    assert_eq!(daemon.get("/ledger/v1/key/ml-dsa-44").0, "404");
+    drop(daemon);
+
+    // The migration: an ML-DSA-44 key added to the key file; the daemon
+    // restarted requiring it. It adds its line to the latest checkpoint.
+    let keys = keygen(&h, &["--add-ml-dsa"]);
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    let daemon = Daemon::start(&h, &["--require-pq-checkpoints"]);
+    let url = daemon.base.clone();
+    let (status, pq_key) = daemon.get("/ledger/v1/key/ml-dsa-44");
+    assert_eq!((status.as_str(), pq_key.as_str()), ("200", Some(keys[1].as_str())));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let strict_resolution = loop {
+        let out =
+            client(&h, "strict", &["--ledger", &url, "--require-pq-checkpoints", "did", "resolve", &did]);
+        if code(&out) == 0 {
+            break serde_json::from_slice::<Value>(&out.stdout).unwrap();
+        }
+        assert!(Instant::now() < deadline, "never quantum-safe: {}", text(&out.stderr));
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(securities(&strict_resolution), ["classical", "quantum-safe"]);
+    // The client that pinned the classical key keeps resolving; the daemon resolves too.
+    let (after, said) = resolved_ok(&h, "old", &["--ledger", &url, "did", "resolve", &did]);
+    assert_eq!(securities(&after), ["classical", "quantum-safe"]);
+    assert!(said.contains("pinned the ML-DSA-44 checkpoint key"), "{said}");
+    let (status, resolution) = daemon.get(&format!("/1.0/identifiers/{did}?noCache=true"));
+    assert_eq!(status, "200", "{resolution}");
+    assert_eq!(securities(&resolution), ["classical", "quantum-safe"]);
+    // New entries are checkpointed with both signatures.
+    let second = h.json("w", &["--ledger", &url, "did", "create", "--json"]);
+    let (_, said) =
+        resolved_ok(&h, "old", &["--ledger", &url, "did", "resolve", second["did"].as_str().unwrap()]);
+    assert!(!said.contains("ML-DSA-44"), "{said}");
+}

@@ -138,6 +138,10 @@ pub enum Error {
     /// [`SelectiveError`]).
     #[error(transparent)]
     Selective(#[from] SelectiveError),
+    /// An SD-JWT VC could not be issued or presented (see
+    /// [`SdJwtVcError`](crate::sd_jwt_vc::SdJwtVcError)).
+    #[error(transparent)]
+    SdJwtVc(#[from] crate::sd_jwt_vc::SdJwtVcError),
     /// A credential's status could not be checked: its status list could not
     /// be retrieved or uses a feature the verifier does not implement. (A
     /// status list that was read and found bad is a failed check instead.)
@@ -156,7 +160,10 @@ impl Error {
     /// limits and selective-disclosure requests that do not fit the
     /// credential (usage errors).
     pub fn is_input_error(&self) -> bool {
-        matches!(self, Self::Json(_) | Self::UnreadableInput(_) | Self::Limit(_) | Self::Selective(_))
+        matches!(
+            self,
+            Self::Json(_) | Self::UnreadableInput(_) | Self::Limit(_) | Self::Selective(_) | Self::SdJwtVc(_)
+        )
     }
 }
 

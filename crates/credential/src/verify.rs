@@ -144,9 +144,24 @@ impl Verified {
         self.report.kind
     }
 
-    /// The document's issuer (`issuer` or `issuer.id`).
+    /// The document's issuer (`issuer` or `issuer.id`; for an SD-JWT VC,
+    /// `iss`).
     pub fn issuer(&self) -> Option<&str> {
-        credential::issuer(&self.document)
+        credential::issuer(&self.document).or_else(|| self.sd_jwt_vc_claim("iss"))
+    }
+
+    /// A claim of an SD-JWT VC (`dc+sd-jwt`, which has `vct`); `None` for
+    /// other documents.
+    fn sd_jwt_vc_claim(&self, claim: &str) -> Option<&str> {
+        let sd_jwt_vc =
+            matches!(self.report.securing, Securing::SdJwt { .. }) && self.document.get("vct").is_some();
+        sd_jwt_vc.then(|| self.document.get(claim).and_then(Value::as_str)).flatten()
+    }
+
+    /// Whether this is an SD-JWT VC presented with a Key Binding JWT (the
+    /// holder's presentation of it).
+    pub fn key_bound(&self) -> bool {
+        self.report.of(CheckKind::KeyBinding).any(|c| c.outcome != crate::Outcome::NotApplicable)
     }
 
     /// The presentation's holder (`holder` or `holder.id`).
@@ -154,9 +169,13 @@ impl Verified {
         credential::holder(&self.document)
     }
 
-    /// The document's types.
+    /// The document's types (for an SD-JWT VC, its `vct`).
     pub fn types(&self) -> Vec<&str> {
-        credential::types(&self.document)
+        let types = credential::types(&self.document);
+        match self.sd_jwt_vc_claim("vct") {
+            Some(vct) if types.is_empty() => vec![vct],
+            _ => types,
+        }
     }
 
     /// The ids of the credential's subjects.

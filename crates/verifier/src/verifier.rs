@@ -208,7 +208,10 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
         }
         let kind = verified.kind();
         let mut checks = verified.report.checks.clone();
-        if let Some(expected) = expected.filter(|k| *k != kind) {
+        // An SD-JWT VC with its Key Binding JWT is the holder's
+        // presentation of it (the engine checked the binding).
+        let key_bound = verified.key_bound();
+        if let Some(expected) = expected.filter(|k| *k != kind && !key_bound) {
             checks.insert(
                 0,
                 Check::failed(CheckKind::DataModel, format!("expected a {expected}, got a {kind}")),
@@ -220,7 +223,10 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
         } else {
             checks.extend(self.credential_checks(&verified, None, now, &mut lists).await?);
         }
-        Ok(Report::new(kind, verified.report.securing, checks).with_disclosed(verified.report.disclosed))
+        let mut report =
+            Report::new(kind, verified.report.securing, checks).with_disclosed(verified.report.disclosed);
+        report.withheld = verified.report.withheld;
+        Ok(report)
     }
 
     async fn presentation_checks(

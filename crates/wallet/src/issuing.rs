@@ -6,7 +6,12 @@
 
 use chrono::Utc;
 use didam_credential::proof::SuiteOptions;
-use didam_credential::{KeyType, ProofOptions, PublicKey, SecretKey, Suite, did::ProofPurpose, proof};
+use didam_credential::sd_jwt::SdJwt;
+use didam_credential::sd_jwt_vc::{self, Binding, IssueOptions, SdJwtVcError};
+use didam_credential::selective::JsonPointer;
+use didam_credential::{
+    DidUrl, KeyType, ProofOptions, PublicKey, SecretKey, Suite, did::ProofPurpose, proof,
+};
 use serde_json::{Value, json};
 
 use crate::WalletError;
@@ -82,6 +87,76 @@ impl Wallet {
             return Err(WalletError::AlreadyIssued(issued.id));
         }
         Ok(signed)
+    }
+
+    /// Issues `claims` as SD-JWT VCs (`dc+sd-jwt`) as `issuer` (a DID of
+    /// this wallet, signing with its first key): one copy per holder key,
+    /// each with its own salts ([`sd_jwt_vc::issue_batch`]); `options.kid`
+    /// is replaced by the issuer's key. Each copy is recorded (by the
+    /// digest of its issuer JWT, its type the `vct`).
+    pub fn issue_sd_jwt_vc(
+        &self,
+        claims: &Value,
+        issuer: &str,
+        mut options: IssueOptions,
+        holders: &[PublicKey],
+    ) -> Result<Vec<String>, WalletError> {
+        let record = self.did(issuer)?;
+        record.ensure_active()?;
+        let key_id = record
+            .keys
+            .first()
+            .cloned()
+            .ok_or_else(|| WalletError::NoKeyOfType { did: issuer.to_owned(), key_type: KeyType::Ed25519 })?;
+        let key = self.signing_key(&key_id)?;
+        options.kid = DidUrl::parse(&record.method_id(&key_id))?;
+        let copies = sd_jwt_vc::issue_batch(claims, &key, &options, holders)?;
+        let now = Utc::now();
+        let records: Vec<IssuedRecord> = copies
+            .iter()
+            .map(|copy| IssuedRecord {
+                id: content_id(&json!(copy.split('~').next().unwrap_or_default())),
+                issuer: issuer.to_owned(),
+                key: key_id.clone(),
+                types: vec![options.vct.clone()],
+                status: None,
+                issued: now,
+            })
+            .collect();
+        self.store.update(|tx| {
+            for issued in &records {
+                tx.insert(ISSUED, &issued.id, &to_json(issued)?)?;
+            }
+            Ok(())
+        })?;
+        Ok(copies)
+    }
+
+    /// The holder's presentation of an SD-JWT VC as `holder` (a DID of this
+    /// wallet): of `copies` (a batch), the first bound (`cnf`) to one of the
+    /// holder's keys, disclosing what `disclose` points at, with a Key
+    /// Binding JWT for the verifier's `binding`.
+    pub fn present_sd_jwt_vc(
+        &self,
+        holder: &str,
+        copies: &[&str],
+        disclose: &[JsonPointer],
+        binding: &Binding,
+    ) -> Result<String, WalletError> {
+        let record = self.did(holder)?;
+        record.ensure_active()?;
+        for copy in copies {
+            let parsed = SdJwt::parse(copy)?;
+            let Ok(cnf) = sd_jwt_vc::holder_key(&parsed.jwt.payload) else { continue };
+            for key_id in &record.keys {
+                if PublicKey::from_multikey(key_id)?.to_jwk() == cnf.to_jwk() {
+                    let key = self.signing_key(key_id)?;
+                    let limits = didam_credential::limits::Limits::default();
+                    return Ok(sd_jwt_vc::present(copy, disclose, &key, binding, &limits)?);
+                }
+            }
+        }
+        Err(didam_credential::Error::from(SdJwtVcError::NotHolderKey).into())
     }
 
     /// Refuses `credential` early when this wallet issued one with its `id`

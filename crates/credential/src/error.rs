@@ -273,6 +273,18 @@ pub enum StatusError {
     /// Revocation is final: a revoked index cannot be cleared.
     #[error("index {0} is revoked; revocation cannot be undone")]
     RevocationIsFinal(usize),
+    /// A Token Status List `lst` that is not base64url.
+    #[error("the token status list `lst` is not base64url")]
+    NotBase64url,
+    /// A Token Status List `lst` that does not decompress as ZLIB.
+    #[error("the token status list `lst` is not ZLIB-compressed data")]
+    NotZlib,
+    /// A Token Status List `bits` other than 1, 2, 4 or 8.
+    #[error("a token status list has 1, 2, 4 or 8 bits an entry, not {0}")]
+    UnsupportedBits(u64),
+    /// A Token Status List claim that is missing or malformed.
+    #[error("malformed token status list: {0}")]
+    MalformedTokenList(&'static str),
     /// The status list URL is not an absolute URL.
     #[error("`{0}` is not a URL")]
     InvalidUrl(String),

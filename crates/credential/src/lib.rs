@@ -93,6 +93,7 @@ pub mod sd_jwt_vc;
 pub mod selective;
 pub mod status_list;
 mod suite;
+pub mod token_status_list;
 pub mod verify;
 
 pub use error::{Error, KeyError, ResolveError, SelectiveError, StatusError};

@@ -122,6 +122,9 @@ pub struct IssueOptions {
     pub disclosable: Vec<JsonPointer>,
     /// Decoy digests added to each `_sd` array.
     pub decoys: usize,
+    /// The entry of a Token Status List ([`crate::token_status_list`]):
+    /// its URI and index, written as `status.status_list`.
+    pub status: Option<(String, usize)>,
 }
 
 impl IssueOptions {
@@ -135,6 +138,7 @@ impl IssueOptions {
             expires: None,
             disclosable: Vec::new(),
             decoys: 0,
+            status: None,
         }
     }
 }
@@ -167,6 +171,9 @@ pub fn issue(
     }
     payload.insert("vct".into(), json!(options.vct));
     payload.insert("cnf".into(), json!({ "jwk": holder.to_jwk() }));
+    if let Some((uri, idx)) = &options.status {
+        payload.insert("status".into(), json!({ "status_list": { "idx": idx, "uri": uri } }));
+    }
     let mut body = Value::Object(claims.clone());
     let disclosures = conceal(&mut body, &options.disclosable, options.decoys)?;
     if let Value::Object(body) = body {

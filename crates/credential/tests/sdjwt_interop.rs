@@ -5,7 +5,9 @@
 //! included: what the peer issues (nested and array-element disclosures),
 //! didam presents and verifies, and verifies the peer's own presentation;
 //! what didam issues and presents, the peer verifies; a presentation
-//! replayed with another nonce fails on both sides.
+//! replayed with another nonce fails on both sides. Token Status Lists
+//! (`@sd-jwt/jwt-status-list`) both ways: each side reads the other's
+//! Status List Tokens, and a revoked (or suspended) credential fails in both.
 //!
 //! `scripts/test` installs the packages into `target/sdjwt-interop` (`npm
 //! ci`) and sets `DIDAM_SDJWT_INTEROP` to that folder; without it the test
@@ -21,6 +23,7 @@ use common::run;
 use didam_credential::did::{self, OfflineResolver};
 use didam_credential::sd_jwt_vc::{self, Binding, IssueOptions};
 use didam_credential::selective::JsonPointer;
+use didam_credential::token_status_list::{self, TokenStatus, TokenStatusList};
 use didam_credential::verify::{self, Verified, VerifyOptions};
 use didam_credential::{CheckKind, DidUrl, KeyType, Outcome, SecretKey};
 use serde_json::{Value, json};
@@ -144,6 +147,7 @@ fn didam_presents_and_verifies_what_the_peer_issues() -> Result {
             issuer_jwk.to_str().ok_or("path")?.into(),
             nonce.into(),
             "https://v.example".into(),
+            dir.join("status-valid.jwt").to_str().ok_or("path")?.into(),
         ])
     };
     let (code, out) = peer(&args("n-1")?.iter().map(String::as_str).collect::<Vec<_>>())?;
@@ -198,5 +202,102 @@ fn the_peer_verifies_what_didam_issues_and_presents() -> Result {
     let (code, out) = verify("replayed")?;
     assert_eq!(code, 1, "{out}");
     assert!(ours(&vp, "abc", "https://peer.example")?.report.is_valid());
+    Ok(())
+}
+
+fn status_outcome(checks: &[didam_credential::Check]) -> Option<Outcome> {
+    checks.iter().filter(|c| c.check == CheckKind::Status).map(|c| c.outcome).last()
+}
+
+#[test]
+fn didam_reads_the_peers_status_list_tokens() -> Result {
+    let dir = scratch("peer-status")?;
+    let (code, out) = peer(&["issue", dir.to_str().ok_or("path")?])?;
+    assert_eq!(code, 0, "{out}");
+    let issued = std::fs::read_to_string(dir.join("issued.txt"))?;
+    let whole = run(verify::verify_text(&issued, &OfflineResolver, &VerifyOptions::default()))?;
+    let issuer = whole.issuer().ok_or("no iss")?.to_owned();
+    let (uri, idx) = token_status_list::entry_of(&whole.document).ok_or("no status")??;
+    assert_eq!((uri.as_str(), idx), ("https://peer.example/status/1", 5));
+    for (name, expected) in
+        [("valid", Outcome::Passed), ("revoked", Outcome::Failed), ("suspended", Outcome::Failed)]
+    {
+        let token = std::fs::read_to_string(dir.join(format!("status-{name}.jwt")))?;
+        let checks = run(token_status_list::check(
+            &token,
+            &OfflineResolver,
+            &uri,
+            idx,
+            &issuer,
+            chrono::Utc::now(),
+            60,
+        ))?;
+        assert_eq!(status_outcome(&checks), Some(expected), "{name}: {checks:?}");
+        assert!(
+            checks.iter().any(|c| c.check == CheckKind::StatusListIssuer && c.outcome == Outcome::Passed)
+        );
+    }
+    // A token read for another credential's issuer is refused unresolved.
+    let token = std::fs::read_to_string(dir.join("status-valid.jwt"))?;
+    let checks = run(token_status_list::check(
+        &token,
+        &OfflineResolver,
+        &uri,
+        idx,
+        "did:example:other",
+        chrono::Utc::now(),
+        60,
+    ))?;
+    assert!(checks.iter().any(|c| c.check == CheckKind::StatusListIssuer && c.outcome == Outcome::Failed));
+    Ok(())
+}
+
+#[test]
+fn the_peer_reads_didams_status_list_tokens() -> Result {
+    let dir = scratch("didam-status")?;
+    let issuer = SecretKey::generate(KeyType::P256);
+    let (_, kid) = did::did_key(&issuer.public_key());
+    let kid = DidUrl::parse(&kid)?;
+    let holder = SecretKey::generate(KeyType::P256);
+    let uri = "https://issuer.example/status/7";
+    let mut options = IssueOptions::new("https://example.org/degree", kid.clone());
+    options.disclosable = JsonPointer::parse_list(&["/degree"])?;
+    options.status = Some((uri.to_owned(), 3));
+    let issued = sd_jwt_vc::issue(&json!({ "degree": "BSc" }), &issuer, &options, &holder.public_key())?;
+    let vp = sd_jwt_vc::present(
+        &issued,
+        &[],
+        &holder,
+        &Binding::new("s", "https://peer.example"),
+        &Default::default(),
+    )?;
+    std::fs::write(dir.join("vp.txt"), &vp)?;
+    std::fs::write(dir.join("issuer.jwk.json"), issuer.public_key().to_jwk().to_string())?;
+    let mut list = TokenStatusList::new(1024, 2)?;
+    let now = chrono::Utc::now();
+    std::fs::write(dir.join("valid.jwt"), list.sign(uri, &issuer, &kid, now, None))?;
+    list.set(3, TokenStatus::Suspended)?;
+    std::fs::write(dir.join("suspended.jwt"), list.sign(uri, &issuer, &kid, now, None))?;
+    list.set(3, TokenStatus::Invalid)?;
+    std::fs::write(dir.join("revoked.jwt"), list.sign(uri, &issuer, &kid, now, None))?;
+    let path = |name: &str| dir.join(name).to_str().map(str::to_owned).ok_or("path");
+    for (name, expected) in [("valid.jwt", 0), ("suspended.jwt", 1), ("revoked.jwt", 1)] {
+        let (code, out) = peer(&[
+            "verify",
+            &path("vp.txt")?,
+            &path("issuer.jwk.json")?,
+            "s",
+            "https://peer.example",
+            &path(name)?,
+        ])?;
+        assert_eq!(code, expected, "{name}: {out}");
+    }
+    // And didam agrees with itself on each.
+    for (name, expected) in [("valid.jwt", Outcome::Passed), ("revoked.jwt", Outcome::Failed)] {
+        let token = std::fs::read_to_string(dir.join(name))?;
+        let checks =
+            run(token_status_list::check(&token, &OfflineResolver, uri, 3, kid.did.as_str(), now, 60))?;
+        assert_eq!(status_outcome(&checks), Some(expected), "{name}: {checks:?}");
+    }
     Ok(())
 }

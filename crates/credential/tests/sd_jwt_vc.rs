@@ -427,3 +427,73 @@ fn unsigned_foreign_or_stale_credentials_fail() -> Result {
     assert!(run(verify::verify_text(&text, &OfflineResolver, &lenient))?.report.is_valid());
     Ok(())
 }
+
+mod token_status_list {
+    use std::io::Write as _;
+
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+    use didam_credential::StatusError;
+    use didam_credential::token_status_list::{TokenStatus, TokenStatusList};
+    use serde_json::json;
+
+    type Result = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    #[test]
+    fn entries_sit_least_significant_bits_first() -> Result {
+        // The draft's example: bits 1, statuses 1,0,0,1,1,1,0,1 | 1,1,0,0,0,1,0,1 → 0xB9 0xA3.
+        let mut list = TokenStatusList::new(16, 1)?;
+        for i in [0, 3, 4, 5, 7, 8, 9, 13, 15] {
+            list.set(i, TokenStatus::Invalid)?;
+        }
+        let claim = list.to_claim();
+        let back = TokenStatusList::from_claim(&claim, 1024)?;
+        assert_eq!(back, list);
+        let mut raw = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::ZlibDecoder::new(
+                B64URL.decode(claim["lst"].as_str().ok_or("lst")?)?.as_slice(),
+            ),
+            &mut raw,
+        )?;
+        assert_eq!(raw, vec![0xB9, 0xA3]);
+        // Two bits an entry: entry 1 is bits 2..4 of byte 0.
+        let mut list = TokenStatusList::new(8, 2)?;
+        list.set(1, TokenStatus::Suspended)?;
+        assert_eq!(list.get(1)?, TokenStatus::Suspended);
+        assert_eq!(list.get(0)?, TokenStatus::Valid);
+        let back = TokenStatusList::from_claim(&list.to_claim(), 1024)?;
+        assert_eq!(back.get(1)?, TokenStatus::Suspended);
+        Ok(())
+    }
+
+    #[test]
+    fn hostile_lists_are_refused() -> Result {
+        assert!(matches!(TokenStatusList::new(8, 3), Err(StatusError::UnsupportedBits(3))));
+        let mut list = TokenStatusList::new(8, 1)?;
+        assert!(matches!(list.set(8, TokenStatus::Invalid), Err(StatusError::IndexOutOfRange { .. })));
+        assert!(matches!(list.set(0, TokenStatus::Suspended), Err(StatusError::UnsupportedBits(1))));
+        list.set(0, TokenStatus::Invalid)?;
+        assert!(matches!(list.set(0, TokenStatus::Valid), Err(StatusError::RevocationIsFinal(0))));
+        // A ZLIB bomb: 64 MiB of zeros in a few KiB, refused at the cap.
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..64 {
+            z.write_all(&zeros)?;
+        }
+        let bomb = json!({ "bits": 1, "lst": B64URL.encode(z.finish()?) });
+        assert!(matches!(
+            TokenStatusList::from_claim(&bomb, TokenStatusList::DEFAULT_MAX_BYTES),
+            Err(StatusError::TooLarge { .. })
+        ));
+        for bad in [
+            json!({ "bits": 3, "lst": "eNoDAAAAAAE" }),
+            json!({ "bits": 1, "lst": "not base64!" }),
+            json!({ "bits": 1, "lst": "AAAA" }),
+            json!({ "lst": "eNoDAAAAAAE" }),
+        ] {
+            assert!(TokenStatusList::from_claim(&bad, 1024).is_err(), "{bad}");
+        }
+        Ok(())
+    }
+}

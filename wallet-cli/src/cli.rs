@@ -276,13 +276,16 @@ pub(crate) struct IssueArgs {
     /// Overwrite `--out`.
     #[arg(long)]
     pub(crate) force: bool,
-    /// Add a revocation status entry (Bitstring Status List).
+    /// Add a revocation status entry (Bitstring Status List); with `--format
+    /// dc+sd-jwt`, an entry of the issuer's Token Status List (revocable and
+    /// suspendable), written to `--status-dir`.
     #[arg(long)]
     pub(crate) status: bool,
     /// With `--status`: also a suspension entry.
     #[arg(long, requires = "status")]
     pub(crate) suspension: bool,
-    /// For issuers without a ledger DID: the folder the lists are written to
+    /// For issuers without a ledger DID (and every SD-JWT VC issuer): the
+    /// folder the lists are written to
     /// (a daemon serves it with `didam-resolver --status-dir`).
     #[arg(long, requires = "status_url")]
     pub(crate) status_dir: Option<PathBuf>,

@@ -182,3 +182,72 @@ fn a_holder_discloses_one_claim_of_an_sd_jwt_vc() {
     assert_eq!(code(&out), 2, "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("--vct"), "{}", text(&out.stderr));
 }
+
+/// An SD-JWT VC issued with `--status`: each copy gets its own entry of the
+/// issuer's Token Status List in the served folder; `vc suspend`,
+/// `reinstate` and `revoke` rewrite the token, and revocation is final.
+#[test]
+fn sd_jwt_vc_status_in_a_token_status_list() {
+    use didam_credential::token_status_list::{self, TokenStatus, TokenStatusList};
+    let h = Home::new("sdjwtvc-status");
+    h.init("issuer");
+    let issuer = did_key(&h, "issuer", "p256");
+    let holders = [did_key(&h, "issuer", "ed25519"), did_key(&h, "issuer", "ed25519")];
+    std::fs::write(h.path("claims.json"), json!({ "degree": "BSc" }).to_string()).unwrap();
+    let (dir, issued) = (h.p("status"), h.p("degree.sd-jwt"));
+    let claims = h.p("claims.json");
+    let base = [
+        "vc",
+        "issue",
+        claims.as_str(),
+        "--format",
+        "dc+sd-jwt",
+        "--issuer",
+        issuer.as_str(),
+        "--vct",
+        "v",
+        "--holder",
+        holders[0].as_str(),
+        "--holder",
+        holders[1].as_str(),
+        "--status",
+    ];
+    // Without the folder, the issuer is told what to give.
+    let out = h.run("issuer", &base);
+    assert_eq!(code(&out), 2, "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--status-dir"), "{}", text(&out.stderr));
+    let args =
+        ["--status-dir", dir.as_str(), "--status-url", "https://issuer.example/status", "--out", &issued];
+    let out = h.run("issuer", &[&base[..], &args[..]].concat());
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let copies: Vec<String> = std::fs::read_to_string(&issued).unwrap().lines().map(str::to_owned).collect();
+    let entry = |copy: &str| {
+        let payload = didam_credential::sd_jwt::SdJwt::parse(copy).unwrap().jwt.payload;
+        token_status_list::entry_of(&payload).unwrap().unwrap()
+    };
+    let (uri, first) = entry(&copies[0]);
+    let (uri2, second) = entry(&copies[1]);
+    assert_eq!(uri, uri2);
+    assert_ne!(first, second, "each copy has its own entry");
+    let file = format!("{dir}/{}", uri.strip_prefix("https://issuer.example/status/").unwrap());
+    let status_of = |index: usize| {
+        let token = std::fs::read_to_string(&file).unwrap();
+        let payload = didam_credential::jose::CompactJws::parse(&token).unwrap().payload;
+        assert_eq!(payload["sub"], uri.as_str());
+        TokenStatusList::from_claim(&payload["status_list"], 1 << 20).unwrap().get(index).unwrap()
+    };
+    assert_eq!(status_of(first), TokenStatus::Valid);
+    std::fs::write(h.path("first.sd-jwt"), &copies[0]).unwrap();
+    let first_file = h.p("first.sd-jwt");
+    h.ok("issuer", &["vc", "suspend", &first_file]);
+    assert_eq!(status_of(first), TokenStatus::Suspended);
+    assert_eq!(status_of(second), TokenStatus::Valid);
+    h.ok("issuer", &["vc", "reinstate", &first_file]);
+    assert_eq!(status_of(first), TokenStatus::Valid);
+    // The batch file revokes both copies.
+    let out = h.ok("issuer", &["vc", "revoke", &issued]);
+    assert!(out.contains(&file), "{out}");
+    assert_eq!((status_of(first), status_of(second)), (TokenStatus::Invalid, TokenStatus::Invalid));
+    let out = h.run("issuer", &["vc", "reinstate", &first_file]);
+    assert_eq!(code(&out), 2, "revocation is final: {}", text(&out.stderr));
+}

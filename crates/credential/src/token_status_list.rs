@@ -196,6 +196,20 @@ impl TokenStatusList {
     }
 }
 
+/// Serializes as its `status_list` claim (`{"bits": …, "lst": …}`).
+impl serde::Serialize for TokenStatusList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_claim().serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TokenStatusList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let claim = Value::deserialize(deserializer)?;
+        Self::from_claim(&claim, Self::DEFAULT_MAX_BYTES).map_err(serde::de::Error::custom)
+    }
+}
+
 /// The `status.status_list` entry of a referenced token: its `uri` and `idx`.
 pub fn entry_of(token_claims: &Value) -> Option<Result<(String, usize), StatusError>> {
     let entry = token_claims.get("status")?.get("status_list")?;

@@ -168,11 +168,21 @@ fn issue_sd_jwt_vc(cx: &Context, args: &IssueArgs) -> Result<u8, CliError> {
     if args.holders.is_empty() {
         return Err(CliError::Input("--format dc+sd-jwt needs --holder (the holder's DID)".into()));
     }
-    if args.status || args.suite != Suite::EddsaRdfc2022 || !args.mandatory.is_empty() {
+    if args.suspension || args.suite != Suite::EddsaRdfc2022 || !args.mandatory.is_empty() {
         return Err(CliError::Input(
-            "--status, --suite and --mandatory apply to --format data-integrity".into(),
+            "--suspension, --suite and --mandatory apply to --format data-integrity (an SD-JWT VC's token status list entry can be revoked or suspended)".into(),
         ));
     }
+    // Token status lists are written to a folder a daemon serves.
+    let directory = match (args.status, &args.status_dir, &args.status_url) {
+        (false, _, _) => None,
+        (true, Some(dir), Some(url)) => Some(StatusDirectory { dir: dir.clone(), base_url: url.clone() }),
+        (true, _, _) => {
+            return Err(CliError::Input(
+                "--status with --format dc+sd-jwt needs --status-dir and --status-url (the token status list's folder and its URL)".into(),
+            ));
+        }
+    };
     let claims = parse_json(&args.file)?;
     if let Some(out) = args.out.as_deref().filter(|p| !input::is_stdin(p) && p.exists() && !args.force) {
         return Err(CliError::Replaceable { path: out.to_owned() });
@@ -192,7 +202,8 @@ fn issue_sd_jwt_vc(cx: &Context, args: &IssueArgs) -> Result<u8, CliError> {
     options.disclosable = pointers(&args.disclose, "--disclose")?;
     options.decoys = args.decoys;
     options.expires = args.valid_days.map(|days| options.issued_at + chrono::Duration::days(days.into()));
-    let copies = wallet.issue_sd_jwt_vc(&claims, args.issuer.as_str(), options, &holders)?;
+    let copies =
+        wallet.issue_sd_jwt_vc(&claims, args.issuer.as_str(), options, &holders, directory.as_ref())?;
     let text = copies.join("\n");
     match args.out.as_deref().filter(|p| !input::is_stdin(p)) {
         Some(path) => output::write_file(path, &format!("{text}\n"), args.force)?,
@@ -222,6 +233,16 @@ pub(crate) fn derive(cx: &Context, args: &DeriveArgs) -> Result<u8, CliError> {
 pub(crate) fn set_status(cx: &Context, args: &StatusArgs, action: StatusAction) -> Result<u8, CliError> {
     let path = std::path::Path::new(&args.credential);
     let credential = if path.is_file() { input::read(path)? } else { args.credential.clone() };
+    // A batch of SD-JWT VCs (one a line): each copy's entry changes.
+    let first = credential.lines().next().unwrap_or_default();
+    if SdJwt::looks_like(first) && credential.trim().lines().count() > 1 {
+        let mut code = exit::OK;
+        for copy in credential.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let one = StatusArgs { credential: copy.to_owned(), print: JsonArg { json: args.print.json } };
+            code = code.max(set_status(cx, &one, action)?);
+        }
+        return Ok(code);
+    }
     let wallet = cx.open_wallet()?;
     // The credential's lists are its issuer's; those published as resources
     // of the issuer DID live on that DID's own ledger (never on another).

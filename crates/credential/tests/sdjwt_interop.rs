@@ -206,7 +206,7 @@ fn the_peer_verifies_what_didam_issues_and_presents() -> Result {
 }
 
 fn status_outcome(checks: &[didam_credential::Check]) -> Option<Outcome> {
-    checks.iter().filter(|c| c.check == CheckKind::Status).map(|c| c.outcome).last()
+    checks.iter().rfind(|c| c.check == CheckKind::Status).map(|c| c.outcome)
 }
 
 #[test]

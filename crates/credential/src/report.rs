@@ -192,8 +192,13 @@ pub enum Securing {
         /// The JOSE `alg`.
         alg: String,
     },
-    /// An SD-JWT (`vc+sd-jwt`, or `dc+sd-jwt` for an IETF SD-JWT VC).
+    /// A W3C SD-JWT credential (`vc+sd-jwt`).
     SdJwt {
+        /// The JOSE `alg` of the issuer JWT.
+        alg: String,
+    },
+    /// An IETF SD-JWT VC (`dc+sd-jwt`), with or without key binding.
+    SdJwtVc {
         /// The JOSE `alg` of the issuer JWT.
         alg: String,
     },

@@ -153,8 +153,7 @@ impl Verified {
     /// A claim of an SD-JWT VC (`dc+sd-jwt`, which has `vct`); `None` for
     /// other documents.
     fn sd_jwt_vc_claim(&self, claim: &str) -> Option<&str> {
-        let sd_jwt_vc =
-            matches!(self.report.securing, Securing::SdJwt { .. }) && self.document.get("vct").is_some();
+        let sd_jwt_vc = matches!(self.report.securing, Securing::SdJwtVc { .. });
         sd_jwt_vc.then(|| self.document.get(claim).and_then(Value::as_str)).flatten()
     }
 
@@ -310,7 +309,7 @@ async fn verify_sd_jwt_vc<R: MethodResolver + ?Sized>(
     options.limits.check_disclosures(sd_jwt.disclosure_count())?;
     let payload = &sd_jwt.jwt.payload;
     let alg = sd_jwt.jwt.header.get("alg").and_then(Value::as_str).unwrap_or_default().to_owned();
-    let securing = Securing::SdJwt { alg };
+    let securing = Securing::SdJwtVc { alg };
     let signers: Vec<String> = sd_jwt.jwt.kid().into_iter().collect();
     let concealed = |checks: Vec<Check>| Verified {
         report: Report::new(DocumentKind::Credential, securing.clone(), checks),

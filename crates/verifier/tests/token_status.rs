@@ -121,3 +121,19 @@ fn a_forged_credential_never_has_its_status_list_fetched() -> Result {
     assert_eq!(fetches.get(), 0);
     Ok(())
 }
+
+/// A policy names the format `dc+sd-jwt` apart from the W3C `vc+sd-jwt`.
+#[test]
+fn a_policy_accepts_dc_sd_jwt_by_its_name() -> Result {
+    let (key, kid) = issuer()?;
+    let holder = SecretKey::generate(KeyType::Ed25519).public_key();
+    let options = IssueOptions::new("https://example.org/degree", kid.clone());
+    let credential = sd_jwt_vc::issue(&json!({ "degree": "BSc" }), &key, &options, &holder)?;
+    for (accepted, valid) in [("dc+sd-jwt", true), ("vc+sd-jwt", false)] {
+        let policy = didam_verifier::Policy::from_toml_str(&format!("accepted_suites = [\"{accepted}\"]"))?;
+        let verifier = Verifier::new(OfflineResolver).with_policy(policy);
+        let report = futures::executor::block_on(verifier.verify_credential(&credential))?;
+        assert_eq!(report.is_valid(), valid, "{accepted}: {report}");
+    }
+    Ok(())
+}

@@ -128,14 +128,22 @@ pub fn verify_input(data: &[u8]) {
     }
 }
 
-/// SD-JWT: split, then reveal within the default limits; a revealed
-/// credential is never deeper than the limit.
+/// SD-JWT: split, then reveal within the default limits (a revealed
+/// credential is never deeper than the limit, and each disclosure landed
+/// somewhere in it); an SD-JWT VC's key binding checked (never a panic).
 pub fn sd_jwt(data: &str) {
-    if let Ok(sd_jwt) = SdJwt::parse(data)
-        && let Ok(revealed) = sd_jwt.reveal(&Limits::default())
-    {
-        assert_within_depth(&revealed);
+    let Ok(sd_jwt) = SdJwt::parse(data) else { return };
+    if let Ok(revealed) = sd_jwt.reveal_detailed(&Limits::default()) {
+        assert_within_depth(&revealed.document);
+        assert_eq!(revealed.placed.len(), sd_jwt.disclosure_count());
     }
+    let expect = didam_credential::sd_jwt_vc::KeyBindingExpectations {
+        nonce: Some("n".into()),
+        aud: None,
+        now: chrono::Utc::now(),
+        skew_seconds: 60,
+    };
+    let _ = didam_credential::sd_jwt_vc::check_key_binding(&sd_jwt, &expect);
 }
 
 /// Compact JWS: split and decoded; the `kid` read.

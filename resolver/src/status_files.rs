@@ -5,7 +5,8 @@
 //! Steps: check the name (letters, digits, `.`, `-`, `_`; no leading dot; at
 //! most 128 bytes: no path can escape the folder) → read the file, refusing
 //! one larger than 1 MiB → answer it with its media type (`application/vc`
-//! for JSON, `application/vc+jwt` for a compact JWS) and caching headers:
+//! for JSON, `application/statuslist+jwt` for an SD-JWT VC's Token Status
+//! List Token, `application/vc+jwt` for another compact JWS) and caching headers:
 //! `Cache-Control: public, max-age` of at most 60 s, less when the list's
 //! `ttl` (milliseconds) says so, and `no-store` for a list past its
 //! `validUntil`, so caches never serve a list longer than its issuer allows.
@@ -214,7 +215,20 @@ pub async fn get_status(
         _ => return not_found("no such status list"),
     };
     let json = serde_json::from_slice::<Value>(&body).ok();
-    let content_type = if json.is_some() { json_media_type(&request_headers) } else { "application/vc+jwt" };
+    // A Token Status List Token (`typ` `statuslist+jwt`) has its own media type.
+    let token_list = json.is_none()
+        && std::str::from_utf8(&body)
+            .ok()
+            .and_then(|t| didam_credential::jose::CompactJws::parse(t).ok())
+            .is_some_and(|jws| {
+                jws.header.get("typ").and_then(Value::as_str)
+                    == Some(didam_credential::token_status_list::STATUSLIST_JWT)
+            });
+    let content_type = match (&json, token_list) {
+        (Some(_), _) => json_media_type(&request_headers),
+        (None, true) => "application/statuslist+jwt",
+        (None, false) => "application/vc+jwt",
+    };
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

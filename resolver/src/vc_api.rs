@@ -222,7 +222,9 @@ fn check_type(kind: CheckKind) -> String {
         CheckKind::Signature
         | CheckKind::KeyAuthorization
         | CheckKind::ProofPurpose
-        | CheckKind::IssuerKey => security("PROOF_VERIFICATION_ERROR"),
+        | CheckKind::IssuerKey
+        | CheckKind::KeyBinding
+        | CheckKind::Disclosures => security("PROOF_VERIFICATION_ERROR"),
         CheckKind::Challenge => security("INVALID_CHALLENGE_ERROR"),
         CheckKind::Domain => security("INVALID_DOMAIN_ERROR"),
         CheckKind::ProofCreated | CheckKind::ProofExpires | CheckKind::ValidFrom | CheckKind::ValidUntil => {

@@ -267,3 +267,49 @@ async fn the_vc_api_checks_a_did_didam_issuers_list_on_the_ledger() {
     assert!(details.iter().any(|d| d.contains("revoked")), "{answer}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An SD-JWT VC's Token Status List, written by the issuer's wallet to the
+/// daemon's folder: served as `application/statuslist+jwt`, fetched by the
+/// verifier over HTTP only once the credential verified; revoked, the
+/// credential fails its status here and at the daemon's VC API.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_sd_jwt_vcs_token_status_list_is_served_and_revocation_fails_verification() {
+    use didam_credential::sd_jwt_vc::IssueOptions;
+    let (wallet, issuer, dir) = issuer_wallet("token-status-http");
+    let status_dir = dir.join("status");
+    std::fs::create_dir_all(&status_dir).unwrap();
+    let d = Daemon::start(
+        "token-status-http",
+        &["--status-dir", status_dir.to_str().unwrap(), "--status-allow-loopback"],
+    );
+    let target = StatusDirectory { dir: status_dir.clone(), base_url: d.url("/status") };
+    let holder = didam_credential::SecretKey::generate(KeyType::Ed25519).public_key();
+    let options = IssueOptions::new("https://example.org/degree", issuer.parse().unwrap());
+    let copies = wallet
+        .issue_sd_jwt_vc(&json!({ "degree": "BSc" }), &issuer, options, &[holder], Some(&target))
+        .unwrap();
+    let credential = &copies[0];
+    let payload = didam_credential::sd_jwt::SdJwt::parse(credential).unwrap().jwt.payload;
+    let url = payload["status"]["status_list"]["uri"].as_str().unwrap().to_owned();
+    assert!(url.starts_with(&d.url("/status/token-status-")), "{url}");
+    let response = client().get(&url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/statuslist+jwt");
+
+    let verifier = Verifier::new(OfflineResolver).with_status_source(loopback_source(&limits()));
+    let report = verifier.verify_credential(credential).await.unwrap();
+    assert!(report.is_valid(), "{report}");
+    assert!(report.of(CheckKind::Status).any(|c| c.outcome == didam_verifier::Outcome::Passed), "{report}");
+
+    let changes = wallet.set_status::<EmbeddedLedger>(None, credential, StatusAction::Revoke).await.unwrap();
+    assert!(changes[0].set);
+    let report = verifier.verify_credential(credential).await.unwrap();
+    assert_eq!(report.failure().map(|c| c.check), Some(CheckKind::Status), "{report}");
+    let body = json!({ "verifiableCredential": credential });
+    let response = client().post(d.url("/credentials/verify")).json(&body).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let answer: Value = response.json().await.unwrap();
+    let titles: Vec<&str> =
+        answer["errors"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap()).collect();
+    assert!(titles.contains(&"status"), "{answer}");
+}

@@ -570,3 +570,43 @@ async fn r17_https_only_with_a_certificate() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// An SD-JWT VC (`dc+sd-jwt`) as a compact string: the credential as
+/// issued through `/credentials/verify`; the holder's key-bound
+/// presentation through `/presentations/verify`, its `challenge` and
+/// `domain` the Key Binding JWT's `nonce` and `aud`; a replay fails.
+#[tokio::test(flavor = "multi_thread")]
+async fn sd_jwt_vcs_verify_as_compact_strings() {
+    use didam_credential::sd_jwt_vc::{self, Binding, IssueOptions};
+    use didam_credential::selective::JsonPointer;
+    let d = Daemon::start("vc-sd-jwt-vc", &[]);
+    let key = SecretKey::generate(KeyType::P256);
+    let (_, method) = did_key(&key.public_key());
+    let holder = SecretKey::generate(KeyType::Ed25519);
+    let mut options = IssueOptions::new("https://example.org/degree", method.parse().unwrap());
+    options.disclosable = JsonPointer::parse_list(&["/birthdate", "/degree"]).unwrap();
+    let claims = json!({ "birthdate": "1990-01-01", "degree": "BSc" });
+    let issued = sd_jwt_vc::issue(&claims, &key, &options, &holder.public_key()).unwrap();
+    let (status, _, body) = post(&d, "/credentials/verify", &json!({ "verifiableCredential": issued })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["report"]["disclosed"], json!(["/birthdate", "/degree"]), "{body}");
+
+    let pointers = JsonPointer::parse_list(&["/degree"]).unwrap();
+    let vp = sd_jwt_vc::present(
+        &issued,
+        &pointers,
+        &holder,
+        &Binding::new("c-1", "verifier.example"),
+        &Default::default(),
+    )
+    .unwrap();
+    let request = |challenge: &str| json!({ "verifiablePresentation": vp, "options": { "challenge": challenge, "domain": "verifier.example" } });
+    let (status, _, body) = post(&d, "/presentations/verify", &request("c-1")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["report"]["disclosed"], json!(["/degree"]), "{body}");
+    assert_eq!(body["report"]["withheld"][""], json!(1), "{body}");
+    assert!(body["checks"].as_array().unwrap().contains(&json!("key-binding")), "{body}");
+    let (status, _, body) = post(&d, "/presentations/verify", &request("c-2")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["errors"].as_array().unwrap().iter().any(|e| e["title"] == "key-binding"), "{body}");
+}

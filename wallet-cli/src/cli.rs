@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use didam_credential::{Did, KeyType, Suite};
 use didam_ledger::LedgerLocation;
 use didam_method::DidamDid;
@@ -17,6 +17,17 @@ fn key_type(s: &str) -> Result<KeyType, String> {
 /// A proof suite, by its one parser, named as `didam` has always named it.
 fn suite(s: &str) -> Result<Suite, String> {
     s.parse().map_err(|_| format!("unknown suite `{s}` ({})", Suite::ALL.map(Suite::name).join(", ")))
+}
+
+/// How `didam vc issue` secures a credential.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum IssueFormat {
+    /// A W3C credential with a Data Integrity proof (`--suite`).
+    #[value(name = "data-integrity")]
+    DataIntegrity,
+    /// An IETF SD-JWT VC (`--vct`, `--holder`, `--disclose`).
+    #[value(name = "dc+sd-jwt")]
+    DcSdJwt,
 }
 
 /// didam: decentralized identifiers and verifiable credentials.
@@ -168,7 +179,8 @@ pub(crate) struct ManArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum VcCommand {
     /// Verify a credential or presentation (JSON with Data Integrity proofs,
-    /// an enveloped credential, or a compact vc+jwt). Needs no wallet.
+    /// an enveloped credential, a compact vc+jwt, or an SD-JWT VC with or
+    /// without key binding). Needs no wallet.
     #[command(
         after_help = "Example:\n  didam vc verify credential.json\n  cat credential.jwt | didam vc verify - --json\n\n\
 Exit codes: 0 valid, 1 invalid, 2 usage error or unreadable input, 3 could not check (unknown context, unresolvable DID, unsupported proof)."
@@ -182,7 +194,8 @@ Exit codes: 0 valid, 1 invalid, 2 usage error or unreadable input, 3 could not c
     #[command(
         after_help = "Example:\n  didam vc issue unsigned.json --issuer did:didam:Qm... --out credential.json\n  \
 didam vc issue unsigned.json --issuer did:didam:Qm... --status --suspension --out credential.json\n  \
-didam vc issue unsigned.json --issuer did:key:z6Mk... --status --status-dir ./status --status-url https://issuer.example/status\n\n\
+didam vc issue unsigned.json --issuer did:key:z6Mk... --status --status-dir ./status --status-url https://issuer.example/status\n  \
+didam vc issue claims.json --format dc+sd-jwt --issuer did:key:zDn... --vct https://example.org/degree --holder did:key:z6Mk... --disclose /birthdate --disclose /degree --out degree.sd-jwt\n\n\
 Exit codes: 0 issued, 2 usage error (unknown issuer, bad input, file exists), 3 the ledger or the list could not be published."
     )]
     Issue(IssueArgs),
@@ -226,11 +239,36 @@ Exit codes: 0 done, 2 usage error (revocation is final), 3 the list could not be
 
 #[derive(Debug, Args)]
 pub(crate) struct IssueArgs {
-    /// The unsigned credential (JSON), or `-` for standard input.
+    /// The unsigned credential (JSON; for `--format dc+sd-jwt` its claims),
+    /// or `-` for standard input.
     pub(crate) file: PathBuf,
     /// The issuer: a DID of this wallet.
     #[arg(long)]
     pub(crate) issuer: Did,
+    /// The format: a W3C credential with a Data Integrity proof, or an IETF
+    /// SD-JWT VC.
+    #[arg(long, value_enum, default_value = "data-integrity")]
+    pub(crate) format: IssueFormat,
+    /// With `--format dc+sd-jwt`: the credential type (`vct`).
+    #[arg(long)]
+    pub(crate) vct: Option<String>,
+    /// With `--format dc+sd-jwt`: the holder's DID; its first authentication
+    /// key becomes the credential's `cnf`. Repeat to issue one copy per
+    /// holder key (a batch: each copy with its own salts).
+    #[arg(long = "holder", value_name = "DID")]
+    pub(crate) holders: Vec<Did>,
+    /// With `--format dc+sd-jwt`: a JSON pointer to a claim to make
+    /// selectively disclosable (repeat for more; nested claims and array
+    /// elements too), e.g. `/birthdate`.
+    #[arg(long = "disclose", value_name = "POINTER")]
+    pub(crate) disclose: Vec<String>,
+    /// With `--format dc+sd-jwt`: decoy digests added to each object with
+    /// selectively disclosable claims.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) decoys: usize,
+    /// With `--format dc+sd-jwt`: days until the credential expires (`exp`).
+    #[arg(long)]
+    pub(crate) valid_days: Option<u32>,
     /// The proof suite.
     #[arg(long, default_value = "eddsa-rdfc-2022", value_parser = suite)]
     pub(crate) suite: Suite,
@@ -244,13 +282,16 @@ pub(crate) struct IssueArgs {
     /// Overwrite `--out`.
     #[arg(long)]
     pub(crate) force: bool,
-    /// Add a revocation status entry (Bitstring Status List).
+    /// Add a revocation status entry (Bitstring Status List); with `--format
+    /// dc+sd-jwt`, an entry of the issuer's Token Status List (revocable and
+    /// suspendable), written to `--status-dir`.
     #[arg(long)]
     pub(crate) status: bool,
     /// With `--status`: also a suspension entry.
     #[arg(long, requires = "status")]
     pub(crate) suspension: bool,
-    /// For issuers without a ledger DID: the folder the lists are written to
+    /// For issuers without a ledger DID (and every SD-JWT VC issuer): the
+    /// folder the lists are written to
     /// (a daemon serves it with `didam-resolver --status-dir`).
     #[arg(long, requires = "status_url")]
     pub(crate) status_dir: Option<PathBuf>,
@@ -310,29 +351,37 @@ pub(crate) enum VpCommand {
     /// Present stored or given credentials as one of the wallet's DIDs, with
     /// the verifier's challenge and domain.
     #[command(
-        after_help = "Example:\n  didam vp create --holder did:didam:Qm... --challenge 8b2f --domain verifier.example credential.json"
+        after_help = "Example:\n  didam vp create --holder did:didam:Qm... --challenge 8b2f --domain verifier.example credential.json\n  \
+didam vp create --holder did:key:z6Mk... --disclose /degree --nonce 8b2f --aud https://verifier.example degree.sd-jwt"
     )]
     Create(PresentArgs),
     /// Verify a presentation (same as `didam vc verify` with a challenge and domain).
     #[command(
-        after_help = "Example:\n  didam vp verify presentation.json --challenge 8b2f --domain verifier.example"
+        after_help = "Example:\n  didam vp verify presentation.json --challenge 8b2f --domain verifier.example\n  \
+didam vp verify presented.sd-jwt --nonce 8b2f --aud https://verifier.example"
     )]
     Verify(VerifyArgs),
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct PresentArgs {
-    /// Credential files to include.
+    /// Credential files to include (for an SD-JWT VC, one file: the
+    /// SD-JWT, or a batch of copies one a line).
     pub(crate) files: Vec<PathBuf>,
     /// The holder: a DID of this wallet.
     #[arg(long)]
     pub(crate) holder: Did,
-    /// The verifier's challenge.
-    #[arg(long)]
+    /// The verifier's challenge (an SD-JWT VC's Key Binding JWT `nonce`).
+    #[arg(long, visible_alias = "nonce")]
     pub(crate) challenge: Option<String>,
-    /// The verifier's domain.
-    #[arg(long)]
+    /// The verifier's domain (an SD-JWT VC's Key Binding JWT `aud`).
+    #[arg(long, visible_alias = "aud")]
     pub(crate) domain: Option<String>,
+    /// For an SD-JWT VC: a JSON pointer to a claim to disclose (repeat for
+    /// more); its parents' disclosures come with it. Without any, no
+    /// selectively disclosable claim is disclosed.
+    #[arg(long = "disclose", value_name = "POINTER")]
+    pub(crate) disclose: Vec<String>,
     /// The proof suite.
     #[arg(long, default_value = "eddsa-rdfc-2022", value_parser = suite)]
     pub(crate) suite: Suite,
@@ -551,15 +600,17 @@ pub(crate) struct VerifyArgs {
     pub(crate) json: bool,
     /// Challenge a presentation's proof must carry. A presentation verified
     /// without one (and without `--no-challenge`) is INVALID: anyone who saw
-    /// it could replay it.
-    #[arg(long)]
+    /// it could replay it. For an SD-JWT VC, the nonce its Key Binding
+    /// JWT must carry.
+    #[arg(long, visible_alias = "nonce")]
     pub(crate) challenge: Option<String>,
     /// Accept a presentation without a challenge; the report then says that
     /// nothing prevents its replay (check `replay-protection`, n/a).
     #[arg(long, conflicts_with = "challenge")]
     pub(crate) no_challenge: bool,
-    /// Domain a presentation's proof must carry.
-    #[arg(long)]
+    /// Domain a presentation's proof must carry (for an SD-JWT VC, the
+    /// `aud` of its Key Binding JWT).
+    #[arg(long, visible_alias = "aud")]
     pub(crate) domain: Option<String>,
     /// Allowed clock difference with the issuer, in seconds (overrides the
     /// policy's `clock_skew`).

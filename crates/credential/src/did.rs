@@ -152,6 +152,27 @@ impl DidDocument {
     }
 }
 
+/// The key a holder proves possession with: the first verification method
+/// `did`'s document authorises for `authentication` (an SD-JWT VC's `cnf`).
+pub async fn authentication_key<R: DidResolver + ?Sized>(
+    resolver: &R,
+    did: &str,
+) -> Result<ResolvedMethod, ResolveError> {
+    let resolution = resolver.resolve(did).await?;
+    let document = &resolution.document;
+    let entries = document.as_json().get(ProofPurpose::Authentication.name()).and_then(Value::as_array);
+    let first = entries
+        .into_iter()
+        .flatten()
+        .find_map(|e| e.as_str().or_else(|| e.get("id").and_then(Value::as_str)))
+        .ok_or_else(|| ResolveError::InvalidDocument {
+            did: did.to_owned(),
+            reason: "no verification method for authentication".to_owned(),
+        })?;
+    let id = document.absolute(first);
+    resolution.verification_method(&id)
+}
+
 /// The public key of a verification method object: `publicKeyMultibase`
 /// (Multikey, Ed25519VerificationKey2020), `publicKeyJwk` (JsonWebKey,
 /// JsonWebKey2020) or `publicKeyBase58` (Ed25519VerificationKey2018).

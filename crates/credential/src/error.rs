@@ -138,6 +138,10 @@ pub enum Error {
     /// [`SelectiveError`]).
     #[error(transparent)]
     Selective(#[from] SelectiveError),
+    /// An SD-JWT VC could not be issued or presented (see
+    /// [`SdJwtVcError`](crate::sd_jwt_vc::SdJwtVcError)).
+    #[error(transparent)]
+    SdJwtVc(#[from] crate::sd_jwt_vc::SdJwtVcError),
     /// A credential's status could not be checked: its status list could not
     /// be retrieved or uses a feature the verifier does not implement. (A
     /// status list that was read and found bad is a failed check instead.)
@@ -156,7 +160,10 @@ impl Error {
     /// limits and selective-disclosure requests that do not fit the
     /// credential (usage errors).
     pub fn is_input_error(&self) -> bool {
-        matches!(self, Self::Json(_) | Self::UnreadableInput(_) | Self::Limit(_) | Self::Selective(_))
+        matches!(
+            self,
+            Self::Json(_) | Self::UnreadableInput(_) | Self::Limit(_) | Self::Selective(_) | Self::SdJwtVc(_)
+        )
     }
 }
 
@@ -266,6 +273,18 @@ pub enum StatusError {
     /// Revocation is final: a revoked index cannot be cleared.
     #[error("index {0} is revoked; revocation cannot be undone")]
     RevocationIsFinal(usize),
+    /// A Token Status List `lst` that is not base64url.
+    #[error("the token status list `lst` is not base64url")]
+    NotBase64url,
+    /// A Token Status List `lst` that does not decompress as ZLIB.
+    #[error("the token status list `lst` is not ZLIB-compressed data")]
+    NotZlib,
+    /// A Token Status List `bits` other than 1, 2, 4 or 8.
+    #[error("a token status list has 1, 2, 4 or 8 bits an entry, not {0}")]
+    UnsupportedBits(u64),
+    /// A Token Status List claim that is missing or malformed.
+    #[error("malformed token status list: {0}")]
+    MalformedTokenList(&'static str),
     /// The status list URL is not an absolute URL.
     #[error("`{0}` is not a URL")]
     InvalidUrl(String),

@@ -50,6 +50,11 @@ impl CompactJws {
         Ok(Self { header, payload, signing_input: format!("{h}.{p}"), signature })
     }
 
+    /// Whether `key` signed this JWS (the `alg` is the caller's to check).
+    pub fn verify_with(&self, key: &crate::key::PublicKey) -> Result<(), crate::KeyError> {
+        key.verify(self.signing_input.as_bytes(), &self.signature)
+    }
+
     /// The `kid` header (the verification method id), made absolute against
     /// the `iss` claim when it is a fragment (`#key-1`).
     pub fn kid(&self) -> Option<String> {
@@ -69,9 +74,15 @@ pub fn sign(document: &Value, key: &SecretKey, kid: &str, typ: &str) -> Result<S
     }
     let cty = if typ == VP_JWT { "vp" } else { "vc" };
     let header = json!({ "alg": key.key_type().jose_alg(), "kid": kid, "typ": typ, "cty": cty });
-    let input = format!("{}.{}", B64URL.encode(header.to_string()), B64URL.encode(document.to_string()));
+    Ok(sign_compact(&header, document, key))
+}
+
+/// The compact JWS of `payload` under the protected `header`, signed with
+/// `key` (every JWS the engine makes: VC-JOSE, SD-JWT VC, Key Binding JWTs).
+pub(crate) fn sign_compact(header: &Value, payload: &Value, key: &SecretKey) -> String {
+    let input = format!("{}.{}", B64URL.encode(header.to_string()), B64URL.encode(payload.to_string()));
     let signature = key.sign(input.as_bytes());
-    Ok(format!("{input}.{}", B64URL.encode(signature)))
+    format!("{input}.{}", B64URL.encode(signature))
 }
 
 /// Wraps a JWS as an `EnvelopedVerifiableCredential`.

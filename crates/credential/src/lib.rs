@@ -7,7 +7,8 @@
 //! `ecdsa-rdfc-2019`, `ecdsa-jcs-2019`, `ecdsa-sd-2023`, `Ed25519Signature2020`, and the
 //! quantum-safe `mldsa44-rdfc-2024` and `mldsa44-jcs-2024` with ML-DSA-44
 //! keys: [`key`] and [`Suite`] say what is supported and what is not yet) or as VC-JOSE
-//! compact JWS ([`jose`]); it also verifies SD-JWT ([`sd_jwt`]) and COSE
+//! compact JWS ([`jose`]), or as IETF SD-JWT VCs ([`sd_jwt_vc`], `dc+sd-jwt`, with key
+//! binding); it also verifies W3C SD-JWT ([`sd_jwt`]) and COSE
 //! ([`cose`]) credentials; and the offline DID methods `did:key` and `did:jwk`
 //! ([`did`]). JSON-LD contexts are bundled ([`contexts`]); nothing is fetched.
 //!
@@ -20,6 +21,8 @@
 //! | sign a credential | [`proof::add_proof`] with [`ProofOptions`] naming the suite, or [`jose::sign`] |
 //! | issue for selective disclosure | [`ecdsa_sd::add_base_proof`] (or [`proof::add_proof`] with [`Suite::EcdsaSd2023`] and `mandatory_pointers`) |
 //! | disclose part of a credential (holder) | [`ecdsa_sd::derive`] with [`selective::JsonPointer`]s |
+//! | issue an SD-JWT VC (`dc+sd-jwt`) | [`sd_jwt_vc::issue`], [`sd_jwt_vc::issue_batch`] |
+//! | present one with key binding (holder) | [`sd_jwt_vc::present`] |
 //! | verify anything | [`verify::verify_text`] → `Result<`[`verify::Verified`]`, `[`Error`]`>`: the [`Report`], the document checked, its signers |
 //! | bound the work on hostile input | [`limits::Limits`] in [`verify::VerifyOptions::limits`]; [`limits::Cancellation`] |
 //! | resolve a DID | [`did::DidResolver::resolve`] on [`did::OfflineResolver`] |
@@ -86,9 +89,11 @@ pub mod proof;
 pub mod related_resource;
 mod report;
 pub mod sd_jwt;
+pub mod sd_jwt_vc;
 pub mod selective;
 pub mod status_list;
 mod suite;
+pub mod token_status_list;
 pub mod verify;
 
 pub use error::{Error, KeyError, ResolveError, SelectiveError, StatusError};

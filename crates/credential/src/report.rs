@@ -4,6 +4,7 @@
 //! its keys resolved and every check ran. [`Report::is_valid`] holds when no
 //! check failed. Could-not-check situations are [`Error`](crate::Error)s instead.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
@@ -78,6 +79,12 @@ pub enum CheckKind {
     /// A presentation is bound to this verification by a challenge; skipped
     /// (shown, never silent) when none was asked for.
     ReplayProtection,
+    /// An SD-JWT VC's Key Binding JWT: signed by the `cnf` key, over the
+    /// SD-JWT presented (`sd_hash`), for this verifier's nonce and audience,
+    /// made recently.
+    KeyBinding,
+    /// An SD-JWT VC names its type (`vct`).
+    CredentialType,
 }
 
 impl CheckKind {
@@ -112,6 +119,8 @@ impl CheckKind {
             Self::TokenNotBefore => "token-not-before",
             Self::TokenIssuedAt => "token-issued-at",
             Self::ReplayProtection => "replay-protection",
+            Self::KeyBinding => "key-binding",
+            Self::CredentialType => "credential-type",
         }
     }
 }
@@ -183,8 +192,13 @@ pub enum Securing {
         /// The JOSE `alg`.
         alg: String,
     },
-    /// An SD-JWT (`vc+sd-jwt`).
+    /// A W3C SD-JWT credential (`vc+sd-jwt`).
     SdJwt {
+        /// The JOSE `alg` of the issuer JWT.
+        alg: String,
+    },
+    /// An IETF SD-JWT VC (`dc+sd-jwt`), with or without key binding.
+    SdJwtVc {
         /// The JOSE `alg` of the issuer JWT.
         alg: String,
     },
@@ -211,16 +225,24 @@ pub struct Report {
     /// For a selectively disclosed credential (`ecdsa-sd-2023`), JSON
     /// pointers to each claim the holder disclosed (every value of what the
     /// proofs cover, `@context` and the proof aside); what was withheld
-    /// never reaches the verifier. `None` for other documents.
+    /// never reaches the verifier. For an SD-JWT VC (`dc+sd-jwt`), JSON
+    /// pointers to each claim or array element a disclosure revealed (the
+    /// claims always in the clear are in the document). `None` for other
+    /// documents.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disclosed: Option<Vec<String>>,
+    /// For an SD-JWT VC, each object or array that kept digests undisclosed
+    /// (its JSON pointer, `""` for the top level) and how many (decoys
+    /// included: they cannot be told apart). `None` for other documents.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withheld: Option<BTreeMap<String, usize>>,
 }
 
 impl Report {
     /// A report from its checks.
     pub fn new(kind: DocumentKind, securing: Securing, checks: Vec<Check>) -> Self {
         let valid = !checks.iter().any(|c| c.outcome == Outcome::Failed);
-        Self { valid, kind, securing, checks, disclosed: None }
+        Self { valid, kind, securing, checks, disclosed: None, withheld: None }
     }
 
     /// The report with the claims a selectively disclosed credential
@@ -270,6 +292,14 @@ impl fmt::Display for Report {
             writeln!(f, "  disclosed ({}; the rest was withheld by the holder):", disclosed.len())?;
             for pointer in disclosed {
                 writeln!(f, "    {pointer}")?;
+            }
+        }
+        if let Some(withheld) = &self.withheld {
+            let total: usize = withheld.values().sum();
+            writeln!(f, "  withheld ({total} undisclosed digests, decoys included):")?;
+            for (pointer, count) in withheld {
+                let at = if pointer.is_empty() { "(top level)" } else { pointer.as_str() };
+                writeln!(f, "    {at}: {count}")?;
             }
         }
         Ok(())

@@ -24,8 +24,9 @@ use crate::error::Error;
 use crate::jose::{self, CompactJws};
 use crate::limits::{self, Cancellation, Limits};
 use crate::proof::{self, ProofExpectations, Unsecured};
-use crate::report::{Check, CheckKind, Report, Securing};
+use crate::report::{Check, CheckKind, Outcome, Report, Securing};
 use crate::sd_jwt::{self, SdJwt};
+use crate::sd_jwt_vc;
 use crate::suite::{Canonicalization, Suite};
 
 /// The clock skew allowed when judging a JWT's `exp`, `nbf` and `iat`
@@ -63,7 +64,8 @@ pub enum Input {
     Json(Value),
     /// A compact JWS (`vc+jwt`, `vp+jwt`).
     Jws(String),
-    /// An SD-JWT (`vc+sd-jwt`).
+    /// An SD-JWT (`vc+sd-jwt`, or an SD-JWT VC `dc+sd-jwt`, with or
+    /// without a key binding JWT).
     SdJwt(String),
     /// The base64 of a COSE_Sign1 (`application/vc+cose`).
     Cose(String),
@@ -142,9 +144,23 @@ impl Verified {
         self.report.kind
     }
 
-    /// The document's issuer (`issuer` or `issuer.id`).
+    /// The document's issuer (`issuer` or `issuer.id`; for an SD-JWT VC,
+    /// `iss`).
     pub fn issuer(&self) -> Option<&str> {
-        credential::issuer(&self.document)
+        credential::issuer(&self.document).or_else(|| self.sd_jwt_vc_claim("iss"))
+    }
+
+    /// A claim of an SD-JWT VC (`dc+sd-jwt`, which has `vct`); `None` for
+    /// other documents.
+    fn sd_jwt_vc_claim(&self, claim: &str) -> Option<&str> {
+        let sd_jwt_vc = matches!(self.report.securing, Securing::SdJwtVc { .. });
+        sd_jwt_vc.then(|| self.document.get(claim).and_then(Value::as_str)).flatten()
+    }
+
+    /// Whether this is an SD-JWT VC presented with a Key Binding JWT (the
+    /// holder's presentation of it).
+    pub fn key_bound(&self) -> bool {
+        self.report.of(CheckKind::KeyBinding).any(|c| c.outcome != crate::Outcome::NotApplicable)
     }
 
     /// The presentation's holder (`holder` or `holder.id`).
@@ -152,9 +168,13 @@ impl Verified {
         credential::holder(&self.document)
     }
 
-    /// The document's types.
+    /// The document's types (for an SD-JWT VC, its `vct`).
     pub fn types(&self) -> Vec<&str> {
-        credential::types(&self.document)
+        let types = credential::types(&self.document);
+        match self.sd_jwt_vc_claim("vct") {
+            Some(vct) if types.is_empty() => vec![vct],
+            _ => types,
+        }
     }
 
     /// The ids of the credential's subjects.
@@ -248,6 +268,10 @@ async fn verify_sd_jwt<R: MethodResolver + ?Sized>(
     let now = options.now.unwrap_or_else(Utc::now);
     let sd_jwt = SdJwt::parse(text)?;
     options.limits.check_document(&sd_jwt.jwt.payload)?;
+    let typ = sd_jwt.jwt.header.get("typ").and_then(Value::as_str).unwrap_or_default();
+    if typ.strip_prefix("application/").unwrap_or(typ) == sd_jwt_vc::DC_SD_JWT {
+        return verify_sd_jwt_vc(&sd_jwt, resolver, options, now).await;
+    }
     let kind = DocumentKind::of(&sd_jwt.jwt.payload);
     let (proof_checks, revealed) =
         sd_jwt::verify(&sd_jwt, resolver, purpose_of(kind), &options.limits).await?;
@@ -270,6 +294,100 @@ async fn verify_sd_jwt<R: MethodResolver + ?Sized>(
     Secured { covered: credential.clone(), document: credential, kind, securing, signers, checks }
         .finish(resolver, options, now)
         .await
+}
+
+/// An IETF SD-JWT VC (`dc+sd-jwt`): the `kid` a DID URL of `iss` (checked
+/// before anything is resolved), the issuer signature, and only then the
+/// disclosures, `vct`, the JWT times and the key binding. The report lists
+/// the claims disclosed and how many digests each object withheld.
+async fn verify_sd_jwt_vc<R: MethodResolver + ?Sized>(
+    sd_jwt: &SdJwt,
+    resolver: &R,
+    options: &VerifyOptions,
+    now: DateTime<Utc>,
+) -> Result<Verified, Error> {
+    options.limits.check_disclosures(sd_jwt.disclosure_count())?;
+    let payload = &sd_jwt.jwt.payload;
+    let alg = sd_jwt.jwt.header.get("alg").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let securing = Securing::SdJwtVc { alg };
+    let signers: Vec<String> = sd_jwt.jwt.kid().into_iter().collect();
+    let concealed = |checks: Vec<Check>| Verified {
+        report: Report::new(DocumentKind::Credential, securing.clone(), checks),
+        document: payload.clone(),
+        signers: signers.clone(),
+        credentials: Vec::new(),
+    };
+    // The key is looked up through the issuer's DID only: a `kid` that is
+    // not a DID URL of `iss` is never resolved.
+    let iss = payload.get("iss").and_then(Value::as_str);
+    let kid = sd_jwt.jwt.kid().map(|kid| crate::identifier::DidUrl::parse(&kid));
+    let mut checks = vec![match (iss, kid) {
+        (None, _) => Check::failed(CheckKind::IssuerKey, "no `iss`"),
+        (_, None) => Check::failed(CheckKind::IssuerKey, "the JWS header names no `kid`"),
+        (Some(_), Some(Err(e))) => {
+            Check::failed(CheckKind::IssuerKey, format!("the `kid` is not a DID URL: {e}"))
+        }
+        (Some(iss), Some(Ok(url))) if url.did.as_str() != iss => {
+            Check::failed(CheckKind::IssuerKey, format!("the `kid` {url} is not a key of the issuer `{iss}`"))
+        }
+        (Some(iss), Some(Ok(url))) => Check::passed(CheckKind::IssuerKey, format!("{url} is a key of {iss}")),
+    }];
+    if checks.iter().any(|c| c.outcome == Outcome::Failed) {
+        return Ok(concealed(checks));
+    }
+    checks.extend(
+        jose::verify_typed(&sd_jwt.jwt, resolver, ProofPurpose::AssertionMethod, &[sd_jwt_vc::DC_SD_JWT])
+            .await?,
+    );
+    options.cancel.check()?;
+    if checks.iter().any(|c| c.outcome == Outcome::Failed) {
+        checks.push(Check::not_applicable(
+            CheckKind::Disclosures,
+            "not revealed: the issuer's signature does not hold",
+        ));
+        return Ok(concealed(checks));
+    }
+    let revealed = match sd_jwt.reveal_detailed(&options.limits) {
+        Ok(revealed) => revealed,
+        Err(sd_jwt::RevealError::Limit(e)) => return Err(e.into()),
+        Err(reason) => {
+            checks.push(Check::failed(CheckKind::Disclosures, reason.to_string()));
+            return Ok(concealed(checks));
+        }
+    };
+    options.limits.check_document(&revealed.document)?;
+    checks.push(Check::passed(CheckKind::Disclosures, format!("{} disclosed", sd_jwt.disclosure_count())));
+    checks.push(match revealed.document.get("vct") {
+        Some(Value::String(vct)) if !vct.is_empty() => {
+            Check::passed(CheckKind::CredentialType, format!("vct {vct}"))
+        }
+        _ => Check::failed(CheckKind::CredentialType, "no `vct` string"),
+    });
+    checks.extend(jwt_times(payload, payload, now, options.skew_seconds));
+    let bound = sd_jwt.key_binding().is_some();
+    if bound || options.challenge.is_some() || options.domain.is_some() {
+        let expect = sd_jwt_vc::KeyBindingExpectations {
+            nonce: options.challenge.clone(),
+            aud: options.domain.clone(),
+            now,
+            skew_seconds: options.skew_seconds,
+        };
+        checks.push(match sd_jwt_vc::check_key_binding(sd_jwt, &expect) {
+            Ok(detail) => Check::passed(CheckKind::KeyBinding, detail),
+            Err(reason) => Check::failed(CheckKind::KeyBinding, reason.to_string()),
+        });
+        checks.push(replay_protection(options));
+    } else {
+        checks.push(Check::not_applicable(
+            CheckKind::KeyBinding,
+            "no key binding JWT (the credential as issued)",
+        ));
+    }
+    let mut disclosed = revealed.placed.clone();
+    disclosed.sort();
+    let report = Report::new(DocumentKind::Credential, securing, checks).with_disclosed(Some(disclosed));
+    let report = Report { withheld: Some(revealed.withheld), ..report };
+    Ok(Verified { report, document: revealed.document, signers, credentials: Vec::new() })
 }
 
 async fn verify_cose<R: MethodResolver + ?Sized>(

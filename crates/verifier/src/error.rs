@@ -76,7 +76,7 @@ pub enum PolicyError {
 /// A suite or format name a [`Policy`](crate::Policy) does not know.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown suite or format `{0}` (known: {suites}, vc+jwt, vc+sd-jwt, vc+cose)",
+    "unknown suite or format `{0}` (known: {suites}, vc+jwt, vc+sd-jwt, dc+sd-jwt, vc+cose)",
     suites = didam_credential::Suite::ALL.map(didam_credential::Suite::name).join(", ")
 )]
 pub struct UnknownFormat(pub String);

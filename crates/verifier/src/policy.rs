@@ -12,7 +12,7 @@
 //! # Issuers trusted for any credential type.
 //! trusted_issuers = ["did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"]
 //! # Suites and formats accepted (names of Data Integrity cryptosuites, or
-//! # "vc+jwt", "vc+sd-jwt", "vc+cose"). Absent: every one the engine verifies.
+//! # "vc+jwt", "vc+sd-jwt", "dc+sd-jwt", "vc+cose"). Absent: every one the engine verifies.
 //! accepted_suites = ["eddsa-rdfc-2022", "ecdsa-rdfc-2019", "vc+jwt"]
 //! # Every credential must carry a status entry, and it must be checked.
 //! require_status = true
@@ -195,7 +195,7 @@ impl Policy {
 
 /// How a document is secured, as a policy names it: a Data Integrity suite
 /// (`eddsa-rdfc-2022`, …) or an enveloping format (`vc+jwt`, `vc+sd-jwt`,
-/// `vc+cose`).
+/// `dc+sd-jwt`, `vc+cose`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Format {
@@ -205,6 +205,8 @@ pub enum Format {
     Jose,
     /// SD-JWT (`vc+sd-jwt`).
     SdJwt,
+    /// IETF SD-JWT VC (`dc+sd-jwt`).
+    SdJwtVc,
     /// COSE_Sign1 (`vc+cose`).
     Cose,
 }
@@ -217,6 +219,7 @@ impl Format {
             Securing::DataIntegrity { suites } => suites.iter().copied().map(Self::DataIntegrity).collect(),
             Securing::Jose { .. } => vec![Self::Jose],
             Securing::SdJwt { .. } => vec![Self::SdJwt],
+            Securing::SdJwtVc { .. } => vec![Self::SdJwtVc],
             Securing::Cose { .. } => vec![Self::Cose],
             // `None`, or a securing this verifier does not know.
             _ => Vec::new(),
@@ -229,6 +232,7 @@ impl Format {
             Self::DataIntegrity(suite) => suite.name(),
             Self::Jose => "vc+jwt",
             Self::SdJwt => "vc+sd-jwt",
+            Self::SdJwtVc => "dc+sd-jwt",
             Self::Cose => "vc+cose",
         }
     }
@@ -243,11 +247,12 @@ impl fmt::Display for Format {
 impl FromStr for Format {
     type Err = UnknownFormat;
 
-    /// A suite name or `vc+jwt` (also `vp+jwt`), `vc+sd-jwt`, `vc+cose`.
+    /// A suite name or `vc+jwt` (also `vp+jwt`), `vc+sd-jwt`, `dc+sd-jwt`, `vc+cose`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "vc+jwt" | "vp+jwt" => Ok(Self::Jose),
             "vc+sd-jwt" => Ok(Self::SdJwt),
+            "dc+sd-jwt" => Ok(Self::SdJwtVc),
             "vc+cose" => Ok(Self::Cose),
             other => other.parse().map(Self::DataIntegrity).map_err(|_| UnknownFormat(other.to_owned())),
         }

@@ -23,7 +23,7 @@ use didam_credential::credential::DocumentKind;
 use didam_credential::did::MethodResolver;
 use didam_credential::limits::{Cancellation, Limits};
 use didam_credential::verify::{self, Input, Verified, VerifyOptions};
-use didam_credential::{Check, CheckKind, Error, Report};
+use didam_credential::{Check, CheckKind, Error, Outcome, Report};
 
 use crate::cache::MethodCache;
 use crate::checks::{self, about_credential};
@@ -208,7 +208,10 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
         }
         let kind = verified.kind();
         let mut checks = verified.report.checks.clone();
-        if let Some(expected) = expected.filter(|k| *k != kind) {
+        // An SD-JWT VC with its Key Binding JWT is the holder's
+        // presentation of it (the engine checked the binding).
+        let key_bound = verified.key_bound();
+        if let Some(expected) = expected.filter(|k| *k != kind && !key_bound) {
             checks.insert(
                 0,
                 Check::failed(CheckKind::DataModel, format!("expected a {expected}, got a {kind}")),
@@ -220,7 +223,10 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
         } else {
             checks.extend(self.credential_checks(&verified, None, now, &mut lists).await?);
         }
-        Ok(Report::new(kind, verified.report.securing, checks).with_disclosed(verified.report.disclosed))
+        let mut report =
+            Report::new(kind, verified.report.securing, checks).with_disclosed(verified.report.disclosed);
+        report.withheld = verified.report.withheld;
+        Ok(report)
     }
 
     async fn presentation_checks(
@@ -276,6 +282,9 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
                 Check::not_applicable(CheckKind::Status, why)
             }
         };
+        if let Some(entry) = didam_credential::token_status_list::entry_of(&credential.document) {
+            return self.token_status_checks(credential, entry, now, required).await;
+        }
         let entries = entries(&credential.document);
         if entries.is_empty() {
             return Ok(vec![unchecked("no credentialStatus".into())]);
@@ -356,6 +365,56 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
 
     /// Fetches the status list at `url` and verifies it as a credential, with
     /// the same resolver and clock but no policy or status of its own.
+    /// The status of an SD-JWT VC from its Token Status List: fetched only
+    /// once the credential's own signature held (the URI is the issuer's
+    /// choice), then judged by the engine
+    /// ([`didam_credential::token_status_list::check`]).
+    async fn token_status_checks(
+        &self,
+        credential: &Verified,
+        entry: Result<(String, usize), didam_credential::StatusError>,
+        now: DateTime<Utc>,
+        required: bool,
+    ) -> Result<Vec<Check>, Error> {
+        let (uri, idx) = match entry {
+            Ok(entry) => entry,
+            Err(e) => return Ok(vec![Check::failed(CheckKind::Status, e.to_string())]),
+        };
+        let signed = credential
+            .report
+            .checks
+            .iter()
+            .any(|c| c.check == CheckKind::Signature && c.outcome == Outcome::Passed)
+            && credential.report.is_valid();
+        if !signed {
+            return Ok(vec![Check::not_applicable(
+                CheckKind::Status,
+                "not checked: the credential does not verify, so its status list was not fetched",
+            )]);
+        }
+        let Some(source) = &self.status else {
+            let why = format!("{uri} not checked: no status source is configured");
+            return Ok(vec![if required {
+                Check::failed(CheckKind::Status, format!("{why}, and the policy requires a status"))
+            } else {
+                Check::not_applicable(CheckKind::Status, why)
+            }]);
+        };
+        let input =
+            source.fetch(&uri).await.map_err(|e| Error::Status { url: uri.clone(), source: e.into() })?;
+        let token = match input {
+            Input::Jws(text) => text,
+            Input::Json(serde_json::Value::String(text)) => text,
+            _ => {
+                let why = format!("{uri}: not a status list token (statuslist+jwt)");
+                return Ok(vec![Check::failed(CheckKind::StatusList, why)]);
+            }
+        };
+        let issuer = credential.issuer().unwrap_or_default();
+        let skew = self.policy.clock_skew.to_chrono().num_seconds();
+        didam_credential::token_status_list::check(&token, &self.resolver, &uri, idx, issuer, now, skew).await
+    }
+
     async fn fetch_list(&self, source: &S, url: &str, now: DateTime<Utc>) -> Result<FetchedList, Error> {
         let input =
             source.fetch(url).await.map_err(|e| Error::Status { url: url.to_owned(), source: e.into() })?;

@@ -6,7 +6,12 @@
 
 use chrono::Utc;
 use didam_credential::proof::SuiteOptions;
-use didam_credential::{KeyType, ProofOptions, PublicKey, SecretKey, Suite, did::ProofPurpose, proof};
+use didam_credential::sd_jwt::SdJwt;
+use didam_credential::sd_jwt_vc::{self, Binding, IssueOptions, SdJwtVcError};
+use didam_credential::selective::JsonPointer;
+use didam_credential::{
+    DidUrl, KeyType, ProofOptions, PublicKey, SecretKey, Suite, did::ProofPurpose, proof,
+};
 use serde_json::{Value, json};
 
 use crate::WalletError;
@@ -82,6 +87,101 @@ impl Wallet {
             return Err(WalletError::AlreadyIssued(issued.id));
         }
         Ok(signed)
+    }
+
+    /// Issues `claims` as SD-JWT VCs (`dc+sd-jwt`) as `issuer` (a DID of
+    /// this wallet, signing with its first key): one copy per holder key,
+    /// each with its own salts ([`sd_jwt_vc::issue_batch`]); `options.kid`
+    /// is replaced by the issuer's key. With `status`, each copy gets its
+    /// own random entry of the issuer's Token Status List in that folder
+    /// (allocated and stored first; the list is published after the copies
+    /// are signed). Each copy is recorded (by the digest of its issuer JWT,
+    /// its type the `vct`, its status entry), so it can be revoked.
+    pub fn issue_sd_jwt_vc(
+        &self,
+        claims: &Value,
+        issuer: &str,
+        mut options: IssueOptions,
+        holders: &[PublicKey],
+        status: Option<&crate::status::StatusDirectory>,
+    ) -> Result<Vec<String>, WalletError> {
+        let record = self.did(issuer)?;
+        record.ensure_active()?;
+        let key_id = record
+            .keys
+            .first()
+            .cloned()
+            .ok_or_else(|| WalletError::NoKeyOfType { did: issuer.to_owned(), key_type: KeyType::Ed25519 })?;
+        let key = self.signing_key(&key_id)?;
+        options.kid = DidUrl::parse(&record.method_id(&key_id))?;
+        let (list, copies) = match status {
+            None => (None, sd_jwt_vc::issue_batch(claims, &key, &options, holders)?),
+            Some(directory) => {
+                if holders.is_empty() {
+                    return Err(didam_credential::Error::from(SdJwtVcError::NoHolder).into());
+                }
+                let (list, indexes) = self.allocate_token_status(issuer, directory, holders.len())?;
+                let mut copies = Vec::with_capacity(holders.len());
+                for (holder, index) in holders.iter().zip(indexes) {
+                    options.status = Some((list.uri.clone(), index));
+                    copies.push(sd_jwt_vc::issue(claims, &key, &options, holder)?);
+                }
+                (Some(list), copies)
+            }
+        };
+        let now = Utc::now();
+        let records: Vec<IssuedRecord> = copies
+            .iter()
+            .map(|copy| -> Result<IssuedRecord, WalletError> {
+                let jwt = copy.split('~').next().unwrap_or_default();
+                let status = SdJwt::parse(copy)?.jwt.payload.get("status").cloned();
+                Ok(IssuedRecord {
+                    id: content_id(&json!(jwt)),
+                    issuer: issuer.to_owned(),
+                    key: key_id.clone(),
+                    types: vec![options.vct.clone()],
+                    status,
+                    issued: now,
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        self.store.update(|tx| {
+            for issued in &records {
+                tx.insert(ISSUED, &issued.id, &to_json(issued)?)?;
+            }
+            Ok(())
+        })?;
+        if let Some(mut list) = list {
+            self.publish_token_status_list(&mut list)?;
+        }
+        Ok(copies)
+    }
+
+    /// The holder's presentation of an SD-JWT VC as `holder` (a DID of this
+    /// wallet): of `copies` (a batch), the first bound (`cnf`) to one of the
+    /// holder's keys, disclosing what `disclose` points at, with a Key
+    /// Binding JWT for the verifier's `binding`.
+    pub fn present_sd_jwt_vc(
+        &self,
+        holder: &str,
+        copies: &[&str],
+        disclose: &[JsonPointer],
+        binding: &Binding,
+    ) -> Result<String, WalletError> {
+        let record = self.did(holder)?;
+        record.ensure_active()?;
+        for copy in copies {
+            let parsed = SdJwt::parse(copy)?;
+            let Ok(cnf) = sd_jwt_vc::holder_key(&parsed.jwt.payload) else { continue };
+            for key_id in &record.keys {
+                if PublicKey::from_multikey(key_id)?.to_jwk() == cnf.to_jwk() {
+                    let key = self.signing_key(key_id)?;
+                    let limits = didam_credential::limits::Limits::default();
+                    return Ok(sd_jwt_vc::present(copy, disclose, &key, binding, &limits)?);
+                }
+            }
+        }
+        Err(didam_credential::Error::from(SdJwtVcError::NotHolderKey).into())
     }
 
     /// Refuses `credential` early when this wallet issued one with its `id`

@@ -34,20 +34,23 @@ use chrono::Utc;
 use didam_credential::proof::SuiteOptions;
 use didam_credential::selective::JsonPointer;
 use didam_credential::status_list::{StatusListIssuer, StatusPurpose};
+use didam_credential::token_status_list::{self, TokenStatus};
 use didam_credential::{KeyType, SecretKey, Suite};
 use didam_ledger::Ledger;
 use didam_method::DidamDid;
 use didam_registry::resource;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::WalletError;
 use crate::wallet::{DidLedgers, ISSUED, IssuedRecord, Wallet, content_id, from_json};
 
 mod publish;
 mod record;
+mod token;
 
 pub use record::{Publication, STATUS_LIST_MEDIA_TYPE, StatusDirectory, StatusListRecord};
+pub use token::TokenStatusListRecord;
 
 /// What [`Wallet::set_status`] does to each entry of a credential.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -264,6 +267,27 @@ impl Wallet {
         action: StatusAction,
     ) -> Result<Vec<StatusChange>, WalletError> {
         let issued = self.issued_record(credential)?;
+        // An SD-JWT VC's entry in a Token Status List.
+        if let Some(Ok((uri, index))) = issued
+            .status
+            .as_ref()
+            .and_then(|status| token_status_list::entry_of(&json!({ "status": status })))
+        {
+            let status = match action {
+                StatusAction::Revoke => TokenStatus::Invalid,
+                StatusAction::Suspend => TokenStatus::Suspended,
+                StatusAction::Reinstate => TokenStatus::Valid,
+            };
+            let (record, published) = self.set_token_status(&uri, index, status)?;
+            return Ok(vec![StatusChange {
+                credential: issued.id,
+                list: uri,
+                index,
+                purpose: action.purpose().name().to_owned(),
+                set: record.list.get(index)? != TokenStatus::Valid,
+                published,
+            }]);
+        }
         let entries: Vec<Value> = match &issued.status {
             Some(Value::Array(a)) => a.clone(),
             Some(e) => vec![e.clone()],
@@ -312,6 +336,10 @@ impl Wallet {
                 Some(id) => id.to_owned(),
                 None => content_id(&Value::Object(doc)),
             },
+            // An SD-JWT VC is recorded by its issuer JWT.
+            _ if didam_credential::sd_jwt::SdJwt::looks_like(credential) => {
+                content_id(&json!(credential.trim().split('~').next().unwrap_or_default()))
+            }
             _ => credential.to_owned(),
         };
         let b = self
@@ -322,7 +350,7 @@ impl Wallet {
     }
 }
 
-fn rand_bytes() -> [u8; 8] {
+pub(crate) fn rand_bytes() -> [u8; 8] {
     use rand_core::RngCore as _;
     let mut b = [0u8; 8];
     rand_core::OsRng.fill_bytes(&mut b);

@@ -4,15 +4,19 @@ use std::sync::Arc;
 
 use didam_credential::limits::{self, Limits};
 use didam_credential::proof::SuiteOptions;
+use didam_credential::sd_jwt::SdJwt;
+use didam_credential::sd_jwt_vc::{Binding, IssueOptions};
 use didam_credential::selective::JsonPointer;
 use didam_credential::status_list::StatusPurpose;
-use didam_credential::{DidUrl, Suite, ecdsa_sd};
+use didam_credential::{DidUrl, Suite, did, ecdsa_sd};
 use didam_verifier::status::SharedResolver;
 use didam_verifier::{Input, NetworkOptions, Verifier};
 use didam_wallet::status::{StatusAction, StatusDirectory};
 use serde_json::{Value, json};
 
-use crate::cli::{DeriveArgs, FileArg, IdArg, IssueArgs, JsonArg, PresentArgs, StatusArgs, VerifyArgs};
+use crate::cli::{
+    DeriveArgs, FileArg, IdArg, IssueArgs, IssueFormat, JsonArg, PresentArgs, StatusArgs, VerifyArgs,
+};
 use crate::context::{self, Context};
 use crate::error::{CliError, exit};
 use crate::{input, output};
@@ -93,6 +97,19 @@ fn pointers(list: &[String], flag: &str) -> Result<Vec<JsonPointer>, CliError> {
 }
 
 pub(crate) fn issue(cx: &Context, args: &IssueArgs) -> Result<u8, CliError> {
+    if args.format == IssueFormat::DcSdJwt {
+        return issue_sd_jwt_vc(cx, args);
+    }
+    let sd_jwt_flags = [
+        ("--vct", args.vct.is_some()),
+        ("--holder", !args.holders.is_empty()),
+        ("--disclose", !args.disclose.is_empty()),
+        ("--decoys", args.decoys > 0),
+        ("--valid-days", args.valid_days.is_some()),
+    ];
+    if let Some((flag, _)) = sd_jwt_flags.iter().find(|(_, given)| *given) {
+        return Err(CliError::Input(format!("{flag} applies to --format dc+sd-jwt")));
+    }
     let issuer = args.issuer.as_str();
     if !args.mandatory.is_empty() && args.suite != Suite::EcdsaSd2023 {
         return Err(CliError::Input(format!(
@@ -143,6 +160,58 @@ pub(crate) fn issue(cx: &Context, args: &IssueArgs) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
+/// `didam vc issue --format dc+sd-jwt`: one SD-JWT VC per `--holder`, one a line.
+fn issue_sd_jwt_vc(cx: &Context, args: &IssueArgs) -> Result<u8, CliError> {
+    let Some(vct) = &args.vct else {
+        return Err(CliError::Input("--format dc+sd-jwt needs --vct (the credential type)".into()));
+    };
+    if args.holders.is_empty() {
+        return Err(CliError::Input("--format dc+sd-jwt needs --holder (the holder's DID)".into()));
+    }
+    if args.suspension || args.suite != Suite::EddsaRdfc2022 || !args.mandatory.is_empty() {
+        return Err(CliError::Input(
+            "--suspension, --suite and --mandatory apply to --format data-integrity (an SD-JWT VC's token status list entry can be revoked or suspended)".into(),
+        ));
+    }
+    // Token status lists are written to a folder a daemon serves.
+    let directory = match (args.status, &args.status_dir, &args.status_url) {
+        (false, _, _) => None,
+        (true, Some(dir), Some(url)) => Some(StatusDirectory { dir: dir.clone(), base_url: url.clone() }),
+        (true, _, _) => {
+            return Err(CliError::Input(
+                "--status with --format dc+sd-jwt needs --status-dir and --status-url (the token status list's folder and its URL)".into(),
+            ));
+        }
+    };
+    let claims = parse_json(&args.file)?;
+    if let Some(out) = args.out.as_deref().filter(|p| !input::is_stdin(p) && p.exists() && !args.force) {
+        return Err(CliError::Replaceable { path: out.to_owned() });
+    }
+    // The holder keys, from the holders' DID documents (proofs checked).
+    let mut holders = Vec::with_capacity(args.holders.len());
+    for holder in &args.holders {
+        let resolver = cx.resolver(Some(holder))?;
+        let method = cx
+            .block_on(did::authentication_key(&resolver, holder.as_str()))
+            .map_err(|e| CliError::from_engine(e.into()))?;
+        holders.push(method.key);
+    }
+    let wallet = cx.open_wallet()?;
+    let kid = DidUrl::parse(args.issuer.as_str()).map_err(|e| CliError::Input(e.to_string()))?;
+    let mut options = IssueOptions::new(vct.clone(), kid);
+    options.disclosable = pointers(&args.disclose, "--disclose")?;
+    options.decoys = args.decoys;
+    options.expires = args.valid_days.map(|days| options.issued_at + chrono::Duration::days(days.into()));
+    let copies =
+        wallet.issue_sd_jwt_vc(&claims, args.issuer.as_str(), options, &holders, directory.as_ref())?;
+    let text = copies.join("\n");
+    match args.out.as_deref().filter(|p| !input::is_stdin(p)) {
+        Some(path) => output::write_file(path, &format!("{text}\n"), args.force)?,
+        None => output::print(&text),
+    }
+    Ok(exit::OK)
+}
+
 /// `didam vc derive`: the holder's selective disclosure.
 pub(crate) fn derive(cx: &Context, args: &DeriveArgs) -> Result<u8, CliError> {
     let disclose = pointers(&args.disclose, "--disclose")?;
@@ -164,6 +233,16 @@ pub(crate) fn derive(cx: &Context, args: &DeriveArgs) -> Result<u8, CliError> {
 pub(crate) fn set_status(cx: &Context, args: &StatusArgs, action: StatusAction) -> Result<u8, CliError> {
     let path = std::path::Path::new(&args.credential);
     let credential = if path.is_file() { input::read(path)? } else { args.credential.clone() };
+    // A batch of SD-JWT VCs (one a line): each copy's entry changes.
+    let first = credential.lines().next().unwrap_or_default();
+    if SdJwt::looks_like(first) && credential.trim().lines().count() > 1 {
+        let mut code = exit::OK;
+        for copy in credential.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let one = StatusArgs { credential: copy.to_owned(), print: JsonArg { json: args.print.json } };
+            code = code.max(set_status(cx, &one, action)?);
+        }
+        return Ok(code);
+    }
     let wallet = cx.open_wallet()?;
     // The credential's lists are its issuer's; those published as resources
     // of the issuer DID live on that DID's own ledger (never on another).
@@ -240,6 +319,17 @@ pub(crate) fn delete(cx: &Context, args: &IdArg) -> Result<u8, CliError> {
 }
 
 pub(crate) fn present(cx: &Context, args: &PresentArgs) -> Result<u8, CliError> {
+    if let [file] = args.files.as_slice() {
+        let text = input::read_at_most(file, Limits::default().max_bytes as u64 + 1)?;
+        if SdJwt::looks_like(text.lines().next().unwrap_or_default()) {
+            return present_sd_jwt_vc(cx, args, &text);
+        }
+    }
+    if !args.disclose.is_empty() {
+        return Err(CliError::Input(
+            "--disclose applies to an SD-JWT VC; for ecdsa-sd-2023 use `didam vc derive --disclose`".into(),
+        ));
+    }
     let credentials = args.files.iter().map(|f| parse_json(f)).collect::<Result<Vec<_>, _>>()?;
     let wallet = cx.open_wallet()?;
     let vp = cx.block_on(wallet.present(
@@ -250,5 +340,29 @@ pub(crate) fn present(cx: &Context, args: &PresentArgs) -> Result<u8, CliError> 
         args.suite,
     ))?;
     emit(&vp, args.out.as_deref(), args.force)?;
+    Ok(exit::OK)
+}
+
+/// `didam vp create` of an SD-JWT VC: the copy bound to a key of
+/// `--holder`, the disclosures `--disclose` needs, and a Key Binding JWT for
+/// `--nonce` and `--aud`; written as text.
+fn present_sd_jwt_vc(cx: &Context, args: &PresentArgs, text: &str) -> Result<u8, CliError> {
+    let (Some(nonce), Some(aud)) = (&args.challenge, &args.domain) else {
+        return Err(CliError::Input(
+            "an SD-JWT VC presentation is bound to the verifier: give its --nonce and --aud".into(),
+        ));
+    };
+    let disclose = pointers(&args.disclose, "--disclose")?;
+    if let Some(out) = args.out.as_deref().filter(|p| !input::is_stdin(p) && p.exists() && !args.force) {
+        return Err(CliError::Replaceable { path: out.to_owned() });
+    }
+    let copies: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let wallet = cx.open_wallet()?;
+    let presented =
+        wallet.present_sd_jwt_vc(args.holder.as_str(), &copies, &disclose, &Binding::new(nonce, aud))?;
+    match args.out.as_deref().filter(|p| !input::is_stdin(p)) {
+        Some(path) => output::write_file(path, &format!("{presented}\n"), args.force)?,
+        None => output::print(&presented),
+    }
     Ok(exit::OK)
 }

@@ -388,7 +388,8 @@ fn the_w3c_suites_malformed_proof_values_are_typed_errors() -> TestResult {
         let parts = components(str_of(&base["proof"], "proofValue")?)?;
         assert_eq!(parts.len(), 5);
         assert!(!parts.iter().any(has_tag), "{key_type}: a tagged base proof component");
-        let derived = run(ecdsa_sd::derive(&base, &pointers(&["/credentialSubject/name"])?, &Limits::default()))?;
+        let derived =
+            run(ecdsa_sd::derive(&base, &pointers(&["/credentialSubject/name"])?, &Limits::default()))?;
         let parts = components(str_of(&derived["proof"], "proofValue")?)?;
         assert!(!parts.iter().any(has_tag), "{key_type}: a tagged derived proof component");
     }

@@ -76,10 +76,7 @@ fn an_empty_policy_is_the_default() {
     assert!(Policy::default().holder_must_be_subject);
     assert!(Policy::default().require_challenge);
     assert_eq!(Policy::default().issuer_key_binding, KeyBinding::Required, "strict unless relaxed");
-    assert_eq!(
-        Policy::from_toml_str("issuer_key_binding = \"required\"").unwrap(),
-        Policy::default()
-    );
+    assert_eq!(Policy::from_toml_str("issuer_key_binding = \"required\"").unwrap(), Policy::default());
     assert!(!Policy::default().restricts_issuers());
 }
 

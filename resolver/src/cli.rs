@@ -228,6 +228,9 @@ pub struct ServeArgs {
     pub tls_listen: Option<SocketAddr>,
     /// The verification policy (TOML or JSON) of `POST /credentials/verify`
     /// and `POST /presentations/verify` [default: the verifier's default].
+    /// Its `issuer_key_binding = "warn"` reports a credential signed with a
+    /// key that is not its issuer's in `warnings` instead of refusing it (for
+    /// conformance suites only; the default, "required", refuses it).
     #[arg(long, env = "DIDAM_RESOLVER_POLICY")]
     pub policy: Option<PathBuf>,
     /// Let the VC API fetch status lists from loopback addresses (plain HTTP

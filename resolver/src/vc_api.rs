@@ -235,8 +235,18 @@ fn check_type(kind: CheckKind) -> String {
     }
 }
 
-/// The VC API answer of a report: 200 when valid, 422 otherwise.
-fn report_response(report: &Report, warnings: Vec<Value>) -> Response {
+/// The VC API answer of a report: 200 when valid, 422 otherwise. Checks the
+/// policy let pass with a warning ([`Outcome::Warning`], such as a key not
+/// bound to the issuer under `issuer_key_binding = "warn"`) are added to
+/// `warnings`.
+fn report_response(report: &Report, mut warnings: Vec<Value>) -> Response {
+    warnings.extend(report.checks.iter().filter(|c| c.outcome == Outcome::Warning).map(|c| {
+        json!({
+            "type": format!("urn:didam:problem:check:{}", c.check.name()),
+            "title": c.check.name(),
+            "detail": c.detail,
+        })
+    }));
     let mut passed: Vec<&str> = Vec::new();
     for c in report.checks.iter().filter(|c| c.outcome == Outcome::Passed) {
         if !passed.contains(&c.check.name()) {

@@ -617,7 +617,8 @@ pub(crate) struct VerifyArgs {
     #[arg(long)]
     pub(crate) clock_skew: Option<i64>,
     /// A verification policy (TOML or JSON): trusted issuers, accepted
-    /// suites, required status, maximum credential age.
+    /// suites, required status, maximum credential age, whether the signing
+    /// key must be the issuer's (`issuer_key_binding`, "required" by default).
     #[arg(long)]
     pub(crate) policy: Option<PathBuf>,
     /// Also fetch status lists from loopback addresses (plain HTTP allowed):

@@ -78,6 +78,26 @@ fn vc_verify_a_w3c_vector() {
 }
 
 #[test]
+fn vc_verify_under_a_warn_binding_policy_names_the_unbound_key() {
+    // Only a policy saying so turns the unbound key into a warning; the
+    // report still names the key and the issuer.
+    let dir = std::env::temp_dir().join(format!("didam-cli-binding-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("policy.toml");
+    std::fs::write(&policy, "issuer_key_binding = \"warn\"\n").unwrap();
+    let path = vector(SIGNED);
+    let out = didam(&["vc", "verify", "--policy", policy.to_str().unwrap(), path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).starts_with("VALID credential"), "{}", stdout(&out));
+    let line = stdout(&out).lines().find(|l| l.contains("issuer-key")).unwrap_or_default().to_owned();
+    assert!(line.trim_start().starts_with("warn issuer-key"), "{line}");
+    assert!(
+        line.contains("signed with did:key:") && line.contains("not a key of the issuer https://"),
+        "{line}"
+    );
+}
+
+#[test]
 fn vc_verify_exit_codes() {
     let dir = temp_dir("codes");
     let mut doc: serde_json::Value =

@@ -135,6 +135,10 @@ pub enum Outcome {
     Failed,
     /// The check does not apply to this input.
     NotApplicable,
+    /// The check found what the verifier's policy lets pass (for example a
+    /// credential not signed with its issuer's key, under a relaxed policy):
+    /// shown in the report and the VC API's `warnings`, never a failure.
+    Warning,
 }
 
 /// One check and its outcome.
@@ -167,6 +171,11 @@ impl Check {
     /// A check that does not apply.
     pub fn not_applicable(check: CheckKind, detail: impl Into<String>) -> Self {
         Self { check, outcome: Outcome::NotApplicable, detail: detail.into(), security: None }
+    }
+
+    /// A warning: the check found what the policy lets pass ([`Outcome::Warning`]).
+    pub fn warning(check: CheckKind, detail: impl Into<String>) -> Self {
+        Self { check, outcome: Outcome::Warning, detail: detail.into(), security: None }
     }
 
     /// This check, saying whether the signature it is about is classical or
@@ -282,6 +291,7 @@ impl fmt::Display for Report {
                 Outcome::Passed => "ok  ",
                 Outcome::Failed => "FAIL",
                 Outcome::NotApplicable => "n/a ",
+                Outcome::Warning => "warn",
             };
             match c.security {
                 Some(security) => writeln!(f, "  {mark} {:<18} {} ({security})", c.check.name(), c.detail)?,

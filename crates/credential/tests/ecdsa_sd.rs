@@ -310,3 +310,103 @@ fn an_oversized_credential_is_refused_before_deriving() -> TestResult {
     assert!(matches!(err, Error::Limit(_)));
     Ok(())
 }
+
+/// Whether a CBOR value holds a tag anywhere.
+fn has_tag(value: &ciborium::Value) -> bool {
+    use ciborium::Value as V;
+    match value {
+        V::Tag(..) => true,
+        V::Array(items) => items.iter().any(has_tag),
+        V::Map(entries) => entries.iter().any(|(k, v)| has_tag(k) || has_tag(v)),
+        _ => false,
+    }
+}
+
+/// The CBOR array after a proof value's three header bytes.
+fn components(proof_value: &str) -> Result<Vec<ciborium::Value>, Box<dyn StdError>> {
+    use base64::Engine as _;
+    let encoded = proof_value.strip_prefix('u').ok_or("not `u…`")?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(encoded)?;
+    let body = bytes.get(3..).ok_or("no header")?;
+    let value: ciborium::Value = ciborium::de::from_reader(body)?;
+    Ok(value.into_array().map_err(|_| "not an array")?)
+}
+
+/// The W3C vc-di-ecdsa suite's four checks of malformed `ecdsa-sd-2023`
+/// proofs: a signature dropped, the multibase `u` dropped, the header bytes
+/// dropped (each a typed [`SelectiveError::ProofValue`] and a failed
+/// `signature` check, which the VC API answers with 422
+/// `PROOF_VERIFICATION_ERROR`), and no CBOR tag on any component of the
+/// base and derived proofs we make (a tagged component is refused).
+#[test]
+fn the_w3c_suites_malformed_proof_values_are_typed_errors() -> TestResult {
+    let derived = vector("employ/derivedRevealDocument.json")?;
+    let proof_value = str_of(&derived["proof"], "proofValue")?.to_owned();
+    assert!(verify_json(&derived)?.report.is_valid());
+    let failed_with = |document: &Value, why: &str| -> TestResult {
+        let verified = verify_json(document)?;
+        let check = signature_check(&verified).ok_or("no signature check")?;
+        assert_eq!(check.outcome, didam_credential::Outcome::Failed, "{}", verified.report);
+        assert!(check.detail.contains(why), "`{why}` not in: {}", check.detail);
+        Ok(())
+    };
+
+    // The signature count no longer matches the non-mandatory statements.
+    let dropped = rewritten(&derived, |v| {
+        v.signatures.remove(0);
+    })?;
+    failed_with(&dropped, "signatures for")?;
+
+    // Not multibase base64url.
+    let err = DerivedProofValue::decode(&proof_value[1..]).err().ok_or("decoded without `u`")?;
+    assert!(matches!(err, SelectiveError::ProofValue(why) if why.contains("multibase")), "{err}");
+    let mut no_u = derived.clone();
+    no_u["proof"]["proofValue"] = json!(proof_value[1..]);
+    failed_with(&no_u, "multibase")?;
+
+    // The disclosure header sliced off (as the suite does: `u` + the rest
+    // after four characters), and replaced by another header.
+    let sliced = format!("u{}", &proof_value[4..]);
+    let err = DerivedProofValue::decode(&sliced).err().ok_or("decoded without header")?;
+    assert!(matches!(err, SelectiveError::ProofValue(_)), "{err}");
+    let mut no_header = derived.clone();
+    no_header["proof"]["proofValue"] = json!(sliced);
+    failed_with(&no_header, "malformed ecdsa-sd-2023 proof value")?;
+    {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let mut bytes = b64.decode(&proof_value[1..])?;
+        bytes[2] = 0x02;
+        let other = format!("u{}", b64.encode(bytes));
+        let err = DerivedProofValue::decode(&other).err().ok_or("decoded another header")?;
+        assert!(matches!(err, SelectiveError::ProofValue(why) if why.contains("header")), "{err}");
+    }
+
+    // No CBOR tag inside the proofs we make, base or derived (P-256, P-384).
+    for key_type in [KeyType::P256, KeyType::P384] {
+        let (base, _) = issued(key_type)?;
+        let parts = components(str_of(&base["proof"], "proofValue")?)?;
+        assert_eq!(parts.len(), 5);
+        assert!(!parts.iter().any(has_tag), "{key_type}: a tagged base proof component");
+        let derived =
+            run(ecdsa_sd::derive(&base, &pointers(&["/credentialSubject/name"])?, &Limits::default()))?;
+        let parts = components(str_of(&derived["proof"], "proofValue")?)?;
+        assert!(!parts.iter().any(has_tag), "{key_type}: a tagged derived proof component");
+    }
+    // A tagged component (the base signature wrapped in tag 64) is refused.
+    let mut parts = components(&proof_value)?;
+    let signature = std::mem::replace(&mut parts[0], ciborium::Value::Null);
+    parts[0] = ciborium::Value::Tag(64, Box::new(signature));
+    let mut bytes = vec![0xd9, 0x5d, 0x01];
+    ciborium::ser::into_writer(&ciborium::Value::Array(parts), &mut bytes)?;
+    let tagged = {
+        use base64::Engine as _;
+        format!("u{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    };
+    let err = DerivedProofValue::decode(&tagged).err().ok_or("decoded a tagged component")?;
+    assert!(matches!(err, SelectiveError::ProofValue(_)), "{err}");
+    let mut tagged_doc = derived.clone();
+    tagged_doc["proof"]["proofValue"] = json!(tagged);
+    failed_with(&tagged_doc, "the base signature is not a byte string")?;
+    Ok(())
+}

@@ -10,7 +10,7 @@ use didam_credential::verify::Verified;
 use didam_credential::{Check, CheckKind, Securing, proof};
 use serde_json::Value;
 
-use crate::policy::{Format, Policy, Trust};
+use crate::policy::{Format, KeyBinding, Policy, Trust};
 
 /// The suites or formats securing `verified` are accepted.
 pub(crate) fn accepted_suite(policy: &Policy, verified: &Verified) -> Check {
@@ -44,6 +44,21 @@ pub(crate) fn issuer_key(verified: &Verified) -> Check {
     match verified.signers.iter().find(|m| controller_of(m) != issuer) {
         Some(other) => Check::failed(kind, format!("signed with {other}, not a key of the issuer {issuer}")),
         None => Check::passed(kind, format!("signed with a key of the issuer {issuer}")),
+    }
+}
+
+/// [`issuer_key`] under the policy's [`Policy::issuer_key_binding`]: with
+/// [`KeyBinding::Warn`] a key that is not the issuer's is a warning naming
+/// it, not a failure (a credential naming no issuer still fails).
+pub(crate) fn issuer_key_under(policy: &Policy, verified: &Verified) -> Check {
+    let check = issuer_key(verified);
+    let unbound = check.outcome == didam_credential::Outcome::Failed && !verified.signers.is_empty();
+    match policy.issuer_key_binding {
+        KeyBinding::Warn if unbound && verified.issuer().is_some() => Check::warning(
+            check.check,
+            format!("{}; accepted because the policy's issuer_key_binding is \"warn\"", check.detail),
+        ),
+        _ => check,
     }
 }
 

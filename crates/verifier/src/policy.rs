@@ -21,6 +21,9 @@
 //! clock_skew = "2m"
 //! # Whether a presentation's holder must be the subject of each credential.
 //! holder_must_be_subject = true
+//! # Whether a credential must be signed with a key of its issuer ("required",
+//! # the default) or an unbound key is only a warning in the report ("warn").
+//! issuer_key_binding = "required"
 //!
 //! # Issuers trusted for one credential type only (in addition to the above).
 //! [trusted_issuers_by_type]
@@ -82,6 +85,36 @@ pub struct Policy {
     /// check says that nothing prevents the presentation's replay.
     #[serde(default = "yes")]
     pub require_challenge: bool,
+    /// Whether a credential's proof must be made with a key of its issuer
+    /// (the `issuer-key` check). VC Data Integrity checks a proof against
+    /// its `verificationMethod` only and leaves binding that method to the
+    /// issuer to the verifier's policy; didam's default,
+    /// [`KeyBinding::Required`], refuses a credential signed by anyone
+    /// else, since that binding is what stops issuing in another's name.
+    #[serde(default, skip_serializing_if = "KeyBinding::is_required")]
+    pub issuer_key_binding: KeyBinding,
+}
+
+/// How the `issuer-key` check treats a credential signed with a key that
+/// is not its issuer's ([`Policy::issuer_key_binding`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum KeyBinding {
+    /// The check fails: the credential does not verify (the default).
+    #[default]
+    Required,
+    /// The check is a warning that names the unbound key; the credential
+    /// verifies if nothing else fails. For test suites whose vectors name an
+    /// issuer unrelated to their signing key, never for trusting issuers.
+    Warn,
+}
+
+impl KeyBinding {
+    /// Whether this is [`KeyBinding::Required`].
+    pub fn is_required(&self) -> bool {
+        *self == Self::Required
+    }
 }
 
 fn yes() -> bool {
@@ -91,7 +124,8 @@ fn yes() -> bool {
 impl Default for Policy {
     /// Any issuer, any suite, status checked when present but not required,
     /// no age limit, no clock skew, the holder must be the subject, a
-    /// presentation must be verified against a challenge.
+    /// presentation must be verified against a challenge, a credential must
+    /// be signed with a key of its issuer.
     fn default() -> Self {
         Self {
             trusted_issuers: None,
@@ -103,6 +137,7 @@ impl Default for Policy {
             clock_skew: HumanDuration::default(),
             holder_must_be_subject: true,
             require_challenge: true,
+            issuer_key_binding: KeyBinding::Required,
         }
     }
 }

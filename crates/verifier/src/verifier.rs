@@ -259,7 +259,7 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
         lists: &mut Lists,
     ) -> Result<Vec<Check>, Error> {
         let mut checks = vec![
-            checks::issuer_key(credential),
+            checks::issuer_key_under(&self.policy, credential),
             checks::accepted_suite(&self.policy, credential),
             checks::issuer_trust(&self.policy, credential),
             checks::credential_age(&self.policy, credential, now),

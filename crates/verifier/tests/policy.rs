@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use didam_credential::Suite;
-use didam_verifier::policy::{Format, HumanDuration};
+use didam_verifier::policy::{Format, HumanDuration, KeyBinding};
 use didam_verifier::{Policy, PolicyError};
 
 const ISSUER: &str = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK";
@@ -18,6 +18,7 @@ max_credential_age = "365d"
 max_status_age = "1d"
 clock_skew = "2m"
 holder_must_be_subject = false
+issuer_key_binding = "warn"
 
 [trusted_issuers_by_type]
 ExampleDegreeCredential = ["did:web:university.example"]
@@ -31,7 +32,8 @@ const JSON: &str = r#"{
   "max_credential_age": "365d",
   "max_status_age": "1d",
   "clock_skew": "2m",
-  "holder_must_be_subject": false
+  "holder_must_be_subject": false,
+  "issuer_key_binding": "warn"
 }"#;
 
 fn temp_file(name: &str, text: &str) -> PathBuf {
@@ -61,6 +63,7 @@ fn toml_and_json_read_to_the_same_policy() {
     assert_eq!(policy.max_status_age, Some(HumanDuration::from_secs(86_400)));
     assert_eq!(policy.clock_skew.as_secs(), 120);
     assert!(!policy.holder_must_be_subject);
+    assert_eq!(policy.issuer_key_binding, KeyBinding::Warn);
     // It writes back to the same TOML.
     let again = Policy::from_toml_str(&toml::to_string(&policy).unwrap()).unwrap();
     assert_eq!(again, policy);
@@ -72,6 +75,8 @@ fn an_empty_policy_is_the_default() {
     assert_eq!(Policy::from_json_str("{}").unwrap(), Policy::default());
     assert!(Policy::default().holder_must_be_subject);
     assert!(Policy::default().require_challenge);
+    assert_eq!(Policy::default().issuer_key_binding, KeyBinding::Required, "strict unless relaxed");
+    assert_eq!(Policy::from_toml_str("issuer_key_binding = \"required\"").unwrap(), Policy::default());
     assert!(!Policy::default().restricts_issuers());
 }
 
@@ -93,6 +98,8 @@ fn bad_values_are_refused() {
     assert!(err.to_string().contains("is not a duration"), "{err}");
     let err = Policy::from_toml_str("max_credential_age = 30").unwrap_err();
     assert!(matches!(err, PolicyError::Toml(_)), "{err}");
+    let err = Policy::from_toml_str("issuer_key_binding = \"off\"").unwrap_err();
+    assert!(err.to_string().contains("unknown variant `off`"), "{err}");
     let err = Policy::from_json_str(r#"{"trusted_issuers": ["not an issuer"]}"#).unwrap_err();
     assert!(matches!(err, PolicyError::InvalidIssuer(ref i) if i == "not an issuer"), "{err}");
 }

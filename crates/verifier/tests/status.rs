@@ -263,6 +263,36 @@ fn a_credential_naming_an_issuer_but_signed_by_another_key_fails_issuer_key() {
 }
 
 #[test]
+fn under_a_warn_binding_policy_an_unbound_key_is_a_warning_that_names_it() {
+    let issuer = Issuer::new();
+    let mallory = Party::new();
+    let unbound =
+        mallory.issue(&common::credential(&issuer.party.did, "did:example:alice"), Suite::EddsaRdfc2022);
+    let mut policy = Policy::default();
+    policy.issuer_key_binding = didam_verifier::KeyBinding::Warn;
+    let relaxed = issuer.verifier().with_policy(policy);
+    let report = run(relaxed.verify_credential(&unbound.to_string())).unwrap();
+    assert!(report.is_valid(), "{report}");
+    let check = report.of(CheckKind::IssuerKey).next().unwrap();
+    assert_eq!(check.outcome, Outcome::Warning, "{report}");
+    assert!(check.detail.contains(&format!("signed with {}", mallory.method)), "{report}");
+    assert!(check.detail.contains(&format!("not a key of the issuer {}", issuer.party.did)), "{report}");
+    assert!(report.to_string().contains("warn issuer-key"), "{report}");
+    // The same credential under the default policy still fails.
+    let strict = issuer.verifier().with_policy(Policy::default());
+    let report = run(strict.verify_credential(&unbound.to_string())).unwrap();
+    assert_eq!(outcome(&report, CheckKind::IssuerKey), Some(Outcome::Failed), "{report}");
+    // A credential without an issuer is not rescued by the relaxed policy.
+    let mut nameless = common::credential(&issuer.party.did, "did:example:alice");
+    nameless.as_object_mut().unwrap().remove("issuer");
+    let signed = mallory.issue(&nameless, Suite::EddsaRdfc2022);
+    let mut policy = Policy::default();
+    policy.issuer_key_binding = didam_verifier::KeyBinding::Warn;
+    let report = run(issuer.verifier().with_policy(policy).verify_credential(&signed.to_string())).unwrap();
+    assert!(!report.is_valid(), "{report}");
+}
+
+#[test]
 fn a_forged_credential_buys_no_status_list_fetch() {
     let (issuer, vc, _, _) = issue_one();
     let mut forged: serde_json::Value = serde_json::from_str(&vc).unwrap();

@@ -372,8 +372,10 @@ impl Config {
     /// policy that does not load stops the daemon at start.
     pub fn load_policy(&mut self) -> Result<(), StartError> {
         if let Some(path) = &self.policy {
-            let policy = didam_verifier::Policy::from_file(path)
-                .map_err(|e| StartError::Config { path: path.clone(), reason: e.to_string() })?;
+            // Keys the file leaves out keep the daemon's defaults.
+            let policy =
+                didam_verifier::Policy::from_file_over(path, &crate::vc_api::VcVerifier::default_policy())
+                    .map_err(|e| StartError::Config { path: path.clone(), reason: e.to_string() })?;
             self.vc_policy = Some(policy);
         }
         Ok(())

@@ -157,15 +157,33 @@ impl Policy {
     /// Reads a policy file: TOML for `.toml`, JSON for `.json`, otherwise
     /// JSON when the content starts with `{` and TOML when not.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, PolicyError> {
+        Self::from_file_over(path, &Self::default())
+    }
+
+    /// Reads a policy file whose keys replace those of `base`: a key the
+    /// file does not set keeps `base`'s value (a front end's own defaults,
+    /// such as the daemon's), never the library default.
+    pub fn from_file_over(path: impl AsRef<Path>, base: &Policy) -> Result<Self, PolicyError> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path)
             .map_err(|source| PolicyError::Read { path: path.to_owned(), source })?;
-        match path.extension().and_then(|e| e.to_str()) {
-            Some(e) if e.eq_ignore_ascii_case("toml") => Self::from_toml_str(&text),
-            Some(e) if e.eq_ignore_ascii_case("json") => Self::from_json_str(&text),
-            _ if text.trim_start().starts_with('{') => Self::from_json_str(&text),
-            _ => Self::from_toml_str(&text),
+        let toml = match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("toml") => true,
+            Some(e) if e.eq_ignore_ascii_case("json") => false,
+            _ => !text.trim_start().starts_with('{'),
+        };
+        // Parsed whole first: errors name the file's own line and key.
+        let (_, set): (Self, serde_json::Value) = if toml {
+            (Self::from_toml_str(&text)?, toml::from_str(&text)?)
+        } else {
+            (Self::from_json_str(&text)?, serde_json::from_str(&text)?)
+        };
+        let mut merged = serde_json::to_value(base)?;
+        if let (Some(merged), serde_json::Value::Object(set)) = (merged.as_object_mut(), set) {
+            merged.extend(set);
         }
+        let policy: Self = serde_json::from_value(merged)?;
+        policy.validated()
     }
 
     /// Reads a policy from TOML.

@@ -116,3 +116,25 @@ fn files_are_read_by_extension_or_content() {
     let missing = Policy::from_file("/nonexistent/didam/policy.toml").unwrap_err();
     assert!(matches!(missing, PolicyError::Read { .. }), "{missing}");
 }
+
+/// A front end with its own defaults (the daemon: the holder need not be
+/// the subject) reads a policy file over them: keys the file leaves out keep
+/// the front end's values, keys it sets win, and a typo is still refused
+/// with the file's own error.
+#[test]
+fn a_policy_file_read_over_a_front_ends_defaults_keeps_what_it_does_not_set() {
+    let mut base = Policy::default();
+    base.holder_must_be_subject = false;
+    let one_key = temp_file("over.toml", "require_challenge = false\n");
+    let read = Policy::from_file_over(&one_key, &base).unwrap();
+    assert!(!read.holder_must_be_subject, "the front end's default is kept");
+    assert!(!read.require_challenge, "the file's key wins");
+    assert!(
+        Policy::from_file(&one_key).unwrap().holder_must_be_subject,
+        "the library default without a base"
+    );
+    let json = temp_file("over.json", r#"{"holder_must_be_subject": true}"#);
+    assert!(Policy::from_file_over(&json, &base).unwrap().holder_must_be_subject);
+    let typo = temp_file("typo.toml", "holder_must_be_subjekt = true\n");
+    assert!(matches!(Policy::from_file_over(&typo, &base), Err(PolicyError::Toml(_))));
+}

@@ -206,6 +206,9 @@ impl VerifiedLists {
         let size = size.saturating_add(list.list.as_ref().map_or(0, |l| l.len() / 8));
         let weight = u32::try_from(size).unwrap_or(u32::MAX).max(self.min_weight).max(1);
         cache.insert(key, Entry { list: Arc::clone(list), lifetime, weight }).await;
+        // Apply the bounds now rather than at some later call: inserts follow
+        // a verification only, so this is rare, and the count stays exact.
+        cache.run_pending_tasks().await;
     }
 
     /// How long a list verified at `now` may be reused: until the earliest

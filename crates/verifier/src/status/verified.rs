@@ -39,11 +39,11 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use didam_credential::credential::parse_datetime;
+use didam_credential::canon::HashAlgorithm;
 use didam_credential::verify::Input;
 use didam_credential::{CheckKind, Outcome};
 use moka::future::Cache;
 use serde_json::Value;
-use sha2::{Digest as _, Sha256};
 
 use super::check::FetchedList;
 
@@ -111,7 +111,7 @@ pub struct StatusListCacheStats {
 struct Key {
     url: String,
     issuer: String,
-    digest: [u8; 32],
+    digest: Vec<u8>,
 }
 
 /// A verified list and how long it may be reused.
@@ -241,21 +241,23 @@ fn cacheable(list: &FetchedList, url: &str, issuer: &str) -> bool {
 }
 
 /// SHA-256 of the list as the source returned it (its form tagged, so a
-/// JWS never collides with JSON), and its size in bytes.
-fn digest(input: &Input) -> ([u8; 32], usize) {
-    let json;
-    let (tag, bytes): (&[u8], &[u8]) = match input {
-        Input::Json(doc) => {
-            // Serialising a `Value` cannot fail; equal values give equal bytes.
-            json = serde_json::to_vec(doc).unwrap_or_default();
-            (b"json\0", &json)
-        }
-        Input::Jws(text) => (b"jws\0", text.as_bytes()),
-        Input::SdJwt(text) => (b"sd-jwt\0", text.as_bytes()),
-        Input::Cose(text) => (b"cose\0", text.as_bytes()),
+/// JWS never collides with JSON), through the engine's one hash
+/// ([`HashAlgorithm`]), and its size in bytes.
+fn digest(input: &Input) -> (Vec<u8>, usize) {
+    let (tag, text): (&[u8], Option<&str>) = match input {
+        Input::Json(_) => (b"json\0", None),
+        Input::Jws(text) => (b"jws\0", Some(text)),
+        Input::SdJwt(text) => (b"sd-jwt\0", Some(text)),
+        Input::Cose(text) => (b"cose\0", Some(text)),
     };
-    let mut hash = Sha256::new();
-    hash.update(tag);
-    hash.update(bytes);
-    (hash.finalize().into(), bytes.len())
+    let mut bytes = tag.to_vec();
+    match (input, text) {
+        (_, Some(text)) => bytes.extend_from_slice(text.as_bytes()),
+        // Serialising a `Value` into memory cannot fail; equal values give equal bytes.
+        (Input::Json(doc), None) => {
+            let _ = serde_json::to_writer(&mut bytes, doc);
+        }
+        (_, None) => {}
+    }
+    (HashAlgorithm::Sha256.digest(&bytes), bytes.len() - tag.len())
 }

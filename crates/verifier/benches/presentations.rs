@@ -105,9 +105,10 @@ fn presentations(c: &mut Criterion) {
         group.throughput(Throughput::Elements(1));
         for credentials in [1, 5] {
             let (source, policy, vp) = setup(suite, credentials);
-            for (name, cache) in
-                [("uncached", StatusListCacheOptions::disabled()), ("cached", StatusListCacheOptions::default())]
-            {
+            for (name, cache) in [
+                ("uncached", StatusListCacheOptions::disabled()),
+                ("cached", StatusListCacheOptions::default()),
+            ] {
                 let verifier = Verifier::new(OfflineResolver)
                     .with_policy(policy.clone())
                     .with_status_source(source.clone())

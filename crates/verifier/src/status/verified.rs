@@ -38,8 +38,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use didam_credential::credential::parse_datetime;
 use didam_credential::canon::HashAlgorithm;
+use didam_credential::credential::parse_datetime;
 use didam_credential::verify::Input;
 use didam_credential::{CheckKind, Outcome};
 use moka::future::Cache;
@@ -146,8 +146,8 @@ pub(crate) struct Lookup(Option<(Key, usize)>);
 
 impl VerifiedLists {
     pub(crate) fn new(options: StatusListCacheOptions) -> Self {
-        let min_weight =
-            u32::try_from(options.max_bytes.checked_div(options.max_entries).unwrap_or(0)).unwrap_or(u32::MAX);
+        let min_weight = u32::try_from(options.max_bytes.checked_div(options.max_entries).unwrap_or(0))
+            .unwrap_or(u32::MAX);
         let cache = options.enabled().then(|| {
             Cache::builder()
                 .max_capacity(options.max_bytes)

@@ -237,6 +237,14 @@ pub struct ServeArgs {
     /// allowed): local setups and tests only.
     #[arg(long, env = "DIDAM_RESOLVER_STATUS_ALLOW_LOOPBACK")]
     pub status_allow_loopback: bool,
+    /// The VC API's freshness bound for status lists, in seconds: a list
+    /// fetched over HTTPS, and a list verified, are reused for at most this
+    /// long (less when the list's `ttl` or `validUntil` says so), so a
+    /// revocation counts within it; 0 fetches and verifies every list at
+    /// each use [default: 60]. Config file: `[cache] status-list-secs`, with
+    /// `status-lists` and `status-list-bytes` bounding the caches.
+    #[arg(long, env = "DIDAM_RESOLVER_STATUS_CACHE_SECS")]
+    pub status_cache_secs: Option<u64>,
     /// The SHA-256 (hex) of a bearer token allowed to issue and append, as
     /// printed by `didam-resolver token` (repeatable; the environment
     /// variable takes a comma-separated list). Without any authentication

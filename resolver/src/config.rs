@@ -142,6 +142,17 @@ pub struct CacheConfig {
     pub web_ttl_secs: u64,
     /// Lifetime of a NOT_FOUND answer, in seconds.
     pub not_found_ttl_secs: u64,
+    /// The VC API's freshness bound for status lists, in seconds: the
+    /// longest it reuses a list fetched over HTTPS (so a revocation counts
+    /// within this time) and a list it verified (so a change of the issuer's
+    /// keys counts within this time); less when a list's `ttl` or
+    /// `validUntil` says so. 0 turns both caches off (`--status-cache-secs`).
+    pub status_list_secs: u64,
+    /// Status lists kept by each of those two caches, at most.
+    pub status_lists: u64,
+    /// Bytes the verified status lists may hold, at most (the lists as
+    /// fetched and their decoded bits).
+    pub status_list_bytes: u64,
 }
 
 /// Limits of HTTPS fetches.
@@ -218,6 +229,9 @@ impl Default for CacheConfig {
             didam_ttl_secs: 5,
             web_ttl_secs: 300,
             not_found_ttl_secs: 2,
+            status_list_secs: 60,
+            status_lists: 1024,
+            status_list_bytes: 32 * 1024 * 1024,
         }
     }
 }
@@ -281,6 +295,7 @@ impl Config {
         }
         set(&mut self.body_limit, &a.body_limit);
         set(&mut self.verify_workers, &a.verify_workers);
+        set(&mut self.cache.status_list_secs, &a.status_cache_secs);
         if a.verify_queue.is_some() {
             self.verify_queue = a.verify_queue;
         }

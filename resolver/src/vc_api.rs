@@ -19,8 +19,12 @@
 //!    own resolver ([`DaemonMethods`]), status lists dereferenced by DID URL
 //!    from the ledger (proofs checked, never cached: a revocation counts once
 //!    checkpointed) or fetched over HTTPS (loopback only with
-//!    `--status-allow-loopback`; cached up to 60 s, within their `ttl` and
-//!    `validUntil`);
+//!    `--status-allow-loopback`; cached up to `--status-cache-secs`, 60 s by
+//!    default, within their `ttl` and `validUntil`); a list whose bytes were
+//!    verified before, for the same issuer, within that bound is not verified
+//!    again (the verifier's cache of verified lists,
+//!    [`didam_verifier::status::verified`]; `/metrics`:
+//!    `didam_status_list_cache_hits_total`, `..._misses_total`);
 //! 4. answer `{verified, checks, warnings, errors, report}`: 200 only when
 //!    verified, 422 when a check failed or the input could not be checked
 //!    because of what it says (unknown DID, context, suite, a document over
@@ -42,7 +46,7 @@ use axum::{Extension, Json};
 use didam_credential::limits::Limit;
 use didam_credential::{CheckKind, Error, Outcome, Report, ResolveError};
 use didam_registry::web::WebLimits;
-use didam_verifier::{NetworkOptions, NetworkStatusSource, Policy, Verifier};
+use didam_verifier::{NetworkOptions, NetworkStatusSource, Policy, StatusListCacheOptions, Verifier};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
@@ -68,11 +72,6 @@ pub struct VcVerifier {
 }
 
 impl VcVerifier {
-    /// Status lists kept.
-    const STATUS_CACHE: usize = 1024;
-    /// Longest a list is kept (less when its `ttl` or `validUntil` says so).
-    const STATUS_TTL: Duration = Duration::from_secs(60);
-
     /// The verifier of `state`'s resolver under `config`'s policy; the
     /// daemon's own status lists are read from `--status-dir`.
     pub fn new(state: &AppState, config: &Config) -> Self {
@@ -81,10 +80,15 @@ impl VcVerifier {
             timeout: Duration::from_millis(config.web.timeout_ms),
             max_bytes: config.web.max_bytes,
         };
+        let bound = Duration::from_secs(config.cache.status_list_secs);
+        let lists = usize::try_from(config.cache.status_lists).unwrap_or(usize::MAX);
         let options = NetworkOptions::default()
             .with_limits(limits)
             .allow_loopback(config.status_allow_loopback)
-            .with_cache(Self::STATUS_CACHE, Self::STATUS_TTL);
+            .with_cache(lists, bound);
+        let verified = StatusListCacheOptions::default()
+            .with_max_age(bound)
+            .with_bounds(config.cache.status_lists, config.cache.status_list_bytes);
         let methods = DaemonMethods::new(Arc::clone(&state.resolver), state.cache.clone());
         let resolver = Arc::clone(&state.resolver);
         let network = NetworkStatusSource::new(Arc::clone(&resolver), &options).unwrap_or_else(|e| {
@@ -94,7 +98,10 @@ impl VcVerifier {
         let source =
             DaemonStatusSource::new(config.status_url.as_deref(), config.status_dir.as_deref(), network);
         let policy = config.vc_policy.clone().unwrap_or_else(Self::default_policy);
-        let verifier = Verifier::new(methods).with_status_source(source).with_policy(policy);
+        let verifier = Verifier::new(methods)
+            .with_status_source(source)
+            .with_policy(policy)
+            .with_status_list_cache(verified);
         Self { verifier, pool: VerifyPool::new(config.verify_workers, config.verify_queue()) }
     }
 
@@ -314,6 +321,9 @@ async fn verify(vc: &Arc<VcVerifier>, text: String, subject: Subject, warnings: 
             }
         })
         .await;
+    let stats = vc.verifier.status_list_cache_stats();
+    metrics::counter!("didam_status_list_cache_hits_total").absolute(stats.hits);
+    metrics::counter!("didam_status_list_cache_misses_total").absolute(stats.misses);
     match outcome {
         Ok(Ok(report)) => report_response(&report, warnings),
         Ok(Err(e)) => error_response(&e, warnings),

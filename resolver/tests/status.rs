@@ -96,6 +96,8 @@ async fn a_did_key_issuers_list_is_served_by_the_daemon_and_revocation_fails_ver
             "--status-dir",
             status_dir.to_str().unwrap(),
             "--status-allow-loopback",
+            "--status-cache-secs",
+            "30",
             "--policy",
             policy_file.to_str().unwrap(),
         ],
@@ -123,7 +125,18 @@ async fn a_did_key_issuers_list_is_served_by_the_daemon_and_revocation_fails_ver
     let report = verifier.verify_credential(&text).await.unwrap();
     assert!(report.is_valid(), "{report}");
 
-    // Revoked: the list file is rewritten; verification fails on status,
+    // The daemon verifies the list once and reuses it while its bytes stay the same.
+    let body = json!({ "verifiableCredential": signed });
+    for _ in 0..2 {
+        let response = client().post(d.url("/credentials/verify")).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let metrics = client().get(d.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    for line in ["didam_status_list_cache_hits_total 1", "didam_status_list_cache_misses_total 1"] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in\n{metrics}");
+    }
+
+    // Revoked: the list file is rewritten (new bytes: verified again, never a hit); verification fails on status,
     // here and at the daemon's VC API (policy from --policy).
     let changes = wallet
         .set_status::<EmbeddedLedger>(

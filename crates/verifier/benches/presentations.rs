@@ -1,9 +1,14 @@
 //! Presentations verified per second, with one and with five credentials,
 //! each credential's revocation and suspension status checked against signed
 //! status lists (one pair of lists shared by the issuer's credentials, fetched
-//! from a [`StaticStatusSource`] and verified once per presentation).
+//! from a [`StaticStatusSource`] for each presentation). Each case runs twice
+//! on the same presentation: `uncached`, every list verified for each
+//! presentation (the cache of verified lists off, as before it existed), and
+//! `cached`, the verifier's default cache of verified lists.
 //!
-//! Run with `cargo bench -p didam-verifier --bench presentations`. Every
+//! Run with `cargo bench --workspace --features
+//! didam-ledger/etcd,didam-resolver/etcd --bench presentations` (the
+//! workspace's feature set, so nothing is rebuilt for it). Every
 //! document (credentials, presentation, status lists) uses the same suite;
 //! both `eddsa-rdfc-2022` and `eddsa-jcs-2022` are measured. The throughput
 //! criterion prints (elem/s) is presentations per second.
@@ -19,7 +24,7 @@ use didam_credential::proof::{self, ProofOptions};
 use didam_credential::status_list::{StatusListIssuer, StatusPurpose};
 use didam_credential::{KeyType, SecretKey, Suite};
 use didam_verifier::status::StaticStatusSource;
-use didam_verifier::{CheckKind, Outcome, Policy, Verifier};
+use didam_verifier::{CheckKind, Outcome, Policy, StatusListCacheOptions, Verifier};
 use futures::executor::block_on;
 use serde_json::{Value, json};
 
@@ -44,8 +49,8 @@ impl Party {
     }
 }
 
-/// A verifier trusting the issuer and requiring status, the presentation text.
-fn setup(suite: Suite, credentials: usize) -> (Verifier<OfflineResolver, StaticStatusSource>, String) {
+/// The lists, a policy trusting the issuer and requiring status, the presentation text.
+fn setup(suite: Suite, credentials: usize) -> (StaticStatusSource, Policy, String) {
     let issuer = Party::new();
     let holder = Party::new();
     let mut revocation =
@@ -91,8 +96,7 @@ fn setup(suite: Suite, credentials: usize) -> (Verifier<OfflineResolver, StaticS
     let signed = holder.sign(&vp, authentication).to_string();
     let mut policy = Policy::default().trust_issuer(&issuer.did);
     policy.require_status = true;
-    let verifier = Verifier::new(OfflineResolver).with_policy(policy).with_status_source(source);
-    (verifier, signed)
+    (source, policy, signed)
 }
 
 fn presentations(c: &mut Criterion) {
@@ -100,19 +104,34 @@ fn presentations(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("presentation/{suite}"));
         group.throughput(Throughput::Elements(1));
         for credentials in [1, 5] {
-            let (verifier, vp) = setup(suite, credentials);
-            let report = block_on(verifier.verify_presentation(&vp, Some(CHALLENGE), Some(DOMAIN))).unwrap();
-            assert!(report.is_valid(), "{report}");
-            let statuses = report.of(CheckKind::Status).filter(|c| c.outcome == Outcome::Passed).count();
-            assert_eq!(statuses, 2 * credentials, "every status is checked");
-            group.bench_with_input(BenchmarkId::new("credentials", credentials), &vp, |b, vp| {
-                b.iter(|| {
-                    let report =
-                        block_on(verifier.verify_presentation(black_box(vp), Some(CHALLENGE), Some(DOMAIN)))
-                            .unwrap();
-                    assert!(report.is_valid());
-                })
-            });
+            let (source, policy, vp) = setup(suite, credentials);
+            for (name, cache) in [
+                ("uncached", StatusListCacheOptions::disabled()),
+                ("cached", StatusListCacheOptions::default()),
+            ] {
+                let verifier = Verifier::new(OfflineResolver)
+                    .with_policy(policy.clone())
+                    .with_status_source(source.clone())
+                    .with_status_list_cache(cache);
+                let report =
+                    block_on(verifier.verify_presentation(&vp, Some(CHALLENGE), Some(DOMAIN))).unwrap();
+                assert!(report.is_valid(), "{report}");
+                let statuses = report.of(CheckKind::Status).filter(|c| c.outcome == Outcome::Passed).count();
+                assert_eq!(statuses, 2 * credentials, "every status is checked");
+                group.bench_with_input(BenchmarkId::new(name, credentials), &vp, |b, vp| {
+                    b.iter(|| {
+                        let report = block_on(verifier.verify_presentation(
+                            black_box(vp),
+                            Some(CHALLENGE),
+                            Some(DOMAIN),
+                        ))
+                        .unwrap();
+                        assert!(report.is_valid());
+                    })
+                });
+                let stats = verifier.status_list_cache_stats();
+                assert!(name == "uncached" || stats.hits > stats.misses, "{stats:?}");
+            }
         }
         group.finish();
     }

@@ -16,6 +16,7 @@
 //! | verify a presentation, with challenge and domain | [`Verifier::verify_presentation`] |
 //! | trust, suites, required status, ages, clock skew | [`Policy`] ([`Policy::from_file`]), [`Verifier::with_policy`] |
 //! | check status lists | [`Verifier::with_status_source`] with a [`StatusSource`] |
+//! | reuse verified status lists for a bounded time | [`Verifier::with_status_list_cache`], [`StatusListCacheOptions`] |
 //! | issue a status list, revoke, suspend (the engine's) | [`didam_credential::status_list::StatusListIssuer`] |
 //! | the networked verifier of the front ends: registry keys, status lists from the ledger or HTTPS (feature `net`) | `Verifier::networked` with `NetworkOptions` |
 //!
@@ -101,5 +102,5 @@ pub use error::{FetchError, InvalidDuration, PolicyError, UnknownFormat};
 #[cfg(feature = "net")]
 pub use network::{NetworkOptions, NetworkStatusSource};
 pub use policy::{KeyBinding, Policy};
-pub use status::StatusSource;
+pub use status::{StatusListCacheOptions, StatusListCacheStats, StatusSource};
 pub use verifier::{MAX_STATUS_ENTRIES, Verifier};

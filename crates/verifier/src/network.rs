@@ -15,7 +15,10 @@
 //!    list's `ttl` and `validUntil` ([`CachedStatusSource`]).
 //!
 //! The verifier checks every list it gets (proof, issuer, freshness), so
-//! none of these sources needs to be trusted.
+//! none of these sources needs to be trusted; a list with the same bytes
+//! verified before for the same issuer is taken from its cache of verified
+//! lists ([`crate::status::verified`]), for at most the same
+//! [`NetworkOptions::cache_ttl`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,7 +30,9 @@ use didam_registry::Resolver;
 use didam_registry::web::WebLimits;
 
 use crate::error::FetchError;
-use crate::status::{CachedStatusSource, HttpStatusSource, LedgerStatusSource, StatusSource};
+use crate::status::{
+    CachedStatusSource, HttpStatusSource, LedgerStatusSource, StatusListCacheOptions, StatusSource,
+};
 use crate::verifier::Verifier;
 
 /// How a networked verifier fetches the status lists that are not on the
@@ -42,7 +47,9 @@ pub struct NetworkOptions {
     pub allow_loopback: bool,
     /// Lists kept in the cache, at most.
     pub cache_capacity: usize,
-    /// The longest a list is kept (less when its `ttl` or `validUntil` says so).
+    /// The longest a list is kept (less when its `ttl` or `validUntil` says
+    /// so), fetched or verified: the freshness bound of revocations of lists
+    /// fetched over HTTPS.
     pub cache_ttl: Duration,
 }
 
@@ -111,13 +118,17 @@ impl<L: Ledger> StatusSource for NetworkStatusSource<L> {
 impl<M: MethodResolver, L: Ledger> Verifier<M, NetworkStatusSource<L>> {
     /// The verifier the front ends share: keys through `methods`, status
     /// lists through [`NetworkStatusSource::new`] (`resolver` for DID URLs,
-    /// HTTPS as `options` say), the default [`Policy`](crate::Policy).
+    /// HTTPS as `options` say), verified lists kept for at most the options'
+    /// `cache_ttl`, the default [`Policy`](crate::Policy).
     /// Fails when the HTTP client cannot be built.
     pub fn networked(
         methods: M,
         resolver: Arc<Resolver<L>>,
         options: &NetworkOptions,
     ) -> Result<Self, FetchError> {
-        Ok(Verifier::new(methods).with_status_source(NetworkStatusSource::new(resolver, options)?))
+        let verified = StatusListCacheOptions::default().with_max_age(options.cache_ttl);
+        Ok(Verifier::new(methods)
+            .with_status_source(NetworkStatusSource::new(resolver, options)?)
+            .with_status_list_cache(verified))
     }
 }

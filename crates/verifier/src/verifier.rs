@@ -17,6 +17,7 @@
 //! the signers, each credential of a presentation), never the input again.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use didam_credential::credential::DocumentKind;
@@ -29,6 +30,7 @@ use crate::cache::MethodCache;
 use crate::checks::{self, about_credential};
 use crate::policy::{HumanDuration, Policy};
 use crate::status::check::{Entry, FetchedList, entries};
+use crate::status::verified::{StatusListCacheOptions, StatusListCacheStats, VerifiedLists};
 use crate::status::{NoStatusSource, StatusSource};
 
 /// Most `credentialStatus` entries of one credential a verifier checks
@@ -39,18 +41,21 @@ pub const MAX_STATUS_ENTRIES: usize = 8;
 /// Verifies credentials and presentations through one resolver (with the keys
 /// of immutable DIDs cached, see [`MethodCache`]), under a [`Policy`], with
 /// status lists from a [`StatusSource`] (none by default: status entries are
-/// then reported as not checked, and fail when the policy requires a status).
+/// then reported as not checked, and fail when the policy requires a status),
+/// keeping the status lists it verified for a short while
+/// ([`StatusListCacheOptions`], [`crate::status::verified`]).
 #[derive(Debug)]
 pub struct Verifier<R, S = NoStatusSource> {
     resolver: MethodCache<R>,
     status: Option<S>,
+    lists: VerifiedLists,
     policy: Policy,
     now: Option<DateTime<Utc>>,
     limits: Limits,
 }
 
 /// Status lists fetched during one verification, by URL.
-type Lists = HashMap<String, FetchedList>;
+type Lists = HashMap<String, Arc<FetchedList>>;
 
 impl<R: MethodResolver> Verifier<R> {
     /// Methods of immutable DIDs kept decoded.
@@ -62,6 +67,7 @@ impl<R: MethodResolver> Verifier<R> {
         Self {
             resolver: MethodCache::new(resolver, Self::CACHE_CAPACITY),
             status: None,
+            lists: VerifiedLists::new(StatusListCacheOptions::default()),
             policy: Policy::default(),
             now: None,
             limits: Limits::default(),
@@ -75,10 +81,30 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
         Verifier {
             resolver: self.resolver,
             status: Some(source),
+            lists: self.lists,
             policy: self.policy,
             now: self.now,
             limits: self.limits,
         }
+    }
+
+    /// Keeps the status lists it verified as `options` say (by default
+    /// [`StatusListCacheOptions::default`]: 256 lists, 16 MiB, 5 minutes;
+    /// [`StatusListCacheOptions::disabled`] verifies every list at each use).
+    /// What it holds is emptied.
+    pub fn with_status_list_cache(mut self, options: StatusListCacheOptions) -> Self {
+        self.lists = VerifiedLists::new(options);
+        self
+    }
+
+    /// The options of the cache of verified status lists.
+    pub fn status_list_cache(&self) -> &StatusListCacheOptions {
+        self.lists.options()
+    }
+
+    /// Hits, misses and size of the cache of verified status lists.
+    pub fn status_list_cache_stats(&self) -> StatusListCacheStats {
+        self.lists.stats()
     }
 
     /// Verifies under `policy`.
@@ -333,7 +359,7 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
                 continue;
             };
             if !lists.contains_key(&url) {
-                let fetched = self.fetch_list(source, &url, now).await?;
+                let fetched = self.fetch_list(source, &url, credential.issuer(), now).await?;
                 lists.insert(url.clone(), fetched);
             }
             let list = &lists[&url];
@@ -363,8 +389,6 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
         Ok(checks)
     }
 
-    /// Fetches the status list at `url` and verifies it as a credential, with
-    /// the same resolver and clock but no policy or status of its own.
     /// The status of an SD-JWT VC from its Token Status List: fetched only
     /// once the credential's own signature held (the URI is the issuer's
     /// choice), then judged by the engine
@@ -415,11 +439,27 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
         didam_credential::token_status_list::check(&token, &self.resolver, &uri, idx, issuer, now, skew).await
     }
 
-    async fn fetch_list(&self, source: &S, url: &str, now: DateTime<Utc>) -> Result<FetchedList, Error> {
+    /// Fetches the status list at `url` and verifies it as a credential, with
+    /// the same resolver and clock but no policy or status of its own,
+    /// unless the same bytes were verified for `issuer` before and are still
+    /// in the cache of verified lists.
+    async fn fetch_list(
+        &self,
+        source: &S,
+        url: &str,
+        issuer: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Arc<FetchedList>, Error> {
         let input =
             source.fetch(url).await.map_err(|e| Error::Status { url: url.to_owned(), source: e.into() })?;
+        let lookup = match self.lists.get(url, issuer, &input).await {
+            Ok(cached) => return Ok(cached),
+            Err(lookup) => lookup,
+        };
         let options = self.options(now, None, None, &Cancellation::new());
         let verified = verify::verify(&input, &self.resolver, &options).await?;
-        Ok(FetchedList::new(verified))
+        let list = Arc::new(FetchedList::new(verified));
+        self.lists.put(lookup, &list, now).await;
+        Ok(list)
     }
 }

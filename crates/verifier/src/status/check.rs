@@ -88,7 +88,8 @@ fn read_entry(status: &Value) -> Entry {
     Entry::Bitstring { url: url.to_owned(), purpose, index }
 }
 
-/// A status list credential as fetched and verified, once per verification.
+/// A status list credential as fetched and verified (once per verification,
+/// or once while it stays in the verifier's cache, [`super::verified`]).
 #[derive(Debug)]
 pub(crate) struct FetchedList {
     /// The engine's verification of it, and what it verified.
@@ -115,6 +116,25 @@ impl FetchedList {
     /// `status-list`: the list verifies and fits the entry.
     pub(crate) fn check(&self, url: &str, purpose: StatusPurpose) -> Check {
         let kind = CheckKind::StatusList;
+        let formed = self.well_formed(url);
+        if formed.outcome != Outcome::Passed {
+            return formed;
+        }
+        let listed = self.subject("statusPurpose").unwrap_or("absent");
+        if listed != purpose.name() {
+            return Check::failed(kind, format!("{url} is a {listed} list, the entry is for {purpose}"));
+        }
+        match &self.list {
+            Err(e) => Check::failed(kind, format!("encodedList of {url}: {e}")),
+            Ok(list) => Check::passed(kind, format!("{url}: {purpose}, {} entries", list.len())),
+        }
+    }
+
+    /// The part of `status-list` that does not depend on the entry: the list
+    /// verifies, is signed by its issuer, is a Bitstring Status List
+    /// credential fetched from its `id` and its bits decode.
+    pub(crate) fn well_formed(&self, url: &str) -> Check {
+        let kind = CheckKind::StatusList;
         // Its dates are judged by the freshness check.
         let failure = self.verified.report.checks.iter().find(|c| {
             c.outcome == Outcome::Failed && !matches!(c.check, CheckKind::ValidFrom | CheckKind::ValidUntil)
@@ -139,13 +159,9 @@ impl FetchedList {
                 format!("fetched from {url}, but its id is {}", id.unwrap_or("absent")),
             );
         }
-        let listed = self.subject("statusPurpose").unwrap_or("absent");
-        if listed != purpose.name() {
-            return Check::failed(kind, format!("{url} is a {listed} list, the entry is for {purpose}"));
-        }
         match &self.list {
             Err(e) => Check::failed(kind, format!("encodedList of {url}: {e}")),
-            Ok(list) => Check::passed(kind, format!("{url}: {purpose}, {} entries", list.len())),
+            Ok(list) => Check::passed(kind, format!("{url}: {} entries", list.len())),
         }
     }
 

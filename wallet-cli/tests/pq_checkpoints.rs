@@ -263,3 +263,123 @@ fn a_daemon_migrates_its_checkpoint_key_to_ml_dsa_with_an_overlap() {
         resolved_ok(&h, "old", &["--ledger", &url, "did", "resolve", second["did"].as_str().unwrap()]);
     assert!(!said.contains("ML-DSA-44"), "{said}");
 }
+
+/// Issue 21's "done when", through the real `didam` and the real daemon: a
+/// did:didam created with Ed25519 control on the daemon's ledger moves to
+/// hybrid control, gains an ML-DSA-44 signing key, issues an
+/// `mldsa44-rdfc-2024` credential that an independent implementation
+/// (`@noble/post-quantum` with `jsonld`, `crates/credential/tests/interop`)
+/// verifies, and resolves — for a client that requires it — through a
+/// checkpoint carrying the daemon's ML-DSA-44 signature; the daemon's VC API
+/// verifies the credential too.
+#[test]
+fn a_classical_did_goes_hybrid_and_resolves_through_a_quantum_safe_checkpoint() {
+    let h = Home::new("pq-done");
+    common::write_private(&h.path("daemon-pass"), "the daemon's checkpoint passphrase\n");
+    keygen(&h, &["--origin", "didam.test/pq-done", "--ml-dsa"]);
+    let daemon = Daemon::start(&h, &["--require-pq-checkpoints"]);
+    let url = daemon.base.clone();
+    h.init("w");
+    let created = h.json("w", &["--ledger", &url, "did", "create", "--json"]);
+    let did = created["did"].as_str().unwrap().to_owned();
+    let strict = |h: &Home| {
+        resolved_ok(h, "strict", &["--ledger", &url, "--require-pq-checkpoints", "did", "resolve", &did]).0
+    };
+    assert_eq!(strict(&h)["didDocumentMetadata"]["control"]["security"], "classical");
+
+    // To hybrid control (the move, then the first entry both keys sign),
+    // and an ML-DSA-44 signing key.
+    h.ok("w", &["--ledger", &url, "did", "rotate", &did, "--control", "ed25519,ml-dsa-44"]);
+    h.ok("w", &["--ledger", &url, "did", "rotate", &did]);
+    h.ok("w", &["--ledger", &url, "did", "update", &did, "--new-keys", "ed25519,ml-dsa-44"]);
+    let resolution = strict(&h);
+    let metadata = &resolution["didDocumentMetadata"];
+    assert_eq!(metadata["control"]["security"], "hybrid", "{resolution}");
+    assert_eq!(metadata["control"]["updateKeyTypes"], serde_json::json!(["ed25519", "ml-dsa-44"]));
+    assert_eq!(securities(&resolution), ["classical", "quantum-safe"], "{resolution}");
+    let ml_dsa_key = resolution["didDocument"]["verificationMethod"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["publicKeyMultibase"].as_str())
+        .find(|k| k.starts_with('u'))
+        .unwrap()
+        .to_owned();
+
+    // A quantum-safe credential.
+    let unsigned = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential", "ExampleDegreeCredential"],
+        "validFrom": "2025-01-01T00:00:00Z",
+        "credentialSubject": { "id": "did:example:alice", "degree": "BSc" }
+    });
+    std::fs::write(h.path("unsigned.json"), unsigned.to_string()).unwrap();
+    let vc = h.p("pq.json");
+    h.ok(
+        "w",
+        &[
+            "vc",
+            "issue",
+            &h.p("unsigned.json"),
+            "--issuer",
+            &did,
+            "--suite",
+            "mldsa44-rdfc-2024",
+            "--out",
+            &vc,
+        ],
+    );
+    let out =
+        client(&h, "strict", &["--ledger", &url, "--require-pq-checkpoints", "vc", "verify", "--json", &vc]);
+    assert_eq!(code(&out), 0, "{}{}", text(&out.stdout), text(&out.stderr));
+
+    // The daemon's VC API verifies it (resolving the issuer on its ledger).
+    let body = serde_json::json!({ "verifiableCredential": serde_json::from_str::<Value>(&std::fs::read_to_string(&vc).unwrap()).unwrap() });
+    let out = Command::new("curl")
+        .args(["-s", "-w", "\n%{http_code}", "-H", "content-type: application/json", "--data-binary", "@-"])
+        .arg(format!("{url}/credentials/verify"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write as _;
+            child.stdin.take().unwrap().write_all(body.to_string().as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    let said = text(&out.stdout);
+    assert!(said.ends_with("\n200"), "{said}");
+
+    // The independent implementation, with the key the strict client resolved.
+    let peer = std::path::PathBuf::from(std::env::var_os("DIDAM_PQ_INTEROP").expect(
+        "DIDAM_PQ_INTEROP is not set: run scripts/test, which installs @noble/post-quantum into target/pq-interop",
+    ));
+    let script = peer.join(format!("pq_interop.done.{}.mjs", std::process::id()));
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../crates/credential/tests/interop/pq_interop.mjs"),
+        &script,
+    )
+    .unwrap();
+    let contexts: serde_json::Map<String, Value> = didam_credential::contexts::BUNDLED
+        .iter()
+        .map(|(url, text)| ((*url).to_owned(), serde_json::from_str(text).unwrap()))
+        .collect();
+    std::fs::write(h.path("contexts.json"), Value::Object(contexts).to_string()).unwrap();
+    let verify = |file: &str| {
+        Command::new("node")
+            .arg(&script)
+            .args(["verify", file, &h.p("contexts.json"), &ml_dsa_key])
+            .output()
+            .unwrap()
+    };
+    let out = verify(&vc);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    // And it refuses a tampered copy: the check can fail.
+    let mut tampered: Value = serde_json::from_str(&std::fs::read_to_string(&vc).unwrap()).unwrap();
+    tampered["credentialSubject"]["degree"] = "PhD".into();
+    std::fs::write(h.path("tampered.json"), tampered.to_string()).unwrap();
+    let out = verify(&h.p("tampered.json"));
+    assert_eq!(out.status.code(), Some(1), "{}{}", text(&out.stdout), text(&out.stderr));
+    let _ = std::fs::remove_file(&script);
+}

@@ -4,9 +4,11 @@
 // @noble/post-quantum, RDFC-1.0 is jsonld (rdf-canonize), JCS is canonicalize,
 // SHA-256 and base64url are Node's own.
 //
-//   node pq_interop.mjs verify <signed.json> <contexts.json>
+//   node pq_interop.mjs verify <signed.json> <contexts.json> [<publicKeyMultibase>]
 //       exit 0 and {"verified": true} when the proof verifies, exit 1 and
-//       {"verified": false, "reason": ...} when it does not.
+//       {"verified": false, "reason": ...} when it does not. The key is read
+//       from the proof's did:key method, or given (the ML-DSA-44 Multikey of
+//       a DID document the caller resolved, for an issuer that is no did:key).
 //   node pq_interop.mjs sign <unsigned.json> <suite> <contexts.json>
 //       a fresh ML-DSA-44 key (did:key, Multikey `u` + 0x1210), the document
 //       with its proof on stdout.
@@ -52,20 +54,25 @@ async function hashData(unsecured, proofConfig, suite, contexts) {
   ]);
 }
 
-function publicKeyOf(verificationMethod) {
-  // `did:key:u…#u…`, or the bare DID as the suites' published vectors write it.
-  const match = /^did:key:(u[A-Za-z0-9_-]+)(?:#(u[A-Za-z0-9_-]+))?$/.exec(verificationMethod);
-  if (!match || (match[2] !== undefined && match[1] !== match[2])) {
-    throw new Error(`not an ML-DSA did:key method: ${verificationMethod}`);
-  }
-  const bytes = Buffer.from(match[1].slice(1), 'base64url');
+function keyOfMultikey(multikey) {
+  if (!/^u[A-Za-z0-9_-]+$/.test(multikey)) throw new Error(`not a base64url Multikey: ${multikey}`);
+  const bytes = Buffer.from(multikey.slice(1), 'base64url');
   if (bytes[0] !== MLDSA44_PUB[0] || bytes[1] !== MLDSA44_PUB[1]) throw new Error('not an mldsa-44-pub Multikey');
   const key = bytes.subarray(2);
   if (key.length !== 1312) throw new Error(`ML-DSA-44 public key of ${key.length} bytes`);
   return key;
 }
 
-async function verify(signedPath, contextsPath) {
+function publicKeyOf(verificationMethod) {
+  // `did:key:u…#u…`, or the bare DID as the suites' published vectors write it.
+  const match = /^did:key:(u[A-Za-z0-9_-]+)(?:#(u[A-Za-z0-9_-]+))?$/.exec(verificationMethod);
+  if (!match || (match[2] !== undefined && match[1] !== match[2])) {
+    throw new Error(`not an ML-DSA did:key method: ${verificationMethod}`);
+  }
+  return keyOfMultikey(match[1]);
+}
+
+async function verify(signedPath, contextsPath, givenKey) {
   const signed = readJson(signedPath);
   const contexts = readJson(contextsPath);
   const { proof, ...unsecured } = signed;
@@ -79,7 +86,7 @@ async function verify(signedPath, contextsPath) {
   }
   const signature = Buffer.from(proofValue.slice(1), 'base64url');
   const data = await hashData(unsecured, config, proof.cryptosuite, contexts);
-  const key = publicKeyOf(proof.verificationMethod);
+  const key = givenKey ? keyOfMultikey(givenKey) : publicKeyOf(proof.verificationMethod);
   const verified = ml_dsa44.verify(signature, data, key);
   return verified ? { verified } : { verified, reason: 'the ML-DSA-44 signature does not verify' };
 }
@@ -107,7 +114,7 @@ async function sign(unsignedPath, suite, contextsPath) {
 const [command, ...args] = process.argv.slice(2);
 try {
   if (command === 'verify') {
-    const result = await verify(args[0], args[1]);
+    const result = await verify(args[0], args[1], args[2]);
     console.log(JSON.stringify(result));
     process.exit(result.verified ? 0 : 1);
   } else if (command === 'sign') {

@@ -148,25 +148,9 @@ fn a_base_proof_presented_to_a_verifier_fails() -> TestResult {
 fn issued(key_type: KeyType) -> Result<(Value, String), Box<dyn StdError>> {
     let key = SecretKey::generate(key_type);
     let (issuer, method) = did::did_key(&key.public_key());
-    let credential = json!({
-        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
-        "type": ["VerifiableCredential", "ExampleDegreeCredential"],
-        "issuer": issuer,
-        "validFrom": "2024-01-01T00:00:00Z",
-        "credentialSubject": {
-            "id": "did:example:alice",
-            "name": "Alice",
-            "birthDate": "1990-01-01",
-            "degree": {"type": "ExampleBachelorDegree", "name": "Bachelor of Science"},
-            "address": {"street": "1 Main St", "city": "Springfield"},
-            "email": "alice@example.com",
-            "phone": "+1 555 0100",
-            "nationality": "Utopia",
-            "height": "170",
-            "eyeColor": "brown",
-            "awards": ["first", "second", "third"]
-        }
-    });
+    let mut credential: Value =
+        serde_json::from_str(include_str!("../../../test-vectors/selective/ten-claims.json"))?;
+    credential["issuer"] = json!(issuer);
     let options = ProofOptions {
         mandatory_pointers: pointers(&["/issuer"])?,
         ..ProofOptions::assertion(Suite::EcdsaSd2023, method)

@@ -34,24 +34,7 @@ const PEER_ROUNDS: usize = 30;
 
 /// Ten disclosable claims besides the mandatory ones.
 fn credential() -> Value {
-    json!({
-        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
-        "type": ["VerifiableCredential", "ExampleDegreeCredential"],
-        "validFrom": "2024-01-01T00:00:00Z",
-        "credentialSubject": {
-            "id": "did:example:alice",
-            "name": "Alice",
-            "birthDate": "1990-01-01",
-            "degree": {"type": "ExampleBachelorDegree", "name": "Bachelor of Science"},
-            "address": {"street": "1 Main St", "city": "Springfield"},
-            "email": "alice@example.com",
-            "phone": "+1 555 0100",
-            "nationality": "Utopia",
-            "height": "170",
-            "eyeColor": "brown",
-            "awards": ["first", "second", "third"]
-        }
-    })
+    serde_json::from_str(include_str!("../../../test-vectors/selective/ten-claims.json")).unwrap()
 }
 
 fn ours(c: &mut Criterion) {

@@ -85,6 +85,10 @@ pub enum CheckKind {
     KeyBinding,
     /// An SD-JWT VC names its type (`vct`).
     CredentialType,
+    /// The signatures resist a quantum computer as the verification policy
+    /// requires: a quantum-safe one among them, or (hybrid) a classical and
+    /// a quantum-safe one, all verified.
+    SignatureSecurity,
 }
 
 impl CheckKind {
@@ -121,6 +125,7 @@ impl CheckKind {
             Self::ReplayProtection => "replay-protection",
             Self::KeyBinding => "key-binding",
             Self::CredentialType => "credential-type",
+            Self::SignatureSecurity => "signature-security",
         }
     }
 }

@@ -7,10 +7,10 @@
 use chrono::{DateTime, Utc};
 use didam_credential::credential::parse_datetime;
 use didam_credential::verify::Verified;
-use didam_credential::{Check, CheckKind, Securing, proof};
+use didam_credential::{Check, CheckKind, Outcome, Securing, Security, proof};
 use serde_json::Value;
 
-use crate::policy::{Format, KeyBinding, Policy, Trust};
+use crate::policy::{Format, KeyBinding, Policy, RequiredSecurity, Trust};
 
 /// The suites or formats securing `verified` are accepted.
 pub(crate) fn accepted_suite(policy: &Policy, verified: &Verified) -> Check {
@@ -27,6 +27,51 @@ pub(crate) fn accepted_suite(policy: &Policy, verified: &Verified) -> Check {
         Some(refused) => Check::failed(kind, format!("{refused} is not accepted by the policy")),
         None => Check::passed(kind, names()),
     }
+}
+
+/// The signatures that verified resist a quantum computer as the policy
+/// asks ([`Policy::signature_security`]); no check when it asks nothing.
+pub(crate) fn signature_security(policy: &Policy, verified: &Verified) -> Option<Check> {
+    let kind = CheckKind::SignatureSecurity;
+    let required = policy.signature_security?;
+    // The security of each signature that verified: a JWS or COSE
+    // `signature` check carries its own; a Data Integrity proof's is on its
+    // `proof` check, which comes before the proof's `signature` check.
+    let mut verified_kinds: Vec<Security> = Vec::new();
+    let mut current = None;
+    for c in &verified.report.checks {
+        if c.security.is_some() {
+            current = c.security;
+        }
+        if c.check == CheckKind::Signature
+            && c.outcome == Outcome::Passed
+            && let Some(security) = c.security.or(current)
+        {
+            verified_kinds.push(security);
+        }
+    }
+    let has = |s: Security| verified_kinds.iter().any(|k| *k == s || *k == Security::Hybrid);
+    let (quantum, classical) = (has(Security::QuantumSafe), has(Security::Classical));
+    let shown = |k: &[Security]| {
+        let names: Vec<&str> = k.iter().map(|s| s.name()).collect();
+        if names.is_empty() { "no verified signature".to_owned() } else { names.join(", ") }
+    };
+    let met = match required {
+        RequiredSecurity::QuantumSafe => quantum,
+        RequiredSecurity::Hybrid => quantum && classical,
+    };
+    Some(if met {
+        Check::passed(kind, format!("{} required: {}", required.name(), shown(&verified_kinds)))
+    } else {
+        Check::failed(
+            kind,
+            format!(
+                "the policy requires {} signatures; this has {}",
+                required.name(),
+                shown(&verified_kinds)
+            ),
+        )
+    })
 }
 
 /// The credential was signed with a key of its issuer: each proof's

@@ -101,6 +101,6 @@ pub use didam_credential::{Check, CheckKind, Error, Outcome, Report};
 pub use error::{FetchError, InvalidDuration, PolicyError, UnknownFormat};
 #[cfg(feature = "net")]
 pub use network::{NetworkOptions, NetworkStatusSource};
-pub use policy::{KeyBinding, Policy};
+pub use policy::{KeyBinding, Policy, RequiredSecurity};
 pub use status::{StatusListCacheOptions, StatusListCacheStats, StatusSource};
 pub use verifier::{MAX_STATUS_ENTRIES, Verifier};

@@ -93,6 +93,34 @@ pub struct Policy {
     /// else, since that binding is what stops issuing in another's name.
     #[serde(default, skip_serializing_if = "KeyBinding::is_required")]
     pub issuer_key_binding: KeyBinding,
+    /// What the signatures of credentials and presentations must resist
+    /// (the `signature-security` check): absent, anything; `quantum-safe`,
+    /// at least one quantum-safe signature (ML-DSA-44) among those that
+    /// verified; `hybrid`, a classical and a quantum-safe one, so that the
+    /// document stays unforgeable while either family holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_security: Option<RequiredSecurity>,
+}
+
+/// The [`Policy::signature_security`] a verifier asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum RequiredSecurity {
+    /// At least one quantum-safe signature.
+    QuantumSafe,
+    /// A classical and a quantum-safe signature (or a hybrid one).
+    Hybrid,
+}
+
+impl RequiredSecurity {
+    /// The name in policy files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::QuantumSafe => "quantum-safe",
+            Self::Hybrid => "hybrid",
+        }
+    }
 }
 
 /// How the `issuer-key` check treats a credential signed with a key that
@@ -138,6 +166,7 @@ impl Default for Policy {
             holder_must_be_subject: true,
             require_challenge: true,
             issuer_key_binding: KeyBinding::Required,
+            signature_security: None,
         }
     }
 }

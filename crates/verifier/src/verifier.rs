@@ -265,6 +265,7 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
     ) -> Result<Vec<Check>, Error> {
         let mut checks = checks::challenge_and_domain(presentation, challenge, domain);
         checks.push(checks::accepted_suite(&self.policy, presentation));
+        checks.extend(checks::signature_security(&self.policy, presentation));
         let (signed, holder) = checks::holder_signed(presentation);
         checks.push(signed);
         for (i, credential) in presentation.credentials.iter().enumerate() {
@@ -290,6 +291,7 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
             checks::issuer_trust(&self.policy, credential),
             checks::credential_age(&self.policy, credential, now),
         ];
+        checks.extend(checks::signature_security(&self.policy, credential));
         checks.extend(self.status_checks(credential, now, lists).await?);
         Ok(checks.into_iter().map(|c| about_credential(index, c)).collect())
     }

@@ -182,13 +182,9 @@ impl CheckpointStore {
         announced: Option<&str>,
     ) -> Result<Pinned, PinError> {
         let (announced, key) = parse_announced(announced)?;
-        let mut pin = match self.read_pin()? {
-            None => return self.first_use(key),
-            Some(pin) if pin.current == announced => return Ok(Pinned { key, events: Vec::new() }),
-            Some(pin) if pin.retired.iter().any(|r| r == announced) => {
-                return Err(self.refusal(&pin, announced));
-            }
-            Some(pin) => pin,
+        let mut pin = match self.pin_to_move(announced, key)? {
+            Ok(pin) => pin,
+            Err(settled) => return Ok(settled),
         };
         let mut current = NoteVerifier::parse(&pin.current).map_err(PinError::InvalidKey)?;
         let mut events = Vec::new();
@@ -235,13 +231,9 @@ impl CheckpointStore {
                 announced: announced.to_owned(),
             });
         }
-        let mut pin = match self.read_pin()? {
-            None => return self.first_use(key),
-            Some(pin) if pin.current == announced => return Ok(Pinned { key, events: Vec::new() }),
-            Some(pin) if pin.retired.iter().any(|r| r == announced) => {
-                return Err(self.refusal(&pin, announced));
-            }
-            Some(pin) => pin,
+        let mut pin = match self.pin_to_move(announced, key.clone())? {
+            Ok(pin) => pin,
+            Err(settled) => return Ok(settled),
         };
         let from = NoteVerifier::parse(&pin.current).map_err(PinError::InvalidKey)?;
         let stored = self.file(from.name());
@@ -276,6 +268,19 @@ impl CheckpointStore {
         let proof = ledger.consistency_proof(seen.size, size).await.map_err(PinError::Ledger)?;
         merkle::verify_consistency(seen.size, size, &Hash(seen.root), &Hash(handover.checkpoint.root), &proof)
             .map_err(|e| inconsistent(e.to_string()))
+    }
+
+    /// Where the stored pin stands against `announced` (parsed as `key`):
+    /// settled (`Ok(Err(_))`) when nothing was pinned (pinned now, on first
+    /// use) or `announced` is the pinned key; refused when it is a retired
+    /// key; otherwise (`Ok(Ok(pin))`) the pin that would have to move to it.
+    fn pin_to_move(&self, announced: &str, key: NoteVerifier) -> Result<Result<PinFile, Pinned>, PinError> {
+        match self.read_pin()? {
+            None => self.first_use(key).map(Err),
+            Some(pin) if pin.current == announced => Ok(Err(Pinned { key, events: Vec::new() })),
+            Some(pin) if pin.retired.iter().any(|r| r == announced) => Err(self.refusal(&pin, announced)),
+            Some(pin) => Ok(Ok(pin)),
+        }
     }
 
     fn first_use(&self, key: NoteVerifier) -> Result<Pinned, PinError> {

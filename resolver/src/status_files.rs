@@ -186,7 +186,7 @@ impl StatusSource for DaemonStatusSource {
     tag = "VC API",
     params(("name" = String, Path, description = "The list's file name in the status folder")),
     responses(
-        (status = 200, description = "The status list credential (`application/vc`, or `application/vc+jwt`)", body = Object),
+        (status = 200, description = "The status list: a Bitstring Status List credential (`application/vc`, or `application/vc+jwt`) or a Token Status List token (`application/statuslist+jwt`)", body = Object),
         (status = 404, description = "No such list, or no status folder configured", content_type = "application/problem+json", body = Object),
     )
 )]

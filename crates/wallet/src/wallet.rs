@@ -375,6 +375,29 @@ struct PendingEntry {
     sha256: String,
 }
 
+impl PendingEntry {
+    /// Whether the entry names what a creation writes: `wallet-share-<n>.txt`
+    /// or `rotation-share-<n>.txt`, and as its temporary a
+    /// `.<that name>.tmp-<…>` file in the same folder; a record naming
+    /// anything else (tampered with) removes nothing.
+    fn names_a_share(&self) -> bool {
+        let name = self.path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let share = ["wallet-share-", "rotation-share-"].iter().any(|prefix| {
+            name.strip_prefix(prefix)
+                .and_then(|rest| rest.strip_suffix(".txt"))
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        });
+        let temporary = self.temporary.as_deref().is_none_or(|tmp| {
+            tmp.parent() == self.path.parent()
+                && tmp
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|t| t.starts_with(&format!(".{name}.tmp-")))
+        });
+        share && temporary
+    }
+}
+
 /// The staging folders beside `dir` that creations no longer running left:
 /// `.<name>.init-<pid>` whose process is gone (`/proc/<pid>`; where there is
 /// no `/proc`, every folder but this process's own).
@@ -433,7 +456,9 @@ impl StagedWallet {
                 .ok()
                 .and_then(|b| serde_json::from_slice(&b).ok())
                 .unwrap_or_default();
-            for entry in entries {
+            // The record lives in a folder others may be able to write: only
+            // share files and their temporaries are ever removed.
+            for entry in entries.into_iter().filter(PendingEntry::names_a_share) {
                 if let Some(tmp) = &entry.temporary {
                     let _ = std::fs::remove_file(tmp);
                 }

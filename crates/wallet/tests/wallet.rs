@@ -631,6 +631,30 @@ fn an_interrupted_creation_leaves_nothing_the_next_one_trips_on() {
     let dead = env.dir.join(".w.init-4294967295");
     std::fs::rename(&staging, &dead).unwrap();
 
+    // A record tampered with by someone who can write beside the wallet,
+    // naming other files (with their true digests) as shares or
+    // temporaries: those files stay.
+    let precious = env.dir.join("precious.txt");
+    std::fs::write(&precious, b"not a share\n").unwrap();
+    let renamed_share = shares.join("wallet-share-x.txt");
+    std::fs::write(&renamed_share, b"share 1\n").unwrap();
+    let digest = |b: &[u8]| {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect::<String>()
+    };
+    let forged = env.dir.join(".w.init-4294967294");
+    std::fs::create_dir_all(&forged).unwrap();
+    std::fs::write(
+        forged.join("pending-shares.json"),
+        json!([
+            { "path": precious, "sha256": digest(b"not a share\n") },
+            { "path": renamed_share, "sha256": digest(b"share 1\n") },
+            { "path": files[0].0, "temporary": precious, "sha256": "00" },
+        ])
+        .to_string(),
+    )
+    .unwrap();
+
     // A live creation's folder (this process) is never touched.
     let live = env.dir.join(format!(".w.init-{}", std::process::id()));
     std::fs::create_dir_all(&live).unwrap();
@@ -639,6 +663,10 @@ fn an_interrupted_creation_leaves_nothing_the_next_one_trips_on() {
     assert!(!files[0].0.exists() && !files[2].0.exists() && !tmp.exists());
     assert_eq!(std::fs::read(&files[1].0).unwrap(), b"another secret\n");
     assert!(!dead.exists() && live.exists());
+    assert!(
+        precious.exists() && renamed_share.exists() && !forged.exists(),
+        "a forged record removes nothing"
+    );
     std::fs::remove_dir_all(&live).unwrap();
 
     // And a wallet is created in place as if nothing had happened.

@@ -115,6 +115,7 @@ impl CliError {
                     | W::Exists(_)
                     | W::RootLength(_)
                     | W::NoKeyTypes
+                    | W::Control(_)
                     | W::NoKeyOfType { .. }
                     | W::LedgerKey(_)
                     | W::Status(_)
@@ -216,6 +217,9 @@ impl CliError {
             Self::CouldNotCheck(_) => Some(
                 "did:didam resolves through --ledger; did:web and did:webvh need the network or --resolver",
             ),
+            Self::Wallet(didam_wallet::WalletError::Control(_)) => {
+                Some("give --control `ed25519`, `ml-dsa-44`, or `ed25519,ml-dsa-44` (hybrid)")
+            }
             Self::Wallet(didam_wallet::WalletError::WrongPassphrase) => Some(
                 "check the passphrase file (first line), or restore from shares with `didam wallet restore`",
             ),

@@ -76,8 +76,9 @@ pub(crate) struct Change {
 }
 
 /// Refuses a control set no did:didam entry can be signed with: empty, a
-/// type twice, or a type that cannot be an update key.
-fn check_control(control: &[KeyType]) -> Result<(), WalletError> {
+/// type twice, or a type that cannot be an update key (front ends call it
+/// before they ask for any secret).
+pub fn check_control(control: &[KeyType]) -> Result<(), WalletError> {
     let valid = !control.is_empty()
         && control.iter().all(|t| didam_method::log::update_suite(*t).is_some())
         && control.iter().enumerate().all(|(i, t)| !control[..i].contains(t));

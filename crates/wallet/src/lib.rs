@@ -85,7 +85,7 @@ pub mod store;
 mod wallet;
 
 pub use compromise::{CompromiseJournal, CompromiseReport, HandoverOutcome, OperatorHandover};
-pub use controller::{PendingOp, Reconciled};
+pub use controller::{PendingOp, Reconciled, check_control};
 pub use error::{BackupError, WalletError};
 pub use kdf::KdfParams;
 pub use keys::RootSecret;

@@ -60,6 +60,7 @@ pub(crate) fn create(cx: &Context, args: &CreateArgs) -> Result<u8, CliError> {
             args.method
         )));
     }
+    didam_wallet::check_control(&args.control)?;
     cx.check_rotation_shares()?;
     let wallet = cx.open_wallet()?;
     let rrs = cx.rotation_secret()?;
@@ -138,6 +139,9 @@ enum Op<'a> {
 }
 
 fn next_op(cx: &Context, did: &DidamDid, json: bool, op: Op<'_>) -> Result<u8, CliError> {
+    if let Op::Rotate(control @ [_, ..]) = op {
+        didam_wallet::check_control(control)?;
+    }
     cx.check_rotation_shares()?;
     let wallet = cx.open_wallet()?;
     let (ledger, location) = cx.did_ledger(&wallet.did(did.as_str())?)?;

@@ -307,13 +307,7 @@ fn a_classical_did_goes_hybrid_and_resolves_through_a_quantum_safe_checkpoint() 
         .to_owned();
 
     // A quantum-safe credential.
-    let unsigned = serde_json::json!({
-        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
-        "type": ["VerifiableCredential", "ExampleDegreeCredential"],
-        "validFrom": "2025-01-01T00:00:00Z",
-        "credentialSubject": { "id": "did:example:alice", "degree": "BSc" }
-    });
-    std::fs::write(h.path("unsigned.json"), unsigned.to_string()).unwrap();
+    h.degree_unsigned();
     let vc = h.p("pq.json");
     h.ok(
         "w",

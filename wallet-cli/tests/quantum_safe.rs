@@ -29,13 +29,7 @@ fn ml_dsa_dids_issue_quantum_safe_credentials_and_the_report_says_so() {
     let resolved = h.json("issuer", &["did", "resolve", &key_did]);
     assert_eq!(resolved["didDocument"]["id"], key_did);
 
-    let unsigned = json!({
-        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
-        "type": ["VerifiableCredential", "ExampleDegreeCredential"],
-        "validFrom": "2025-01-01T00:00:00Z",
-        "credentialSubject": { "id": "did:example:alice", "degree": "BSc" }
-    });
-    std::fs::write(h.path("unsigned.json"), unsigned.to_string()).unwrap();
+    h.degree_unsigned();
     for (issuer, suite) in [(&did, "mldsa44-rdfc-2024"), (&key_did, "mldsa44-jcs-2024")] {
         let vc = h.p(&format!("{suite}.json"));
         h.ok(
@@ -106,13 +100,7 @@ fn a_classical_did_migrates_to_hybrid_control_and_issues_quantum_safe_credential
 
     // An ML-DSA-44 signing key, then a quantum-safe credential.
     h.ok("w", &["did", "update", &did, "--new-keys", "ed25519,ml-dsa-44"]);
-    let unsigned = json!({
-        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
-        "type": ["VerifiableCredential", "ExampleDegreeCredential"],
-        "validFrom": "2025-01-01T00:00:00Z",
-        "credentialSubject": { "id": "did:example:alice", "degree": "BSc" }
-    });
-    std::fs::write(h.path("unsigned.json"), unsigned.to_string()).unwrap();
+    h.degree_unsigned();
     let vc = h.p("pq.json");
     h.ok(
         "w",
@@ -138,9 +126,15 @@ fn a_classical_did_migrates_to_hybrid_control_and_issues_quantum_safe_credential
     assert_eq!(control(&h)["security"], "quantum-safe");
 
     // A control set no entry can be signed with: refused before anything.
-    let out = h.run("w", &["did", "rotate", &did, "--control", "p256"]);
-    assert_ne!(code(&out), 0);
-    assert!(text(&out.stderr).contains("no set of update key types"), "{}", text(&out.stderr));
-    let out = h.run("w", &["did", "rotate", &did, "--control", "ml-dsa-44,ml-dsa-44"]);
-    assert_ne!(code(&out), 0);
+    let version = control(&h);
+    for bad in ["p256", "ml-dsa-44,ml-dsa-44"] {
+        let out = h.run("w", &["did", "rotate", &did, "--control", bad]);
+        let said = text(&out.stderr);
+        assert_eq!(code(&out), 2, "a usage error: {said}");
+        assert!(said.contains("no set of update key types"), "{said}");
+        assert!(said.contains("hint: give --control `ed25519`, `ml-dsa-44`"), "{said}");
+    }
+    let out = h.run("w", &["did", "create", "--control", "ed25519,ed25519"]);
+    assert_eq!(code(&out), 2, "{}", text(&out.stderr));
+    assert_eq!(control(&h), version, "nothing changed");
 }

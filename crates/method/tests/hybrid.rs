@@ -104,6 +104,13 @@ fn a_hybrid_did_needs_both_signatures_on_every_entry() {
     assert!(matches!(err, LogError::InvalidParameters { .. }), "{err}");
     assert!(err.to_string().contains("is not revealed"), "{err}");
 
+    // A proof repeated (more proofs than update keys): refused.
+    let mut repeated = rotated.json().clone();
+    let first = repeated["proof"][0].clone();
+    repeated["proof"].as_array_mut().unwrap().push(first);
+    let err = verify(Some(&state), &repeated).unwrap_err();
+    assert!(err.to_string().contains("3 proofs for 2 update keys"), "{err}");
+
     // Both keys revealed, but the ML-DSA proof stripped: refused.
     let mut stripped = rotated.json().clone();
     stripped["proof"].as_array_mut().unwrap().retain(|p| p["cryptosuite"] == "eddsa-jcs-2022");

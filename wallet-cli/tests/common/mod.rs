@@ -110,6 +110,20 @@ impl Home {
         did
     }
 
+    /// An unsigned degree credential about `did:example:alice`, written to
+    /// `unsigned.json`; returns its path.
+    #[allow(dead_code)]
+    pub(crate) fn degree_unsigned(&self) -> String {
+        let unsigned = serde_json::json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+            "type": ["VerifiableCredential", "ExampleDegreeCredential"],
+            "validFrom": "2025-01-01T00:00:00Z",
+            "credentialSubject": { "id": "did:example:alice", "degree": "BSc" }
+        });
+        std::fs::write(self.path("unsigned.json"), unsigned.to_string()).unwrap();
+        self.p("unsigned.json")
+    }
+
     /// `wallet init` with the cheapest accepted key derivation.
     pub(crate) fn init(&self, wallet: &str) {
         let shares = self.p(&format!("{wallet}-shares"));

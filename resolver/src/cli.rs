@@ -179,13 +179,14 @@ pub struct ServeArgs {
     /// `didam_credential::limits`).
     #[arg(long, env = "DIDAM_RESOLVER_BODY_LIMIT")]
     pub body_limit: Option<usize>,
-    /// Verifications run at once, each on its own thread [default: one per
-    /// CPU, at least 2].
+    /// Verifications run at once in the light lane, each on its own thread
+    /// (the heavy lane, for documents over its bounds, has half as many)
+    /// [default: one per CPU, at least 2].
     #[arg(long, env = "DIDAM_RESOLVER_VERIFY_WORKERS")]
     pub verify_workers: Option<usize>,
-    /// Verifications that wait for a busy worker, each within its request's
-    /// time limit; more are answered 503 with `Retry-After` [default: four
-    /// per worker].
+    /// Verifications that wait for a busy light-lane worker, each within its
+    /// request's time limit; more are answered 503 with `Retry-After`
+    /// [default: four per worker; the heavy lane keeps two per worker].
     #[arg(long, env = "DIDAM_RESOLVER_VERIFY_QUEUE")]
     pub verify_queue: Option<usize>,
     /// Time limit of a request, in ms.

@@ -7,13 +7,16 @@
 //! 1. read the body (`{verifiableCredential, options}` or
 //!    `{verifiablePresentation, options: {challenge, domain}}`): malformed
 //!    input is a 400 problem object;
-//! 2. take a place in the verification pool ([`VerifyPool`]: at most
-//!    `--verify-workers` verifications at once, each on its own thread, never
-//!    on the blocking pool DID resolution uses; up to `--verify-queue` more
-//!    wait for a worker within their time limit): a full pool and queue is a
-//!    503 problem with `Retry-After`; a request that times out or whose
-//!    client goes away gives up its place or abandons its verification (at
-//!    its next await or step);
+//! 2. take a place in the verification pool ([`VerifyPool`]) in the lane the
+//!    document's shape picks ([`Lane::of`]: a credential within
+//!    [`Lane::LIGHT`] runs in the light lane, anything larger, deeper or with
+//!    more blank nodes in the heavy lane, with half the workers at a lower
+//!    CPU priority): at most `--verify-workers` light verifications at once,
+//!    each on its own thread, never on the blocking pool DID resolution uses;
+//!    up to `--verify-queue` more wait for a worker within their time limit;
+//!    a full lane and queue is a 503 problem with `Retry-After`; a request
+//!    that times out or whose client goes away gives up its place or
+//!    abandons its verification (at its next await or step);
 //! 3. verify with [`didam_verifier::Verifier`] ([`VcVerifier`]: the policy of
 //!    `--policy`, else [`VcVerifier::default_policy`], the data model's rules), keys resolved through the daemon's
 //!    own resolver ([`DaemonMethods`]), status lists dereferenced by DID URL
@@ -61,7 +64,7 @@ pub mod derive;
 pub mod issue;
 mod pool;
 
-pub use pool::{PoolError, VerifyPool};
+pub use pool::{HEAVY_NICE, Lane, PoolError, VerifyPool};
 
 /// The VC API's verifier: the daemon's resolver for keys and status lists,
 /// the configured policy (an axum extension set by [`crate::app()`]).
@@ -306,11 +309,17 @@ fn error_response(e: &Error, warnings: Vec<Value>) -> Response {
 
 /// Verifies in the pool (the engine's futures are not `Send`: each runs on
 /// its worker thread), keys resolved through the daemon.
-async fn verify(vc: &Arc<VcVerifier>, text: String, subject: Subject, warnings: Vec<Value>) -> Response {
+async fn verify(
+    vc: &Arc<VcVerifier>,
+    text: String,
+    lane: Lane,
+    subject: Subject,
+    warnings: Vec<Value>,
+) -> Response {
     let worker = Arc::clone(vc);
     let outcome = vc
         .pool
-        .run(move |cancel| async move {
+        .run(lane, move |cancel| async move {
             let verifier = worker.verifier();
             match subject {
                 Subject::Credential => verifier.verify_credential_cancellable(&text, &cancel).await,
@@ -327,7 +336,7 @@ async fn verify(vc: &Arc<VcVerifier>, text: String, subject: Subject, warnings: 
     match outcome {
         Ok(Ok(report)) => report_response(&report, warnings),
         Ok(Err(e)) => error_response(&e, warnings),
-        Err(PoolError::Full { .. }) => pool::busy(&vc.pool),
+        Err(PoolError::Full { .. }) => pool::busy(&vc.pool, lane),
         Err(e) => {
             tracing::error!(error = %e, "the verification task failed");
             internal_error("the verification failed; see the daemon's log")
@@ -365,7 +374,8 @@ pub async fn verify_credential(
         Ok(text) => text,
         Err(response) => return *response,
     };
-    verify(&vc, text, Subject::Credential, warnings).await
+    let lane = Lane::of(&request.verifiable_credential, &text);
+    verify(&vc, text, lane, Subject::Credential, warnings).await
 }
 
 /// Verifies a presentation, with the challenge and domain its proof must carry.
@@ -403,5 +413,6 @@ pub async fn verify_presentation(
         Ok(text) => text,
         Err(response) => return *response,
     };
-    verify(&vc, text, Subject::Presentation { challenge, domain }, warnings).await
+    let lane = Lane::of(&request.verifiable_presentation, &text);
+    verify(&vc, text, lane, Subject::Presentation { challenge, domain }, warnings).await
 }

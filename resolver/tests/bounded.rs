@@ -81,11 +81,12 @@ async fn r18_hostile_documents_are_refused_and_the_daemon_keeps_answering() {
     assert!(client().get(d.url("/health")).send().await.unwrap().status().is_success());
 }
 
-/// A credential signed by a did:key whose status list is at `list`.
-async fn with_status(list: &str) -> Value {
+/// A credential signed by a did:key whose status list is at `list`, with a
+/// `name` of `padding` bytes.
+async fn with_status(list: &str, padding: usize) -> Value {
     let key = SecretKey::generate(KeyType::Ed25519);
     let (issuer, method) = did_key(&key.public_key());
-    let mut document = credential(json!({ "id": "did:example:alice" }));
+    let mut document = credential(json!({ "id": "did:example:alice", "name": "x".repeat(padding) }));
     document["issuer"] = json!(issuer);
     document["credentialStatus"] = json!({
         "id": format!("{list}#1"),
@@ -135,7 +136,7 @@ async fn r18_a_full_verification_pool_leaves_resolution_answering() {
         "--status-allow-loopback",
     ];
     let d = Daemon::start("bounded-pool", &args);
-    let slow = with_status(&list).await;
+    let slow = with_status(&list, 0).await;
 
     // One slow verification on the worker, then two waiting in the queue.
     let mut waiting = Vec::new();
@@ -148,9 +149,9 @@ async fn r18_a_full_verification_pool_leaves_resolution_answering() {
             response.status()
         }));
         let (name, want) = if queued == 0 {
-            ("didam_verify_busy_workers", 1.0)
+            ("didam_verify_busy_workers{lane=\"light\"}", 1.0)
         } else {
-            ("didam_verify_queue_depth", f64::from(queued))
+            ("didam_verify_queue_depth{lane=\"light\"}", f64::from(queued))
         };
         poll(Duration::from_secs(4), async || (metric(&d, name).await >= want).then_some(())).await;
     }
@@ -162,7 +163,7 @@ async fn r18_a_full_verification_pool_leaves_resolution_answering() {
     assert!(is_problem(response.headers().get("content-type")), "a problem document");
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["type"], "urn:didam:problem:vc-api:busy", "{body}");
-    assert_eq!(metric(&d, "didam_verify_rejected_total").await, 1.0);
+    assert_eq!(metric(&d, "didam_verify_rejected_total{lane=\"light\"}").await, 1.0);
     // ... while DID resolution answers.
     resolves_did_key(&d).await;
 
@@ -172,22 +173,88 @@ async fn r18_a_full_verification_pool_leaves_resolution_answering() {
     }
     // Their work was abandoned, not left running for the fetch's 120 s, and
     // the queue emptied: the pool takes a verification again.
-    let plain = {
-        let key = SecretKey::generate(KeyType::Ed25519);
-        let (issuer, method) = did_key(&key.public_key());
-        let mut document = credential(json!({ "id": "did:example:alice" }));
-        document["issuer"] = json!(issuer);
-        proof::add_proof(&document, &key, &ProofOptions::assertion(Suite::EddsaJcs2022, &method))
-            .await
-            .unwrap()
-    };
+    let plain = plain_credential().await;
     let verified = poll(Duration::from_secs(30), async || {
         let response = verify(&d, &plain).await;
         (response.status() != StatusCode::SERVICE_UNAVAILABLE).then_some(response.status())
     })
     .await;
     assert_eq!(verified, StatusCode::OK);
-    assert_eq!(metric(&d, "didam_verify_queue_depth").await, 0.0);
+    assert_eq!(metric(&d, "didam_verify_queue_depth{lane=\"light\"}").await, 0.0);
+}
+
+/// A valid credential signed by a new did:key, without a status.
+async fn plain_credential() -> Value {
+    let key = SecretKey::generate(KeyType::Ed25519);
+    let (issuer, method) = did_key(&key.public_key());
+    let mut document = credential(json!({ "id": "did:example:alice" }));
+    document["issuer"] = json!(issuer);
+    proof::add_proof(&document, &key, &ProofOptions::assertion(Suite::EddsaJcs2022, &method)).await.unwrap()
+}
+
+/// See: issue 18 (legitimate verifications waited in the pool's one queue
+/// behind poison graphs and deep SD-JWTs, so their p99 under attack was 10×
+/// the baseline). A document over the light lane's bounds (here: 20 KiB)
+/// runs in the heavy lane; while heavy work holds its worker and fills its
+/// queue, and more is turned away, a credential verifies at once.
+#[tokio::test(flavor = "multi_thread")]
+async fn r18_a_full_heavy_lane_leaves_credentials_verifying() {
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let list = format!("http://{}/list", silent.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in silent.incoming() {
+            held.push(stream);
+        }
+    });
+    let dir = temp_dir("bounded-lanes-config");
+    let config = dir.join("config.toml");
+    std::fs::write(&config, "[web]\ntimeout-ms = 120000\n").unwrap();
+    let args = [
+        "--config",
+        config.to_str().unwrap(),
+        "--verify-workers",
+        "2",
+        "--request-timeout-ms",
+        "8000",
+        "--status-allow-loopback",
+    ];
+    let d = Daemon::start("bounded-lanes", &args);
+    let heavy = with_status(&list, 20 * 1024).await;
+
+    // The heavy lane (one worker, two waiting places) held by three large
+    // credentials whose status fetch never answers.
+    let mut waiting = Vec::new();
+    for queued in 0..3 {
+        let (base, heavy) = (d.base.clone(), heavy.clone());
+        waiting.push(tokio::spawn(async move {
+            let body = json!({ "verifiableCredential": heavy });
+            let response =
+                client().post(format!("{base}/credentials/verify")).json(&body).send().await.unwrap();
+            response.status()
+        }));
+        let (name, want) = if queued == 0 {
+            ("didam_verify_busy_workers{lane=\"heavy\"}", 1.0)
+        } else {
+            ("didam_verify_queue_depth{lane=\"heavy\"}", f64::from(queued))
+        };
+        poll(Duration::from_secs(6), async || (metric(&d, name).await >= want).then_some(())).await;
+    }
+    let response = verify(&d, &heavy).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "a fourth is turned away");
+    let body: Value = response.json().await.unwrap();
+    assert!(body["detail"].as_str().unwrap().contains("heavy"), "{body}");
+    assert_eq!(metric(&d, "didam_verify_rejected_total{lane=\"heavy\"}").await, 1.0);
+
+    // The light lane is free: a credential verifies now, twice in a row.
+    for _ in 0..2 {
+        let response = verify(&d, &plain_credential().await).await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    assert_eq!(metric(&d, "didam_verify_rejected_total{lane=\"light\"}").await, 0.0);
+    for task in waiting {
+        assert_eq!(task.await.unwrap(), StatusCode::SERVICE_UNAVAILABLE, "the held ones time out");
+    }
 }
 
 /// With the default pool (at least two workers and a queue), concurrent

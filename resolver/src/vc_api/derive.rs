@@ -27,7 +27,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::{PoolError, VcVerifier, bad_request, internal_error, parse, pool};
+use super::{Lane, PoolError, VcVerifier, bad_request, internal_error, parse, pool};
 use crate::problem;
 use crate::state::AppState;
 
@@ -102,16 +102,19 @@ pub async fn derive_credential(
         return bad_request("`verifiableCredential` must be a JSON object with an ecdsa-sd-2023 base proof");
     }
     let credential = request.verifiable_credential;
+    let lane = Lane::of(&credential, &credential.to_string());
     let outcome = vc
         .pool
-        .run(move |_cancel| async move { ecdsa_sd::derive(&credential, &pointers, &Limits::default()).await })
+        .run(lane, move |_cancel| async move {
+            ecdsa_sd::derive(&credential, &pointers, &Limits::default()).await
+        })
         .await;
     match outcome {
         Ok(Ok(derived)) => {
             (StatusCode::CREATED, Json(json!({ "verifiableCredential": derived }))).into_response()
         }
         Ok(Err(e)) => derive_error(&e),
-        Err(PoolError::Full { .. }) => pool::busy(&vc.pool),
+        Err(PoolError::Full { .. }) => pool::busy(&vc.pool, lane),
         Err(e) => {
             tracing::error!(error = %e, "the derive task failed");
             internal_error("deriving failed; see the daemon's log")

@@ -482,15 +482,36 @@ async fn watch(f: Arc<Fixtures>, deadline: Instant) -> Phase {
 }
 
 /// Runs one phase of `mix` against the daemon of `f` (see the module doc).
+/// The runtime the hostile clients run on: two threads at the lowest CPU
+/// priority (nice 19). On one machine the attackers' CPU is the daemon's CPU,
+/// which a server under attack from elsewhere would not share with them; at
+/// nice 19 the generator takes what the daemon and the legitimate clients
+/// leave, so the soak measures the daemon's answer to the attack rather than
+/// the scheduler's split between the daemon and its attackers. The hostile
+/// rate reached is printed with each phase.
+fn attacker_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("soak-attacker")
+        .on_thread_start(|| {
+            // Linux: the nice value of the calling thread only.
+            let _ = rustix::process::setpriority_process(None, 19);
+        })
+        .enable_all()
+        .build()
+        .expect("a runtime for the attackers")
+}
+
 pub async fn run_phase(f: &Arc<Fixtures>, mix: &Mix) -> Phase {
     let started = Instant::now();
     let deadline = started + mix.duration;
     let counts: Counts = Arc::default();
+    let attack_runtime = attacker_runtime();
     let mut attackers = Vec::new();
     for attack in 0..f.attacks.len() {
         for k in 0..mix.hostile_per_attack {
             let first = attack * 300 + k * 150;
-            attackers.push(tokio::spawn(hostile(
+            attackers.push(attack_runtime.spawn(hostile(
                 Arc::clone(f),
                 attack,
                 first,
@@ -500,7 +521,7 @@ pub async fn run_phase(f: &Arc<Fixtures>, mix: &Mix) -> Phase {
         }
     }
     for k in 0..mix.flood_connections {
-        attackers.push(tokio::spawn(flood(
+        attackers.push(attack_runtime.spawn(flood(
             Arc::clone(f),
             k,
             mix.flood_connections,
@@ -522,6 +543,7 @@ pub async fn run_phase(f: &Arc<Fixtures>, mix: &Mix) -> Phase {
     for attacker in attackers {
         attacker.await.unwrap();
     }
+    attack_runtime.shutdown_background();
     phase.elapsed = started.elapsed();
     phase.hostile = std::mem::take(&mut *counts.lock().unwrap());
     phase

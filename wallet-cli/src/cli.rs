@@ -7,6 +7,7 @@ use didam_credential::{Did, KeyType, Suite};
 use didam_ledger::LedgerLocation;
 use didam_method::DidamDid;
 use didam_method::entry::Service;
+use didam_method::history::CompromisedSince;
 use didam_registry::client::ResolverUrl;
 
 /// A key type, by its one parser, named as `didam` has always named it.
@@ -519,6 +520,12 @@ pub(crate) struct CompromiseArgs {
     /// this flag).
     #[arg(long)]
     pub(crate) new_leak: bool,
+    /// From where the leaked keys are compromised, as the rotations record
+    /// it: `entirely` (the default), `leaf:<ledger position>`, or a
+    /// versionId `<n>-<hash>` of `--did` (after that entry; the other DIDs
+    /// then record `entirely`). Credentials anchored before it stay valid.
+    #[arg(long, value_name = "POINT")]
+    pub(crate) compromised_since: Option<CompromisedSince>,
     /// Key-derivation cost: `calibrate` or `floor`.
     #[arg(long, default_value = "calibrate")]
     pub(crate) kdf: String,
@@ -712,6 +719,12 @@ pub(crate) struct UpdateArgs {
     /// Set the services: `id=type=endpoint` (repeatable).
     #[arg(long)]
     pub(crate) service: Vec<Service>,
+    /// The signing keys `--new-keys` replaces leaked: record them as
+    /// compromised from POINT (`entirely`, `leaf:<ledger position>`, or a
+    /// versionId `<n>-<hash>` of this DID: after that entry) instead of
+    /// retired. Credentials they anchored before the point stay valid.
+    #[arg(long, value_name = "POINT", requires = "new_keys")]
+    pub(crate) compromised_since: Option<CompromisedSince>,
     #[command(flatten)]
     pub(crate) print: JsonArg,
 }

@@ -4,6 +4,7 @@ use didam_credential::{Did, KeyType};
 use didam_ledger::{AnyLedger, LedgerLocation};
 use didam_method::DidamDid;
 use didam_method::entry::Service;
+use didam_method::history::KeyRemoval;
 use didam_registry::ResolveOptions;
 use didam_registry::client::ResolutionClient;
 use didam_registry::web::WebLimits;
@@ -115,7 +116,12 @@ pub(crate) fn update(cx: &Context, args: &UpdateArgs) -> Result<u8, CliError> {
     let (ledger, location) = cx.did_ledger(&wallet.did(args.did.as_str())?)?;
     let rrs = cx.rotation_secret()?;
     let (record, checkpointed) = cx.block_on(async {
-        let record = wallet.update_did(&ledger, &rrs, args.did.as_str(), types, services).await?;
+        let removal = match &args.compromised_since {
+            Some(since) => KeyRemoval::Compromised(since.clone()),
+            None => KeyRemoval::Retired,
+        };
+        let did = args.did.as_str();
+        let record = wallet.update_did_removing(&ledger, &rrs, did, types, services, removal).await?;
         let checkpointed = wallet.checkpoint_as_operator(&ledger, context::EMBEDDED_ORIGIN).await?;
         Ok::<_, CliError>((record, checkpointed))
     })?;

@@ -130,6 +130,16 @@ pub(crate) enum Command {
         after_help = "Example:\n  didam compromise --did did:didam:Qm... --rotation-shares rot-1.txt,rot-2.txt --shares-out ./new-shares"
     )]
     Compromise(CompromiseArgs),
+    /// Anchor files on the ledger as one of the wallet's did:didam DIDs: one
+    /// ledger entry for the batch, and per file a proof bundle
+    /// (`FILE.anchor.json`) that `didam anchor verify` checks offline.
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "Example:\n  didam anchor report.pdf minutes.txt --issuer did:didam:Qm...\n  \
+didam anchor verify report.pdf --proof report.pdf.anchor.json\n\n\
+Exit codes: 0 anchored, 2 usage error (not a DID of the wallet, a bundle exists), 3 the ledger could not be reached."
+    )]
+    Anchor(AnchorArgs),
     /// Walk through the X.1403 flow on a fresh embedded ledger: issuer and
     /// holder DIDs, a credential with a status entry, a presentation
     /// verified against the ledger's proofs, a leaked key rotated away, the
@@ -224,6 +234,13 @@ Exit codes: 0 done, 2 usage error, 3 the list could not be published.")]
     #[command(after_help = "Example:\n  didam vc reinstate urn:uuid:...\n\n\
 Exit codes: 0 done, 2 usage error (revocation is final), 3 the list could not be published.")]
     Reinstate(StatusArgs),
+    /// Anchor credentials this wallet issued, while their key is current:
+    /// one ledger entry for the batch, and beside each credential its proof
+    /// bundle `CRED.anchor.json` (`didam anchor verify CRED --credential
+    /// --proof CRED.anchor.json` checks it offline).
+    #[command(after_help = "Example:\n  didam vc anchor degree.json transcript.json\n\n\
+Exit codes: 0 anchored, 2 usage error (not a credential, not issued by a DID of the wallet), 3 the ledger could not be reached.")]
+    Anchor(VcAnchorArgs),
     /// Store a received credential in the wallet (sealed).
     #[command(after_help = "Example:\n  didam vc store credential.json")]
     Store(FileArg),
@@ -759,4 +776,54 @@ pub(crate) struct TourArgs {
     /// Print the tour's outcome as JSON.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AnchorArgs {
+    #[command(subcommand)]
+    pub(crate) command: Option<AnchorCommand>,
+    /// The files to anchor.
+    pub(crate) files: Vec<PathBuf>,
+    /// The did:didam DID of the wallet that anchors them.
+    #[arg(long)]
+    pub(crate) issuer: Option<DidamDid>,
+    #[command(flatten)]
+    pub(crate) print: JsonArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AnchorCommand {
+    /// Verify a file's anchor proof offline, against the ledger operator's
+    /// key pinned on this machine (or `--ledger-key`); the ledger is not
+    /// contacted.
+    #[command(after_help = "Example:\n  didam anchor verify report.pdf --proof report.pdf.anchor.json\n\n\
+Exit codes: 0 valid, 1 invalid (another file, a bad proof, a key retired or compromised before the anchor), 2 usage error.")]
+    Verify(AnchorVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AnchorVerifyArgs {
+    /// The file (or credential, with `--credential`).
+    pub(crate) file: PathBuf,
+    /// The proof bundle.
+    #[arg(long)]
+    pub(crate) proof: PathBuf,
+    /// The ledger operator's verifier key (`origin+keyid+base64`), instead
+    /// of the key pinned for `--ledger`.
+    #[arg(long, value_name = "VKEY")]
+    pub(crate) ledger_key: Option<String>,
+    /// The file is a credential: its digest leaves out its `anchorProof`.
+    #[arg(long)]
+    pub(crate) credential: bool,
+    #[command(flatten)]
+    pub(crate) print: JsonArg,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VcAnchorArgs {
+    /// The credentials (JSON with Data Integrity proofs) to anchor.
+    #[arg(required = true)]
+    pub(crate) credentials: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) print: JsonArg,
 }

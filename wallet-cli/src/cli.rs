@@ -651,6 +651,11 @@ pub(crate) struct VerifyArgs {
     /// flag has the same name.
     #[arg(long, env = "DIDAM_STATUS_ALLOW_LOOPBACK")]
     pub(crate) status_allow_loopback: bool,
+    /// The credential's anchor proof (`didam vc anchor` wrote it beside the
+    /// credential): a credential of a did:didam issuer whose key has left its
+    /// document verifies when anchored before the key left.
+    #[arg(long, value_name = "PROOF")]
+    pub(crate) anchor: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -366,6 +366,45 @@ fn hex_all(hashes: &[Hash]) -> Vec<String> {
     hashes.iter().map(Hash::to_hex).collect()
 }
 
+/// One entry proven at `leaf` under the tree of `size` leaves.
+async fn proven<L: Ledger>(
+    ledger: &L,
+    leaf: u64,
+    line: String,
+    size: u64,
+) -> Result<ProvenEntry, AnchorError> {
+    let inclusion = ledger.inclusion_proof(leaf, size).await?;
+    Ok(ProvenEntry { leaf, entry: line, inclusion: hex_all(&inclusion) })
+}
+
+/// The anchor entry at `leaf` and the issuer's log, proven under the
+/// ledger's latest checkpoint (which must cover `leaf`); with the note.
+async fn evidence<L: Ledger>(
+    ledger: &L,
+    issuer: &DidamDid,
+    leaf: u64,
+) -> Result<(ProvenEntry, IssuerEvidence, String), AnchorError> {
+    let signed = ledger.latest_checkpoint_now().await?.ok_or(AnchorError::NotCovered(leaf))?;
+    if signed.size <= leaf {
+        return Err(AnchorError::NotCovered(leaf));
+    }
+    let size = signed.size;
+    let line = String::from_utf8(ledger.leaf(leaf).await?)
+        .map_err(|e| LedgerError::Corrupt(format!("anchor leaf: {e}")))?;
+    let anchor = proven(ledger, leaf, line, size).await?;
+    let mut log = Vec::new();
+    for stored in ledger.log_at(issuer.as_did(), size).await? {
+        log.push(proven(ledger, stored.leaf_index, stored.line, size).await?);
+    }
+    let tip = ledger.tip_proof(issuer.as_did(), size).await?;
+    let issuer = IssuerEvidence {
+        did: issuer.to_string(),
+        log,
+        tip: TipEvidence { position: tip.position, count: tip.count, proof: hex_all(&tip.proof) },
+    };
+    Ok((anchor, issuer, signed.note))
+}
+
 /// The proofs of every digest of `batch`, anchored by `receipt`, under the
 /// ledger's latest checkpoint (which must cover the anchor).
 pub async fn prove<L: Ledger>(
@@ -374,28 +413,7 @@ pub async fn prove<L: Ledger>(
     receipt: &Receipt,
     batch: &Batch,
 ) -> Result<Vec<AnchorProof>, AnchorError> {
-    let signed = ledger.latest_checkpoint_now().await?.ok_or(AnchorError::NotCovered(receipt.leaf_index))?;
-    if signed.size <= receipt.leaf_index {
-        return Err(AnchorError::NotCovered(receipt.leaf_index));
-    }
-    let size = signed.size;
-    let proven = |leaf: u64, line: String| async move {
-        let inclusion = ledger.inclusion_proof(leaf, size).await?;
-        Ok::<_, AnchorError>(ProvenEntry { leaf, entry: line, inclusion: hex_all(&inclusion) })
-    };
-    let line = String::from_utf8(ledger.leaf(receipt.leaf_index).await?)
-        .map_err(|e| LedgerError::Corrupt(format!("anchor leaf: {e}")))?;
-    let anchor = proven(receipt.leaf_index, line).await?;
-    let mut log = Vec::new();
-    for stored in ledger.log_at(issuer.as_did(), size).await? {
-        log.push(proven(stored.leaf_index, stored.line).await?);
-    }
-    let tip = ledger.tip_proof(issuer.as_did(), size).await?;
-    let issuer = IssuerEvidence {
-        did: issuer.to_string(),
-        log,
-        tip: TipEvidence { position: tip.position, count: tip.count, proof: hex_all(&tip.proof) },
-    };
+    let (anchor, issuer, checkpoint) = evidence(ledger, issuer, receipt.leaf_index).await?;
     (0..batch.size())
         .map(|i| {
             Ok(AnchorProof {
@@ -404,10 +422,26 @@ pub async fn prove<L: Ledger>(
                 batch: batch.path(i).map_err(AnchorError::NotInBatch)?,
                 anchor: anchor.clone(),
                 issuer: issuer.clone(),
-                checkpoint: signed.note.clone(),
+                checkpoint: checkpoint.clone(),
             })
         })
         .collect()
+}
+
+/// `proof` brought up to the ledger's latest checkpoint: the same digest,
+/// path and anchor leaf, with the anchor entry as the ledger holds it and
+/// the issuer's log as of now, proven under its latest checkpoint. An
+/// online verifier checks this one: it holds every key removal recorded
+/// since the bundle was made, and a checkpoint signed by the operator's
+/// current key (after a handover too). The entry the ledger holds must be
+/// the bundle's, or the batch is not the one anchored there.
+pub async fn refresh<L: Ledger>(ledger: &L, proof: &AnchorProof) -> Result<AnchorProof, AnchorError> {
+    let issuer = DidamDid::parse(&proof.issuer.did).map_err(|e| AnchorError::Malformed(e.to_string()))?;
+    let (anchor, evidence, checkpoint) = evidence(ledger, &issuer, proof.anchor.leaf).await?;
+    if anchor.entry != proof.anchor.entry {
+        return Err(AnchorError::NotIncluded { leaf: proof.anchor.leaf, source: ProofError::RootMismatch });
+    }
+    Ok(AnchorProof { anchor, issuer: evidence, checkpoint, ..proof.clone() })
 }
 
 fn hashes(hex: &[String]) -> Result<Vec<Hash>, AnchorError> {

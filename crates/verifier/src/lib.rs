@@ -86,6 +86,10 @@
 //! # }).unwrap();
 //! ```
 
+/// Historical verification of credentials whose key has left the issuer's
+/// did:didam document (feature `net`).
+#[cfg(feature = "net")]
+pub mod anchored;
 mod cache;
 mod checks;
 mod error;

@@ -121,7 +121,7 @@ async fn covered(ledger: &AnyLedger, receipt: &Receipt) -> Result<(), CliError> 
 
 /// The operator key to verify against: `--ledger-key`, else the key this
 /// machine pinned for the ledger (`--ledger`).
-fn operator_key(cx: &Context, given: Option<&str>) -> Result<NoteVerifier, CliError> {
+pub(crate) fn operator_key(cx: &Context, given: Option<&str>) -> Result<NoteVerifier, CliError> {
     if let Some(vkey) = given {
         return NoteVerifier::parse(vkey).map_err(|e| CliError::Input(format!("--ledger-key: {e}")));
     }

@@ -12,7 +12,7 @@
 //! Steps:
 //! 1. [`removal_records`] builds the parameter a writer puts in the entry
 //!    (every removed method, one reason);
-//! 2. [`check_removals`] is what `log::verify_entry` runs on the entry's own
+//! 2. `check_removals` is what [`crate::log::verify_entry`] runs on the entry's own
 //!    parameter (the ledger at append, every resolver at replay);
 //! 3. [`KeyHistory::of_log`] turns a replayed log and the ledger positions of
 //!    its entries into, per verification method, when it was added and when

@@ -86,8 +86,6 @@
 //! # }).unwrap();
 //! ```
 
-/// Historical verification of credentials whose key has left the issuer's
-/// did:didam document (feature `net`).
 #[cfg(feature = "net")]
 pub mod anchored;
 mod cache;

@@ -59,8 +59,15 @@ pub(crate) fn verify(cx: &Context, args: &VerifyArgs) -> Result<u8, CliError> {
     // judged by the key history and its anchor (issue 22).
     if result.as_ref().is_ok_and(|r| r.is_valid()) && args.anchor.is_none() {
         // Valid as it is: nothing historical to judge.
-    } else if let Some(code) = historical(cx, args, &text)? {
-        return Ok(code);
+    } else {
+        match historical(cx, args, &text) {
+            Ok(Some(code)) => return Ok(code),
+            Ok(None) => {}
+            // Asked for: its failure is the answer.
+            Err(e) if args.anchor.is_some() => return Err(e),
+            // Tried on the side: the ordinary result (and its error) stands.
+            Err(_) => {}
+        }
     }
     let report = result.map_err(CliError::from_engine)?;
     if args.json {

@@ -118,3 +118,47 @@ fn after_compromise_anchors_before_the_point_verify_and_later_ones_do_not() {
     assert!(report["evidence"]["leaf"].as_u64().is_some(), "{report}");
     assert!(report["evidence"]["keyHistory"].as_array().is_some_and(|h| h.len() >= 2), "{report}");
 }
+
+/// The ledger is a `didam-resolver` daemon's (loopback): anchors are
+/// appended through its ledger API (its admission rule and limits), the
+/// CLI awaits its sequencer's checkpoint, and historical verification
+/// checks the daemon's proofs.
+#[test]
+fn on_a_daemons_ledger_an_anchored_credential_survives_a_retirement() {
+    let h = Home::new("historical-daemon");
+    let bin = common::daemon_bin();
+    let (key, pass) = (h.p("daemon/checkpoint.age"), h.p("daemon-pass.txt"));
+    common::write_private(&h.path("daemon-pass.txt"), "the daemon's checkpoint passphrase\n");
+    let keygen = std::process::Command::new(&bin)
+        .args(["keygen", "--origin", "didam.test/anchors", "--out", &key, "--passphrase-file", &pass])
+        .output()
+        .unwrap();
+    assert!(keygen.status.success(), "keygen: {}", text(&keygen.stderr));
+    let mut cmd = std::process::Command::new(&bin);
+    cmd.args(["--listen", "127.0.0.1:0", "--data-dir", &h.p("daemon/data")])
+        .args(["--checkpoint-key", &key, "--checkpoint-key-passphrase-file", &pass])
+        .args(["--checkpoint-interval-ms", "200", "--rate-limit", "0", "--append-rate-limit", "0"]);
+    let (mut child, url) = common::spawn_daemon(&mut cmd, &h.path("daemon.log"));
+
+    h.init("w");
+    let did = h.json("w", &["--ledger", &url, "did", "create", "--json"])["did"].as_str().unwrap().to_owned();
+    h.ok("w", &["--ledger", &url, "did", "resolve", &did]);
+    let anchored = issue(&h, "w", &did, "anchored", "2025-01-01T00:00:00Z");
+    let unanchored = issue(&h, "w", &did, "unanchored", "2025-01-01T00:00:00Z");
+    let leaf = h.json("w", &["--ledger", &url, "vc", "anchor", &anchored, "--json"])["leaf"].as_u64();
+    assert!(leaf.is_some());
+    // Offline, against the key pinned for the daemon's ledger.
+    let proof = format!("{anchored}.anchor.json");
+    let offline = h.run("w", &["--ledger", &url, "anchor", "verify", &anchored, "--credential", "--proof", &proof]);
+    assert_eq!(code(&offline), 0, "{}{}", text(&offline.stdout), text(&offline.stderr));
+
+    h.ok("w", &["--ledger", &url, "did", "update", &did, "--new-keys", "ed25519"]);
+    let ok = h.run("w", &["--ledger", &url, "vc", "verify", &anchored, "--anchor", &proof]);
+    assert_eq!(code(&ok), 0, "{}{}", text(&ok.stdout), text(&ok.stderr));
+    let refused = h.run("w", &["--ledger", &url, "vc", "verify", &unanchored]);
+    let said = format!("{}{}", text(&refused.stdout), text(&refused.stderr));
+    assert_eq!(code(&refused), 1, "{said}");
+    assert!(said.contains("is not anchored"), "{said}");
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -64,8 +64,12 @@ fn anchored_credentials_survive_a_routine_retirement_and_a_thief_cannot_backdate
     assert_eq!(verify(&h, &unanchored, false).0, 0);
     steal(&h);
 
-    // A routine update retires the key.
-    h.ok("w", &["did", "update", &did, "--new-keys", "ed25519"]);
+    // A routine update retires the key, after a warning that counts the
+    // credentials it leaves unanchored (Deliver 5).
+    let updated = h.run("w", &["did", "update", &did, "--new-keys", "ed25519"]);
+    assert!(updated.status.success(), "{}", text(&updated.stderr));
+    let warned = text(&updated.stderr);
+    assert!(warned.contains("warning: 1 credential this DID issued"), "{warned}");
     let (c, out) = verify(&h, &anchored, true);
     assert_eq!(c, 0, "{out}");
     assert!(out.contains("anchored at leaf"), "{out}");
@@ -149,7 +153,8 @@ fn on_a_daemons_ledger_an_anchored_credential_survives_a_retirement() {
     assert!(leaf.is_some());
     // Offline, against the key pinned for the daemon's ledger.
     let proof = format!("{anchored}.anchor.json");
-    let offline = h.run("w", &["--ledger", &url, "anchor", "verify", &anchored, "--credential", "--proof", &proof]);
+    let offline =
+        h.run("w", &["--ledger", &url, "anchor", "verify", &anchored, "--credential", "--proof", &proof]);
     assert_eq!(code(&offline), 0, "{}{}", text(&offline.stdout), text(&offline.stderr));
 
     h.ok("w", &["--ledger", &url, "did", "update", &did, "--new-keys", "ed25519"]);

@@ -51,7 +51,7 @@ pub(crate) fn run(cx: &Context, args: &AnchorArgs) -> Result<u8, CliError> {
         .iter()
         .map(|f| Ok(anchor::digest(&read_bytes(f)?)))
         .collect::<Result<Vec<_>, CliError>>()?;
-    let proofs = anchor_digests(cx, issuer, &digests)?;
+    let proofs = anchor_digests(cx, &cx.open_wallet()?, issuer, &digests)?;
     let mut written = Vec::new();
     for (file, proof) in args.files.iter().zip(&proofs) {
         let path = bundle_path(file);
@@ -80,8 +80,12 @@ fn pretty(proof: &AnchorProof) -> Result<String, CliError> {
 /// Anchors `digests` as `issuer` on its own ledger, makes a checkpoint cover
 /// it (signed at once as the embedded ledger's operator, or awaited from a
 /// daemon), and returns a proof per digest.
-fn anchor_digests(cx: &Context, issuer: &DidamDid, digests: &[Hash]) -> Result<Vec<AnchorProof>, CliError> {
-    let wallet = cx.open_wallet()?;
+fn anchor_digests(
+    cx: &Context,
+    wallet: &didam_wallet::Wallet,
+    issuer: &DidamDid,
+    digests: &[Hash],
+) -> Result<Vec<AnchorProof>, CliError> {
     let (ledger, _) = cx.did_ledger(&wallet.did(issuer.as_str())?)?;
     let progress = output::Progress::start("anchoring on the ledger");
     let result = cx.block_on(async {
@@ -204,7 +208,14 @@ pub(crate) fn credentials(cx: &Context, args: &VcAnchorArgs) -> Result<u8, CliEr
         .iter()
         .map(|c| anchor::credential_digest(c).map_err(|e| CliError::Input(e.to_string())))
         .collect::<Result<Vec<_>, _>>()?;
-    let proofs = anchor_digests(cx, &issuer, &digests)?;
+    let wallet = cx.open_wallet()?;
+    let proofs = anchor_digests(cx, &wallet, &issuer, &digests)?;
+    // The wallet's records say which issued credentials are anchored (the
+    // warning before an update counts the others).
+    if let Some(leaf) = proofs.first().map(|p| p.anchor.leaf) {
+        let texts: Vec<String> = creds.iter().map(Value::to_string).collect();
+        wallet.mark_anchored(&texts, leaf)?;
+    }
     for (path, proof) in args.credentials.iter().zip(&proofs) {
         output::write_file(&bundle_path(path), &pretty(proof)?, false)?;
         if !args.print.json {

@@ -113,7 +113,21 @@ pub(crate) fn update(cx: &Context, args: &UpdateArgs) -> Result<u8, CliError> {
     }
     cx.check_rotation_shares()?;
     let wallet = cx.open_wallet()?;
-    let (ledger, location) = cx.did_ledger(&wallet.did(args.did.as_str())?)?;
+    let current = wallet.did(args.did.as_str())?;
+    if types.is_some() {
+        // Issue 22: what the replaced keys signed and nobody anchored stops
+        // verifying once they leave the document; said before the change.
+        let unanchored = wallet.unanchored_by(args.did.as_str(), &current.keys)?;
+        if !unanchored.is_empty() {
+            eprintln!(
+                "warning: {} this DID issued with the keys this update replaces {} not anchored: {} stop verifying once the keys leave (anchor them first with `didam vc anchor CRED…`)",
+                output::count(unanchored.len(), "credential"),
+                if unanchored.len() == 1 { "is" } else { "are" },
+                if unanchored.len() == 1 { "it will" } else { "they will" },
+            );
+        }
+    }
+    let (ledger, location) = cx.did_ledger(&current)?;
     let rrs = cx.rotation_secret()?;
     let (record, checkpointed) = cx.block_on(async {
         let removal = match &args.compromised_since {

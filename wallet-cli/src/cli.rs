@@ -7,6 +7,7 @@ use didam_credential::{Did, KeyType, Suite};
 use didam_ledger::LedgerLocation;
 use didam_method::DidamDid;
 use didam_method::entry::Service;
+use didam_method::history::CompromisedSince;
 use didam_registry::client::ResolverUrl;
 
 /// A key type, by its one parser, named as `didam` has always named it.
@@ -129,6 +130,16 @@ pub(crate) enum Command {
         after_help = "Example:\n  didam compromise --did did:didam:Qm... --rotation-shares rot-1.txt,rot-2.txt --shares-out ./new-shares"
     )]
     Compromise(CompromiseArgs),
+    /// Anchor files on the ledger as one of the wallet's did:didam DIDs: one
+    /// ledger entry for the batch, and per file a proof bundle
+    /// (`FILE.anchor.json`) that `didam anchor verify` checks offline.
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "Example:\n  didam anchor report.pdf minutes.txt --issuer did:didam:Qm...\n  \
+didam anchor verify report.pdf --proof report.pdf.anchor.json\n\n\
+Exit codes: 0 anchored, 2 usage error (not a DID of the wallet, a bundle exists), 3 the ledger could not be reached."
+    )]
+    Anchor(AnchorArgs),
     /// Walk through the X.1403 flow on a fresh embedded ledger: issuer and
     /// holder DIDs, a credential with a status entry, a presentation
     /// verified against the ledger's proofs, a leaked key rotated away, the
@@ -223,6 +234,13 @@ Exit codes: 0 done, 2 usage error, 3 the list could not be published.")]
     #[command(after_help = "Example:\n  didam vc reinstate urn:uuid:...\n\n\
 Exit codes: 0 done, 2 usage error (revocation is final), 3 the list could not be published.")]
     Reinstate(StatusArgs),
+    /// Anchor credentials this wallet issued, while their key is current:
+    /// one ledger entry for the batch, and beside each credential its proof
+    /// bundle `CRED.anchor.json` (`didam anchor verify CRED --credential
+    /// --proof CRED.anchor.json` checks it offline).
+    #[command(after_help = "Example:\n  didam vc anchor degree.json transcript.json\n\n\
+Exit codes: 0 anchored, 2 usage error (not a credential, not issued by a DID of the wallet), 3 the ledger could not be reached.")]
+    Anchor(VcAnchorArgs),
     /// Store a received credential in the wallet (sealed).
     #[command(after_help = "Example:\n  didam vc store credential.json")]
     Store(FileArg),
@@ -519,6 +537,12 @@ pub(crate) struct CompromiseArgs {
     /// this flag).
     #[arg(long)]
     pub(crate) new_leak: bool,
+    /// From where the leaked keys are compromised, as the rotations record
+    /// it: `entirely` (the default), `leaf:<ledger position>`, or a
+    /// versionId `<n>-<hash>` of `--did` (after that entry; the other DIDs
+    /// then record `entirely`). Credentials anchored before it stay valid.
+    #[arg(long, value_name = "POINT")]
+    pub(crate) compromised_since: Option<CompromisedSince>,
     /// Key-derivation cost: `calibrate` or `floor`.
     #[arg(long, default_value = "calibrate")]
     pub(crate) kdf: String,
@@ -627,6 +651,11 @@ pub(crate) struct VerifyArgs {
     /// flag has the same name.
     #[arg(long, env = "DIDAM_STATUS_ALLOW_LOOPBACK")]
     pub(crate) status_allow_loopback: bool,
+    /// The credential's anchor proof (`didam vc anchor` wrote it beside the
+    /// credential): a credential of a did:didam issuer whose key has left its
+    /// document verifies when anchored before the key left.
+    #[arg(long, value_name = "PROOF")]
+    pub(crate) anchor: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -712,6 +741,12 @@ pub(crate) struct UpdateArgs {
     /// Set the services: `id=type=endpoint` (repeatable).
     #[arg(long)]
     pub(crate) service: Vec<Service>,
+    /// The signing keys `--new-keys` replaces leaked: record them as
+    /// compromised from POINT (`entirely`, `leaf:<ledger position>`, or a
+    /// versionId `<n>-<hash>` of this DID: after that entry) instead of
+    /// retired. Credentials they anchored before the point stay valid.
+    #[arg(long, value_name = "POINT", requires = "new_keys")]
+    pub(crate) compromised_since: Option<CompromisedSince>,
     #[command(flatten)]
     pub(crate) print: JsonArg,
 }
@@ -746,4 +781,54 @@ pub(crate) struct TourArgs {
     /// Print the tour's outcome as JSON.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AnchorArgs {
+    #[command(subcommand)]
+    pub(crate) command: Option<AnchorCommand>,
+    /// The files to anchor.
+    pub(crate) files: Vec<PathBuf>,
+    /// The did:didam DID of the wallet that anchors them.
+    #[arg(long)]
+    pub(crate) issuer: Option<DidamDid>,
+    #[command(flatten)]
+    pub(crate) print: JsonArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AnchorCommand {
+    /// Verify a file's anchor proof offline, against the ledger operator's
+    /// key pinned on this machine (or `--ledger-key`); the ledger is not
+    /// contacted.
+    #[command(after_help = "Example:\n  didam anchor verify report.pdf --proof report.pdf.anchor.json\n\n\
+Exit codes: 0 valid, 1 invalid (another file, a bad proof, a key retired or compromised before the anchor), 2 usage error.")]
+    Verify(AnchorVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AnchorVerifyArgs {
+    /// The file (or credential, with `--credential`).
+    pub(crate) file: PathBuf,
+    /// The proof bundle.
+    #[arg(long)]
+    pub(crate) proof: PathBuf,
+    /// The ledger operator's verifier key (`origin+keyid+base64`), instead
+    /// of the key pinned for `--ledger`.
+    #[arg(long, value_name = "VKEY")]
+    pub(crate) ledger_key: Option<String>,
+    /// The file is a credential: its digest leaves out its `anchorProof`.
+    #[arg(long)]
+    pub(crate) credential: bool,
+    #[command(flatten)]
+    pub(crate) print: JsonArg,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VcAnchorArgs {
+    /// The credentials (JSON with Data Integrity proofs) to anchor.
+    #[arg(required = true)]
+    pub(crate) credentials: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) print: JsonArg,
 }

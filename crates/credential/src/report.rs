@@ -89,6 +89,10 @@ pub enum CheckKind {
     /// requires: a quantum-safe one among them, or (hybrid) a classical and
     /// a quantum-safe one, all verified.
     SignatureSecurity,
+    /// A credential whose signing key has left its issuer's DID document
+    /// was anchored on the ledger before the key left (historical
+    /// verification, `specs/did-didam.md` §9.4).
+    Anchor,
 }
 
 impl CheckKind {
@@ -126,6 +130,7 @@ impl CheckKind {
             Self::KeyBinding => "key-binding",
             Self::CredentialType => "credential-type",
             Self::SignatureSecurity => "signature-security",
+            Self::Anchor => "anchor",
         }
     }
 }

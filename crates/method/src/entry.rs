@@ -10,6 +10,7 @@ use didam_credential::{PublicKey, SecretKey};
 use serde_json::{Map, Value, json};
 
 use crate::error::EntryError;
+use crate::history::{self, KeyRemoval};
 use crate::log::{self, DidState, EntryDraft, Method};
 use crate::{DidamDid, LogEntry};
 
@@ -184,7 +185,8 @@ pub async fn next_entry(
 /// [`next_entry`] for a DID controlled by several update keys: `keys` are
 /// every key `tip` committed to (all sign), `next` the keys the entry
 /// commits to (empty when deactivating); a `next` of other types than `keys`
-/// moves the DID's control (to ML-DSA-44, or to hybrid control).
+/// moves the DID's control (to ML-DSA-44, or to hybrid control). Methods the
+/// new document removes are recorded as retired.
 pub async fn next_controlled(
     tip: &DidState,
     keys: &[&SecretKey],
@@ -193,10 +195,31 @@ pub async fn next_controlled(
     deactivate: bool,
     time: DateTime<Utc>,
 ) -> Result<LogEntry, EntryError> {
+    next_removing(tip, keys, next, document, deactivate, time, &KeyRemoval::Retired).await
+}
+
+/// [`next_controlled`] recording `removal` (retired, or compromised from a
+/// point) for every verification method the new document removes, in the
+/// entry's `removedKeys` (`specs/did-didam.md` §4.5).
+#[allow(clippy::too_many_arguments)] // one per part of the entry; a struct would only rename them
+pub async fn next_removing(
+    tip: &DidState,
+    keys: &[&SecretKey],
+    next: &[PublicKey],
+    document: Option<Value>,
+    deactivate: bool,
+    time: DateTime<Utc>,
+    removal: &KeyRemoval,
+) -> Result<LogEntry, EntryError> {
     let public: Vec<PublicKey> = keys.iter().map(|k| k.public_key()).collect();
     let mut params = parameters(&public, next);
     if deactivate {
         params.insert("deactivated".into(), json!(true));
+    }
+    if let Some(doc) = &document
+        && let Some(records) = history::removal_records(&tip.did, &tip.document, doc, removal)
+    {
+        params.insert(history::REMOVED_KEYS.into(), records);
     }
     let draft = EntryDraft {
         parameters: params,
@@ -224,6 +247,7 @@ mod tests {
             parameters: Map::new(),
             document: json!({}),
             deactivated: false,
+            removed_keys: Default::default(),
         }
     }
 

@@ -16,6 +16,7 @@
 //! | check one entry against the state before it | [`log::verify_entry`] |
 //! | check a whole log (and its witnesses) | [`log::verify_log`], [`log::verify_log_with_witnesses`] |
 //! | the pre-rotation commitment to a key | [`log::key_hash`] |
+//! | why keys left, and each key's history by ledger position | [`history::KeyHistory`] |
 //!
 //! ```
 //! use didam_credential::{KeyType, SecretKey};
@@ -40,6 +41,7 @@
 mod did;
 pub mod entry;
 mod error;
+pub mod history;
 pub mod log;
 mod log_entry;
 pub mod witness;

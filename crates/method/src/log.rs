@@ -36,8 +36,11 @@ use didam_credential::{KeyType, Outcome, PublicKey, Security, Suite, canon, veri
 use serde_json::{Map, Value, json};
 use sha2::Digest as _;
 
+use std::collections::BTreeMap;
+
 use crate::LogEntry;
 use crate::error::EntryError;
+use crate::history::{self, KeyRemoval, REMOVED_KEYS};
 use crate::witness::{self, WitnessError, WitnessRule};
 
 /// How far an entry's `versionTime` may be ahead of the verifier's clock: 5
@@ -162,6 +165,10 @@ pub struct DidState {
     pub document: Value,
     /// Whether the DID is deactivated.
     pub deactivated: bool,
+    /// Why this entry removed verification methods, by method id (its own
+    /// `removedKeys`, not accumulated; `specs/did-didam.md` §4.5).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub removed_keys: BTreeMap<String, KeyRemoval>,
 }
 
 impl DidState {
@@ -366,6 +373,12 @@ pub async fn verify_entry(
     if parameters.contains_key("nextKeyHashes") && !parameters.contains_key("nextKeyTypes") {
         accumulated.remove("nextKeyTypes");
     }
+    // Why keys left describes this entry only: checked with its document
+    // (step 6), never accumulated. did:webvh defines no such parameter.
+    let removals = accumulated.remove(REMOVED_KEYS);
+    if removals.is_some() && method != Method::Didam {
+        return Err(bad_params(format!("unknown parameter `{REMOVED_KEYS}`")));
+    }
     validate_parameters(&accumulated).map_err(bad_params)?;
     if let Some(types) = string_list(accumulated.get("nextKeyTypes")) {
         let hashes = string_list(accumulated.get("nextKeyHashes")).unwrap_or_default();
@@ -434,6 +447,10 @@ pub async fn verify_entry(
     {
         return Err(bad_did("the DID changed but the DID is not portable".into()));
     }
+    let removed_keys = match &removals {
+        Some(value) => history::check_removals(value, previous, did, &document, n).map_err(bad_params)?,
+        None => BTreeMap::new(),
+    };
     let deactivated = accumulated.get("deactivated").and_then(Value::as_bool).unwrap_or(false);
     Ok(DidState {
         did: did.to_owned(),
@@ -446,6 +463,7 @@ pub async fn verify_entry(
         parameters: accumulated,
         document,
         deactivated,
+        removed_keys,
     })
 }
 

@@ -327,6 +327,7 @@ mod tests {
             parameters: [("witness".to_owned(), witness)].into_iter().collect(),
             document: json!({}),
             deactivated: false,
+            removed_keys: Default::default(),
         }
     }
 

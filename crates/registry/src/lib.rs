@@ -10,6 +10,8 @@
 //!   front ends, and [`Resolver::dereference`] of resource DID URLs;
 //! - [`resource`]: resources of a DID on the ledger (status lists): publish
 //!   and dereference with the ledger's proofs;
+//! - [`anchor`]: anchoring batches of digests as one ledger entry, and
+//!   proofs of it that verify offline against the ledger's key;
 //! - [`CheckpointStore`]: the checkpoints a client has seen of each ledger,
 //!   and the ledger operator's key pinned on first use
 //!   ([`CheckpointStore::pin_operator`]);
@@ -42,6 +44,7 @@
 //! # }).unwrap();
 //! ```
 
+pub mod anchor;
 pub mod any;
 mod checkpoints;
 #[cfg(feature = "net")]

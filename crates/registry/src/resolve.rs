@@ -16,6 +16,7 @@ use didam_credential::did::{DidDocument, Resolution};
 use didam_ledger::merkle::{self, Hash};
 use didam_ledger::note::{Checkpoint, NoteVerifier};
 use didam_ledger::{Ledger, LedgerError, SignedCheckpoint};
+use didam_method::history::{KeyHistory, methods_of};
 use didam_method::log::{self, DidState, Method};
 use serde_json::{Value, json};
 
@@ -41,6 +42,11 @@ pub struct Resolved {
     pub latest: DidState,
     /// Every verified version, oldest first.
     pub history: Vec<DidState>,
+    /// The ledger position (leaf index) of each version of `history`. Those
+    /// of the entries that add or remove verification methods (the key
+    /// history's boundaries) and of the latest are proven by inclusion
+    /// proofs under `checkpoint`.
+    pub leaves: Vec<u64>,
     /// The checkpoint the log was proven under.
     pub checkpoint: Checkpoint,
     /// The ledger's verified signatures on it, each classical or quantum-safe.
@@ -48,6 +54,13 @@ pub struct Resolved {
 }
 
 impl Resolved {
+    /// Every verification method the DID's document held, when it was added
+    /// and when and why it was removed, by log and ledger position
+    /// (`specs/did-didam.md` §4.5).
+    pub fn key_history(&self) -> Result<KeyHistory, Error> {
+        KeyHistory::of_log(&self.history, &self.leaves).map_err(|e| Error::InvalidLedgerProof(e.to_string()))
+    }
+
     /// The W3C DID resolution result.
     pub fn resolution(&self) -> Result<Resolution, Error> {
         let stamp = didam_credential::proof::xsd_datetime;
@@ -81,6 +94,10 @@ impl Resolved {
             "size": self.checkpoint.size,
             "signatures": self.signatures,
         });
+        // Each verification method's life by ledger position: what a
+        // verifier of an anchored signature judges it by.
+        metadata["keyHistory"] = serde_json::to_value(self.key_history()?.records())
+            .map_err(|e| Error::InvalidLedgerProof(e.to_string()))?;
         if let Some(next) = self.history.iter().find(|s| s.version_number == self.state.version_number + 1) {
             metadata["nextUpdate"] = json!(stamp(next.version_time));
             metadata["nextVersionId"] = json!(next.version_id);
@@ -232,6 +249,24 @@ async fn resolve_at<L: Ledger>(
             .map_err(|source| Error::Log { did: did.to_string(), source })?;
         history.push(state);
     }
+    // The ledger positions the key history rests on: every entry that
+    // changes the verification methods is proven where the ledger says.
+    for (i, stored) in covered.iter().enumerate().take(covered.len().saturating_sub(1)) {
+        let before = i.checked_sub(1).map(|p| methods_of(&history[p].did, &history[p].document));
+        if before.is_some_and(|b| b == methods_of(&history[i].did, &history[i].document)) {
+            continue;
+        }
+        let proof = ledger.inclusion_proof(stored.leaf_index, checkpoint.size).await.map_err(proof_error)?;
+        merkle::verify_inclusion(
+            &merkle::leaf_hash(stored.line.as_bytes()),
+            stored.leaf_index,
+            checkpoint.size,
+            &proof,
+            &root,
+        )
+        .map_err(|e| Error::InvalidLedgerProof(format!("inclusion of leaf {}: {e}", stored.leaf_index)))?;
+    }
+    let leaves: Vec<u64> = covered.iter().map(|e| e.leaf_index).collect();
     let latest = history.last().cloned().ok_or_else(|| Error::NotFound(did.to_string()))?;
     if latest.entry_hash != tip.record.entry_hash {
         return Err(Error::InvalidLedgerProof(
@@ -257,7 +292,9 @@ async fn resolve_at<L: Ledger>(
             .ok_or_else(|| Error::NotFound(format!("{did} at {t}")))?,
         (None, None) => latest.clone(),
     };
-    Ok(Resolved { state, latest, history, checkpoint, signatures: opened.signatures })
+    let resolved = Resolved { state, latest, history, leaves, checkpoint, signatures: opened.signatures };
+    resolved.key_history()?;
+    Ok(resolved)
 }
 
 fn proof_error(e: LedgerError) -> Error {

@@ -86,6 +86,8 @@
 //! # }).unwrap();
 //! ```
 
+#[cfg(feature = "net")]
+pub mod anchored;
 mod cache;
 mod checks;
 mod error;

@@ -49,6 +49,7 @@ use didam_ledger::handover::OperatorError;
 use didam_ledger::note::NoteSigner;
 use didam_ledger::{Ledger, LedgerError};
 use didam_method::DidamDid;
+use didam_method::history::{CompromisedSince, KeyRemoval};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -91,6 +92,11 @@ pub struct CompromiseJournal {
     /// The operator keys to hand over (step 6), once planned.
     #[serde(default)]
     pub operators: Option<Vec<OperatorHandover>>,
+    /// From where the leaked keys are compromised, as the rotations record
+    /// it (`None`: entirely). A `versionId` names an entry of `did`; the
+    /// other DIDs record theirs as compromised entirely.
+    #[serde(default)]
+    pub since: Option<CompromisedSince>,
     /// When the procedure finished.
     pub finished: Option<DateTime<Utc>>,
 }
@@ -233,6 +239,7 @@ impl Wallet {
             resolvable: false,
             status_lists: None,
             operators: None,
+            since: None,
             finished: None,
         };
         let marked = self
@@ -252,6 +259,16 @@ impl Wallet {
         self.root = new_root;
         self.backup()?;
         Ok((journal, false))
+    }
+
+    /// Records from where the leaked keys are compromised (before the
+    /// rotations, which record it in each removing entry; afterwards it
+    /// changes nothing already on the ledger). Without it: entirely.
+    pub fn compromise_since(&self, since: CompromisedSince) -> Result<(), WalletError> {
+        self.compromise_journal()?.ok_or(WalletError::NoCompromise)?;
+        self.update_journal(|j| j.since = Some(since))?;
+        self.backup()?;
+        Ok(())
     }
 
     /// Step 2, before the share files are written: records the set's
@@ -400,7 +417,13 @@ impl Wallet {
                     .map(|k| Ok(PublicKey::from_multikey(k)?.key_type()))
                     .collect::<Result<Vec<_>, WalletError>>()?;
                 let new_keys = self.new_keys_for(&d.did, &types)?;
-                let change = Change { keys: Some(new_keys), ..Change::default() };
+                let since = match &journal.since {
+                    Some(CompromisedSince::Leaf(l)) => CompromisedSince::Leaf(*l),
+                    Some(since) if d.did == journal.did => since.clone(),
+                    _ => CompromisedSince::Entirely,
+                };
+                let removal = Some(KeyRemoval::Compromised(since));
+                let change = Change { keys: Some(new_keys), removal, ..Change::default() };
                 self.next_op(ledgers.of(&d.did)?, rrs, &d.did, "compromise", change).await?
             } else {
                 d

@@ -18,6 +18,7 @@
 use chrono::{DateTime, Utc};
 use didam_credential::{KeyType, PublicKey, SecretKey};
 use didam_ledger::Ledger;
+use didam_method::history::KeyRemoval;
 use didam_method::{DidamDid, LogEntry, entry};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -73,6 +74,8 @@ pub(crate) struct Change {
     pub(crate) keys: Option<Vec<(String, PublicKey)>>,
     pub(crate) services: Option<Vec<Value>>,
     pub(crate) deactivate: bool,
+    /// Why the signing keys the entry removes leave (default: retired).
+    pub(crate) removal: Option<KeyRemoval>,
 }
 
 /// Refuses a control set no did:didam entry can be signed with: empty, a
@@ -251,7 +254,7 @@ impl Wallet {
         op: &str,
         change: Change,
     ) -> Result<DidRecord, WalletError> {
-        let Change { control, keys: new_keys, services, deactivate } = change;
+        let Change { control, keys: new_keys, services, deactivate, removal } = change;
         self.check_rrs(rrs)?;
         let mut record = self.no_pending(did)?;
         let didam = DidamDid::parse(did)?;
@@ -294,7 +297,8 @@ impl Wallet {
         };
         let time = entry_time(&tip).await;
         let signers: Vec<&SecretKey> = keys.iter().collect();
-        let entry = entry::next_controlled(&tip, &signers, &next, document, deactivate, time).await?;
+        let removal = removal.unwrap_or(KeyRemoval::Retired);
+        let entry = entry::next_removing(&tip, &signers, &next, document, deactivate, time, &removal).await?;
         let mut then = record.clone();
         then.update_n = n;
         if let Some(k) = &new_keys {
@@ -337,6 +341,9 @@ impl Wallet {
 
     /// Updates `did`: new signing keys of `key_types` (when given) and/or new
     /// `services` (when given), rotating the update key as every entry does.
+    /// Signing keys it replaces are recorded as retired (what they signed
+    /// and anchored before stays valid): [`Wallet::update_did_removing`]
+    /// records another reason.
     pub async fn update_did<L: Ledger>(
         &self,
         ledger: &L,
@@ -345,12 +352,26 @@ impl Wallet {
         key_types: Option<&[KeyType]>,
         services: Option<Vec<Value>>,
     ) -> Result<DidRecord, WalletError> {
+        self.update_did_removing(ledger, rrs, did, key_types, services, KeyRemoval::Retired).await
+    }
+
+    /// [`Wallet::update_did`] recording `removal` for the signing keys it
+    /// replaces (`specs/did-didam.md` §4.5).
+    pub async fn update_did_removing<L: Ledger>(
+        &self,
+        ledger: &L,
+        rrs: &RootSecret,
+        did: &str,
+        key_types: Option<&[KeyType]>,
+        services: Option<Vec<Value>>,
+        removal: KeyRemoval,
+    ) -> Result<DidRecord, WalletError> {
         let new_keys = match key_types {
             Some(types) => Some(self.new_keys_for(did, types)?),
             None => None,
         };
-        self.next_op(ledger, rrs, did, "update", Change { keys: new_keys, services, ..Change::default() })
-            .await
+        let change = Change { keys: new_keys, services, removal: Some(removal), ..Change::default() };
+        self.next_op(ledger, rrs, did, "update", change).await
     }
 
     pub(crate) fn new_keys_for(

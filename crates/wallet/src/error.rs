@@ -193,6 +193,9 @@ pub enum WalletError {
     /// The ledger failed.
     #[error(transparent)]
     Ledger(#[from] didam_ledger::LedgerError),
+    /// Anchoring failed (boxed: the error is large, and rare).
+    #[error(transparent)]
+    Anchor(Box<didam_registry::anchor::AnchorError>),
     /// The ledger operator's checkpoint key could not be made or read.
     #[error("the ledger operator key: {0}")]
     LedgerKey(#[source] didam_ledger::note::NoteError),
@@ -287,4 +290,10 @@ fn suspension_flag(purpose: didam_credential::status_list::StatusPurpose) -> &'s
 
 pub(crate) fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> WalletError + '_ {
     move |source| WalletError::Io { path: path.display().to_string(), source }
+}
+
+impl From<didam_registry::anchor::AnchorError> for WalletError {
+    fn from(e: didam_registry::anchor::AnchorError) -> Self {
+        Self::Anchor(Box::new(e))
+    }
 }

@@ -79,6 +79,7 @@ impl Wallet {
                 .unwrap_or_default(),
             status: signed.get("credentialStatus").cloned(),
             issued: Utc::now(),
+            anchored: None,
         };
         let (inserted, _) = self.store.update(|tx| tx.insert(ISSUED, &issued.id, &to_json(&issued)?))?;
         // Without an `id` of its own the record is named by the signed
@@ -142,6 +143,7 @@ impl Wallet {
                     types: vec![options.vct.clone()],
                     status,
                     issued: now,
+                    anchored: None,
                 })
             })
             .collect::<Result<_, _>>()?;

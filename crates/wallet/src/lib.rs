@@ -68,6 +68,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod anchoring;
 pub mod backup;
 pub mod compromise;
 pub mod controller;

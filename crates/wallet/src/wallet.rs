@@ -142,6 +142,9 @@ pub struct IssuedRecord {
     pub status: Option<Value>,
     /// When it was signed.
     pub issued: DateTime<Utc>,
+    /// The ledger position of its anchor, once anchored (`didam vc anchor`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchored: Option<u64>,
 }
 
 /// The ledger each DID lives on, as the caller opened them (the caller

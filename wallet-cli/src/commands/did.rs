@@ -4,6 +4,7 @@ use didam_credential::{Did, KeyType};
 use didam_ledger::{AnyLedger, LedgerLocation};
 use didam_method::DidamDid;
 use didam_method::entry::Service;
+use didam_method::history::KeyRemoval;
 use didam_registry::ResolveOptions;
 use didam_registry::client::ResolutionClient;
 use didam_registry::web::WebLimits;
@@ -112,10 +113,29 @@ pub(crate) fn update(cx: &Context, args: &UpdateArgs) -> Result<u8, CliError> {
     }
     cx.check_rotation_shares()?;
     let wallet = cx.open_wallet()?;
-    let (ledger, location) = cx.did_ledger(&wallet.did(args.did.as_str())?)?;
+    let current = wallet.did(args.did.as_str())?;
+    if types.is_some() {
+        // Issue 22: what the replaced keys signed and nobody anchored stops
+        // verifying once they leave the document; said before the change.
+        let unanchored = wallet.unanchored_by(args.did.as_str(), &current.keys)?;
+        if !unanchored.is_empty() {
+            eprintln!(
+                "warning: {} this DID issued with the keys this update replaces {} not anchored: {} stop verifying once the keys leave (anchor them first with `didam vc anchor CRED…`)",
+                output::count(unanchored.len(), "credential"),
+                if unanchored.len() == 1 { "is" } else { "are" },
+                if unanchored.len() == 1 { "it will" } else { "they will" },
+            );
+        }
+    }
+    let (ledger, location) = cx.did_ledger(&current)?;
     let rrs = cx.rotation_secret()?;
     let (record, checkpointed) = cx.block_on(async {
-        let record = wallet.update_did(&ledger, &rrs, args.did.as_str(), types, services).await?;
+        let removal = match &args.compromised_since {
+            Some(since) => KeyRemoval::Compromised(since.clone()),
+            None => KeyRemoval::Retired,
+        };
+        let did = args.did.as_str();
+        let record = wallet.update_did_removing(&ledger, &rrs, did, types, services, removal).await?;
         let checkpointed = wallet.checkpoint_as_operator(&ledger, context::EMBEDDED_ORIGIN).await?;
         Ok::<_, CliError>((record, checkpointed))
     })?;

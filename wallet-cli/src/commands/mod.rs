@@ -1,5 +1,6 @@
 //! One module per subcommand. Each returns the exit code on success.
 
+mod anchor;
 mod did;
 mod ledger;
 mod meta;
@@ -50,6 +51,8 @@ pub(crate) fn run(cx: &Context, command: Command) -> Result<u8, CliError> {
         Command::Compromise(args) => wallet::compromise(cx, &args),
         Command::Shares(SharesCommand::Verify(args)) => wallet::shares_verify(&args),
         Command::Tour(args) => tour::run(cx, &args),
+        Command::Anchor(args) => anchor::run(cx, &args),
+        Command::Vc(VcCommand::Anchor(args)) => anchor::credentials(cx, &args),
         Command::Config(ConfigCommand::Show(args)) => meta::show(&cx.global, &args),
         Command::Completions(args) => meta::completions(&args),
         Command::Man(args) => meta::man(&args),

@@ -322,6 +322,11 @@ pub(crate) fn compromise(cx: &Context, args: &CompromiseArgs) -> Result<u8, CliE
     let begun = wallet.compromise_begin(&rrs, args.did.as_str(), &pass, kdf, args.new_leak);
     progress.finish();
     let (journal, resumed) = begun?;
+    if let Some(since) = &args.compromised_since
+        && journal.finished.is_none()
+    {
+        wallet.compromise_since(since.clone())?;
+    }
     if resumed && journal.finished.is_some() {
         eprintln!(
             "note: the compromise begun at {} had finished; its report follows. For a new leak, \

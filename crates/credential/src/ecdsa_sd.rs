@@ -42,7 +42,7 @@ use crate::error::{Error, SelectiveError};
 use crate::key::{KeyType, PublicKey, SecretKey};
 use crate::proof::{self, ProofOptions};
 use crate::report::{Check, CheckKind};
-use crate::selective::{self, JsonPointer};
+use crate::selective::{self, JsonPointer, ProofValueHeaders};
 use crate::suite::Suite;
 
 /// The three bytes a base proof value starts with.
@@ -51,8 +51,6 @@ const BASE_HEADER: [u8; 3] = [0xd9, 0x5d, 0x00];
 const DERIVED_HEADER: [u8; 3] = [0xd9, 0x5d, 0x01];
 /// The Multikey header of a P-256 public key (`p256-pub`, 0x1200).
 const P256_MULTIKEY: [u8; 2] = [0x80, 0x24];
-/// Nesting the CBOR of a proof value may have (it has two levels).
-const CBOR_DEPTH: usize = 4;
 
 /// The components of a base proof value.
 /// See: <https://www.w3.org/TR/vc-di-ecdsa/#serializebaseproofvalue>
@@ -87,47 +85,24 @@ pub struct DerivedProofValue {
     pub mandatory_indexes: Vec<u64>,
 }
 
+/// The headers of `ecdsa-sd-2023` proof values.
+const HEADERS: ProofValueHeaders = ProofValueHeaders { base: BASE_HEADER, derived: DERIVED_HEADER };
+
 fn encode(header: [u8; 3], components: Vec<Cbor>) -> String {
-    let mut bytes = header.to_vec();
-    // Writing into a Vec cannot fail.
-    let _ = ciborium::ser::into_writer(&Cbor::Array(components), &mut bytes);
-    format!("u{}", B64URL.encode(bytes))
+    selective::encode_proof_value(header, components)
 }
 
-/// The CBOR components after `header`, or why not.
+/// The five CBOR components after `header`, or why not.
 fn decode(proof_value: &str, header: [u8; 3]) -> Result<Vec<Cbor>, SelectiveError> {
-    let bad = SelectiveError::ProofValue;
-    let encoded = proof_value.strip_prefix('u').ok_or(bad("not multibase base64url (`u…`)"))?;
-    let bytes = B64URL.decode(encoded).map_err(|_| bad("not base64url without padding"))?;
-    let body = match bytes.strip_prefix(&header) {
-        Some(body) => body,
-        None if bytes.starts_with(&BASE_HEADER) => {
-            return Err(bad("a base proof, where a derived proof is needed"));
-        }
-        None if bytes.starts_with(&DERIVED_HEADER) => {
-            return Err(bad("a derived proof, where a base proof is needed"));
-        }
-        None => return Err(bad("not an ecdsa-sd-2023 proof value (unknown header)")),
-    };
-    let mut reader = body;
-    let value: Cbor = ciborium::de::from_reader_with_recursion_limit(&mut reader, CBOR_DEPTH)
-        .map_err(|_| bad("not CBOR"))?;
-    if !reader.is_empty() {
-        return Err(bad("bytes after the CBOR value"));
-    }
-    match value {
-        Cbor::Array(items) if items.len() == 5 => Ok(items),
-        _ => Err(bad("not an array of five components")),
-    }
+    selective::decode_proof_value(proof_value, header, HEADERS, 5, SelectiveError::ProofValue)
 }
 
 fn bytes(value: Cbor, what: &'static str) -> Result<Vec<u8>, SelectiveError> {
-    value.into_bytes().map_err(|_| SelectiveError::ProofValue(what))
+    selective::cbor_bytes(value, what, SelectiveError::ProofValue)
 }
 
 fn byte_list(value: Cbor, what: &'static str) -> Result<Vec<Vec<u8>>, SelectiveError> {
-    let items = value.into_array().map_err(|_| SelectiveError::ProofValue(what))?;
-    items.into_iter().map(|item| bytes(item, what)).collect()
+    selective::cbor_byte_list(value, what, SelectiveError::ProofValue)
 }
 
 impl BaseProofValue {
@@ -231,27 +206,6 @@ fn hash_of(key_type: KeyType) -> HashAlgorithm {
     Suite::EcdsaSd2023.hash_algorithm(key_type)
 }
 
-/// The HMAC label function: `c14nN` → `u` + base64url(HMAC(`c14nN`)),
-/// HMAC-SHA-256 with a 32-byte key, HMAC-SHA-384 with a 48-byte key.
-/// See: <https://www.w3.org/TR/vc-di-ecdsa/#createhmacidlabelmapfunction>
-fn hmac_labeller(key: &[u8]) -> impl Fn(&str) -> String + '_ {
-    use hmac::Mac as _;
-    move |label: &str| {
-        let digest = if key.len() == 48 {
-            let mut mac = <hmac::Hmac<sha2::Sha384>>::new_from_slice(key)
-                .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-            mac.update(label.as_bytes());
-            mac.finalize().into_bytes().to_vec()
-        } else {
-            let mut mac = <hmac::Hmac<sha2::Sha256>>::new_from_slice(key)
-                .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-            mac.update(label.as_bytes());
-            mac.finalize().into_bytes().to_vec()
-        };
-        format!("u{}", B64URL.encode(digest))
-    }
-}
-
 /// `proofHash ‖ publicKey ‖ mandatoryHash`, what the issuer's key signs.
 async fn sign_data(
     key_type: KeyType,
@@ -311,7 +265,7 @@ pub async fn add_base_proof_with(
     let config = proof::configuration(&options, &unsecured);
     let grouped = selective::canonicalize_and_group(
         &Value::Object(unsecured.clone()),
-        hmac_labeller(hmac_key),
+        selective::hmac_labels(hmac_key),
         &[mandatory],
     )
     .await?;
@@ -335,24 +289,12 @@ pub async fn add_base_proof_with(
     Ok(proof::attach(unsecured, existing, proof::finish_proof(config, Suite::EcdsaSd2023, value.encode())))
 }
 
-/// The one `ecdsa-sd-2023` proof of `document`.
-fn sd_proof(document: &Value) -> Result<&Map<String, Value>, SelectiveError> {
-    let sd: Vec<&Value> = proof::proofs_of(document)
-        .into_iter()
-        .filter(|p| p.get("cryptosuite").and_then(Value::as_str) == Some(Suite::EcdsaSd2023.name()))
-        .collect();
-    match sd.as_slice() {
-        [] => Err(SelectiveError::NoBaseProof),
-        [Value::Object(one)] => Ok(one),
-        [_] => Err(SelectiveError::NoBaseProof),
-        many => Err(SelectiveError::SeveralBaseProofs(many.len())),
-    }
-}
-
 /// Derives a credential disclosing what the base proof makes mandatory and
 /// what `selective` points at, with a derived proof. The credential is held
 /// to `limits` first. Pointers into nothing, a base proof that does not fit
-/// the credential, and nothing to disclose are [`SelectiveError`]s.
+/// the credential, a credential whose one selective-disclosure proof is not
+/// an `ecdsa-sd-2023` one, and nothing to disclose are [`SelectiveError`]s.
+/// ([`selective::derive`] derives from either suite.)
 /// See: <https://www.w3.org/TR/vc-di-ecdsa/#add-derived-proof-ecdsa-sd-2023>
 pub async fn derive(
     document: &Value,
@@ -360,7 +302,18 @@ pub async fn derive(
     limits: &crate::limits::Limits,
 ) -> Result<Value, Error> {
     limits.check_document(document)?;
-    let proof = sd_proof(document)?;
+    match selective::base_proof_of(document)? {
+        (Suite::EcdsaSd2023, proof) => derive_from(document, proof, selective).await,
+        _ => Err(SelectiveError::NoBaseProof.into()),
+    }
+}
+
+/// [`derive()`] from `proof`, the credential's one `ecdsa-sd-2023` proof.
+pub(crate) async fn derive_from(
+    document: &Value,
+    proof: &Map<String, Value>,
+    selective: &[JsonPointer],
+) -> Result<Value, Error> {
     let proof_value =
         proof.get("proofValue").and_then(Value::as_str).ok_or(SelectiveError::ProofValue("no proofValue"))?;
     let base = BaseProofValue::decode(proof_value)?;
@@ -372,7 +325,7 @@ pub async fn derive(
     let combined: Vec<JsonPointer> = mandatory.iter().chain(selective).cloned().collect();
     let grouped = selective::canonicalize_and_group(
         &unsecured,
-        hmac_labeller(&base.hmac_key),
+        selective::hmac_labels(&base.hmac_key),
         &[&mandatory, selective, &combined],
     )
     .await?;

@@ -117,6 +117,12 @@ pub(crate) fn issue(cx: &Context, args: &IssueArgs) -> Result<u8, CliError> {
             args.suite
         )));
     }
+    if args.status && args.suite == Suite::Bbs2023 {
+        // The wallet refuses it too; here it is a usage error before the wallet opens.
+        return Err(CliError::Input(
+            "--status with --suite bbs-2023: the issuer's BLS12-381 key cannot sign a status list yet; issue without --status, or with ecdsa-sd-2023".into(),
+        ));
+    }
     let suite =
         SuiteOptions { suite: args.suite, mandatory_pointers: pointers(&args.mandatory, "--mandatory")? };
     let credential = parse_json(&args.file)?;

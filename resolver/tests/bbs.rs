@@ -58,7 +58,8 @@ async fn the_daemon_issues_derives_and_verifies_unlinkable_bbs_2023_credentials(
         "credentialSubject": { "id": "did:example:alice", "degree": "BSc", "birthDate": "1990-01-01" }
     });
     let options = json!({ "cryptosuite": "bbs-2023", "mandatoryPointers": ["/issuer", "/validFrom"] });
-    let (status, body) = post(&d, "/credentials/issue", &json!({ "credential": unsigned, "options": options })).await;
+    let (status, body) =
+        post(&d, "/credentials/issue", &json!({ "credential": unsigned, "options": options })).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let base = body["verifiableCredential"].clone();
     assert_eq!(base["issuer"], issuer.as_str());
@@ -96,7 +97,15 @@ async fn the_daemon_issues_derives_and_verifies_unlinkable_bbs_2023_credentials(
     tampered["credentialSubject"]["degree"] = json!("PhD");
     let cases = [
         ("a disclosed value changed", tampered, "does not verify"),
-        ("no header", { let mut o = first.clone(); o["proof"]["proofValue"] = json!(format!("u{}", &proof_value[4..])); o }, "proof value"),
+        (
+            "no header",
+            {
+                let mut o = first.clone();
+                o["proof"]["proofValue"] = json!(format!("u{}", &proof_value[4..]));
+                o
+            },
+            "proof value",
+        ),
         ("the proof cut short", with(&|v| v.bbs_proof.truncate(200)), "does not verify"),
         ("a selective index added", with(&|v| v.selective_indexes.push(7)), "selective indexes"),
         ("a mandatory index past the end", with(&|v| v.mandatory_indexes.push(999)), "mandatory indexes"),

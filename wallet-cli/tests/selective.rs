@@ -22,7 +22,8 @@ fn a_holder_discloses_the_degree_without_the_birth_date_unlinkably_with_bbs() {
     // Two derivations of one base proof disclose the same and verify, with
     // different proof values (each BBS proof is made with fresh randomness).
     let derive = || {
-        let out = h.run("issuer", &["vc", "derive", &h.p("base.json"), "--disclose", "/credentialSubject/degree"]);
+        let out =
+            h.run("issuer", &["vc", "derive", &h.p("base.json"), "--disclose", "/credentialSubject/degree"]);
         assert_eq!(code(&out), 0, "{}", text(&out.stderr));
         serde_json::from_slice::<Value>(&out.stdout).unwrap()
     };

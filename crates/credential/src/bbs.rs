@@ -105,7 +105,9 @@ fn decode(proof_value: &str, header: [u8; 3]) -> Result<Vec<Cbor>, SelectiveErro
             _ => None,
         });
     if option.is_some_and(|o| FEATURE_HEADERS.contains(&o)) {
-        return Err(bad("a feature option other than the baseline (holder binding or pseudonyms), not supported"));
+        return Err(bad(
+            "a feature option other than the baseline (holder binding or pseudonyms), not supported",
+        ));
     }
     selective::decode_proof_value(proof_value, header, HEADERS, 5, bad)
 }
@@ -136,8 +138,10 @@ impl BaseProofValue {
         let bbs_signature = selective::cbor_bytes(next(), "the BBS signature is not a byte string", bad)?;
         let bbs_header = selective::cbor_bytes(next(), "the BBS header is not a byte string", bad)?;
         let public_key = selective::cbor_bytes(next(), "the public key is not a byte string", bad)?;
-        let hmac_key = Zeroizing::new(selective::cbor_bytes(next(), "the HMAC key is not a byte string", bad)?);
-        let mandatory_pointers = selective::cbor_texts(next(), "the mandatory pointers are not a list of text", bad)?;
+        let hmac_key =
+            Zeroizing::new(selective::cbor_bytes(next(), "the HMAC key is not a byte string", bad)?);
+        let mandatory_pointers =
+            selective::cbor_texts(next(), "the mandatory pointers are not a list of text", bad)?;
         if bbs_signature.len() != 80 {
             return Err(bad("the BBS signature is not 80 bytes"));
         }
@@ -194,8 +198,10 @@ impl DerivedProofValue {
                 return Err(bad("a label map key is repeated"));
             }
         }
-        let mandatory_indexes = selective::cbor_indexes(next(), "the mandatory indexes are not a list of indexes", bad)?;
-        let selective_indexes = selective::cbor_indexes(next(), "the selective indexes are not a list of indexes", bad)?;
+        let mandatory_indexes =
+            selective::cbor_indexes(next(), "the mandatory indexes are not a list of indexes", bad)?;
+        let selective_indexes =
+            selective::cbor_indexes(next(), "the selective indexes are not a list of indexes", bad)?;
         let presentation_header =
             selective::cbor_bytes(next(), "the presentation header is not a byte string", bad)?;
         Ok(Self { bbs_proof, label_map, mandatory_indexes, selective_indexes, presentation_header })
@@ -212,7 +218,9 @@ async fn proof_hash(config: &Map<String, Value>) -> Result<Vec<u8>, crate::canon
 /// `proofHash ‖ SHA-256(mandatory N-Quads)`: the BBS header.
 fn bbs_header(proof_hash: &[u8], mandatory: &[&String]) -> Vec<u8> {
     let mut header = proof_hash.to_vec();
-    header.extend(HashAlgorithm::Sha256.digest(mandatory.iter().map(|s| s.as_str()).collect::<String>().as_bytes()));
+    header.extend(
+        HashAlgorithm::Sha256.digest(mandatory.iter().map(|s| s.as_str()).collect::<String>().as_bytes()),
+    );
     header
 }
 
@@ -221,7 +229,11 @@ fn bbs_header(proof_hash: &[u8], mandatory: &[&String]) -> Vec<u8> {
 /// the holder, who derives from it ([`derive()`]); it carries the HMAC key.
 /// A mandatory pointer into nothing is [`SelectiveError::PointerNotFound`].
 /// See: <https://www.w3.org/TR/vc-di-bbs/#create-base-proof-bbs-2023>
-pub async fn add_base_proof(document: &Value, key: &SecretKey, options: &ProofOptions) -> Result<Value, Error> {
+pub async fn add_base_proof(
+    document: &Value,
+    key: &SecretKey,
+    options: &ProofOptions,
+) -> Result<Value, Error> {
     let hmac_key = {
         use rand_core::RngCore as _;
         let mut bytes = Zeroizing::new(vec![0u8; HMAC_KEY_LEN]);
@@ -284,8 +296,10 @@ pub(crate) async fn derive_from(
     proof: &Map<String, Value>,
     chosen: &[JsonPointer],
 ) -> Result<Value, Error> {
-    let proof_value =
-        proof.get("proofValue").and_then(Value::as_str).ok_or(SelectiveError::BbsProofValue("no proofValue"))?;
+    let proof_value = proof
+        .get("proofValue")
+        .and_then(Value::as_str)
+        .ok_or(SelectiveError::BbsProofValue("no proofValue"))?;
     let base = BaseProofValue::decode(proof_value)?;
     let issuer_key = PublicKey::from_bytes(KeyType::Bls12381G2, &base.public_key)
         .map_err(|_| SelectiveError::BbsProofValue("the public key is not a BLS12-381 G2 point"))?;
@@ -319,16 +333,24 @@ pub(crate) async fn derive_from(
         .filter(|(_, absolute)| selective_g.matching.contains(absolute))
         .map(|(relative, _)| relative)
         .collect();
-    let messages: Vec<Vec<u8>> = non_mandatory.iter().map(|&i| grouped.nquads[i].as_bytes().to_vec()).collect();
+    let messages: Vec<Vec<u8>> =
+        non_mandatory.iter().map(|&i| grouped.nquads[i].as_bytes().to_vec()).collect();
     let presentation_header = Vec::new();
     let bbs_proof = issuer_key
-        .bbs_proof_gen(&base.bbs_signature, &base.bbs_header, &presentation_header, &messages, &selective_indexes)
+        .bbs_proof_gen(
+            &base.bbs_signature,
+            &base.bbs_header,
+            &presentation_header,
+            &messages,
+            &selective_indexes,
+        )
         .map_err(|_| SelectiveError::Mismatch("its BBS signature does not verify over the credential"))?;
     let reveal = selective::select(&unsecured, &combined)?.ok_or(SelectiveError::NothingSelected)?;
     let mut label_map = BTreeMap::new();
     for (input, c14n) in selective::canonical_labels(&combined_g.dataset)? {
         let number = c14n.strip_prefix("c14n").and_then(|n| n.parse::<u64>().ok());
-        let shuffled = grouped.labels.get(&input).and_then(|l| l.strip_prefix('b')).and_then(|n| n.parse().ok());
+        let shuffled =
+            grouped.labels.get(&input).and_then(|l| l.strip_prefix('b')).and_then(|n| n.parse().ok());
         let (Some(number), Some(shuffled)) = (number, shuffled) else {
             return Err(SelectiveError::UnknownBlankNode.into());
         };
@@ -386,8 +408,10 @@ pub async fn verify_derived(
     };
     let mut labels = HashMap::new();
     for (input, c14n) in canonical {
-        let shuffled =
-            c14n.strip_prefix("c14n").and_then(|n| n.parse::<u64>().ok()).and_then(|n| derived.label_map.get(&n));
+        let shuffled = c14n
+            .strip_prefix("c14n")
+            .and_then(|n| n.parse::<u64>().ok())
+            .and_then(|n| derived.label_map.get(&n));
         let Some(shuffled) = shuffled else {
             return failed(format!("the label map has no label for the blank node `_:{c14n}`"));
         };
@@ -415,7 +439,8 @@ pub async fn verify_derived(
             disclosed.len()
         ));
     }
-    let Ok(indexes) = derived.selective_indexes.iter().map(|&i| usize::try_from(i)).collect::<Result<Vec<_>, _>>()
+    let Ok(indexes) =
+        derived.selective_indexes.iter().map(|&i| usize::try_from(i)).collect::<Result<Vec<_>, _>>()
     else {
         return failed("a selective index is out of range".into());
     };
@@ -431,7 +456,14 @@ pub async fn verify_derived(
     let header = bbs_header(&proof_hash, &mandatory);
     let messages: Vec<Vec<u8>> = disclosed.iter().map(|(_, nq)| nq.as_bytes().to_vec()).collect();
     if key
-        .bbs_proof_verify(&derived.bbs_proof, &header, &derived.presentation_header, &messages, &indexes, MAX_UNDISCLOSED)
+        .bbs_proof_verify(
+            &derived.bbs_proof,
+            &header,
+            &derived.presentation_header,
+            &messages,
+            &indexes,
+            MAX_UNDISCLOSED,
+        )
         .is_err()
     {
         return failed("the bbs-2023 proof does not verify".into());

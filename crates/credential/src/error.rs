@@ -12,7 +12,9 @@ use crate::key::KeyType;
 #[non_exhaustive]
 pub enum KeyError {
     /// The key type is not one didam supports.
-    #[error("unsupported key type `{0}` (supported: ed25519, p256, p384, p521, secp256k1, ml-dsa-44, bls12-381-g2)")]
+    #[error(
+        "unsupported key type `{0}` (supported: ed25519, p256, p384, p521, secp256k1, ml-dsa-44, bls12-381-g2)"
+    )]
     UnsupportedKeyType(String),
     /// Secret key bytes of the wrong length or out of range.
     #[error("invalid {0} secret key")]

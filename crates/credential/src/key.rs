@@ -125,15 +125,8 @@ pub enum KeyType {
 
 impl KeyType {
     /// Every key type, in a stable order.
-    pub const ALL: [KeyType; 7] = [
-        Self::Ed25519,
-        Self::P256,
-        Self::P384,
-        Self::P521,
-        Self::Secp256k1,
-        Self::MlDsa44,
-        Self::Bls12381G2,
-    ];
+    pub const ALL: [KeyType; 7] =
+        [Self::Ed25519, Self::P256, Self::P384, Self::P521, Self::Secp256k1, Self::MlDsa44, Self::Bls12381G2];
 
     /// The name used on the command line and in reports.
     pub fn name(self) -> &'static str {
@@ -349,7 +342,8 @@ impl SecretKey {
         if key_material.len() < 32 {
             return Err(bad());
         }
-        let pair = zkryptium::keys::pair::KeyPair::<Bbs>::generate(key_material, None, None).map_err(|_| bad())?;
+        let pair =
+            zkryptium::keys::pair::KeyPair::<Bbs>::generate(key_material, None, None).map_err(|_| bad())?;
         let scalar = Zeroizing::new(pair.private_key().to_bytes());
         BbsSecret::from_scalar(scalar.as_ref()).map(|k| Self(SecretInner::Bls12381G2(k))).ok_or_else(bad)
     }
@@ -687,8 +681,8 @@ impl PublicKey {
             return Err(KeyError::UnsupportedKeyType(format!("BBS with {}", self.key_type())));
         };
         let bytes: &[u8; 80] = signature.try_into().map_err(|_| KeyError::BadSignature)?;
-        let signature =
-            zkryptium::schemes::generics::Signature::<Bbs>::from_bytes(bytes).map_err(|_| KeyError::BadSignature)?;
+        let signature = zkryptium::schemes::generics::Signature::<Bbs>::from_bytes(bytes)
+            .map_err(|_| KeyError::BadSignature)?;
         signature.verify(k, Some(messages), Some(header)).map_err(|_| KeyError::BadSignature)
     }
 
@@ -756,8 +750,8 @@ impl PublicKey {
         if disclosed.len() != indexes.len() || !increasing || indexes.last().is_some_and(|&i| i >= total) {
             return Err(KeyError::BadSignature);
         }
-        let proof =
-            zkryptium::schemes::generics::PoKSignature::<Bbs>::from_bytes(proof).map_err(|_| KeyError::BadSignature)?;
+        let proof = zkryptium::schemes::generics::PoKSignature::<Bbs>::from_bytes(proof)
+            .map_err(|_| KeyError::BadSignature)?;
         proof
             .proof_verify(k, Some(disclosed), Some(indexes), Some(header), Some(presentation_header))
             .map_err(|_| KeyError::BadSignature)
@@ -809,7 +803,8 @@ impl PublicKey {
             let bad = || KeyError::InvalidPublicKey(key_type);
             let x: &[u8; 96] = x.as_slice().try_into().map_err(|_| bad())?;
             let y: &[u8; 96] = y.as_slice().try_into().map_err(|_| bad())?;
-            let key = zkryptium::bbsplus::keys::BBSplusPublicKey::from_coordinates(x, y).map_err(|_| bad())?;
+            let key =
+                zkryptium::bbsplus::keys::BBSplusPublicKey::from_coordinates(x, y).map_err(|_| bad())?;
             return Self::from_bytes(key_type, &key.to_bytes());
         }
         let mut point = Vec::with_capacity(1 + x.len() + y.len());

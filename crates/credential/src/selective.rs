@@ -439,7 +439,9 @@ pub(crate) fn hmac_label(key: &[u8], label: &str) -> String {
 /// The `ecdsa-sd-2023` label map: each canonical label (input label →
 /// `c14nN`) replaced by its [`hmac_label`] under `key`.
 /// See: <https://www.w3.org/TR/vc-di-ecdsa/#createhmacidlabelmapfunction>
-pub(crate) fn hmac_labels(key: &[u8]) -> impl FnOnce(HashMap<String, String>) -> HashMap<String, String> + '_ {
+pub(crate) fn hmac_labels(
+    key: &[u8],
+) -> impl FnOnce(HashMap<String, String>) -> HashMap<String, String> + '_ {
     move |canonical| canonical.into_iter().map(|(input, c14n)| (input, hmac_label(key, &c14n))).collect()
 }
 
@@ -448,7 +450,9 @@ pub(crate) fn hmac_labels(key: &[u8]) -> impl FnOnce(HashMap<String, String>) ->
 /// verifier sees say nothing of the HMAC'd ones and the order of the
 /// N-Quads stays that of the HMAC'd labels.
 /// See: <https://www.w3.org/TR/vc-di-bbs/#createshuffledidlabelmapfunction>
-pub(crate) fn shuffled_labels(key: &[u8]) -> impl FnOnce(HashMap<String, String>) -> HashMap<String, String> + '_ {
+pub(crate) fn shuffled_labels(
+    key: &[u8],
+) -> impl FnOnce(HashMap<String, String>) -> HashMap<String, String> + '_ {
     move |canonical| {
         let hmac: Vec<(String, String)> =
             canonical.into_iter().map(|(input, c14n)| (input, hmac_label(key, &c14n))).collect();

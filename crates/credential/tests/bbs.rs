@@ -13,13 +13,16 @@ use didam_credential::limits::Limits;
 use didam_credential::proof::{self, ProofOptions};
 use didam_credential::selective::{self, JsonPointer};
 use didam_credential::verify::{self, Verified, VerifyOptions};
-use didam_credential::{CheckKind, Error, KeyError, KeyType, Outcome, PublicKey, SecretKey, SelectiveError, Suite};
+use didam_credential::{
+    CheckKind, Error, KeyError, KeyType, Outcome, PublicKey, SecretKey, SelectiveError, Suite,
+};
 use serde_json::{Value, json};
 
 type TestResult = Result<(), Box<dyn StdError>>;
 
 fn vector(path: &str) -> Result<Value, Box<dyn StdError>> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-vectors/bbs-2023").join(path);
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-vectors/bbs-2023").join(path);
     Ok(serde_json::from_str(&std::fs::read_to_string(path)?)?)
 }
 
@@ -117,13 +120,19 @@ fn derived_vectors_verify_and_show_only_what_they_disclose() -> TestResult {
         let data = vector(&format!("{set}derivedDisclosureData.json"))?;
         let parsed = DerivedProofValue::decode(str_of(&derived["proof"], "proofValue")?)?;
         assert_eq!(hex::encode(&parsed.bbs_proof), str_of(&data, "bbsProof")?, "{set}");
-        let numbers = |v: &Value| -> Vec<u64> { v.as_array().into_iter().flatten().filter_map(Value::as_u64).collect() };
+        let numbers = |v: &Value| -> Vec<u64> {
+            v.as_array().into_iter().flatten().filter_map(Value::as_u64).collect()
+        };
         assert_eq!(parsed.mandatory_indexes, numbers(&data["mandatoryIndexes"]), "{set}");
         assert_eq!(parsed.selective_indexes, numbers(&data["adjSelectiveIndexes"]), "{set}");
         assert_eq!(parsed.presentation_header, [0x11, 0x33, 0x77, 0xaa], "{set}");
         // A disclosed value changed: the proof no longer holds.
         let mut tampered = derived.clone();
-        let pointer = if set.is_empty() { "/credentialSubject/boards/0/boardName" } else { "/credentialSubject/birthCountry" };
+        let pointer = if set.is_empty() {
+            "/credentialSubject/boards/0/boardName"
+        } else {
+            "/credentialSubject/birthCountry"
+        };
         *tampered.pointer_mut(pointer).ok_or("not disclosed")? = json!("tampered");
         let verified = verify_json(&tampered)?;
         assert!(!verified.report.is_valid(), "{set}: tampered {pointer} verified");
@@ -232,7 +241,9 @@ fn issue_derive_verify_and_two_derivations_share_no_signature_bytes() -> TestRes
 fn hostile_issuers_and_holders_get_typed_errors() -> TestResult {
     let (base, _) = issued()?;
     let err = derive(&base, &pointers(&["/credentialSubject/salary"])?).err().ok_or("derived")?;
-    assert!(matches!(err, Error::Selective(SelectiveError::PointerNotFound(ref p)) if p == "/credentialSubject/salary"));
+    assert!(
+        matches!(err, Error::Selective(SelectiveError::PointerNotFound(ref p)) if p == "/credentialSubject/salary")
+    );
     let mut unsigned = base.clone();
     unsigned.as_object_mut().ok_or("object")?.remove("proof");
     let key = SecretKey::generate(KeyType::Bls12381G2);
@@ -253,7 +264,10 @@ fn hostile_issuers_and_holders_get_typed_errors() -> TestResult {
     // Deriving from a derived credential, or from none, is refused.
     let derived = derive(&base, &[])?;
     let err = derive(&derived, &[]).err().ok_or("derived twice")?;
-    assert!(matches!(err, Error::Selective(SelectiveError::BbsProofValue(why)) if why.contains("derived proof")), "{err}");
+    assert!(
+        matches!(err, Error::Selective(SelectiveError::BbsProofValue(why)) if why.contains("derived proof")),
+        "{err}"
+    );
     let err = derive(&unsigned, &[]).err().ok_or("derived")?;
     assert!(matches!(err, Error::Selective(SelectiveError::NoBaseProof)));
     // A base proof whose signature does not fit the credential it is on.
@@ -267,9 +281,13 @@ fn hostile_issuers_and_holders_get_typed_errors() -> TestResult {
     let mut short = base.clone();
     short["proof"]["proofValue"] = value.encode().into();
     let err = derive(&short, &[]).err().ok_or("derived")?;
-    assert!(matches!(err, Error::Selective(SelectiveError::BbsProofValue(why)) if why.contains("80 bytes")), "{err}");
+    assert!(
+        matches!(err, Error::Selective(SelectiveError::BbsProofValue(why)) if why.contains("80 bytes")),
+        "{err}"
+    );
     // The ecdsa-sd-2023 API refuses a bbs-2023 credential.
-    let err = run(didam_credential::ecdsa_sd::derive(&base, &[], &Limits::default())).err().ok_or("derived")?;
+    let err =
+        run(didam_credential::ecdsa_sd::derive(&base, &[], &Limits::default())).err().ok_or("derived")?;
     assert!(matches!(err, Error::Selective(SelectiveError::NoBaseProof)), "{err}");
     // An oversized credential is refused before any work.
     let limits = Limits { max_values: 10, ..Limits::default() };
@@ -279,7 +297,10 @@ fn hostile_issuers_and_holders_get_typed_errors() -> TestResult {
 }
 
 /// `derived` with its proof value rewritten by `change`.
-fn rewritten(derived: &Value, change: impl FnOnce(&mut DerivedProofValue)) -> Result<Value, Box<dyn StdError>> {
+fn rewritten(
+    derived: &Value,
+    change: impl FnOnce(&mut DerivedProofValue),
+) -> Result<Value, Box<dyn StdError>> {
     let mut value = DerivedProofValue::decode(str_of(&derived["proof"], "proofValue")?)?;
     change(&mut value);
     let mut out = derived.clone();
@@ -316,12 +337,22 @@ fn malformed_tampered_and_reindexed_derived_proofs_fail_the_check() -> TestResul
         ("a disclosed value changed", tampered, "does not verify"),
         ("a claim added", extra_claim, ""),
         ("no multibase `u`", with_value(proof_value[1..].to_owned()), "multibase"),
-        ("the header cut off", with_value(format!("u{}", &proof_value[4..])), "malformed bbs-2023 proof value"),
+        (
+            "the header cut off",
+            with_value(format!("u{}", &proof_value[4..])),
+            "malformed bbs-2023 proof value",
+        ),
         ("an ecdsa-sd-2023 header", with_value(rebytes(&proof_value, |b| b[2] = 0x01)?), "unknown header"),
         ("a pseudonym header", with_value(rebytes(&proof_value, |b| b[2] = 0x07)?), "feature option"),
         ("a base proof header", with_value(rebytes(&proof_value, |b| b[2] = 0x02)?), "base proof"),
         ("bytes after the CBOR", with_value(rebytes(&proof_value, |b| b.push(0))?), "after the CBOR"),
-        ("the proof cut by a byte", rewritten(&derived, |v| { v.bbs_proof.pop(); })?, "does not verify"),
+        (
+            "the proof cut by a byte",
+            rewritten(&derived, |v| {
+                v.bbs_proof.pop();
+            })?,
+            "does not verify",
+        ),
         ("the proof cut short", rewritten(&derived, |v| v.bbs_proof.truncate(100))?, "does not verify"),
         ("the proof emptied", rewritten(&derived, |v| v.bbs_proof.clear())?, "does not verify"),
         ("a scalar appended", rewritten(&derived, |v| v.bbs_proof.extend([1; 32]))?, "does not verify"),
@@ -331,8 +362,18 @@ fn malformed_tampered_and_reindexed_derived_proofs_fail_the_check() -> TestResul
             rewritten(&derived, |v| v.bbs_proof.extend(vec![0; 32 * bbs::MAX_UNDISCLOSED]))?,
             "does not verify",
         ),
-        ("a selective index added", rewritten(&derived, |v| v.selective_indexes.push(9))?, "selective indexes for"),
-        ("a selective index dropped", rewritten(&derived, |v| { v.selective_indexes.pop(); })?, "selective indexes for"),
+        (
+            "a selective index added",
+            rewritten(&derived, |v| v.selective_indexes.push(9))?,
+            "selective indexes for",
+        ),
+        (
+            "a selective index dropped",
+            rewritten(&derived, |v| {
+                v.selective_indexes.pop();
+            })?,
+            "selective indexes for",
+        ),
         (
             "selective indexes repeated",
             rewritten(&derived, |v| {
@@ -341,9 +382,21 @@ fn malformed_tampered_and_reindexed_derived_proofs_fail_the_check() -> TestResul
             })?,
             "does not verify",
         ),
-        ("selective indexes shifted", rewritten(&derived, |v| v.selective_indexes.iter_mut().for_each(|i| *i += 1))?, "does not verify"),
-        ("a huge selective index", rewritten(&derived, |v| v.selective_indexes[0] = u64::MAX)?, "does not verify"),
-        ("a mandatory index out of range", rewritten(&derived, |v| v.mandatory_indexes.push(1_000_000))?, "mandatory indexes"),
+        (
+            "selective indexes shifted",
+            rewritten(&derived, |v| v.selective_indexes.iter_mut().for_each(|i| *i += 1))?,
+            "does not verify",
+        ),
+        (
+            "a huge selective index",
+            rewritten(&derived, |v| v.selective_indexes[0] = u64::MAX)?,
+            "does not verify",
+        ),
+        (
+            "a mandatory index out of range",
+            rewritten(&derived, |v| v.mandatory_indexes.push(1_000_000))?,
+            "mandatory indexes",
+        ),
         (
             "mandatory indexes repeated",
             rewritten(&derived, |v| {
@@ -352,8 +405,18 @@ fn malformed_tampered_and_reindexed_derived_proofs_fail_the_check() -> TestResul
             })?,
             "mandatory indexes",
         ),
-        ("a mandatory index dropped", rewritten(&derived, |v| { v.mandatory_indexes.pop(); })?, "selective indexes for"),
-        ("another presentation header", rewritten(&derived, |v| v.presentation_header = vec![1])?, "does not verify"),
+        (
+            "a mandatory index dropped",
+            rewritten(&derived, |v| {
+                v.mandatory_indexes.pop();
+            })?,
+            "selective indexes for",
+        ),
+        (
+            "another presentation header",
+            rewritten(&derived, |v| v.presentation_header = vec![1])?,
+            "does not verify",
+        ),
         (
             "a label swapped",
             rewritten(&derived, |v| {

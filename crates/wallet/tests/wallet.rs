@@ -400,7 +400,8 @@ fn bbs_keys_derive_from_the_root_and_recover_from_shares() {
     let dir = env.wallet_dir("w");
     let (wallet, rrs) = Wallet::init(&dir, PASS, &fast()).unwrap();
     let record =
-        block_on(wallet.create_did(&env.ledger, "l", &rrs, &[KeyType::Ed25519, KeyType::Bls12381G2])).unwrap();
+        block_on(wallet.create_did(&env.ledger, "l", &rrs, &[KeyType::Ed25519, KeyType::Bls12381G2]))
+            .unwrap();
     let doc = block_on(env.resolve(&record.did));
     let methods = doc["verificationMethod"].as_array().unwrap();
     assert!(methods.iter().any(|m| m["publicKeyMultibase"].as_str().unwrap().starts_with("zUC7")), "{doc}");

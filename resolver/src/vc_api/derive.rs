@@ -99,12 +99,16 @@ pub async fn derive_credential(
         Err(e) => return bad_request(format!("options.selectivePointers: {e}")),
     };
     if !request.verifiable_credential.is_object() {
-        return bad_request("`verifiableCredential` must be a JSON object with an ecdsa-sd-2023 or bbs-2023 base proof");
+        return bad_request(
+            "`verifiableCredential` must be a JSON object with an ecdsa-sd-2023 or bbs-2023 base proof",
+        );
     }
     let credential = request.verifiable_credential;
     let outcome = vc
         .pool
-        .run(move |_cancel| async move { selective::derive(&credential, &pointers, &Limits::default()).await })
+        .run(
+            move |_cancel| async move { selective::derive(&credential, &pointers, &Limits::default()).await },
+        )
         .await;
     match outcome {
         Ok(Ok(derived)) => {

@@ -6,13 +6,13 @@
 //! what differs is the signature:
 //! 1. **Issue** ([`add_base_proof`]): the credential is canonicalized with
 //!    each canonical blank-node label replaced by `bN`, `N` the rank of its
-//!    HMAC under a fresh key ([`selective::shuffled_labels`]); the N-Quads the
+//!    HMAC under a fresh key (`selective::shuffled_labels`); the N-Quads the
 //!    mandatory pointers select are hashed into the BBS header
 //!    (`SHA-256(proof configuration) ‖ SHA-256(mandatory N-Quads)`), and the
 //!    issuer's BLS12-381 G2 key makes one BBS signature over that header and
 //!    every other N-Quad as a message. The base proof carries the HMAC key:
 //!    it is for the holder only.
-//! 2. **Derive** ([`derive()`]): the holder names what to disclose; the
+//! 2. **Derive** ([`selective::derive`]): the holder names what to disclose; the
 //!    derived credential holds the mandatory and the chosen parts and a BBS
 //!    *proof* of the signature that discloses only the chosen messages. The
 //!    proof is made with fresh randomness each time, so two derivations
@@ -226,7 +226,7 @@ fn bbs_header(proof_hash: &[u8], mandatory: &[&String]) -> Vec<u8> {
 
 /// Adds a `bbs-2023` base proof to `document` with `key` (BLS12-381 G2),
 /// the options' mandatory pointers always disclosed. The base proof is for
-/// the holder, who derives from it ([`derive()`]); it carries the HMAC key.
+/// the holder, who derives from it ([`selective::derive`]); it carries the HMAC key.
 /// A mandatory pointer into nothing is [`SelectiveError::PointerNotFound`].
 /// See: <https://www.w3.org/TR/vc-di-bbs/#create-base-proof-bbs-2023>
 pub async fn add_base_proof(

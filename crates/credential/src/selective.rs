@@ -12,9 +12,9 @@
 //! 2. the document's RDF dataset with the IRIs turned back into blank
 //!    nodes, canonicalized with RDFC-1.0 through [`crate::canon`] (with its
 //!    work budget), each canonical label replaced by a label a function
-//!    gives (for `ecdsa-sd-2023` an HMAC of it, [`hmac_labels`]; for
+//!    gives (for `ecdsa-sd-2023` an HMAC of it, `hmac_labels`; for
 //!    `bbs-2023` the rank of that HMAC among all of them,
-//!    [`shuffled_labels`]), as sorted N-Quads;
+//!    `shuffled_labels`), as sorted N-Quads;
 //! 3. for each group of pointers, the selection of the skolemized document
 //!    ([`select`]: the values pointed at, with the `id` and `type` of every
 //!    object on the way), its quads labelled the same way, and the indexes
@@ -22,7 +22,7 @@
 //!
 //!
 //! Both suites' proof values are a three-byte header and a CBOR array
-//! ([`encode_proof_value`], [`decode_proof_value`]).
+//! (`encode_proof_value`, `decode_proof_value`).
 //!
 //! See: <https://www.w3.org/TR/vc-di-ecdsa/#selective-disclosure-functions>
 

@@ -30,7 +30,7 @@
 //!
 //! See: <https://www.w3.org/TR/vc-di-bbs/>
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use ciborium::Value as Cbor;
 use serde_json::{Map, Value};
@@ -268,13 +268,10 @@ pub async fn add_base_proof_with(
         &[mandatory],
     )
     .await?;
-    let mandatory_group = grouped.groups.first().map(|g| &g.matching);
-    let is_mandatory = |i: &usize| mandatory_group.is_some_and(|m| m.contains(i));
-    let (mandatory_nq, optional): (Vec<_>, Vec<_>) =
-        grouped.nquads.iter().enumerate().partition(|(i, _)| is_mandatory(i));
-    let mandatory_nq: Vec<&String> = mandatory_nq.into_iter().map(|(_, nq)| nq).collect();
+    let (mandatory_nq, optional) = grouped.split_mandatory();
     let header = bbs_header(&proof_hash(&config).await.map_err(proof::signing_error)?, &mandatory_nq);
-    let messages: Vec<Vec<u8>> = optional.into_iter().map(|(_, nq)| nq.as_bytes().to_vec()).collect();
+    let messages: Vec<Vec<u8>> =
+        optional.into_iter().map(|i| grouped.nquads[i].as_bytes().to_vec()).collect();
     let bbs_signature = key.bbs_sign(&header, &messages).map_err(SelectiveError::Bbs)?;
     let value = BaseProofValue {
         bbs_signature,
@@ -304,37 +301,18 @@ pub(crate) async fn derive_from(
     let issuer_key = PublicKey::from_bytes(KeyType::Bls12381G2, &base.public_key)
         .map_err(|_| SelectiveError::BbsProofValue("the public key is not a BLS12-381 G2 point"))?;
     let mandatory = JsonPointer::parse_list(&base.mandatory_pointers)?;
-    let mut unsecured = document.clone();
-    if let Value::Object(map) = &mut unsecured {
-        map.remove("proof");
-    }
-    let combined: Vec<JsonPointer> = mandatory.iter().chain(chosen).cloned().collect();
-    let grouped = selective::canonicalize_and_group(
-        &unsecured,
-        selective::shuffled_labels(&base.hmac_key),
-        &[&mandatory, chosen, &combined],
-    )
-    .await?;
-    let [mandatory_g, selective_g, combined_g] = grouped.groups.as_slice() else {
-        unreachable!("three groups were asked for")
-    };
-    let mandatory_indexes = combined_g
-        .matching
+    let disclosure =
+        selective::Disclosure::of(document, selective::shuffled_labels(&base.hmac_key), &mandatory, chosen)
+            .await?;
+    let selective_indexes: Vec<usize> = disclosure
+        .non_mandatory
         .iter()
         .enumerate()
-        .filter(|(_, absolute)| mandatory_g.matching.contains(absolute))
-        .map(|(relative, _)| relative as u64)
-        .collect();
-    let non_mandatory: Vec<usize> =
-        (0..grouped.nquads.len()).filter(|i| !mandatory_g.matching.contains(i)).collect();
-    let selective_indexes: Vec<usize> = non_mandatory
-        .iter()
-        .enumerate()
-        .filter(|(_, absolute)| selective_g.matching.contains(absolute))
+        .filter(|(_, absolute)| disclosure.selected.contains(absolute))
         .map(|(relative, _)| relative)
         .collect();
     let messages: Vec<Vec<u8>> =
-        non_mandatory.iter().map(|&i| grouped.nquads[i].as_bytes().to_vec()).collect();
+        disclosure.non_mandatory.iter().map(|&i| disclosure.nquads[i].as_bytes().to_vec()).collect();
     let presentation_header = Vec::new();
     let bbs_proof = issuer_key
         .bbs_proof_gen(
@@ -345,29 +323,19 @@ pub(crate) async fn derive_from(
             &selective_indexes,
         )
         .map_err(|_| SelectiveError::Mismatch("its BBS signature does not verify over the credential"))?;
-    let reveal = selective::select(&unsecured, &combined)?.ok_or(SelectiveError::NothingSelected)?;
     let mut label_map = BTreeMap::new();
-    for (input, c14n) in selective::canonical_labels(&combined_g.dataset)? {
-        let number = c14n.strip_prefix("c14n").and_then(|n| n.parse::<u64>().ok());
-        let shuffled =
-            grouped.labels.get(&input).and_then(|l| l.strip_prefix('b')).and_then(|n| n.parse().ok());
-        let (Some(number), Some(shuffled)) = (number, shuffled) else {
-            return Err(SelectiveError::UnknownBlankNode.into());
-        };
-        label_map.insert(number, shuffled);
+    for (number, label) in &disclosure.label_map {
+        let shuffled = label.strip_prefix('b').and_then(|n| n.parse().ok());
+        label_map.insert(*number, shuffled.ok_or(SelectiveError::UnknownBlankNode)?);
     }
     let derived = DerivedProofValue {
         bbs_proof,
         label_map,
-        mandatory_indexes,
+        mandatory_indexes: disclosure.mandatory_indexes.clone(),
         selective_indexes: selective_indexes.into_iter().map(|i| i as u64).collect(),
         presentation_header,
     };
-    let mut new_proof = proof.clone();
-    new_proof.insert("proofValue".into(), derived.encode().into());
-    let Value::Object(mut reveal) = reveal else { unreachable!("a selection of an object is an object") };
-    reveal.insert("proof".into(), Value::Object(new_proof));
-    Ok(Value::Object(reveal))
+    Ok(disclosure.with_proof(proof, derived.encode()))
 }
 
 /// Verifies a derived `bbs-2023` proof on `unsecured` (the credential
@@ -397,41 +365,12 @@ pub async fn verify_derived(
         Err(e) => return failed(e.to_string()),
     };
     // The revealed document's N-Quads, labelled as the issuer labelled them.
-    let dataset = match crate::canon::dataset(unsecured).await {
-        Ok(d) => d,
-        Err(crate::canon::CanonError::Context(e)) => return Err(e),
-        Err(e) => return failed(format!("document: {e}")),
-    };
-    let canonical = match selective::canonical_labels(&dataset) {
-        Ok(c) => c,
-        Err(e) => return failed(format!("document: {e}")),
-    };
-    let mut labels = HashMap::new();
-    for (input, c14n) in canonical {
-        let shuffled = c14n
-            .strip_prefix("c14n")
-            .and_then(|n| n.parse::<u64>().ok())
-            .and_then(|n| derived.label_map.get(&n));
-        let Some(shuffled) = shuffled else {
-            return failed(format!("the label map has no label for the blank node `_:{c14n}`"));
+    let label = |n: u64| derived.label_map.get(&n).map(|shuffled| format!("b{shuffled}"));
+    let (mandatory, disclosed) =
+        match selective::verifier_view(unsecured, label, &derived.mandatory_indexes).await? {
+            Ok(split) => split,
+            Err(why) => return failed(why),
         };
-        labels.insert(input, format!("b{shuffled}"));
-    }
-    let nquads = match selective::relabelled_nquads(&dataset, &labels) {
-        Ok(n) => n,
-        Err(e) => return failed(e.to_string()),
-    };
-    let increasing = derived.mandatory_indexes.windows(2).all(|w| w[0] < w[1]);
-    if !increasing || derived.mandatory_indexes.last().is_some_and(|&i| i >= nquads.len() as u64) {
-        return failed(format!(
-            "the mandatory indexes are not increasing indexes of the credential's {} statements",
-            nquads.len()
-        ));
-    }
-    let (mandatory, disclosed): (Vec<_>, Vec<_>) = nquads
-        .iter()
-        .enumerate()
-        .partition(|(i, _)| derived.mandatory_indexes.binary_search(&(*i as u64)).is_ok());
     if disclosed.len() != derived.selective_indexes.len() {
         return failed(format!(
             "{} selective indexes for {} selectively disclosed statements",
@@ -452,9 +391,9 @@ pub async fn verify_derived(
         Err(crate::canon::CanonError::Context(e)) => return Err(e),
         Err(e) => return failed(format!("proof configuration: {e}")),
     };
-    let mandatory: Vec<&String> = mandatory.into_iter().map(|(_, nq)| nq).collect();
+    let mandatory: Vec<&String> = mandatory.iter().collect();
     let header = bbs_header(&proof_hash, &mandatory);
-    let messages: Vec<Vec<u8>> = disclosed.iter().map(|(_, nq)| nq.as_bytes().to_vec()).collect();
+    let messages: Vec<Vec<u8>> = disclosed.iter().map(|nq| nq.as_bytes().to_vec()).collect();
     if key
         .bbs_proof_verify(
             &derived.bbs_proof,

@@ -29,7 +29,7 @@
 //!
 //! See: <https://www.w3.org/TR/vc-di-ecdsa/#ecdsa-sd-2023>
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
@@ -269,14 +269,10 @@ pub async fn add_base_proof_with(
         &[mandatory],
     )
     .await?;
-    let mandatory_group = grouped.groups.first().map(|g| &g.matching);
-    let is_mandatory = |i: &usize| mandatory_group.is_some_and(|m| m.contains(i));
-    let (mandatory_nq, optional): (Vec<_>, Vec<_>) =
-        grouped.nquads.iter().enumerate().partition(|(i, _)| is_mandatory(i));
-    let signatures = optional.iter().map(|(_, nq)| proof_key.sign(nq.as_bytes())).collect();
+    let (mandatory_nq, optional) = grouped.split_mandatory();
+    let signatures = optional.iter().map(|&i| proof_key.sign(grouped.nquads[i].as_bytes())).collect();
     let mut public_key = P256_MULTIKEY.to_vec();
     public_key.extend(proof_key.public_key().to_bytes());
-    let mandatory_nq: Vec<&String> = mandatory_nq.into_iter().map(|(_, nq)| nq).collect();
     let to_sign =
         sign_data(key.key_type(), &config, &public_key, &mandatory_nq).await.map_err(proof::signing_error)?;
     let value = BaseProofValue {
@@ -318,61 +314,32 @@ pub(crate) async fn derive_from(
         proof.get("proofValue").and_then(Value::as_str).ok_or(SelectiveError::ProofValue("no proofValue"))?;
     let base = BaseProofValue::decode(proof_value)?;
     let mandatory = JsonPointer::parse_list(&base.mandatory_pointers)?;
-    let mut unsecured = document.clone();
-    if let Value::Object(map) = &mut unsecured {
-        map.remove("proof");
-    }
-    let combined: Vec<JsonPointer> = mandatory.iter().chain(selective).cloned().collect();
-    let grouped = selective::canonicalize_and_group(
-        &unsecured,
-        selective::hmac_labels(&base.hmac_key),
-        &[&mandatory, selective, &combined],
-    )
-    .await?;
-    let [mandatory_g, selective_g, combined_g] = grouped.groups.as_slice() else {
-        unreachable!("three groups were asked for")
-    };
-    let non_mandatory = grouped.nquads.len() - mandatory_g.matching.len();
-    if base.signatures.len() != non_mandatory {
+    let disclosure =
+        selective::Disclosure::of(document, selective::hmac_labels(&base.hmac_key), &mandatory, selective)
+            .await?;
+    if base.signatures.len() != disclosure.non_mandatory.len() {
         return Err(SelectiveError::Mismatch("it signs a different number of statements").into());
     }
-    let mandatory_indexes = combined_g
-        .matching
+    let signatures = disclosure
+        .non_mandatory
         .iter()
-        .enumerate()
-        .filter(|(_, absolute)| mandatory_g.matching.contains(absolute))
-        .map(|(relative, _)| relative as u64)
-        .collect();
-    let optional_indexes = (0..grouped.nquads.len()).filter(|i| !mandatory_g.matching.contains(i));
-    let signatures = optional_indexes
         .zip(&base.signatures)
-        .filter(|(i, _)| selective_g.matching.contains(i))
+        .filter(|(i, _)| disclosure.selected.contains(i))
         .map(|(_, s)| s.clone())
         .collect();
-    let reveal = selective::select(&unsecured, &combined)?.ok_or(SelectiveError::NothingSelected)?;
-    let verifier_labels = selective::canonical_labels(&combined_g.dataset)?;
     let mut label_map = BTreeMap::new();
-    for (input, c14n) in verifier_labels {
-        let number = c14n.strip_prefix("c14n").and_then(|n| n.parse::<u64>().ok());
-        let hmac =
-            grouped.labels.get(&input).and_then(|l| l.strip_prefix('u')).and_then(|l| B64URL.decode(l).ok());
-        let (Some(number), Some(hmac)) = (number, hmac) else {
-            return Err(SelectiveError::UnknownBlankNode.into());
-        };
-        label_map.insert(number, hmac);
+    for (number, label) in &disclosure.label_map {
+        let hmac = label.strip_prefix('u').and_then(|l| B64URL.decode(l).ok());
+        label_map.insert(*number, hmac.ok_or(SelectiveError::UnknownBlankNode)?);
     }
     let derived = DerivedProofValue {
         base_signature: base.base_signature,
         public_key: base.public_key,
         signatures,
         label_map,
-        mandatory_indexes,
+        mandatory_indexes: disclosure.mandatory_indexes.clone(),
     };
-    let mut new_proof = proof.clone();
-    new_proof.insert("proofValue".into(), derived.encode().into());
-    let Value::Object(mut reveal) = reveal else { unreachable!("a selection of an object is an object") };
-    reveal.insert("proof".into(), Value::Object(new_proof));
-    Ok(Value::Object(reveal))
+    Ok(disclosure.with_proof(proof, derived.encode()))
 }
 
 /// Verifies a derived `ecdsa-sd-2023` proof on `unsecured` (the credential
@@ -415,41 +382,12 @@ pub async fn verify_derived(
         _ => return failed("the proof-scoped key is not a P-256 Multikey".into()),
     };
     // The reveal document's N-Quads, relabelled as the issuer labelled them.
-    let dataset = match crate::canon::dataset(unsecured).await {
-        Ok(d) => d,
-        Err(crate::canon::CanonError::Context(e)) => return Err(e),
-        Err(e) => return failed(format!("document: {e}")),
-    };
-    let canonical = match selective::canonical_labels(&dataset) {
-        Ok(c) => c,
-        Err(e) => return failed(format!("document: {e}")),
-    };
-    let mut labels = HashMap::new();
-    for (input, c14n) in canonical {
-        let hmac = c14n
-            .strip_prefix("c14n")
-            .and_then(|n| n.parse::<u64>().ok())
-            .and_then(|n| derived.label_map.get(&n));
-        let Some(hmac) = hmac else {
-            return failed(format!("the label map has no label for the blank node `_:{c14n}`"));
+    let label = |n: u64| derived.label_map.get(&n).map(|hmac| format!("u{}", B64URL.encode(hmac)));
+    let (mandatory, optional) =
+        match selective::verifier_view(unsecured, label, &derived.mandatory_indexes).await? {
+            Ok(split) => split,
+            Err(why) => return failed(why),
         };
-        labels.insert(input, format!("u{}", B64URL.encode(hmac)));
-    }
-    let nquads = match selective::relabelled_nquads(&dataset, &labels) {
-        Ok(n) => n,
-        Err(e) => return failed(e.to_string()),
-    };
-    let increasing = derived.mandatory_indexes.windows(2).all(|w| w[0] < w[1]);
-    if !increasing || derived.mandatory_indexes.last().is_some_and(|&i| i >= nquads.len() as u64) {
-        return failed(format!(
-            "the mandatory indexes are not increasing indexes of the credential's {} statements",
-            nquads.len()
-        ));
-    }
-    let (mandatory, optional): (Vec<_>, Vec<_>) = nquads
-        .iter()
-        .enumerate()
-        .partition(|(i, _)| derived.mandatory_indexes.binary_search(&(*i as u64)).is_ok());
     if optional.len() != derived.signatures.len() {
         return failed(format!(
             "{} signatures for {} selectively disclosed statements",
@@ -460,7 +398,7 @@ pub async fn verify_derived(
     if let Some(ctx) = unsecured.get("@context") {
         config.insert("@context".into(), ctx.clone());
     }
-    let mandatory: Vec<&String> = mandatory.into_iter().map(|(_, nq)| nq).collect();
+    let mandatory: Vec<&String> = mandatory.iter().collect();
     let to_verify = match sign_data(key_type, &config, &derived.public_key, &mandatory).await {
         Ok(d) => d,
         Err(crate::canon::CanonError::Context(e)) => return Err(e),
@@ -472,7 +410,7 @@ pub async fn verify_derived(
     let bad = optional
         .iter()
         .zip(&derived.signatures)
-        .filter(|((_, nq), sig)| proof_key.verify(nq.as_bytes(), sig).is_err())
+        .filter(|(nq, sig)| proof_key.verify(nq.as_bytes(), sig).is_err())
         .count();
     if bad > 0 {
         return failed(format!(

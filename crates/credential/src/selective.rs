@@ -590,6 +590,137 @@ pub(crate) async fn canonicalize_and_group(
     Ok(Grouped { nquads, labels, groups: grouped })
 }
 
+impl Grouped {
+    /// The N-Quads the first group (the mandatory pointers) selects, and
+    /// the indexes of the others (what the issuer signs one by one, or as
+    /// BBS messages), in order.
+    pub(crate) fn split_mandatory(&self) -> (Vec<&String>, Vec<usize>) {
+        let mandatory = self.groups.first().map(|g| &g.matching);
+        let is_mandatory = |i: &usize| mandatory.is_some_and(|m| m.contains(i));
+        let (m, others): (Vec<_>, Vec<_>) = (0..self.nquads.len()).partition(is_mandatory);
+        (m.into_iter().map(|i| &self.nquads[i]).collect(), others)
+    }
+}
+
+/// What a holder's derivation discloses, whatever the suite.
+pub(crate) struct Disclosure {
+    /// The credential's N-Quads, labelled as the issuer labelled them.
+    pub(crate) nquads: Vec<String>,
+    /// The indexes of the non-mandatory N-Quads among them, in order.
+    pub(crate) non_mandatory: Vec<usize>,
+    /// The indexes of the N-Quads the holder's pointers select.
+    pub(crate) selected: BTreeSet<usize>,
+    /// Which of the disclosed N-Quads are mandatory (indexes into them).
+    pub(crate) mandatory_indexes: Vec<u64>,
+    /// The verifier's canonical label number (`c14nN`) → the issuer's label.
+    pub(crate) label_map: BTreeMap<u64, String>,
+    /// The disclosed document (without a proof).
+    reveal: Map<String, Value>,
+}
+
+impl Disclosure {
+    /// Groups `document` (its proofs set aside) labelled by `label_map` for
+    /// the issuer's `mandatory` pointers and the holder's `chosen` ones.
+    /// See: <https://www.w3.org/TR/vc-di-ecdsa/#createdisclosuredata>
+    pub(crate) async fn of(
+        document: &Value,
+        label_map: impl FnOnce(HashMap<String, String>) -> HashMap<String, String>,
+        mandatory: &[JsonPointer],
+        chosen: &[JsonPointer],
+    ) -> Result<Self, SelectiveError> {
+        let mut unsecured = document.clone();
+        if let Value::Object(map) = &mut unsecured {
+            map.remove("proof");
+        }
+        let combined: Vec<JsonPointer> = mandatory.iter().chain(chosen).cloned().collect();
+        let mut grouped =
+            canonicalize_and_group(&unsecured, label_map, &[mandatory, chosen, &combined]).await?;
+        let (_, non_mandatory) = grouped.split_mandatory();
+        let [mandatory_g, _, combined_g] = grouped.groups.as_slice() else {
+            unreachable!("three groups were asked for")
+        };
+        let mandatory_indexes = combined_g
+            .matching
+            .iter()
+            .enumerate()
+            .filter(|(_, absolute)| mandatory_g.matching.contains(absolute))
+            .map(|(relative, _)| relative as u64)
+            .collect();
+        let Some(Value::Object(reveal)) = select(&unsecured, &combined)? else {
+            return Err(SelectiveError::NothingSelected);
+        };
+        let mut label_map = BTreeMap::new();
+        for (input, c14n) in canonical_labels(&combined_g.dataset)? {
+            let number = c14n.strip_prefix("c14n").and_then(|n| n.parse::<u64>().ok());
+            let (Some(number), Some(label)) = (number, grouped.labels.get(&input)) else {
+                return Err(SelectiveError::UnknownBlankNode);
+            };
+            label_map.insert(number, label.clone());
+        }
+        let selected = std::mem::take(&mut grouped.groups[1].matching);
+        Ok(Self { nquads: grouped.nquads, non_mandatory, selected, mandatory_indexes, label_map, reveal })
+    }
+
+    /// The disclosed document with `proof` (the base proof's options) and
+    /// the derived `proof_value`.
+    pub(crate) fn with_proof(mut self, proof: &Map<String, Value>, proof_value: String) -> Value {
+        let mut new_proof = proof.clone();
+        new_proof.insert("proofValue".into(), proof_value.into());
+        self.reveal.insert("proof".into(), Value::Object(new_proof));
+        Value::Object(self.reveal)
+    }
+}
+
+/// What a verifier reads of a derived credential (`unsecured`, without its
+/// proofs): its N-Quads with each blank node labelled as the issuer labelled
+/// it (`issuer_label` of the verifier's canonical label number), sorted, and
+/// split at `mandatory_indexes` into the mandatory N-Quads and the others.
+/// `Ok(Err(why))` when the label map or the indexes do not fit the
+/// credential (the signature check fails); an unknown context is an
+/// [`crate::Error`].
+pub(crate) async fn verifier_view(
+    unsecured: &Value,
+    issuer_label: impl Fn(u64) -> Option<String>,
+    mandatory_indexes: &[u64],
+) -> Result<Result<(Vec<String>, Vec<String>), String>, crate::Error> {
+    let dataset = match canon::dataset(unsecured).await {
+        Ok(d) => d,
+        Err(canon::CanonError::Context(e)) => return Err(e),
+        Err(e) => return Ok(Err(format!("document: {e}"))),
+    };
+    let canonical = match canonical_labels(&dataset) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(format!("document: {e}"))),
+    };
+    let mut labels = HashMap::new();
+    for (input, c14n) in canonical {
+        let label = c14n.strip_prefix("c14n").and_then(|n| n.parse::<u64>().ok()).and_then(&issuer_label);
+        let Some(label) = label else {
+            return Ok(Err(format!("the label map has no label for the blank node `_:{c14n}`")));
+        };
+        labels.insert(input, label);
+    }
+    let nquads = match relabelled_nquads(&dataset, &labels) {
+        Ok(n) => n,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let increasing = mandatory_indexes.windows(2).all(|w| w[0] < w[1]);
+    if !increasing || mandatory_indexes.last().is_some_and(|&i| i >= nquads.len() as u64) {
+        return Ok(Err(format!(
+            "the mandatory indexes are not increasing indexes of the credential's {} statements",
+            nquads.len()
+        )));
+    }
+    let (mandatory, others): (Vec<_>, Vec<_>) = nquads
+        .into_iter()
+        .enumerate()
+        .partition(|(i, _)| mandatory_indexes.binary_search(&(*i as u64)).is_ok());
+    Ok(Ok((
+        mandatory.into_iter().map(|(_, nq)| nq).collect(),
+        others.into_iter().map(|(_, nq)| nq).collect(),
+    )))
+}
+
 /// The one selective-disclosure proof of `document` and its suite.
 pub(crate) fn base_proof_of(document: &Value) -> Result<(Suite, &Map<String, Value>), SelectiveError> {
     let sd: Vec<(Suite, &Value)> = crate::proof::proofs_of(document)

@@ -313,7 +313,10 @@ mod tests {
             Suite::Mldsa44Rdfc2024
         );
         assert!(options(json!({"type": "Ed25519Signature2020"})).suite().is_err());
-        assert!(options(json!({"cryptosuite": "bbs-2023"})).suite().is_err());
+        assert_eq!(options(json!({"cryptosuite": "bbs-2023"})).suite().unwrap(), Suite::Bbs2023);
+        let bbs = options(json!({"cryptosuite": "bbs-2023", "mandatoryPointers": ["/issuer"]}));
+        assert_eq!(bbs.suite_options().unwrap().mandatory_pointers.len(), 1);
+        assert!(options(json!({"cryptosuite": "bbs-2024"})).suite().is_err());
         let sd = options(json!({"cryptosuite": "ecdsa-sd-2023", "mandatoryPointers": ["/issuer"]}));
         assert_eq!(sd.suite_options().unwrap().mandatory_pointers.len(), 1);
         let twice = options(json!({"cryptosuite": "ecdsa-sd-2023", "mandatoryPointers": ["/a", "/a"]}));

@@ -1,6 +1,6 @@
 //! The W3C CCG VC API: `POST /credentials/verify`, `POST
 //! /presentations/verify`, `POST /credentials/derive` ([`derive`](mod@derive): a
-//! holder's `ecdsa-sd-2023` disclosure) and, with an issuer wallet, `POST
+//! holder's `ecdsa-sd-2023` or `bbs-2023` disclosure) and, with an issuer wallet, `POST
 //! /credentials/issue` ([`issue`]).
 //!
 //! Steps of a verification:

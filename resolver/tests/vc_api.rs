@@ -247,8 +247,14 @@ async fn issues_with_the_wallet_did_and_verifies_what_it_issued() {
     let (status, ct, body) = post(&d, "/credentials/issue", &json!({ "credential": other })).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(ct.as_deref(), Some("application/problem+json"));
+    // bbs-2023 needs a BLS12-381 G2 key this DID does not have: a 422.
+    let bbs = json!({ "credential": unsigned, "options": { "cryptosuite": "bbs-2023" } });
+    let (status, ct, body) = post(&d, "/credentials/issue", &bbs).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(ct.as_deref(), Some("application/problem+json"));
+    assert!(body["detail"].as_str().unwrap().contains("no bls12-381-g2 key"), "{body}");
     for bad in [
-        json!({ "credential": unsigned, "options": { "cryptosuite": "bbs-2023" } }),
+        json!({ "credential": unsigned, "options": { "cryptosuite": "bbs-2024" } }),
         json!({ "credential": unsigned, "options": { "proofPurpose": "authentication" } }),
         json!({ "credential": "text" }),
         json!({ "verifiableCredential": unsigned }),

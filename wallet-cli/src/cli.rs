@@ -211,13 +211,14 @@ Exit codes: 0 issued, 2 usage error (unknown issuer, bad input, file exists), 3 
     )]
     Issue(IssueArgs),
     /// Derive a credential disclosing only some claims of an `ecdsa-sd-2023`
-    /// credential (the holder's step): the issuer's mandatory claims and
+    /// or `bbs-2023` credential (the holder's step; a `bbs-2023` derivation
+    /// is unlinkable to the others): the issuer's mandatory claims and
     /// those `--disclose` points at (JSON pointers). Needs no wallet.
     #[command(after_help = "Example:
   didam vc derive degree.json --disclose /credentialSubject/degree --out -
   didam vc derive degree.json --disclose /credentialSubject/degree/name --disclose /validFrom --out disclosed.json
 
-Exit codes: 0 derived, 2 usage error (a pointer into nothing or given twice, no ecdsa-sd-2023 base proof, file exists).")]
+Exit codes: 0 derived, 2 usage error (a pointer into nothing or given twice, no ecdsa-sd-2023 or bbs-2023 base proof, file exists).")]
     Derive(DeriveArgs),
     /// Revoke a credential this wallet issued with `--status` (final):
     /// sets its bit, re-signs and re-publishes the revocation list.
@@ -290,7 +291,7 @@ pub(crate) struct IssueArgs {
     /// The proof suite.
     #[arg(long, default_value = "eddsa-rdfc-2022", value_parser = suite)]
     pub(crate) suite: Suite,
-    /// With `--suite ecdsa-sd-2023`: a JSON pointer to a claim every
+    /// With `--suite ecdsa-sd-2023` or `bbs-2023`: a JSON pointer to a claim every
     /// derived credential discloses (repeat for more), e.g. `/issuer`.
     #[arg(long = "mandatory", value_name = "POINTER")]
     pub(crate) mandatory: Vec<String>,
@@ -320,7 +321,7 @@ pub(crate) struct IssueArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct DeriveArgs {
-    /// The credential with its `ecdsa-sd-2023` base proof, or `-` for standard input.
+    /// The credential with its `ecdsa-sd-2023` or `bbs-2023` base proof, or `-` for standard input.
     pub(crate) file: PathBuf,
     /// A JSON pointer to a claim to disclose (repeat for more), e.g.
     /// `/credentialSubject/degree`. Without any, only the issuer's

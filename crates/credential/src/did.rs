@@ -175,7 +175,8 @@ pub async fn authentication_key<R: DidResolver + ?Sized>(
 
 /// The public key of a verification method object: `publicKeyMultibase`
 /// (Multikey, Ed25519VerificationKey2020), `publicKeyJwk` (JsonWebKey,
-/// JsonWebKey2020) or `publicKeyBase58` (Ed25519VerificationKey2018).
+/// JsonWebKey2020) or `publicKeyBase58` (Ed25519VerificationKey2018,
+/// Bls12381G2Key2020, ...).
 pub fn method_public_key(vm: &Value) -> Result<PublicKey, KeyError> {
     if let Some(mb) = vm.get("publicKeyMultibase").and_then(Value::as_str) {
         // Ed25519VerificationKey2020 keys carry the multicodec prefix too.
@@ -196,6 +197,9 @@ pub fn method_public_key(vm: &Value) -> Result<PublicKey, KeyError> {
             KeyType::Secp256k1
         } else if vm_type.contains("Ed25519") {
             KeyType::Ed25519
+        } else if vm_type.starts_with("Bls12381G2") {
+            // Bls12381G2Key2020: the 96-byte compressed G2 point.
+            KeyType::Bls12381G2
         } else {
             return Err(KeyError::UnsupportedKeyType(vm_type.to_owned()));
         };

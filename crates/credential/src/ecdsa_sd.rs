@@ -29,7 +29,7 @@
 //!
 //! See: <https://www.w3.org/TR/vc-di-ecdsa/#ecdsa-sd-2023>
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
@@ -42,7 +42,7 @@ use crate::error::{Error, SelectiveError};
 use crate::key::{KeyType, PublicKey, SecretKey};
 use crate::proof::{self, ProofOptions};
 use crate::report::{Check, CheckKind};
-use crate::selective::{self, JsonPointer};
+use crate::selective::{self, JsonPointer, ProofValueHeaders};
 use crate::suite::Suite;
 
 /// The three bytes a base proof value starts with.
@@ -51,8 +51,6 @@ const BASE_HEADER: [u8; 3] = [0xd9, 0x5d, 0x00];
 const DERIVED_HEADER: [u8; 3] = [0xd9, 0x5d, 0x01];
 /// The Multikey header of a P-256 public key (`p256-pub`, 0x1200).
 const P256_MULTIKEY: [u8; 2] = [0x80, 0x24];
-/// Nesting the CBOR of a proof value may have (it has two levels).
-const CBOR_DEPTH: usize = 4;
 
 /// The components of a base proof value.
 /// See: <https://www.w3.org/TR/vc-di-ecdsa/#serializebaseproofvalue>
@@ -87,47 +85,24 @@ pub struct DerivedProofValue {
     pub mandatory_indexes: Vec<u64>,
 }
 
+/// The headers of `ecdsa-sd-2023` proof values.
+const HEADERS: ProofValueHeaders = ProofValueHeaders { base: BASE_HEADER, derived: DERIVED_HEADER };
+
 fn encode(header: [u8; 3], components: Vec<Cbor>) -> String {
-    let mut bytes = header.to_vec();
-    // Writing into a Vec cannot fail.
-    let _ = ciborium::ser::into_writer(&Cbor::Array(components), &mut bytes);
-    format!("u{}", B64URL.encode(bytes))
+    selective::encode_proof_value(header, components)
 }
 
-/// The CBOR components after `header`, or why not.
+/// The five CBOR components after `header`, or why not.
 fn decode(proof_value: &str, header: [u8; 3]) -> Result<Vec<Cbor>, SelectiveError> {
-    let bad = SelectiveError::ProofValue;
-    let encoded = proof_value.strip_prefix('u').ok_or(bad("not multibase base64url (`u…`)"))?;
-    let bytes = B64URL.decode(encoded).map_err(|_| bad("not base64url without padding"))?;
-    let body = match bytes.strip_prefix(&header) {
-        Some(body) => body,
-        None if bytes.starts_with(&BASE_HEADER) => {
-            return Err(bad("a base proof, where a derived proof is needed"));
-        }
-        None if bytes.starts_with(&DERIVED_HEADER) => {
-            return Err(bad("a derived proof, where a base proof is needed"));
-        }
-        None => return Err(bad("not an ecdsa-sd-2023 proof value (unknown header)")),
-    };
-    let mut reader = body;
-    let value: Cbor = ciborium::de::from_reader_with_recursion_limit(&mut reader, CBOR_DEPTH)
-        .map_err(|_| bad("not CBOR"))?;
-    if !reader.is_empty() {
-        return Err(bad("bytes after the CBOR value"));
-    }
-    match value {
-        Cbor::Array(items) if items.len() == 5 => Ok(items),
-        _ => Err(bad("not an array of five components")),
-    }
+    selective::decode_proof_value(proof_value, header, HEADERS, 5, SelectiveError::ProofValue)
 }
 
 fn bytes(value: Cbor, what: &'static str) -> Result<Vec<u8>, SelectiveError> {
-    value.into_bytes().map_err(|_| SelectiveError::ProofValue(what))
+    selective::cbor_bytes(value, what, SelectiveError::ProofValue)
 }
 
 fn byte_list(value: Cbor, what: &'static str) -> Result<Vec<Vec<u8>>, SelectiveError> {
-    let items = value.into_array().map_err(|_| SelectiveError::ProofValue(what))?;
-    items.into_iter().map(|item| bytes(item, what)).collect()
+    selective::cbor_byte_list(value, what, SelectiveError::ProofValue)
 }
 
 impl BaseProofValue {
@@ -231,27 +206,6 @@ fn hash_of(key_type: KeyType) -> HashAlgorithm {
     Suite::EcdsaSd2023.hash_algorithm(key_type)
 }
 
-/// The HMAC label function: `c14nN` → `u` + base64url(HMAC(`c14nN`)),
-/// HMAC-SHA-256 with a 32-byte key, HMAC-SHA-384 with a 48-byte key.
-/// See: <https://www.w3.org/TR/vc-di-ecdsa/#createhmacidlabelmapfunction>
-fn hmac_labeller(key: &[u8]) -> impl Fn(&str) -> String + '_ {
-    use hmac::Mac as _;
-    move |label: &str| {
-        let digest = if key.len() == 48 {
-            let mut mac = <hmac::Hmac<sha2::Sha384>>::new_from_slice(key)
-                .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-            mac.update(label.as_bytes());
-            mac.finalize().into_bytes().to_vec()
-        } else {
-            let mut mac = <hmac::Hmac<sha2::Sha256>>::new_from_slice(key)
-                .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-            mac.update(label.as_bytes());
-            mac.finalize().into_bytes().to_vec()
-        };
-        format!("u{}", B64URL.encode(digest))
-    }
-}
-
 /// `proofHash ‖ publicKey ‖ mandatoryHash`, what the issuer's key signs.
 async fn sign_data(
     key_type: KeyType,
@@ -311,18 +265,14 @@ pub async fn add_base_proof_with(
     let config = proof::configuration(&options, &unsecured);
     let grouped = selective::canonicalize_and_group(
         &Value::Object(unsecured.clone()),
-        hmac_labeller(hmac_key),
+        selective::hmac_labels(hmac_key),
         &[mandatory],
     )
     .await?;
-    let mandatory_group = grouped.groups.first().map(|g| &g.matching);
-    let is_mandatory = |i: &usize| mandatory_group.is_some_and(|m| m.contains(i));
-    let (mandatory_nq, optional): (Vec<_>, Vec<_>) =
-        grouped.nquads.iter().enumerate().partition(|(i, _)| is_mandatory(i));
-    let signatures = optional.iter().map(|(_, nq)| proof_key.sign(nq.as_bytes())).collect();
+    let (mandatory_nq, optional) = grouped.split_mandatory();
+    let signatures = optional.iter().map(|&i| proof_key.sign(grouped.nquads[i].as_bytes())).collect();
     let mut public_key = P256_MULTIKEY.to_vec();
     public_key.extend(proof_key.public_key().to_bytes());
-    let mandatory_nq: Vec<&String> = mandatory_nq.into_iter().map(|(_, nq)| nq).collect();
     let to_sign =
         sign_data(key.key_type(), &config, &public_key, &mandatory_nq).await.map_err(proof::signing_error)?;
     let value = BaseProofValue {
@@ -335,24 +285,12 @@ pub async fn add_base_proof_with(
     Ok(proof::attach(unsecured, existing, proof::finish_proof(config, Suite::EcdsaSd2023, value.encode())))
 }
 
-/// The one `ecdsa-sd-2023` proof of `document`.
-fn sd_proof(document: &Value) -> Result<&Map<String, Value>, SelectiveError> {
-    let sd: Vec<&Value> = proof::proofs_of(document)
-        .into_iter()
-        .filter(|p| p.get("cryptosuite").and_then(Value::as_str) == Some(Suite::EcdsaSd2023.name()))
-        .collect();
-    match sd.as_slice() {
-        [] => Err(SelectiveError::NoBaseProof),
-        [Value::Object(one)] => Ok(one),
-        [_] => Err(SelectiveError::NoBaseProof),
-        many => Err(SelectiveError::SeveralBaseProofs(many.len())),
-    }
-}
-
 /// Derives a credential disclosing what the base proof makes mandatory and
 /// what `selective` points at, with a derived proof. The credential is held
 /// to `limits` first. Pointers into nothing, a base proof that does not fit
-/// the credential, and nothing to disclose are [`SelectiveError`]s.
+/// the credential, a credential whose one selective-disclosure proof is not
+/// an `ecdsa-sd-2023` one, and nothing to disclose are [`SelectiveError`]s.
+/// ([`selective::derive`] derives from either suite.)
 /// See: <https://www.w3.org/TR/vc-di-ecdsa/#add-derived-proof-ecdsa-sd-2023>
 pub async fn derive(
     document: &Value,
@@ -360,66 +298,48 @@ pub async fn derive(
     limits: &crate::limits::Limits,
 ) -> Result<Value, Error> {
     limits.check_document(document)?;
-    let proof = sd_proof(document)?;
+    match selective::base_proof_of(document)? {
+        (Suite::EcdsaSd2023, proof) => derive_from(document, proof, selective).await,
+        _ => Err(SelectiveError::NoBaseProof.into()),
+    }
+}
+
+/// [`derive()`] from `proof`, the credential's one `ecdsa-sd-2023` proof.
+pub(crate) async fn derive_from(
+    document: &Value,
+    proof: &Map<String, Value>,
+    selective: &[JsonPointer],
+) -> Result<Value, Error> {
     let proof_value =
         proof.get("proofValue").and_then(Value::as_str).ok_or(SelectiveError::ProofValue("no proofValue"))?;
     let base = BaseProofValue::decode(proof_value)?;
     let mandatory = JsonPointer::parse_list(&base.mandatory_pointers)?;
-    let mut unsecured = document.clone();
-    if let Value::Object(map) = &mut unsecured {
-        map.remove("proof");
-    }
-    let combined: Vec<JsonPointer> = mandatory.iter().chain(selective).cloned().collect();
-    let grouped = selective::canonicalize_and_group(
-        &unsecured,
-        hmac_labeller(&base.hmac_key),
-        &[&mandatory, selective, &combined],
-    )
-    .await?;
-    let [mandatory_g, selective_g, combined_g] = grouped.groups.as_slice() else {
-        unreachable!("three groups were asked for")
-    };
-    let non_mandatory = grouped.nquads.len() - mandatory_g.matching.len();
-    if base.signatures.len() != non_mandatory {
+    let disclosure =
+        selective::Disclosure::of(document, selective::hmac_labels(&base.hmac_key), &mandatory, selective)
+            .await?;
+    if base.signatures.len() != disclosure.non_mandatory.len() {
         return Err(SelectiveError::Mismatch("it signs a different number of statements").into());
     }
-    let mandatory_indexes = combined_g
-        .matching
+    let signatures = disclosure
+        .non_mandatory
         .iter()
-        .enumerate()
-        .filter(|(_, absolute)| mandatory_g.matching.contains(absolute))
-        .map(|(relative, _)| relative as u64)
-        .collect();
-    let optional_indexes = (0..grouped.nquads.len()).filter(|i| !mandatory_g.matching.contains(i));
-    let signatures = optional_indexes
         .zip(&base.signatures)
-        .filter(|(i, _)| selective_g.matching.contains(i))
+        .filter(|(i, _)| disclosure.selected.contains(i))
         .map(|(_, s)| s.clone())
         .collect();
-    let reveal = selective::select(&unsecured, &combined)?.ok_or(SelectiveError::NothingSelected)?;
-    let verifier_labels = selective::canonical_labels(&combined_g.dataset)?;
     let mut label_map = BTreeMap::new();
-    for (input, c14n) in verifier_labels {
-        let number = c14n.strip_prefix("c14n").and_then(|n| n.parse::<u64>().ok());
-        let hmac =
-            grouped.labels.get(&input).and_then(|l| l.strip_prefix('u')).and_then(|l| B64URL.decode(l).ok());
-        let (Some(number), Some(hmac)) = (number, hmac) else {
-            return Err(SelectiveError::UnknownBlankNode.into());
-        };
-        label_map.insert(number, hmac);
+    for (number, label) in &disclosure.label_map {
+        let hmac = label.strip_prefix('u').and_then(|l| B64URL.decode(l).ok());
+        label_map.insert(*number, hmac.ok_or(SelectiveError::UnknownBlankNode)?);
     }
     let derived = DerivedProofValue {
         base_signature: base.base_signature,
         public_key: base.public_key,
         signatures,
         label_map,
-        mandatory_indexes,
+        mandatory_indexes: disclosure.mandatory_indexes.clone(),
     };
-    let mut new_proof = proof.clone();
-    new_proof.insert("proofValue".into(), derived.encode().into());
-    let Value::Object(mut reveal) = reveal else { unreachable!("a selection of an object is an object") };
-    reveal.insert("proof".into(), Value::Object(new_proof));
-    Ok(Value::Object(reveal))
+    Ok(disclosure.with_proof(proof, derived.encode()))
 }
 
 /// Verifies a derived `ecdsa-sd-2023` proof on `unsecured` (the credential
@@ -462,41 +382,12 @@ pub async fn verify_derived(
         _ => return failed("the proof-scoped key is not a P-256 Multikey".into()),
     };
     // The reveal document's N-Quads, relabelled as the issuer labelled them.
-    let dataset = match crate::canon::dataset(unsecured).await {
-        Ok(d) => d,
-        Err(crate::canon::CanonError::Context(e)) => return Err(e),
-        Err(e) => return failed(format!("document: {e}")),
-    };
-    let canonical = match selective::canonical_labels(&dataset) {
-        Ok(c) => c,
-        Err(e) => return failed(format!("document: {e}")),
-    };
-    let mut labels = HashMap::new();
-    for (input, c14n) in canonical {
-        let hmac = c14n
-            .strip_prefix("c14n")
-            .and_then(|n| n.parse::<u64>().ok())
-            .and_then(|n| derived.label_map.get(&n));
-        let Some(hmac) = hmac else {
-            return failed(format!("the label map has no label for the blank node `_:{c14n}`"));
+    let label = |n: u64| derived.label_map.get(&n).map(|hmac| format!("u{}", B64URL.encode(hmac)));
+    let (mandatory, optional) =
+        match selective::verifier_view(unsecured, label, &derived.mandatory_indexes).await? {
+            Ok(split) => split,
+            Err(why) => return failed(why),
         };
-        labels.insert(input, format!("u{}", B64URL.encode(hmac)));
-    }
-    let nquads = match selective::relabelled_nquads(&dataset, &labels) {
-        Ok(n) => n,
-        Err(e) => return failed(e.to_string()),
-    };
-    let increasing = derived.mandatory_indexes.windows(2).all(|w| w[0] < w[1]);
-    if !increasing || derived.mandatory_indexes.last().is_some_and(|&i| i >= nquads.len() as u64) {
-        return failed(format!(
-            "the mandatory indexes are not increasing indexes of the credential's {} statements",
-            nquads.len()
-        ));
-    }
-    let (mandatory, optional): (Vec<_>, Vec<_>) = nquads
-        .iter()
-        .enumerate()
-        .partition(|(i, _)| derived.mandatory_indexes.binary_search(&(*i as u64)).is_ok());
     if optional.len() != derived.signatures.len() {
         return failed(format!(
             "{} signatures for {} selectively disclosed statements",
@@ -507,7 +398,7 @@ pub async fn verify_derived(
     if let Some(ctx) = unsecured.get("@context") {
         config.insert("@context".into(), ctx.clone());
     }
-    let mandatory: Vec<&String> = mandatory.into_iter().map(|(_, nq)| nq).collect();
+    let mandatory: Vec<&String> = mandatory.iter().collect();
     let to_verify = match sign_data(key_type, &config, &derived.public_key, &mandatory).await {
         Ok(d) => d,
         Err(crate::canon::CanonError::Context(e)) => return Err(e),
@@ -519,7 +410,7 @@ pub async fn verify_derived(
     let bad = optional
         .iter()
         .zip(&derived.signatures)
-        .filter(|((_, nq), sig)| proof_key.verify(nq.as_bytes(), sig).is_err())
+        .filter(|(nq, sig)| proof_key.verify(nq.as_bytes(), sig).is_err())
         .count();
     if bad > 0 {
         return failed(format!(

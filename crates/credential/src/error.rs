@@ -12,7 +12,9 @@ use crate::key::KeyType;
 #[non_exhaustive]
 pub enum KeyError {
     /// The key type is not one didam supports.
-    #[error("unsupported key type `{0}` (supported: ed25519, p256, p384, p521, secp256k1, ml-dsa-44)")]
+    #[error(
+        "unsupported key type `{0}` (supported: ed25519, p256, p384, p521, secp256k1, ml-dsa-44, bls12-381-g2)"
+    )]
     UnsupportedKeyType(String),
     /// Secret key bytes of the wrong length or out of range.
     #[error("invalid {0} secret key")]
@@ -167,8 +169,8 @@ impl Error {
     }
 }
 
-/// Why a selective-disclosure proof (`ecdsa-sd-2023`) could not be made or
-/// derived, or its proof value read.
+/// Why a selective-disclosure proof (`ecdsa-sd-2023` or `bbs-2023`) could
+/// not be made or derived, or its proof value read.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SelectiveError {
@@ -189,17 +191,27 @@ pub enum SelectiveError {
     /// No pointer selects anything: there would be nothing to disclose.
     #[error("nothing to disclose: the base proof has no mandatory pointers and no pointer was given")]
     NothingSelected,
-    /// The document has no `ecdsa-sd-2023` proof to derive from.
-    #[error("the credential has no ecdsa-sd-2023 proof to derive from")]
+    /// The document has no selective-disclosure proof (`ecdsa-sd-2023` or
+    /// `bbs-2023`) to derive from.
+    #[error("the credential has no ecdsa-sd-2023 or bbs-2023 proof to derive from")]
     NoBaseProof,
-    /// The document has several `ecdsa-sd-2023` proofs: which to derive from
-    /// is ambiguous.
-    #[error("the credential has {0} ecdsa-sd-2023 proofs; derive from a credential with one")]
+    /// The document has several selective-disclosure proofs: which to
+    /// derive from is ambiguous.
+    #[error("the credential has {0} selective-disclosure proofs; derive from a credential with one")]
     SeveralBaseProofs(usize),
     /// A proof value that is not the one expected (a derived proof where a
     /// base proof is needed, bad CBOR, components of the wrong size).
     #[error("malformed ecdsa-sd-2023 proof value: {0}")]
     ProofValue(&'static str),
+    /// A `bbs-2023` proof value that is not the one expected (a derived
+    /// proof where a base proof is needed, bad CBOR, components of the wrong
+    /// size, a feature option other than the baseline).
+    #[error("malformed bbs-2023 proof value: {0}")]
+    BbsProofValue(&'static str),
+    /// The BBS signature or proof could not be made (the key is not a
+    /// BLS12-381 G2 key, or the base signature does not verify).
+    #[error("the BBS signature or proof could not be made: {0}")]
+    Bbs(#[source] KeyError),
     /// The base proof does not fit the document it is on.
     #[error("the base proof does not fit the credential: {0}")]
     Mismatch(&'static str),

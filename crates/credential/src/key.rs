@@ -12,6 +12,21 @@
 //! | P-521 | ECDSA, hedged RFC 6979 nonces, `r‖s` | SHA-512 | `0x1202` / `0x1308` |
 //! | secp256k1 | ECDSA, RFC 6979 nonces, low-S `r‖s` | SHA-256 | `0xe7` / `0x1301` |
 //! | ML-DSA-44 | pure ML-DSA (FIPS 204), hedged, empty context | – | `0x1210` / `0x131a` (seed) |
+//! | BLS12-381 G2 | BBS, `BLS12381-SHA-256` (draft-irtf-cfrg-bbs-signatures) | SHA-256 (expand_message_xmd) | `0xeb` / `0x130a` |
+//!
+//! BLS12-381 G2 keys sign with BBS ([`SecretKey::bbs_sign`]), the scheme of
+//! the `bbs-2023` cryptosuite: one signature over a header and a list of
+//! messages, from which a holder makes unlinkable zero-knowledge proofs that
+//! disclose some of the messages ([`PublicKey::bbs_proof_gen`]). The BBS
+//! arithmetic is the `zkryptium` crate's (draft-irtf-cfrg-bbs-signatures-13,
+//! on `bls12_381_plus`); this module only checks lengths and encodings before
+//! handing bytes to it. The secret is the 32-byte big-endian scalar `SK`, the
+//! public key the 96-byte compressed G2 point `PK` (the identity refused, as
+//! the draft's `KeyValidate` requires); a wallet derives the secret with the
+//! draft's `KeyGen` ([`SecretKey::bbs_key_gen`]). [`SecretKey::sign`] with a
+//! BBS key signs the one message `[message]` with an empty header. The JWK is
+//! draft-ietf-cose-bls-key-representations' (`kty` `EC`, `crv`
+//! `BLS12381G2`, `x` and `y` the 96-byte coordinates).
 //!
 //! ML-DSA-44 is the one quantum-safe type ([`KeyType::security`]). Its secret
 //! is the 32-byte seed of FIPS 204 key generation (`ML-DSA.KeyGen_internal`),
@@ -36,6 +51,23 @@ use crate::error::KeyError;
 
 /// ML-DSA-44 as the `ml-dsa` crate names it.
 type MlDsa44Params = ml_dsa::MlDsa44;
+
+/// BBS with the `BLS12381-SHA-256` ciphersuite, as `zkryptium` names it.
+type Bbs = zkryptium::schemes::algorithms::BbsBls12381Sha256;
+
+/// The compressed encoding of the identity of G2 (the point at infinity):
+/// the one 96-byte string `G2Affine::from_compressed` accepts that is not a
+/// valid BBS public key.
+const G2_IDENTITY: [u8; 96] = {
+    let mut bytes = [0u8; 96];
+    bytes[0] = 0xc0;
+    bytes
+};
+
+/// Bytes of a BBS proof before its undisclosed-message responses: `Abar`,
+/// `Bbar`, `D` (48 each), `e^`, `r1^`, `r3^` (32 each); the challenge (32)
+/// follows the responses.
+const BBS_PROOF_FIXED: usize = 3 * 48 + 3 * 32;
 
 /// Whether a signature stays unforgeable against an attacker with a
 /// cryptographically relevant quantum computer.
@@ -87,12 +119,14 @@ pub enum KeyType {
     Secp256k1,
     /// ML-DSA-44 (FIPS 204, security category 2): quantum-safe.
     MlDsa44,
+    /// BLS12-381 G2 public keys, signing with BBS (`bbs-2023`).
+    Bls12381G2,
 }
 
 impl KeyType {
     /// Every key type, in a stable order.
-    pub const ALL: [KeyType; 6] =
-        [Self::Ed25519, Self::P256, Self::P384, Self::P521, Self::Secp256k1, Self::MlDsa44];
+    pub const ALL: [KeyType; 7] =
+        [Self::Ed25519, Self::P256, Self::P384, Self::P521, Self::Secp256k1, Self::MlDsa44, Self::Bls12381G2];
 
     /// The name used on the command line and in reports.
     pub fn name(self) -> &'static str {
@@ -103,6 +137,7 @@ impl KeyType {
             Self::P521 => "p521",
             Self::Secp256k1 => "secp256k1",
             Self::MlDsa44 => "ml-dsa-44",
+            Self::Bls12381G2 => "bls12-381-g2",
         }
     }
 
@@ -115,7 +150,8 @@ impl KeyType {
     }
 
     /// The JOSE `alg` for this key type (RFC 7518, RFC 8037, RFC 8812;
-    /// draft-ietf-cose-dilithium for ML-DSA).
+    /// draft-ietf-cose-dilithium for ML-DSA; draft-ietf-jose-json-proof-algorithms
+    /// for BBS, which only JSON Web Proofs use).
     pub fn jose_alg(self) -> &'static str {
         match self {
             Self::Ed25519 => "EdDSA",
@@ -124,6 +160,7 @@ impl KeyType {
             Self::P521 => "ES512",
             Self::Secp256k1 => "ES256K",
             Self::MlDsa44 => "ML-DSA-44",
+            Self::Bls12381G2 => "BBS",
         }
     }
 
@@ -146,6 +183,7 @@ impl KeyType {
             Self::P521 => ("p521-pub", "p521-priv"),
             Self::Secp256k1 => ("secp256k1-pub", "secp256k1-priv"),
             Self::MlDsa44 => ("mldsa-44-pub", "mldsa-44-priv-seed"),
+            Self::Bls12381G2 => ("bls12_381-g2-pub", "bls12_381-g2-priv"),
         }
     }
 
@@ -157,6 +195,7 @@ impl KeyType {
             Self::P521 => [0x82, 0x24],
             Self::Secp256k1 => [0xe7, 0x01],
             Self::MlDsa44 => [0x90, 0x24],
+            Self::Bls12381G2 => [0xeb, 0x01],
         }
     }
 
@@ -168,6 +207,7 @@ impl KeyType {
             Self::P521 => [0x88, 0x26],
             Self::Secp256k1 => [0x81, 0x26],
             Self::MlDsa44 => [0x9a, 0x26],
+            Self::Bls12381G2 => [0x8a, 0x26],
         }
     }
 
@@ -210,6 +250,35 @@ enum SecretInner {
     P521(p521::ecdsa::SigningKey),
     Secp256k1(k256::ecdsa::SigningKey),
     MlDsa44(Box<MlDsaSecret>),
+    Bls12381G2(Box<BbsSecret>),
+}
+
+/// A BBS secret: the 32-byte big-endian scalar `SK`, wiped on drop, and its
+/// public key (a G2 multiplication, made once). `zkryptium`'s own secret key
+/// type is built from the bytes for each signature and is not wiped by it.
+#[derive(Clone)]
+struct BbsSecret {
+    scalar: Zeroizing<[u8; 32]>,
+    public: zkryptium::bbsplus::keys::BBSplusPublicKey,
+}
+
+impl BbsSecret {
+    /// The key of scalar `bytes`, or `None` when they are not a scalar in
+    /// `1..r`.
+    fn from_scalar(bytes: &[u8]) -> Option<Box<Self>> {
+        let scalar: [u8; 32] = bytes.try_into().ok()?;
+        let scalar = Zeroizing::new(scalar);
+        if scalar.iter().all(|b| *b == 0) {
+            return None;
+        }
+        let sk = zkryptium::bbsplus::keys::BBSplusSecretKey::from_bytes(scalar.as_ref()).ok()?;
+        Some(Box::new(Self { scalar, public: sk.public_key() }))
+    }
+
+    fn secret(&self) -> Result<zkryptium::bbsplus::keys::BBSplusSecretKey, KeyError> {
+        zkryptium::bbsplus::keys::BBSplusSecretKey::from_bytes(self.scalar.as_ref())
+            .map_err(|_| KeyError::InvalidSecretKey(KeyType::Bls12381G2))
+    }
 }
 
 /// An ML-DSA-44 secret: the FIPS 204 key-generation seed (what the wallet
@@ -252,11 +321,53 @@ impl SecretKey {
                 rng.fill_bytes(seed.as_mut());
                 SecretInner::MlDsa44(MlDsaSecret::from_seed(seed))
             }
+            KeyType::Bls12381G2 => {
+                use rand_core::RngCore as _;
+                let mut material = Zeroizing::new([0u8; 32]);
+                rng.fill_bytes(material.as_mut());
+                // KeyGen with 32 random bytes: a scalar in 1..r, never an error.
+                return Self::bbs_key_gen(material.as_ref())
+                    .unwrap_or_else(|_| unreachable!("BBS KeyGen takes any 32-byte key material"));
+            }
         })
     }
 
+    /// The BBS key `KeyGen(key_material, "", default key_dst)` gives
+    /// (draft-irtf-cfrg-bbs-signatures, "Secret Key", `BLS12381-SHA-256`):
+    /// how a wallet derives a BLS12-381 G2 key from its root. At least 32
+    /// bytes of key material.
+    /// See: <https://www.ietf.org/archive/id/draft-irtf-cfrg-bbs-signatures-10.html#name-secret-key>
+    pub fn bbs_key_gen(key_material: &[u8]) -> Result<Self, KeyError> {
+        let bad = || KeyError::InvalidSecretKey(KeyType::Bls12381G2);
+        if key_material.len() < 32 {
+            return Err(bad());
+        }
+        let pair =
+            zkryptium::keys::pair::KeyPair::<Bbs>::generate(key_material, None, None).map_err(|_| bad())?;
+        let scalar = Zeroizing::new(pair.private_key().to_bytes());
+        BbsSecret::from_scalar(scalar.as_ref()).map(|k| Self(SecretInner::Bls12381G2(k))).ok_or_else(bad)
+    }
+
+    /// A BBS signature (80 bytes) over `header` and `messages`
+    /// (draft-irtf-cfrg-bbs-signatures `Sign`, `BLS12381-SHA-256`); a key of
+    /// another type is [`KeyError::UnsupportedKeyType`].
+    pub fn bbs_sign(&self, header: &[u8], messages: &[Vec<u8>]) -> Result<Vec<u8>, KeyError> {
+        let SecretInner::Bls12381G2(k) = &self.0 else {
+            return Err(KeyError::UnsupportedKeyType(format!("BBS with {}", self.key_type())));
+        };
+        let signature = zkryptium::schemes::generics::Signature::<Bbs>::sign(
+            Some(messages),
+            &k.secret()?,
+            &k.public,
+            Some(header),
+        )
+        .map_err(|_| KeyError::InvalidSecretKey(KeyType::Bls12381G2))?;
+        Ok(signature.to_bytes().to_vec())
+    }
+
     /// A key from its raw secret bytes (32 bytes; 48 for P-384, 66 for
-    /// P-521; for ML-DSA-44 the 32-byte seed of FIPS 204 key generation).
+    /// P-521; for ML-DSA-44 the 32-byte seed of FIPS 204 key generation; for
+    /// BLS12-381 G2 the big-endian scalar, in `1..r`).
     pub fn from_bytes(key_type: KeyType, bytes: &[u8]) -> Result<Self, KeyError> {
         let bad = || KeyError::InvalidSecretKey(key_type);
         Ok(Self(match key_type {
@@ -280,6 +391,7 @@ impl SecretKey {
                 let seed: [u8; 32] = bytes.try_into().map_err(|_| bad())?;
                 SecretInner::MlDsa44(MlDsaSecret::from_seed(Zeroizing::new(seed)))
             }
+            KeyType::Bls12381G2 => SecretInner::Bls12381G2(BbsSecret::from_scalar(bytes).ok_or_else(bad)?),
         }))
     }
 
@@ -311,6 +423,7 @@ impl SecretKey {
             SecretInner::P521(k) => k.to_bytes().to_vec(),
             SecretInner::Secp256k1(k) => k.to_bytes().to_vec(),
             SecretInner::MlDsa44(k) => k.seed.to_vec(),
+            SecretInner::Bls12381G2(k) => k.scalar.to_vec(),
         })
     }
 
@@ -323,6 +436,7 @@ impl SecretKey {
             SecretInner::P521(_) => KeyType::P521,
             SecretInner::Secp256k1(_) => KeyType::Secp256k1,
             SecretInner::MlDsa44(_) => KeyType::MlDsa44,
+            SecretInner::Bls12381G2(_) => KeyType::Bls12381G2,
         }
     }
 
@@ -335,6 +449,7 @@ impl SecretKey {
             SecretInner::P521(k) => PublicInner::P521(p521::ecdsa::VerifyingKey::from(k)),
             SecretInner::Secp256k1(k) => PublicInner::Secp256k1(*k.verifying_key()),
             SecretInner::MlDsa44(k) => PublicInner::MlDsa44(Box::new(k.expanded.verifying_key())),
+            SecretInner::Bls12381G2(k) => PublicInner::Bls12381G2(Box::new(k.public.clone())),
         })
     }
 
@@ -375,6 +490,8 @@ impl SecretKey {
                     .map(|sig| sig.encode().to_vec())
                     .unwrap_or_default()
             }
+            // Signing cannot fail with a valid key; an empty signature never verifies.
+            SecretInner::Bls12381G2(_) => self.bbs_sign(&[], &[message.to_vec()]).unwrap_or_default(),
         }
     }
 
@@ -413,6 +530,7 @@ enum PublicInner {
     P521(p521::ecdsa::VerifyingKey),
     Secp256k1(k256::ecdsa::VerifyingKey),
     MlDsa44(Box<ml_dsa::VerifyingKey<MlDsa44Params>>),
+    Bls12381G2(Box<zkryptium::bbsplus::keys::BBSplusPublicKey>),
 }
 
 impl PartialEq for PublicKey {
@@ -432,7 +550,8 @@ impl fmt::Debug for PublicKey {
 impl PublicKey {
     /// A key from its raw bytes: 32 bytes for Ed25519, a SEC1 point (compressed
     /// or not) for the ECDSA curves, the 1312-byte encoding (FIPS 204
-    /// `pkEncode`) for ML-DSA-44.
+    /// `pkEncode`) for ML-DSA-44, the 96-byte compressed G2 point for
+    /// BLS12-381 G2.
     pub fn from_bytes(key_type: KeyType, bytes: &[u8]) -> Result<Self, KeyError> {
         let bad = || KeyError::InvalidPublicKey(key_type);
         Ok(Self(match key_type {
@@ -464,6 +583,16 @@ impl PublicKey {
                 let encoded =
                     ml_dsa::EncodedVerifyingKey::<MlDsa44Params>::try_from(bytes).map_err(|_| bad())?;
                 PublicInner::MlDsa44(Box::new(ml_dsa::VerifyingKey::decode(&encoded)))
+            }
+            KeyType::Bls12381G2 => {
+                // `from_bytes` reads the first 96 bytes (and panics on fewer):
+                // the length is checked first. It checks the point is on the
+                // curve and in G2; the identity is refused here.
+                if bytes.len() != G2_IDENTITY.len() || bytes == G2_IDENTITY {
+                    return Err(bad());
+                }
+                let key = zkryptium::bbsplus::keys::BBSplusPublicKey::from_bytes(bytes).map_err(|_| bad())?;
+                PublicInner::Bls12381G2(Box::new(key))
             }
         }))
     }
@@ -497,6 +626,7 @@ impl PublicKey {
             PublicInner::P521(k) => k.to_encoded_point(true).as_bytes().to_vec(),
             PublicInner::Secp256k1(k) => k.to_encoded_point(true).as_bytes().to_vec(),
             PublicInner::MlDsa44(k) => k.encode().to_vec(),
+            PublicInner::Bls12381G2(k) => k.to_bytes().to_vec(),
         }
     }
 
@@ -509,6 +639,7 @@ impl PublicKey {
             PublicInner::P521(_) => KeyType::P521,
             PublicInner::Secp256k1(_) => KeyType::Secp256k1,
             PublicInner::MlDsa44(_) => KeyType::MlDsa44,
+            PublicInner::Bls12381G2(_) => KeyType::Bls12381G2,
         }
     }
 
@@ -536,12 +667,100 @@ impl PublicKey {
                 .is_ok_and(|s| s.normalize_s().is_none() && k.verify(message, &s).is_ok()),
             PublicInner::MlDsa44(k) => ml_dsa::Signature::<MlDsa44Params>::try_from(signature)
                 .is_ok_and(|s| k.verify_with_context(message, &[], &s)),
+            PublicInner::Bls12381G2(_) => self.bbs_verify(signature, &[], &[message.to_vec()]).is_ok(),
         };
         if ok { Ok(()) } else { Err(KeyError::BadSignature) }
     }
 
+    /// A BBS signature's check (draft-irtf-cfrg-bbs-signatures `Verify`):
+    /// `signature` over `header` and `messages`. A key of another type, or a
+    /// signature not 80 bytes, is an error like a signature that does not
+    /// verify.
+    pub fn bbs_verify(&self, signature: &[u8], header: &[u8], messages: &[Vec<u8>]) -> Result<(), KeyError> {
+        let PublicInner::Bls12381G2(k) = &self.0 else {
+            return Err(KeyError::UnsupportedKeyType(format!("BBS with {}", self.key_type())));
+        };
+        let bytes: &[u8; 80] = signature.try_into().map_err(|_| KeyError::BadSignature)?;
+        let signature = zkryptium::schemes::generics::Signature::<Bbs>::from_bytes(bytes)
+            .map_err(|_| KeyError::BadSignature)?;
+        signature.verify(k, Some(messages), Some(header)).map_err(|_| KeyError::BadSignature)
+    }
+
+    /// A BBS proof (draft-irtf-cfrg-bbs-signatures `ProofGen`) of this
+    /// key's `signature` over `header` and `messages`, disclosing the
+    /// messages at `disclosed` (strictly increasing indexes) and binding
+    /// `presentation_header`. Fresh randomness each time: two proofs of one
+    /// signature share no bytes a verifier could link. A signature that does
+    /// not verify, or indexes outside the messages, are errors.
+    pub fn bbs_proof_gen(
+        &self,
+        signature: &[u8],
+        header: &[u8],
+        presentation_header: &[u8],
+        messages: &[Vec<u8>],
+        disclosed: &[usize],
+    ) -> Result<Vec<u8>, KeyError> {
+        let PublicInner::Bls12381G2(k) = &self.0 else {
+            return Err(KeyError::UnsupportedKeyType(format!("BBS with {}", self.key_type())));
+        };
+        let increasing = disclosed.windows(2).all(|w| w[0] < w[1]);
+        if !increasing || disclosed.last().is_some_and(|&i| i >= messages.len()) {
+            return Err(KeyError::BadSignature);
+        }
+        // ProofGen does not check the signature; a proof of a bad one would not verify.
+        self.bbs_verify(signature, header, messages)?;
+        let proof = zkryptium::schemes::generics::PoKSignature::<Bbs>::proof_gen(
+            k,
+            signature,
+            Some(header),
+            Some(presentation_header),
+            Some(messages),
+            Some(disclosed),
+        )
+        .map_err(|_| KeyError::BadSignature)?;
+        Ok(proof.to_bytes())
+    }
+
+    /// A BBS proof's check (draft-irtf-cfrg-bbs-signatures `ProofVerify`):
+    /// `proof` shows a signature of this key over `header` and messages of
+    /// which `disclosed` are those at `indexes` (strictly increasing). A
+    /// proof whose length is not `272 + 32·u` (`u` undisclosed messages, at
+    /// most `max_undisclosed`), and indexes that repeat, go down or do not
+    /// match the messages, fail like a proof that does not verify.
+    pub fn bbs_proof_verify(
+        &self,
+        proof: &[u8],
+        header: &[u8],
+        presentation_header: &[u8],
+        disclosed: &[Vec<u8>],
+        indexes: &[usize],
+        max_undisclosed: usize,
+    ) -> Result<(), KeyError> {
+        let PublicInner::Bls12381G2(k) = &self.0 else {
+            return Err(KeyError::UnsupportedKeyType(format!("BBS with {}", self.key_type())));
+        };
+        // `from_bytes` slices the fixed part without checking the length, and
+        // ignores a tail shorter than a scalar: both are checked here.
+        let responses = proof.len().checked_sub(BBS_PROOF_FIXED + 32).ok_or(KeyError::BadSignature)?;
+        if responses % 32 != 0 || responses / 32 > max_undisclosed {
+            return Err(KeyError::BadSignature);
+        }
+        let total = responses / 32 + indexes.len();
+        let increasing = indexes.windows(2).all(|w| w[0] < w[1]);
+        if disclosed.len() != indexes.len() || !increasing || indexes.last().is_some_and(|&i| i >= total) {
+            return Err(KeyError::BadSignature);
+        }
+        let proof = zkryptium::schemes::generics::PoKSignature::<Bbs>::from_bytes(proof)
+            .map_err(|_| KeyError::BadSignature)?;
+        proof
+            .proof_verify(k, Some(disclosed), Some(indexes), Some(header), Some(presentation_header))
+            .map_err(|_| KeyError::BadSignature)
+    }
+
     /// The public JWK of this key (RFC 7517; RFC 8037 for Ed25519;
-    /// draft-ietf-cose-dilithium's `AKP` for ML-DSA).
+    /// draft-ietf-cose-dilithium's `AKP` for ML-DSA; for BLS12-381 G2 `kty`
+    /// `EC` with `crv` `BLS12381G2` and the uncompressed coordinates, as
+    /// draft-ietf-cose-bls-key-representations has it).
     pub fn to_jwk(&self) -> Value {
         match self.jwk_members() {
             JwkMembers::Okp { crv, x } => json!({ "kty": "OKP", "crv": crv, "x": x }),
@@ -561,6 +780,10 @@ impl PublicKey {
             PublicInner::MlDsa44(k) => {
                 JwkMembers::Akp { alg: KeyType::MlDsa44.jose_alg(), public: B64URL.encode(k.encode()) }
             }
+            PublicInner::Bls12381G2(k) => {
+                let (x, y) = k.to_coordinates();
+                JwkMembers::Ec { crv: "BLS12381G2", x: B64URL.encode(x), y: B64URL.encode(y) }
+            }
         }
     }
 
@@ -576,6 +799,14 @@ impl PublicKey {
             return Self::from_bytes(key_type, &x);
         }
         let y = jwk_field(jwk, "y")?;
+        if key_type == KeyType::Bls12381G2 {
+            let bad = || KeyError::InvalidPublicKey(key_type);
+            let x: &[u8; 96] = x.as_slice().try_into().map_err(|_| bad())?;
+            let y: &[u8; 96] = y.as_slice().try_into().map_err(|_| bad())?;
+            let key =
+                zkryptium::bbsplus::keys::BBSplusPublicKey::from_coordinates(x, y).map_err(|_| bad())?;
+            return Self::from_bytes(key_type, &key.to_bytes());
+        }
         let mut point = Vec::with_capacity(1 + x.len() + y.len());
         point.push(0x04);
         point.extend_from_slice(&x);
@@ -639,6 +870,7 @@ fn jwk_key_type(jwk: &Value) -> Result<KeyType, KeyError> {
         ("EC", "P-384") => Ok(KeyType::P384),
         ("EC", "P-521") => Ok(KeyType::P521),
         ("EC", "secp256k1") => Ok(KeyType::Secp256k1),
+        ("EC", "BLS12381G2") => Ok(KeyType::Bls12381G2),
         _ => Err(KeyError::UnsupportedKeyType(format!("{kty}/{crv}"))),
     }
 }
@@ -686,6 +918,7 @@ mod tests {
             (KeyType::P521, "z2J9"),
             (KeyType::Secp256k1, "zQ3s"),
             (KeyType::MlDsa44, "ukC"),
+            (KeyType::Bls12381G2, "zUC7"),
         ];
         for (key_type, prefix) in prefixes {
             let mk = SecretKey::generate(key_type).public_key().to_multikey();

@@ -4,7 +4,7 @@
 //! The wallet signs through this crate and the verifier checks through it. It
 //! covers W3C VC Data Model 2.0 and 1.1 credentials and presentations, secured
 //! with Data Integrity proofs ([`Suite`]: `eddsa-rdfc-2022`, `eddsa-jcs-2022`,
-//! `ecdsa-rdfc-2019`, `ecdsa-jcs-2019`, `ecdsa-sd-2023`, `Ed25519Signature2020`, and the
+//! `ecdsa-rdfc-2019`, `ecdsa-jcs-2019`, `ecdsa-sd-2023`, `bbs-2023` (BBS over BLS12-381), `Ed25519Signature2020`, and the
 //! quantum-safe `mldsa44-rdfc-2024` and `mldsa44-jcs-2024` with ML-DSA-44
 //! keys: [`key`] and [`Suite`] say what is supported and what is not yet) or as VC-JOSE
 //! compact JWS ([`jose`]), or as IETF SD-JWT VCs ([`sd_jwt_vc`], `dc+sd-jwt`, with key
@@ -19,8 +19,8 @@
 //! | make a key | [`SecretKey::generate`] |
 //! | its DID | [`did::did_key`], [`did::did_jwk`] |
 //! | sign a credential | [`proof::add_proof`] with [`ProofOptions`] naming the suite, or [`jose::sign`] |
-//! | issue for selective disclosure | [`ecdsa_sd::add_base_proof`] (or [`proof::add_proof`] with [`Suite::EcdsaSd2023`] and `mandatory_pointers`) |
-//! | disclose part of a credential (holder) | [`ecdsa_sd::derive`] with [`selective::JsonPointer`]s |
+//! | issue for selective disclosure | [`ecdsa_sd::add_base_proof`] or [`bbs::add_base_proof`] (or [`proof::add_proof`] with [`Suite::EcdsaSd2023`] or [`Suite::Bbs2023`] and `mandatory_pointers`) |
+//! | disclose part of a credential (holder) | [`selective::derive`] with [`selective::JsonPointer`]s (either suite) |
 //! | issue an SD-JWT VC (`dc+sd-jwt`) | [`sd_jwt_vc::issue`], [`sd_jwt_vc::issue_batch`] |
 //! | present one with key binding (holder) | [`sd_jwt_vc::present`] |
 //! | verify anything | [`verify::verify_text`] → `Result<`[`verify::Verified`]`, `[`Error`]`>`: the [`Report`], the document checked, its signers |
@@ -73,6 +73,7 @@
 //! # }).unwrap();
 //! ```
 
+pub mod bbs;
 pub mod canon;
 pub mod contexts;
 pub mod cose;

@@ -145,11 +145,14 @@ pub fn xsd_datetime(t: DateTime<Utc>) -> String {
 /// Adds a proof to `document` (a JSON object). An existing `proof` becomes a
 /// proof set with the new one appended. With [`Suite::EcdsaSd2023`] this is
 /// a base proof ([`crate::ecdsa_sd::add_base_proof`]) with the options'
-/// mandatory pointers.
+/// mandatory pointers, and with [`Suite::Bbs2023`] likewise
+/// ([`crate::bbs::add_base_proof`]).
 pub async fn add_proof(document: &Value, key: &SecretKey, options: &ProofOptions) -> Result<Value, Error> {
     let suite = options.suite;
-    if suite == Suite::EcdsaSd2023 {
-        return crate::ecdsa_sd::add_base_proof(document, key, options).await;
+    match suite {
+        Suite::EcdsaSd2023 => return crate::ecdsa_sd::add_base_proof(document, key, options).await,
+        Suite::Bbs2023 => return crate::bbs::add_base_proof(document, key, options).await,
+        _ => {}
     }
     let (unsecured, existing) = unsecured_for(document, key, options)?;
     let all: Vec<&Value> = match &existing {
@@ -495,13 +498,15 @@ async fn verify_one<R: MethodResolver + ?Sized>(
         checks.push(Check::failed(CheckKind::Signature, format!("{suite} does not use {key_type} keys")));
         return Ok(checks);
     }
-    if suite == Suite::EcdsaSd2023 {
+    if suite.is_selective() {
         let mut config = proof.clone();
         config.remove("proofValue");
-        checks.push(
-            crate::ecdsa_sd::verify_derived(unsecured.value(), config, proof_value, &method.key, &method.id)
-                .await?,
-        );
+        let (document, key, id) = (unsecured.value(), &method.key, &method.id);
+        checks.push(if suite == Suite::Bbs2023 {
+            crate::bbs::verify_derived(document, config, proof_value, key, id).await?
+        } else {
+            crate::ecdsa_sd::verify_derived(document, config, proof_value, key, id).await?
+        });
         return Ok(checks);
     }
 

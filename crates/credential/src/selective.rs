@@ -1,5 +1,6 @@
 //! Selective disclosure over JSON-LD: the functions the W3C selective
-//! disclosure suites share (`ecdsa-sd-2023` here; `bbs-2023` uses the same).
+//! disclosure suites share (`ecdsa-sd-2023` in [`crate::ecdsa_sd`] and
+//! `bbs-2023` in [`crate::bbs`]).
 //!
 //! A holder discloses parts of a credential named by JSON pointers
 //! ([`JsonPointer`], RFC 6901). The steps, as in the spec's
@@ -11,15 +12,25 @@
 //! 2. the document's RDF dataset with the IRIs turned back into blank
 //!    nodes, canonicalized with RDFC-1.0 through [`crate::canon`] (with its
 //!    work budget), each canonical label replaced by a label a function
-//!    gives (for `ecdsa-sd-2023` an HMAC of it), as sorted N-Quads;
+//!    gives (for `ecdsa-sd-2023` an HMAC of it, `hmac_labels`; for
+//!    `bbs-2023` the rank of that HMAC among all of them,
+//!    `shuffled_labels`), as sorted N-Quads;
 //! 3. for each group of pointers, the selection of the skolemized document
 //!    ([`select`]: the values pointed at, with the `id` and `type` of every
 //!    object on the way), its quads labelled the same way, and the indexes
 //!    of those quads among the document's.
 //!
+//!
+//! Both suites' proof values are a three-byte header and a CBOR array
+//! (`encode_proof_value`, `decode_proof_value`).
+//!
 //! See: <https://www.w3.org/TR/vc-di-ecdsa/#selective-disclosure-functions>
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use ciborium::Value as Cbor;
 use std::fmt;
 use std::str::FromStr;
 
@@ -28,6 +39,7 @@ use serde_json::{Map, Value};
 
 use crate::canon::{self, HashAlgorithm};
 use crate::error::SelectiveError;
+use crate::suite::Suite;
 
 /// The URN prefix skolemized blank nodes get.
 const SKOLEM_PREFIX: &str = "urn:custom-scheme:";
@@ -405,19 +417,161 @@ pub(crate) struct Grouped {
     pub(crate) groups: Vec<Group>,
 }
 
-/// Canonicalizes `document` replacing each canonical label `c14nN` by
-/// `label(c14nN)`, and groups its N-Quads by the selection of each group of
+/// The HMAC of a canonical label: `u` + base64url(HMAC(`c14nN`)),
+/// HMAC-SHA-256 with a 32-byte key, HMAC-SHA-384 with a 48-byte key.
+/// See: <https://www.w3.org/TR/vc-di-ecdsa/#createhmacidlabelmapfunction>
+pub(crate) fn hmac_label(key: &[u8], label: &str) -> String {
+    use hmac::Mac as _;
+    let digest = if key.len() == 48 {
+        let mut mac = <hmac::Hmac<sha2::Sha384>>::new_from_slice(key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        mac.update(label.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    } else {
+        let mut mac = <hmac::Hmac<sha2::Sha256>>::new_from_slice(key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        mac.update(label.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    };
+    format!("u{}", B64URL.encode(digest))
+}
+
+/// The `ecdsa-sd-2023` label map: each canonical label (input label →
+/// `c14nN`) replaced by its [`hmac_label`] under `key`.
+/// See: <https://www.w3.org/TR/vc-di-ecdsa/#createhmacidlabelmapfunction>
+pub(crate) fn hmac_labels(
+    key: &[u8],
+) -> impl FnOnce(HashMap<String, String>) -> HashMap<String, String> + '_ {
+    move |canonical| canonical.into_iter().map(|(input, c14n)| (input, hmac_label(key, &c14n))).collect()
+}
+
+/// The `bbs-2023` label map: each canonical label replaced by `bN`, `N` the
+/// rank of its [`hmac_label`] among all of them, so that the labels a
+/// verifier sees say nothing of the HMAC'd ones and the order of the
+/// N-Quads stays that of the HMAC'd labels.
+/// See: <https://www.w3.org/TR/vc-di-bbs/#createshuffledidlabelmapfunction>
+pub(crate) fn shuffled_labels(
+    key: &[u8],
+) -> impl FnOnce(HashMap<String, String>) -> HashMap<String, String> + '_ {
+    move |canonical| {
+        let hmac: Vec<(String, String)> =
+            canonical.into_iter().map(|(input, c14n)| (input, hmac_label(key, &c14n))).collect();
+        let mut sorted: Vec<&str> = hmac.iter().map(|(_, h)| h.as_str()).collect();
+        sorted.sort_unstable();
+        hmac.iter()
+            .map(|(input, h)| {
+                let rank = sorted.binary_search(&h.as_str()).unwrap_or_default();
+                (input.clone(), format!("b{rank}"))
+            })
+            .collect()
+    }
+}
+
+/// The three-byte headers of a suite's base and derived proof values.
+#[derive(Clone, Copy)]
+pub(crate) struct ProofValueHeaders {
+    /// The base proof's.
+    pub(crate) base: [u8; 3],
+    /// The derived proof's.
+    pub(crate) derived: [u8; 3],
+}
+
+/// Nesting the CBOR of a proof value may have (it has two levels).
+const CBOR_DEPTH: usize = 4;
+
+/// `u` + base64url(`header` ‖ CBOR array of `components`).
+pub(crate) fn encode_proof_value(header: [u8; 3], components: Vec<Cbor>) -> String {
+    let mut bytes = header.to_vec();
+    // Writing into a Vec cannot fail.
+    let _ = ciborium::ser::into_writer(&Cbor::Array(components), &mut bytes);
+    format!("u{}", B64URL.encode(bytes))
+}
+
+/// The `count` CBOR components after `header` (one of `headers`), or why
+/// not, as the suite's error `bad`.
+pub(crate) fn decode_proof_value(
+    proof_value: &str,
+    header: [u8; 3],
+    headers: ProofValueHeaders,
+    count: usize,
+    bad: fn(&'static str) -> SelectiveError,
+) -> Result<Vec<Cbor>, SelectiveError> {
+    let encoded = proof_value.strip_prefix('u').ok_or(bad("not multibase base64url (`u…`)"))?;
+    let bytes = B64URL.decode(encoded).map_err(|_| bad("not base64url without padding"))?;
+    let body = match bytes.strip_prefix(&header) {
+        Some(body) => body,
+        None if bytes.starts_with(&headers.base) => {
+            return Err(bad("a base proof, where a derived proof is needed"));
+        }
+        None if bytes.starts_with(&headers.derived) => {
+            return Err(bad("a derived proof, where a base proof is needed"));
+        }
+        None => return Err(bad("not a proof value of this suite (unknown header)")),
+    };
+    let mut reader = body;
+    let value: Cbor = ciborium::de::from_reader_with_recursion_limit(&mut reader, CBOR_DEPTH)
+        .map_err(|_| bad("not CBOR"))?;
+    if !reader.is_empty() {
+        return Err(bad("bytes after the CBOR value"));
+    }
+    match value {
+        Cbor::Array(items) if items.len() == count => Ok(items),
+        _ => Err(bad("not an array of the suite's components")),
+    }
+}
+
+/// A CBOR byte string, or `bad(what)`.
+pub(crate) fn cbor_bytes(
+    value: Cbor,
+    what: &'static str,
+    bad: fn(&'static str) -> SelectiveError,
+) -> Result<Vec<u8>, SelectiveError> {
+    value.into_bytes().map_err(|_| bad(what))
+}
+
+/// A CBOR array of byte strings, or `bad(what)`.
+pub(crate) fn cbor_byte_list(
+    value: Cbor,
+    what: &'static str,
+    bad: fn(&'static str) -> SelectiveError,
+) -> Result<Vec<Vec<u8>>, SelectiveError> {
+    let items = value.into_array().map_err(|_| bad(what))?;
+    items.into_iter().map(|item| cbor_bytes(item, what, bad)).collect()
+}
+
+/// A CBOR array of unsigned integers, or `bad(what)`.
+pub(crate) fn cbor_indexes(
+    value: Cbor,
+    what: &'static str,
+    bad: fn(&'static str) -> SelectiveError,
+) -> Result<Vec<u64>, SelectiveError> {
+    let items = value.into_array().map_err(|_| bad(what))?;
+    items.into_iter().map(|i| i.as_integer().and_then(|i| u64::try_from(i).ok()).ok_or(bad(what))).collect()
+}
+
+/// A CBOR array of text strings (mandatory pointers), or `bad(what)`.
+pub(crate) fn cbor_texts(
+    value: Cbor,
+    what: &'static str,
+    bad: fn(&'static str) -> SelectiveError,
+) -> Result<Vec<String>, SelectiveError> {
+    let items = value.into_array().map_err(|_| bad(what))?;
+    items.into_iter().map(|p| p.into_text().map_err(|_| bad(what))).collect()
+}
+
+/// Canonicalizes `document` replacing its canonical labels by those
+/// `label_map` makes of them (input label → `c14nN` in, input label → new
+/// label out), and groups its N-Quads by the selection of each group of
 /// pointers.
 /// See: <https://www.w3.org/TR/vc-di-ecdsa/#canonicalizeandgroup>
 pub(crate) async fn canonicalize_and_group(
     document: &Value,
-    label: impl Fn(&str) -> String,
+    label_map: impl FnOnce(HashMap<String, String>) -> HashMap<String, String>,
     groups: &[&[JsonPointer]],
 ) -> Result<Grouped, SelectiveError> {
     let skolemized = skolemize(document).await?;
     let dataset = deskolemized(&skolemized).await?;
-    let labels: HashMap<String, String> =
-        canonical_labels(&dataset)?.into_iter().map(|(input, c14n)| (input, label(&c14n))).collect();
+    let labels = label_map(canonical_labels(&dataset)?);
     let nquads = relabelled_nquads(&dataset, &labels)?;
     let mut grouped = Vec::with_capacity(groups.len());
     for pointers in groups {
@@ -434,6 +588,171 @@ pub(crate) async fn canonicalize_and_group(
         grouped.push(Group { matching, dataset });
     }
     Ok(Grouped { nquads, labels, groups: grouped })
+}
+
+impl Grouped {
+    /// The N-Quads the first group (the mandatory pointers) selects, and
+    /// the indexes of the others (what the issuer signs one by one, or as
+    /// BBS messages), in order.
+    pub(crate) fn split_mandatory(&self) -> (Vec<&String>, Vec<usize>) {
+        let mandatory = self.groups.first().map(|g| &g.matching);
+        let is_mandatory = |i: &usize| mandatory.is_some_and(|m| m.contains(i));
+        let (m, others): (Vec<_>, Vec<_>) = (0..self.nquads.len()).partition(is_mandatory);
+        (m.into_iter().map(|i| &self.nquads[i]).collect(), others)
+    }
+}
+
+/// What a holder's derivation discloses, whatever the suite.
+pub(crate) struct Disclosure {
+    /// The credential's N-Quads, labelled as the issuer labelled them.
+    pub(crate) nquads: Vec<String>,
+    /// The indexes of the non-mandatory N-Quads among them, in order.
+    pub(crate) non_mandatory: Vec<usize>,
+    /// The indexes of the N-Quads the holder's pointers select.
+    pub(crate) selected: BTreeSet<usize>,
+    /// Which of the disclosed N-Quads are mandatory (indexes into them).
+    pub(crate) mandatory_indexes: Vec<u64>,
+    /// The verifier's canonical label number (`c14nN`) → the issuer's label.
+    pub(crate) label_map: BTreeMap<u64, String>,
+    /// The disclosed document (without a proof).
+    reveal: Map<String, Value>,
+}
+
+impl Disclosure {
+    /// Groups `document` (its proofs set aside) labelled by `label_map` for
+    /// the issuer's `mandatory` pointers and the holder's `chosen` ones.
+    /// See: <https://www.w3.org/TR/vc-di-ecdsa/#createdisclosuredata>
+    pub(crate) async fn of(
+        document: &Value,
+        label_map: impl FnOnce(HashMap<String, String>) -> HashMap<String, String>,
+        mandatory: &[JsonPointer],
+        chosen: &[JsonPointer],
+    ) -> Result<Self, SelectiveError> {
+        let mut unsecured = document.clone();
+        if let Value::Object(map) = &mut unsecured {
+            map.remove("proof");
+        }
+        let combined: Vec<JsonPointer> = mandatory.iter().chain(chosen).cloned().collect();
+        let mut grouped =
+            canonicalize_and_group(&unsecured, label_map, &[mandatory, chosen, &combined]).await?;
+        let (_, non_mandatory) = grouped.split_mandatory();
+        let [mandatory_g, _, combined_g] = grouped.groups.as_slice() else {
+            unreachable!("three groups were asked for")
+        };
+        let mandatory_indexes = combined_g
+            .matching
+            .iter()
+            .enumerate()
+            .filter(|(_, absolute)| mandatory_g.matching.contains(absolute))
+            .map(|(relative, _)| relative as u64)
+            .collect();
+        let Some(Value::Object(reveal)) = select(&unsecured, &combined)? else {
+            return Err(SelectiveError::NothingSelected);
+        };
+        let mut label_map = BTreeMap::new();
+        for (input, c14n) in canonical_labels(&combined_g.dataset)? {
+            let number = c14n.strip_prefix("c14n").and_then(|n| n.parse::<u64>().ok());
+            let (Some(number), Some(label)) = (number, grouped.labels.get(&input)) else {
+                return Err(SelectiveError::UnknownBlankNode);
+            };
+            label_map.insert(number, label.clone());
+        }
+        let selected = std::mem::take(&mut grouped.groups[1].matching);
+        Ok(Self { nquads: grouped.nquads, non_mandatory, selected, mandatory_indexes, label_map, reveal })
+    }
+
+    /// The disclosed document with `proof` (the base proof's options) and
+    /// the derived `proof_value`.
+    pub(crate) fn with_proof(mut self, proof: &Map<String, Value>, proof_value: String) -> Value {
+        let mut new_proof = proof.clone();
+        new_proof.insert("proofValue".into(), proof_value.into());
+        self.reveal.insert("proof".into(), Value::Object(new_proof));
+        Value::Object(self.reveal)
+    }
+}
+
+/// What a verifier reads of a derived credential (`unsecured`, without its
+/// proofs): its N-Quads with each blank node labelled as the issuer labelled
+/// it (`issuer_label` of the verifier's canonical label number), sorted, and
+/// split at `mandatory_indexes` into the mandatory N-Quads and the others.
+/// `Ok(Err(why))` when the label map or the indexes do not fit the
+/// credential (the signature check fails); an unknown context is an
+/// [`crate::Error`].
+pub(crate) async fn verifier_view(
+    unsecured: &Value,
+    issuer_label: impl Fn(u64) -> Option<String>,
+    mandatory_indexes: &[u64],
+) -> Result<Result<(Vec<String>, Vec<String>), String>, crate::Error> {
+    let dataset = match canon::dataset(unsecured).await {
+        Ok(d) => d,
+        Err(canon::CanonError::Context(e)) => return Err(e),
+        Err(e) => return Ok(Err(format!("document: {e}"))),
+    };
+    let canonical = match canonical_labels(&dataset) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(format!("document: {e}"))),
+    };
+    let mut labels = HashMap::new();
+    for (input, c14n) in canonical {
+        let label = c14n.strip_prefix("c14n").and_then(|n| n.parse::<u64>().ok()).and_then(&issuer_label);
+        let Some(label) = label else {
+            return Ok(Err(format!("the label map has no label for the blank node `_:{c14n}`")));
+        };
+        labels.insert(input, label);
+    }
+    let nquads = match relabelled_nquads(&dataset, &labels) {
+        Ok(n) => n,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let increasing = mandatory_indexes.windows(2).all(|w| w[0] < w[1]);
+    if !increasing || mandatory_indexes.last().is_some_and(|&i| i >= nquads.len() as u64) {
+        return Ok(Err(format!(
+            "the mandatory indexes are not increasing indexes of the credential's {} statements",
+            nquads.len()
+        )));
+    }
+    let (mandatory, others): (Vec<_>, Vec<_>) = nquads
+        .into_iter()
+        .enumerate()
+        .partition(|(i, _)| mandatory_indexes.binary_search(&(*i as u64)).is_ok());
+    Ok(Ok((
+        mandatory.into_iter().map(|(_, nq)| nq).collect(),
+        others.into_iter().map(|(_, nq)| nq).collect(),
+    )))
+}
+
+/// The one selective-disclosure proof of `document` and its suite.
+pub(crate) fn base_proof_of(document: &Value) -> Result<(Suite, &Map<String, Value>), SelectiveError> {
+    let sd: Vec<(Suite, &Value)> = crate::proof::proofs_of(document)
+        .into_iter()
+        .filter_map(|p| {
+            let suite = p.get("cryptosuite").and_then(Value::as_str)?.parse::<Suite>().ok()?;
+            suite.is_selective().then_some((suite, p))
+        })
+        .collect();
+    match sd.as_slice() {
+        [] => Err(SelectiveError::NoBaseProof),
+        [(suite, Value::Object(one))] => Ok((*suite, one)),
+        [_] => Err(SelectiveError::NoBaseProof),
+        many => Err(SelectiveError::SeveralBaseProofs(many.len())),
+    }
+}
+
+/// The holder's derivation: a credential disclosing what its base proof
+/// (`ecdsa-sd-2023` or `bbs-2023`, whichever it has) makes mandatory and
+/// what `chosen` points at, with a derived proof. The credential is held to
+/// `limits` first. Pointers into nothing, a base proof that does not fit the
+/// credential, and nothing to disclose are [`SelectiveError`]s.
+pub async fn derive(
+    document: &Value,
+    chosen: &[JsonPointer],
+    limits: &crate::limits::Limits,
+) -> Result<Value, crate::Error> {
+    limits.check_document(document)?;
+    match base_proof_of(document)? {
+        (Suite::Bbs2023, proof) => crate::bbs::derive_from(document, proof, chosen).await,
+        (_, proof) => crate::ecdsa_sd::derive_from(document, proof, chosen).await,
+    }
 }
 
 #[cfg(test)]

@@ -44,6 +44,13 @@ pub enum Suite {
     /// verifier accepts only derived proofs.
     /// See: <https://www.w3.org/TR/vc-di-ecdsa/#ecdsa-sd-2023>
     EcdsaSd2023,
+    /// `DataIntegrityProof` / `bbs-2023`: selective disclosure with a
+    /// BLS12-381 G2 issuer key signing with BBS ([`crate::bbs`]): like
+    /// `ecdsa-sd-2023`, the issuer makes a base proof and the holder derives;
+    /// each derived proof is a fresh zero-knowledge proof, so two of them
+    /// cannot be linked through their signature bytes.
+    /// See: <https://www.w3.org/TR/vc-di-bbs/#bbs-2023>
+    Bbs2023,
     /// The legacy `Ed25519Signature2020` proof type (RDFC-1.0, Ed25519).
     /// See: <https://www.w3.org/TR/vc-di-eddsa/#the-ed25519signature2020-suite>
     Ed25519Signature2020,
@@ -66,12 +73,13 @@ pub enum Canonicalization {
 
 impl Suite {
     /// Every suite, in a stable order.
-    pub const ALL: [Suite; 8] = [
+    pub const ALL: [Suite; 9] = [
         Self::EddsaRdfc2022,
         Self::EddsaJcs2022,
         Self::EcdsaRdfc2019,
         Self::EcdsaJcs2019,
         Self::EcdsaSd2023,
+        Self::Bbs2023,
         Self::Ed25519Signature2020,
         Self::Mldsa44Rdfc2024,
         Self::Mldsa44Jcs2024,
@@ -86,6 +94,7 @@ impl Suite {
             Self::EcdsaRdfc2019 => "ecdsa-rdfc-2019",
             Self::EcdsaJcs2019 => "ecdsa-jcs-2019",
             Self::EcdsaSd2023 => "ecdsa-sd-2023",
+            Self::Bbs2023 => "bbs-2023",
             Self::Ed25519Signature2020 => "Ed25519Signature2020",
             Self::Mldsa44Rdfc2024 => "mldsa44-rdfc-2024",
             Self::Mldsa44Jcs2024 => "mldsa44-jcs-2024",
@@ -98,11 +107,22 @@ impl Suite {
         self.default_key_type().security()
     }
 
+    /// Whether the suite discloses selectively: the issuer makes a base
+    /// proof with mandatory pointers, the holder derives
+    /// ([`crate::selective::derive`]), a verifier accepts only derived
+    /// proofs.
+    pub fn is_selective(self) -> bool {
+        matches!(self, Self::EcdsaSd2023 | Self::Bbs2023)
+    }
+
     /// The multibase of the suite's `proofValue`: base64url (`u`) for the
-    /// quantum-safe suites, base58btc (`z`) for the others.
+    /// quantum-safe and the selective-disclosure suites, base58btc (`z`)
+    /// for the others.
     pub fn proof_value_base(self) -> multibase::Base {
         match self {
-            Self::Mldsa44Rdfc2024 | Self::Mldsa44Jcs2024 => multibase::Base::Base64Url,
+            Self::Mldsa44Rdfc2024 | Self::Mldsa44Jcs2024 | Self::EcdsaSd2023 | Self::Bbs2023 => {
+                multibase::Base::Base64Url
+            }
             _ => multibase::Base::Base58Btc,
         }
     }
@@ -141,6 +161,7 @@ impl Suite {
                 matches!(key_type, KeyType::P256 | KeyType::P384)
             }
             Self::Mldsa44Rdfc2024 | Self::Mldsa44Jcs2024 => key_type == KeyType::MlDsa44,
+            Self::Bbs2023 => key_type == KeyType::Bls12381G2,
         }
     }
 
@@ -149,6 +170,7 @@ impl Suite {
         match self {
             Self::EcdsaRdfc2019 | Self::EcdsaJcs2019 | Self::EcdsaSd2023 => KeyType::P256,
             Self::Mldsa44Rdfc2024 | Self::Mldsa44Jcs2024 => KeyType::MlDsa44,
+            Self::Bbs2023 => KeyType::Bls12381G2,
             _ => KeyType::Ed25519,
         }
     }
@@ -235,7 +257,8 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "unknown suite `EDDSA-RDFC-2022` (known: eddsa-rdfc-2022, eddsa-jcs-2022, ecdsa-rdfc-2019, \
-             ecdsa-jcs-2019, ecdsa-sd-2023, Ed25519Signature2020, mldsa44-rdfc-2024, mldsa44-jcs-2024)"
+             ecdsa-jcs-2019, ecdsa-sd-2023, bbs-2023, Ed25519Signature2020, mldsa44-rdfc-2024, \
+             mldsa44-jcs-2024)"
         );
     }
 
@@ -245,7 +268,11 @@ mod tests {
             let pq = matches!(suite, Suite::Mldsa44Rdfc2024 | Suite::Mldsa44Jcs2024);
             assert_eq!(suite.security() == Security::QuantumSafe, pq, "{suite}");
             assert_eq!(suite.accepts(KeyType::MlDsa44), pq, "{suite}");
-            assert_eq!(suite.proof_value_base() == multibase::Base::Base64Url, pq, "{suite}");
+            assert_eq!(
+                suite.proof_value_base() == multibase::Base::Base64Url,
+                pq || suite.is_selective(),
+                "{suite}"
+            );
         }
         assert_eq!(Suite::Mldsa44Jcs2024.canonicalization(), Canonicalization::Jcs);
         assert_eq!(Suite::Mldsa44Rdfc2024.canonicalization(), Canonicalization::Rdfc);

@@ -460,7 +460,8 @@ async fn verify_data_integrity<R: MethodResolver + ?Sized>(
     checks.extend(proof::verify_proofs(doc, &unsecured, resolver, &expectations(kind, options, now)).await?);
     // A selectively disclosed credential: the claims disclosed, read from
     // what the proofs cover.
-    let disclosed = suites.contains(&Suite::EcdsaSd2023).then(|| crate::selective::claim_pointers(&covered));
+    let disclosed =
+        suites.iter().any(|s| s.is_selective()).then(|| crate::selective::claim_pointers(&covered));
     let securing = if suites.is_empty() { Securing::None } else { Securing::DataIntegrity { suites } };
     let kind = DocumentKind::of(&covered).or(kind).unwrap_or(DocumentKind::Credential);
     let mut verified = Secured { document: doc.clone(), covered, kind, securing, signers, checks }

@@ -1,6 +1,7 @@
-//! `ecdsa-sd-2023` interop with Digital Bazaar's implementation
-//! (`@digitalbazaar/ecdsa-sd-2023-cryptosuite` through `jsonld-signatures`
-//! and `@digitalbazaar/data-integrity`, pinned in
+//! `ecdsa-sd-2023` and `bbs-2023` interop with Digital Bazaar's
+//! implementations (`@digitalbazaar/ecdsa-sd-2023-cryptosuite` and
+//! `@digitalbazaar/bbs-2023-cryptosuite` with `bls12-381-multikey`, through
+//! `jsonld-signatures` and `@digitalbazaar/data-integrity`, pinned in
 //! `tests/interop/ecdsa-sd/package-lock.json`), driven by
 //! `tests/interop/ecdsa-sd/ecdsa_sd_interop.mjs` on Node, both ways:
 //! a base proof issued there is derived and verified here, and what the
@@ -9,7 +10,7 @@
 //! claim fails on both sides, and the verifier's report lists exactly the
 //! disclosed claims.
 //!
-//! P-256 only: the peer (3.4.1) makes and reads P-256 base proofs only (it
+//! ecdsa-sd-2023 with P-256 only: the peer (3.4.1) makes and reads P-256 base proofs only (it
 //! requires a 64-byte base signature and a 32-byte HMAC key); didam's P-384
 //! proofs are tested in `ecdsa_sd.rs` and through the daemon.
 //!
@@ -26,10 +27,9 @@ use std::process::Command;
 
 use common::run;
 use didam_credential::did::{self, OfflineResolver};
-use didam_credential::ecdsa_sd;
 use didam_credential::limits::Limits;
-use didam_credential::proof::ProofOptions;
-use didam_credential::selective::JsonPointer;
+use didam_credential::proof::{self, ProofOptions};
+use didam_credential::selective::{self, JsonPointer};
 use didam_credential::verify::{self, VerifyOptions};
 use didam_credential::{CheckKind, KeyType, Report, SecretKey, Suite};
 use serde_json::{Map, Value, json};
@@ -159,19 +159,44 @@ fn tampered(derived: &Value) -> Value {
     out
 }
 
+/// The peer's name of the key it issues with for `suite`, and its did:key prefix.
+fn peer_curve(suite: Suite) -> (&'static str, &'static str) {
+    if suite == Suite::Bbs2023 { ("BBS", "did:key:zUC7") } else { ("P-256", "did:key:zDn") }
+}
+
 #[test]
 fn the_peer_issues_didam_derives_and_verifies_and_verifies_the_peers_derivation() -> TestResult {
-    let dir = scratch("peer-issues")?;
+    peer_issues(Suite::EcdsaSd2023, "peer-issues")
+}
+
+#[test]
+fn bbs_the_peer_issues_didam_derives_and_verifies_and_verifies_the_peers_derivation() -> TestResult {
+    peer_issues(Suite::Bbs2023, "bbs-peer-issues")
+}
+
+#[test]
+fn didam_issues_the_peer_derives_and_verifies_and_didam_verifies_the_peers_derivation() -> TestResult {
+    didam_issues(Suite::EcdsaSd2023, KeyType::P256, "didam-issues")
+}
+
+#[test]
+fn bbs_didam_issues_the_peer_derives_and_verifies_and_didam_verifies_the_peers_derivation() -> TestResult {
+    didam_issues(Suite::Bbs2023, KeyType::Bls12381G2, "bbs-didam-issues")
+}
+
+fn peer_issues(suite: Suite, name: &str) -> TestResult {
+    let dir = scratch(name)?;
+    let (curve, prefix) = peer_curve(suite);
     let (code, stdout) =
-        peer_on(&dir, "issue", "unsigned.json", &credential()?, &["P-256", &json!(MANDATORY).to_string()])?;
+        peer_on(&dir, "issue", "unsigned.json", &credential()?, &[curve, &json!(MANDATORY).to_string()])?;
     assert_eq!(code, 0, "{stdout}");
     let base: Value = serde_json::from_str(&stdout)?;
-    assert!(base["issuer"].as_str().ok_or("issuer")?.starts_with("did:key:zDn"), "{base}");
-    assert_eq!(base["proof"]["cryptosuite"], "ecdsa-sd-2023");
+    assert!(base["issuer"].as_str().ok_or("issuer")?.starts_with(prefix), "{base}");
+    assert_eq!(base["proof"]["cryptosuite"], suite.name());
 
     // Derived here from the peer's base proof.
     let selective = JsonPointer::parse_list(&SELECTIVE)?;
-    let ours = run(ecdsa_sd::derive(&base, &selective, &Limits::default()))?;
+    let ours = run(selective::derive(&base, &selective, &Limits::default()))?;
     shows_only_the_disclosed(&ours_verify(&ours)?, &ours)?;
     assert!(peer_verifies(&dir, "ours.json", &ours)?, "the peer refused our derivation of its base proof");
     let report = ours_verify(&tampered(&ours))?;
@@ -187,18 +212,17 @@ fn the_peer_issues_didam_derives_and_verifies_and_verifies_the_peers_derivation(
     Ok(())
 }
 
-#[test]
-fn didam_issues_the_peer_derives_and_verifies_and_didam_verifies_the_peers_derivation() -> TestResult {
-    let dir = scratch("didam-issues")?;
-    let key = SecretKey::generate(KeyType::P256);
+fn didam_issues(suite: Suite, key_type: KeyType, name: &str) -> TestResult {
+    let dir = scratch(name)?;
+    let key = SecretKey::generate(key_type);
     let (issuer, method) = did::did_key(&key.public_key());
     let mut unsigned = credential()?;
     unsigned["issuer"] = json!(issuer);
     let options = ProofOptions {
         mandatory_pointers: JsonPointer::parse_list(&MANDATORY)?,
-        ..ProofOptions::assertion(Suite::EcdsaSd2023, method)
+        ..ProofOptions::assertion(suite, method)
     };
-    let base = run(ecdsa_sd::add_base_proof(&unsigned, &key, &options))?;
+    let base = run(proof::add_proof(&unsigned, &key, &options))?;
 
     // Derived and verified by the peer, then verified here.
     let theirs = peer_derives(&dir, "base.json", &base)?;
@@ -212,7 +236,7 @@ fn didam_issues_the_peer_derives_and_verifies_and_didam_verifies_the_peers_deriv
     assert_eq!(report.failure().map(|c| c.check), Some(CheckKind::Signature), "{report}");
 
     // Derived here, verified by the peer.
-    let ours = run(ecdsa_sd::derive(&base, &JsonPointer::parse_list(&SELECTIVE)?, &Limits::default()))?;
+    let ours = run(selective::derive(&base, &JsonPointer::parse_list(&SELECTIVE)?, &Limits::default()))?;
     assert!(peer_verifies(&dir, "ours.json", &ours)?, "the peer refused our derived proof");
     assert!(!peer_verifies(&dir, "ours-tampered.json", &tampered(&ours))?);
     // A base proof is for the holder: neither side accepts it as presented.

@@ -1,6 +1,7 @@
-//! `ecdsa-sd-2023` speed: issue (base proof), derive and verify a credential
-//! with ten disclosable claims, didam beside Digital Bazaar's
-//! `@digitalbazaar/ecdsa-sd-2023-cryptosuite` in the same run (its median
+//! `ecdsa-sd-2023` and `bbs-2023` speed: issue (base proof), derive and
+//! verify a credential with ten disclosable claims, didam beside Digital
+//! Bazaar's `@digitalbazaar/ecdsa-sd-2023-cryptosuite` and
+//! `@digitalbazaar/bbs-2023-cryptosuite` in the same run (their medians
 //! over the same number of rounds, measured by
 //! `crates/credential/tests/interop/ecdsa-sd/ecdsa_sd_interop.mjs bench`).
 //!
@@ -16,10 +17,9 @@ use std::time::Duration;
 
 use criterion::Criterion;
 use didam_credential::did::{self, OfflineResolver};
-use didam_credential::ecdsa_sd;
 use didam_credential::limits::Limits;
-use didam_credential::proof::ProofOptions;
-use didam_credential::selective::JsonPointer;
+use didam_credential::proof::{self, ProofOptions};
+use didam_credential::selective::{self, JsonPointer};
 use didam_credential::verify::{self, VerifyOptions};
 use didam_credential::{KeyType, SecretKey, Suite};
 use futures::executor::block_on;
@@ -37,36 +37,40 @@ fn credential() -> Value {
     serde_json::from_str(include_str!("../../../test-vectors/selective/ten-claims.json")).unwrap()
 }
 
-fn ours(c: &mut Criterion) {
-    let key = SecretKey::generate(KeyType::P256);
+/// The suites measured, the key type didam signs with and the peer's name of it.
+const SUITES: [(Suite, KeyType, &str); 2] =
+    [(Suite::EcdsaSd2023, KeyType::P256, "P-256"), (Suite::Bbs2023, KeyType::Bls12381G2, "BBS")];
+
+fn ours(c: &mut Criterion, suite: Suite, key_type: KeyType) {
+    let key = SecretKey::generate(key_type);
     let (issuer, method) = did::did_key(&key.public_key());
     let mut unsigned = credential();
     unsigned["issuer"] = json!(issuer);
     let options = ProofOptions {
         mandatory_pointers: JsonPointer::parse_list(&MANDATORY).unwrap(),
-        ..ProofOptions::assertion(Suite::EcdsaSd2023, method)
+        ..ProofOptions::assertion(suite, method)
     };
     let selective = JsonPointer::parse_list(&SELECTIVE).unwrap();
     let limits = Limits::default();
-    c.bench_function("didam/ecdsa-sd-2023/issue", |b| {
-        b.iter(|| block_on(ecdsa_sd::add_base_proof(black_box(&unsigned), &key, &options)).unwrap())
+    c.bench_function(&format!("didam/{suite}/issue"), |b| {
+        b.iter(|| block_on(proof::add_proof(black_box(&unsigned), &key, &options)).unwrap())
     });
-    let base = block_on(ecdsa_sd::add_base_proof(&unsigned, &key, &options)).unwrap();
-    c.bench_function("didam/ecdsa-sd-2023/derive", |b| {
-        b.iter(|| block_on(ecdsa_sd::derive(black_box(&base), &selective, &limits)).unwrap())
+    let base = block_on(proof::add_proof(&unsigned, &key, &options)).unwrap();
+    c.bench_function(&format!("didam/{suite}/derive"), |b| {
+        b.iter(|| block_on(selective::derive(black_box(&base), &selective, &limits)).unwrap())
     });
-    let derived = block_on(ecdsa_sd::derive(&base, &selective, &limits)).unwrap();
+    let derived = block_on(selective::derive(&base, &selective, &limits)).unwrap();
     let input = verify::Input::Json(derived);
     let verify_options = VerifyOptions::default();
     let verified = block_on(verify::verify(&input, &OfflineResolver, &verify_options)).unwrap();
     assert!(verified.report.is_valid(), "{}", verified.report);
-    c.bench_function("didam/ecdsa-sd-2023/verify", |b| {
+    c.bench_function(&format!("didam/{suite}/verify"), |b| {
         b.iter(|| block_on(verify::verify(black_box(&input), &OfflineResolver, &verify_options)).unwrap())
     });
 }
 
-/// The peer's medians in milliseconds, or why not.
-fn peer() -> Result<Value, String> {
+/// The peer's medians in milliseconds with its key `curve`, or why not.
+fn peer(curve: &str) -> Result<Value, String> {
     let dir = std::env::var_os("DIDAM_ECDSA_SD_INTEROP")
         .map(PathBuf::from)
         .ok_or("DIDAM_ECDSA_SD_INTEROP is not set (scripts/test installs the peer)")?;
@@ -90,6 +94,7 @@ fn peer() -> Result<Value, String> {
         .arg(json!(MANDATORY).to_string())
         .arg(json!(SELECTIVE).to_string())
         .arg(PEER_ROUNDS.to_string())
+        .arg(curve)
         .output()
         .map_err(|e| e.to_string())?;
     if !out.status.success() {
@@ -111,19 +116,23 @@ fn main() {
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3))
         .configure_from_args();
-    ours(&mut c);
-    c.final_summary();
-    let theirs = peer();
-    println!(
-        "ecdsa-sd-2023, 10 disclosable claims, 2 disclosed (ms; didam: criterion mean; peer: median of {PEER_ROUNDS})"
-    );
-    for step in ["issue", "derive", "verify"] {
-        let mine = mean_ms(&format!("didam/ecdsa-sd-2023/{step}"));
-        let other = theirs.as_ref().ok().and_then(|t| t[step].as_f64());
-        let fmt = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.2}"));
-        println!("  {step:<7} didam {:>8}   @digitalbazaar {:>8}", fmt(mine), fmt(other));
+    for (suite, key_type, _) in SUITES {
+        ours(&mut c, suite, key_type);
     }
-    if let Err(why) = theirs {
-        println!("  the peer did not run: {why}");
+    c.final_summary();
+    for (suite, _, curve) in SUITES {
+        let theirs = peer(curve);
+        println!(
+            "{suite}, 10 disclosable claims, 2 disclosed (ms; didam: criterion mean; peer: median of {PEER_ROUNDS})"
+        );
+        for step in ["issue", "derive", "verify"] {
+            let mine = mean_ms(&format!("didam/{suite}/{step}"));
+            let other = theirs.as_ref().ok().and_then(|t| t[step].as_f64());
+            let fmt = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.2}"));
+            println!("  {step:<7} didam {:>8}   @digitalbazaar {:>8}", fmt(mine), fmt(other));
+        }
+        if let Err(why) = theirs {
+            println!("  the peer did not run: {why}");
+        }
     }
 }

@@ -69,7 +69,7 @@ fn ours(c: &mut Criterion, credential: &Value) {
             b.iter(|| block_on(proof::add_proof(black_box(&credential), &key, &options)).unwrap())
         });
         let mut signed = block_on(proof::add_proof(&credential, &key, &options)).unwrap();
-        if suite == Suite::EcdsaSd2023 {
+        if suite.is_selective() {
             // A verifier accepts only derived proofs: verify what a holder
             // derives disclosing everything.
             let all: Vec<_> = didam_credential::selective::claim_pointers(&signed)
@@ -77,7 +77,7 @@ fn ours(c: &mut Criterion, credential: &Value) {
                 .map(|p| p.parse().unwrap())
                 .collect();
             let limits = didam_credential::limits::Limits::default();
-            signed = block_on(didam_credential::ecdsa_sd::derive(&signed, &all, &limits)).unwrap();
+            signed = block_on(didam_credential::selective::derive(&signed, &all, &limits)).unwrap();
         }
         let signed = signed.to_string();
         assert!(block_on(verifier.verify_credential(&signed)).unwrap().is_valid());

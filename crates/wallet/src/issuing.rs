@@ -38,7 +38,7 @@ impl Wallet {
 
     /// Issues `credential` as `issuer` (a DID of this wallet) with `suite`
     /// (a [`didam_credential::Suite`], or [`SuiteOptions`] with the mandatory
-    /// pointers of an `ecdsa-sd-2023` base proof);
+    /// pointers of an `ecdsa-sd-2023` or `bbs-2023` base proof);
     /// sets `issuer` (an `issuer` object whose `id` is `issuer` is kept, with
     /// its `name` and `description`), adds the `relatedResource` digests
     /// of resources the engine holds

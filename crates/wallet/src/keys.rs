@@ -13,7 +13,9 @@
 //! `store-mac`, `backup-x25519`, `rrs-check`, `sign/<alg>/<index>/<try>/<block>`,
 //! `update/<slot>/<n>/<try>/<block>`). An ECDSA candidate outside the curve order is
 //! skipped by bumping `<try>` (probability about 2^-32 for P-256 and 2^-128
-//! for secp256k1).
+//! for secp256k1). A BLS12-381 G2 (BBS) key takes the 32 bytes of
+//! `sign/bls12-381-g2/<index>/0/0` as the key material of the BBS draft's
+//! `KeyGen`, which hashes them to a scalar.
 //!
 //! `<slot>` and `<index>` are fresh random 63-bit values with the top bit set,
 //! never a counter: a counter lives in `wallet.db`, which a restore from an
@@ -113,6 +115,11 @@ impl RootSecret {
 }
 
 fn derive_key(root: &RootSecret, key_type: KeyType, label: &str) -> Result<SecretKey, WalletError> {
+    if key_type == KeyType::Bls12381G2 {
+        // BBS keys: the 32 derived bytes are the key material of the BBS
+        // draft's KeyGen, which hashes them to a scalar (never out of range).
+        return Ok(SecretKey::bbs_key_gen(&root.derive(&format!("{label}/0/0"))[..])?);
+    }
     // Candidates out of range for the curve are skipped; sixteen in a row
     // (practically never) is an error: the last candidate's.
     let mut attempt = 0u32;

@@ -142,6 +142,15 @@ impl Wallet {
                 }
                 Suite::EcdsaRdfc2019
             }
+            // A BLS12-381 G2 key signs only bbs-2023 base proofs, which no
+            // verifier accepts on a list; a second issuer key for lists is
+            // not there yet.
+            Suite::Bbs2023 => {
+                return Err(didam_credential::Error::Unsignable(
+                    "a bbs-2023 credential cannot carry a status entry yet: its issuer's BLS12-381 key cannot sign the status list",
+                )
+                .into());
+            }
             other => other,
         };
         if credential.get("credentialStatus").is_some() {

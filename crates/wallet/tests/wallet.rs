@@ -388,6 +388,60 @@ fn ml_dsa_keys_derive_from_the_root_and_recover_from_shares() {
     assert!(report.is_valid(), "{report}");
 }
 
+/// BLS12-381 G2 (BBS) keys come from the wallet root too: a did:didam
+/// with one issues `bbs-2023` base proofs, the holder's derivation verifies
+/// against the ledger, and a wallet restored from two shares and the backup
+/// has the same BLS keys (`zUC7…`) and keeps issuing with them.
+#[test]
+fn bbs_keys_derive_from_the_root_and_recover_from_shares() {
+    use didam_credential::proof::SuiteOptions;
+    use didam_credential::selective::{self, JsonPointer};
+    let env = Env::new("bbs");
+    let dir = env.wallet_dir("w");
+    let (wallet, rrs) = Wallet::init(&dir, PASS, &fast()).unwrap();
+    let record =
+        block_on(wallet.create_did(&env.ledger, "l", &rrs, &[KeyType::Ed25519, KeyType::Bls12381G2]))
+            .unwrap();
+    let doc = block_on(env.resolve(&record.did));
+    let methods = doc["verificationMethod"].as_array().unwrap();
+    assert!(methods.iter().any(|m| m["publicKeyMultibase"].as_str().unwrap().starts_with("zUC7")), "{doc}");
+    let key_did = wallet.create_did_key(KeyType::Bls12381G2).unwrap();
+    assert!(key_did.did.starts_with("did:key:zUC7"), "{}", key_did.did);
+
+    let verifier = Verifier::new(LedgerMethods(&env));
+    let options = SuiteOptions {
+        suite: Suite::Bbs2023,
+        mandatory_pointers: JsonPointer::parse_list(&["/issuer"]).unwrap(),
+    };
+    let disclose = JsonPointer::parse_list(&["/credentialSubject/id"]).unwrap();
+    let issue_and_check = |wallet: &Wallet, subject: &str| {
+        let base = block_on(wallet.issue(&credential(subject), &record.did, options.clone())).unwrap();
+        let limits = didam_credential::limits::Limits::default();
+        let derived = block_on(selective::derive(&base, &disclose, &limits)).unwrap();
+        let report = block_on(verifier.verify_credential(&derived.to_string())).unwrap();
+        assert!(report.is_valid(), "{report}");
+    };
+    issue_and_check(&wallet, "did:example:x");
+
+    let shares = shares_of(wallet.root());
+    let backup = wallet.backup().unwrap();
+    let keys_before = wallet.keys().unwrap();
+    drop(wallet);
+    let fresh = env.wallet_dir("fresh");
+    let root = RootSecret::from_bytes(&slip39::combine(&shares[..2], b"").unwrap()).unwrap();
+    let restored =
+        Wallet::restore(&fresh, &root, &backup, b"new passphrase", Some(KdfParams::FLOOR), false).unwrap();
+    assert_eq!(restored.keys().unwrap(), keys_before);
+    let bls: Vec<_> = keys_before.iter().filter(|k| k.id.starts_with("zUC7")).map(|k| k.id.clone()).collect();
+    assert_eq!(bls.len(), 2, "the did:didam's and the did:key's");
+    for id in &bls {
+        let key = restored.signing_key(id).unwrap();
+        assert_eq!(key.key_type(), KeyType::Bls12381G2);
+        assert_eq!(&key.public_key().to_multikey(), id, "the same BLS key from the shares");
+    }
+    issue_and_check(&restored, "did:example:y");
+}
+
 #[test]
 fn a_thief_with_the_old_wallet_and_passphrase_gets_nothing_after_compromise() {
     let env = Env::new("leak");

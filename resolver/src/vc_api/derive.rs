@@ -1,11 +1,11 @@
 //! `POST /credentials/derive`: a holder's selective disclosure of an
-//! `ecdsa-sd-2023` credential.
+//! `ecdsa-sd-2023` or `bbs-2023` credential.
 //!
 //! Steps: read the body (`{verifiableCredential, options: {selectivePointers}}`;
 //! a malformed request, or pointers that are not JSON pointers or repeat
 //! one, are a 400 problem document) → take a place in the verification pool
 //! (deriving canonicalizes the credential, as verifying does: a full pool is
-//! a 503) → derive with the engine ([`didam_credential::ecdsa_sd::derive`]):
+//! a 503) → derive with the engine ([`didam_credential::selective::derive`]):
 //! a credential without a base proof, a pointer into nothing, a base proof
 //! that does not fit the credential, a document over the engine's limits
 //! are 422 problem documents (413 over its size limit) → answer 201
@@ -21,8 +21,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use didam_credential::limits::{Limit, Limits};
-use didam_credential::selective::JsonPointer;
-use didam_credential::{Error, SelectiveError, ecdsa_sd};
+use didam_credential::selective::{self, JsonPointer};
+use didam_credential::{Error, SelectiveError};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -35,7 +35,7 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeriveRequest {
-    /// The credential with its `ecdsa-sd-2023` base proof.
+    /// The credential with its `ecdsa-sd-2023` or `bbs-2023` base proof.
     #[schema(value_type = Object)]
     pub verifiable_credential: Value,
     /// What to disclose.
@@ -77,10 +77,10 @@ fn derive_error(e: &Error) -> Response {
     tag = "VC API",
     request_body(content = DeriveRequest, content_type = "application/json"),
     responses(
-        (status = 201, description = "`{\"verifiableCredential\": {…}}` with a derived ecdsa-sd-2023 proof", body = Object),
+        (status = 201, description = "`{\"verifiableCredential\": {…}}` with a derived ecdsa-sd-2023 or bbs-2023 proof", body = Object),
         (status = 400, description = "Malformed request, or pointers that are not JSON pointers or repeat one", content_type = "application/problem+json", body = Object),
         (status = 413, description = "The credential is larger than the engine's size limit", content_type = "application/problem+json", body = Object),
-        (status = 422, description = "No ecdsa-sd-2023 base proof, a pointer into nothing, a base proof that does not fit the credential, or a credential over the engine's limits", content_type = "application/problem+json", body = Object),
+        (status = 422, description = "No ecdsa-sd-2023 or bbs-2023 base proof, a pointer into nothing, a base proof that does not fit the credential, or a credential over the engine's limits", content_type = "application/problem+json", body = Object),
         (status = 503, description = "Every verification worker is busy (`Retry-After`)", content_type = "application/problem+json", body = Object),
     )
 )]
@@ -99,14 +99,16 @@ pub async fn derive_credential(
         Err(e) => return bad_request(format!("options.selectivePointers: {e}")),
     };
     if !request.verifiable_credential.is_object() {
-        return bad_request("`verifiableCredential` must be a JSON object with an ecdsa-sd-2023 base proof");
+        return bad_request(
+            "`verifiableCredential` must be a JSON object with an ecdsa-sd-2023 or bbs-2023 base proof",
+        );
     }
     let credential = request.verifiable_credential;
     let lane = Lane::of(&credential, &credential.to_string());
     let outcome = vc
         .pool
         .run(lane, move |_cancel| async move {
-            ecdsa_sd::derive(&credential, &pointers, &Limits::default()).await
+            selective::derive(&credential, &pointers, &Limits::default()).await
         })
         .await;
     match outcome {

@@ -56,7 +56,8 @@ pub struct IssueOptions {
     #[serde(rename = "type")]
     pub proof_type: Option<String>,
     /// `eddsa-rdfc-2022` (default), `eddsa-jcs-2022`, `ecdsa-rdfc-2019`,
-    /// `ecdsa-jcs-2019` or `ecdsa-sd-2023`.
+    /// `ecdsa-jcs-2019`, `ecdsa-sd-2023`, `bbs-2023`, `mldsa44-rdfc-2024` or
+    /// `mldsa44-jcs-2024`.
     pub cryptosuite: Option<String>,
     /// Same as `cryptosuite`.
     pub suite: Option<String>,
@@ -67,18 +68,19 @@ pub struct IssueOptions {
     /// or an array of them (one per purpose).
     #[schema(value_type = Object)]
     pub credential_status: Option<Value>,
-    /// For `ecdsa-sd-2023`: JSON pointers to what every derived credential
+    /// For `ecdsa-sd-2023` and `bbs-2023`: JSON pointers to what every derived credential
     /// discloses (a pointer into nothing is a 422).
     pub mandatory_pointers: Option<Vec<String>>,
 }
 
 /// The suites `POST /credentials/issue` signs with.
-const ISSUE_SUITES: [Suite; 7] = [
+const ISSUE_SUITES: [Suite; 8] = [
     Suite::EddsaRdfc2022,
     Suite::EddsaJcs2022,
     Suite::EcdsaRdfc2019,
     Suite::EcdsaJcs2019,
     Suite::EcdsaSd2023,
+    Suite::Bbs2023,
     Suite::Mldsa44Rdfc2024,
     Suite::Mldsa44Jcs2024,
 ];
@@ -89,8 +91,10 @@ impl IssueOptions {
         let suite = self.suite()?;
         let mandatory_pointers = match &self.mandatory_pointers {
             None => Vec::new(),
-            Some(_) if suite != Suite::EcdsaSd2023 => {
-                return Err(format!("options.mandatoryPointers applies to ecdsa-sd-2023, not to {suite}"));
+            Some(_) if !suite.is_selective() => {
+                return Err(format!(
+                    "options.mandatoryPointers applies to ecdsa-sd-2023 and bbs-2023, not to {suite}"
+                ));
             }
             Some(list) => {
                 JsonPointer::parse_list(list).map_err(|e| format!("options.mandatoryPointers: {e}"))?
@@ -309,7 +313,10 @@ mod tests {
             Suite::Mldsa44Rdfc2024
         );
         assert!(options(json!({"type": "Ed25519Signature2020"})).suite().is_err());
-        assert!(options(json!({"cryptosuite": "bbs-2023"})).suite().is_err());
+        assert_eq!(options(json!({"cryptosuite": "bbs-2023"})).suite().unwrap(), Suite::Bbs2023);
+        let bbs = options(json!({"cryptosuite": "bbs-2023", "mandatoryPointers": ["/issuer"]}));
+        assert_eq!(bbs.suite_options().unwrap().mandatory_pointers.len(), 1);
+        assert!(options(json!({"cryptosuite": "bbs-2024"})).suite().is_err());
         let sd = options(json!({"cryptosuite": "ecdsa-sd-2023", "mandatoryPointers": ["/issuer"]}));
         assert_eq!(sd.suite_options().unwrap().mandatory_pointers.len(), 1);
         let twice = options(json!({"cryptosuite": "ecdsa-sd-2023", "mandatoryPointers": ["/a", "/a"]}));

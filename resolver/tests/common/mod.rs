@@ -236,13 +236,18 @@ pub fn token_flag() -> [String; 2] {
 /// A fresh wallet in `dir` with an Ed25519 did:key: its folder, passphrase
 /// file and DID.
 pub fn did_key_wallet(dir: &Path) -> (PathBuf, PathBuf, String) {
+    did_key_wallet_of(dir, didam_credential::KeyType::Ed25519)
+}
+
+/// [`did_key_wallet`] with a did:key of `key_type`.
+pub fn did_key_wallet_of(dir: &Path, key_type: didam_credential::KeyType) -> (PathBuf, PathBuf, String) {
     use didam_wallet::{InitOptions, KdfParams, Wallet};
     let (wallet_dir, pass_file) = (dir.join("wallet"), dir.join("wallet-pass"));
     std::fs::write(&pass_file, "issuer passphrase\n").unwrap();
     let (wallet, _) =
         Wallet::init(&wallet_dir, b"issuer passphrase", &InitOptions { kdf: Some(KdfParams::FLOOR) })
             .unwrap();
-    let did = wallet.create_did_key(didam_credential::KeyType::Ed25519).unwrap().did;
+    let did = wallet.create_did_key(key_type).unwrap().did;
     (wallet_dir, pass_file, did)
 }
 

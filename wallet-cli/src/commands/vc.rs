@@ -6,9 +6,9 @@ use didam_credential::limits::{self, Limits};
 use didam_credential::proof::SuiteOptions;
 use didam_credential::sd_jwt::SdJwt;
 use didam_credential::sd_jwt_vc::{Binding, IssueOptions};
-use didam_credential::selective::JsonPointer;
+use didam_credential::selective::{self, JsonPointer};
 use didam_credential::status_list::StatusPurpose;
-use didam_credential::{DidUrl, Suite, did, ecdsa_sd};
+use didam_credential::{DidUrl, Suite, did};
 use didam_verifier::status::SharedResolver;
 use didam_verifier::{Input, NetworkOptions, Verifier};
 use didam_wallet::status::{StatusAction, StatusDirectory};
@@ -181,11 +181,17 @@ pub(crate) fn issue(cx: &Context, args: &IssueArgs) -> Result<u8, CliError> {
         return Err(CliError::Input(format!("{flag} applies to --format dc+sd-jwt")));
     }
     let issuer = args.issuer.as_str();
-    if !args.mandatory.is_empty() && args.suite != Suite::EcdsaSd2023 {
+    if !args.mandatory.is_empty() && !args.suite.is_selective() {
         return Err(CliError::Input(format!(
-            "--mandatory applies to --suite ecdsa-sd-2023, not to {}",
+            "--mandatory applies to --suite ecdsa-sd-2023 or bbs-2023, not to {}",
             args.suite
         )));
+    }
+    if args.status && args.suite == Suite::Bbs2023 {
+        // The wallet refuses it too; here it is a usage error before the wallet opens.
+        return Err(CliError::Input(
+            "--status with --suite bbs-2023: the issuer's BLS12-381 key cannot sign a status list yet; issue without --status, or with ecdsa-sd-2023".into(),
+        ));
     }
     let suite =
         SuiteOptions { suite: args.suite, mandatory_pointers: pointers(&args.mandatory, "--mandatory")? };
@@ -294,7 +300,7 @@ pub(crate) fn derive(cx: &Context, args: &DeriveArgs) -> Result<u8, CliError> {
         return Err(CliError::Replaceable { path: out.to_owned() });
     }
     let derived =
-        cx.block_on(ecdsa_sd::derive(&credential, &disclose, &limits)).map_err(CliError::from_engine)?;
+        cx.block_on(selective::derive(&credential, &disclose, &limits)).map_err(CliError::from_engine)?;
     emit(&derived, args.out.as_deref().filter(|p| !input::is_stdin(p)), args.force)?;
     Ok(exit::OK)
 }
@@ -397,7 +403,7 @@ pub(crate) fn present(cx: &Context, args: &PresentArgs) -> Result<u8, CliError> 
     }
     if !args.disclose.is_empty() {
         return Err(CliError::Input(
-            "--disclose applies to an SD-JWT VC; for ecdsa-sd-2023 use `didam vc derive --disclose`".into(),
+            "--disclose applies to an SD-JWT VC; for ecdsa-sd-2023 and bbs-2023 use `didam vc derive --disclose`".into(),
         ));
     }
     let credentials = args.files.iter().map(|f| parse_json(f)).collect::<Result<Vec<_>, _>>()?;

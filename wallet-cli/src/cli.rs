@@ -371,7 +371,8 @@ pub(crate) enum VpCommand {
     /// the verifier's challenge and domain.
     #[command(
         after_help = "Example:\n  didam vp create --holder did:didam:Qm... --challenge 8b2f --domain verifier.example credential.json\n  \
-didam vp create --holder did:key:z6Mk... --disclose /degree --nonce 8b2f --aud https://verifier.example degree.sd-jwt"
+didam vp create --holder did:key:z6Mk... --disclose /degree --nonce 8b2f --aud https://verifier.example degree.sd-jwt\n  \
+didam vp create --holder did:didam:Qm... --disclose /credentialSubject/degree --challenge 8b2f --domain verifier.example degree-sd.json"
     )]
     Create(PresentArgs),
     /// Verify a presentation (same as `didam vc verify` with a challenge and domain).
@@ -396,9 +397,11 @@ pub(crate) struct PresentArgs {
     /// The verifier's domain (an SD-JWT VC's Key Binding JWT `aud`).
     #[arg(long, visible_alias = "aud")]
     pub(crate) domain: Option<String>,
-    /// For an SD-JWT VC: a JSON pointer to a claim to disclose (repeat for
-    /// more); its parents' disclosures come with it. Without any, no
-    /// selectively disclosable claim is disclosed.
+    /// A JSON pointer to a claim to disclose (repeat for more). For an
+    /// SD-JWT VC its parents' disclosures come with it, and without any no
+    /// selectively disclosable claim is disclosed. Credentials with an
+    /// ecdsa-sd-2023 or bbs-2023 base proof are derived first (as by
+    /// `didam vc derive`), disclosing their mandatory claims and these.
     #[arg(long = "disclose", value_name = "POINTER")]
     pub(crate) disclose: Vec<String>,
     /// The proof suite.

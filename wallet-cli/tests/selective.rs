@@ -51,12 +51,18 @@ fn disclose_the_degree(name: &str, key_type: &str, suite: &str) -> Issuer {
             .as_str()
             .unwrap()
             .to_owned();
+    // The subject, who presents the degree later: a did:key of this wallet.
+    let holder =
+        h.json("issuer", &["did", "create", "--method", "key", "--key-type", "ed25519", "--json"])["did"]
+            .as_str()
+            .unwrap()
+            .to_owned();
     let unsigned = json!({
         "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
         "type": ["VerifiableCredential", "ExampleDegreeCredential"],
         "validFrom": "2025-01-01T00:00:00Z",
         "credentialSubject": {
-            "id": "did:example:alice",
+            "id": holder,
             "birthDate": "1990-01-01",
             "degree": {"type": "ExampleBachelorDegree", "name": "Bachelor of Science and Arts"}
         }
@@ -112,6 +118,45 @@ fn disclose_the_degree(name: &str, key_type: &str, suite: &str) -> Issuer {
     }
     let out = h.run("issuer", &["vc", "derive", &derived, "--out", "-"]);
     assert_eq!(code(&out), 2, "deriving from a derived credential: {}", text(&out.stderr));
+
+    // The holder presents straight from the base proof: `vp create
+    // --disclose` derives, then presents; the verifier sees the degree only.
+    let vp = h.p("presentation.json");
+    let present = |file: &str| {
+        let args = [
+            "vp",
+            "create",
+            "--holder",
+            holder.as_str(),
+            "--challenge",
+            "c-1",
+            "--domain",
+            "verifier.example",
+        ];
+        let mut args = args.to_vec();
+        args.extend_from_slice(&["--disclose", "/credentialSubject/degree", "--out", vp.as_str(), file]);
+        h.run("issuer", &args)
+    };
+    let out = present(&base);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let presented = std::fs::read_to_string(&vp).unwrap();
+    assert!(!presented.contains("1990-01-01") && presented.contains("Bachelor of Science"), "{presented}");
+    let out = h.run(
+        "issuer",
+        &["vp", "verify", &vp, "--challenge", "c-1", "--domain", "verifier.example", "--json"],
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out.stdout));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let listed: Vec<&str> =
+        report["disclosed"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(listed.contains(&"/verifiableCredential/0/credentialSubject/degree/name"), "{listed:?}");
+    assert!(!listed.iter().any(|p| p.contains("birthDate")), "{listed:?}");
+    // A credential without a base proof cannot be cut down: a usage error
+    // naming its file, and the earlier presentation is left as it was.
+    let out = present(&derived);
+    assert_eq!(code(&out), 2, "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("derived.json"), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&vp).unwrap(), presented);
     let out = issue(&["--suite", "ecdsa-rdfc-2019", "--mandatory", "/issuer"]);
     assert_eq!(code(&out), 2, "--mandatory without a selective suite: {}", text(&out.stderr));
     let out = issue(&["--suite", suite, "--mandatory", "/credentialSubject/nothing"]);

@@ -241,13 +241,15 @@ pub struct Report {
     pub securing: Securing,
     /// Every check, in the order made.
     pub checks: Vec<Check>,
-    /// For a selectively disclosed credential (`ecdsa-sd-2023`), JSON
+    /// For a selectively disclosed credential (`ecdsa-sd-2023`, `bbs-2023`), JSON
     /// pointers to each claim the holder disclosed (every value of what the
     /// proofs cover, `@context` and the proof aside); what was withheld
     /// never reaches the verifier. For an SD-JWT VC (`dc+sd-jwt`), JSON
     /// pointers to each claim or array element a disclosure revealed (the
-    /// claims always in the clear are in the document). `None` for other
-    /// documents.
+    /// claims always in the clear are in the document). For a presentation
+    /// holding such credentials, the same pointers into the presentation
+    /// (`/verifiableCredential/0/credentialSubject/degree/name`), credential
+    /// by credential. `None` for other documents.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disclosed: Option<Vec<String>>,
     /// For an SD-JWT VC, each object or array that kept digests undisclosed

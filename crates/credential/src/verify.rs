@@ -256,8 +256,27 @@ impl Secured {
             checks.extend(embedded);
             credentials = verified;
         }
-        Ok(Verified { report: Report::new(kind, securing, checks), document: covered, signers, credentials })
+        let disclosed = embedded_disclosed(&document, &credentials);
+        let report = Report::new(kind, securing, checks).with_disclosed(disclosed);
+        Ok(Verified { report, document: covered, signers, credentials })
     }
+}
+
+/// For a presentation: what its selectively disclosed credentials
+/// disclosed, as JSON pointers into the presentation
+/// (`/verifiableCredential/0/credentialSubject/degree/name`); `None` when
+/// none of them is selectively disclosed.
+fn embedded_disclosed(presentation: &Value, credentials: &[Verified]) -> Option<Vec<String>> {
+    let array = presentation.get("verifiableCredential").is_some_and(Value::is_array);
+    let mut pointers: Option<Vec<String>> = None;
+    for (i, credential) in credentials.iter().enumerate() {
+        if let Some(disclosed) = &credential.report.disclosed {
+            let base =
+                if array { format!("/verifiableCredential/{i}") } else { "/verifiableCredential".into() };
+            pointers.get_or_insert_default().extend(disclosed.iter().map(|p| format!("{base}{p}")));
+        }
+    }
+    pointers
 }
 
 async fn verify_sd_jwt<R: MethodResolver + ?Sized>(
@@ -467,7 +486,10 @@ async fn verify_data_integrity<R: MethodResolver + ?Sized>(
     let mut verified = Secured { document: doc.clone(), covered, kind, securing, signers, checks }
         .finish(resolver, options, now)
         .await?;
-    verified.report.disclosed = disclosed;
+    // (A presentation's own proof discloses nothing; its credentials' lists stay.)
+    if disclosed.is_some() {
+        verified.report.disclosed = disclosed;
+    }
     Ok(verified)
 }
 

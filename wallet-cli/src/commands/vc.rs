@@ -401,12 +401,10 @@ pub(crate) fn present(cx: &Context, args: &PresentArgs) -> Result<u8, CliError> 
             return present_sd_jwt_vc(cx, args, &text);
         }
     }
+    let mut credentials = args.files.iter().map(|f| parse_json(f)).collect::<Result<Vec<_>, _>>()?;
     if !args.disclose.is_empty() {
-        return Err(CliError::Input(
-            "--disclose applies to an SD-JWT VC; for ecdsa-sd-2023 and bbs-2023 use `didam vc derive --disclose`".into(),
-        ));
+        credentials = derive_each(cx, &args.files, credentials, &args.disclose)?;
     }
-    let credentials = args.files.iter().map(|f| parse_json(f)).collect::<Result<Vec<_>, _>>()?;
     let wallet = cx.open_wallet()?;
     let vp = cx.block_on(wallet.present(
         args.holder.as_str(),
@@ -417,6 +415,32 @@ pub(crate) fn present(cx: &Context, args: &PresentArgs) -> Result<u8, CliError> 
     ))?;
     emit(&vp, args.out.as_deref(), args.force)?;
     Ok(exit::OK)
+}
+
+/// `didam vp create --disclose`: each credential (all of them carry an
+/// `ecdsa-sd-2023` or `bbs-2023` base proof) derived to what its base proof
+/// makes mandatory and what `disclose` points at, before it is presented;
+/// the first that cannot be derived stops the command, naming its file.
+fn derive_each(
+    cx: &Context,
+    files: &[std::path::PathBuf],
+    credentials: Vec<Value>,
+    disclose: &[String],
+) -> Result<Vec<Value>, CliError> {
+    let chosen = pointers(disclose, "--disclose")?;
+    let limits = Limits::default();
+    files
+        .iter()
+        .zip(credentials)
+        .map(|(file, credential)| {
+            cx.block_on(selective::derive(&credential, &chosen, &limits)).map_err(|e| {
+                CliError::Input(format!(
+                    "{}: cannot disclose only --disclose's claims: {e} (--disclose applies to credentials with an ecdsa-sd-2023 or bbs-2023 base proof and to SD-JWT VCs; present other credentials whole, without --disclose)",
+                    file.display()
+                ))
+            })
+        })
+        .collect()
 }
 
 /// `didam vp create` of an SD-JWT VC: the copy bound to a key of

@@ -89,6 +89,10 @@ pub enum CheckKind {
     /// requires: a quantum-safe one among them, or (hybrid) a classical and
     /// a quantum-safe one, all verified.
     SignatureSecurity,
+    /// The issuer's DID is controlled as the verification policy requires:
+    /// by quantum-safe keys (or hybrid control), or by a classical and a
+    /// quantum-safe key together (hybrid), as its resolution says.
+    IssuerControl,
 }
 
 impl CheckKind {
@@ -126,6 +130,7 @@ impl CheckKind {
             Self::KeyBinding => "key-binding",
             Self::CredentialType => "credential-type",
             Self::SignatureSecurity => "signature-security",
+            Self::IssuerControl => "issuer-control",
         }
     }
 }

@@ -137,6 +137,30 @@ fn an_embedded_ledger_operator_adds_ml_dsa_and_clients_keep_or_require_it() {
     }
     rewrite_latest(&ledger, |_| good.clone());
     resolved_ok(&h, "old", &["did", "resolve", &did]);
+
+    // Someone who can write the ledger file, but holds no operator key,
+    // announces an ML-DSA-44 key of theirs (same name). The Ed25519 key
+    // vouches for the operator's key only: a new client requiring quantum-safe
+    // checkpoints refuses it with the reason; a new classical client says so
+    // and keeps reading on the Ed25519 signature; clients that pinned the
+    // operator's key refuse the change.
+    let db = rusqlite::Connection::open(&ledger).unwrap();
+    let genuine: String =
+        db.query_row("SELECT value FROM meta WHERE key = 'operator_pq_vkey'", [], |r| r.get(0)).unwrap();
+    let origin = genuine.split('+').next().unwrap();
+    let key = didam_credential::SecretKey::generate(didam_credential::KeyType::MlDsa44);
+    let stranger = didam_ledger::note::NoteSigner::new(origin, key).unwrap().verifier().to_vkey();
+    db.execute("UPDATE meta SET value = ?1 WHERE key = 'operator_pq_vkey'", [&stranger]).unwrap();
+    let out = client(&h, "new-strict", &strict);
+    assert_ne!(code(&out), 0, "{}", text(&out.stdout));
+    let said = text(&out.stderr);
+    assert!(said.contains("does not vouch for it"), "{said}");
+    let (resolution, said) = resolved_ok(&h, "new-classical", &["did", "resolve", &did]);
+    assert!(said.contains("does not vouch for it"), "{said}");
+    assert_eq!(securities(&resolution), ["classical"], "the stranger's key is not pinned");
+    let out = client(&h, "old", &["did", "resolve", &did]);
+    assert_ne!(code(&out), 0, "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("ML-DSA-44 checkpoint key changed"), "{}", text(&out.stderr));
 }
 
 /// The real `didam-resolver` (beside `didam`) on a loopback port, with its

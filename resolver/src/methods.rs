@@ -14,9 +14,10 @@
 
 use std::sync::Arc;
 
-use didam_credential::DidUrl;
 use didam_credential::ResolveError;
+use didam_credential::did::OfflineResolver;
 use didam_credential::did::{MethodResolver, ResolvedMethod};
+use didam_credential::{Did, DidUrl, Security};
 use didam_ledger::AnyLedger;
 use didam_registry::{Error, ResolveOptions, Resolver};
 
@@ -61,5 +62,21 @@ impl MethodResolver for DaemonMethods {
             .map_err(|e| resolve_error(url.did.as_str(), &e))?;
         // The engine's one rule refuses a deactivated DID's keys.
         resolved.resolution().verification_method(id)
+    }
+
+    /// As the DID's resolution says (through the same cache); a did:key or
+    /// did:jwk as the engine's offline resolver says (its one key).
+    async fn control_security(&self, did: &str) -> Result<Option<Security>, ResolveError> {
+        if did.starts_with("did:key:") || did.starts_with("did:jwk:") {
+            return OfflineResolver.control_security(did).await;
+        }
+        let parsed = Did::parse(did).map_err(|_| ResolveError::InvalidDid(did.to_owned()))?;
+        let fresh = parsed.method() == "didam";
+        let resolved = self
+            .cache
+            .resolve(&self.resolver, &parsed, &ResolveOptions::default(), fresh)
+            .await
+            .map_err(|e| resolve_error(did, &e))?;
+        Ok(resolved.resolution().control_security())
     }
 }

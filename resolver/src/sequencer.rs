@@ -19,17 +19,16 @@ use didam_ledger::{AnyLedger, Ledger as _};
 use tokio::sync::{Notify, watch};
 
 /// Signs a checkpoint if the tree grew since the latest one, or if the
-/// latest one lacks the signer's ML-DSA-44 cosignature (the key was just
-/// added: the ledger adds the line to it).
+/// latest one lacks the signer's ML-DSA-44 cosignature or the line by which
+/// the Ed25519 key vouches for it (the key was just added: the ledger signs
+/// the latest checkpoint again with both).
 pub async fn step(ledger: &AnyLedger, signer: &NoteSigner) {
     let grew = async {
         let size = ledger.size().await?;
         let latest = ledger.latest_checkpoint().await?;
         let signed = latest.as_ref().map_or(0, |c| c.size);
-        let lacks_pq = signer
-            .pq_verifier()
-            .zip(latest)
-            .is_some_and(|(pq, c)| !didam_ledger::note::has_line_by(c.note.as_bytes(), &pq));
+        let lacks_pq =
+            latest.is_some_and(|c| didam_ledger::handover::needs_pq_vouch(c.note.as_bytes(), signer));
         metrics::gauge!("didam_ledger_size").set(size as f64);
         Ok::<_, didam_ledger::LedgerError>(size > signed || lacks_pq)
     };

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use didam_credential::Did;
 use didam_ledger::note::NoteVerifier;
-use didam_ledger::{AnyLedger, LedgerError, LedgerLocation, OpenOptions};
+use didam_ledger::{AnyLedger, Ledger as _, LedgerError, LedgerLocation, OpenOptions};
 use didam_registry::web::{WebFetcher, WebLimits};
 use didam_registry::{CheckpointStore, PinError, PinEvent, Resolver};
 use didam_wallet::{DidRecord, KdfParams, RootSecret, Wallet, WalletError};
@@ -260,7 +260,10 @@ fn missing_ledger(location: &LedgerLocation) -> Option<CliError> {
 /// first use (and said once, on standard error), moved along the handovers
 /// the pinned key signed, and the checkpoint store of that location in
 /// `checkpoints`, which requires the ledger's ML-DSA-44 signature once its
-/// key is pinned (always, when `require_pq`).
+/// key is pinned (always, when `require_pq`). An announced ML-DSA-44 key
+/// the pinned key does not vouch for is not pinned: refused when
+/// `require_pq`, else said and passed over (classical clients keep reading
+/// the ledger on its Ed25519 signature).
 async fn pinned<E: From<LedgerError> + From<PinError>>(
     ledger: &AnyLedger,
     location: &LedgerLocation,
@@ -270,7 +273,15 @@ async fn pinned<E: From<LedgerError> + From<PinError>>(
     let store = CheckpointStore::for_location(checkpoints, &location.to_string());
     let pinned = store.pin_operator_of(ledger, ledger.operator().await?.as_deref()).await?;
     tell_pin_events(location, &pinned.events);
-    let (pq, events) = store.pin_pq_operator(ledger.pq_operator().await?.as_deref())?;
+    let latest = ledger.latest_checkpoint().await?;
+    let latest = latest.as_ref().map(|c| c.note.as_bytes());
+    let (pq, events) = match store.pin_pq_operator(ledger.pq_operator().await?.as_deref(), latest) {
+        Err(e @ PinError::PqNotVouched { .. }) if !require_pq => {
+            eprintln!("note: ledger {location}: {e}");
+            (None, Vec::new())
+        }
+        pinned => pinned?,
+    };
     tell_pin_events(location, &events);
     Ok((pinned.key, store.with_pq_key(pq).require_pq(require_pq)))
 }

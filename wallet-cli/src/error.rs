@@ -312,6 +312,9 @@ impl CliError {
             P::Retired { .. } => Some(
                 "a retired key (one that handed the ledger over: after a leak, a thief may hold it) signs this copy of the ledger: do not trust it; read the DID from the ledger that carries the handover",
             ),
+            P::PqNotVouched { .. } => Some(
+                "the ledger's Ed25519 key has not signed a checkpoint naming this ML-DSA-44 key: a ledger whose operator just added the key signs one at its next checkpoint, so try again then; if it persists, the key was not added by the operator: compare its fingerprint with the one `didam ledger operator` shows the operator",
+            ),
             P::Handover { .. } | P::Inconsistent { .. } => Some(
                 "the handover does not match what this machine saw of the ledger (a fork): ask its operator out of band which key is theirs; `didam ledger operator` shows both keys",
             ),

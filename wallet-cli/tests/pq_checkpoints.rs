@@ -137,6 +137,30 @@ fn an_embedded_ledger_operator_adds_ml_dsa_and_clients_keep_or_require_it() {
     }
     rewrite_latest(&ledger, |_| good.clone());
     resolved_ok(&h, "old", &["did", "resolve", &did]);
+
+    // Someone who can write the ledger file, but holds no operator key,
+    // announces an ML-DSA-44 key of theirs (same name). The Ed25519 key
+    // vouches for the operator's key only: a new client requiring quantum-safe
+    // checkpoints refuses it with the reason; a new classical client says so
+    // and keeps reading on the Ed25519 signature; clients that pinned the
+    // operator's key refuse the change.
+    let db = rusqlite::Connection::open(&ledger).unwrap();
+    let genuine: String =
+        db.query_row("SELECT value FROM meta WHERE key = 'operator_pq_vkey'", [], |r| r.get(0)).unwrap();
+    let origin = genuine.split('+').next().unwrap();
+    let key = didam_credential::SecretKey::generate(didam_credential::KeyType::MlDsa44);
+    let stranger = didam_ledger::note::NoteSigner::new(origin, key).unwrap().verifier().to_vkey();
+    db.execute("UPDATE meta SET value = ?1 WHERE key = 'operator_pq_vkey'", [&stranger]).unwrap();
+    let out = client(&h, "new-strict", &strict);
+    assert_ne!(code(&out), 0, "{}", text(&out.stdout));
+    let said = text(&out.stderr);
+    assert!(said.contains("does not vouch for it"), "{said}");
+    let (resolution, said) = resolved_ok(&h, "new-classical", &["did", "resolve", &did]);
+    assert!(said.contains("does not vouch for it"), "{said}");
+    assert_eq!(securities(&resolution), ["classical"], "the stranger's key is not pinned");
+    let out = client(&h, "old", &["did", "resolve", &did]);
+    assert_ne!(code(&out), 0, "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("ML-DSA-44 checkpoint key changed"), "{}", text(&out.stderr));
 }
 
 /// The real `didam-resolver` (beside `didam`) on a loopback port, with its
@@ -148,8 +172,13 @@ struct Daemon {
 }
 
 fn daemon_command(h: &Home, extra: &[&str]) -> Command {
+    daemon_command_on(h, "127.0.0.1:0", extra)
+}
+
+/// [`daemon_command`] listening on `listen`.
+fn daemon_command_on(h: &Home, listen: &str, extra: &[&str]) -> Command {
     let mut cmd = Command::new(common::daemon_bin());
-    cmd.args(["--listen", "127.0.0.1:0", "--data-dir", &h.p("daemon/data")])
+    cmd.args(["--listen", listen, "--data-dir", &h.p("daemon/data")])
         .args([
             "--checkpoint-key",
             &h.p("daemon.age"),
@@ -164,6 +193,15 @@ fn daemon_command(h: &Home, extra: &[&str]) -> Command {
 impl Daemon {
     fn start(h: &Home, extra: &[&str]) -> Daemon {
         let (child, base) = common::spawn_daemon(&mut daemon_command(h, extra), &h.path("daemon.log"));
+        Daemon { child, base }
+    }
+
+    /// [`Daemon::start`] again at the address `base` of an earlier run (a
+    /// restart: clients know a ledger by its URL, so their pins carry over).
+    fn restart_at(h: &Home, base: &str, extra: &[&str]) -> Daemon {
+        let listen = base.trim_start_matches("http://");
+        let (child, base) =
+            common::spawn_daemon(&mut daemon_command_on(h, listen, extra), &h.path("daemon.log"));
         Daemon { child, base }
     }
 
@@ -376,4 +414,181 @@ fn a_classical_did_goes_hybrid_and_resolves_through_a_quantum_safe_checkpoint() 
     let out = verify(&h.p("tampered.json"));
     assert_eq!(out.status.code(), Some(1), "{}{}", text(&out.stdout), text(&out.stderr));
     let _ = std::fs::remove_file(&script);
+}
+
+/// The two kinds of client of a ledger during its migration to quantum-safe
+/// checkpoints (issue 21, Deliver 5), each run as `didam` with its own data
+/// folder (its own pins) against the daemon at `url`.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// No `--require-pq-checkpoints`, a policy without `signature_security`.
+    Classical,
+    /// `--require-pq-checkpoints` and `signature_security = "hybrid"`.
+    Pq,
+}
+
+/// `didam` as client `data` of kind `kind` against `url`, running `args`.
+fn as_client(h: &Home, data: &str, kind: Kind, url: &str, args: &[&str]) -> Output {
+    let mut all = vec!["--ledger", url];
+    if let Kind::Pq = kind {
+        all.push("--require-pq-checkpoints");
+    }
+    all.extend_from_slice(args);
+    if args.first() == Some(&"vc") {
+        let policy = match kind {
+            Kind::Classical => h.p("classical.toml"),
+            Kind::Pq => h.p("pq.toml"),
+        };
+        return client(h, data, &[&all[..], &["--policy", &policy]].concat());
+    }
+    client(h, data, &all)
+}
+
+fn resolves(h: &Home, data: &str, kind: Kind, url: &str, did: &str) -> Value {
+    let out = as_client(h, data, kind, url, &["did", "resolve", did]);
+    assert_eq!(code(&out), 0, "{data} {did}: {}{}", text(&out.stdout), text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn verifies(h: &Home, data: &str, kind: Kind, url: &str, file: &str) {
+    let out = as_client(h, data, kind, url, &["vc", "verify", file]);
+    assert_eq!(code(&out), 0, "{data} {file}: {}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("VALID credential"), "{}", text(&out.stdout));
+}
+
+/// The PQ-requiring client refuses a credential with only classical
+/// signatures, saying why.
+fn refused_by_policy(h: &Home, url: &str, file: &str) {
+    let out = as_client(h, "pq-client", Kind::Pq, url, &["vc", "verify", file]);
+    assert_eq!(code(&out), 1, "{file}: {}{}", text(&out.stdout), text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.starts_with("INVALID credential"), "{said}");
+    assert!(said.contains("FAIL signature-security"), "{said}");
+    assert!(said.contains("the policy requires hybrid signatures; this has classical"), "{said}");
+}
+
+/// Issue 21, Deliver 5: a mixed population through the operator's
+/// migration of its checkpoint key, through the real daemon and the real
+/// `didam`. A classical-only client and a PQ-requiring one ([`Kind`])
+/// resolve a classical and a hybrid DID and verify a credential of each:
+/// before the operator adds its ML-DSA-44 key, during the overlap in which
+/// checkpoints carry both signatures, after (the daemon requiring its
+/// ML-DSA-44 key), and when checkpoints come signed without the ML-DSA-44
+/// line again (the pre-migration key file put back: a downgrade).
+#[test]
+fn a_mixed_population_keeps_working_through_the_checkpoint_key_migration() {
+    let h = Home::new("pq-mixed");
+    common::write_private(&h.path("daemon-pass"), "the daemon's checkpoint passphrase\n");
+    keygen(&h, &["--origin", "didam.test/pq-mixed"]);
+    std::fs::copy(h.path("daemon.age"), h.path("daemon-classical.age")).unwrap();
+    std::fs::write(h.path("classical.toml"), "require_status = false\n").unwrap();
+    std::fs::write(h.path("pq.toml"), "signature_security = \"hybrid\"\n").unwrap();
+    let (classical_client, pq_client) = (("classical-client", Kind::Classical), ("pq-client", Kind::Pq));
+
+    // Before: a classical ledger. The holders make a classical did:didam and
+    // a hybrid one with an ML-DSA-44 signing key; each issues a credential
+    // (the hybrid one a proof set of ML-DSA-44 and Ed25519).
+    let daemon = Daemon::start(&h, &[]);
+    let url = daemon.base.clone();
+    h.init("w");
+    let did_of = |v: Value| v["did"].as_str().unwrap().to_owned();
+    let classical = did_of(h.json("w", &["--ledger", &url, "did", "create", "--json"]));
+    let hybrid = did_of(h.json(
+        "w",
+        &[
+            "--ledger",
+            &url,
+            "did",
+            "create",
+            "--control",
+            "ed25519,ml-dsa-44",
+            "--key-type",
+            "ed25519,ml-dsa-44",
+            "--json",
+        ],
+    ));
+    h.degree_unsigned();
+    let issue = |issuer: &str, suite: &str, input: &str, out: &str| {
+        let out = h.p(out);
+        h.ok(
+            "w",
+            &["--ledger", &url, "vc", "issue", input, "--issuer", issuer, "--suite", suite, "--out", &out],
+        );
+    };
+    issue(&classical, "eddsa-rdfc-2022", &h.p("unsigned.json"), "classical.json");
+    issue(&hybrid, "mldsa44-rdfc-2024", &h.p("unsigned.json"), "pq-only.json");
+    issue(&hybrid, "eddsa-rdfc-2022", &h.p("pq-only.json"), "hybrid.json");
+    let (classical_vc, hybrid_vc) = (h.p("classical.json"), h.p("hybrid.json"));
+
+    // The classical client resolves both DIDs (their control as it is) and
+    // verifies both credentials; the PQ-requiring client refuses the
+    // ledger, saying why.
+    for (did, control) in [(&classical, "classical"), (&hybrid, "hybrid")] {
+        let resolution = resolves(&h, classical_client.0, classical_client.1, &url, did);
+        assert_eq!(securities(&resolution), ["classical"]);
+        assert_eq!(resolution["didDocumentMetadata"]["control"]["security"], control);
+        let out = as_client(&h, pq_client.0, pq_client.1, &url, &["did", "resolve", did]);
+        assert_ne!(code(&out), 0, "{}", text(&out.stdout));
+        assert!(text(&out.stderr).contains("no ML-DSA-44 key is known"), "{}", text(&out.stderr));
+    }
+    verifies(&h, classical_client.0, classical_client.1, &url, &classical_vc);
+    verifies(&h, classical_client.0, classical_client.1, &url, &hybrid_vc);
+    let out = as_client(&h, pq_client.0, pq_client.1, &url, &["vc", "verify", &hybrid_vc]);
+    assert_ne!(code(&out), 0, "{}", text(&out.stdout));
+    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(said.contains("no ML-DSA-44 key is known"), "{said}");
+    drop(daemon);
+
+    // The overlap: the operator adds its ML-DSA-44 key; checkpoints carry
+    // both signatures; nobody is required to have it yet.
+    keygen(&h, &["--add-ml-dsa"]);
+    let daemon = Daemon::restart_at(&h, &url, &[]);
+    assert_eq!(daemon.base, url);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while code(&as_client(&h, pq_client.0, pq_client.1, &url, &["did", "resolve", &classical])) != 0 {
+        assert!(Instant::now() < deadline, "the daemon never signed with its ML-DSA-44 key");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let during = did_of(h.json("w", &["--ledger", &url, "did", "create", "--json"]));
+    let stage = |url: &str, clients: &[(&str, Kind)], dids: &[&String]| {
+        for did in dids {
+            for (data, kind) in clients {
+                let resolution = resolves(&h, data, *kind, url, did);
+                assert_eq!(securities(&resolution), ["classical", "quantum-safe"], "{data}");
+            }
+        }
+        // Both verify the hybrid credential; the PQ-requiring one refuses
+        // the classical credential, with the reason.
+        verifies(&h, classical_client.0, classical_client.1, url, &hybrid_vc);
+        verifies(&h, pq_client.0, pq_client.1, url, &hybrid_vc);
+        verifies(&h, classical_client.0, classical_client.1, url, &classical_vc);
+        refused_by_policy(&h, url, &classical_vc);
+    };
+    stage(&url, &[classical_client, pq_client], &[&classical, &hybrid, &during]);
+    drop(daemon);
+
+    // After: the daemon requires its ML-DSA-44 key. Everyone keeps working
+    // as during the overlap, and so does a classical client new to the ledger.
+    let daemon = Daemon::restart_at(&h, &url, &["--require-pq-checkpoints"]);
+    let late_client = ("late-client", Kind::Classical);
+    stage(&url, &[classical_client, pq_client, late_client], &[&classical, &hybrid, &during]);
+    drop(daemon);
+
+    // A downgrade: the pre-migration key file put back. The next checkpoint
+    // has no ML-DSA-44 line: every client that pinned the ML-DSA-44 key
+    // refuses it, required or not; a client that never saw that key still
+    // reads the ledger.
+    std::fs::copy(h.path("daemon-classical.age"), h.path("daemon.age")).unwrap();
+    let _daemon = Daemon::restart_at(&h, &url, &[]);
+    let created = as_client(&h, "writer", Kind::Classical, &url, &["did", "create", "--json"]);
+    assert_eq!(code(&created), 0, "{}", text(&created.stderr));
+    let newest = did_of(serde_json::from_slice(&created.stdout).unwrap());
+    for (data, kind) in [classical_client, pq_client, late_client] {
+        let out = as_client(&h, data, kind, &url, &["did", "resolve", &newest]);
+        let said = text(&out.stderr);
+        assert_ne!(code(&out), 0, "{data}: {said} {}", text(&out.stdout));
+        assert!(said.contains("carries no ML-DSA-44 signature"), "{data}: {said}");
+    }
+    let resolution = resolves(&h, "new-client", Kind::Classical, &url, &newest);
+    assert_eq!(securities(&resolution), ["classical"]);
 }

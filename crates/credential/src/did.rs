@@ -4,7 +4,8 @@
 //!   ships [`OfflineResolver`] for `did:key` and `did:jwk` (through ssi);
 //!   `didam-registry` adds the ledger-backed methods.
 //! - [`MethodResolver`]: verification method id → [`ResolvedMethod`] (key,
-//!   controller, and the proof purposes its controller authorised).
+//!   controller, and the proof purposes its controller authorised), and a
+//!   DID → how it is controlled ([`MethodResolver::control_security`]).
 //!
 //! See: <https://www.w3.org/TR/did-1.0/>, <https://w3c-ccg.github.io/did-method-key/>,
 //! <https://github.com/quartzjer/did-jwk/blob/main/spec.md>
@@ -17,7 +18,7 @@ use serde_json::{Value, json};
 use ssi::dids::DID;
 
 use crate::error::{KeyError, ResolveError};
-use crate::key::{KeyType, PublicKey};
+use crate::key::{KeyType, PublicKey, Security};
 
 /// What a verification method is authorised for (a DID document's verification
 /// relationships).
@@ -241,6 +242,15 @@ impl Resolution {
         self.document_metadata.get("deactivated") == Some(&Value::Bool(true))
     }
 
+    /// How the DID is controlled: the security of the keys that may change
+    /// it, as its resolution metadata says (`didDocumentMetadata.control.security`,
+    /// which did:didam reports, `specs/did-didam.md` §6); `None` when the
+    /// metadata does not say.
+    pub fn control_security(&self) -> Option<Security> {
+        let name = self.document_metadata.pointer("/control/security")?.as_str()?;
+        Security::from_name(name)
+    }
+
     /// The verification method `id` of this DID, ready for signature checks.
     /// The one place a deactivated DID's keys are refused
     /// ([`ResolveError::Deactivated`]): every [`MethodResolver`] built on a
@@ -277,6 +287,16 @@ pub trait MethodResolver {
     /// Resolves a verification method id (usually a DID URL with a fragment).
     #[allow(async_fn_in_trait)]
     async fn resolve_method(&self, id: &str) -> Result<ResolvedMethod, ResolveError>;
+
+    /// How the DID `did` is controlled (the security of the keys that may
+    /// change it, [`Resolution::control_security`]), for policies that
+    /// require quantum-safe or hybrid control of issuers. `Ok(None)` when
+    /// this resolver cannot say (the default), which such a policy refuses.
+    #[allow(async_fn_in_trait)]
+    async fn control_security(&self, did: &str) -> Result<Option<Security>, ResolveError> {
+        let _ = did;
+        Ok(None)
+    }
 }
 
 /// Resolves the key that made a proof and records the `key-authorization`
@@ -430,6 +450,15 @@ impl MethodResolver for OfflineResolver {
             purposes: SIGNING_RELATIONSHIPS.to_vec(),
         })
     }
+
+    /// A did:key or did:jwk is its one key, never changed: whoever holds the
+    /// key controls the DID, so its control is as secure as the key's type.
+    async fn control_security(&self, did: &str) -> Result<Option<Security>, ResolveError> {
+        let document = self.resolve(did).await?.document;
+        let first = document.as_json().pointer("/verificationMethod/0/id").and_then(Value::as_str);
+        let first = first.ok_or_else(|| ResolveError::InvalidDid(did.to_owned()))?;
+        Ok(Some(document.resolved_method(first)?.key.key_type().security()))
+    }
 }
 
 /// The `did:key` of a public key, and the id of its verification method.
@@ -494,6 +523,10 @@ impl<R: MethodResolver> MethodResolver for StaticMethods<R> {
             Some(m) => Ok(m.clone()),
             None => self.fallback.resolve_method(id).await,
         }
+    }
+
+    async fn control_security(&self, did: &str) -> Result<Option<Security>, ResolveError> {
+        self.fallback.control_security(did).await
     }
 }
 

@@ -95,6 +95,12 @@ impl Security {
             Self::Hybrid => "hybrid",
         }
     }
+
+    /// The security named `name` ([`Self::name`]), as reports and DID
+    /// resolution metadata write it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Classical, Self::QuantumSafe, Self::Hybrid].into_iter().find(|s| s.name() == name)
+    }
 }
 
 impl fmt::Display for Security {

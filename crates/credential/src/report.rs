@@ -93,6 +93,10 @@ pub enum CheckKind {
     /// was anchored on the ledger before the key left (historical
     /// verification, `specs/did-didam.md` §9.4).
     Anchor,
+    /// The issuer's DID is controlled as the verification policy requires:
+    /// by quantum-safe keys (or hybrid control), or by a classical and a
+    /// quantum-safe key together (hybrid), as its resolution says.
+    IssuerControl,
 }
 
 impl CheckKind {
@@ -131,6 +135,7 @@ impl CheckKind {
             Self::CredentialType => "credential-type",
             Self::SignatureSecurity => "signature-security",
             Self::Anchor => "anchor",
+            Self::IssuerControl => "issuer-control",
         }
     }
 }

@@ -18,11 +18,62 @@
 //!
 //! Because the note is signed by both keys, it is also the first checkpoint
 //! of the new key: a verifier that pins the new key reads it as one.
+//!
+//! The operator's ML-DSA-44 key is vouched for the same way: every
+//! checkpoint signed by an Ed25519 key with an ML-DSA-44 companion carries
+//! the extension line `didam-operator-ml-dsa-44 <fingerprint>` naming the
+//! companion ([`pq_vouch_extension`]). The Ed25519 signature covers it (the
+//! ML-DSA-44 cosignature line covers no extension line), so a verifier that
+//! pinned the Ed25519 key accepts an announced ML-DSA-44 key only when a
+//! checkpoint that key signed names it ([`vouches_for`]), never on first use
+//! alone. A handover note names the new key's companion the same way.
 
 use crate::note::{self, Checkpoint, NoteError, NoteSigner, NoteVerifier};
 
 /// The extension line's first word.
 const EXTENSION: &str = "didam-operator";
+
+/// The first word of the extension line by which the operator's Ed25519 key
+/// vouches for its ML-DSA-44 key.
+const PQ_EXTENSION: &str = "didam-operator-ml-dsa-44";
+
+/// The extension line by which a checkpoint signed with the operator's
+/// Ed25519 key vouches for `pq`, its ML-DSA-44 key: `didam-operator-ml-dsa-44`
+/// and the key's [fingerprint](NoteVerifier::fingerprint) (the SHA-256 of
+/// the encoded key; the key itself is announced beside the Ed25519 one).
+pub fn pq_vouch_extension(pq: &NoteVerifier) -> String {
+    format!("{PQ_EXTENSION} {}", pq.fingerprint())
+}
+
+/// `checkpoint` with the line vouching for `signer`'s ML-DSA-44 companion
+/// when it has one and the checkpoint does not name it yet.
+pub fn vouched(mut checkpoint: Checkpoint, signer: &NoteSigner) -> Checkpoint {
+    if let Some(pq) = signer.pq_verifier() {
+        let line = pq_vouch_extension(&pq);
+        if !checkpoint.extensions.contains(&line) {
+            checkpoint.extensions.push(line);
+        }
+    }
+    checkpoint
+}
+
+/// Whether `note` is a checkpoint signed by `operator` (the Ed25519 key a
+/// verifier pinned) whose text vouches for `pq` ([`pq_vouch_extension`]).
+/// A note `operator` did not sign vouches for nothing.
+pub fn vouches_for(note: &[u8], operator: &NoteVerifier, pq: &NoteVerifier) -> bool {
+    let line = pq_vouch_extension(pq);
+    Checkpoint::open(note, operator).is_ok_and(|(checkpoint, _)| checkpoint.extensions.contains(&line))
+}
+
+/// Whether `note`, the latest checkpoint, must be signed again by `signer`
+/// (at the same size): `signer` has an ML-DSA-44 companion whose
+/// signature, or whose vouching line signed by `signer`, the note lacks
+/// (the operator just added the key).
+pub fn needs_pq_vouch(note: &[u8], signer: &NoteSigner) -> bool {
+    signer
+        .pq_verifier()
+        .is_some_and(|pq| !note::has_line_by(note, &pq) || !vouches_for(note, &signer.verifier(), &pq))
+}
 
 /// Why an operator key was not handed over, or a handover note was refused.
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +146,7 @@ impl Handover {
         Self::check_keys(&checkpoint.origin, &old.verifier(), &new.verifier())?;
         let mut checkpoint = checkpoint.clone();
         checkpoint.extensions.push(Self::extension(&new.verifier()));
+        let checkpoint = vouched(checkpoint, new);
         let text = checkpoint.to_text();
         if Checkpoint::parse(&text).map_err(OperatorError::Note)? != checkpoint {
             return Err(OperatorError::Note(NoteError::InvalidCheckpoint {
@@ -171,5 +223,48 @@ mod tests {
         forged.extensions.push(Handover::extension(&new.verifier()));
         let forged = forged.sign(&old).unwrap();
         assert!(matches!(Handover::open(forged.as_bytes(), &old.verifier()), Err(OperatorError::Note(_))));
+    }
+
+    fn with_pq(name: &str) -> NoteSigner {
+        let pq = NoteSigner::new(name, SecretKey::generate(KeyType::MlDsa44)).unwrap();
+        signer(name).with_pq(pq).unwrap()
+    }
+
+    #[test]
+    fn the_ed25519_key_vouches_for_its_ml_dsa_companion_and_for_no_other_key() {
+        let operator = with_pq("example.test/l");
+        let pq = operator.pq_verifier().unwrap();
+        let checkpoint =
+            Checkpoint { origin: "example.test/l".into(), size: 4, root: [3; 32], extensions: vec![] };
+        let note = vouched(checkpoint.clone(), &operator).sign(&operator).unwrap();
+        assert!(vouches_for(note.as_bytes(), &operator.verifier(), &pq));
+        assert!(!needs_pq_vouch(note.as_bytes(), &operator));
+        // Vouched once: signing again adds no second line.
+        let again = vouched(vouched(checkpoint.clone(), &operator), &operator);
+        assert_eq!(again.extensions.len(), 1);
+        // Another ML-DSA-44 key, with the same name: not vouched for.
+        let stranger = with_pq("example.test/l").pq_verifier().unwrap();
+        assert!(!vouches_for(note.as_bytes(), &operator.verifier(), &stranger));
+        // The line in a note the pinned Ed25519 key did not sign: nothing.
+        let other = with_pq("example.test/l");
+        let mut forged = checkpoint.clone();
+        forged.extensions.push(pq_vouch_extension(&pq));
+        let forged = forged.sign(&other).unwrap();
+        assert!(!vouches_for(forged.as_bytes(), &operator.verifier(), &pq));
+        // A checkpoint with the ML-DSA-44 line but no vouching line (cosigned
+        // after the fact) must be signed again; a classical one need not.
+        let cosigned = note::cosign(
+            checkpoint.sign(&signer("example.test/l")).unwrap().as_bytes(),
+            operator.pq().unwrap(),
+        )
+        .unwrap();
+        assert!(needs_pq_vouch(cosigned.as_bytes(), &operator));
+        let classical = signer("example.test/l");
+        assert!(!needs_pq_vouch(checkpoint.sign(&classical).unwrap().as_bytes(), &classical));
+        // A handover names the new key's companion.
+        let (old, new) = (with_pq("example.test/l"), with_pq("example.test/l"));
+        let handover = Handover::sign(&checkpoint, &old, &new).unwrap();
+        assert!(vouches_for(handover.as_bytes(), &new.verifier(), &new.pq_verifier().unwrap()));
+        assert!(!vouches_for(handover.as_bytes(), &new.verifier(), &old.pq_verifier().unwrap()));
     }
 }

@@ -26,10 +26,10 @@ use didam_method::LogEntry;
 use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 
 use crate::admission::{Admission, AdmissionLimits, AdmissionView, Admitted, LogBudget, admit, check_tip};
-use crate::handover::{Handover, OperatorError};
+use crate::handover::{self, Handover, OperatorError};
 use crate::ledger::{Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry};
 use crate::merkle::{self, Hash, NodeReader, TreeError};
-use crate::note::{self, Checkpoint, NoteSigner};
+use crate::note::{Checkpoint, NoteSigner};
 use didam_method::log::{self, DidState, Method};
 
 const SCHEMA: &str = "
@@ -803,21 +803,20 @@ impl Ledger for EmbeddedLedger {
             }
             let (size, root, latest) = Self::tree_head(&tx)?;
             if let Some(latest) = latest.filter(|l| l.size == size) {
-                // The tree did not grow: the latest checkpoint stands, with
-                // the signer's ML-DSA-44 cosignature added when it lacks one
-                // (the operator just added the key).
-                let Some(pq) =
-                    signer.pq().filter(|pq| note::open(latest.note.as_bytes(), &[pq.verifier()]).is_err())
-                else {
+                // The tree did not grow: the latest checkpoint stands, signed
+                // again with the signer's ML-DSA-44 cosignature and the line
+                // vouching for its key when it lacks either (the operator
+                // just added the key).
+                if !handover::needs_pq_vouch(latest.note.as_bytes(), signer) {
                     return Ok(latest);
-                };
-                let note = note::cosign(latest.note.as_bytes(), pq)?;
+                }
+                let note = handover::vouched(self.checkpoint_at(&tx, size, root)?, signer).sign(signer)?;
                 tx.execute("UPDATE checkpoints SET note = ?1 WHERE size = ?2", params![note, to_i64(size)?])
                     .map_err(storage)?;
                 tx.commit().map_err(storage)?;
                 return Ok(SignedCheckpoint { note, ..latest });
             }
-            let checkpoint = self.checkpoint_at(&tx, size, root)?;
+            let checkpoint = handover::vouched(self.checkpoint_at(&tx, size, root)?, signer);
             let note = checkpoint.sign(signer)?;
             tx.execute(
                 "INSERT INTO checkpoints (size, root, note) VALUES (?1, ?2, ?3)",

@@ -1,19 +1,23 @@
 //! Ledger benchmark: appends per second on the embedded ledger (each append
-//! durable, alone and with group commit), resolve latency with full
+//! durable, alone and with group commit), for Ed25519-controlled entries and
+//! for hybrid ones (Ed25519 + ML-DSA-44 update keys and an ML-DSA-44 signing
+//! key, issue 21 Deliver 7) with their sizes, resolve latency with full
 //! verification at large sizes, and proof sizes.
 //!
-//! `cargo bench -p didam-registry --bench ledger` (sizes from
-//! `DIDAM_BENCH_DIDS`, default `100000,1000000`). Writes to a temporary folder
-//! and removes it. Bounded: a fixed number of operations per phase.
+//! `cargo bench --workspace --features didam-ledger/etcd,didam-resolver/etcd
+//! --bench ledger` (sizes from `DIDAM_BENCH_DIDS`, default `100000,1000000`;
+//! empty for none). Writes to a temporary folder and removes it. Bounded: a
+//! fixed number of operations per phase.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use didam_credential::{KeyType, SecretKey};
+use didam_credential::{KeyType, PublicKey, SecretKey};
 use didam_ledger::note::NoteSigner;
 use didam_ledger::{EmbeddedLedger, Ledger};
 use didam_method::LogEntry;
+use didam_method::entry::{create_controlled, document_with_keys};
 use didam_method::log::{self, EntryDraft, Method};
 use didam_registry::{CheckpointStore, ResolveOptions, resolve};
 use futures::executor::block_on;
@@ -42,6 +46,85 @@ fn entries(keys: &Keys, from: u64, count: u64) -> Vec<LogEntry> {
     out
 }
 
+/// How a DID of the control comparison is controlled.
+struct Control {
+    name: &'static str,
+    update: Vec<SecretKey>,
+    next: Vec<PublicKey>,
+    /// The signing keys its document lists.
+    signing: Vec<PublicKey>,
+}
+
+impl Control {
+    fn new(name: &'static str, update: &[KeyType], signing: &[KeyType]) -> Control {
+        let public = |t: &KeyType| SecretKey::generate(*t).public_key();
+        Control {
+            name,
+            update: update.iter().map(|t| SecretKey::generate(*t)).collect(),
+            next: update.iter().map(public).collect(),
+            signing: signing.iter().map(public).collect(),
+        }
+    }
+
+    /// `count` first entries of new DIDs (each document names a distinct
+    /// `alsoKnownAs`, so each is a new DID), signed by every update key.
+    fn entries(&self, tag: &str, count: u64) -> Vec<LogEntry> {
+        let update: Vec<&SecretKey> = self.update.iter().collect();
+        (0..count)
+            .map(|n| {
+                let mut document = document_with_keys("did:didam:{SCID}", &self.signing);
+                document["alsoKnownAs"] = json!([format!("urn:didam-bench:{tag}:{n}")]);
+                let time = Utc::now() - chrono::Duration::seconds(5);
+                block_on(create_controlled(&update, &self.next, document, time)).unwrap().1
+            })
+            .collect()
+    }
+}
+
+/// Appends per second for Ed25519-controlled against hybrid entries, in the
+/// same run on the same disk: one durable transaction each, then group
+/// commits of 100. Each append runs the admission rule, which verifies every
+/// proof of the entry. Prints one Markdown table.
+fn control_comparison(dir: &std::path::Path) {
+    let (singles, grouped) = (300u64, 1000u64);
+    let controls = [
+        Control::new("Ed25519 control, Ed25519 signing key", &[KeyType::Ed25519], &[KeyType::Ed25519]),
+        Control::new(
+            "hybrid control (Ed25519 + ML-DSA-44), Ed25519 + ML-DSA-44 signing keys",
+            &[KeyType::Ed25519, KeyType::MlDsa44],
+            &[KeyType::Ed25519, KeyType::MlDsa44],
+        ),
+    ];
+    println!(
+        "| entries | entry bytes (JCS leaf) | document bytes | proofs | appends/s, one durable transaction each | appends/s, group commit of 100 |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for (i, control) in controls.iter().enumerate() {
+        let batch = control.entries(control.name, singles + grouped);
+        let ledger = EmbeddedLedger::open(&dir.join(format!("control-{i}.db")), ORIGIN).unwrap();
+        let start = Instant::now();
+        for entry in &batch[..singles as usize] {
+            block_on(ledger.append(entry)).unwrap();
+        }
+        let single = singles as f64 / start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        for chunk in batch[singles as usize..].chunks(100) {
+            for r in block_on(ledger.append_all(chunk)) {
+                r.unwrap();
+            }
+        }
+        let group = grouped as f64 / start.elapsed().as_secs_f64();
+        let first = &batch[0];
+        println!(
+            "| {} | {} | {} | {} | {single:.0} | {group:.0} |",
+            control.name,
+            first.line().len(),
+            first.document_len(),
+            first.json()["proof"].as_array().map_or(1, Vec::len),
+        );
+    }
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -50,6 +133,7 @@ fn main() {
     let sizes: Vec<u64> = std::env::var("DIDAM_BENCH_DIDS")
         .unwrap_or_else(|_| "100000,1000000".into())
         .split(',')
+        .filter(|s| !s.trim().is_empty())
         .map(|s| s.trim().parse().expect("sizes are numbers"))
         .collect();
     let dir = std::env::temp_dir().join(format!("didam-ledger-bench-{}", std::process::id()));
@@ -87,6 +171,8 @@ fn main() {
     let grouped = 2500.0 / start.elapsed().as_secs_f64();
     println!("append, group commit of 100: {grouped:.0}/s");
     drop(ledger);
+
+    control_comparison(&dir);
 
     // Resolution at scale.
     let ledger = EmbeddedLedger::open(&dir.join("large.db"), ORIGIN).unwrap();

@@ -296,6 +296,15 @@ impl<L: Ledger> didam_credential::did::MethodResolver for Resolver<L> {
     async fn resolve_method(&self, id: &str) -> Result<didam_credential::did::ResolvedMethod, ResolveError> {
         didam_credential::did::resolve_method_via(self, id).await
     }
+
+    /// As the DID's resolution says (did:didam: its update keys); a did:key
+    /// or did:jwk as the engine's offline resolver says (its one key).
+    async fn control_security(&self, did: &str) -> Result<Option<didam_credential::Security>, ResolveError> {
+        if did.starts_with("did:key:") || did.starts_with("did:jwk:") {
+            return didam_credential::did::OfflineResolver.control_security(did).await;
+        }
+        Ok(didam_credential::did::DidResolver::resolve(self, did).await?.control_security())
+    }
 }
 
 #[cfg(test)]

@@ -207,6 +207,19 @@ pub enum PinError {
         /// The pin file.
         path: std::path::PathBuf,
     },
+    /// The ledger announces an ML-DSA-44 checkpoint key that no checkpoint
+    /// signed by the pinned Ed25519 key vouches for (its
+    /// `didam-operator-ml-dsa-44` line): it is not pinned.
+    #[error(
+        "the ledger announces the ML-DSA-44 checkpoint key {key}, but its latest checkpoint signed by the pinned \
+         key {operator} does not vouch for it (no didam-operator-ml-dsa-44 line naming it): not trusted"
+    )]
+    PqNotVouched {
+        /// The announced key, with its fingerprint.
+        key: String,
+        /// The pinned Ed25519 key.
+        operator: String,
+    },
     /// The ledger could not give the handovers or a consistency proof.
     #[error("reading the operator key handovers: {0}")]
     Ledger(#[source] didam_ledger::LedgerError),
@@ -252,6 +265,7 @@ impl PinError {
                 | Self::Handover { .. }
                 | Self::Inconsistent { .. }
                 | Self::PqChanged { .. }
+                | Self::PqNotVouched { .. }
         )
     }
 }

@@ -2,7 +2,10 @@
 //! ML-DSA-44 key (C2SP tlog-cosignature `0x06`) added beside its Ed25519 key,
 //! stores that require its signature, classical stores that pass it over, an
 //! ML-DSA-44 witness, and hostile lines (a back-dated timestamp, one in the
-//! future, a stripped line).
+//! future, a stripped line). The ML-DSA-44 key is pinned only when the
+//! pinned Ed25519 key vouches for it (a `didam-operator-ml-dsa-44` line in
+//! the checkpoint it signs): an announced key it does not vouch for is
+//! refused.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use chrono::Utc;
@@ -33,6 +36,11 @@ async fn new_did(ledger: &EmbeddedLedger) -> String {
     let (did, _) =
         operations::create(ledger, &ed25519(), &ed25519().public_key(), doc, Utc::now()).await.unwrap();
     did.to_string()
+}
+
+/// The latest checkpoint note's bytes.
+async fn latest(ledger: &EmbeddedLedger) -> Option<Vec<u8>> {
+    ledger.latest_checkpoint().await.unwrap().map(|c| c.note.into_bytes())
 }
 
 /// The latest checkpoint with one more ML-DSA-44 line by `key` (named
@@ -141,7 +149,9 @@ fn a_handover_moves_the_ml_dsa_pin_to_the_new_operators_key() {
         ledger.set_pq_operator(&old.pq_verifier().unwrap().to_vkey()).unwrap();
         ledger.checkpoint(&old).await.unwrap();
         store.pin_operator_of(&ledger, ledger.operator().unwrap().as_deref()).await.unwrap();
-        let (pq, _) = store.pin_pq_operator(ledger.pq_operator().unwrap().as_deref()).unwrap();
+        let (pq, _) = store
+            .pin_pq_operator(ledger.pq_operator().unwrap().as_deref(), latest(&ledger).await.as_deref())
+            .unwrap();
         assert_eq!(pq, old.pq_verifier());
         let pinned = store.clone().with_pq_key(pq);
         assert!(resolve(&ledger, &old.verifier(), &pinned, &did, &options).await.is_ok());
@@ -151,7 +161,9 @@ fn a_handover_moves_the_ml_dsa_pin_to_the_new_operators_key() {
         assert_eq!(ledger.pq_operator().unwrap(), new.pq_verifier().map(|k| k.to_vkey()));
         let moved = store.pin_operator_of(&ledger, ledger.operator().unwrap().as_deref()).await.unwrap();
         assert_eq!(moved.key, new.verifier());
-        let (pq, events) = store.pin_pq_operator(ledger.pq_operator().unwrap().as_deref()).unwrap();
+        let (pq, events) = store
+            .pin_pq_operator(ledger.pq_operator().unwrap().as_deref(), latest(&ledger).await.as_deref())
+            .unwrap();
         assert_eq!(pq, new.pq_verifier());
         assert!(matches!(&events[..], [didam_registry::PinEvent::PqFirstUse { .. }]), "{events:?}");
         let resolved =
@@ -161,9 +173,59 @@ fn a_handover_moves_the_ml_dsa_pin_to_the_new_operators_key() {
         let stranger =
             NoteSigner::new(ORIGIN, SecretKey::generate(KeyType::MlDsa44)).unwrap().verifier().to_vkey();
         assert!(matches!(
-            store.pin_pq_operator(Some(&stranger)),
+            store.pin_pq_operator(Some(&stranger), latest(&ledger).await.as_deref()),
             Err(didam_registry::PinError::PqChanged { .. })
         ));
+    });
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_ml_dsa_key_the_ed25519_key_does_not_vouch_for_is_refused() {
+    let dir = temp_dir("vouch");
+    let ledger = EmbeddedLedger::open(&dir.join("ledger.db"), ORIGIN).unwrap();
+    let ed = NoteSigner::new(ORIGIN, ed25519()).unwrap();
+    let pq = NoteSigner::new(ORIGIN, SecretKey::generate(KeyType::MlDsa44)).unwrap();
+    let both = ed.clone().with_pq(pq.clone()).unwrap();
+    let stranger = NoteSigner::new(ORIGIN, SecretKey::generate(KeyType::MlDsa44)).unwrap();
+    block_on(async {
+        new_did(&ledger).await;
+        ledger.set_operator(&ed.verifier().to_vkey()).unwrap();
+        ledger.checkpoint(&ed).await.unwrap();
+        let store = CheckpointStore::new(dir.join("pins"));
+        store.pin_operator_of(&ledger, ledger.operator().unwrap().as_deref()).await.unwrap();
+
+        // A key announced while the checkpoints are classical: nothing vouches for it.
+        ledger.set_pq_operator(&pq.verifier().to_vkey()).unwrap();
+        let refused =
+            store.pin_pq_operator(ledger.pq_operator().unwrap().as_deref(), latest(&ledger).await.as_deref());
+        assert!(matches!(refused, Err(didam_registry::PinError::PqNotVouched { .. })), "{refused:?}");
+        assert!(refused.unwrap_err().is_refusal());
+        // The same key with its ML-DSA-44 line cosigned on, but no vouching
+        // line signed by the Ed25519 key: refused.
+        let cosigned = note::cosign(latest(&ledger).await.unwrap().as_slice(), &pq).unwrap();
+        let refused = store.pin_pq_operator(Some(&pq.verifier().to_vkey()), Some(cosigned.as_bytes()));
+        assert!(matches!(refused, Err(didam_registry::PinError::PqNotVouched { .. })), "{refused:?}");
+        assert_eq!(store.pinned_pq_operator().unwrap(), None);
+
+        // The operator signs the latest checkpoint again with both keys (the
+        // tree did not grow): it now vouches for the key, which is pinned.
+        let signed = ledger.checkpoint(&both).await.unwrap();
+        assert!(didam_ledger::handover::vouches_for(signed.note.as_bytes(), &ed.verifier(), &pq.verifier()));
+        let (pinned, events) = store
+            .pin_pq_operator(ledger.pq_operator().unwrap().as_deref(), Some(signed.note.as_bytes()))
+            .unwrap();
+        assert_eq!(pinned, Some(pq.verifier()));
+        assert!(matches!(&events[..], [didam_registry::PinEvent::PqFirstUse { .. }]), "{events:?}");
+
+        // A fresh client offered a stranger's key (the announcement replaced)
+        // beside the operator's vouched checkpoint: refused.
+        let fresh = CheckpointStore::new(dir.join("fresh"));
+        fresh.pin_operator_of(&ledger, ledger.operator().unwrap().as_deref()).await.unwrap();
+        let refused =
+            fresh.pin_pq_operator(Some(&stranger.verifier().to_vkey()), Some(signed.note.as_bytes()));
+        assert!(matches!(refused, Err(didam_registry::PinError::PqNotVouched { .. })), "{refused:?}");
+        assert_eq!(fresh.pinned_pq_operator().unwrap(), None);
     });
     std::fs::remove_dir_all(&dir).unwrap();
 }

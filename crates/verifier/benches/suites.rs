@@ -1,9 +1,16 @@
 //! Issue and verify throughput for each suite, with ssi 0.16's own sign and
-//! verify of the same credential measured in the same run as the reference.
+//! verify of the same credential measured in the same run as the reference;
+//! key generation and the raw signature primitives (Ed25519, P-256 and the
+//! quantum-safe ML-DSA-44, issue 21 Deliver 7); the size of each suite's
+//! proof.
 //!
-//! Run with `cargo bench -p didam-verifier`. The credential is the vc-di-eddsa
+//! Run with `cargo bench --workspace --features
+//! didam-ledger/etcd,didam-resolver/etcd --bench suites` (a criterion
+//! filter after `--` selects benchmarks). The credential is the vc-di-eddsa
 //! example (`../shared/w3c-vectors/vc-di-eddsa/TestVectors/unsigned.json`).
-//! At the end the ratios the targets are stated in are printed.
+//! At the end the ratios the targets are stated in are printed, and one
+//! Markdown table of key generation, issue and verify times and proof sizes
+//! per suite.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
@@ -52,8 +59,52 @@ fn floor(c: &mut Criterion) {
     });
 }
 
-fn ours(c: &mut Criterion, credential: &Value) {
+/// The key types the suites sign with, each by its name in benchmark ids.
+const KEY_TYPES: [KeyType; 3] = [KeyType::Ed25519, KeyType::P256, KeyType::MlDsa44];
+
+/// Key generation and the raw primitives on a 64-byte message (the size of
+/// the `hashData` every Data Integrity suite signs): Ed25519 against
+/// ML-DSA-44, with P-256 (the key of ecdsa-rdfc-2019) beside them.
+fn primitives(c: &mut Criterion) {
+    for key_type in KEY_TYPES {
+        let name = key_type.name();
+        c.bench_function(&format!("keygen/{name}"), |b| b.iter(|| SecretKey::generate(black_box(key_type))));
+        let key = SecretKey::generate(key_type);
+        let public = key.public_key();
+        let message = [7u8; 64];
+        c.bench_function(&format!("primitive/{name} sign"), |b| b.iter(|| key.sign(black_box(&message))));
+        let signature = key.sign(&message);
+        c.bench_function(&format!("primitive/{name} verify"), |b| {
+            b.iter(|| public.verify(black_box(&message), &signature).unwrap())
+        });
+    }
+}
+
+/// The sizes of one suite's output, in bytes.
+struct Sizes {
+    suite: Suite,
+    /// The decoded `proofValue` (the signature, or the ecdsa-sd-2023 base proof).
+    proof_value: usize,
+    /// The `proof` object as compact JSON.
+    proof: usize,
+    /// The whole signed credential as compact JSON.
+    signed: usize,
+}
+
+fn sizes_of(suite: Suite, signed: &Value) -> Sizes {
+    let proof = &signed["proof"];
+    let value = proof["proofValue"].as_str().unwrap();
+    Sizes {
+        suite,
+        proof_value: multibase::decode(value).unwrap().1.len(),
+        proof: proof.to_string().len(),
+        signed: signed.to_string().len(),
+    }
+}
+
+fn ours(c: &mut Criterion, credential: &Value) -> Vec<Sizes> {
     let verifier = Verifier::new(OfflineResolver);
+    let mut sizes = Vec::new();
     for suite in Suite::ALL {
         let key = key_for(suite);
         let (issuer, vm) = did::did_key(&key.public_key());
@@ -69,6 +120,7 @@ fn ours(c: &mut Criterion, credential: &Value) {
             b.iter(|| block_on(proof::add_proof(black_box(&credential), &key, &options)).unwrap())
         });
         let mut signed = block_on(proof::add_proof(&credential, &key, &options)).unwrap();
+        sizes.push(sizes_of(suite, &signed));
         if suite.is_selective() {
             // A verifier accepts only derived proofs: verify what a holder
             // derives disclosing everything.
@@ -102,6 +154,7 @@ fn ours(c: &mut Criterion, credential: &Value) {
             b.iter(|| assert!(block_on(verifier.verify_credential(black_box(&jws))).unwrap().is_valid()))
         });
     }
+    sizes
 }
 
 mod reference {
@@ -184,6 +237,46 @@ fn mean_ns(id: &str) -> Option<f64> {
     v["mean"]["point_estimate"].as_f64()
 }
 
+/// A mean as microseconds, or "-" when the benchmark did not run.
+fn micros(id: &str) -> String {
+    mean_ns(id).map_or_else(|| "-".into(), |ns| format!("{:.1}", ns / 1000.0))
+}
+
+/// The costs of each suite in one table: key generation, issue and verify
+/// (criterion means of this run), and the sizes of what it signs.
+fn costs_table(sizes: &[Sizes]) {
+    println!();
+    println!(
+        "| suite | key | key generation (µs) | issue (µs) | verify (µs) | proofValue (B) | proof JSON (B) | signed credential (B) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for s in sizes {
+        let key = s.suite.default_key_type().name();
+        println!(
+            "| {} | {key} | {} | {} | {} | {} | {} | {} |",
+            s.suite,
+            micros(&format!("keygen/{key}")),
+            micros(&format!("didam/issue/{}", s.suite)),
+            micros(&format!("didam/verify/{}", s.suite)),
+            s.proof_value,
+            s.proof,
+            s.signed
+        );
+    }
+    println!();
+    println!("| primitive (64-byte message) | key generation (µs) | sign (µs) | verify (µs) |");
+    println!("|---|---|---|---|");
+    for key_type in KEY_TYPES {
+        let name = key_type.name();
+        println!(
+            "| {name} | {} | {} | {} |",
+            micros(&format!("keygen/{name}")),
+            micros(&format!("primitive/{name} sign")),
+            micros(&format!("primitive/{name} verify"))
+        );
+    }
+}
+
 fn main() {
     let credential = example_credential();
     let mut c = Criterion::default()
@@ -192,9 +285,11 @@ fn main() {
         .measurement_time(Duration::from_secs(2))
         .configure_from_args();
     floor(&mut c);
+    primitives(&mut c);
     reference::bench(&mut c, &credential);
-    ours(&mut c, &credential);
+    let sizes = ours(&mut c, &credential);
     c.final_summary();
+    costs_table(&sizes);
 
     let ratio = |reference: &str, ours: &str| Some(mean_ns(reference)? / mean_ns(ours)?);
     if let Some(r) = ratio("ssi/verify/eddsa-rdfc-2022", "didam/verify/eddsa-rdfc-2022") {

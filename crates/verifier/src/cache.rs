@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use didam_credential::ResolveError;
 use didam_credential::did::{MethodResolver, ResolvedMethod};
+use didam_credential::{ResolveError, Security};
 
 /// Caches the methods of immutable DIDs in front of another resolver.
 #[derive(Debug)]
@@ -60,6 +60,10 @@ impl<R: MethodResolver> MethodResolver for MethodCache<R> {
             entries.insert(id.to_owned(), method.clone());
         }
         Ok(method)
+    }
+
+    async fn control_security(&self, did: &str) -> Result<Option<Security>, ResolveError> {
+        self.inner.control_security(did).await
     }
 }
 

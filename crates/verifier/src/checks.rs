@@ -74,6 +74,34 @@ pub(crate) fn signature_security(policy: &Policy, verified: &Verified) -> Option
     })
 }
 
+/// The issuer's DID is controlled as the policy asks
+/// ([`Policy::issuer_control`]), given how its resolution says it is
+/// controlled (`None`: it does not say); no check when the policy asks
+/// nothing.
+pub(crate) fn issuer_control(policy: &Policy, issuer: &str, control: Option<Security>) -> Option<Check> {
+    let kind = CheckKind::IssuerControl;
+    let required = policy.issuer_control?;
+    Some(match control {
+        Some(control) if required.met_by_control(control) => {
+            Check::passed(kind, format!("{} required: {issuer} has {control} control", required.name()))
+        }
+        Some(control) => Check::failed(
+            kind,
+            format!(
+                "the policy requires {} control of the issuer; {issuer} has {control} control",
+                required.name()
+            ),
+        ),
+        None => Check::failed(
+            kind,
+            format!(
+                "the policy requires {} control of the issuer; the resolution of {issuer} does not say how it is controlled",
+                required.name()
+            ),
+        ),
+    })
+}
+
 /// The credential was signed with a key of its issuer: each proof's
 /// verification method (or the JWS/COSE `kid`) is a DID URL of the issuer's
 /// DID. The engine checks that the key is authorised in its own DID document,

@@ -24,6 +24,13 @@
 //! # Whether a credential must be signed with a key of its issuer ("required",
 //! # the default) or an unbound key is only a warning in the report ("warn").
 //! issuer_key_binding = "required"
+//! # Quantum-safe signatures (issue 21): "quantum-safe" (an ML-DSA-44 one
+//! # among those that verified) or "hybrid" (a classical and a quantum-safe one).
+//! signature_security = "hybrid"
+//! # How the issuer's DID must be controlled, as its resolution says
+//! # (`control.security`): "quantum-safe" (ML-DSA-44 update keys, alone or
+//! # with a classical one) or "hybrid" (a classical and an ML-DSA-44 key).
+//! issuer_control = "hybrid"
 //!
 //! # Issuers trusted for one credential type only (in addition to the above).
 //! [trusted_issuers_by_type]
@@ -36,7 +43,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use didam_credential::credential::is_url;
-use didam_credential::{Securing, Suite};
+use didam_credential::{Securing, Security, Suite};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{InvalidDuration, PolicyError, UnknownFormat};
@@ -100,6 +107,16 @@ pub struct Policy {
     /// document stays unforgeable while either family holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature_security: Option<RequiredSecurity>,
+    /// How the issuer's DID must be controlled (the `issuer-control`
+    /// check), as its resolution says (`didDocumentMetadata.control.security`,
+    /// the security of the update keys that may change a did:didam; a
+    /// did:key or did:jwk is its one key): absent, anything; `quantum-safe`,
+    /// keys a quantum computer cannot forge for (ML-DSA-44 update keys, or
+    /// hybrid control); `hybrid`, a classical and an ML-DSA-44 update key
+    /// that must both sign every change, so that control survives a break
+    /// of either family. A DID whose resolution does not say fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer_control: Option<RequiredSecurity>,
 }
 
 /// The [`Policy::signature_security`] a verifier asks for.
@@ -111,6 +128,18 @@ pub enum RequiredSecurity {
     QuantumSafe,
     /// A classical and a quantum-safe signature (or a hybrid one).
     Hybrid,
+}
+
+impl RequiredSecurity {
+    /// Whether `control`, how a DID is controlled, meets this requirement:
+    /// quantum-safe or hybrid control for [`Self::QuantumSafe`] (a quantum
+    /// computer forges for neither), hybrid control only for [`Self::Hybrid`].
+    pub fn met_by_control(self, control: Security) -> bool {
+        match self {
+            Self::QuantumSafe => matches!(control, Security::QuantumSafe | Security::Hybrid),
+            Self::Hybrid => control == Security::Hybrid,
+        }
+    }
 }
 
 impl RequiredSecurity {
@@ -167,6 +196,7 @@ impl Default for Policy {
             require_challenge: true,
             issuer_key_binding: KeyBinding::Required,
             signature_security: None,
+            issuer_control: None,
         }
     }
 }

@@ -292,8 +292,26 @@ impl<R: MethodResolver, S: StatusSource> Verifier<R, S> {
             checks::credential_age(&self.policy, credential, now),
         ];
         checks.extend(checks::signature_security(&self.policy, credential));
+        checks.extend(self.issuer_control(credential).await?);
         checks.extend(self.status_checks(credential, now, lists).await?);
         Ok(checks.into_iter().map(|c| about_credential(index, c)).collect())
+    }
+
+    /// The `issuer-control` check, when the policy asks for one: how the
+    /// issuer's DID is controlled, from its resolution.
+    async fn issuer_control(&self, credential: &Verified) -> Result<Option<Check>, Error> {
+        if self.policy.issuer_control.is_none() {
+            return Ok(None);
+        }
+        let Some(issuer) = credential.issuer() else {
+            return Ok(Some(Check::failed(CheckKind::IssuerControl, "the credential names no issuer")));
+        };
+        if !issuer.starts_with("did:") {
+            let detail = format!("the issuer {issuer} is not a DID: nothing says how it is controlled");
+            return Ok(Some(Check::failed(CheckKind::IssuerControl, detail)));
+        }
+        let control = self.resolver.control_security(issuer).await?;
+        Ok(checks::issuer_control(&self.policy, issuer, control))
     }
 
     async fn status_checks(

@@ -787,7 +787,7 @@ impl EtcdLedger {
                 root: root.0,
                 extensions: vec![crate::ledger::tips_extension(count, &tips_root)],
             };
-            let note = checkpoint.sign(signer)?;
+            let note = crate::handover::vouched(checkpoint, signer).sign(signer)?;
             let mut compares = vec![unchanged(self.keys.latest_checkpoint(), latest_revision)];
             compares.extend(fence.map(SequencerFence::compare));
             let txn = Txn::new().when(compares).and_then([

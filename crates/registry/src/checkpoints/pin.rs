@@ -19,14 +19,20 @@
 //!    only by hand ([`CheckpointStore::trust_operator`]).
 //!
 //! The operator's ML-DSA-44 key, announced beside the Ed25519 one, is pinned
-//! on first use on the line `pq <vkey>` ([`CheckpointStore::pin_pq_operator`]):
-//! a different one is refused ([`PinError::PqChanged`]); one no longer
-//! announced stays pinned (its signature stays required: dropping it is a
-//! downgrade). A handover, or trusting a key by hand, drops the ML-DSA-44
-//! pin: the new operator's ML-DSA-44 key is pinned on its first use.
+//! on the line `pq <vkey>` ([`CheckpointStore::pin_pq_operator`]) on its
+//! first use only when the pinned Ed25519 key vouches for it: the ledger's
+//! latest checkpoint, signed by that key, names it on a
+//! `didam-operator-ml-dsa-44` line (`didam_ledger::handover::vouches_for`);
+//! an announced key no checkpoint vouches for is refused
+//! ([`PinError::PqNotVouched`]), so whoever can only change what the ledger
+//! announces cannot slip a key of theirs in. Once pinned, a different one is
+//! refused ([`PinError::PqChanged`]); one no longer announced stays pinned
+//! (its signature stays required: dropping it is a downgrade). A handover,
+//! or trusting a key by hand, drops the ML-DSA-44 pin: the new operator's
+//! ML-DSA-44 key is pinned on its first use, vouched for by the new key.
 
 use didam_ledger::Ledger;
-use didam_ledger::handover::{Handover, OperatorError};
+use didam_ledger::handover::{self, Handover, OperatorError};
 use didam_ledger::merkle::{self, Hash};
 use didam_ledger::note::{NoteError, NoteVerifier};
 
@@ -123,14 +129,18 @@ impl CheckpointStore {
 
     /// Pins `announced`, the ML-DSA-44 key (`vkey`, type `0x06`) the ledger
     /// announces beside its Ed25519 key, on first use (after
-    /// [`Self::pin_operator_of`]); returns the key pinned now (`None`: the
-    /// ledger has none) and what changed. A key of another type or origin
-    /// is invalid; a different key than the pinned one is refused
+    /// [`Self::pin_operator_of`]) when `latest`, the ledger's latest
+    /// checkpoint note, is signed by the pinned Ed25519 key and vouches for
+    /// it; returns the key pinned now (`None`: the ledger has none) and what
+    /// changed. A key of another type or origin is invalid; one no
+    /// checkpoint vouches for is refused ([`PinError::PqNotVouched`]); a
+    /// different key than the pinned one is refused
     /// ([`PinError::PqChanged`]); a pinned key the ledger no longer announces
     /// stays pinned.
     pub fn pin_pq_operator(
         &self,
         announced: Option<&str>,
+        latest: Option<&[u8]>,
     ) -> Result<(Option<NoteVerifier>, Vec<PinEvent>), PinError> {
         let Some(mut pin) = self.read_pin()? else { return Err(PinError::NoOperator) };
         let announced = announced.map(str::trim).filter(|a| !a.is_empty());
@@ -153,6 +163,12 @@ impl CheckpointStore {
                 if key.security() != didam_credential::Security::QuantumSafe || key.name() != operator.name()
                 {
                     return Err(PinError::InvalidKey(NoteError::InvalidCompanion));
+                }
+                if !latest.is_some_and(|note| handover::vouches_for(note, &operator, &key)) {
+                    return Err(PinError::PqNotVouched {
+                        key: format!("{}+{:08x} ({})", key.name(), key.key_id(), key.fingerprint()),
+                        operator: format!("{}+{:08x}", operator.name(), operator.key_id()),
+                    });
                 }
                 pin.pq = Some(a.to_owned());
                 self.write_pin(&pin)?;

@@ -14,9 +14,9 @@
 
 use std::sync::Arc;
 
-use didam_credential::ResolveError;
 use didam_credential::did::{MethodResolver, ResolvedMethod};
 use didam_credential::verify::Input;
+use didam_credential::{ResolveError, Security};
 use didam_ledger::Ledger;
 use didam_registry::web::{WebFetcher, WebLimits};
 use didam_registry::{Error as RegistryError, Resolver};
@@ -89,6 +89,10 @@ impl<L> Clone for SharedResolver<L> {
 impl<L: Ledger> MethodResolver for SharedResolver<L> {
     async fn resolve_method(&self, id: &str) -> Result<ResolvedMethod, ResolveError> {
         self.0.resolve_method(id).await
+    }
+
+    async fn control_security(&self, did: &str) -> Result<Option<Security>, ResolveError> {
+        self.0.control_security(did).await
     }
 }
 

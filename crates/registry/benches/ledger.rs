@@ -110,6 +110,41 @@ fn main() {
         let checkpoint = block_on(ledger.checkpoint(&signer)).unwrap();
         println!("checkpoint of {target} leaves (tree + tips tree): {:.2} s", t.elapsed().as_secs_f64());
 
+        // The common case: a checkpoint after a few changes. 1,000 new DIDs
+        // (loaded outside the measured part), then the checkpoint alone.
+        let chunk = entries(&keys, stored, 1000);
+        for r in block_on(ledger.append_all(&chunk)) {
+            r.unwrap();
+        }
+        stored += 1000;
+        let t = Instant::now();
+        let later = block_on(ledger.checkpoint(&signer)).unwrap();
+        println!(
+            "checkpoint of {} leaves, 1,000 DIDs changed since the last one: {:.3} s",
+            later.size,
+            t.elapsed().as_secs_f64()
+        );
+        // A tip proof for the older checkpoint, now that a newer one exists.
+        let t = Instant::now();
+        let mut proofs = 0u32;
+        for did in dids.iter().step_by((dids.len() / 200).max(1)).take(200) {
+            match block_on(ledger.tip_proof(did, checkpoint.size)) {
+                Ok(_) => proofs += 1,
+                Err(e) => {
+                    println!("tip proof at the older size {}: {e}", checkpoint.size);
+                    break;
+                }
+            }
+        }
+        if proofs > 0 {
+            println!(
+                "tip proof at the older size {}: {:?} each ({proofs} DIDs)",
+                checkpoint.size,
+                t.elapsed() / proofs
+            );
+        }
+        let checkpoint = later;
+
         let store = CheckpointStore::new(dir.join(format!("client-{target}")));
         let verifier = signer.verifier();
         block_on(resolve(&ledger, &verifier, &store, dids[0].as_str(), &ResolveOptions::default())).unwrap();

@@ -1,6 +1,8 @@
 //! Ledger benchmark: appends per second on the embedded ledger (each append
 //! durable, alone and with group commit), resolve latency with full
-//! verification at large sizes, and proof sizes.
+//! verification at large sizes, proof sizes, the checkpoint after 1,000
+//! DIDs changed (the measured part is the checkpoint alone), and tip proofs
+//! for the checkpoint before it.
 //!
 //! `cargo bench -p didam-registry --bench ledger` (sizes from
 //! `DIDAM_BENCH_DIDS`, default `100000,1000000`). Writes to a temporary folder

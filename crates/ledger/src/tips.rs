@@ -222,12 +222,14 @@ impl<S: NodeSource> Updater<'_, S> {
                         self.put(Node::Leaf { key, value: *v })
                     }));
                 }
-                // The leaf moves down beside the new keys, unless it is replaced.
+                // The leaf moves down beside the new keys (with its new value
+                // if it is among the changes). `fill` counts every key it
+                // places, and this one was in the tree already.
                 let mut merged = changes.to_vec();
                 if let Err(at) = merged.binary_search_by(|c| c.0.0.cmp(&key.0)) {
                     merged.insert(at, (key, value));
-                    self.reinserted += 1;
                 }
+                self.reinserted += 1;
                 self.fill(depth, &merged)
             }
             Node::Branch { left, right } => {

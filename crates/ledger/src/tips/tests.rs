@@ -88,6 +88,21 @@ fn a_replaced_record_keeps_the_count_and_the_older_root_keeps_its_proofs()
     Ok(())
 }
 
+/// A key replaced in the same update that adds keys beside it (its leaf moves
+/// down) is counted once: the count is the number of distinct keys, and the
+/// root is the one a fresh tree of the same records has.
+#[test]
+fn replacing_and_adding_at_once_counts_each_key_once() {
+    for t in 0..200 {
+        let (a, other, new) = (record(3 * t, 0), record(3 * t + 1, 0), record(3 * t + 2, 0));
+        let mut tree = tree_of(&[a.clone(), other.clone()]);
+        let replaced = record(3 * t, 1);
+        tree.set(&[replaced.clone(), new.clone()]);
+        assert_eq!(tree.count(), 3, "trial {t}");
+        assert_eq!(tree.root(), tree_of(&[replaced, other, new]).root(), "trial {t}");
+    }
+}
+
 #[test]
 fn hostile_proofs_fail() {
     let records: Vec<TipRecord> = (0..1000).map(|n| record(n, 0)).collect();

@@ -158,7 +158,8 @@ pub struct SizeQuery {
     pub size: Option<u64>,
 }
 
-/// A DID's record in a checkpoint's tips tree, with its inclusion proof.
+/// A DID's record in a checkpoint's tips tree (any checkpoint the ledger
+/// signed), with its proof: the siblings of its path, root first.
 #[utoipa::path(
     get,
     path = "/ledger/v1/dids/{did}/tip-proof",

@@ -264,8 +264,7 @@ pub async fn checkpoints_prove_inclusion_and_consistency<L: Ledger>(ledger: L) {
         let last = ledger.log(&did.did).await.unwrap().pop().unwrap();
         assert_eq!(tip.record.leaf_index, last.leaf_index);
         assert_eq!(tip.record.entry_hash, did.state.entry_hash);
-        let leaf = merkle::leaf_hash(&tip.record.leaf_data());
-        merkle::verify_inclusion(&leaf, tip.position, tip.count, &tip.proof, &tips_root).unwrap();
+        tip.verify(did.did.as_str(), count, &tips_root).unwrap();
     }
 }
 
@@ -297,6 +296,57 @@ pub async fn logs_below_a_checkpoint<L: Ledger>(ledger: L) {
     assert!(matches!(ledger.log_at(&b.did, first.size).await, Err(LedgerError::NotFound(_))));
     let nobody = Did::parse("did:didam:nobody").unwrap();
     assert!(matches!(ledger.log_at(&nobody, second.size).await, Err(LedgerError::NotFound(_))));
+}
+
+/// The tips commitment (count, root) of a checkpoint signed by `signer`.
+fn tips_of(checkpoint: &crate::ledger::SignedCheckpoint, signer: &NoteSigner) -> (u64, merkle::Hash) {
+    let (opened, _) = Checkpoint::open(checkpoint.note.as_bytes(), &signer.verifier()).unwrap();
+    crate::ledger::parse_tips_extension(&opened.extensions).expect("a tips commitment")
+}
+
+/// Tip proofs answer for every checkpoint signed, not only the latest, each
+/// against its own tips root: an older checkpoint's record (a stale tip) does
+/// not verify against a newer root, nor one DID's proof for another; a DID
+/// created after a checkpoint has no record in it.
+pub async fn tip_proofs_at_every_checkpoint<L: Ledger>(ledger: L) {
+    let signer = NoteSigner::new("didam.test/ledger", SecretKey::generate(KeyType::Ed25519)).unwrap();
+    let mut a = create(&ledger).await;
+    let other = create(&ledger).await;
+    let first = ledger.checkpoint(&signer).await.unwrap();
+    let entry = rotate_entry(&a, 1, 1).await;
+    ledger.append(&entry).await.unwrap();
+    a.state = ledger.tip(&a.did).await.unwrap();
+    let b = create(&ledger).await;
+    let second = ledger.checkpoint(&signer).await.unwrap();
+    let (first_tips, second_tips) = (tips_of(&first, &signer), tips_of(&second, &signer));
+    assert_eq!((first_tips.0, second_tips.0), (2, 3), "record counts");
+    // Newer first, then the older one: no rebuild, the same answers.
+    let newer = ledger.tip_proof(&a.did, second.size).await.unwrap();
+    let older = ledger.tip_proof(&a.did, first.size).await.unwrap();
+    newer.verify(a.did.as_str(), second_tips.0, &second_tips.1).unwrap();
+    older.verify(a.did.as_str(), first_tips.0, &first_tips.1).unwrap();
+    assert_eq!(newer.record.entry_hash, a.state.entry_hash);
+    assert!(older.record.leaf_index < newer.record.leaf_index);
+    // The stale tip against the newer checkpoint, in its old or new path.
+    let stale = crate::ledger::TipProof { count: second_tips.0, ..older.clone() };
+    assert!(stale.verify(a.did.as_str(), second_tips.0, &second_tips.1).is_err());
+    let stale = crate::ledger::TipProof { record: older.record.clone(), ..newer.clone() };
+    assert!(stale.verify(a.did.as_str(), second_tips.0, &second_tips.1).is_err());
+    // Another DID's proof, presented for `a`.
+    let others = ledger.tip_proof(&other.did, second.size).await.unwrap();
+    assert!(others.verify(a.did.as_str(), second_tips.0, &second_tips.1).is_err());
+    let relabelled = crate::ledger::TipProof {
+        record: crate::ledger::TipRecord { did: a.did.to_string(), ..others.record.clone() },
+        ..others.clone()
+    };
+    assert!(relabelled.verify(a.did.as_str(), second_tips.0, &second_tips.1).is_err());
+    // Unchanged between the checkpoints: the same record in both.
+    let other_then = ledger.tip_proof(&other.did, first.size).await.unwrap();
+    assert_eq!(other_then.record, others.record);
+    assert!(matches!(ledger.tip_proof(&b.did, first.size).await, Err(LedgerError::NotFound(_))));
+    ledger.tip_proof(&b.did, second.size).await.unwrap().verify(b.did.as_str(), 3, &second_tips.1).unwrap();
+    // A size no checkpoint was signed at has no tips tree.
+    assert!(ledger.tip_proof(&a.did, first.size - 1).await.is_err());
 }
 
 /// An entry dated `ahead` past now is admitted within the clock-skew
@@ -424,4 +474,5 @@ pub async fn run_all<L: Ledger>(mut make: impl FnMut() -> L) {
     nothing_follows_a_deactivation(make()).await;
     checkpoints_prove_inclusion_and_consistency(make()).await;
     logs_below_a_checkpoint(make()).await;
+    tip_proofs_at_every_checkpoint(make()).await;
 }

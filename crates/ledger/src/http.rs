@@ -104,11 +104,10 @@ pub struct TipProofBody {
     pub leaf_index: u64,
     /// Entry hash of its latest entry.
     pub entry_hash: String,
-    /// Position of the record in the tips tree.
-    pub position: u64,
     /// Number of records in the tips tree.
     pub count: u64,
-    /// The inclusion proof, base64 hashes.
+    /// The siblings of the record's path in the tips tree, root first,
+    /// base64 hashes (`specs/did-didam.md` §8.4).
     pub proof: Vec<String>,
 }
 
@@ -118,7 +117,6 @@ impl From<TipProof> for TipProofBody {
             did: t.record.did,
             leaf_index: t.record.leaf_index,
             entry_hash: t.record.entry_hash,
-            position: t.position,
             count: t.count,
             proof: t.proof.iter().map(Hash::to_base64).collect(),
         }
@@ -651,7 +649,6 @@ impl Ledger for HttpLedger {
         Ok(TipProof {
             proof: hashes(&body.proof)?,
             record: TipRecord { did: body.did, leaf_index: body.leaf_index, entry_hash: body.entry_hash },
-            position: body.position,
             count: body.count,
         })
     }

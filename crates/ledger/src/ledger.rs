@@ -68,9 +68,10 @@ pub struct SignedCheckpoint {
 /// A DID's latest entry, as a checkpoint commits to it.
 ///
 /// Each checkpoint carries, as the extension line `didam-tips <count> <root>`,
-/// the root of an RFC 9162 tree over the records of every DID in the tree,
-/// sorted by DID. A resolver checks that the log it was served ends at the
-/// recorded entry, so a ledger cannot withhold a DID's latest entry.
+/// the root of the tips tree ([`crate::tips`]): a sparse Merkle tree keyed by
+/// `SHA-256(DID)` holding the record of every DID in the tree. A resolver
+/// checks that the log it was served ends at the recorded entry, so a ledger
+/// cannot withhold a DID's latest entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TipRecord {
     /// The DID.
@@ -82,23 +83,37 @@ pub struct TipRecord {
 }
 
 impl TipRecord {
-    /// The record's leaf data in the tips tree.
+    /// The record's data, hashed into its value in the tips tree.
     pub fn leaf_data(&self) -> Vec<u8> {
         format!("{}\n{}\n{}\n", self.did, self.leaf_index, self.entry_hash).into_bytes()
     }
 }
 
-/// A DID's tip record with its inclusion proof in a checkpoint's tips tree.
+/// A DID's tip record with its proof in a checkpoint's tips tree.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TipProof {
     /// The record.
     pub record: TipRecord,
-    /// Its position in the tips tree.
-    pub position: u64,
     /// The number of records in the tips tree.
     pub count: u64,
-    /// The inclusion proof.
+    /// The siblings of the record's path, from the root down
+    /// ([`crate::tips::verify`]).
     pub proof: Vec<Hash>,
+}
+
+impl TipProof {
+    /// Checks the proof against a checkpoint's tips commitment (`count`,
+    /// `root`) for `did`: the record is `did`'s, the count is the
+    /// checkpoint's, and the path leads to `root`.
+    pub fn verify(&self, did: &str, count: u64, root: &Hash) -> Result<(), crate::tips::TipsProofError> {
+        if self.record.did != did {
+            return Err(crate::tips::TipsProofError::OtherDid);
+        }
+        if self.count != count {
+            return Err(crate::tips::TipsProofError::OtherCount { proof: self.count, checkpoint: count });
+        }
+        crate::tips::verify(root, &self.record, &self.proof)
+    }
 }
 
 /// The checkpoint extension line committing to a tips tree.

@@ -62,6 +62,7 @@ pub mod merkle;
 pub mod note;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+pub mod tips;
 
 pub use admission::{AdmissionLimits, LimitError, LogBudget};
 #[cfg(feature = "any")]

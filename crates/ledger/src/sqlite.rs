@@ -12,7 +12,8 @@
 //!
 //! Schema: `entries(leaf_index, did, version_number, entry_hash, line)`,
 //! `dids(did, state)`, `nodes(level, idx, hash)`, `checkpoints(size, root,
-//! note)`, `meta(key, value)`, `handovers(seq, old, new, size, root, note)`
+//! note)`, `meta(key, value)`, `tips_tree(hash, node)` and `tips_roots(size,
+//! count, root)` (the tips tree, [`tips`]), `handovers(seq, old, new, size, root, note)`
 //! (the operator's key handovers, [`crate::handover`]: `old` is unique, so a
 //! key hands over once and is retired for good).
 
@@ -32,6 +33,8 @@ use crate::merkle::{self, Hash, NodeReader, TreeError};
 use crate::note::{Checkpoint, NoteSigner};
 use didam_method::log::{self, DidState, Method};
 
+mod tips;
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS entries (
     leaf_index INTEGER PRIMARY KEY,
@@ -47,12 +50,11 @@ CREATE TABLE IF NOT EXISTS nodes (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS tips (
-    position INTEGER PRIMARY KEY, did TEXT NOT NULL UNIQUE, leaf_index INTEGER NOT NULL, entry_hash TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS tips_nodes (
-    level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)
-) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tips_tree (hash BLOB PRIMARY KEY, node BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tips_roots (size INTEGER PRIMARY KEY, count INTEGER NOT NULL, root BLOB NOT NULL);
+DROP TABLE IF EXISTS tips;
+DROP TABLE IF EXISTS tips_nodes;
+DELETE FROM meta WHERE key IN ('tips_size', 'tips_count');
 CREATE INDEX IF NOT EXISTS entries_by_did ON entries (did, leaf_index);
 CREATE TABLE IF NOT EXISTS handovers (
     seq INTEGER PRIMARY KEY, old TEXT NOT NULL UNIQUE, new TEXT NOT NULL,
@@ -89,8 +91,8 @@ fn read_only_or(dir: &Path, e: std::io::Error) -> LedgerError {
     if crate::file::is_read_only(&e) { LedgerError::ReadOnly { dir: dir.to_owned() } } else { storage(e) }
 }
 
-/// Tree nodes read from the database (`nodes`, or `tips_nodes` for the tips tree).
-struct Nodes<'a>(&'a Connection, &'static str);
+/// Tree nodes read from the database (`nodes`).
+struct Nodes<'a>(&'a Connection);
 
 /// A tree node the database lacks.
 #[derive(Debug, thiserror::Error)]
@@ -106,14 +108,9 @@ impl NodeReader for Nodes<'_> {
     fn node(&self, level: u8, index: u64) -> Result<Hash, MissingNode> {
         let missing = || MissingNode { level, index };
         let idx = i64::try_from(index).map_err(|_| missing())?;
-        let sql = if self.1 == "tips_nodes" {
-            "SELECT hash FROM tips_nodes WHERE level = ?1 AND idx = ?2"
-        } else {
-            "SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2"
-        };
         let bytes: Vec<u8> = self
             .0
-            .prepare_cached(sql)
+            .prepare_cached("SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2")
             .and_then(|mut stmt| stmt.query_row(params![level, idx], |r| r.get(0)))
             .map_err(|_| missing())?;
         Ok(Hash(bytes.try_into().map_err(|_| missing())?))
@@ -358,8 +355,7 @@ impl EmbeddedLedger {
                 .map_err(|e| LedgerError::Corrupt(format!("leaf {index} ({did}): {e}")))?;
             states.insert(did.clone(), state);
         }
-        let stored_root =
-            self.with_conn(|c| merkle::root(&Nodes(c, "nodes"), rebuilt.size()).map_err(tree))?;
+        let stored_root = self.with_conn(|c| merkle::root(&Nodes(c), rebuilt.size()).map_err(tree))?;
         if stored_root != rebuilt.root() {
             return Err(LedgerError::Corrupt("the stored tree differs from the leaves".into()));
         }
@@ -446,9 +442,8 @@ impl EmbeddedLedger {
             let line: String = c
                 .query_row("SELECT line FROM entries WHERE leaf_index = ?1", [to_i64(size)?], |r| r.get(0))
                 .map_err(|_| LedgerError::Corrupt(format!("leaf {size} is missing")))?;
-            let nodes =
-                merkle::nodes_completed_by(&Nodes(c, "nodes"), size, merkle::leaf_hash(line.as_bytes()))
-                    .map_err(tree)?;
+            let nodes = merkle::nodes_completed_by(&Nodes(c), size, merkle::leaf_hash(line.as_bytes()))
+                .map_err(tree)?;
             for (level, idx, hash) in nodes {
                 c.execute(
                     "INSERT OR REPLACE INTO nodes (level, idx, hash) VALUES (?1, ?2, ?3)",
@@ -572,61 +567,16 @@ impl EmbeddedLedger {
         Ok(Receipt { did, version_id, leaf_index: leaf as u64, duplicate: false })
     }
 
-    /// Rebuilds the tips tree for a checkpoint of `size` leaves: one record per
-    /// DID, sorted by DID, with its latest entry below `size`.
-    fn rebuild_tips(c: &Connection, size: u64) -> Result<(u64, Hash), LedgerError> {
-        c.execute_batch("DELETE FROM tips; DELETE FROM tips_nodes;").map_err(storage)?;
-        let mut stmt = c
-            .prepare(
-                "SELECT did, MAX(leaf_index), entry_hash FROM entries WHERE leaf_index < ?1 GROUP BY did ORDER BY did",
-            )
-            .map_err(storage)?;
-        let records = stmt
-            .query_map([to_i64(size)?], |r| {
-                Ok(crate::ledger::TipRecord {
-                    did: r.get(0)?,
-                    leaf_index: r.get::<_, i64>(1)? as u64,
-                    entry_hash: r.get(2)?,
-                })
-            })
-            .map_err(storage)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(storage)?;
-        let mut count = 0u64;
-        for record in &records {
-            c.execute(
-                "INSERT INTO tips (position, did, leaf_index, entry_hash) VALUES (?1, ?2, ?3, ?4)",
-                params![to_i64(count)?, record.did, to_i64(record.leaf_index)?, record.entry_hash],
-            )
-            .map_err(storage)?;
-            let leaf = merkle::leaf_hash(&record.leaf_data());
-            for (level, idx, hash) in
-                merkle::nodes_completed_by(&Nodes(c, "tips_nodes"), count, leaf).map_err(tree)?
-            {
-                c.execute(
-                    "INSERT OR REPLACE INTO tips_nodes (level, idx, hash) VALUES (?1, ?2, ?3)",
-                    params![level, to_i64(idx)?, hash.as_bytes().to_vec()],
-                )
-                .map_err(storage)?;
-            }
-            count += 1;
-        }
-        let root = merkle::root(&Nodes(c, "tips_nodes"), count).map_err(tree)?;
-        Self::set_meta(c, "tips_size", size)?;
-        Self::set_meta(c, "tips_count", count)?;
-        Ok((count, root))
-    }
-
     /// Integrates what was appended, and checks that the tree still holds
     /// the latest signed checkpoint unchanged: the size, the root, and that
     /// checkpoint.
     fn tree_head(tx: &Connection) -> Result<(u64, Hash, Option<SignedCheckpoint>), LedgerError> {
         let size = Self::integrate_in(tx)?;
-        let root = merkle::root(&Nodes(tx, "nodes"), size).map_err(tree)?;
+        let root = merkle::root(&Nodes(tx), size).map_err(tree)?;
         let latest = Self::latest_signed(tx)?;
         if let Some(latest) = &latest {
             let ours = if latest.size <= size {
-                Some(merkle::root(&Nodes(tx, "nodes"), latest.size).map_err(tree)?)
+                Some(merkle::root(&Nodes(tx), latest.size).map_err(tree)?)
             } else {
                 None
             };
@@ -638,9 +588,9 @@ impl EmbeddedLedger {
     }
 
     /// The checkpoint text of the tree of `size` leaves with root `root`
-    /// (its tips tree rebuilt for it).
+    /// (its tips tree brought up to `size`).
     fn checkpoint_at(&self, tx: &Connection, size: u64, root: Hash) -> Result<Checkpoint, LedgerError> {
-        let (count, tips_root) = Self::rebuild_tips(tx, size)?;
+        let (count, tips_root) = tips::tips_at(tx, size)?;
         Ok(Checkpoint {
             origin: self.origin.clone(),
             size,
@@ -899,34 +849,12 @@ impl Ledger for EmbeddedLedger {
             if size > integrated {
                 return Err(merkle::ProofError::IndexOutOfRange { index: size, size: integrated }.into());
             }
-            merkle::inclusion_proof(&Nodes(c, "nodes"), index, size).map_err(tree)
+            merkle::inclusion_proof(&Nodes(c), index, size).map_err(tree)
         })
     }
 
     async fn tip_proof(&self, did: &Did, size: u64) -> Result<crate::ledger::TipProof, LedgerError> {
-        self.with_conn(|c| {
-            if Self::meta(c, "tips_size")? != Some(size) {
-                return Err(LedgerError::Unavailable(format!(
-                    "no tips tree for a checkpoint of size {size}"
-                )));
-            }
-            let row: Option<(i64, i64, String)> = c
-                .query_row(
-                    "SELECT position, leaf_index, entry_hash FROM tips WHERE did = ?1",
-                    [did.as_str()],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .optional()
-                .map_err(storage)?;
-            let (position, leaf_index, entry_hash) = row.ok_or_else(|| LedgerError::NotFound(did.clone()))?;
-            let count =
-                Self::meta(c, "tips_count")?.ok_or_else(|| LedgerError::Corrupt("tips count".into()))?;
-            let position = position as u64;
-            let proof = merkle::inclusion_proof(&Nodes(c, "tips_nodes"), position, count).map_err(tree)?;
-            let record =
-                crate::ledger::TipRecord { did: did.to_string(), leaf_index: leaf_index as u64, entry_hash };
-            Ok(crate::ledger::TipProof { record, position, count, proof })
-        })
+        self.with_conn(|c| tips::proof(c, did, size))
     }
 
     async fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>, LedgerError> {
@@ -935,7 +863,7 @@ impl Ledger for EmbeddedLedger {
             if new > integrated {
                 return Err(merkle::ProofError::IndexOutOfRange { index: new, size: integrated }.into());
             }
-            merkle::consistency_proof(&Nodes(c, "nodes"), old, new).map_err(tree)
+            merkle::consistency_proof(&Nodes(c), old, new).map_err(tree)
         })
     }
 }

@@ -10,8 +10,8 @@ use std::time::Duration;
 use cluster::{Cluster, new_entry};
 use didam_credential::{Did, KeyType, SecretKey};
 use didam_ledger::etcd::EtcdConnection;
-use didam_ledger::note::NoteSigner;
-use didam_ledger::{EtcdConfig, EtcdLedger, Ledger as _, LedgerError, conformance};
+use didam_ledger::note::{Checkpoint, NoteSigner};
+use didam_ledger::{EtcdConfig, EtcdLedger, Ledger as _, LedgerError, conformance, parse_tips_extension};
 use didam_method::LogEntry;
 
 const ORIGIN: &str = "didam.test/ledger";
@@ -151,4 +151,60 @@ async fn resolving_a_checkpointed_did_sends_etcd_no_request() {
     let second = writer.checkpoint(&signer).await.unwrap();
     wait_for_checkpoint(&reader, second.size).await;
     assert_eq!(resolve_reads(&reader, did).await, second.size);
+}
+
+/// Two daemons append and sign checkpoints at once, with no election: the
+/// one that loses a race has written tips-tree nodes no root refers to, and
+/// every checkpoint signed still proves the tip of every DID below it, read
+/// through a third daemon, older sizes included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_checkpoints_keep_every_tips_tree_whole() {
+    let cluster = Cluster::start("race");
+    let config = EtcdConfig::from_url(&cluster.ledger_url(), ORIGIN).unwrap();
+    let a = EtcdLedger::connect(&config).await.unwrap();
+    let b = EtcdLedger::connect(&config).await.unwrap();
+    let reader = EtcdLedger::connect(&config).await.unwrap();
+    let signer = NoteSigner::new(ORIGIN, SecretKey::generate(KeyType::Ed25519)).unwrap();
+    let mut dids: Vec<Did> = Vec::new();
+    let mut signed = Vec::new();
+    for _ in 0..6 {
+        let (ea, eb) = (new_entry().await, new_entry().await);
+        dids.extend([ea.did().clone(), eb.did().clone()]);
+        let (ra, rb) = tokio::join!(
+            async {
+                a.append(&ea).await.unwrap();
+                a.checkpoint(&signer).await
+            },
+            async {
+                b.append(&eb).await.unwrap();
+                b.checkpoint(&signer).await
+            }
+        );
+        signed.extend([ra.unwrap(), rb.unwrap()]);
+    }
+    signed.sort_by_key(|c| c.size);
+    signed.dedup_by_key(|c| c.size);
+    for checkpoint in &signed {
+        let (opened, _) = Checkpoint::open(checkpoint.note.as_bytes(), &signer.verifier()).unwrap();
+        let (count, root) = parse_tips_extension(&opened.extensions).unwrap();
+        let mut below = 0;
+        for did in &dids {
+            match reader.log_at(did, checkpoint.size).await {
+                Ok(log) => {
+                    let tip = reader.tip_proof(did, checkpoint.size).await.unwrap();
+                    assert_eq!(tip.record.leaf_index, log.last().unwrap().leaf_index);
+                    tip.verify(did.as_str(), count, &root).unwrap();
+                    below += 1;
+                }
+                Err(LedgerError::NotFound(_)) => {
+                    assert!(matches!(
+                        reader.tip_proof(did, checkpoint.size).await,
+                        Err(LedgerError::NotFound(_))
+                    ));
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(below, count, "the checkpoint of size {} counts every DID below it", checkpoint.size);
+    }
 }

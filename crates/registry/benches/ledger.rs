@@ -2,7 +2,9 @@
 //! durable, alone and with group commit), for Ed25519-controlled entries and
 //! for hybrid ones (Ed25519 + ML-DSA-44 update keys and an ML-DSA-44 signing
 //! key, issue 21 Deliver 7) with their sizes, resolve latency with full
-//! verification at large sizes, and proof sizes.
+//! verification at large sizes, proof sizes, the checkpoint after 1,000
+//! DIDs changed (the measured part is the checkpoint alone), and tip proofs
+//! for the checkpoint before it.
 //!
 //! `cargo bench --workspace --features didam-ledger/etcd,didam-resolver/etcd
 //! --bench ledger` (sizes from `DIDAM_BENCH_DIDS`, default `100000,1000000`;
@@ -195,6 +197,41 @@ fn main() {
         let t = Instant::now();
         let checkpoint = block_on(ledger.checkpoint(&signer)).unwrap();
         println!("checkpoint of {target} leaves (tree + tips tree): {:.2} s", t.elapsed().as_secs_f64());
+
+        // The common case: a checkpoint after a few changes. 1,000 new DIDs
+        // (loaded outside the measured part), then the checkpoint alone.
+        let chunk = entries(&keys, stored, 1000);
+        for r in block_on(ledger.append_all(&chunk)) {
+            r.unwrap();
+        }
+        stored += 1000;
+        let t = Instant::now();
+        let later = block_on(ledger.checkpoint(&signer)).unwrap();
+        println!(
+            "checkpoint of {} leaves, 1,000 DIDs changed since the last one: {:.3} s",
+            later.size,
+            t.elapsed().as_secs_f64()
+        );
+        // A tip proof for the older checkpoint, now that a newer one exists.
+        let t = Instant::now();
+        let mut proofs = 0u32;
+        for did in dids.iter().step_by((dids.len() / 200).max(1)).take(200) {
+            match block_on(ledger.tip_proof(did, checkpoint.size)) {
+                Ok(_) => proofs += 1,
+                Err(e) => {
+                    println!("tip proof at the older size {}: {e}", checkpoint.size);
+                    break;
+                }
+            }
+        }
+        if proofs > 0 {
+            println!(
+                "tip proof at the older size {}: {:?} each ({proofs} DIDs)",
+                checkpoint.size,
+                t.elapsed() / proofs
+            );
+        }
+        let checkpoint = later;
 
         let store = CheckpointStore::new(dir.join(format!("client-{target}")));
         let verifier = signer.verifier();

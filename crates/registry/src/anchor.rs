@@ -129,11 +129,10 @@ pub struct ProvenEntry {
 /// The issuer's tips record proof (`specs/did-didam.md` §8.4).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TipEvidence {
-    /// Its position in the tips tree.
-    pub position: u64,
     /// The tips tree's size.
     pub count: u64,
-    /// Its inclusion proof, hex.
+    /// The siblings of its path in the tips tree, from the root down, hex
+    /// (`specs/did-didam.md` §8.4).
     pub proof: Vec<String>,
 }
 
@@ -400,7 +399,7 @@ async fn evidence<L: Ledger>(
     let issuer = IssuerEvidence {
         did: issuer.to_string(),
         log,
-        tip: TipEvidence { position: tip.position, count: tip.count, proof: hex_all(&tip.proof) },
+        tip: TipEvidence { count: tip.count, proof: hex_all(&tip.proof) },
     };
     Ok((anchor, issuer, signed.note))
 }
@@ -577,17 +576,8 @@ async fn issuer_history(
         leaf_index: last.leaf,
         entry_hash: latest.entry_hash.clone(),
     };
-    if evidence.tip.count != count {
-        return Err(bad("the tips proof is for another tree"));
-    }
-    merkle::verify_inclusion(
-        &merkle::leaf_hash(&record.leaf_data()),
-        evidence.tip.position,
-        count,
-        &hashes(&evidence.tip.proof)?,
-        &tips_root,
-    )
-    .map_err(|e| {
+    let tip = didam_ledger::TipProof { record, count: evidence.tip.count, proof: hashes(&evidence.tip.proof)? };
+    tip.verify(issuer.as_str(), count, &tips_root).map_err(|e| {
         AnchorError::IssuerLog(format!("its latest entry is not the one the checkpoint names: {e}"))
     })?;
     let leaves: Vec<u64> = evidence.log.iter().map(|e| e.leaf).collect();

@@ -222,17 +222,8 @@ async fn resolve_at<L: Ledger>(
     let (count, tips_root) = didam_ledger::parse_tips_extension(&checkpoint.extensions)
         .ok_or_else(|| Error::InvalidLedgerProof("the checkpoint carries no DID tips commitment".into()))?;
     let tip = ledger.tip_proof(did.as_did(), checkpoint.size).await.map_err(proof_error)?;
-    if tip.count != count || tip.record.did != did.as_str() {
-        return Err(Error::InvalidLedgerProof("the tip proof is for another tree or DID".into()));
-    }
-    merkle::verify_inclusion(
-        &merkle::leaf_hash(&tip.record.leaf_data()),
-        tip.position,
-        count,
-        &tip.proof,
-        &tips_root,
-    )
-    .map_err(|e| Error::InvalidLedgerProof(format!("tip record: {e}")))?;
+    tip.verify(did.as_str(), count, &tips_root)
+        .map_err(|e| Error::InvalidLedgerProof(format!("tip record: {e}")))?;
     if tip.record.leaf_index != last.leaf_index {
         return Err(Error::InvalidLedgerProof(format!(
             "truncated log: the checkpoint commits to leaf {} as the latest entry, the ledger served up to leaf {}",

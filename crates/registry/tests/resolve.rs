@@ -8,6 +8,7 @@ use chrono::{Duration, Utc};
 use didam_credential::{Did, KeyType, SecretKey};
 use didam_ledger::merkle::{self, Hash, MemoryTree};
 use didam_ledger::note::{Checkpoint, NoteSigner};
+use didam_ledger::tips::{Lookup, MemoryTips};
 use didam_ledger::{
     EmbeddedLedger, Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof, TipRecord,
 };
@@ -200,8 +201,8 @@ impl Ledger for RogueLedger {
     }
     async fn latest_checkpoint(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
         let tree = self.tree();
-        let (records, tips) = self.tips();
-        let extension = didam_ledger::tips_extension(records.len() as u64, &tips.root());
+        let (_, tips) = self.tips();
+        let extension = didam_ledger::tips_extension(tips.count(), &tips.root());
         let cp = Checkpoint {
             origin: ORIGIN.into(),
             size: tree.size(),
@@ -218,24 +219,21 @@ impl Ledger for RogueLedger {
     }
     async fn tip_proof(&self, did: &Did, _size: u64) -> Result<TipProof, LedgerError> {
         let (records, tips) = self.tips();
-        let position = records
-            .iter()
-            .position(|r| r.did == did.as_str())
+        let record = records
+            .into_iter()
+            .find(|r| r.did == did.as_str())
             .ok_or_else(|| LedgerError::NotFound(did.clone()))?;
-        let proof = tips.inclusion_proof(position as u64, tips.size())?;
-        Ok(TipProof {
-            record: records[position].clone(),
-            position: position as u64,
-            count: tips.size(),
-            proof,
-        })
+        match tips.lookup(did.as_str()) {
+            Lookup::Found { siblings, .. } => Ok(TipProof { record, count: tips.count(), proof: siblings }),
+            Lookup::Absent { .. } => Err(LedgerError::NotFound(did.clone())),
+        }
     }
 }
 
 impl RogueLedger {
     /// The tips tree over everything stored: the rogue commits honestly to
     /// the tips, whatever it serves afterwards.
-    fn tips(&self) -> (Vec<TipRecord>, MemoryTree) {
+    fn tips(&self) -> (Vec<TipRecord>, MemoryTips) {
         let mut latest = std::collections::BTreeMap::new();
         for (i, (did, line)) in self.leaves.lock().unwrap().iter().enumerate() {
             let entry: Value = serde_json::from_str(line).unwrap();
@@ -244,10 +242,8 @@ impl RogueLedger {
                 .insert(did.clone(), TipRecord { did: did.clone(), leaf_index: i as u64, entry_hash: hash });
         }
         let records: Vec<TipRecord> = latest.into_values().collect();
-        let mut tree = MemoryTree::new();
-        for r in &records {
-            tree.push(&r.leaf_data());
-        }
+        let mut tree = MemoryTips::new();
+        tree.set(&records);
         (records, tree)
     }
 }

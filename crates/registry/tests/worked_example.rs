@@ -18,6 +18,7 @@ use didam_method::log::{self, Method};
 use didam_registry::{CheckpointStore, ResolveOptions, operations, resolve};
 use futures::executor::block_on;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 const ORIGIN: &str = "example.didam/ledger";
 
@@ -73,7 +74,12 @@ fn build(dir: &Path) -> Vec<(String, String)> {
             "latestEntry": { "leafIndex": last.leaf_index, "leafHash": merkle::leaf_hash(last.line.as_bytes()).to_hex() },
             "inclusionProof": inclusion.iter().map(|h| h.to_hex()).collect::<Vec<_>>(),
             "tipRecord": String::from_utf8(tip.record.leaf_data()).unwrap(),
-            "tipPosition": tip.position,
+            "tipKey": didam_ledger::tips::key(did.as_str()).to_hex(),
+            "tipLeafHash": didam_ledger::tips::leaf_hash(
+                &didam_ledger::tips::key(did.as_str()),
+                &didam_ledger::tips::value_hash(&tip.record),
+            )
+            .to_hex(),
             "tipCount": tip.count,
             "tipProof": tip.proof.iter().map(|h| h.to_hex()).collect::<Vec<_>>(),
         });
@@ -162,15 +168,28 @@ fn the_worked_example_checks_on_its_own() {
     .unwrap();
     let record = proofs["tipRecord"].as_str().unwrap();
     assert_eq!(record, format!("{}\n{index}\n{}\n", states[2].did, states[2].entry_hash));
-    let position = proofs["tipPosition"].as_u64().unwrap();
-    merkle::verify_inclusion(
-        &merkle::leaf_hash(record.as_bytes()),
-        position,
-        count,
-        &hashes(&proofs["tipProof"]),
-        &tips_root,
-    )
-    .unwrap();
+    // The tips tree, recomputed by hand (specs/did-didam.md §8.4): the key
+    // is SHA-256(DID), the value SHA-256(record), the leaf
+    // SHA-256(0x00 ‖ key ‖ value); each sibling, deepest first, joins as
+    // SHA-256(0x01 ‖ left ‖ right) on the side the key's bit says.
+    let sha256 = |parts: &[&[u8]]| -> [u8; 32] {
+        let mut h = Sha256::new();
+        for p in parts {
+            h.update(p);
+        }
+        h.finalize().into()
+    };
+    let key = sha256(&[states[2].did.as_bytes()]);
+    assert_eq!(merkle::Hash(key).to_hex(), proofs["tipKey"].as_str().unwrap());
+    let mut node = sha256(&[&[0], &key, &sha256(&[record.as_bytes()])]);
+    assert_eq!(merkle::Hash(node).to_hex(), proofs["tipLeafHash"].as_str().unwrap());
+    let siblings = hashes(&proofs["tipProof"]);
+    for (depth, sibling) in siblings.iter().enumerate().rev() {
+        let right = key[depth / 8] >> (7 - depth % 8) & 1 == 1;
+        node = if right { sha256(&[&[1], &sibling.0, &node]) } else { sha256(&[&[1], &node, &sibling.0]) };
+    }
+    assert_eq!(merkle::Hash(node), tips_root);
+    assert_eq!(proofs["tipCount"].as_u64(), Some(count));
 
     // The resolution result is the latest document.
     let resolution: Value = serde_json::from_str(&read("resolution.json")).unwrap();

@@ -59,6 +59,16 @@ impl Keys {
         self.key(&format!("node/{level:02}/{index:020}"))
     }
 
+    /// A tips tree node by its hash (its 65-byte encoding, [`crate::tips::Node`]).
+    pub(crate) fn tips_node(&self, hash: &crate::merkle::Hash) -> Vec<u8> {
+        self.key(&format!("tips-node/{}", hash.to_hex()))
+    }
+
+    /// The tips tree of the checkpoint of `size` leaves: `<count> <root, base64>`.
+    pub(crate) fn tips_root(&self, size: u64) -> Vec<u8> {
+        self.key(&format!("tips-root/{size:020}"))
+    }
+
     /// A signed checkpoint of `size` leaves (the note).
     pub(crate) fn checkpoint(&self, size: u64) -> Vec<u8> {
         self.key(&format!("checkpoint/{size:020}"))

@@ -25,6 +25,7 @@ mod commit;
 mod election;
 mod keys;
 mod members;
+mod tips;
 mod tree;
 mod watch;
 
@@ -43,7 +44,7 @@ pub use election::{SequencerElection, SequencerFence};
 use self::commit::{Committer, NewEntry, Outcome, parse_u64, unchanged};
 use self::keys::{Keys, prefix_end};
 use self::members::Members;
-use self::tree::{NodeMap, Pass, Recorder, TipsTree};
+use self::tree::{NodeMap, Pass, Recorder};
 use self::watch::Watched;
 use crate::admission::{Admission, AdmissionLimits, AdmissionView, Admitted, LimitError, LogBudget, admit};
 use crate::ledger::{Ledger, LedgerError, Receipt, SignedCheckpoint, StoredEntry, TipProof};
@@ -206,7 +207,7 @@ impl EtcdConnection {
             degraded_until: StdMutex::new(None),
             known_size: AtomicU64::new(0),
             cache: StdMutex::new(Cache::default()),
-            tips: tokio::sync::Mutex::new(TipsTree::default()),
+            tips_cache: StdMutex::new(tips::TipsCache::default()),
         }
     }
 }
@@ -226,8 +227,8 @@ pub struct EtcdLedger {
     known_size: AtomicU64,
     /// Immutable data read before: tree nodes and leaves.
     cache: StdMutex<Cache>,
-    /// The tips tree of the latest size asked for.
-    tips: tokio::sync::Mutex<TipsTree>,
+    /// Tips roots, tip proofs and DID logs below a size, read before.
+    tips_cache: StdMutex<tips::TipsCache>,
     /// The latest checkpoint, kept current by a watch.
     watched: Arc<Watched>,
     watch: tokio::task::AbortHandle,
@@ -272,6 +273,7 @@ const CACHED_LEAF_BYTES: usize = 32 * 1024 * 1024;
 #[derive(Default)]
 struct Cache {
     nodes: HashMap<(u8, u64), Hash>,
+    tips_nodes: HashMap<Hash, crate::tips::Node>,
     leaves: HashMap<u64, String>,
     leaf_bytes: usize,
 }
@@ -282,6 +284,13 @@ impl Cache {
             self.nodes.clear();
         }
         self.nodes.insert(at, hash);
+    }
+
+    fn add_tips_node(&mut self, hash: Hash, node: crate::tips::Node) {
+        if self.tips_nodes.len() >= CACHED_NODES {
+            self.tips_nodes.clear();
+        }
+        self.tips_nodes.insert(hash, node);
     }
 
     fn add_leaf(&mut self, index: u64, line: &str) {
@@ -668,54 +677,6 @@ impl EtcdLedger {
         }
     }
 
-    /// The tips tree of `size` leaves (count, root), from the cache brought
-    /// up to `size` by reading the leaves added since.
-    async fn tips_root(&self, size: u64) -> Result<(u64, Hash), LedgerError> {
-        let mut tips = self.tips.lock().await;
-        self.advance_tips(&mut tips, size).await?;
-        Ok(tips.root())
-    }
-
-    async fn advance_tips(&self, tips: &mut TipsTree, size: u64) -> Result<(), LedgerError> {
-        if tips.size > size {
-            *tips = TipsTree::default();
-        }
-        if tips.size == size {
-            return Ok(());
-        }
-        let leaves =
-            self.range_all(self.keys.leaf(tips.size), &self.keys.leaf(size), Read::Available).await?;
-        if leaves.len() as u64 != size - tips.size {
-            return Err(corrupt(format!("leaves {}..{size} are not all stored", tips.size)));
-        }
-        let first = tips.size;
-        let mut cache = self.cache.lock().map_err(|_| corrupt("cache lock poisoned"))?;
-        for (i, kv) in leaves.iter().enumerate() {
-            if let Ok(line) = std::str::from_utf8(kv.value()) {
-                cache.add_leaf(first + i as u64, line);
-            }
-            let leaf = first + i as u64;
-            let line = std::str::from_utf8(kv.value()).map_err(|e| corrupt(format!("leaf {leaf}: {e}")))?;
-            let entry: LogEntry = line.parse().map_err(|e| corrupt(format!("leaf {leaf}: {e}")))?;
-            tips.push(leaf, entry.did().to_string(), entry.entry_hash().to_owned());
-        }
-        tips.set_size(size);
-        Ok(())
-    }
-
-    /// Brings `tips` to `size` (a size the tree has).
-    async fn tips_at(&self, tips: &mut TipsTree, size: u64) -> Result<(), LedgerError> {
-        if tips.size != size {
-            if let Err(LedgerError::Proof(_)) = self.check_size(size).await {
-                return Err(LedgerError::Unavailable(format!(
-                    "no tips tree for a checkpoint of size {size}"
-                )));
-            }
-            self.advance_tips(tips, size).await?;
-        }
-        Ok(())
-    }
-
     /// `did`'s entries at `leaves`, read from the cache or etcd.
     /// The entries at `leaves` of `did`'s log, read a batch at a time
     /// within `budget`: a log beyond the limits is refused before the rest
@@ -769,8 +730,10 @@ impl EtcdLedger {
             let size = self.integrate_fenced(fence).await?;
             let latest_kv = self.get(&self.keys.latest_checkpoint(), Read::Strict).await?;
             let latest_revision = latest_kv.as_ref().map_or(0, KeyValue::mod_revision);
+            let mut latest_size = None;
             if let Some(kv) = &latest_kv {
                 let latest = Self::parse_checkpoint(kv.value())?;
+                latest_size = Some(latest.size);
                 let ours = if latest.size <= size { Some(self.root_of(latest.size).await?) } else { None };
                 if ours != Some(latest.root) {
                     return Err(LedgerError::InconsistentCheckpoint { size, signed: latest.size });
@@ -780,7 +743,7 @@ impl EtcdLedger {
                 }
             }
             let root = self.root_of(size).await?;
-            let (count, tips_root) = self.tips_root(size).await?;
+            let (count, tips_root) = self.build_tips(latest_size, size).await?;
             let checkpoint = Checkpoint {
                 origin: self.origin.clone(),
                 size,
@@ -793,6 +756,7 @@ impl EtcdLedger {
             let txn = Txn::new().when(compares).and_then([
                 TxnOp::put(self.keys.checkpoint(size), note.as_bytes(), None),
                 TxnOp::put(self.keys.latest_checkpoint(), note.as_bytes(), None),
+                TxnOp::put(self.keys.tips_root(size), Self::tips_root_value(count, &tips_root), None),
             ]);
             if self.txn(txn).await?.succeeded() {
                 let signed = SignedCheckpoint { size, root, note };
@@ -909,15 +873,7 @@ impl Ledger for EtcdLedger {
     }
 
     async fn log_at(&self, did: &Did, size: u64) -> Result<Vec<StoredEntry>, LedgerError> {
-        let leaves: Vec<u64> = {
-            let mut tips = self.tips.lock().await;
-            // A larger tips tree holds the log below `size` too (a DID's
-            // leaves only grow): no need to go back.
-            if tips.size < size {
-                self.tips_at(&mut tips, size).await?;
-            }
-            tips.leaves(did.as_str()).unwrap_or_default().iter().copied().take_while(|&i| i < size).collect()
-        };
+        let leaves = self.leaves_below(did, size).await?;
         if leaves.is_empty() {
             return Err(LedgerError::NotFound(did.clone()));
         }
@@ -974,12 +930,7 @@ impl Ledger for EtcdLedger {
     }
 
     async fn tip_proof(&self, did: &Did, size: u64) -> Result<TipProof, LedgerError> {
-        let mut tips = self.tips.lock().await;
-        self.tips_at(&mut tips, size).await?;
-        match tips.proof(did.as_str()) {
-            Some(proof) => Ok(proof?),
-            None => Err(LedgerError::NotFound(did.clone())),
-        }
+        self.tips_proof(did, size).await
     }
 }
 

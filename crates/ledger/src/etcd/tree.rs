@@ -1,4 +1,4 @@
-//! Tree nodes read from etcd for one computation, and the tips tree cache.
+//! Tree nodes read from etcd for one computation.
 //!
 //! [`crate::merkle`]'s functions read nodes through the synchronous
 //! [`NodeReader`]; which nodes they read depends only on the indices, never on
@@ -7,10 +7,9 @@
 //! read of those nodes) against a [`NodeMap`] holding them.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
-use crate::ledger::{TipProof, TipRecord};
-use crate::merkle::{self, Hash, MemoryTree, MissingNode, NodeReader};
+use crate::merkle::{Hash, MissingNode, NodeReader};
 
 /// Notes the nodes a computation reads, answering zeros.
 #[derive(Default)]
@@ -73,79 +72,11 @@ pub(crate) fn frontier(size: u64) -> Vec<(u8, u64)> {
     (0..64u8).filter(|l| size >> l & 1 == 1).map(|l| (l, (size >> l) - 1)).collect()
 }
 
-/// The tips tree of one tree size: every DID's latest entry below it, and
-/// the leaf indices of each DID's log (so a log below that size needs no
-/// index read).
-#[derive(Debug, Default)]
-pub(crate) struct TipsTree {
-    /// The tree size it covers.
-    pub(crate) size: u64,
-    /// DID → its leaf indices, oldest first, and its latest entry's hash.
-    records: BTreeMap<String, (Vec<u64>, String)>,
-    /// Sorted DIDs (positions) and the tree over their records, built on demand.
-    built: Option<(Vec<String>, MemoryTree)>,
-}
-
-impl TipsTree {
-    /// Takes in leaf `index` of DID `did` with `entry_hash`.
-    pub(crate) fn push(&mut self, index: u64, did: String, entry_hash: String) {
-        let record = self.records.entry(did).or_default();
-        record.0.push(index);
-        record.1 = entry_hash;
-        self.size = index + 1;
-        self.built = None;
-    }
-
-    /// Sets the size covered (after pushing every leaf below it).
-    pub(crate) fn set_size(&mut self, size: u64) {
-        self.size = size;
-    }
-
-    fn build(&mut self) -> &(Vec<String>, MemoryTree) {
-        self.built.get_or_insert_with(|| {
-            let mut tree = MemoryTree::new();
-            let mut dids = Vec::with_capacity(self.records.len());
-            for (did, (leaves, entry_hash)) in &self.records {
-                let leaf_index = leaves.last().copied().unwrap_or_default();
-                let record = TipRecord { did: did.clone(), leaf_index, entry_hash: entry_hash.clone() };
-                tree.push(&record.leaf_data());
-                dids.push(did.clone());
-            }
-            (dids, tree)
-        })
-    }
-
-    /// The number of records and the tips tree root.
-    pub(crate) fn root(&mut self) -> (u64, Hash) {
-        let (_, tree) = self.build();
-        (tree.size(), tree.root())
-    }
-
-    /// `did`'s record with its inclusion proof, if the DID is in the tree.
-    pub(crate) fn proof(&mut self, did: &str) -> Option<Result<TipProof, merkle::ProofError>> {
-        let (leaves, entry_hash) = self.records.get(did)?;
-        let (leaf_index, entry_hash) = (leaves.last().copied().unwrap_or_default(), entry_hash.clone());
-        let (dids, tree) = self.build();
-        let position = dids.binary_search_by(|d| d.as_str().cmp(did)).ok()? as u64;
-        let count = tree.size();
-        Some(tree.inclusion_proof(position, count).map(|proof| TipProof {
-            record: TipRecord { did: did.to_owned(), leaf_index, entry_hash },
-            position,
-            count,
-            proof,
-        }))
-    }
-
-    /// The leaf indices of `did`'s entries below [`Self::size`], oldest first.
-    pub(crate) fn leaves(&self, did: &str) -> Option<&[u64]> {
-        self.records.get(did).map(|(leaves, _)| leaves.as_slice())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::merkle::{self, MemoryTree};
 
     #[test]
     fn the_frontier_is_what_appending_reads() {

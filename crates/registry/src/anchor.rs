@@ -576,7 +576,8 @@ async fn issuer_history(
         leaf_index: last.leaf,
         entry_hash: latest.entry_hash.clone(),
     };
-    let tip = didam_ledger::TipProof { record, count: evidence.tip.count, proof: hashes(&evidence.tip.proof)? };
+    let tip =
+        didam_ledger::TipProof { record, count: evidence.tip.count, proof: hashes(&evidence.tip.proof)? };
     tip.verify(issuer.as_str(), count, &tips_root).map_err(|e| {
         AnchorError::IssuerLog(format!("its latest entry is not the one the checkpoint names: {e}"))
     })?;

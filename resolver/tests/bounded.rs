@@ -105,13 +105,11 @@ async fn metric(d: &Daemon, name: &str) -> f64 {
     text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok()).unwrap_or(0.0)
 }
 
-/// See: issue 18 (verification work went on in the blocking pool DID
-/// resolution shares after its client got a 503, so a handful of expensive
-/// requests stopped resolution).
-#[tokio::test(flavor = "multi_thread")]
-async fn r18_a_full_verification_pool_leaves_resolution_answering() {
-    // A status list server that accepts connections and never answers:
-    // each verification of `slow` holds its worker until abandoned.
+/// A status list URL on a server that accepts connections and never
+/// answers, and a daemon config file (in a folder named `name`) whose web
+/// fetches wait 120 s for it: a verification of a credential with that list
+/// holds its worker until its request's time limit abandons it.
+fn silent_status_list(name: &str) -> (String, std::path::PathBuf) {
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
     let list = format!("http://{}/list", silent.local_addr().unwrap());
     std::thread::spawn(move || {
@@ -120,10 +118,19 @@ async fn r18_a_full_verification_pool_leaves_resolution_answering() {
             held.push(stream);
         }
     });
-    // The fetch itself would wait 120 s; the request's time limit is 5 s.
-    let dir = temp_dir("bounded-pool-config");
-    let config = dir.join("config.toml");
+    let config = temp_dir(name).join("config.toml");
     std::fs::write(&config, "[web]\ntimeout-ms = 120000\n").unwrap();
+    (list, config)
+}
+
+/// See: issue 18 (verification work went on in the blocking pool DID
+/// resolution shares after its client got a 503, so a handful of expensive
+/// requests stopped resolution).
+#[tokio::test(flavor = "multi_thread")]
+async fn r18_a_full_verification_pool_leaves_resolution_answering() {
+    // Each verification of `slow` holds its worker until abandoned: the
+    // fetch would wait 120 s; the request's time limit is 5 s.
+    let (list, config) = silent_status_list("bounded-pool-config");
     let args = [
         "--config",
         config.to_str().unwrap(),
@@ -199,17 +206,7 @@ async fn plain_credential() -> Value {
 /// queue, and more is turned away, a credential verifies at once.
 #[tokio::test(flavor = "multi_thread")]
 async fn r18_a_full_heavy_lane_leaves_credentials_verifying() {
-    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
-    let list = format!("http://{}/list", silent.local_addr().unwrap());
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in silent.incoming() {
-            held.push(stream);
-        }
-    });
-    let dir = temp_dir("bounded-lanes-config");
-    let config = dir.join("config.toml");
-    std::fs::write(&config, "[web]\ntimeout-ms = 120000\n").unwrap();
+    let (list, config) = silent_status_list("bounded-lanes-config");
     let args = [
         "--config",
         config.to_str().unwrap(),
